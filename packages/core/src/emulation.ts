@@ -1,0 +1,23 @@
+import type { Architecture } from './arch.js';
+import type { Policy } from './policy.js';
+import type { Prison } from './prison.js';
+import type { SyscallTable } from './syscall-table.js';
+
+/**
+ * The contract an emulation package implements (a plain object; the cli keeps the list and picks one
+ * with `detect`). Core names no emulation.
+ */
+export interface Emulation {
+  readonly name: string;
+  readonly description: string;
+  /** The ABIs a jailed process may use, each with its table. The first is the native one. */
+  readonly tables: readonly SyscallTable[];
+  /** ABIs that share the audit arch of a table but must be refused (x32): their calls are killed. */
+  readonly refusedArchitectures: readonly Architecture[];
+  /** errno name → number for this emulation. */
+  readonly errno: Readonly<Record<string, number>>;
+  /** The jail policy for a prison; calls absent from a table get `unknownDecision`. */
+  policy(prison: Prison): Policy;
+  /** True when this emulation runs the given executable (its first bytes, ELF header). */
+  detect(header: Uint8Array): boolean;
+}

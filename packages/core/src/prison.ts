@@ -1,0 +1,34 @@
+/** What a jail is: FreeBSD's struct prison, with sysjail's flags. */
+export interface PrisonFlags {
+  /** SysV IPC works (in the jail's own IPC namespace); otherwise ENOSYS. */
+  readonly allowIpc: boolean;
+  /** All socket families; otherwise LOCAL, INET, INET6 and netlink route only. */
+  readonly allowAllDomains: boolean;
+  readonly allowRawSockets: boolean;
+  /** Immutable/append-only inode flags (FS_IOC_SETFLAGS) may be set. */
+  readonly allowChflags: boolean;
+  /** Hard resource limits may be raised (as far as the kernel lets root). */
+  readonly allowRlimit: boolean;
+  /** sethostname changes the jail's own name (never the host's); otherwise EPERM. */
+  readonly allowSetHostname: boolean;
+}
+
+export interface Prison {
+  /** Absolute path of the jail's root directory. */
+  readonly path: string;
+  readonly hostname: string;
+  /** Jail addresses; the first of each family is used for INADDR_ANY / in6addr_any. */
+  readonly ipv4: readonly string[];
+  readonly ipv6: readonly string[];
+  readonly name?: string;
+  readonly flags: PrisonFlags;
+}
+
+export const defaultPrisonFlags: PrisonFlags = {
+  allowIpc: false,
+  allowAllDomains: false,
+  allowRawSockets: false,
+  allowChflags: false,
+  allowRlimit: false,
+  allowSetHostname: true,
+};
