@@ -1,0 +1,77 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { BadAddressError, NonLocalAddressError } from '../errors.js';
+
+export type AddressFamily = 'inet' | 'inet6';
+
+export interface JailAddress {
+  readonly family: AddressFamily;
+  /** Canonical text: dotted quad, or RFC 5952 for IPv6. */
+  readonly address: string;
+}
+
+/** Parses one address of the given family (or either), canonical, refusing non-loopback ones unless allowed. */
+export function parseAddress(
+  text: string,
+  family?: AddressFamily,
+  allowNonLocal = false,
+): JailAddress {
+  let parsed: JailAddress;
+  if (isIPv4(text) && family !== 'inet6') {
+    parsed = { family: 'inet', address: text.split('.').map(Number).join('.') };
+  } else if (isIPv6(text) && !text.includes('%') && family !== 'inet') {
+    parsed = { family: 'inet6', address: canonicalIPv6(text) };
+  } else {
+    throw new BadAddressError(text);
+  }
+  if (!allowNonLocal && !isLoopback(parsed)) throw new NonLocalAddressError(text);
+  return parsed;
+}
+
+/** `a,b,c` of either family, as jail(8) takes them. */
+export function parseAddressList(text: string, allowNonLocal = false): JailAddress[] {
+  return text.split(',').map((part) => parseAddress(part, undefined, allowNonLocal));
+}
+
+/** 127.0.0.0/8 or ::1. */
+export function isLoopback(a: JailAddress): boolean {
+  return a.family === 'inet' ? a.address.split('.')[0] === '127' : a.address === '::1';
+}
+
+/** The eight 16-bit groups of an IPv6 address (valid per `isIPv6`). */
+export function ipv6Groups(text: string): number[] {
+  let t = text;
+  const lastColon = t.lastIndexOf(':');
+  if (t.slice(lastColon + 1).includes('.')) {
+    const q = t.slice(lastColon + 1).split('.').map(Number);
+    t = `${t.slice(0, lastColon + 1)}${((q[0] << 8) | q[1]).toString(16)}:${((q[2] << 8) | q[3]).toString(16)}`;
+  }
+  const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));
+  if (!t.includes('::')) return parse(t);
+  const [left, right] = t.split('::');
+  const l = parse(left);
+  const r = parse(right);
+  return [...l, ...new Array(8 - l.length - r.length).fill(0), ...r];
+}
+
+/** RFC 5952 text: lower case, no leading zeros, the longest run (>= 2) of zero groups as `::`. */
+export function canonicalIPv6(text: string): string {
+  const g = ipv6Groups(text);
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = g.map((x) => x.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}

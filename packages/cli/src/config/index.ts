@@ -1,0 +1,16 @@
+export { canonicalIPv6, isLoopback, parseAddress, parseAddressList } from './address.js';
+export type { AddressFamily, JailAddress } from './address.js';
+export { getopt } from './getopt.js';
+export type { OptionSpec, ParsedOption, ScannedArgv } from './getopt.js';
+export { checkHostname } from './hostname.js';
+export { parseJailArgs } from './jail-config.js';
+export type {
+  JailConfig,
+  JailTool,
+  ParseContext,
+  RemoveJailConfig,
+  StartJailConfig,
+} from './jail-config.js';
+export { checkJailName, parseJailRef } from './jail-name.js';
+export { checkJailPath } from './jail-path.js';
+export { usage } from './usage.js';

@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CliError, exitStatusOf } from '../errors.js';
+import { parseJailArgs } from './jail-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sysjail-config-'));
+const file = join(dir, 'file');
+writeFileSync(file, '');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const root = { euid: 0 };
+
+/** The error a parse throws: its code, its one line and its exit status. */
+function failure(tool: 'jail' | 'sysjail', argv: string[], euid = 0) {
+  try {
+    parseJailArgs(tool, argv, { euid });
+  } catch (e) {
+    expect(e).toBeInstanceOf(CliError);
+    const err = e as CliError;
+    expect(err.message).not.toContain('\n');
+    return { code: err.code, message: err.message, status: exitStatusOf(err) };
+  }
+  throw new Error(`parse of ${argv.join(' ')} succeeded`);
+}
+
+describe('jail: the four-argument form', () => {
+  it('parses path hostname ip-number command', () => {
+    const c = parseJailArgs('jail', [`${dir}/`, 'ahost', '127.0.0.1', '/bin/sh', '-c', 'id'], root);
+    expect(c).toEqual({
+      kind: 'start',
+      tool: 'jail',
+      prison: {
+        path: dir,
+        hostname: 'ahost',
+        ipv4: ['127.0.0.1'],
+        ipv6: [],
+        flags: {
+          allowIpc: false,
+          allowAllDomains: false,
+          allowRawSockets: false,
+          allowChflags: false,
+          allowRlimit: false,
+          allowSetHostname: true,
+        },
+      },
+      command: ['/bin/sh', '-c', 'id'],
+      background: false,
+      printJid: false,
+    });
+  });
+
+  it('has no --allow flags and no -b', () => {
+    expect(failure('jail', ['--allow-ipc', dir, 'h', '127.0.0.1', 'sh'])).toEqual({
+      code: 'UNKNOWN_OPTION',
+      message: 'unknown option: --allow-ipc',
+      status: 2,
+    });
+    expect(failure('jail', ['-b', dir, 'h', '127.0.0.1', 'sh']).code).toBe('UNKNOWN_OPTION');
+  });
+
+  it('takes -r jid|name to stop a jail', () => {
+    expect(parseJailArgs('jail', ['-r', '7'], root)).toEqual({ kind: 'remove', tool: 'jail', jail: 7 });
+    expect(parseJailArgs('sysjail', ['-r', 'web'], root)).toEqual({ kind: 'remove', tool: 'sysjail', jail: 'web' });
+    expect(failure('jail', ['-r', '7'], 1000).code).toBe('NOT_ROOT');
+    expect(failure('jail', ['-r', '7', 'extra']).status).toBe(2);
+  });
+});
+
+describe('sysjail options', () => {
+  it('sets flags, addresses, name, user and background', () => {
+    const c = parseJailArgs(
+      'sysjail',
+      [
+        '-b', '-4', '127.0.0.3', '-6', '0::1', '--allow-ipc', '--allow-all-domains', '--allow-raw-sockets',
+        '--allow-chflags', '--allow-rlimit', '-n', 'web', '-u', 'nobody',
+        dir, 'web.local', '127.0.0.2,::1,127.0.0.3', 'httpd', '-X',
+      ],
+      root,
+    );
+    if (c.kind !== 'start') throw new Error('not a start');
+    expect(c.background).toBe(true);
+    expect(c.user).toBe('nobody');
+    expect(c.prison.name).toBe('web');
+    expect(c.prison.ipv4).toEqual(['127.0.0.2', '127.0.0.3']);
+    expect(c.prison.ipv6).toEqual(['::1']);
+    expect(c.prison.flags).toEqual({
+      allowIpc: true,
+      allowAllDomains: true,
+      allowRawSockets: true,
+      allowChflags: true,
+      allowRlimit: true,
+      allowSetHostname: true,
+    });
+    expect(c.command).toEqual(['httpd', '-X']);
+  });
+
+  it('refuses a bad name or user', () => {
+    expect(failure('sysjail', ['-n', '42', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_NAME');
+    expect(failure('sysjail', ['-n', 'a/b', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_NAME');
+    expect(failure('sysjail', ['-u', 'a:b', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_USER');
+  });
+
+  it('refuses -4 with an IPv6 address and -6 with an IPv4 one', () => {
+    expect(failure('sysjail', ['-4', '::1', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_ADDRESS');
+    expect(failure('sysjail', ['-6', '127.0.0.1', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_ADDRESS');
+  });
+});
+
+describe('validation: one line, exit status 2', () => {
+  const cases: [string, string[], string, RegExp][] = [
+    ['missing path', [], 'MISSING_PATH', /missing jail path/],
+    ['relative path', ['jails/a', 'h', '127.0.0.1', 'sh'], 'RELATIVE_PATH', /must be absolute/],
+    ['path that does not exist', [join(dir, 'nope'), 'h', '127.0.0.1', 'sh'], 'PATH_NOT_FOUND', /does not exist/],
+    ['path that is a file', [file, 'h', '127.0.0.1', 'sh'], 'NOT_A_DIRECTORY', /not a directory/],
+    ['missing hostname', [dir], 'MISSING_ARGUMENT', /missing hostname/],
+    ['bad hostname', [dir, 'bad_host', '127.0.0.1', 'sh'], 'BAD_HOSTNAME', /invalid hostname "bad_host"/],
+    ['too long hostname', [dir, 'a'.repeat(300), '127.0.0.1', 'sh'], 'BAD_HOSTNAME', /255/],
+    ['missing address', [dir, 'h'], 'MISSING_ARGUMENT', /missing IP address/],
+    ['malformed address', [dir, 'h', '127.0.0.300', 'sh'], 'BAD_ADDRESS', /invalid IP address: 127\.0\.0\.300/],
+    ['non-local address', [dir, 'h', '192.168.1.1', 'sh'], 'NON_LOCAL_ADDRESS', /only 127\.0\.0\.0\/8 and ::1/],
+    ['no command', [dir, 'h', '127.0.0.1'], 'NO_COMMAND', /no command/],
+    ['unknown option', ['-z', dir, 'h', '127.0.0.1', 'sh'], 'UNKNOWN_OPTION', /unknown option: -z/],
+    ['option without its argument', ['-n'], 'MISSING_OPTION_ARGUMENT', /requires an argument: -n/],
+  ];
+  for (const [what, argv, code, message] of cases) {
+    it(`jail and sysjail: ${what}`, () => {
+      for (const tool of ['jail', 'sysjail'] as const) {
+        const f = failure(tool, argv);
+        expect(f.code).toBe(code);
+        expect(f.message).toMatch(message);
+        expect(f.status).toBe(2);
+      }
+    });
+  }
+
+  it('not root', () => {
+    const f = failure('jail', [dir, 'h', '127.0.0.1', 'sh'], 1000);
+    expect(f).toEqual({ code: 'NOT_ROOT', message: 'jail must be run as root', status: 2 });
+  });
+});

@@ -1,0 +1,146 @@
+import type { Prison, PrisonFlags } from '@sysjail/core';
+import {
+  BadUserError,
+  MissingArgumentError,
+  MissingPathError,
+  NoCommandError,
+  NotRootError,
+  UsageError,
+} from '../errors.js';
+import { type JailAddress, parseAddress, parseAddressList } from './address.js';
+import { getopt } from './getopt.js';
+import { checkHostname } from './hostname.js';
+import { checkJailName, parseJailRef } from './jail-name.js';
+import { checkJailPath } from './jail-path.js';
+
+export type JailTool = 'jail' | 'sysjail';
+
+/** Start a jail: `jail path hostname ip command ...`, `sysjail [options] path hostname addrs command ...`. */
+export interface StartJailConfig {
+  readonly kind: 'start';
+  readonly tool: JailTool;
+  readonly prison: Prison;
+  readonly command: readonly string[];
+  /** -b: print the JID once the jail is up and return. */
+  readonly background: boolean;
+  /** -i (jail): print the JID once the jail is up, then run in the foreground. */
+  readonly printJid: boolean;
+  readonly user?: string;
+}
+
+/** Stop a jail: `jail -r jid|name`. */
+export interface RemoveJailConfig {
+  readonly kind: 'remove';
+  readonly tool: JailTool;
+  readonly jail: number | string;
+}
+
+export type JailConfig = StartJailConfig | RemoveJailConfig;
+
+export interface ParseContext {
+  /** geteuid(); only root may start or stop jails. */
+  readonly euid: number;
+  /** Accept addresses outside 127.0.0.0/8 and ::1 (never from the command line; for embedding). */
+  readonly allowNonLocal?: boolean;
+}
+
+const allowFlags: Record<string, keyof PrisonFlags> = {
+  'allow-ipc': 'allowIpc',
+  'allow-all-domains': 'allowAllDomains',
+  'allow-raw-sockets': 'allowRawSockets',
+  'allow-chflags': 'allowChflags',
+  'allow-rlimit': 'allowRlimit',
+};
+
+const specs = {
+  jail: { short: 'in:r:u:' },
+  sysjail: { short: 'b4:6:in:r:u:', long: Object.keys(allowFlags) },
+} as const;
+
+const userSyntax = /^(?:[0-9]+|[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?)$/;
+
+/**
+ * argv (without node and the script) → a typed jail configuration. One implementation for both tools:
+ * `jail` is `sysjail` with FreeBSD's four-argument form (one address operand) and every --allow flag off.
+ * Throws a UsageError (exit status 2) for anything wrong, before anything is started.
+ */
+export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: ParseContext): JailConfig {
+  const { options, operands } = getopt(argv, specs[tool]);
+  const flags: { -readonly [K in keyof PrisonFlags]: PrisonFlags[K] } = {
+    allowIpc: false,
+    allowAllDomains: false,
+    allowRawSockets: false,
+    allowChflags: false,
+    allowRlimit: false,
+    allowSetHostname: true,
+  };
+  const extra: JailAddress[] = [];
+  let background = false;
+  let printJid = false;
+  let name: string | undefined;
+  let user: string | undefined;
+  let remove: string | undefined;
+  for (const o of options) {
+    switch (o.name) {
+      case 'b':
+        background = true;
+        break;
+      case 'i':
+        printJid = true;
+        break;
+      case '4':
+        extra.push(parseAddress(o.value ?? '', 'inet', ctx.allowNonLocal));
+        break;
+      case '6':
+        extra.push(parseAddress(o.value ?? '', 'inet6', ctx.allowNonLocal));
+        break;
+      case 'n':
+        name = checkJailName(o.value ?? '');
+        break;
+      case 'u':
+        if (!userSyntax.test(o.value ?? '')) throw new BadUserError(o.value ?? '');
+        user = o.value;
+        break;
+      case 'r':
+        remove = o.value ?? '';
+        break;
+      default:
+        flags[allowFlags[o.name]] = true;
+    }
+  }
+  if (remove !== undefined) {
+    if (remove === '') throw new MissingArgumentError('jail to remove');
+    if (operands.length > 0) throw new UsageError('EXTRA_OPERANDS', `unexpected operand: ${operands[0]}`);
+    if (ctx.euid !== 0) throw new NotRootError(tool);
+    return { kind: 'remove', tool, jail: parseJailRef(remove) };
+  }
+  const [path, hostname, addresses, ...command] = operands;
+  if (path === undefined) throw new MissingPathError();
+  const root = checkJailPath(path);
+  if (hostname === undefined) throw new MissingArgumentError('hostname');
+  checkHostname(hostname);
+  if (addresses === undefined) throw new MissingArgumentError('IP address');
+  const all = [...parseAddressList(addresses, ctx.allowNonLocal), ...extra];
+  if (command.length === 0) throw new NoCommandError();
+  if (ctx.euid !== 0) throw new NotRootError(tool);
+  const unique = (family: JailAddress['family']) => [
+    ...new Set(all.filter((a) => a.family === family).map((a) => a.address)),
+  ];
+  const prison: Prison = {
+    path: root,
+    hostname,
+    ipv4: unique('inet'),
+    ipv6: unique('inet6'),
+    ...(name === undefined ? {} : { name }),
+    flags,
+  };
+  return {
+    kind: 'start',
+    tool,
+    prison,
+    command,
+    background,
+    printJid,
+    ...(user === undefined ? {} : { user }),
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The cli's errors. Each has a stable `code`; the cli alone maps them to exit statuses
+ * (`exitStatusOf`): usage and validation errors exit 2 (nothing was started), runtime failures exit 1.
+ */
+export class CliError extends Error {
+  readonly code: string;
+  readonly exitStatus: number;
+  constructor(code: string, message: string, exitStatus: number) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitStatus = exitStatus;
+  }
+}
+
+/** Bad command line or an invalid jail description: exit status 2. */
+export class UsageError extends CliError {
+  constructor(code: string, message: string) {
+    super(code, message, 2);
+  }
+}
+
+export class UnknownOptionError extends UsageError {
+  constructor(readonly option: string) {
+    super('UNKNOWN_OPTION', `unknown option: ${option}`);
+  }
+}
+
+export class MissingOptionArgumentError extends UsageError {
+  constructor(readonly option: string) {
+    super('MISSING_OPTION_ARGUMENT', `option requires an argument: ${option}`);
+  }
+}
+
+export class MissingArgumentError extends UsageError {
+  constructor(readonly what: string) {
+    super('MISSING_ARGUMENT', `missing ${what}`);
+  }
+}
+
+export class MissingPathError extends UsageError {
+  constructor() {
+    super('MISSING_PATH', 'missing jail path');
+  }
+}
+
+export class RelativePathError extends UsageError {
+  constructor(readonly path: string) {
+    super('RELATIVE_PATH', `jail path must be absolute: ${path}`);
+  }
+}
+
+export class PathNotFoundError extends UsageError {
+  constructor(readonly path: string) {
+    super('PATH_NOT_FOUND', `jail path does not exist: ${path}`);
+  }
+}
+
+export class NotADirectoryError extends UsageError {
+  constructor(readonly path: string) {
+    super('NOT_A_DIRECTORY', `jail path is not a directory: ${path}`);
+  }
+}
+
+export class BadHostnameError extends UsageError {
+  constructor(readonly hostname: string, reason: string) {
+    super('BAD_HOSTNAME', `invalid hostname "${hostname}": ${reason}`);
+  }
+}
+
+export class BadAddressError extends UsageError {
+  constructor(readonly address: string) {
+    super('BAD_ADDRESS', `invalid IP address: ${address}`);
+  }
+}
+
+export class NonLocalAddressError extends UsageError {
+  constructor(readonly address: string) {
+    super(
+      'NON_LOCAL_ADDRESS',
+      `address ${address} is not a loopback address (only 127.0.0.0/8 and ::1 are accepted)`,
+    );
+  }
+}
+
+export class NoCommandError extends UsageError {
+  constructor() {
+    super('NO_COMMAND', 'no command given');
+  }
+}
+
+export class BadNameError extends UsageError {
+  constructor(readonly jailName: string, reason: string) {
+    super('BAD_NAME', `invalid jail name "${jailName}": ${reason}`);
+  }
+}
+
+export class BadUserError extends UsageError {
+  constructor(readonly user: string) {
+    super('BAD_USER', `invalid user: ${user}`);
+  }
+}
+
+export class NotRootError extends UsageError {
+  constructor(tool: string) {
+    super('NOT_ROOT', `${tool} must be run as root`);
+  }
+}
+
+export class DirectoryNotEmptyError extends UsageError {
+  constructor(readonly path: string) {
+    super('DIRECTORY_NOT_EMPTY', `${path} is not empty (use -f to build into it anyway)`);
+  }
+}
+
+export class BinaryNotFoundError extends UsageError {
+  constructor(readonly binary: string) {
+    super('BINARY_NOT_FOUND', `no such binary: ${binary}`);
+  }
+}
+
+/** The jail engine (core's startJail and friends) is not present in this build: exit status 1. */
+export class EngineUnavailableError extends CliError {
+  constructor() {
+    super('ENGINE_UNAVAILABLE', 'engine not available', 1);
+  }
+}
+
+export class JailNotFoundError extends CliError {
+  constructor(readonly jail: string) {
+    super('JAIL_NOT_FOUND', `jail "${jail}" not found`, 1);
+  }
+}
+
+export class BusyboxNotFoundError extends CliError {
+  constructor(readonly path: string) {
+    super('BUSYBOX_NOT_FOUND', `no static busybox at ${path} (install busybox-static)`, 1);
+  }
+}
+
+export class SharedLibraryError extends CliError {
+  constructor(readonly binary: string, detail: string) {
+    super('SHARED_LIBRARY', `cannot resolve the libraries of ${binary}: ${detail}`, 1);
+  }
+}
+
+/** Exit status for anything thrown by a tool: a CliError's own, 1 for anything else. */
+export function exitStatusOf(error: unknown): number {
+  return error instanceof CliError ? error.exitStatus : 1;
+}
