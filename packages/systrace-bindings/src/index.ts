@@ -4,3 +4,4 @@ export * from './syscall.js';
 export * from './sysno.js';
 export * from './c-string.js';
 export { addressOf, lastErrno } from './libc.js';
+export * from './ebpf/index.js';
