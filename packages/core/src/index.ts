@@ -6,3 +6,4 @@ export { defaultPrisonFlags } from './prison.js';
 export type { Prison, PrisonFlags } from './prison.js';
 export { syscallByName, syscallByNumber } from './syscall-table.js';
 export type { ArgKind, SyscallClass, SyscallEntry, SyscallTable } from './syscall-table.js';
+export * from './registry/index.js';

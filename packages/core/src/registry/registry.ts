@@ -1,0 +1,182 @@
+import { mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BadJailRecordError,
+  JailNameInUseError,
+  JailRecordNotFoundError,
+  NoFreeJidError,
+} from './errors.js';
+import type { JailRecord, JailRecordPatch, NewJailRecord } from './jail-record.js';
+import { withLockFile } from './lock-file.js';
+import { isSameProcess, processStartTime } from './process-start-time.js';
+import { defaultRegistryDir } from './run-dir.js';
+
+/** JIDs run 1 .. JID_MAX, then wrap (FreeBSD's JAIL_MAX). */
+export const JID_MAX = 999_999;
+
+export interface Registry {
+  readonly dir: string;
+  /** Gives the jail a fresh JID (never one a live jail holds) and records it; names must be unique. */
+  allocate(entry: NewJailRecord): JailRecord;
+  /** Changes a live jail's record (atomically); the JID cannot change. */
+  update(jid: number, patch: JailRecordPatch): JailRecord;
+  /** Forgets a jail; no error if it is already gone. */
+  remove(jid: number): void;
+  /** Live jails by JID; stale records (supervisor dead or its pid reused) are removed on the way. */
+  list(): JailRecord[];
+  /** A live jail by JID (number or all-digit string) or name. */
+  find(jidOrName: number | string): JailRecord | undefined;
+}
+
+const recordFile = /^([0-9]+)\.json$/;
+
+/** A record is live while its supervisor (same pid, same start time) runs. */
+export function isLive(r: JailRecord): boolean {
+  return isSameProcess(r.supervisorPid, r.supervisorStartTime);
+}
+
+function readRecord(file: string): JailRecord | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  let r: JailRecord;
+  try {
+    r = JSON.parse(text) as JailRecord;
+  } catch (e) {
+    throw new BadJailRecordError(file, (e as Error).message);
+  }
+  if (!Number.isInteger(r.jid) || !Number.isInteger(r.supervisorPid)) {
+    throw new BadJailRecordError(file, 'no jid or supervisorPid');
+  }
+  return r;
+}
+
+/** Opens (creating it if needed) the registry directory: default /run/sysjail/jails, or $SYSJAIL_RUN_DIR/jails. */
+export function openRegistry(dir: string = defaultRegistryDir()): Registry {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const lockPath = join(dir, '.lock');
+  const fileOf = (jid: number) => join(dir, `${jid}.json`);
+  const locked = <T>(fn: () => T): T => withLockFile(lockPath, fn);
+
+  const write = (r: JailRecord): void => {
+    const tmp = join(dir, `.${r.jid}.json.${process.pid}.tmp`);
+    writeFileSync(tmp, `${JSON.stringify(r, null, 2)}\n`, { mode: 0o644 });
+    renameSync(tmp, fileOf(r.jid));
+  };
+
+  const unlinkQuiet = (file: string): void => {
+    try {
+      unlinkSync(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  };
+
+  /** Every record on disk, live or not, skipping unreadable ones. */
+  const readAll = (): JailRecord[] => {
+    const out: JailRecord[] = [];
+    for (const f of readdirSync(dir)) {
+      if (!recordFile.test(f)) continue;
+      try {
+        const r = readRecord(join(dir, f));
+        if (r) out.push(r);
+      } catch (e) {
+        if (!(e instanceof BadJailRecordError)) throw e;
+      }
+    }
+    return out.sort((a, b) => a.jid - b.jid);
+  };
+
+  /** Under the lock: drop stale records, return the live ones. */
+  const heal = (): JailRecord[] => {
+    const live: JailRecord[] = [];
+    for (const r of readAll()) {
+      if (isLive(r)) live.push(r);
+      else unlinkQuiet(fileOf(r.jid));
+    }
+    return live;
+  };
+
+  const checkName = (live: readonly JailRecord[], name: string | undefined, self?: number): void => {
+    if (name === undefined) return;
+    const other = live.find((r) => r.name === name && r.jid !== self);
+    if (other) throw new JailNameInUseError(name, other.jid);
+  };
+
+  const lastJidFile = join(dir, '.lastjid');
+  const readLastJid = (): number => {
+    try {
+      const n = Number(readFileSync(lastJidFile, 'utf8').trim());
+      return Number.isInteger(n) && n >= 0 && n <= JID_MAX ? n : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const writeLastJid = (jid: number): void => {
+    const tmp = `${lastJidFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${jid}\n`);
+    renameSync(tmp, lastJidFile);
+  };
+
+  function list(): JailRecord[] {
+    const all = readAll();
+    if (all.every(isLive)) return all;
+    return locked(heal);
+  }
+
+  return {
+    dir,
+    allocate(entry) {
+      const supervisorStartTime = entry.supervisorStartTime ?? processStartTime(entry.supervisorPid);
+      if (supervisorStartTime === undefined) {
+        throw new BadJailRecordError('(new)', `supervisor pid ${entry.supervisorPid} is not running`);
+      }
+      return locked(() => {
+        const live = heal();
+        checkName(live, entry.name);
+        const used = new Set(live.map((r) => r.jid));
+        let jid = readLastJid();
+        for (let tries = 0; ; tries++) {
+          if (tries >= JID_MAX) throw new NoFreeJidError();
+          jid = jid >= JID_MAX ? 1 : jid + 1;
+          if (!used.has(jid)) break;
+        }
+        const record: JailRecord = {
+          ...entry,
+          jid,
+          supervisorStartTime,
+          startedAt: entry.startedAt ?? new Date().toISOString(),
+        };
+        write(record);
+        writeLastJid(jid);
+        return record;
+      });
+    },
+    update(jid, patch) {
+      return locked(() => {
+        const current = readRecord(fileOf(jid));
+        if (!current || !isLive(current)) throw new JailRecordNotFoundError(jid);
+        if (patch.name !== undefined && patch.name !== current.name) checkName(heal(), patch.name, jid);
+        const next: JailRecord = { ...current, ...patch, jid };
+        write(next);
+        return next;
+      });
+    },
+    remove(jid) {
+      locked(() => unlinkQuiet(fileOf(jid)));
+    },
+    list,
+    find(jidOrName) {
+      const live = list();
+      if (typeof jidOrName === 'number' || /^[0-9]+$/.test(jidOrName)) {
+        const jid = Number(jidOrName);
+        return live.find((r) => r.jid === jid);
+      }
+      return live.find((r) => r.name === jidOrName);
+    },
+  };
+}
