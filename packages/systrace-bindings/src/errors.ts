@@ -8,6 +8,7 @@ export type SysjailBindingsErrorCode =
   | 'SYSCALL_FAILED'
   | 'NOTIFICATION_GONE'
   | 'SHORT_TRANSFER'
+  | 'STRING_TOO_LONG'
   | 'INVALID_ARGUMENT'
   | 'SETUP_OP_FAILED'
   | 'SPAWN_FAILED'
@@ -57,6 +58,16 @@ export class ShortTransferError extends SysjailBindingsError {
     super('SHORT_TRANSFER', `${syscall}: ${transferred} of ${requested} bytes`);
     this.requested = requested;
     this.transferred = transferred;
+  }
+}
+
+/** No NUL within the caller's bound when reading a C string from another process. */
+export class CStringTooLongError extends SysjailBindingsError {
+  readonly max: number;
+
+  constructor(max: number) {
+    super('STRING_TOO_LONG', `no NUL within ${max} bytes`);
+    this.max = max;
   }
 }
 

@@ -106,7 +106,9 @@ export const exit = (): EbpfInsn => insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 /** Encode to the little-endian struct bpf_insn array bpf(BPF_PROG_LOAD) takes. */
 export function encodeInsns(insns: readonly EbpfInsn[]): Buffer {
   const buf = Buffer.alloc(insns.length * BPF_INSN_SIZE);
-  insns.forEach((i, n) => {
+  for (let n = 0; n < insns.length; n++) {
+    const i = insns[n];
+    if (!i) throw new RangeError(`eBPF instruction ${n} is missing`);
     const at = n * BPF_INSN_SIZE;
     if (i.dst < 0 || i.dst > 15 || i.src < 0 || i.src > 15) {
       throw new RangeError(`eBPF register out of range in instruction ${n}`);
@@ -115,7 +117,7 @@ export function encodeInsns(insns: readonly EbpfInsn[]): Buffer {
     buf.writeUInt8((i.src << 4) | i.dst, at + 1);
     buf.writeInt16LE(i.off, at + 2);
     buf.writeInt32LE(i.imm, at + 4);
-  });
+  }
   return buf;
 }
 

@@ -1,0 +1,42 @@
+// poll(2) on a few fds; retries EINTR with the remaining time.
+import { SyscallError } from './errors.js';
+import { syscallNoThrow } from './syscall.js';
+import { sysno } from './sysno.js';
+
+export const POLLIN = 0x1;
+export const POLLPRI = 0x2;
+export const POLLOUT = 0x4;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
+
+export interface PollFd {
+  fd: number;
+  events: number;
+}
+
+const EINTR = 4;
+
+/** Returns each fd's revents (0 when not ready); timeoutMs < 0 waits forever. */
+export function poll(fds: readonly PollFd[], timeoutMs: number): number[] {
+  const buf = Buffer.alloc(8 * fds.length);
+  fds.forEach((p, i) => {
+    buf.writeInt32LE(p.fd, 8 * i);
+    buf.writeInt16LE(p.events, 8 * i + 4);
+  });
+  pollRaw(buf, fds.length, timeoutMs);
+  return fds.map((_, i) => buf.readUInt16LE(8 * i + 6));
+}
+
+/** poll(2) on a prepared struct pollfd[] buffer; returns the number of ready fds. */
+export function pollRaw(pollfds: Uint8Array, count: number, timeoutMs: number): number {
+  const deadline = timeoutMs >= 0 ? performance.now() + timeoutMs : 0;
+  let wait = timeoutMs;
+  for (;;) {
+    const r = syscallNoThrow(sysno.poll, pollfds, count, wait);
+    if (r >= 0) return r;
+    if (-r !== EINTR) throw new SyscallError('poll', -r);
+    if (timeoutMs >= 0) wait = Math.max(0, Math.ceil(deadline - performance.now()));
+  }
+}
+

@@ -1,0 +1,133 @@
+// Thin wrappers against the real kernel (as root, in this process only where harmless).
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import {
+  AF_INET,
+  capbsetRead,
+  capget,
+  CAP_SYS_ADMIN,
+  capList,
+  close,
+  closeRange,
+  fcntl,
+  F_GETFD,
+  FD_CLOEXEC,
+  getNoNewPrivs,
+  getpid,
+  getSeccompMode,
+  getsockname,
+  getsockoptInt,
+  gettid,
+  bind,
+  listen,
+  memfdCreate,
+  O_RDONLY,
+  openat,
+  AT_FDCWD,
+  pidfdGetfd,
+  pidfdOpen,
+  pidfdSendSignal,
+  poll,
+  POLLIN,
+  prlimit64,
+  readCString,
+  readMemory,
+  RLIMIT_NOFILE,
+  SIGKILL,
+  SO_ACCEPTCONN,
+  SO_DOMAIN,
+  SOCK_CLOEXEC,
+  SOCK_STREAM,
+  socket,
+  SOL_SOCKET,
+  SyscallError,
+  uname,
+  waitid,
+  P_PIDFD,
+  WEXITED,
+  writeMemory,
+  addressOf,
+  PAGE_SIZE,
+  CStringTooLongError,
+  write,
+  read,
+} from './index.js';
+
+describe('wrappers on the real kernel', () => {
+  it('process ids, uname, prctl reads', () => {
+    expect(getpid()).toBe(process.pid);
+    expect(gettid()).toBe(process.pid); // main thread
+    expect(uname().sysname).toBe('Linux');
+    expect(getSeccompMode()).toBe(0);
+    expect(getNoNewPrivs()).toBe(false);
+  });
+
+  it('capabilities of root', () => {
+    const caps = capget();
+    expect(capList(caps.effective)).toContain(CAP_SYS_ADMIN);
+    expect(capbsetRead(CAP_SYS_ADMIN)).toBe(true);
+    expect(() => capbsetRead(1000)).toThrow(expect.objectContaining({ errnoName: 'EINVAL' }));
+  });
+
+  it('fds: openat, memfd, fcntl, close_range', () => {
+    const fd = openat(AT_FDCWD, '/proc/self/status', O_RDONLY);
+    expect(fd).toBeGreaterThan(2);
+    close(fd);
+    expect(() => close(fd)).toThrow(expect.objectContaining({ errnoName: 'EBADF' }));
+    const m = memfdCreate('t');
+    expect(fcntl(m, F_GETFD) & FD_CLOEXEC).toBe(FD_CLOEXEC);
+    expect(write(m, Buffer.from('abc'))).toBe(3);
+    closeRange(m, m);
+    expect(() => read(m, Buffer.alloc(1))).toThrow(SyscallError);
+  });
+
+  it('sockets on loopback: bind, listen, getsockname, getsockopt, poll', () => {
+    const s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
+    try {
+      bind(s, { family: AF_INET, address: '127.0.0.1', port: 0 });
+      listen(s, 4);
+      const name = getsockname(s);
+      expect(name).toMatchObject({ family: AF_INET, address: '127.0.0.1' });
+      expect((name as { port: number }).port).toBeGreaterThan(0);
+      expect(getsockoptInt(s, SOL_SOCKET, SO_ACCEPTCONN)).toBe(1);
+      expect(getsockoptInt(s, SOL_SOCKET, SO_DOMAIN)).toBe(AF_INET);
+      expect(poll([{ fd: s, events: POLLIN }], 0)).toEqual([0]);
+    } finally {
+      close(s);
+    }
+  });
+
+  it('prlimit64 reads bigint limits', () => {
+    const l = prlimit64(0, RLIMIT_NOFILE);
+    expect(typeof l.cur).toBe('bigint');
+    expect(l.cur).toBeLessThanOrEqual(l.max);
+  });
+
+  it('process memory of self: readMemory, writeMemory, readCString at a page edge', () => {
+    const buf = Buffer.from('hello\0world');
+    expect(readMemory(process.pid, addressOf(buf), 11).toString()).toBe('hello\0world');
+    writeMemory(process.pid, addressOf(buf), Buffer.from('HE'));
+    expect(buf.toString('latin1', 0, 5)).toBe('HEllo');
+    expect(readCString(process.pid, addressOf(buf)).toString()).toBe('HEllo');
+    expect(() => readCString(process.pid, addressOf(buf), 3)).toThrow(CStringTooLongError);
+    expect(() => readMemory(process.pid, 8n, 4)).toThrow(expect.objectContaining({ errnoName: 'EFAULT' }));
+    expect(PAGE_SIZE).toBe(4096);
+  });
+
+  it('pidfd: open, getfd, send_signal, waitid(P_PIDFD)', async () => {
+    const child = spawn('sleep', ['30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((r) => child.once('spawn', r));
+    const pidfd = pidfdOpen(child.pid as number);
+    try {
+      const dup = pidfdGetfd(pidfd, 1); // the child's stdout pipe
+      expect(fcntl(dup, F_GETFD) & FD_CLOEXEC).toBe(FD_CLOEXEC);
+      close(dup);
+      const exited = new Promise((r) => child.once('exit', (code, sig) => r(sig)));
+      pidfdSendSignal(pidfd, SIGKILL);
+      expect(await exited).toBe('SIGKILL');
+      expect(() => waitid(P_PIDFD, pidfd, WEXITED)).toThrow(expect.objectContaining({ errnoName: 'ECHILD' }));
+    } finally {
+      close(pidfd);
+    }
+  });
+});
