@@ -21,3 +21,4 @@ export * from './rlimit.js';
 export * from './process-memory.js';
 export * from './sockaddr.js';
 export * from './socket.js';
+export * from './ebpf/index.js';
