@@ -1,0 +1,23 @@
+export { countJailProcesses, jailStatus } from './jail-status.js';
+export {
+  formatJls,
+  formatJlsJson,
+  formatJlsNameValue,
+  formatJlsRow,
+  formatJlsVerbose,
+  formatJlsVerboseEntry,
+  jailName,
+  jailParams,
+  jlsHeader,
+  jlsVerboseHeader,
+} from './jls-format.js';
+export type { JailParam, JlsMode } from './jls-format.js';
+export {
+  formatSjls,
+  formatSjlsJson,
+  formatSjlsRow,
+  formatSjlsVerbose,
+  policyFlags,
+  sjlsHeader,
+} from './sjls-format.js';
+export type { JailStatus } from './sjls-format.js';

@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { isSameProcess, type JailRecord, readJailCounters } from '@sysjail/core';
+import type { JailStatus } from './sjls-format.js';
+
+/** The number of processes in the jail: its cgroup's members, else those in its init's PID namespace. */
+export function countJailProcesses(r: JailRecord): number | undefined {
+  if (r.cgroupPath) {
+    try {
+      return readFileSync(join(r.cgroupPath, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).length;
+    } catch {}
+  }
+  if (r.initPid === undefined || !isSameProcess(r.initPid, r.initStartTime)) return undefined;
+  let ns: string;
+  try {
+    ns = readlinkSync(`/proc/${r.initPid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+  let n = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) === ns) n++;
+    } catch {}
+  }
+  return n;
+}
+
+/** A record with what the live system says about it. */
+export function jailStatus(r: JailRecord): JailStatus {
+  const processes = countJailProcesses(r);
+  const counters = r.countersPath ? readJailCounters(r.countersPath) : undefined;
+  return {
+    record: r,
+    ...(processes === undefined ? {} : { processes }),
+    ...(counters === undefined ? {} : { counters }),
+  };
+}

@@ -1,0 +1,127 @@
+import type { JailRecord } from '@sysjail/core';
+import { cut, left, right } from './printf.js';
+
+/**
+ * jls(8) output as FreeBSD's usr.sbin/jls/jls.c prints it, from registry records. Pure functions.
+ * Linux has no cpusets: the CPUSetID line of -v shows `-`.
+ */
+
+/** `jls`: the default four columns. */
+export const jlsHeader = `${right('JID', 6)}  IP Address${' '.repeat(6)}Hostname${' '.repeat(22)}Path\n`;
+
+/** One default row: `%6d  %-15.15s %-29.29s %.74s`. The first IPv4 address only, as FreeBSD. */
+export function formatJlsRow(r: JailRecord): string {
+  return `${right(r.jid, 6)}  ${left(r.ipv4[0] ?? '', 15, 15)} ${left(r.hostname, 29, 29)} ${cut(r.path, 74)}\n`;
+}
+
+export function formatJls(records: readonly JailRecord[]): string {
+  return jlsHeader + records.map(formatJlsRow).join('');
+}
+
+/** The jail's name; FreeBSD names an unnamed jail by its JID. */
+export function jailName(r: JailRecord): string {
+  return r.name ?? String(r.jid);
+}
+
+/** `jls -v` header. */
+export const jlsVerboseHeader =
+  `${' '.repeat(3)}JID  Hostname${' '.repeat(22)}Path\n` +
+  `${' '.repeat(8)}Name${' '.repeat(26)}State\n` +
+  `${' '.repeat(8)}CPUSetID\n` +
+  `${' '.repeat(8)}IP Address(es)\n`;
+
+const indent = ' '.repeat(8);
+
+export function formatJlsVerboseEntry(r: JailRecord): string {
+  return (
+    `${right(r.jid, 6)}  ${left(r.hostname, 29, 29)} ${cut(r.path, 74)}\n` +
+    `${indent}${left(jailName(r), 29, 29)} ${cut('ACTIVE', 74)}\n` +
+    `${indent}-\n` +
+    [...r.ipv4, ...r.ipv6].map((a) => `${indent}${a}\n`).join('')
+  );
+}
+
+export function formatJlsVerbose(records: readonly JailRecord[]): string {
+  return jlsVerboseHeader + records.map(formatJlsVerboseEntry).join('');
+}
+
+/** A jail parameter as jls -n shows it: a boolean prints `name` or `noname`. */
+export type JailParam = { readonly name: string; readonly value: string | boolean };
+
+/** The jail parameters of a record, in jls's order: top-level names first, then dotted, each sorted. */
+export function jailParams(r: JailRecord): JailParam[] {
+  const params: JailParam[] = [
+    { name: 'dying', value: false },
+    { name: 'jid', value: String(r.jid) },
+    { name: 'name', value: jailName(r) },
+    { name: 'parent', value: '0' },
+    { name: 'path', value: r.path },
+    { name: 'allow.chflags', value: r.flags.allowChflags },
+    { name: 'allow.raw_sockets', value: r.flags.allowRawSockets },
+    { name: 'allow.rlimit', value: r.flags.allowRlimit },
+    { name: 'allow.set_hostname', value: r.flags.allowSetHostname },
+    { name: 'allow.socket_af', value: r.flags.allowAllDomains },
+    { name: 'allow.sysvipc', value: r.flags.allowIpc },
+    { name: 'host.hostname', value: r.hostname },
+    { name: 'ip4.addr', value: r.ipv4.join(',') },
+    { name: 'ip6.addr', value: r.ipv6.join(',') },
+    { name: 'sysjail.emulation', value: r.emulation },
+  ];
+  const dotted = (p: JailParam) => p.name.includes('.');
+  return params.sort((a, b) =>
+    dotted(a) !== dotted(b) ? (dotted(a) ? 1 : -1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+}
+
+/** `allow.chflags` → `allow.nochflags`, `dying` → `nodying`. */
+function noName(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? `no${name}` : `${name.slice(0, dot)}.no${name.slice(dot + 1)}`;
+}
+
+/** jls's quoted_print: with -q, a value with a quote, space or tab is quoted; an empty one is `""`. */
+function quoted(value: string, quote: boolean): string {
+  if (value === '') return quote ? '""' : '';
+  const qc = value.includes("'") ? '"' : value.includes('"') ? "'" : /[ \t]/.test(value) ? '"' : '';
+  return quote && qc ? `${qc}${value}${qc}` : value;
+}
+
+/** `jls -n [-q]`: one line of `name=value` per jail. */
+export function formatJlsNameValue(records: readonly JailRecord[], quote = false): string {
+  return records
+    .map(
+      (r) =>
+        `${jailParams(r)
+          .map((p) =>
+            typeof p.value === 'boolean'
+              ? p.value
+                ? p.name
+                : noName(p.name)
+              : `${p.name}=${quoted(p.value, quote)}`,
+          )
+          .join(' ')}\n`,
+    )
+    .join('');
+}
+
+export type JlsMode = 'default' | 'verbose' | 'nameval';
+
+/** `jls [-v|-n] --json`: libxo's JSON (version 2) with the field names of FreeBSD's jls. */
+export function formatJlsJson(records: readonly JailRecord[], mode: JlsMode = 'default'): string {
+  const jail = records.map((r) => {
+    if (mode === 'nameval') return Object.fromEntries(jailParams(r).map((p) => [p.name, p.value]));
+    if (mode === 'verbose') {
+      return {
+        jid: r.jid,
+        hostname: r.hostname,
+        path: r.path,
+        name: jailName(r),
+        state: 'ACTIVE',
+        ipv4_addrs: [...r.ipv4],
+        ipv6_addrs: [...r.ipv6],
+      };
+    }
+    return { jid: r.jid, ipv4: r.ipv4[0] ?? '', hostname: r.hostname, path: r.path };
+  });
+  return `${JSON.stringify({ __version: '2', 'jail-information': { jail } })}\n`;
+}
