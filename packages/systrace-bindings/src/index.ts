@@ -22,3 +22,4 @@ export * from './process-memory.js';
 export * from './sockaddr.js';
 export * from './socket.js';
 export * from './ebpf/index.js';
+export * from './pipe.js';
