@@ -56,7 +56,13 @@ export const MAX_COND_JUMP = 255;
 
 type Item =
   | { readonly kind: 'insn'; readonly insn: Instruction }
-  | { readonly kind: 'cond'; readonly code: number; readonly k: number; readonly jt: Target; readonly jf: Target }
+  | {
+      readonly kind: 'cond';
+      readonly code: number;
+      readonly k: number;
+      readonly jt: Target;
+      readonly jf: Target;
+    }
   | { readonly kind: 'ja'; readonly target: LabelRef };
 
 function u32(value: number, what: string): number {
@@ -68,7 +74,10 @@ function u32(value: number, what: string): number {
 
 function memIndex(i: number): number {
   if (!Number.isInteger(i) || i < 0 || i >= BPF_MEMWORDS) {
-    throw new BpfAssembleError('invalid-operand', `scratch memory index ${i} is not in 0..${BPF_MEMWORDS - 1}`);
+    throw new BpfAssembleError(
+      'invalid-operand',
+      `scratch memory index ${i} is not in 0..${BPF_MEMWORDS - 1}`,
+    );
   }
   return i;
 }
@@ -292,7 +301,10 @@ export class BpfAssembler {
     const targetItem = (from: number, ref: Target, branch: string): number => {
       if (ref === undefined) {
         if (from + 1 >= items.length) {
-          throw new BpfAssembleError('label-past-end', `${branch} of the jump at item ${from} falls off the end`);
+          throw new BpfAssembleError(
+            'label-past-end',
+            `${branch} of the jump at item ${from} falls off the end`,
+          );
         }
         return from + 1;
       }
@@ -306,7 +318,10 @@ export class BpfAssembler {
         );
       }
       if (at >= items.length) {
-        throw new BpfAssembleError('label-past-end', `label ${label.name} is bound after the last instruction`);
+        throw new BpfAssembleError(
+          'label-past-end',
+          `label ${label.name} is bound after the last instruction`,
+        );
       }
       return at;
     };

@@ -1,6 +1,7 @@
 // struct seccomp_data as the filter sees it: { int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6]; }.
-import { BpfDecodeError } from './errors.js';
+
 import { SECCOMP_DATA_ARGS, SECCOMP_DATA_SIZE } from './constants.js';
+import { BpfDecodeError } from './errors.js';
 
 export interface SeccompData {
   /** System call number (as the kernel's int; x32 calls carry __X32_SYSCALL_BIT). */
