@@ -132,15 +132,21 @@ export class JailNotFoundError extends CliError {
   }
 }
 
-export class BusyboxNotFoundError extends CliError {
+export class BusyboxNotFoundError extends UsageError {
   constructor(readonly path: string) {
-    super('BUSYBOX_NOT_FOUND', `no static busybox at ${path} (install busybox-static)`, 1);
+    super('BUSYBOX_NOT_FOUND', `no busybox at ${path} (install busybox-static)`);
   }
 }
 
-export class SharedLibraryError extends CliError {
+export class SharedLibraryError extends UsageError {
   constructor(readonly binary: string, detail: string) {
-    super('SHARED_LIBRARY', `cannot resolve the libraries of ${binary}: ${detail}`, 1);
+    super('SHARED_LIBRARY', `cannot resolve the libraries of ${binary}: ${detail}`);
+  }
+}
+
+export class NotAJailRootError extends UsageError {
+  constructor(readonly path: string) {
+    super('NOT_A_DIRECTORY', `${path} exists and is not a directory`);
   }
 }
 

@@ -57,7 +57,12 @@ function readRecord(file: string): JailRecord | undefined {
 
 /** Opens (creating it if needed) the registry directory: default /run/sysjail/jails, or $SYSJAIL_RUN_DIR/jails. */
 export function openRegistry(dir: string = defaultRegistryDir()): Registry {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+  } catch (e) {
+    // A reader without rights (jls as a user) still lists; writers fail on their first write.
+    if (!['EACCES', 'EPERM', 'EROFS'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  }
   const lockPath = join(dir, '.lock');
   const fileOf = (jid: number) => join(dir, `${jid}.json`);
   const locked = <T>(fn: () => T): T => withLockFile(lockPath, fn);
@@ -79,7 +84,14 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
   /** Every record on disk, live or not, skipping unreadable ones. */
   const readAll = (): JailRecord[] => {
     const out: JailRecord[] = [];
-    for (const f of readdirSync(dir)) {
+    let files: string[];
+    try {
+      files = readdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
+      throw e;
+    }
+    for (const f of files) {
       if (!recordFile.test(f)) continue;
       try {
         const r = readRecord(join(dir, f));
@@ -125,7 +137,13 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
   function list(): JailRecord[] {
     const all = readAll();
     if (all.every(isLive)) return all;
-    return locked(heal);
+    try {
+      return locked(heal);
+    } catch (e) {
+      // Not allowed to heal (not root): list the live ones, leave the stale ones to root.
+      if (!['EACCES', 'EPERM', 'EROFS'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+      return all.filter(isLive);
+    }
   }
 
   return {
