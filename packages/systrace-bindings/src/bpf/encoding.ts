@@ -3,7 +3,7 @@ import { BpfDecodeError } from './errors.js';
 import type { Instruction, Program } from './instruction.js';
 
 /** Bytes of one struct sock_filter. */
-export const SOCK_FILTER_SIZE = 8;
+const SOCK_FILTER_SIZE = 8;
 
 /** The program as the array a struct sock_fprog points to. */
 export function encode(program: Program): Uint8Array {

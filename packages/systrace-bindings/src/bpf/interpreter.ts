@@ -41,7 +41,7 @@ import {
 } from './constants.js';
 import { BpfDecodeError } from './errors.js';
 import type { Program } from './instruction.js';
-import { SECCOMP_DATA_WORDS, type SeccompData, seccompDataWords } from './seccomp-data.js';
+import { SECCOMP_DATA_WORDS, type SeccompDataInput, seccompDataWords } from './seccomp-data.js';
 import { validateFilter } from './validator.js';
 
 /** Dense internal opcodes, so that the dispatch switch compiles to a jump table. */
@@ -172,7 +172,7 @@ export class FilterInterpreter {
   }
 
   /** The filter's 32-bit return value for this seccomp_data. */
-  run(data: SeccompData): number {
+  run(data: SeccompDataInput): number {
     return this.runWords(seccompDataWords(data, this.words));
   }
 
@@ -321,6 +321,6 @@ export class FilterInterpreter {
 }
 
 /** Validates and runs a filter once; prefer a FilterInterpreter kept across runs. */
-export function interpret(program: Program, data: SeccompData): number {
+export function interpret(program: Program, data: SeccompDataInput): number {
   return new FilterInterpreter(program).run(data);
 }

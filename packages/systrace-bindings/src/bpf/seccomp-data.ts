@@ -3,7 +3,7 @@
 import { SECCOMP_DATA_ARGS, SECCOMP_DATA_SIZE } from './constants.js';
 import { BpfDecodeError } from './errors.js';
 
-export interface SeccompData {
+export interface SeccompDataInput {
   /** System call number (as the kernel's int; x32 calls carry __X32_SYSCALL_BIT). */
   readonly nr: number;
   /** AUDIT_ARCH_* of the calling ABI. */
@@ -19,7 +19,7 @@ export const SECCOMP_DATA_WORDS = SECCOMP_DATA_SIZE / 4;
 const MASK32 = 0xffffffffn;
 
 /** Fills `out` (16 words) with seccomp_data's little-endian words. */
-export function seccompDataWords(data: SeccompData, out = new Uint32Array(SECCOMP_DATA_WORDS)): Uint32Array {
+export function seccompDataWords(data: SeccompDataInput, out = new Uint32Array(SECCOMP_DATA_WORDS)): Uint32Array {
   out[0] = data.nr;
   out[1] = data.arch;
   const ip = data.instructionPointer;
@@ -34,7 +34,7 @@ export function seccompDataWords(data: SeccompData, out = new Uint32Array(SECCOM
 }
 
 /** The 64 bytes the kernel passes (little endian), e.g. from struct seccomp_notif.data. */
-export function seccompDataBytes(data: SeccompData): Uint8Array {
+export function seccompDataBytes(data: SeccompDataInput): Uint8Array {
   const words = seccompDataWords(data);
   const bytes = new Uint8Array(SECCOMP_DATA_SIZE);
   const view = new DataView(bytes.buffer);
@@ -43,7 +43,7 @@ export function seccompDataBytes(data: SeccompData): Uint8Array {
 }
 
 /** Parses 64 little-endian bytes of struct seccomp_data. */
-export function seccompDataFromBytes(bytes: Uint8Array): SeccompData {
+export function seccompDataFromBytes(bytes: Uint8Array): SeccompDataInput {
   if (bytes.length < SECCOMP_DATA_SIZE) {
     throw new BpfDecodeError(`seccomp_data is ${SECCOMP_DATA_SIZE} bytes, got ${bytes.length}`);
   }
