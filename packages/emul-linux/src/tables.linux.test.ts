@@ -69,3 +69,16 @@ describe('the tables', () => {
     execFileSync(process.execPath, [join(pkg, 'scripts/generate-tables.mjs'), '--check'], { cwd: pkg, stdio: 'pipe' });
   });
 });
+
+describe('the package exports', () => {
+  it('give the tables as subpaths (built dist)', async () => {
+    const run = (spec: string, expr: string) =>
+      execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import('${spec}'); console.log(${expr});`], {
+        cwd: pkg,
+        encoding: 'utf8',
+      }).trim();
+    expect(run('@sysjail/emul-linux/x86_64', 'm.x86_64.entries.length')).toBe(String(x86_64.entries.length));
+    expect(run('@sysjail/emul-linux/i386', 'm.i386.entries.length')).toBe(String(i386.entries.length));
+    expect(run('@sysjail/emul-linux', 'm.linux.tables.length')).toBe('2');
+  });
+});
