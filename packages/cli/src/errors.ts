@@ -126,9 +126,10 @@ export class EngineUnavailableError extends CliError {
   }
 }
 
+/** As FreeBSD's libjail says it: `jail 5 not found`, `jail "web" not found`. */
 export class JailNotFoundError extends CliError {
-  constructor(readonly jail: string) {
-    super('JAIL_NOT_FOUND', `jail "${jail}" not found`, 1);
+  constructor(readonly jail: number | string) {
+    super('JAIL_NOT_FOUND', typeof jail === 'number' ? `jail ${jail} not found` : `jail "${jail}" not found`, 1);
   }
 }
 
@@ -147,6 +148,12 @@ export class SharedLibraryError extends UsageError {
 export class NotAJailRootError extends UsageError {
   constructor(readonly path: string) {
     super('NOT_A_DIRECTORY', `${path} exists and is not a directory`);
+  }
+}
+
+export class UnknownParameterError extends UsageError {
+  constructor(readonly parameter: string) {
+    super('UNKNOWN_PARAMETER', `unknown parameter: ${parameter}`);
   }
 }
 

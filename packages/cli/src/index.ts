@@ -1,1 +1,14 @@
-export {};
+export { jailMain } from './commands/jail.js';
+export { jexecMain } from './commands/jexec.js';
+export { jlsMain, selectJails } from './commands/jls.js';
+export { mkjailMain } from './commands/mkjail.js';
+export { sjlsMain } from './commands/sjls.js';
+export { stopJail } from './commands/stop-jail.js';
+export * from './config/index.js';
+export { chooseEmulation, commandInJail, resolveInJail } from './emulation-choice.js';
+export { exitStatusOfJail, loadEmulations, loadEngine } from './engine.js';
+export type { ExecInJailOptions, JailEngine, JailExit, RunningJail, StartJailOptions } from './engine.js';
+export * from './errors.js';
+export * from './jls/index.js';
+export * from './mkjail/index.js';
+export { runTool } from './run-tool.js';

@@ -86,21 +86,48 @@ function quoted(value: string, quote: boolean): string {
   return quote && qc ? `${qc}${value}${qc}` : value;
 }
 
+function formatParam(p: JailParam, nameval: boolean, quote: boolean): string {
+  if (typeof p.value === 'boolean') {
+    if (nameval) return p.value ? p.name : noName(p.name);
+    return p.value ? 'true' : 'false';
+  }
+  if (!nameval && p.value === '' && !quote) return '-';
+  return nameval ? `${p.name}=${quoted(p.value, quote)}` : quoted(p.value, quote);
+}
+
+/** The names `jls` knows as parameters (for `jls param ...`). */
+export const jailParamNames: readonly string[] = [
+  'dying', 'jid', 'name', 'parent', 'path', 'allow.chflags', 'allow.raw_sockets', 'allow.rlimit',
+  'allow.set_hostname', 'allow.socket_af', 'allow.sysvipc', 'host.hostname', 'ip4.addr', 'ip6.addr',
+  'sysjail.emulation',
+];
+
+/**
+ * `jls [-h] [-n] [-q] param ...`: the named parameters (all of them if none), space-separated, one line
+ * per jail; -h adds a line naming them first; a boolean prints true/false (or name/noname with -n).
+ */
+export function formatJlsParams(
+  records: readonly JailRecord[],
+  names: readonly string[],
+  opts: { readonly header?: boolean; readonly nameval?: boolean; readonly quote?: boolean } = {},
+): string {
+  const chosen = names.length ? names : jailParamNames;
+  const head = opts.header ? `${chosen.join(' ')}\n` : '';
+  return (
+    head +
+    records
+      .map((r) => {
+        const byName = new Map(jailParams(r).map((p) => [p.name, p]));
+        return `${chosen.map((n) => formatParam(byName.get(n) as JailParam, opts.nameval ?? false, opts.quote ?? false)).join(' ')}\n`;
+      })
+      .join('')
+  );
+}
+
 /** `jls -n [-q]`: one line of `name=value` per jail. */
 export function formatJlsNameValue(records: readonly JailRecord[], quote = false): string {
   return records
-    .map(
-      (r) =>
-        `${jailParams(r)
-          .map((p) =>
-            typeof p.value === 'boolean'
-              ? p.value
-                ? p.name
-                : noName(p.name)
-              : `${p.name}=${quoted(p.value, quote)}`,
-          )
-          .join(' ')}\n`,
-    )
+    .map((r) => `${jailParams(r).map((p) => formatParam(p, true, quote)).join(' ')}\n`)
     .join('');
 }
 

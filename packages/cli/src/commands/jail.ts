@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { openRegistry } from '@sysjail/core';
+import { parseJailArgs, type JailTool, type StartJailConfig } from '../config/index.js';
+import { chooseEmulation } from '../emulation-choice.js';
+import { exitStatusOfJail, loadEmulations, loadEngine } from '../engine.js';
+import { CliError } from '../errors.js';
+import { stopJail } from './stop-jail.js';
+
+/** Set in the detached supervisor of `sysjail -b`: the fd to write the JID to. */
+export const BACKGROUND_FD_ENV = 'SYSJAIL_BACKGROUND_FD';
+
+/** jail(8) and sysjail(1): start a jail and wait for its command, or stop one (-r). */
+export async function jailMain(tool: JailTool, argv: readonly string[]): Promise<number> {
+  const config = parseJailArgs(tool, argv, { euid: process.geteuid?.() ?? -1 });
+  if (config.kind === 'remove') {
+    await stopJail(openRegistry(), config.jail);
+    return 0;
+  }
+  if (config.background && process.env[BACKGROUND_FD_ENV] === undefined) return detach(tool);
+  return runJail(config);
+}
+
+async function runJail(config: StartJailConfig): Promise<number> {
+  const engine = await loadEngine();
+  const emulation = chooseEmulation(await loadEmulations(), config.prison.path, config.command[0]);
+  const jail = await engine.startJail({
+    prison: config.prison,
+    command: config.command,
+    emulation,
+    ...(config.user === undefined ? {} : { user: config.user }),
+    ...(config.prison.name === undefined ? {} : { name: config.prison.name }),
+    background: config.background,
+  });
+  const reportFd = process.env[BACKGROUND_FD_ENV];
+  if (reportFd !== undefined) {
+    const { writeSync, closeSync } = await import('node:fs');
+    writeSync(Number(reportFd), `${jail.jid}\n`);
+    closeSync(Number(reportFd));
+  } else if (config.printJid) {
+    process.stdout.write(`${jail.jid}\n`);
+  }
+  // ^C reaches the jailed command (same process group) and is its to handle; TERM and HUP stop the jail.
+  process.on('SIGINT', () => {});
+  for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void jail.stop());
+  return exitStatusOfJail(await jail.exited, constants.signals);
+}
+
+/**
+ * -b: run the same command line again as a detached supervisor, print the JID it reports once the jail
+ * is up, and return. If it fails first, its one error line has already gone to our stderr.
+ */
+function detach(tool: JailTool): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
+      env: { ...process.env, [BACKGROUND_FD_ENV]: '3' },
+    });
+    let out = '';
+    const pipe = child.stdio[3] as NodeJS.ReadableStream;
+    pipe.setEncoding('utf8');
+    pipe.on('data', (d: string) => {
+      out += d;
+      const jid = out.match(/^([0-9]+)\n/);
+      if (!jid) return;
+      process.stdout.write(`${jid[1]}\n`);
+      child.unref();
+      pipe.removeAllListeners();
+      (pipe as unknown as { destroy(): void }).destroy();
+      child.removeAllListeners('exit');
+      resolve(0);
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) reject(new CliError('BACKGROUND_FAILED', 'the jail exited before it was up', 1));
+      else resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import { closeSync, lstatSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { Emulation } from '@sysjail/core';
+import { EngineUnavailableError, UsageError } from './errors.js';
+
+const jailPath = ['/bin', '/usr/bin', '/sbin', '/usr/sbin', '/usr/local/bin'];
+
+/**
+ * `path` (absolute, inside the jail) resolved as the jail would see it: every symlink, absolute ones
+ * against the jail's root. Returns the host path of a regular file, or undefined.
+ */
+export function resolveInJail(root: string, path: string): string | undefined {
+  const parts = path.split('/').filter(Boolean);
+  const done: string[] = [];
+  for (let hops = 0; parts.length > 0; ) {
+    const part = parts.shift() as string;
+    if (part === '.') continue;
+    if (part === '..') {
+      done.pop();
+      continue;
+    }
+    const host = join(root, ...done, part);
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(host);
+    } catch {
+      return undefined;
+    }
+    if (st.isSymbolicLink()) {
+      if (++hops > 40) return undefined;
+      const target = readlinkSync(host);
+      if (target.startsWith('/')) done.length = 0;
+      parts.unshift(...target.split('/').filter(Boolean));
+      continue;
+    }
+    done.push(part);
+    if (parts.length === 0) return st.isFile() ? host : undefined;
+  }
+  return undefined;
+}
+
+/** The host path of the jail's command: `command` as the jail's root resolves it (PATH search if bare). */
+export function commandInJail(root: string, command: string): string {
+  const candidates = command.includes('/') ? [posix.resolve('/', command)] : jailPath.map((d) => `${d}/${command}`);
+  for (const c of candidates) {
+    const host = resolveInJail(root, c);
+    if (host) return host;
+  }
+  throw new UsageError('COMMAND_NOT_FOUND', `${command}: not found in the jail`);
+}
+
+/** The emulation whose `detect` accepts the command's first bytes; the native one if none does. */
+export function chooseEmulation(emulations: readonly Emulation[], root: string, command: string): Emulation {
+  if (emulations.length === 0) throw new EngineUnavailableError();
+  const header = new Uint8Array(64);
+  const fd = openSync(commandInJail(root, command), 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return emulations.find((e) => e.detect(header)) ?? emulations[0];
+}
