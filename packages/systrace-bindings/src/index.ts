@@ -23,3 +23,6 @@ export * from './sockaddr.js';
 export * from './socket.js';
 export * from './ebpf/index.js';
 export * from './pipe.js';
+export * from './seccomp.js';
+export * from './notify.js';
+export * from './launcher/index.js';

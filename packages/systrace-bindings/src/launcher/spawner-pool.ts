@@ -1,0 +1,137 @@
+// SpawnerPool: prewarmed worker threads, each serving one filtered/namespaced child.
+import { promises as fsp } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { PoolClosedError, SetupOpError, SpawnError } from '../errors.js';
+import type { FromWorker, ToWorker } from './messages.js';
+import type { ChildExit, SpawnRequest } from './setup-op.js';
+
+export interface SpawnedChild {
+  /** The child's pid in this process's PID namespace. */
+  pid: number;
+  /** The seccomp listener fd (ours to close), if a seccomp op asked for SECCOMP_FILTER_FLAG_NEW_LISTENER. */
+  listenerFd: number | undefined;
+  /** The worker thread's tid (it carries the same namespaces and filter as the child). */
+  workerTid: number;
+  /** Resolves when the child has exited and its worker is gone. */
+  exited: Promise<ChildExit>;
+}
+
+export interface SpawnerPoolOptions {
+  /** Idle workers kept ready (default 2). */
+  size?: number;
+}
+
+/** dist/launcher/spawn-worker.js, also when this module runs from src/ (tests): workers need JS. */
+function workerUrl(): URL {
+  const here = new URL(import.meta.url);
+  return here.pathname.endsWith('.ts')
+    ? new URL('../../dist/launcher/spawn-worker.js', here)
+    : new URL('./spawn-worker.js', here);
+}
+
+let threadPoolStarted: Promise<unknown> | undefined;
+
+/** libuv's thread pool must exist before a worker unshares or chroots (its threads would not follow). */
+function startThreadPool(): Promise<unknown> {
+  threadPoolStarted ??= fsp.stat('/');
+  return threadPoolStarted;
+}
+
+function newWorker(): Promise<Worker> {
+  const w = new Worker(workerUrl());
+  w.unref();
+  return new Promise((resolve, reject) => {
+    w.once('online', () => resolve(w));
+    w.once('error', reject);
+  });
+}
+
+export class SpawnerPool {
+  readonly size: number;
+  private readonly idle: Promise<Worker>[] = [];
+  private readonly busy = new Set<Worker>();
+  private closed = false;
+  private readonly ready: Promise<unknown>;
+
+  constructor(options: SpawnerPoolOptions = {}) {
+    this.size = options.size ?? 2;
+    this.ready = startThreadPool().then(() => this.refill());
+  }
+
+  private refill(): void {
+    while (!this.closed && this.idle.length < this.size) {
+      const p = newWorker();
+      p.catch(() => {}); // surfaced when taken
+      this.idle.push(p);
+    }
+  }
+
+  /**
+   * Runs `request.setup` on a fresh worker thread, then spawns the command there. Rejects with a
+   * SetupOpError (nothing spawned; the worker is discarded) or a SpawnError.
+   */
+  async spawn(request: SpawnRequest): Promise<SpawnedChild> {
+    if (this.closed) throw new PoolClosedError();
+    await this.ready;
+    if (this.closed) throw new PoolClosedError();
+    const taken = this.idle.shift() ?? newWorker();
+    this.refill();
+    const worker = await taken;
+    this.busy.add(worker);
+    worker.ref();
+
+    let settleExit!: (e: ChildExit) => void;
+    let failExit!: (e: unknown) => void;
+    const exited = new Promise<ChildExit>((res, rej) => {
+      settleExit = res;
+      failExit = rej;
+    });
+    exited.catch(() => {});
+
+    return new Promise<SpawnedChild>((resolve, reject) => {
+      let spawned = false;
+      let exit: ChildExit | undefined;
+      const onMessage = (m: FromWorker) => {
+        switch (m.type) {
+          case 'setupFailed':
+            reject(new SetupOpError(m.op, m.index, { syscall: m.syscall, errno: m.errno, message: m.message }));
+            return;
+          case 'spawnFailed':
+            reject(new SpawnError(`spawn ${request.command}: ${m.message}`, m.errnoName));
+            return;
+          case 'spawned':
+            spawned = true;
+            resolve({ pid: m.pid, listenerFd: m.listenerFd, workerTid: m.tid, exited });
+            return;
+          case 'exited':
+            exit = { code: m.code, signal: m.signal };
+            return;
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', (e) => {
+        const err = new SpawnError(`spawner worker failed: ${e.message}`, undefined, { cause: e });
+        if (!spawned) reject(err);
+        failExit(err);
+      });
+      worker.once('exit', () => {
+        this.busy.delete(worker);
+        if (exit) settleExit(exit);
+        else {
+          const err = new SpawnError('spawner worker exited before its child');
+          if (!spawned) reject(err);
+          failExit(err);
+        }
+      });
+      worker.postMessage({ type: 'spawn', request } satisfies ToWorker);
+    });
+  }
+
+  /** Stops the idle workers; running children keep their workers until they exit. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.ready.catch(() => {});
+    const idle = this.idle.splice(0);
+    await Promise.all(idle.map((p) => p.then((w) => w.terminate()).catch(() => {})));
+  }
+}
