@@ -19,7 +19,10 @@ export const SECCOMP_DATA_WORDS = SECCOMP_DATA_SIZE / 4;
 const MASK32 = 0xffffffffn;
 
 /** Fills `out` (16 words) with seccomp_data's little-endian words. */
-export function seccompDataWords(data: SeccompDataInput, out = new Uint32Array(SECCOMP_DATA_WORDS)): Uint32Array {
+export function seccompDataWords(
+  data: SeccompDataInput,
+  out = new Uint32Array(SECCOMP_DATA_WORDS),
+): Uint32Array {
   out[0] = data.nr;
   out[1] = data.arch;
   const ip = data.instructionPointer;

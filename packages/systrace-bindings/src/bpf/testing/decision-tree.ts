@@ -135,13 +135,7 @@ export function treeArbitrary(fc: typeof FastCheck, options: TreeOptions): FastC
     .map((s) => {
       // Constants the kernel refuses are not generated: division by 0, shifts >= 32.
       const k =
-        s.src === 'X'
-          ? 0
-          : s.alu === 'div'
-            ? s.k || 1
-            : s.alu === 'lsh' || s.alu === 'rsh'
-              ? s.k & 31
-              : s.k;
+        s.src === 'X' ? 0 : s.alu === 'div' ? s.k || 1 : s.alu === 'lsh' || s.alu === 'rsh' ? s.k & 31 : s.k;
       return { op: 'alu', alu: s.alu, src: s.src, k } as const;
     });
   const step: FastCheck.Arbitrary<Step> = fc.oneof(
@@ -203,7 +197,9 @@ export function treeArbitrary(fc: typeof FastCheck, options: TreeOptions): FastC
 }
 
 function treeSize(node: Node): number {
-  return node.kind === 'ret' ? 2 : 8 + node.steps.length + node.pad + treeSize(node.then) + treeSize(node.else);
+  return node.kind === 'ret'
+    ? 2
+    : 8 + node.steps.length + node.pad + treeSize(node.then) + treeSize(node.else);
 }
 
 /** Every constant in the tree's tests, to build inputs that hit the branches. */
@@ -378,7 +374,13 @@ export function evaluateTree(tree: Node, options: TreeOptions, data: SeccompData
     }
     const v = node.src === 'X' ? x : BigInt(node.k);
     const taken =
-      node.jump === 'jeq' ? a === v : node.jump === 'jgt' ? a > v : node.jump === 'jge' ? a >= v : (a & v) !== 0n;
+      node.jump === 'jeq'
+        ? a === v
+        : node.jump === 'jgt'
+          ? a > v
+          : node.jump === 'jge'
+            ? a >= v
+            : (a & v) !== 0n;
     if (node.pad > 0 && !taken) mem[15] = a;
     node = taken ? node.then : node.else;
   }
