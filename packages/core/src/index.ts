@@ -7,3 +7,4 @@ export type { Prison, PrisonFlags } from './prison.js';
 export { syscallByName, syscallByNumber } from './syscall-table.js';
 export type { ArgKind, SyscallClass, SyscallEntry, SyscallTable } from './syscall-table.js';
 export * from './registry/index.js';
+export * from './net/index.js';

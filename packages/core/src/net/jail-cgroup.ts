@@ -1,0 +1,148 @@
+/**
+ * A jail's own cgroup2 directory, <cgroup2>/sysjail/<name>: processes join it, the address programs
+ * attach to it, cgroup.kill ends it. Attached programs live as long as the directory.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JailSetupError } from '../errors.js';
+import { findCgroup2Mount } from './cgroup2-mount.js';
+
+export interface JailCgroupOptions {
+  /** The cgroup2 mount (default: found in /proc/self/mountinfo). */
+  readonly root?: string;
+  /** Directory under the root that holds every jail's cgroup (default 'sysjail'). */
+  readonly parent?: string;
+}
+
+const NAME = /^[A-Za-z0-9_.-]{1,200}$/;
+
+export class JailCgroup {
+  readonly name: string;
+  /** Absolute path of the cgroup directory. */
+  readonly path: string;
+
+  private constructor(name: string, path: string) {
+    this.name = name;
+    this.path = path;
+  }
+
+  /** Make <root>/<parent>/<name>; fails if it exists already. */
+  static create(name: string, opts: JailCgroupOptions = {}): JailCgroup {
+    if (!NAME.test(name) || name === '.' || name === '..') {
+      throw new JailSetupError(`bad cgroup name: ${JSON.stringify(name)}`);
+    }
+    const parent = join(opts.root ?? findCgroup2Mount(), opts.parent ?? 'sysjail');
+    const path = join(parent, name);
+    try {
+      mkdirSync(parent, { recursive: true });
+      mkdirSync(path);
+    } catch (e) {
+      throw new JailSetupError(`cannot create cgroup ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    return new JailCgroup(name, path);
+  }
+
+  /** Move a process (all its threads) into the cgroup. */
+  addProcess(pid: number): void {
+    try {
+      writeFileSync(join(this.path, 'cgroup.procs'), `${pid}\n`);
+    } catch (e) {
+      throw new JailSetupError(`cannot move pid ${pid} into ${this.path}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** Processes in the cgroup (thread group ids). */
+  pids(): number[] {
+    return readPids(this.path);
+  }
+
+  /** True while a process is in the cgroup (cgroup.events). */
+  populated(): boolean {
+    return isPopulated(this.path);
+  }
+
+  /** SIGKILL every process: cgroup.kill when the kernel has it, else each pid. */
+  kill(): void {
+    killCgroup(this.path);
+  }
+
+  /**
+   * Kill what is left, then rmdir, retrying while the cgroup is still populated (dying processes) or
+   * busy; throws JailSetupError after `timeoutMs`. Attached programs go with the directory.
+   */
+  async destroy(timeoutMs = 5000): Promise<void> {
+    await removeCgroup(this.path, timeoutMs);
+  }
+
+  /**
+   * Remove the leftovers of earlier runs: cgroups under <root>/<parent> whose name starts with `prefix`
+   * and that hold no process. Returns the paths removed.
+   */
+  static cleanupStale(prefix: string, opts: JailCgroupOptions = {}): string[] {
+    const parent = join(opts.root ?? findCgroup2Mount(), opts.parent ?? 'sysjail');
+    if (!existsSync(parent)) return [];
+    const removed: string[] = [];
+    for (const entry of readdirSync(parent, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !entry.name.startsWith(prefix)) continue;
+      const path = join(parent, entry.name);
+      if (isPopulated(path)) continue;
+      try {
+        rmdirSync(path);
+        removed.push(path);
+      } catch {
+        // Busy (a process joined meanwhile, or child cgroups): left for next time.
+      }
+    }
+    return removed;
+  }
+}
+
+function readPids(path: string): number[] {
+  return readFileSync(join(path, 'cgroup.procs'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map(Number);
+}
+
+function isPopulated(path: string): boolean {
+  try {
+    return /^populated 1$/m.test(readFileSync(join(path, 'cgroup.events'), 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function killCgroup(path: string): void {
+  const kill = join(path, 'cgroup.kill');
+  if (existsSync(kill)) {
+    writeFileSync(kill, '1\n');
+    return;
+  }
+  for (const pid of readPids(path)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+}
+
+async function removeCgroup(path: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    if (!existsSync(path)) return;
+    try {
+      if (isPopulated(path)) killCgroup(path);
+      rmdirSync(path);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() > deadline) {
+        throw new JailSetupError(`cannot remove cgroup ${path}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    await sleep(delay);
+  }
+}

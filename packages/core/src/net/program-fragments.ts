@@ -1,0 +1,56 @@
+/** Pieces every address program shares: matching a word (or four) against the jail list, and verdicts. */
+import { type EbpfAssembler, type EbpfReg, ebpf, errnoNumber } from '@sysjail/systrace-bindings';
+import type { Ip6Words } from './address-words.js';
+
+const { BPF_JEQ, BPF_JNE, BPF_REG_0, BPF_REG_1, BPF_W } = ebpf;
+
+/** goto `match` if (u32)reg is one of `words`. JMP32: no sign extension of words >= 0x80000000. */
+export function emitMatch4(a: EbpfAssembler, reg: EbpfReg, words: readonly number[], match: string): void {
+  for (const w of words) a.jmp32Imm(BPF_JEQ, reg, w, match);
+}
+
+/** goto `match` if the four registers hold one of `addrs`; falls through otherwise. */
+export function emitMatch6(
+  a: EbpfAssembler,
+  regs: readonly [EbpfReg, EbpfReg, EbpfReg, EbpfReg],
+  addrs: readonly Ip6Words[],
+  match: string,
+): void {
+  for (const w of addrs) {
+    const next = a.newLabel('next6');
+    for (let k = 0; k < 3; k++) a.jmp32Imm(BPF_JNE, regs[k], w[k], next);
+    a.jmp32Imm(BPF_JEQ, regs[3], w[3], match);
+    a.label(next);
+  }
+}
+
+/** Load four u32 words from base + off into regs. */
+export function emitLoad6(
+  a: EbpfAssembler,
+  regs: readonly [EbpfReg, EbpfReg, EbpfReg, EbpfReg],
+  base: EbpfReg,
+  off: number,
+): void {
+  regs.forEach((r, k) => a.emit(ebpf.ldxMem(BPF_W, r, base, off + 4 * k)));
+}
+
+/** Store one word into ctx through a scratch register (stores of immediates into ctx are avoided). */
+export function emitStoreWord(a: EbpfAssembler, ctx: EbpfReg, off: number, word: number, scratch: EbpfReg): void {
+  a.emit(ebpf.mov32Imm(scratch, word), ebpf.stxMem(BPF_W, ctx, scratch, off));
+}
+
+/** return 1: the operation goes on. */
+export function emitAllow(a: EbpfAssembler): void {
+  a.emit(ebpf.mov64Imm(BPF_REG_0, 1), ebpf.exit());
+}
+
+/**
+ * return 0 after bpf_set_retval(-errno): the system call fails with that errno instead of EPERM.
+ * Without an errno, plain return 0 (EPERM).
+ */
+export function emitRefuse(a: EbpfAssembler, errno?: string): void {
+  if (errno !== undefined) {
+    a.emit(ebpf.mov64Imm(BPF_REG_1, -errnoNumber(errno)), ebpf.call(ebpf.BPF_FUNC_set_retval));
+  }
+  a.emit(ebpf.mov64Imm(BPF_REG_0, 0), ebpf.exit());
+}

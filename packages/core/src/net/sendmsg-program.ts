@@ -1,0 +1,75 @@
+/**
+ * BPF_CGROUP_UDP4_SENDMSG / UDP6_SENDMSG (sendto/sendmsg with an address on UDP sockets): the loopback
+ * destination (when not a jail address) becomes the primary jail address; the source (msg_src_ip4/6,
+ * which starts as the socket's bound source) is kept when it is a jail address, set to the primary jail
+ * address when unset (unbound or autobound socket), and anything else (IP_PKTINFO asking for a host
+ * address) is refused with EADDRNOTAVAIL. A v4-mapped destination seen by the IPv6 hook is refused.
+ */
+import { EbpfAssembler, type EbpfInsn, ebpf } from '@sysjail/systrace-bindings';
+import type { AddressPrison } from './address-prison.js';
+import { IN6ADDR_LOOPBACK_WORDS, INADDR_LOOPBACK_WORD, V4MAPPED_WORD2, jailAddressWords, sameIp6 } from './address-words.js';
+import { emitAllow, emitLoad6, emitMatch4, emitMatch6, emitRefuse, emitStoreWord } from './program-fragments.js';
+
+const { BPF_JEQ, BPF_JNE, BPF_W } = ebpf;
+const { BPF_REG_1, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7 } = ebpf;
+const ctx = ebpf.bpf_sock_addr;
+
+export function sendmsgProgram4(prison: Pick<AddressPrison, 'ipv4' | 'ipv6'>): EbpfInsn[] {
+  const { ipv4 } = jailAddressWords(prison);
+  const a = new EbpfAssembler();
+  a.emit(ebpf.mov64Reg(BPF_REG_6, BPF_REG_1));
+  if (ipv4.length === 0) {
+    emitRefuse(a, 'EADDRNOTAVAIL');
+    return a.assemble();
+  }
+  if (!ipv4.includes(INADDR_LOOPBACK_WORD)) {
+    a.emit(ebpf.ldxMem(BPF_W, BPF_REG_7, BPF_REG_6, ctx.user_ip4));
+    a.jmp32Imm(BPF_JNE, BPF_REG_7, INADDR_LOOPBACK_WORD, 'source');
+    emitStoreWord(a, BPF_REG_6, ctx.user_ip4, ipv4[0], BPF_REG_2);
+  }
+  a.label('source');
+  a.emit(ebpf.ldxMem(BPF_W, BPF_REG_7, BPF_REG_6, ctx.msg_src_ip4));
+  emitMatch4(a, BPF_REG_7, ipv4, 'allow');
+  a.jmp32Imm(BPF_JNE, BPF_REG_7, 0, 'refuse');
+  emitStoreWord(a, BPF_REG_6, ctx.msg_src_ip4, ipv4[0], BPF_REG_2);
+  a.label('allow');
+  emitAllow(a);
+  a.label('refuse');
+  emitRefuse(a, 'EADDRNOTAVAIL');
+  return a.assemble();
+}
+
+export function sendmsgProgram6(prison: Pick<AddressPrison, 'ipv4' | 'ipv6'>): EbpfInsn[] {
+  const { ipv6 } = jailAddressWords(prison);
+  const regs = [BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5] as const;
+  const a = new EbpfAssembler();
+  a.emit(ebpf.mov64Reg(BPF_REG_6, BPF_REG_1));
+  if (ipv6.length === 0) {
+    emitRefuse(a, 'EADDRNOTAVAIL');
+    return a.assemble();
+  }
+  emitLoad6(a, regs, BPF_REG_6, ctx.user_ip6);
+  a.jmp32Imm(BPF_JNE, BPF_REG_2, 0, 'loopback');
+  a.jmp32Imm(BPF_JNE, BPF_REG_3, 0, 'loopback');
+  a.jmp32Imm(BPF_JEQ, BPF_REG_4, V4MAPPED_WORD2, 'refuse');
+  a.label('loopback');
+  if (!ipv6.some((w) => sameIp6(w, IN6ADDR_LOOPBACK_WORDS))) {
+    emitMatch6(a, regs, [IN6ADDR_LOOPBACK_WORDS], 'rewrite');
+    a.ja('source');
+    a.label('rewrite');
+    ipv6[0].forEach((w, k) => emitStoreWord(a, BPF_REG_6, ctx.user_ip6 + 4 * k, w, BPF_REG_2));
+  }
+  a.label('source');
+  emitLoad6(a, regs, BPF_REG_6, ctx.msg_src_ip6);
+  emitMatch6(a, regs, ipv6, 'allow');
+  emitMatch6(a, regs, [[0, 0, 0, 0]], 'set');
+  a.ja('refuse');
+  a.label('set');
+  ipv6[0].forEach((w, k) => emitStoreWord(a, BPF_REG_6, ctx.msg_src_ip6 + 4 * k, w, BPF_REG_2));
+  a.label('allow');
+  emitAllow(a);
+  a.label('refuse');
+  emitRefuse(a, 'EADDRNOTAVAIL');
+  return a.assemble();
+}
+
