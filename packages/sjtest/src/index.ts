@@ -1,1 +1,16 @@
-export {};
+export type { Case, CaseResult, Expect, Outcome, Status, Victim } from './case.js';
+export { cases } from './cases.js';
+export { evaluate } from './evaluate.js';
+export { BuildError, SjtestError, UsageError } from './errors.js';
+export { type JailRoot, buildJailRoot, findBusybox } from './jail-root.js';
+export { type Adapter, findPreset, presets } from './preset.js';
+export { parseVictimOutput } from './protocol.js';
+export { formatJson, toJson } from './report-json.js';
+export { formatTable } from './report-table.js';
+export { formatTap } from './report-tap.js';
+export { type JailRun, type RunOptions, type RunReport, runCases } from './runner.js';
+export { selectCases } from './select.js';
+export { exitStatus, summarize } from './summary.js';
+export { expandTemplate, splitWords } from './template.js';
+export { type VictimBinaries, buildVictims, defaultCacheDir } from './victim-build.js';
+export { main } from './cli.js';

@@ -1,0 +1,54 @@
+/** A test case is data: which promise, which victim runs which probe, what outcome keeps the promise. */
+
+/** The victim that runs a probe: the static 64-bit program, the static i386 one, or busybox sh. */
+export type Victim = 'v64' | 'v32' | 'sh';
+
+/** What keeps the promise. Anything the victim reports that is not listed breaks it. */
+export interface Expect {
+  /** the call failed with one of these errno names */
+  readonly errno?: readonly string[];
+  /** the probe was killed by a signal (e.g. SIGSYS from a seccomp filter) */
+  readonly killed?: boolean;
+  /** the call succeeded */
+  readonly ok?: boolean;
+  /** the reported value is one of these; `{ip}`, `{hostname}` and `{token}` are substituted */
+  readonly value?: readonly string[];
+  /** no report because the whole jail ended (reboot) */
+  readonly ended?: boolean;
+  /** errno names or values that prove nothing either way */
+  readonly inconclusive?: readonly string[];
+}
+
+export interface Case {
+  /** stable id, `area.name`; i386 variants are `i386.<id>` */
+  readonly id: string;
+  readonly tags: readonly string[];
+  /** the promise checked, one line */
+  readonly promise: string;
+  readonly victim: Victim;
+  /** the victim's probe name, or for `sh` a shell snippet calling `value`, `ok`, `err` */
+  readonly probe: string;
+  readonly arg?: string;
+  readonly expect: Expect;
+  /** a functional check: something that must keep working inside the jail */
+  readonly functional?: boolean;
+  /** run in a jail of its own (reboot ends the jail) */
+  readonly solo?: boolean;
+}
+
+/** What a victim reported for one probe. */
+export interface Outcome {
+  readonly kind: 'ok' | 'err' | 'value' | 'killed' | 'timeout' | 'unproven' | 'skip' | 'missing';
+  readonly errno?: string;
+  readonly value?: string;
+  readonly detail: string;
+}
+
+/** kept: promise kept (or function works); broken: promise broken (or function fails). */
+export type Status = 'kept' | 'broken' | 'inconclusive' | 'skipped' | 'error';
+
+export interface CaseResult {
+  readonly case: Case;
+  readonly status: Status;
+  readonly outcome: Outcome;
+}

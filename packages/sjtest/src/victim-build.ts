@@ -1,0 +1,70 @@
+/**
+ * Builds the victims from their C sources with the system compiler into a cache directory keyed by
+ * the sources, the compiler and the flags: a static 64-bit victim and a static i386 one (-m32).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const victimSourceDir = fileURLToPath(new URL('../victims/', import.meta.url));
+
+export interface VictimBinaries {
+  /** path of the 64-bit victim, or why there is none */
+  readonly v64: string | { readonly skipped: string };
+  readonly v32: string | { readonly skipped: string };
+}
+
+const FLAGS = ['-O1', '-static', '-no-pie', '-pthread', '-w'];
+
+export function defaultCacheDir(): string {
+  if (process.env.SJTEST_CACHE) return process.env.SJTEST_CACHE;
+  const base = process.env.XDG_CACHE_HOME ?? (homedir() ? join(homedir(), '.cache') : tmpdir());
+  return join(base, 'sjtest');
+}
+
+function compilerVersion(cc: string): string | undefined {
+  try {
+    return execFileSync(cc, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return undefined;
+  }
+}
+
+function compile(cc: string, sources: string[], out: string, extra: string[]): string | { skipped: string } {
+  if (existsSync(out)) return out;
+  const partial = `${out}.${process.pid}.tmp`;
+  try {
+    execFileSync(cc, [...extra, ...FLAGS, '-o', partial, ...sources], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? '').split('\n').slice(0, 3).join(' ');
+    return { skipped: `${extra.includes('-m32') ? 'no 32-bit toolchain (gcc-multilib?)' : 'compiler failed'}: ${stderr}` };
+  }
+  renameSync(partial, out);
+  return out;
+}
+
+/** Compiles (or finds in the cache) both victims. Never throws: a missing compiler skips the cases. */
+export function buildVictims(options: { cacheDir?: string; cc?: string } = {}): VictimBinaries {
+  const cc = options.cc ?? process.env.CC ?? 'cc';
+  const version = compilerVersion(cc);
+  if (!version) {
+    const skipped = `skipped: no compiler (${cc} not found; install gcc, and gcc-multilib for i386)`;
+    return { v64: { skipped }, v32: { skipped } };
+  }
+  const sources = readdirSync(victimSourceDir)
+    .filter((f) => f.endsWith('.c') || f.endsWith('.h'))
+    .sort()
+    .map((f) => join(victimSourceDir, f));
+  const hash = createHash('sha256').update(version).update(FLAGS.join(' '));
+  for (const s of sources) hash.update(s.slice(victimSourceDir.length)).update(readFileSync(s));
+  const dir = join(options.cacheDir ?? defaultCacheDir(), hash.digest('hex').slice(0, 16));
+  mkdirSync(dir, { recursive: true });
+  const cfiles = sources.filter((s) => s.endsWith('.c'));
+  return {
+    v64: compile(cc, cfiles, join(dir, 'victim64'), ['-m64']),
+    v32: compile(cc, cfiles, join(dir, 'victim32'), ['-m32']),
+  };
+}
