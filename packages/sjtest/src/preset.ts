@@ -31,9 +31,17 @@ export function presets(options: PresetOptions = {}): readonly Adapter[] {
     },
     {
       name: 'firejail',
-      template: 'firejail --quiet --noprofile --chroot={root} --hostname={hostname} {cmd}',
+      // --chroot is disabled in firejail's default firejail.config: the command sees host paths
+      template: 'firejail --quiet --noprofile --hostname={hostname} {cmd}',
+      rootIsSlash: false,
+      description: 'firejail without a profile and without --chroot (disabled by default in firejail.config)',
+    },
+    {
+      name: 'bwrap-strict',
+      template:
+        'bwrap --bind {root} / --proc /proc --dev /dev --unshare-user --unshare-pid --unshare-uts --unshare-ipc --unshare-cgroup --hostname {hostname} --cap-drop ALL --new-session --die-with-parent {cmd}',
       rootIsSlash: true,
-      description: 'firejail --chroot without a profile',
+      description: 'bubblewrap with a user namespace, all capabilities dropped and a new session',
     },
     { name: 'chroot', template: 'chroot {root} {cmd}', rootIsSlash: true, description: 'chroot(8) alone' },
     { name: 'none', template: '{cmd}', rootIsSlash: false, description: 'no jail at all: shows what every probe can reach' },
