@@ -1,1 +1,7 @@
-export {};
+export { amd64Arch } from './arch.js';
+export * as constants from './constants.js';
+export { isFreebsdElf } from './elf.js';
+export { freebsd, freebsdRefusal } from './emulation.js';
+export { freebsdErrno } from './errno.js';
+export { forbiddenCalls, freebsdJailPolicy, sysvIpcCalls } from './policy.js';
+export { amd64 } from './tables/amd64.js';
