@@ -26,3 +26,4 @@ export * from './pipe.js';
 export * from './seccomp.js';
 export * from './notify.js';
 export * from './launcher/index.js';
+export * from './bpf/index.js';
