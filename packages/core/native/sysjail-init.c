@@ -1,0 +1,257 @@
+/*
+ * sysjail-init: the first process (PID 1) of a jail.
+ *
+ * Started by the launcher with the jail's namespaces, root, capabilities and seccomp filter already in
+ * place. It dies with its supervisor (PR_SET_PDEATHSIG), waits for the supervisor's go, runs the jail's
+ * command (and jexec'd commands) as its children, forwards signals, reaps orphans, creates sockets on the
+ * supervisor's behalf (so they belong to the jail's cgroup), and exits with the command's status, which
+ * ends the PID namespace and every process left in it.
+ *
+ * Control channel: a SOCK_SEQPACKET socket on fd 3, fixed-size messages (struct ctl_msg).
+ *   supervisor -> init: 'G' go; 'S' socket(a, b, c) -> reply 'S' (errno in a, the new fd's number in b:
+ *                       the supervisor takes it with pidfd_getfd, then sends 'C' to close it, b = fd);
+ *                       'E' exec: payload argv (NUL-separated), 3 fds attached, a = uid, b = gid, c = tag
+ *                       -> reply 'P' (pid in a, tag in c) or 'F' (errno in a, tag in c);
+ *                       'K' signal b to every process of the jail (a = 0) or to pid a.
+ *   init -> supervisor: 'X' the command exited (wait status in a, pid in b, tag in c; tag 0 = the command).
+ * EOF on the channel means the supervisor is gone: init exits, and the jail with it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CTL_FD 3
+#define MAX_PAYLOAD 16384
+#define MAX_TASKS 256
+
+struct ctl_msg {
+	char op;
+	int32_t a, b, c;
+	uint32_t len;
+	char payload[MAX_PAYLOAD];
+};
+
+struct task { pid_t pid; int32_t tag; };
+static struct task tasks[MAX_TASKS];
+static sigset_t all_signals;
+
+static void die(const char *what) {
+	dprintf(2, "sysjail-init: %s: %s\n", what, strerror(errno));
+	_exit(125);
+}
+
+static int send_msg(char op, int32_t a, int32_t b, int32_t c, const int *fds, int nfds) {
+	struct ctl_msg m = { .op = op, .a = a, .b = b, .c = c, .len = 0 };
+	struct iovec iov = { .iov_base = &m, .iov_len = offsetof(struct ctl_msg, payload) };
+	char cbuf[CMSG_SPACE(sizeof(int) * 3)];
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (nfds > 0) {
+		memset(cbuf, 0, sizeof cbuf);
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
+	return sendmsg(CTL_FD, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Reads one message; returns 0 on EOF, -1 on error; fds receives up to 3 descriptors (-1 when absent). */
+static int recv_msg(struct ctl_msg *m, int fds[3]) {
+	char cbuf[CMSG_SPACE(sizeof(int) * 3)];
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	fds[0] = fds[1] = fds[2] = -1;
+	ssize_t n = recvmsg(CTL_FD, &mh, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return (int)n;
+	if ((size_t)n < offsetof(struct ctl_msg, payload))
+		return -1;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			memcpy(fds, CMSG_DATA(cm), sizeof(int) * (k > 3 ? 3 : k));
+		}
+	}
+	if (m->len > MAX_PAYLOAD || (size_t)n < offsetof(struct ctl_msg, payload) + m->len)
+		return -1;
+	return 1;
+}
+
+static int add_task(pid_t pid, int32_t tag) {
+	for (int i = 0; i < MAX_TASKS; i++)
+		if (tasks[i].pid == 0) {
+			tasks[i].pid = pid;
+			tasks[i].tag = tag;
+			return 0;
+		}
+	return -1;
+}
+
+/* Runs argv as a child with the given stdio (fds of -1 keep init's own), uid/gid (-1: unchanged). */
+static pid_t run(char **argv, const int stdio[3], int32_t uid, int32_t gid) {
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &dfl, NULL);
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0 && dup2(stdio[i], i) < 0)
+			_exit(126);
+	setsid();
+	if (stdio[0] >= 0 && isatty(0))
+		ioctl(0, TIOCSCTTY, 0);
+	if (syscall(SYS_close_range, 3, ~0U, 0) != 0)
+		_exit(126);
+	if (gid >= 0 && (setgroups(1, (gid_t *)&gid) != 0 || setgid((gid_t)gid) != 0))
+		_exit(126);
+	if (uid >= 0 && setuid((uid_t)uid) != 0)
+		_exit(126);
+	sigprocmask(SIG_UNBLOCK, &all_signals, NULL);
+	execvp(argv[0], argv);
+	int err = errno;
+	dprintf(2, "jail: %s: %s\n", argv[0], strerror(err));
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+static char **split_argv(char *payload, uint32_t len) {
+	int n = 0;
+	for (uint32_t i = 0; i < len; i++)
+		n += payload[i] == '\0';
+	if (n == 0 || payload[len - 1] != '\0')
+		return NULL;
+	char **argv = calloc((size_t)n + 1, sizeof *argv);
+	if (!argv)
+		return NULL;
+	char *p = payload;
+	for (int i = 0; i < n; i++) {
+		argv[i] = p;
+		p += strlen(p) + 1;
+	}
+	return argv;
+}
+
+int main(int argc, char **argv) {
+	if (chdir("/") != 0)
+		die("chdir /");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		die("PR_SET_PDEATHSIG");
+	int32_t uid = -1, gid = -1;
+	int opt;
+	while ((opt = getopt(argc, argv, "+u:g:")) != -1) {
+		if (opt == 'u')
+			uid = atoi(optarg);
+		else if (opt == 'g')
+			gid = atoi(optarg);
+		else
+			_exit(125);
+	}
+	if (optind >= argc) {
+		dprintf(2, "usage: sysjail-init [-u uid] [-g gid] command ...\n");
+		_exit(125);
+	}
+	if (fcntl(CTL_FD, F_SETFD, FD_CLOEXEC) != 0)
+		die("control channel");
+	sigfillset(&all_signals);
+	sigprocmask(SIG_BLOCK, &all_signals, NULL);
+	int sfd = signalfd(-1, &all_signals, SFD_CLOEXEC);
+	if (sfd < 0)
+		die("signalfd");
+
+	static struct ctl_msg m;
+	pid_t command = 0;
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = CTL_FD, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof si) != sizeof si)
+				continue;
+			if (si.ssi_signo == SIGCHLD) {
+				int status;
+				pid_t pid;
+				while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+					for (int i = 0; i < MAX_TASKS; i++)
+						if (tasks[i].pid == pid) {
+							send_msg('X', status, pid, tasks[i].tag, NULL, 0);
+							tasks[i].pid = 0;
+						}
+					if (pid == command)
+						_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+				}
+			} else if (command > 0) {
+				kill(command, (int)si.ssi_signo);
+			} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP) {
+				_exit(128 + (int)si.ssi_signo);
+			}
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			int fds[3];
+			int r = recv_msg(&m, fds);
+			if (r == 0)
+				_exit(125); /* supervisor gone */
+			if (r < 0)
+				continue;
+			switch (m.op) {
+			case 'G': {
+				if (command > 0)
+					break;
+				int none[3] = { -1, -1, -1 };
+				command = run(argv + optind, none, uid, gid);
+				if (command < 0)
+					die("fork");
+				add_task(command, 0);
+				break;
+			}
+			case 'S': {
+				int fd = socket(m.a, m.b | SOCK_CLOEXEC, m.c);
+				send_msg('S', fd < 0 ? errno : 0, fd, 0, NULL, 0);
+				break;
+			}
+			case 'E': {
+				char **xargv = split_argv(m.payload, m.len);
+				pid_t pid = xargv ? run(xargv, fds, m.a, m.b) : -1;
+				int err = pid < 0 ? (xargv ? errno : EINVAL) : 0;
+				free(xargv);
+				if (pid > 0 && add_task(pid, m.c) == 0)
+					send_msg('P', pid, 0, m.c, NULL, 0);
+				else
+					send_msg('F', err ? err : EAGAIN, 0, m.c, NULL, 0);
+				break;
+			}
+			case 'C':
+				if (m.b > CTL_FD && m.b != sfd)
+					close(m.b);
+				break;
+			case 'K':
+				kill(m.a > 0 ? m.a : -1, m.b);
+				break;
+			}
+			for (int i = 0; i < 3; i++)
+				if (fds[i] >= 0)
+					close(fds[i]);
+		}
+	}
+}

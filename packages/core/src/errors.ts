@@ -1,0 +1,30 @@
+/** Base of every error core throws; `code` is stable, the message is for people. */
+export class SysjailError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A prison or jail option that cannot work (bad path, address, hostname ...). */
+export class PrisonConfigError extends SysjailError {
+  constructor(message: string) {
+    super('EPRISONCONFIG', message);
+  }
+}
+
+/** A policy that cannot be compiled (unknown syscall or errno, bad argument test). */
+export class PolicyError extends SysjailError {
+  constructor(message: string) {
+    super('EPOLICY', message);
+  }
+}
+
+/** Setting up the jail failed: nothing was started. */
+export class JailSetupError extends SysjailError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('EJAILSETUP', message, options);
+  }
+}

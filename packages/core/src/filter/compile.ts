@@ -1,0 +1,293 @@
+import type { Architecture } from '../arch.js';
+import type { Emulation } from '../emulation.js';
+import { PolicyError } from '../errors.js';
+import type { ArgTest, Decision, Policy, Rule } from '../policy.js';
+import type { ArgKind, SyscallEntry, SyscallTable } from '../syscall-table.js';
+import type { FilterOp } from './ir.js';
+import {
+  SECCOMP_DATA,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_KILL_PROCESS,
+  SECCOMP_RET_USER_NOTIF,
+} from '@sysjail/systrace-bindings';
+
+/** What the supervisor needs to know about a notified call: which handler, or which errno to audit. */
+export interface NotifyEntry {
+  readonly index: number;
+  readonly arch: string;
+  readonly syscall: string;
+  readonly decision: Decision;
+  readonly rule?: Rule;
+}
+
+export interface CompileOptions {
+  /** Route denials through the supervisor (it replies the same errno and counts/audits them). */
+  readonly auditDenials?: boolean;
+}
+
+export interface CompiledFilter {
+  readonly ops: readonly FilterOp[];
+  /** Indexed by the data bits of SECCOMP_RET_USER_NOTIF in the program. */
+  readonly notifyTable: readonly NotifyEntry[];
+  /** auditArch → nr → the notify entries that call can produce (fast dispatch; >1 needs interpretation). */
+  readonly notifyByCall: ReadonlyMap<number, ReadonlyMap<number, readonly NotifyEntry[]>>;
+}
+
+/**
+ * Compiles a policy over an emulation's tables into a seccomp program: architecture dispatch, refused
+ * ABIs killed, a binary search over syscall numbers, argument tests for calls with rules.
+ * A pure function: no kernel, no root.
+ */
+export function compileFilter(emulation: Emulation, policy: Policy, options: CompileOptions = {}): CompiledFilter {
+  const builder = new FilterBuilder(emulation, options);
+  const ops: FilterOp[] = [{ op: 'ld', offset: SECCOMP_DATA.arch }];
+  const tables = emulation.tables;
+  tables.forEach((table, i) => {
+    ops.push({
+      op: 'jump',
+      cmp: 'jeq',
+      k: table.arch.auditArch >>> 0,
+      whenTrue: archLabel(table.arch),
+      whenFalse: i + 1 < tables.length ? `arch.next.${i}` : 'ret.kill',
+    });
+    if (i + 1 < tables.length) ops.push({ op: 'label', name: `arch.next.${i}` });
+  });
+  if (tables.length === 0) throw new PolicyError(`emulation ${emulation.name} has no syscall table`);
+  for (const table of tables) ops.push(...builder.tableSection(table, policy));
+  ops.push(...builder.returns());
+  return { ops, notifyTable: builder.notifyTable, notifyByCall: builder.notifyByCall };
+}
+
+function archLabel(arch: Architecture): string {
+  return `arch.${arch.name}`;
+}
+
+/** Number of 32-bit words an argument is compared on. */
+function argWords(kind: ArgKind | undefined, arch: Architecture): 1 | 2 {
+  if (arch.bits === 32) return 1;
+  return kind === 'long' || kind === 'ptr' || kind === 'path' || kind === 'str' ? 2 : 1;
+}
+
+const U32 = 0xffffffffn;
+
+class FilterBuilder {
+  readonly notifyTable: NotifyEntry[] = [];
+  readonly notifyByCall = new Map<number, Map<number, NotifyEntry[]>>();
+  private readonly retLabels = new Map<number, string>();
+  private labelCount = 0;
+
+  constructor(
+    private readonly emulation: Emulation,
+    private readonly options: CompileOptions,
+  ) {
+    this.retLabels.set(SECCOMP_RET_KILL_PROCESS, 'ret.kill');
+  }
+
+  tableSection(table: SyscallTable, policy: Policy): FilterOp[] {
+    const arch = table.arch;
+    const rulesByName = new Map<string, Rule[]>();
+    for (const rule of policy.rules) {
+      const list = rulesByName.get(rule.syscall) ?? [];
+      list.push(rule);
+      rulesByName.set(rule.syscall, list);
+    }
+    const ops: FilterOp[] = [{ op: 'label', name: archLabel(arch) }, { op: 'ld', offset: SECCOMP_DATA.nr }];
+    for (const refused of this.emulation.refusedArchitectures) {
+      if (refused.auditArch === arch.auditArch && refused.syscallBit) {
+        const next = this.fresh('abi.ok');
+        ops.push({ op: 'jump', cmp: 'jset', k: refused.syscallBit, whenTrue: 'ret.kill', whenFalse: next });
+        ops.push({ op: 'label', name: next });
+      }
+    }
+    // Every number gets a leaf: a return for a plain decision, a rule block for calls with argument tests.
+    const entries = [...table.entries].sort((a, b) => a.nr - b.nr);
+    const leaves: { start: number; target: string }[] = [];
+    const blocks: FilterOp[] = [];
+    const unknown = this.retFor(policy.unknownDecision, arch, '(unknown)');
+    const push = (start: number, target: string) => {
+      const last = leaves[leaves.length - 1];
+      if (!last || last.target !== target) leaves.push({ start, target });
+    };
+    let expected = 0;
+    for (const entry of entries) {
+      if (entry.nr > expected) push(expected, unknown);
+      const rules = rulesByName.get(entry.name);
+      if (!rules) {
+        push(entry.nr, this.retFor(policy.defaultDecision, arch, entry.name));
+      } else {
+        const label = `sys.${arch.name}.${entry.name}`;
+        blocks.push(...this.ruleBlock(label, entry, rules, policy.defaultDecision, arch));
+        leaves.push({ start: entry.nr, target: label });
+      }
+      expected = entry.nr + 1;
+    }
+    push(expected, unknown);
+    ops.push(...this.search(leaves, 0, leaves.length - 1, arch));
+    ops.push(...blocks);
+    return ops;
+  }
+
+  /** Binary search over number ranges [leaves[i].start, leaves[i+1].start). A holds nr. */
+  private search(leaves: { start: number; target: string }[], lo: number, hi: number, arch: Architecture): FilterOp[] {
+    if (lo === hi) return [{ op: 'goto', target: leaves[lo].target }];
+    const mid = (lo + hi + 1) >> 1;
+    const right = this.fresh(`nr.ge.${leaves[mid].start}.${arch.name}`);
+    const left = this.fresh('nr.lt');
+    return [
+      { op: 'jump', cmp: 'jge', k: leaves[mid].start, whenTrue: right, whenFalse: left },
+      { op: 'label', name: left },
+      ...this.search(leaves, lo, mid - 1, arch),
+      { op: 'label', name: right },
+      ...this.search(leaves, mid, hi, arch),
+    ];
+  }
+
+  private ruleBlock(label: string, entry: SyscallEntry, rules: Rule[], fallback: Decision, arch: Architecture): FilterOp[] {
+    const ops: FilterOp[] = [{ op: 'label', name: label }];
+    for (const rule of rules) {
+      const target = this.retFor(rule.decision, arch, entry.name, rule);
+      if (!rule.when || rule.when.length === 0) {
+        ops.push({ op: 'goto', target });
+        return ops;
+      }
+      const next = this.fresh(`${label}.next`);
+      for (const [i, test] of rule.when.entries()) {
+        const pass = i + 1 < rule.when.length ? this.fresh(`${label}.and`) : target;
+        ops.push(...this.argTest(test, entry, arch, pass, next));
+        if (pass !== target) ops.push({ op: 'label', name: pass });
+      }
+      ops.push({ op: 'label', name: next });
+    }
+    ops.push({ op: 'goto', target: this.retFor(fallback, arch, entry.name) });
+    return ops;
+  }
+
+  /** Jumps to pass when the test holds, else to fail. */
+  private argTest(test: ArgTest, entry: SyscallEntry, arch: Architecture, pass: string, fail: string): FilterOp[] {
+    if (test.arg < 0 || test.arg > 5) throw new PolicyError(`${entry.name}: no argument ${test.arg}`);
+    const words = argWords(entry.args[test.arg], arch);
+    const lo = SECCOMP_DATA.argLow(test.arg);
+    const hi = SECCOMP_DATA.argHigh(test.arg);
+    const split = (v: bigint) => ({ hi: Number((v >> 32n) & U32), lo: Number(v & U32) });
+    const ops: FilterOp[] = [];
+    const eq = (v: bigint, whenTrue: string, whenFalse: string, mask?: bigint) => {
+      const parts = split(v);
+      const m = mask === undefined ? undefined : split(mask);
+      if (words === 2) {
+        const lowPart = this.fresh('lo');
+        ops.push({ op: 'ld', offset: hi });
+        if (m) ops.push({ op: 'and', k: m.hi });
+        ops.push({ op: 'jump', cmp: 'jeq', k: parts.hi, whenTrue: lowPart, whenFalse });
+        ops.push({ op: 'label', name: lowPart });
+      }
+      ops.push({ op: 'ld', offset: lo });
+      if (m) ops.push({ op: 'and', k: m.lo });
+      ops.push({ op: 'jump', cmp: 'jeq', k: parts.lo, whenTrue, whenFalse });
+    };
+    switch (test.op) {
+      case 'eq':
+        eq(test.value, pass, fail);
+        break;
+      case 'ne':
+        eq(test.value, fail, pass);
+        break;
+      case 'masked-eq':
+        eq(test.value & test.mask, pass, fail, test.mask);
+        break;
+      case 'in':
+        test.values.forEach((v, i) => {
+          const next = i + 1 < test.values.length ? this.fresh('in') : fail;
+          eq(v, pass, next);
+          if (next !== fail) ops.push({ op: 'label', name: next });
+        });
+        break;
+      default: {
+        // Unsigned order: lt = !ge, le = !gt.
+        const [cmp, swap] = { lt: ['jge', true], le: ['jgt', true], gt: ['jgt', false], ge: ['jge', false] }[test.op] as [
+          'jge' | 'jgt',
+          boolean,
+        ];
+        const t = swap ? fail : pass;
+        const f = swap ? pass : fail;
+        const parts = split(test.value);
+        if (words === 2) {
+          const hiEq = this.fresh('hieq');
+          const hiGt = swap ? fail : pass;
+          const hiLt = swap ? pass : fail;
+          const notGt = this.fresh('hile');
+          ops.push({ op: 'ld', offset: hi });
+          ops.push({ op: 'jump', cmp: 'jgt', k: parts.hi, whenTrue: hiGt, whenFalse: notGt });
+          ops.push({ op: 'label', name: notGt });
+          ops.push({ op: 'jump', cmp: 'jeq', k: parts.hi, whenTrue: hiEq, whenFalse: hiLt });
+          ops.push({ op: 'label', name: hiEq });
+        }
+        ops.push({ op: 'ld', offset: lo });
+        ops.push({ op: 'jump', cmp, k: parts.lo, whenTrue: t, whenFalse: f });
+      }
+    }
+    return ops;
+  }
+
+  /** The label of the return for a decision (returns are emitted once, at the end). */
+  private retFor(decision: Decision, arch: Architecture, syscall: string, rule?: Rule): string {
+    const k = this.action(decision, arch, syscall, rule);
+    let label = this.retLabels.get(k);
+    if (!label) {
+      label = `ret.${k.toString(16)}`;
+      this.retLabels.set(k, label);
+    }
+    return label;
+  }
+
+  private action(decision: Decision, arch: Architecture, syscall: string, rule?: Rule): number {
+    switch (decision.action) {
+      case 'allow':
+        return SECCOMP_RET_ALLOW;
+      case 'kill':
+        return SECCOMP_RET_KILL_PROCESS;
+      case 'errno': {
+        const errno = this.emulation.errno[decision.errno];
+        if (errno === undefined) throw new PolicyError(`${syscall}: unknown errno ${decision.errno}`);
+        if (!this.options.auditDenials) return (SECCOMP_RET_ERRNO | (errno & 0xffff)) >>> 0;
+        return this.notifyEntry(decision, arch, syscall, rule);
+      }
+      case 'notify':
+        return this.notifyEntry(decision, arch, syscall, rule);
+    }
+  }
+
+  private notifyEntry(decision: Decision, arch: Architecture, syscall: string, rule?: Rule): number {
+    const found = this.notifyTable.find(
+      (e) => e.arch === arch.name && e.syscall === syscall && e.rule === rule && sameDecision(e.decision, decision),
+    );
+    const entry = found ?? { index: this.notifyTable.length, arch: arch.name, syscall, decision, rule };
+    if (!found) {
+      if (entry.index > 0xffff) throw new PolicyError('too many notify entries');
+      this.notifyTable.push(entry);
+      const table = this.emulation.tables.find((t) => t.arch === arch);
+      const nr = table?.entries.find((e) => e.name === syscall)?.nr;
+      if (nr !== undefined) {
+        const byNr = this.notifyByCall.get(arch.auditArch) ?? new Map<number, NotifyEntry[]>();
+        this.notifyByCall.set(arch.auditArch, byNr);
+        byNr.set(nr, [...(byNr.get(nr) ?? []), entry]);
+      }
+    }
+    return (SECCOMP_RET_USER_NOTIF | entry.index) >>> 0;
+  }
+
+  returns(): FilterOp[] {
+    const ops: FilterOp[] = [];
+    for (const [k, label] of this.retLabels) ops.push({ op: 'label', name: label }, { op: 'ret', k });
+    return ops;
+  }
+
+  private fresh(prefix: string): string {
+    this.labelCount += 1;
+    return `${prefix}#${this.labelCount}`;
+  }
+}
+
+function sameDecision(a: Decision, b: Decision): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

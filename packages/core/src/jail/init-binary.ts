@@ -1,0 +1,40 @@
+import {
+  MFD_ALLOW_SEALING,
+  MFD_CLOEXEC,
+  fcntl,
+  memfdCreate,
+  write,
+} from '@sysjail/systrace-bindings';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { JailSetupError } from '../errors.js';
+
+// fcntl(2) file sealing (linux/fcntl.h).
+const F_ADD_SEALS = 1033;
+const F_SEAL_SEAL = 0x1;
+const F_SEAL_SHRINK = 0x2;
+const F_SEAL_GROW = 0x4;
+const F_SEAL_WRITE = 0x8;
+
+export const initBinaryPath = fileURLToPath(new URL('../../dist/native/sysjail-init', import.meta.url));
+
+let sealed: number | undefined;
+
+/**
+ * sysjail-init in a sealed memfd: the jail execs it as /proc/self/fd/N, so the init it runs is an
+ * immutable private copy, never a file on the host that jailed root could reach through /proc/1/exe.
+ */
+export function initMemfd(): number {
+  if (sealed !== undefined) return sealed;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(initBinaryPath);
+  } catch (e) {
+    throw new JailSetupError(`${initBinaryPath}: missing (build @sysjail/core)`, { cause: e });
+  }
+  const fd = memfdCreate('sysjail-init', MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  for (let off = 0; off < bytes.length; ) off += write(fd, bytes.subarray(off));
+  fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+  sealed = fd;
+  return fd;
+}

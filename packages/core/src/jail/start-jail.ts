@@ -1,0 +1,319 @@
+import {
+  AF_UNIX,
+  SOCK_CLOEXEC,
+  SOCK_SEQPACKET,
+  SIGKILL,
+  SpawnerPool,
+  close,
+  pidfdOpen,
+  pidfdSendSignal,
+  socketpair,
+} from '@sysjail/systrace-bindings';
+import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { Emulation } from '../emulation.js';
+import { JailSetupError, PrisonConfigError } from '../errors.js';
+import { encodeFilter } from '../filter/assemble.js';
+import { type CompiledFilter, compileFilter } from '../filter/compile.js';
+import { JailCgroup } from '../net/jail-cgroup.js';
+import { confineAddresses } from '../net/confine-addresses.js';
+import type { Prison } from '../prison.js';
+import type { Registry } from '../registry/registry.js';
+import { COUNTER, COUNTER_SLOTS, type AuditRecord, type FromSupervisor } from '../supervisor/protocol.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { initMemfd } from './init-binary.js';
+import { jailSetupOps } from './setup-ops.js';
+
+export interface JailOptions {
+  readonly prison: Prison;
+  /** argv of the jailed command; argv[0] is looked up in the jail's PATH. */
+  readonly command: readonly string[];
+  readonly emulation: Emulation;
+  /** Run the command as this uid/gid inside (looked up by the caller in the jail's /etc/passwd). */
+  readonly user?: { readonly uid: number; readonly gid: number };
+  /** Environment of the command (default: this process's). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** [stdin, stdout, stderr] of the command (default 0, 1, 2). */
+  readonly stdio?: readonly [number, number, number];
+  /** Route denials through the supervisor so they are counted and audited (default true). */
+  readonly auditDenials?: boolean;
+  /** Record the jail in this registry (JID, jls); without one the JID is local to this process. */
+  readonly registry?: Registry;
+}
+
+export interface JailExit {
+  /** Exit code of the command, or null when a signal ended it. */
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** 'exited': the command ended; 'shutdown': reboot(2) inside; 'stopped': stop() was called. */
+  readonly reason: 'exited' | 'shutdown' | 'stopped' | 'supervisor';
+}
+
+export interface JailCounters {
+  readonly notified: number;
+  readonly denied: number;
+  readonly emulated: number;
+}
+
+/** A running jail. Events: 'audit' (AuditRecord). */
+export interface Jail extends EventEmitter {
+  readonly jid: number;
+  readonly prison: Prison;
+  /** The jail's init (PID 1 inside) as the host sees it. */
+  readonly initPid: number;
+  readonly exited: Promise<JailExit>;
+  readonly audit: readonly AuditRecord[];
+  counters(): JailCounters;
+  /** Ends every process of the jail. */
+  stop(): Promise<JailExit>;
+}
+
+let pool: SpawnerPool | undefined;
+let supervisor: Supervisor | undefined;
+let localJid = 0;
+const running = new Map<number, RunningJail>();
+const filters = new Map<string, { compiled: CompiledFilter; program: Uint8Array }>();
+
+/** Prewarms the launcher (idle workers) and the supervisor thread, so that jail starts are fast. */
+export function prewarm(size = 2): void {
+  pool ??= new SpawnerPool({ size });
+  supervisor ??= startSupervisor();
+}
+
+function startSupervisor(): Supervisor {
+  const s = new Supervisor();
+  s.on('message', (msg: FromSupervisor) => {
+    if ('jid' in msg) running.get(msg.jid)?.onSupervisor(msg);
+    else if (msg.type === 'audit') running.get(msg.record.jid)?.onAudit(msg.record);
+  });
+  s.on('exit', () => {
+    // Without its supervisor a jail must not run: mediated calls already fail (ENOSYS); end the jails.
+    for (const jail of running.values()) jail.kill('supervisor');
+  });
+  return s;
+}
+
+function filterFor(emulation: Emulation, prison: Prison, auditDenials: boolean) {
+  const key = JSON.stringify([emulation.name, prison.ipv4.length > 0, prison.ipv6.length > 0, prison.flags, auditDenials]);
+  let f = filters.get(key);
+  if (!f) {
+    const compiled = compileFilter(emulation, emulation.policy(prison), { auditDenials });
+    f = { compiled, program: encodeFilter(compiled.ops) };
+    filters.set(key, f);
+  }
+  return f;
+}
+
+function checkPrison(prison: Prison): void {
+  if (!isAbsolute(prison.path)) throw new PrisonConfigError(`${prison.path}: not an absolute path`);
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(prison.path);
+  } catch {
+    throw new PrisonConfigError(`${prison.path}: no such directory`);
+  }
+  if (!st.isDirectory()) throw new PrisonConfigError(`${prison.path}: not a directory`);
+  if (prison.path === '/') throw new PrisonConfigError('/: the host root cannot be a jail root');
+  try {
+    if (!statSync(join(prison.path, 'proc')).isDirectory()) throw new Error();
+  } catch {
+    throw new PrisonConfigError(`${prison.path}/proc: missing (a jail root needs a proc directory; mkjail makes one)`);
+  }
+}
+
+/** Host-side numbers the supervisor handlers need, per ABI. */
+function handlerNumbers(emulation: Emulation): [number, Record<string, number>][] {
+  return emulation.tables.map((t) => [
+    t.arch.auditArch,
+    Object.fromEntries(t.entries.filter((e) => e.name === 'socket' || e.name === 'listen').map((e) => [e.name, e.nr])),
+  ]);
+}
+
+/**
+ * Starts a jail: validates the prison, compiles the filter, makes the jail's cgroup with its address
+ * programs, launches the init on a worker thread (namespaces, root, capabilities, no_new_privs, filter),
+ * gives it its own /proc, moves it into the cgroup, hands its listener to the supervisor and only then
+ * lets the command run. Any failure undoes everything: a jail never starts half-configured.
+ */
+export async function startJail(options: JailOptions): Promise<Jail> {
+  const { prison, emulation } = options;
+  checkPrison(prison);
+  if (options.command.length === 0) throw new PrisonConfigError('no command');
+  prewarm();
+  const filter = filterFor(emulation, prison, options.auditDenials ?? true);
+
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const undo = async () => {
+    for (const f of cleanups.reverse()) {
+      try {
+        await f();
+      } catch {}
+    }
+  };
+  try {
+    const record = options.registry?.allocate({
+      name: prison.name,
+      path: prison.path,
+      hostname: prison.hostname,
+      ipv4: prison.ipv4,
+      ipv6: prison.ipv6,
+      flags: prison.flags,
+      emulation: emulation.name,
+      supervisorPid: process.pid,
+      command: options.command,
+    });
+    const jid = record?.jid ?? ++localJid;
+    if (record) cleanups.push(() => options.registry?.remove(jid));
+
+    const cgroup = JailCgroup.create(`jail-${process.pid}-${jid}`);
+    cleanups.push(() => cgroup.destroy());
+    confineAddresses(cgroup, { ipv4: prison.ipv4, ipv6: prison.ipv6, allowRawSockets: prison.flags.allowRawSockets });
+
+    const [control, controlChild] = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
+    cleanups.push(() => close(control));
+    const memfd = initMemfd();
+    const stdio = options.stdio ?? [0, 1, 2];
+    const userArgs = options.user ? ['-u', String(options.user.uid), '-g', String(options.user.gid)] : [];
+    let child: Awaited<ReturnType<SpawnerPool['spawn']>>;
+    try {
+      child = await pool!.spawn({
+        setup: jailSetupOps(prison, filter.program),
+        command: `/proc/self/fd/${memfd}`,
+        argv0: 'sysjail-init',
+        args: [...userArgs, '--', ...options.command],
+        env: { ...(options.env ?? defaultEnv()) },
+        stdio: [...stdio, controlChild],
+      });
+    } finally {
+      close(controlChild);
+    }
+    const initPid = child.pid;
+    const initPidfd = pidfdOpen(initPid);
+    cleanups.push(() => pidfdSendSignal(initPidfd, SIGKILL));
+    if (child.listenerFd === undefined) throw new JailSetupError('the launcher returned no seccomp listener');
+    const listenerFd = child.listenerFd;
+
+    await supervisor!.request((request) => ({ type: 'mountProc', request, initPid }));
+    cgroup.addProcess(initPid);
+    const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
+    const jail = new RunningJail(jid, prison, initPid, initPidfd, cgroup, counters, child.exited, options.registry);
+    running.set(jid, jail);
+    cleanups.push(() => {
+      running.delete(jid);
+    });
+    await supervisor!.add({
+      jid,
+      listenerFd,
+      initPid,
+      initPidfd,
+      controlFd: control,
+      ipv4: prison.ipv4,
+      ipv6: prison.ipv6,
+      allowRlimit: prison.flags.allowRlimit,
+      program: filter.program,
+      notifyTable: filter.compiled.notifyTable,
+      notifyByCall: [...filter.compiled.notifyByCall].map(([arch, m]) => [arch, [...m].map(([nr, es]) => [nr, es.map((e) => e.index)])]),
+      numbers: handlerNumbers(emulation),
+      errno: emulation.errno,
+      cgroupProcs: join(cgroup.path, 'cgroup.procs'),
+      counters,
+    });
+    // From here on the supervisor owns listenerFd, control and initPidfd.
+    cleanups.length = 0;
+    options.registry?.update(jid, { initPid, cgroupPath: cgroup.path });
+    supervisor!.ref();
+    await supervisor!.send({ type: 'go', jid });
+    return jail;
+  } catch (e) {
+    await undo();
+    if (e instanceof PrisonConfigError || e instanceof JailSetupError) throw e;
+    throw new JailSetupError(`cannot start the jail: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function defaultEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  env.PATH = '/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
+  return env;
+}
+
+const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 31: 'SIGSYS' };
+
+class RunningJail extends EventEmitter implements Jail {
+  readonly exited: Promise<JailExit>;
+  readonly audit: AuditRecord[] = [];
+  private commandStatus: number | undefined;
+  private reason: JailExit['reason'] = 'exited';
+  private readonly counterView: Int32Array;
+
+  constructor(
+    readonly jid: number,
+    readonly prison: Prison,
+    readonly initPid: number,
+    private readonly initPidfd: number,
+    private readonly cgroup: JailCgroup,
+    counters: SharedArrayBuffer,
+    initExited: Promise<{ code: number | null; signal: string | null }>,
+    private readonly registry?: Registry,
+  ) {
+    super();
+    this.counterView = new Int32Array(counters);
+    this.exited = initExited.then(
+      (init) => this.finish(init),
+      () => this.finish({ code: null, signal: 'SIGKILL' }),
+    );
+  }
+
+  private async finish(init: { code: number | null; signal: string | null }): Promise<JailExit> {
+    try {
+      this.cgroup.kill();
+    } catch {}
+    await supervisor?.send({ type: 'remove', jid: this.jid });
+    running.delete(this.jid);
+    if (running.size === 0) supervisor?.unref();
+    try {
+      await this.cgroup.destroy();
+    } catch {}
+    this.registry?.remove(this.jid);
+    const status = this.commandStatus;
+    if (this.reason === 'exited' && status !== undefined) {
+      const signal = status & 0x7f;
+      if (signal === 0) return { code: (status >> 8) & 0xff, signal: null, reason: 'exited' };
+      return { code: null, signal: SIGNALS[signal] ?? `SIG${signal}`, reason: 'exited' };
+    }
+    return { code: init.code, signal: init.signal, reason: this.reason };
+  }
+
+  onSupervisor(msg: FromSupervisor): void {
+    if (msg.type === 'exit' && msg.tag === 0) this.commandStatus = msg.status;
+    else if (msg.type === 'shutdown') this.reason = 'shutdown';
+    this.emit('supervisor', msg);
+  }
+
+  onAudit(record: AuditRecord): void {
+    if (this.audit.length < 10_000) this.audit.push(record);
+    this.emit('audit', record);
+  }
+
+  counters(): JailCounters {
+    return {
+      notified: Atomics.load(this.counterView, COUNTER.notified),
+      denied: Atomics.load(this.counterView, COUNTER.denied),
+      emulated: Atomics.load(this.counterView, COUNTER.emulated),
+    };
+  }
+
+  kill(reason: JailExit['reason']): void {
+    if (this.reason === 'exited') this.reason = reason;
+    try {
+      pidfdSendSignal(this.initPidfd, SIGKILL);
+    } catch {}
+  }
+
+  stop(): Promise<JailExit> {
+    this.kill('stopped');
+    return this.exited;
+  }
+}

@@ -1,0 +1,253 @@
+import {
+  PIDFD_THREAD,
+  RLIM_INFINITY,
+  type Rlimit,
+  AF_INET,
+  AF_INET6,
+  SIGKILL,
+  SyscallError,
+  bind,
+  close,
+  errnoNumber,
+  getsockname,
+  listen,
+  pidfdGetfd,
+  pidfdOpen,
+  pidfdSendSignal,
+  prlimit64,
+  readMemory,
+  writeMemory,
+} from '@sysjail/systrace-bindings';
+import { readFileSync } from 'node:fs';
+import type { NotifyEntry } from '../filter/compile.js';
+import { receiveInitMessage, sendInitMessage } from './init-channel.js';
+
+/** A call the kernel handed to the supervisor, with its copy of the registers. */
+export interface NotifiedCall {
+  readonly id: bigint;
+  readonly pid: number;
+  readonly arch: number;
+  readonly archName: string;
+  readonly nr: number;
+  readonly args: readonly bigint[];
+  readonly entry: NotifyEntry;
+}
+
+/** What to answer: a value, an errno, or "already answered" (ADDFD with SEND). */
+export type Reply = { readonly val: number } | { readonly errno: number; readonly reason?: string } | { readonly sent: true };
+
+/** The jail as handlers see it. */
+export interface HandlerContext {
+  readonly jid: number;
+  readonly initPidfd: number;
+  readonly controlFd: number;
+  readonly ipv4: readonly string[];
+  readonly ipv6: readonly string[];
+  readonly allowRlimit: boolean;
+  readonly cgroupProcs: string;
+  errno(name: string): number;
+  /** Still the same call (the caller did not die and its pid was not reused)? */
+  stillValid(id: bigint): boolean;
+  /** Decision of the jail's filter for a synthetic call (socketcall decoding): the raw action word. */
+  evaluate(arch: number, name: string, args: readonly bigint[]): number;
+  /** Installs fd in the caller and answers the call with its number. */
+  addFdAndReply(id: bigint, fd: number, cloexec: boolean): void;
+  /** Shuts the jail down (reboot). */
+  shutdown(reason: string): void;
+  /** Takes init-channel messages that arrive while a handler waits for an answer. */
+  deferInitMessage(msg: { op: string; a: number; b: number; c: number }): void;
+}
+
+export type Handler = (call: NotifiedCall, ctx: HandlerContext) => Reply;
+
+const int32 = (v: bigint) => Number(BigInt.asIntN(32, v));
+const errnoOf = (e: unknown) => (e instanceof SyscallError ? e.errno : errnoNumber('EIO'));
+
+/** Runs fn on the caller's file descriptor, taken with pidfd_getfd: the object, not the number, is used. */
+function withCallerFd<T>(call: NotifiedCall, fd: number, fn: (ours: number) => T): T {
+  const pidfd = pidfdOpen(call.pid, PIDFD_THREAD);
+  try {
+    const ours = pidfdGetfd(pidfd, fd, 0);
+    try {
+      return fn(ours);
+    } finally {
+      close(ours);
+    }
+  } finally {
+    close(pidfd);
+  }
+}
+
+/** listen(2): a never-bound inet socket is first bound to the jail's address, then listened on. */
+function listenOn(call: NotifiedCall, ctx: HandlerContext, fd: number, backlog: number): Reply {
+  try {
+    return withCallerFd(call, fd, (sock) => {
+      const name = getsockname(sock);
+      if (
+        (name.family === AF_INET || name.family === AF_INET6) &&
+        'port' in name &&
+        name.port === 0 &&
+        (name.address === '0.0.0.0' || name.address === '::')
+      ) {
+        const family = name.family;
+        const address = family === AF_INET ? ctx.ipv4[0] : ctx.ipv6[0];
+        if (!address) return { errno: ctx.errno('EADDRNOTAVAIL'), reason: 'no jail address of this family' };
+        bind(sock, { family, address, port: 0 });
+      }
+      listen(sock, backlog);
+      return { val: 0 };
+    });
+  } catch (e) {
+    return { errno: errnoOf(e) };
+  }
+}
+
+const listenHandler: Handler = (call, ctx) => listenOn(call, ctx, int32(call.args[0]), int32(call.args[1]));
+
+/** Host pid of a pid as the jail sees it (its PID namespace), among the jail's processes. */
+function hostPid(ctx: HandlerContext, call: NotifiedCall, jailPid: number): number | undefined {
+  if (jailPid === 0) return call.pid;
+  for (const line of readFileSync(ctx.cgroupProcs, 'utf8').split('\n')) {
+    const pid = Number(line);
+    if (!pid) continue;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1].trim().split(/\s+/);
+      if (nspid && Number(nspid[nspid.length - 1]) === jailPid) return pid;
+    } catch {}
+  }
+  return undefined;
+}
+
+const COMPAT_RLIM_INFINITY = 0xffffffffn;
+
+function readRlimit(call: NotifiedCall, addr: bigint, compat: boolean): Rlimit {
+  const buf = readMemory(call.pid, addr, compat ? 8 : 16);
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (compat) {
+    const widen = (v: bigint) => (v === COMPAT_RLIM_INFINITY ? RLIM_INFINITY : v);
+    return { cur: widen(BigInt(view.readUInt32LE(0))), max: widen(BigInt(view.readUInt32LE(4))) };
+  }
+  return { cur: view.readBigUInt64LE(0), max: view.readBigUInt64LE(8) };
+}
+
+/**
+ * setrlimit(2) / prlimit64(2): decided on the supervisor's copy of the new limit, performed by the
+ * supervisor with prlimit64 on the target. Raising a hard limit is refused unless the prison allows it.
+ */
+const setrlimitHandler: Handler = (call, ctx) => {
+  const isPrlimit = call.entry.syscall === 'prlimit64';
+  const compat = !isPrlimit && call.archName !== 'x86_64';
+  const [pidArg, resource, newAddr, oldAddr] = isPrlimit
+    ? [int32(call.args[0]), int32(call.args[1]), call.args[2], call.args[3]]
+    : [0, int32(call.args[0]), call.args[1], 0n];
+  try {
+    const wanted = newAddr === 0n ? undefined : readRlimit(call, newAddr, compat);
+    if (!ctx.stillValid(call.id)) return { errno: ctx.errno('ESRCH') };
+    const target = hostPid(ctx, call, pidArg);
+    if (target === undefined) return { errno: ctx.errno('ESRCH') };
+    const current = prlimit64(target, resource);
+    if (wanted) {
+      if (wanted.cur > wanted.max) return { errno: ctx.errno('EINVAL') };
+      if (wanted.max > current.max && !ctx.allowRlimit) {
+        return { errno: ctx.errno('EPERM'), reason: `raising the hard limit of resource ${resource} is not allowed in a jail` };
+      }
+      prlimit64(target, resource, wanted);
+    }
+    if (oldAddr !== 0n) {
+      const out = Buffer.alloc(16);
+      out.writeBigUInt64LE(current.cur, 0);
+      out.writeBigUInt64LE(current.max, 8);
+      writeMemory(call.pid, oldAddr, out);
+    }
+    return { val: 0 };
+  } catch (e) {
+    return { errno: errnoOf(e) };
+  }
+};
+
+const LINUX_REBOOT_MAGIC1 = 0xfee1deadn;
+const LINUX_REBOOT_MAGIC2 = [672274793n, 85072278n, 369367448n, 537993216n];
+/** RESTART, HALT, POWER_OFF, RESTART2: a prison is not rebooted, only shut down. */
+const SHUTDOWN_COMMANDS = [0x01234567n, 0xcdef0123n, 0x4321fedcn, 0xa1b2c3d4n];
+
+/** reboot(2): never reaches the kernel; a shutdown command ends the jail. */
+const rebootHandler: Handler = (call, ctx) => {
+  const u32 = (v: bigint) => v & 0xffffffffn;
+  if (u32(call.args[0]) !== LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.includes(u32(call.args[1]))) {
+    return { errno: ctx.errno('EINVAL') };
+  }
+  if (!SHUTDOWN_COMMANDS.includes(u32(call.args[2]))) {
+    return { errno: ctx.errno('EPERM'), reason: 'only shutting the jail down is allowed' };
+  }
+  ctx.shutdown('reboot(2) called in the jail');
+  return { val: 0 };
+};
+
+const SYS_SOCKET = 1;
+const SYS_LISTEN = 4;
+const SOCK_CLOEXEC = 0o2000000;
+
+/** i386 socketcall(2): the arguments are in user memory, so the supervisor decides on its copy. */
+const socketcallHandler: Handler = (call, ctx) => {
+  const op = int32(call.args[0]);
+  const words = op === SYS_SOCKET ? 3 : op === SYS_LISTEN ? 2 : 0;
+  if (words === 0) return { errno: ctx.errno('EINVAL') };
+  let args: bigint[];
+  try {
+    const buf = readMemory(call.pid, call.args[1], 4 * words);
+    const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    args = Array.from({ length: words }, (_, i) => BigInt(view.readUInt32LE(4 * i)));
+  } catch (e) {
+    return { errno: errnoOf(e) };
+  }
+  if (!ctx.stillValid(call.id)) return { errno: ctx.errno('ESRCH') };
+  if (op === SYS_LISTEN) return listenOn(call, ctx, int32(args[0]), int32(args[1]));
+  // The same decision as the direct socket(2) call, from the same compiled filter.
+  const action = ctx.evaluate(call.arch, 'socket', args);
+  const kind = action & 0xffff0000;
+  if (kind === 0x00050000) return { errno: action & 0xffff, reason: 'socket family or type not allowed in a jail' };
+  if (kind !== 0x7fff0000) return { errno: ctx.errno('EPERM') };
+  const [family, type, protocol] = args.map(int32);
+  // The jail's init creates the socket, so it belongs to the jail's cgroup and its address programs.
+  sendInitMessage(ctx.controlFd, { op: 'S', a: family, b: type, c: protocol });
+  for (;;) {
+    const msg = receiveInitMessage(ctx.controlFd);
+    if (!msg) return { errno: ctx.errno('ENOSYS') };
+    if (msg.op !== 'S') {
+      ctx.deferInitMessage(msg);
+      continue;
+    }
+    if (msg.a !== 0) return { errno: msg.a };
+    let ours: number;
+    try {
+      ours = pidfdGetfd(ctx.initPidfd, msg.b, 0);
+    } catch (e) {
+      return { errno: errnoOf(e) };
+    } finally {
+      sendInitMessage(ctx.controlFd, { op: 'C', a: 0, b: msg.b, c: 0 });
+    }
+    try {
+      ctx.addFdAndReply(call.id, ours, (type & SOCK_CLOEXEC) !== 0);
+      return { sent: true };
+    } catch (e) {
+      return { errno: errnoOf(e) };
+    } finally {
+      close(ours);
+    }
+  }
+};
+
+/** Handlers by the name policies use in notify(name). */
+export const handlers: Readonly<Record<string, Handler>> = {
+  listen: listenHandler,
+  setrlimit: setrlimitHandler,
+  reboot: rebootHandler,
+  socketcall: socketcallHandler,
+};
+
+export function shutdownJail(ctx: { initPidfd: number }): void {
+  try {
+    pidfdSendSignal(ctx.initPidfd, SIGKILL);
+  } catch {}
+}

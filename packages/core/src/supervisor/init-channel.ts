@@ -1,0 +1,45 @@
+import { read, write } from '@sysjail/systrace-bindings';
+
+/** The control channel to sysjail-init (see native/sysjail-init.c): fixed header, then payload. */
+export interface InitMessage {
+  readonly op: string;
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly payload?: Uint8Array;
+}
+
+const HEADER = 20;
+const MAX_PAYLOAD = 16384;
+const inBuf = Buffer.alloc(HEADER + MAX_PAYLOAD);
+
+export function sendInitMessage(fd: number, msg: InitMessage): void {
+  const payload = msg.payload ?? new Uint8Array(0);
+  if (payload.length > MAX_PAYLOAD) throw new RangeError('init message payload too large');
+  const buf = Buffer.alloc(HEADER + payload.length);
+  buf.write(msg.op, 0, 'latin1');
+  buf.writeInt32LE(msg.a, 4);
+  buf.writeInt32LE(msg.b, 8);
+  buf.writeInt32LE(msg.c, 12);
+  buf.writeUInt32LE(payload.length, 16);
+  buf.set(payload, HEADER);
+  write(fd, buf);
+}
+
+/** Reads one message; undefined at end of file (the init is gone). */
+export function receiveInitMessage(fd: number): InitMessage | undefined {
+  const n = read(fd, inBuf);
+  if (n === 0) return undefined;
+  if (n < HEADER) throw new RangeError(`short init message (${n} bytes)`);
+  return {
+    op: String.fromCharCode(inBuf[0]),
+    a: inBuf.readInt32LE(4),
+    b: inBuf.readInt32LE(8),
+    c: inBuf.readInt32LE(12),
+  };
+}
+
+/** argv as the init's 'E' payload: NUL-terminated strings. */
+export function encodeArgv(argv: readonly string[]): Uint8Array {
+  return Buffer.from(argv.map((a) => `${a}\0`).join(''), 'utf8');
+}

@@ -1,0 +1,64 @@
+import type { NotifyEntry } from '../filter/compile.js';
+
+/** Counters of one jail, shared with the supervisor thread (Int32Array over a SharedArrayBuffer). */
+export const COUNTER = { notified: 0, denied: 0, emulated: 0, allowed: 0 } as const;
+export const COUNTER_SLOTS = 4;
+
+/** Everything the supervisor thread needs to serve one jail. */
+export interface SupervisedJailSpec {
+  readonly jid: number;
+  readonly listenerFd: number;
+  /** The jail's init: pid on the host and a pidfd for it. */
+  readonly initPid: number;
+  readonly initPidfd: number;
+  /** Control channel to the init (SOCK_SEQPACKET). */
+  readonly controlFd: number;
+  readonly ipv4: readonly string[];
+  readonly ipv6: readonly string[];
+  readonly allowRlimit: boolean;
+  /** The program the kernel runs (encoded sock_filter[]), interpreted for calls with several notify entries. */
+  readonly program: Uint8Array;
+  readonly notifyTable: readonly NotifyEntry[];
+  /** auditArch → nr → indexes into notifyTable. */
+  readonly notifyByCall: ReadonlyArray<[number, ReadonlyArray<[number, readonly number[]]>]>;
+  /** auditArch → syscall name → number, for the names handlers need (socket, listen). */
+  readonly numbers: ReadonlyArray<[number, Readonly<Record<string, number>>]>;
+  /** errno name → number of the jail's emulation. */
+  readonly errno: Readonly<Record<string, number>>;
+  /** cgroup.procs of the jail's cgroup: the host pids of its processes. */
+  readonly cgroupProcs: string;
+  readonly counters: SharedArrayBuffer;
+}
+
+export type ToSupervisor =
+  | { readonly type: 'add'; readonly jail: SupervisedJailSpec }
+  | { readonly type: 'remove'; readonly jid: number }
+  | { readonly type: 'go'; readonly jid: number }
+  | { readonly type: 'exec'; readonly jid: number; readonly tag: number; readonly argv: readonly string[]; readonly uid: number; readonly gid: number }
+  /** Mount the jail's own /proc (the supervisor thread has the capabilities; the jail worker does not). */
+  | { readonly type: 'mountProc'; readonly request: number; readonly initPid: number }
+  | { readonly type: 'stop' };
+
+/** One decision the supervisor made: what sjls counts and audit listeners receive. */
+export interface AuditRecord {
+  readonly jid: number;
+  readonly time: number;
+  readonly pid: number;
+  readonly arch: string;
+  readonly syscall: string;
+  readonly action: 'denied' | 'emulated' | 'allowed' | 'shutdown';
+  readonly errno?: string;
+  readonly reason: string;
+}
+
+export type FromSupervisor =
+  | { readonly type: 'ready' }
+  | { readonly type: 'audit'; readonly record: AuditRecord }
+  /** A child of the jail's init ended (tag 0: the jail's command). */
+  | { readonly type: 'exit'; readonly jid: number; readonly tag: number; readonly pid: number; readonly status: number }
+  | { readonly type: 'spawned'; readonly jid: number; readonly tag: number; readonly pid: number; readonly errno: number }
+  /** Every filtered task of the jail is gone. */
+  | { readonly type: 'hangup'; readonly jid: number }
+  | { readonly type: 'done'; readonly request: number; readonly error?: string }
+  | { readonly type: 'shutdown'; readonly jid: number; readonly reason: string }
+  | { readonly type: 'error'; readonly jid: number; readonly message: string };

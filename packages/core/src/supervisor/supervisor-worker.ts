@@ -1,0 +1,259 @@
+// The supervisor thread: serves the seccomp listeners and init channels of every jail of this process.
+// A synchronous loop (poll → receive → decide → reply); messages from the main thread arrive through
+// receiveMessageOnPort after a byte on the wake pipe.
+import {
+  NotificationListener,
+  POLLHUP,
+  POLLIN,
+  type PollFd,
+  FilterInterpreter,
+  SyscallError,
+  close,
+  decode,
+  poll,
+  read,
+} from '@sysjail/systrace-bindings';
+import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { type HandlerContext, type NotifiedCall, type Reply, handlers, shutdownJail } from './handlers.js';
+import { encodeArgv, receiveInitMessage, sendInitMessage } from './init-channel.js';
+import { mountJailProc, prepareMountThread } from '../jail/proc-mount.js';
+import { COUNTER, type FromSupervisor, type SupervisedJailSpec, type ToSupervisor } from './protocol.js';
+
+interface Served {
+  readonly spec: SupervisedJailSpec;
+  readonly listener: NotificationListener;
+  readonly counters: Int32Array;
+  readonly byCall: Map<number, Map<number, number[]>>;
+  readonly interpreter: FilterInterpreter;
+  readonly numbers: Map<number, Record<string, number>>;
+  readonly archNames: Map<number, string>;
+  readonly deferred: { op: string; a: number; b: number; c: number }[];
+  readonly ctx: HandlerContext;
+  hungUp: boolean;
+  initGone: boolean;
+}
+
+const { port, wakeFd } = workerData as { port: MessagePort; wakeFd: number };
+const jails = new Map<number, Served>();
+const wakeBuf = Buffer.alloc(64);
+
+function post(msg: FromSupervisor): void {
+  port.postMessage(msg);
+}
+
+const ARCH_NAMES: Record<number, string> = { 0xc000003e: 'x86_64', 0x40000003: 'i386' };
+
+function serve(spec: SupervisedJailSpec): Served {
+  const listener = new NotificationListener(spec.listenerFd);
+  const byCall = new Map(spec.notifyByCall.map(([arch, list]) => [arch, new Map(list.map(([nr, ix]) => [nr, [...ix]]))]));
+  const numbers = new Map(spec.numbers.map(([arch, names]) => [arch, { ...names }]));
+  const deferred: Served['deferred'] = [];
+  const interpreter = new FilterInterpreter(decode(spec.program));
+  const served: Served = {
+    spec,
+    listener,
+    counters: new Int32Array(spec.counters),
+    byCall,
+    interpreter,
+    numbers,
+    archNames: new Map(Object.entries(ARCH_NAMES).map(([k, v]) => [Number(k), v])),
+    deferred,
+    hungUp: false,
+    initGone: false,
+    ctx: {
+      jid: spec.jid,
+      initPidfd: spec.initPidfd,
+      controlFd: spec.controlFd,
+      ipv4: spec.ipv4,
+      ipv6: spec.ipv6,
+      allowRlimit: spec.allowRlimit,
+      cgroupProcs: spec.cgroupProcs,
+      errno: (name) => spec.errno[name] ?? spec.errno.EPERM,
+      stillValid: (id) => listener.idValid(id),
+      evaluate: (arch, name, args) => {
+        const nr = numbers.get(arch)?.[name];
+        if (nr === undefined) return 0x00050000 | (spec.errno.ENOSYS ?? 38);
+        return interpreter.run({ nr, arch, instructionPointer: 0n, args: [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6) });
+      },
+      addFdAndReply: (id, fd, cloexec) => {
+        listener.addFd(id, fd, { send: true, cloexec });
+      },
+      shutdown: (reason) => {
+        post({ type: 'shutdown', jid: spec.jid, reason });
+        shutdownJail(spec);
+      },
+      deferInitMessage: (msg) => deferred.push(msg),
+    },
+  };
+  return served;
+}
+
+/** The notify entry a call came from: direct when the call has one, else by running the filter. */
+function entryOf(jail: Served, arch: number, nr: number, args: readonly bigint[]): number | undefined {
+  const candidates = jail.byCall.get(arch)?.get(nr);
+  if (!candidates || candidates.length === 0) return undefined;
+  if (candidates.length === 1) return candidates[0];
+  const action = jail.interpreter.run({ nr, arch, instructionPointer: 0n, args });
+  return (action & 0xffff0000) >>> 0 === 0x7fc00000 ? action & 0xffff : undefined;
+}
+
+function handleNotification(jail: Served): void {
+  let id: bigint;
+  let pid: number;
+  let data: { nr: number; arch: number; args: bigint[] };
+  try {
+    const notif = jail.listener.receive();
+    id = notif.id;
+    pid = notif.pid;
+    data = { nr: notif.data.nr, arch: notif.data.arch, args: notif.data.args };
+  } catch (e) {
+    if (e instanceof SyscallError) return; // the caller died before we read it (ENOENT) or EINTR
+    throw e;
+  }
+  const index = entryOf(jail, data.arch, data.nr, data.args);
+  const entry = index === undefined ? undefined : jail.spec.notifyTable[index];
+  Atomics.add(jail.counters, COUNTER.notified, 1);
+  let reply: Reply;
+  const archName = jail.archNames.get(data.arch) ?? String(data.arch);
+  if (!entry) {
+    reply = { errno: jail.ctx.errno('ENOSYS'), reason: 'no rule for this notification' };
+  } else if (entry.decision.action === 'errno') {
+    reply = { errno: jail.ctx.errno(entry.decision.errno), reason: entry.rule?.reason ?? 'denied by policy' };
+  } else if (entry.decision.action === 'notify') {
+    const handler = handlers[entry.decision.handler];
+    const call: NotifiedCall = { id, pid, arch: data.arch, archName, nr: data.nr, args: data.args, entry };
+    try {
+      reply = handler ? handler(call, jail.ctx) : { errno: jail.ctx.errno('ENOSYS'), reason: `no handler ${entry.decision.handler}` };
+    } catch (e) {
+      post({ type: 'error', jid: jail.spec.jid, message: `${entry.decision.handler}: ${(e as Error).message}` });
+      reply = { errno: jail.ctx.errno('EIO'), reason: 'supervisor handler failed' };
+    }
+  } else {
+    reply = { errno: jail.ctx.errno('EPERM') };
+  }
+  const syscall = entry?.syscall ?? `nr ${data.nr}`;
+  if ('errno' in reply) {
+    Atomics.add(jail.counters, COUNTER.denied, 1);
+    post({
+      type: 'audit',
+      record: {
+        jid: jail.spec.jid,
+        time: Date.now(),
+        pid,
+        arch: archName,
+        syscall,
+        action: 'denied',
+        errno: errnoName(jail, reply.errno),
+        reason: reply.reason ?? entry?.rule?.reason ?? 'denied',
+      },
+    });
+  } else {
+    Atomics.add(jail.counters, COUNTER.emulated, 1);
+  }
+  if ('sent' in reply) return;
+  try {
+    if ('errno' in reply) jail.listener.respond(id, { error: reply.errno });
+    else jail.listener.respond(id, { val: reply.val });
+  } catch (e) {
+    if (!(e instanceof SyscallError)) throw e; // ENOENT: the caller is gone
+  }
+}
+
+function errnoName(jail: Served, errno: number): string {
+  for (const [name, n] of Object.entries(jail.spec.errno)) if (n === errno) return name;
+  return String(errno);
+}
+
+function handleInit(jail: Served, msg: { op: string; a: number; b: number; c: number } | undefined): void {
+  if (!msg) {
+    jail.initGone = true;
+    return;
+  }
+  if (msg.op === 'X') post({ type: 'exit', jid: jail.spec.jid, status: msg.a, pid: msg.b, tag: msg.c });
+  else if (msg.op === 'P') post({ type: 'spawned', jid: jail.spec.jid, pid: msg.a, tag: msg.c, errno: 0 });
+  else if (msg.op === 'F') post({ type: 'spawned', jid: jail.spec.jid, pid: 0, tag: msg.c, errno: msg.a });
+}
+
+function control(msg: ToSupervisor): boolean {
+  switch (msg.type) {
+    case 'add':
+      jails.set(msg.jail.jid, serve(msg.jail));
+      return true;
+    case 'remove': {
+      const jail = jails.get(msg.jid);
+      if (jail) {
+        jails.delete(msg.jid);
+        for (const fd of [jail.spec.listenerFd, jail.spec.controlFd, jail.spec.initPidfd]) {
+          try {
+            close(fd);
+          } catch {}
+        }
+      }
+      return true;
+    }
+    case 'go': {
+      const jail = jails.get(msg.jid);
+      if (jail) sendInitMessage(jail.spec.controlFd, { op: 'G', a: 0, b: 0, c: 0 });
+      return true;
+    }
+    case 'exec': {
+      const jail = jails.get(msg.jid);
+      if (jail) {
+        sendInitMessage(jail.spec.controlFd, { op: 'E', a: msg.uid, b: msg.gid, c: msg.tag, payload: encodeArgv(msg.argv) });
+      }
+      return true;
+    }
+    case 'mountProc':
+      try {
+        mountJailProc(msg.initPid);
+        post({ type: 'done', request: msg.request });
+      } catch (e) {
+        post({ type: 'done', request: msg.request, error: (e as Error).message });
+      }
+      return true;
+    case 'stop':
+      return false;
+  }
+}
+
+function main(): void {
+  prepareMountThread();
+  post({ type: 'ready' });
+  for (;;) {
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      if (!control(m.message as ToSupervisor)) return;
+    }
+    const fds: PollFd[] = [{ fd: wakeFd, events: POLLIN }];
+    const owners: [Served, 'listener' | 'init'][] = [];
+    for (const jail of jails.values()) {
+      if (!jail.hungUp) {
+        fds.push({ fd: jail.spec.listenerFd, events: POLLIN });
+        owners.push([jail, 'listener']);
+      }
+      if (!jail.initGone) {
+        fds.push({ fd: jail.spec.controlFd, events: POLLIN });
+        owners.push([jail, 'init']);
+      }
+    }
+    const revents = poll(fds, -1);
+    for (const jail of jails.values()) while (jail.deferred.length > 0) handleInit(jail, jail.deferred.shift());
+    if (revents[0] & POLLIN) read(wakeFd, wakeBuf);
+    for (let i = 1; i < fds.length; i++) {
+      const ev = revents[i];
+      if (!ev) continue;
+      const [jail, kind] = owners[i - 1];
+      if (!jails.has(jail.spec.jid)) continue;
+      if (kind === 'listener') {
+        if (ev & POLLIN) handleNotification(jail);
+        else if (ev & POLLHUP) {
+          jail.hungUp = true;
+          post({ type: 'hangup', jid: jail.spec.jid });
+        }
+      } else {
+        if (ev & (POLLIN | POLLHUP)) handleInit(jail, receiveInitMessage(jail.spec.controlFd));
+      }
+    }
+  }
+}
+
+main();

@@ -1,0 +1,84 @@
+import { pipe2, write } from '@sysjail/systrace-bindings';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { FromSupervisor, SupervisedJailSpec, ToSupervisor } from './protocol.js';
+
+const workerScript = fileURLToPath(new URL('../../dist/supervisor/supervisor-worker.js', import.meta.url));
+
+/**
+ * The main-thread side of the supervisor thread. One per process; it serves every jail started here.
+ * Events: 'message' (FromSupervisor), 'exit' (the thread ended: every jail must die with it).
+ */
+export class Supervisor extends EventEmitter {
+  private readonly worker: Worker;
+  private readonly port: MessageChannel['port1'];
+  private readonly wakeWrite: number;
+  private readonly ready: Promise<void>;
+  private readonly wakeByte = Buffer.from([1]);
+
+  constructor() {
+    super();
+    const { port1, port2 } = new MessageChannel();
+    const [wakeRead, wakeWrite] = pipe2();
+    this.wakeWrite = wakeWrite;
+    this.port = port1;
+    this.worker = new Worker(workerScript, { workerData: { port: port2, wakeFd: wakeRead }, transferList: [port2] });
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (msg: FromSupervisor) => {
+        if (msg.type === 'ready') resolve();
+        this.emit('message', msg);
+      };
+      port1.on('message', onMessage);
+      this.worker.once('error', (e) => {
+        reject(e);
+        this.emit('exit', e);
+      });
+      this.worker.once('exit', (code) => this.emit('exit', code));
+    });
+    this.worker.unref();
+    port1.unref();
+  }
+
+  async send(msg: ToSupervisor): Promise<void> {
+    await this.ready;
+    this.port.postMessage(msg);
+    write(this.wakeWrite, this.wakeByte);
+  }
+
+  private requests = 0;
+
+  /** Sends a request and waits for its 'done'. */
+  async request(make: (request: number) => ToSupervisor): Promise<void> {
+    const request = ++this.requests;
+    const done = new Promise<void>((resolve, reject) => {
+      const onMessage = (msg: FromSupervisor) => {
+        if (msg.type !== 'done' || msg.request !== request) return;
+        this.off('message', onMessage);
+        if (msg.error) reject(new Error(msg.error));
+        else resolve();
+      };
+      this.on('message', onMessage);
+    });
+    await this.send(make(request));
+    return done;
+  }
+
+  add(jail: SupervisedJailSpec): Promise<void> {
+    return this.send({ type: 'add', jail });
+  }
+
+  /** Keeps the process alive while jails run. */
+  ref(): void {
+    this.port.ref();
+  }
+
+  unref(): void {
+    this.port.unref();
+  }
+
+  async close(): Promise<void> {
+    await this.send({ type: 'stop' });
+    await this.worker.terminate();
+  }
+}
