@@ -12,6 +12,7 @@ import {
   readCString,
   readMemory,
   SECCOMP_FILTER_FLAG_NEW_LISTENER,
+  SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP,
   seccompGetActionAvail,
   seccompGetNotifSizes,
   SpawnerPool,
@@ -140,6 +141,8 @@ describe('notification listener with a real child', () => {
     });
     closeSync(out);
     const l = new NotificationListener(child.listenerFd as number);
+    l.setFlags(SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+    expect(() => l.setFlags(2)).toThrow(expect.objectContaining({ errnoName: 'EINVAL' }));
     expect(l.poll(10_000)).toBe('notification');
     l.close();
     const exit = await child.exited;

@@ -6,6 +6,7 @@ import { InvalidArgumentError, NotificationGoneError, SyscallError } from './err
 import { errnoNumber } from './errno.js';
 import { libc, lastErrno } from './libc.js';
 import { seccompGetNotifSizes } from './seccomp.js';
+import { syscall3 } from './syscall.js';
 import { sysno } from './sysno.js';
 
 // _IOWR('!', 0, struct seccomp_notif) and friends (the command encodes the UAPI struct size).
@@ -240,10 +241,12 @@ export class NotificationListener {
     return this.ioctl(SECCOMP_IOCTL_NOTIF_ADDFD, b, 'ioctl(SECCOMP_IOCTL_NOTIF_ADDFD)');
   }
 
-  /** SECCOMP_IOCTL_NOTIF_SET_FLAGS (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6+). */
+  /**
+   * SECCOMP_IOCTL_NOTIF_SET_FLAGS (Linux 6.6+): SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP wakes the supervisor
+   * on the caller's CPU. The flags are the ioctl argument itself, not a pointer.
+   */
   setFlags(flags: number): void {
-    this.idBuf.writeBigUInt64LE(BigInt(flags), 0);
-    this.ioctl(SECCOMP_IOCTL_NOTIF_SET_FLAGS, this.idBuf, 'ioctl(SECCOMP_IOCTL_NOTIF_SET_FLAGS)');
+    syscall3(sysno.ioctl, this.fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
   }
 
   get isClosed(): boolean {

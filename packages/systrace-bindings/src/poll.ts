@@ -1,6 +1,6 @@
 // poll(2) on a few fds; retries EINTR with the remaining time.
 import { SyscallError } from './errors.js';
-import { syscallNoThrow } from './syscall.js';
+import { lastErrno, libc } from './libc.js';
 import { sysno } from './sysno.js';
 
 export const POLLIN = 0x1;
@@ -30,13 +30,27 @@ export function poll(fds: readonly PollFd[], timeoutMs: number): number[] {
 
 /** poll(2) on a prepared struct pollfd[] buffer; returns the number of ready fds. */
 export function pollRaw(pollfds: Uint8Array, count: number, timeoutMs: number): number {
+  const r = pollSyscall(sysno.poll, pollfds, count, timeoutMs);
+  if (r >= 0) return r;
+  return pollRetry(pollfds, count, timeoutMs);
+}
+
+// a dedicated prototype: this is on the supervisor's hot path
+const pollSyscall = libc.func('long syscall(long nr, void *fds, unsigned long n, int timeout)') as unknown as (
+  nr: number,
+  fds: Uint8Array,
+  n: number,
+  timeout: number,
+) => number;
+
+function pollRetry(pollfds: Uint8Array, count: number, timeoutMs: number): number {
   const deadline = timeoutMs >= 0 ? performance.now() + timeoutMs : 0;
-  let wait = timeoutMs;
   for (;;) {
-    const r = syscallNoThrow(sysno.poll, pollfds, count, wait);
+    const errno = lastErrno();
+    if (errno !== EINTR) throw new SyscallError('poll', errno);
+    const wait = timeoutMs >= 0 ? Math.max(0, Math.ceil(deadline - performance.now())) : -1;
+    const r = pollSyscall(sysno.poll, pollfds, count, wait);
     if (r >= 0) return r;
-    if (-r !== EINTR) throw new SyscallError('poll', -r);
-    if (timeoutMs >= 0) wait = Math.max(0, Math.ceil(deadline - performance.now()));
   }
 }
 

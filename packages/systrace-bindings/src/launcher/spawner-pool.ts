@@ -39,9 +39,11 @@ function startThreadPool(): Promise<unknown> {
 
 function newWorker(): Promise<Worker> {
   const w = new Worker(workerUrl());
-  w.unref();
   return new Promise((resolve, reject) => {
-    w.once('online', () => resolve(w));
+    w.once('online', () => {
+      w.unref(); // an idle worker does not keep the process alive; spawn() refs it again
+      resolve(w);
+    });
     w.once('error', reject);
   });
 }
