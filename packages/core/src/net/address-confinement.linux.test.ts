@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { type AddressInfo, createServer, type Server } from 'node:net';
+import { type AddressInfo, connect as connectTcp, createServer, type Server } from 'node:net';
 import { bpfProgQuery } from '@sysjail/systrace-bindings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AddressConfinement, confineAddresses } from './confine-addresses.js';
@@ -104,6 +104,21 @@ function udpBind(type: 'udp4' | 'udp6', host: string): Promise<{ sock: UdpSocket
   const sock = createSocket(type);
   sock.on('message', (msg, rinfo) => got.push(`${rinfo.address} ${msg.toString()}`));
   return new Promise((resolve) => sock.bind(0, host, () => resolve({ sock, port: sock.address().port, got })));
+}
+
+/** 'connected', 'timeout' (SYN dropped) or the error code. */
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const s = connectTcp({ host, port, timeout: 500 }, () => {
+      s.destroy();
+      resolve(`${host} connected`);
+    });
+    s.on('timeout', () => {
+      s.destroy();
+      resolve(`${host} timeout`);
+    });
+    s.on('error', (e) => resolve(`${host} ${(e as NodeJS.ErrnoException).code}`));
+  });
 }
 
 const until = async (f: () => boolean, ms = 3000) => {
@@ -215,6 +230,23 @@ describe('confineAddresses (real kernel, as root)', () => {
     expect(sink.got).toEqual([`${JAIL} hello`]);
   });
 
+  it('listen() on a never-bound socket: connections to the jail address only (IPv4 and IPv6 ingress)', async () => {
+    for (const [fam, good, bad] of [
+      ['4', JAIL, '127.0.0.1'],
+      ['6', '::1', null],
+    ] as const) {
+      const run = startProbeIn(cg.path, probe, 'listen', fam, '700');
+      const m = /^ok (\S+) (\d+)$/.exec(await run.waitFor(/^(ok|err) /));
+      expect(m).not.toBeNull();
+      const port = Number(m?.[2]);
+      const tries = [good, ...(bad ? [bad] : [])].map((host) => tryConnect(host, port));
+      // The SYN to a non-jail address is dropped by the ingress program: no RST, the connect hangs.
+      expect(await Promise.all(tries)).toEqual([`${good} connected`, ...(bad ? [`${bad} timeout`] : [])]);
+      await run.exited;
+      expect(run.lines.filter((l) => l.startsWith('accepted'))).toEqual([`accepted on ${good}`]);
+    }
+  });
+
   it('connect() of a UDP socket autobound to the wildcard is refused (its source would be the host\'s)', async () => {
     const u = await udpBind('udp4', JAIL);
     cleanups.push(() => u.sock.close());
@@ -279,5 +311,22 @@ describe('confineAddresses with a non-local primary IPv6 address (IPV6_FREEBIND)
     expect(await q('bind', '6', 'tcp', 'fd53:7973:6a61:696c::9', 'freebind')).toBe('err EADDRNOTAVAIL');
     // allowRawSockets: SOCK_RAW is created.
     expect(await q('socket', '4', String(SOCK_RAW), String(IPPROTO_ICMP))).toBe('ok');
+  });
+
+  it('ingress on IPv6: a dual-stack wildcard listener hears the jail IPv4 and IPv6 addresses only', async () => {
+    const v6 = JailCgroup.create(`${PREFIX}v6only`);
+    cleanups.push(() => v6.destroy());
+    confineAddresses(v6, { ipv4: [JAIL], ipv6: ['fd53:7973:6a61:696c::5'], allowRawSockets: false });
+    const run = startProbeIn(v6.path, probe, 'listen', '6', '700');
+    const m = /^ok (\S+) (\d+)$/.exec(await run.waitFor(/^(ok|err) /));
+    expect(m).not.toBeNull();
+    const port = Number(m?.[2]);
+    expect(await Promise.all([tryConnect('::1', port), tryConnect('127.0.0.1', port), tryConnect(JAIL, port)])).toEqual([
+      '::1 timeout',
+      '127.0.0.1 timeout',
+      `${JAIL} connected`,
+    ]);
+    await run.exited;
+    expect(run.lines.filter((l) => l.startsWith('accepted'))).toEqual([`accepted on ::ffff:${JAIL}`]);
   });
 });

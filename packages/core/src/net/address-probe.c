@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef union { struct sockaddr sa; struct sockaddr_in in; struct sockaddr_in6 in6; } addr_t;
@@ -155,6 +156,40 @@ int main(int argc, char **argv) {
 			printf("recv %s %s\n", ip, buf);
 		}
 		printf("done\n");
+		return 0;
+	}
+	if (strcmp(cmd, "listen") == 0 && argc >= 4) {
+		/* listen <4|6> <quiet ms>: listen() on a never-bound TCP socket (autobinds the wildcard), then
+		 * report the connections accepted */
+		int fd = sock(family(argv[2]), SOCK_STREAM);
+		if (listen(fd, 8) < 0) return err();
+		ok(fd);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		while (poll(&p, 1, atoi(argv[3])) > 0) {
+			char from[INET6_ADDRSTRLEN]; addr_t peer, local; socklen_t pl = sizeof peer, ll = sizeof local; int port;
+			int c = accept(fd, &peer.sa, &pl);
+			if (c < 0) return err();
+			getsockname(c, &local.sa, &ll);
+			const char *ip = show(&local, from, &port);
+			printf("accepted on %s\n", ip);
+			close(c);
+		}
+		printf("done\n");
+		return 0;
+	}
+	if (strcmp(cmd, "bench") == 0 && argc >= 5) {
+		/* bench <4|6> <ip> <n>: n × (socket, bind, close), prints ns per iteration */
+		int fam = family(argv[2]), n = atoi(argv[4]);
+		struct timespec t0, t1;
+		len = mkaddr(&a, fam, argv[3], 0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (int i = 0; i < n; i++) {
+			int fd = socket(fam, SOCK_DGRAM, 0);
+			bind(fd, &a.sa, len);
+			close(fd);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("bench %.0f ns\n", ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n);
 		return 0;
 	}
 	if (strcmp(cmd, "socket") == 0 && argc >= 5) {
