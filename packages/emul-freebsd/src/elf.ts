@@ -6,7 +6,14 @@ const NT_FREEBSD_ABI_TAG = 1;
 
 /** True for a FreeBSD ELF executable: EI_OSABI 9, or (OSABI 0) a PT_NOTE "FreeBSD" ABI tag inside `header`. */
 export function isFreebsdElf(header: Uint8Array): boolean {
-  if (header.length < 20 || header[0] !== 0x7f || header[1] !== 0x45 || header[2] !== 0x4c || header[3] !== 0x46) return false;
+  if (
+    header.length < 20 ||
+    header[0] !== 0x7f ||
+    header[1] !== 0x45 ||
+    header[2] !== 0x4c ||
+    header[3] !== 0x46
+  )
+    return false;
   if (header[7] === ELFOSABI_FREEBSD) return true;
   return header[7] === 0 && hasFreebsdNote(header);
 }

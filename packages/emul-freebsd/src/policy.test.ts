@@ -1,5 +1,5 @@
-import { defaultPrisonFlags } from '@sysjail/core';
 import type { Prison, PrisonFlags } from '@sysjail/core';
+import { defaultPrisonFlags } from '@sysjail/core';
 import { describe, expect, it } from 'vitest';
 import { freebsdErrno } from './errno.js';
 import { forbiddenCalls, freebsdJailPolicy, sysvIpcCalls } from './policy.js';
@@ -14,7 +14,13 @@ const prison = (flags: Partial<PrisonFlags> = {}, ipv4 = ['192.0.2.1'], ipv6: st
 });
 
 describe('freebsdJailPolicy', () => {
-  const all: Partial<PrisonFlags> = { allowIpc: true, allowAllDomains: true, allowRawSockets: true, allowChflags: true, allowRlimit: true };
+  const all: Partial<PrisonFlags> = {
+    allowIpc: true,
+    allowAllDomains: true,
+    allowRawSockets: true,
+    allowChflags: true,
+    allowRlimit: true,
+  };
 
   it('names only syscalls of the table and errnos of the FreeBSD map, each rule with a reason', () => {
     const names = new Set(amd64.entries.map((e) => e.name));
@@ -32,8 +38,10 @@ describe('freebsdJailPolicy', () => {
   it('has the jail rules, switched by the prison flags', () => {
     const rules = freebsdJailPolicy(prison()).rules;
     const decisions = (name: string) => rules.filter((r) => r.syscall === name).map((r) => r.decision);
-    for (const name of sysvIpcCalls) expect(decisions(name), name).toEqual([{ action: 'errno', errno: 'ENOSYS' }]);
-    for (const name of Object.keys(forbiddenCalls)) expect(decisions(name), name).toEqual([{ action: 'errno', errno: 'EPERM' }]);
+    for (const name of sysvIpcCalls)
+      expect(decisions(name), name).toEqual([{ action: 'errno', errno: 'ENOSYS' }]);
+    for (const name of Object.keys(forbiddenCalls))
+      expect(decisions(name), name).toEqual([{ action: 'errno', errno: 'EPERM' }]);
     expect(decisions('listen')).toEqual([{ action: 'notify', handler: 'listen' }]);
     expect(decisions('reboot')).toEqual([{ action: 'notify', handler: 'reboot' }]);
     expect(decisions('setrlimit')).toEqual([{ action: 'notify', handler: 'setrlimit' }]);
@@ -43,14 +51,29 @@ describe('freebsdJailPolicy', () => {
     const open = freebsdJailPolicy(prison(all)).rules;
     expect(open.some((r) => (sysvIpcCalls as readonly string[]).includes(r.syscall))).toBe(false);
     expect(open.some((r) => ['chflags', 'setrlimit'].includes(r.syscall))).toBe(false);
-    expect(open.filter((r) => r.syscall === 'socket').at(-1)?.decision).toEqual({ action: 'errno', errno: 'EAFNOSUPPORT' }); // no IPv6
+    expect(open.filter((r) => r.syscall === 'socket').at(-1)?.decision).toEqual({
+      action: 'errno',
+      errno: 'EAFNOSUPPORT',
+    }); // no IPv6
   });
 });
 
 describe('freebsdErrno', () => {
   it('is FreeBSD\u2019s numbering, not Linux\u2019s', () => {
-    expect(freebsdErrno).toMatchObject({ EPERM: 1, EAGAIN: 35, EWOULDBLOCK: 35, EOPNOTSUPP: 45, ENOTSUP: 45, EAFNOSUPPORT: 47, ENOSYS: 78, ECAPMODE: 94, EINTEGRITY: 97 });
-    const numbers = Object.entries(freebsdErrno).filter(([n]) => n !== 'EWOULDBLOCK' && n !== 'ENOTSUP').map(([, v]) => v);
+    expect(freebsdErrno).toMatchObject({
+      EPERM: 1,
+      EAGAIN: 35,
+      EWOULDBLOCK: 35,
+      EOPNOTSUPP: 45,
+      ENOTSUP: 45,
+      EAFNOSUPPORT: 47,
+      ENOSYS: 78,
+      ECAPMODE: 94,
+      EINTEGRITY: 97,
+    });
+    const numbers = Object.entries(freebsdErrno)
+      .filter(([n]) => n !== 'EWOULDBLOCK' && n !== 'ENOTSUP')
+      .map(([, v]) => v);
     expect(new Set(numbers).size).toBe(numbers.length);
     expect(Math.max(...numbers)).toBe(97);
   });

@@ -3,8 +3,9 @@
  * FreeBSD process would be refused by FreeBSD's own jail(2). Data only: FreeBSD binaries do not run on
  * Linux (see README.md), so no filter is ever compiled from it here.
  */
-import { allow, deny, notify } from '@sysjail/core';
+
 import type { ArgTest, Decision, Policy, Prison, Rule } from '@sysjail/core';
+import { allow, deny, notify } from '@sysjail/core';
 import {
   AF_INET,
   AF_INET6,
@@ -82,7 +83,12 @@ export const forbiddenCalls: Readonly<Record<string, string>> = {
 };
 
 const eq = (arg: number, value: number): ArgTest => ({ arg, op: 'eq', value: BigInt(value) });
-const masked = (arg: number, mask: bigint, value: number): ArgTest => ({ arg, op: 'masked-eq', mask, value: BigInt(value) });
+const masked = (arg: number, mask: bigint, value: number): ArgTest => ({
+  arg,
+  op: 'masked-eq',
+  mask,
+  value: BigInt(value),
+});
 const rule = (syscall: string, decision: Decision, reason: string, when?: readonly ArgTest[]): Rule =>
   when ? { syscall, when, decision, reason } : { syscall, decision, reason };
 
@@ -93,7 +99,12 @@ function socketRules(prison: Prison): Rule[] {
     rule('socket', allow, 'routing sockets (SOCK_RAW by nature)', [eq(0, AF_ROUTE)]),
     rule('socket', allow, 'netlink route sockets', [eq(0, AF_NETLINK), eq(2, 0)]),
   ];
-  if (!allowRawSockets) rules.push(rule('socket', deny('EPERM'), 'raw sockets (allow.raw_sockets)', [masked(1, BigInt(SOCK_TYPE_BITS), SOCK_RAW)]));
+  if (!allowRawSockets)
+    rules.push(
+      rule('socket', deny('EPERM'), 'raw sockets (allow.raw_sockets)', [
+        masked(1, BigInt(SOCK_TYPE_BITS), SOCK_RAW),
+      ]),
+    );
   rules.push(
     prison.ipv4.length > 0
       ? rule('socket', allow, 'IPv4 sockets', [eq(0, AF_INET)])
@@ -102,7 +113,10 @@ function socketRules(prison: Prison): Rule[] {
       ? rule('socket', allow, 'IPv6 sockets', [eq(0, AF_INET6)])
       : rule('socket', deny('EAFNOSUPPORT'), 'the jail has no IPv6 address', [eq(0, AF_INET6)]),
   );
-  if (!allowAllDomains) rules.push(rule('socket', deny('EAFNOSUPPORT'), 'only UNIX, IPv4, IPv6 and route sockets (allow.socket_af)'));
+  if (!allowAllDomains)
+    rules.push(
+      rule('socket', deny('EAFNOSUPPORT'), 'only UNIX, IPv4, IPv6 and route sockets (allow.socket_af)'),
+    );
   return rules;
 }
 
@@ -110,13 +124,17 @@ function socketRules(prison: Prison): Rule[] {
 export function freebsdJailPolicy(prison: Prison): Policy {
   const f = prison.flags;
   const rules: Rule[] = [];
-  if (!f.allowIpc) rules.push(...sysvIpcCalls.map((n) => rule(n, deny('ENOSYS'), 'SysV IPC is off in this jail (allow.sysvipc)')));
+  if (!f.allowIpc)
+    rules.push(
+      ...sysvIpcCalls.map((n) => rule(n, deny('ENOSYS'), 'SysV IPC is off in this jail (allow.sysvipc)')),
+    );
   rules.push(
     ...socketRules(prison),
     rule('listen', notify('listen'), 'bind a never-bound inet socket to the jail address before listening'),
     rule('reboot', notify('reboot'), 'rebooting a jail shuts the jail down'),
   );
-  if (!f.allowRlimit) rules.push(rule('setrlimit', notify('setrlimit'), 'raising a hard limit (allow.rlimit)'));
+  if (!f.allowRlimit)
+    rules.push(rule('setrlimit', notify('setrlimit'), 'raising a hard limit (allow.rlimit)'));
   rules.push(
     rule('ioctl', deny('EPERM'), 'pushing input into a terminal (TIOCSTI)', [eq(1, TIOCSTI)]),
     rule('ioctl', deny('EPERM'), 'changing the line discipline (TIOCSETD)', [eq(1, TIOCSETD)]),
@@ -124,8 +142,16 @@ export function freebsdJailPolicy(prison: Prison): Policy {
   if (!f.allowChflags) {
     const userFlagsOnly = ~0xffffn & 0xffffffffffffffffn;
     const reason = 'system file flags (allow.chflags)';
-    for (const [name, arg] of [['chflags', 1], ['fchflags', 1], ['lchflags', 1], ['chflagsat', 2]] as const) {
-      rules.push(rule(name, allow, 'user file flags', [masked(arg, userFlagsOnly, 0)]), rule(name, deny('EPERM'), reason));
+    for (const [name, arg] of [
+      ['chflags', 1],
+      ['fchflags', 1],
+      ['lchflags', 1],
+      ['chflagsat', 2],
+    ] as const) {
+      rules.push(
+        rule(name, allow, 'user file flags', [masked(arg, userFlagsOnly, 0)]),
+        rule(name, deny('EPERM'), reason),
+      );
     }
   }
   rules.push(

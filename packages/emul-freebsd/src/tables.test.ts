@@ -17,18 +17,51 @@ describe('the FreeBSD amd64 table', () => {
 
   it('has the numbers of syscalls.master', () => {
     const known: Record<string, number> = {
-      exit: 1, fork: 2, read: 3, write: 4, open: 5, close: 6, wait4: 7, execve: 59, ioctl: 54, reboot: 55,
-      socket: 97, connect: 98, bind: 104, listen: 106, setrlimit: 195, __sysctl: 202, jail: 338,
-      sigaction: 416, _umtx_op: 454, thr_new: 455, pread: 475, mmap: 477, lseek: 478, openat: 499, jail_set: 507,
-      cap_enter: 516, pdfork: 518, fstat: 551, fstatat: 552, getdirentries: 554, mknodat: 559, kevent: 560,
-      getrandom: 563, close_range: 575, timerfd_settime: 587,
+      exit: 1,
+      fork: 2,
+      read: 3,
+      write: 4,
+      open: 5,
+      close: 6,
+      wait4: 7,
+      execve: 59,
+      ioctl: 54,
+      reboot: 55,
+      socket: 97,
+      connect: 98,
+      bind: 104,
+      listen: 106,
+      setrlimit: 195,
+      __sysctl: 202,
+      jail: 338,
+      sigaction: 416,
+      _umtx_op: 454,
+      thr_new: 455,
+      pread: 475,
+      mmap: 477,
+      lseek: 478,
+      openat: 499,
+      jail_set: 507,
+      cap_enter: 516,
+      pdfork: 518,
+      fstat: 551,
+      fstatat: 552,
+      getdirentries: 554,
+      mknodat: 559,
+      kevent: 560,
+      getrandom: 563,
+      close_range: 575,
+      timerfd_settime: 587,
     };
     for (const [name, nr] of Object.entries(known)) expect(byName(name)?.nr, name).toBe(nr);
   });
 
   it('leaves out compat, obsolete and reserved slots', () => {
     for (const nr of [8, 11, 14, 38, 40, 62, 84, 91, 188, 210, 220, 493, 498]) {
-      expect(amd64.entries.find((e) => e.nr === nr), `nr ${nr}`).toBeUndefined();
+      expect(
+        amd64.entries.find((e) => e.nr === nr),
+        `nr ${nr}`,
+      ).toBeUndefined();
     }
   });
 

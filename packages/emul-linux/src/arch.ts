@@ -8,8 +8,18 @@ export const AUDIT_ARCH_I386 = 0x40000003;
 /** __X32_SYSCALL_BIT: x32 calls are x86_64 calls with this bit set in the number. */
 export const X32_SYSCALL_BIT = 0x40000000;
 
-export const x86_64Arch: Architecture = { name: 'x86_64', auditArch: AUDIT_ARCH_X86_64, bits: 64, endian: 'little' };
-export const i386Arch: Architecture = { name: 'i386', auditArch: AUDIT_ARCH_I386, bits: 32, endian: 'little' };
+export const x86_64Arch: Architecture = {
+  name: 'x86_64',
+  auditArch: AUDIT_ARCH_X86_64,
+  bits: 64,
+  endian: 'little',
+};
+export const i386Arch: Architecture = {
+  name: 'i386',
+  auditArch: AUDIT_ARCH_I386,
+  bits: 32,
+  endian: 'little',
+};
 export const x32Arch: Architecture = {
   name: 'x32',
   auditArch: AUDIT_ARCH_X86_64,

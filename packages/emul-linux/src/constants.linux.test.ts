@@ -13,9 +13,14 @@ const dir = mkdtempSync(join(tmpdir(), 'emul-linux-constants-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Compile a program that prints each name's value from the installed headers ("?" if undefined). */
-function valuesFromHeaders(names: readonly string[], includes: readonly string[], bits: 32 | 64 = 64): Map<string, string> {
+function valuesFromHeaders(
+  names: readonly string[],
+  includes: readonly string[],
+  bits: 32 | 64 = 64,
+): Map<string, string> {
   const lines = names.map(
-    (n) => `#ifdef ${n}\n  printf("${n} %llu\\n", (unsigned long long)(unsigned int)(${n}));\n#else\n  printf("${n} ?\\n");\n#endif`,
+    (n) =>
+      `#ifdef ${n}\n  printf("${n} %llu\\n", (unsigned long long)(unsigned int)(${n}));\n#else\n  printf("${n} ?\\n");\n#endif`,
   );
   const src = `${includes.map((h) => `#include <${h}>`).join('\n')}\n#include <stdio.h>\nint main(void) {\n${lines.join('\n')}\n  return 0;\n}\n`;
   const c = join(dir, `c${bits}.c`);
@@ -23,7 +28,12 @@ function valuesFromHeaders(names: readonly string[], includes: readonly string[]
   writeFileSync(c, src);
   execFileSync('gcc', [`-m${bits}`, '-o', exe, c], { stdio: 'pipe' });
   const out = execFileSync(exe, { encoding: 'utf8' });
-  return new Map(out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+  return new Map(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
 }
 
 const includes = [
@@ -45,7 +55,8 @@ describe('constants', () => {
     const fromHeaders = valuesFromHeaders(names, includes);
     const undefinedInHeaders = names.filter((n) => fromHeaders.get(n) === '?');
     expect(undefinedInHeaders).toEqual([]);
-    for (const n of names) expect(`${n} ${fromHeaders.get(n)}`).toBe(`${n} ${(constants as Record<string, number>)[n] >>> 0}`);
+    for (const n of names)
+      expect(`${n} ${fromHeaders.get(n)}`).toBe(`${n} ${(constants as Record<string, number>)[n] >>> 0}`);
   });
 
   it('FS_IOC32_SETFLAGS is i386\u2019s FS_IOC_SETFLAGS', () => {
@@ -65,12 +76,20 @@ describe('linuxErrno', () => {
     expect(names.length).toBeGreaterThan(130);
     const fromHeaders = valuesFromHeaders(names, ['errno.h']);
     for (const n of names) expect(`${n} ${fromHeaders.get(n)}`).toBe(`${n} ${linuxErrno[n]}`);
-    const defined = readFileSync('/usr/include/asm-generic/errno.h', 'utf8').match(/^#define\s+E[A-Z0-9]+/gm) ?? [];
+    const defined =
+      readFileSync('/usr/include/asm-generic/errno.h', 'utf8').match(/^#define\s+E[A-Z0-9]+/gm) ?? [];
     expect(defined.length).toBeGreaterThan(90);
   });
 
   it('has the errnos policies name', () => {
-    expect(linuxErrno).toMatchObject({ EPERM: 1, ENOSYS: 38, EINVAL: 22, EAFNOSUPPORT: 97, EPROTONOSUPPORT: 93, EAGAIN: 11 });
+    expect(linuxErrno).toMatchObject({
+      EPERM: 1,
+      ENOSYS: 38,
+      EINVAL: 22,
+      EAFNOSUPPORT: 97,
+      EPROTONOSUPPORT: 93,
+      EAGAIN: 11,
+    });
     expect(linuxErrno.EWOULDBLOCK).toBe(linuxErrno.EAGAIN);
   });
 });

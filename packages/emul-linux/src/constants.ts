@@ -119,7 +119,14 @@ export const CLONE_NEWNET = 0x40000000;
 export const CLONE_IO = 0x80000000;
 /** Every namespace flag: a jail creates no namespaces. */
 export const CLONE_NEW_MASK =
-  CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME;
+  CLONE_NEWNS |
+  CLONE_NEWCGROUP |
+  CLONE_NEWUTS |
+  CLONE_NEWIPC |
+  CLONE_NEWUSER |
+  CLONE_NEWPID |
+  CLONE_NEWNET |
+  CLONE_NEWTIME;
 
 /** Terminal ioctls (asm-generic/ioctls.h). */
 export const TIOCSTI = 0x5412;

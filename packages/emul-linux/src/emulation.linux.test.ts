@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,9 +38,22 @@ describe('linux emulation', () => {
     expect(linux.refusedArchitectures).toEqual([x32Arch]);
     expect(x32Arch).toMatchObject({ auditArch: 0xc000003e, bits: 32, syscallBit: 0x40000000 });
     expect(linux.errno).toBe(linuxErrno);
-    expect(linux.policy({ path: '/', hostname: 'j', ipv4: [], ipv6: [], flags: {
-      allowIpc: false, allowAllDomains: false, allowRawSockets: false, allowChflags: false, allowRlimit: false, allowSetHostname: true,
-    } }).name).toBe('linux-jail');
+    expect(
+      linux.policy({
+        path: '/',
+        hostname: 'j',
+        ipv4: [],
+        ipv6: [],
+        flags: {
+          allowIpc: false,
+          allowAllDomains: false,
+          allowRawSockets: false,
+          allowChflags: false,
+          allowRlimit: false,
+          allowSetHostname: true,
+        },
+      }).name,
+    ).toBe('linux-jail');
   });
 
   it('detects the x86_64 /bin/sh', () => {

@@ -1,7 +1,15 @@
 /** The Linux emulation: native x86_64 plus i386 (`int 0x80`); x32 refused. */
 import type { Emulation } from '@sysjail/core';
 import { x32Arch } from './arch.js';
-import { ELFCLASS32, ELFCLASS64, ELFOSABI_LINUX, ELFOSABI_SYSV, EM_386, EM_X86_64, readElfIdent } from './elf.js';
+import {
+  ELFCLASS32,
+  ELFCLASS64,
+  ELFOSABI_LINUX,
+  ELFOSABI_SYSV,
+  EM_386,
+  EM_X86_64,
+  readElfIdent,
+} from './elf.js';
 import { linuxErrno } from './errno.js';
 import { linuxJailPolicy } from './policy.js';
 import { i386 } from './tables/i386.js';
@@ -15,7 +23,10 @@ export function detectLinuxElf(header: Uint8Array): boolean {
   const elf = readElfIdent(header);
   if (!elf) return false;
   if (elf.osabi !== ELFOSABI_SYSV && elf.osabi !== ELFOSABI_LINUX) return false;
-  return (elf.class === ELFCLASS64 && elf.machine === EM_X86_64) || (elf.class === ELFCLASS32 && elf.machine === EM_386);
+  return (
+    (elf.class === ELFCLASS64 && elf.machine === EM_X86_64) ||
+    (elf.class === ELFCLASS32 && elf.machine === EM_386)
+  );
 }
 
 export const linux: Emulation = {

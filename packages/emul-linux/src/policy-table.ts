@@ -17,7 +17,13 @@ function symbol(syscall: string, arg: number, value: bigint): string {
   const prefixes = argNames[syscall]?.[arg];
   if (prefixes) {
     for (const [name, v] of Object.entries(constants)) {
-      if (prefixes.some((p) => name.startsWith(p)) && BigInt(v >>> 0) === value && name !== 'AF_LOCAL' && name !== 'AF_ROUTE') return name;
+      if (
+        prefixes.some((p) => name.startsWith(p)) &&
+        BigInt(v >>> 0) === value &&
+        name !== 'AF_LOCAL' &&
+        name !== 'AF_ROUTE'
+      )
+        return name;
     }
   }
   return value > 9n ? `0x${value.toString(16)}` : String(value);

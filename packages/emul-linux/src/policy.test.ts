@@ -1,5 +1,5 @@
-import { defaultPrisonFlags } from '@sysjail/core';
 import type { ArgTest, Decision, Policy, Prison, PrisonFlags, SyscallTable } from '@sysjail/core';
+import { defaultPrisonFlags } from '@sysjail/core';
 import { describe, expect, it } from 'vitest';
 import * as c from './constants.js';
 import { linuxErrno } from './errno.js';
@@ -15,7 +15,12 @@ function prison(flags: Partial<PrisonFlags> = {}, ipv4 = ['127.0.0.2'], ipv6: st
  * The decision the policy gives a call, read the way the filter compiler reads it: first matching rule of
  * the name; `int`/`uint`/`fd`/`pid` arguments on their low 32 bits, others at the ABI's word size.
  */
-function decide(policy: Policy, table: SyscallTable, name: string, args: readonly (number | bigint)[] = []): Decision {
+function decide(
+  policy: Policy,
+  table: SyscallTable,
+  name: string,
+  args: readonly (number | bigint)[] = [],
+): Decision {
   const entry = table.entries.find((e) => e.name === name);
   if (!entry) return policy.unknownDecision;
   const width = (i: number) => (['int', 'uint', 'fd', 'pid'].includes(entry.args[i]) ? 32 : table.arch.bits);
@@ -24,14 +29,22 @@ function decide(policy: Policy, table: SyscallTable, name: string, args: readonl
   const holds = (t: ArgTest) => {
     const a = value(t.arg);
     switch (t.op) {
-      case 'eq': return a === norm(t.arg, t.value);
-      case 'ne': return a !== norm(t.arg, t.value);
-      case 'lt': return a < norm(t.arg, t.value);
-      case 'le': return a <= norm(t.arg, t.value);
-      case 'gt': return a > norm(t.arg, t.value);
-      case 'ge': return a >= norm(t.arg, t.value);
-      case 'masked-eq': return (a & norm(t.arg, t.mask)) === norm(t.arg, t.value);
-      case 'in': return t.values.some((v) => a === norm(t.arg, v));
+      case 'eq':
+        return a === norm(t.arg, t.value);
+      case 'ne':
+        return a !== norm(t.arg, t.value);
+      case 'lt':
+        return a < norm(t.arg, t.value);
+      case 'le':
+        return a <= norm(t.arg, t.value);
+      case 'gt':
+        return a > norm(t.arg, t.value);
+      case 'ge':
+        return a >= norm(t.arg, t.value);
+      case 'masked-eq':
+        return (a & norm(t.arg, t.mask)) === norm(t.arg, t.value);
+      case 'in':
+        return t.values.some((v) => a === norm(t.arg, v));
     }
   };
   const rule = policy.rules.find((r) => r.syscall === name && (r.when ?? []).every(holds));
@@ -48,12 +61,23 @@ describe('linuxJailPolicy', () => {
 
   it('names only syscalls of the tables, errnos of the errno map, and gives every rule a reason', () => {
     const names = new Set([...x86_64.entries, ...i386.entries].map((e) => e.name));
-    const flagSets: Partial<PrisonFlags>[] = [{}, { allowIpc: true, allowAllDomains: true, allowRawSockets: true, allowChflags: true, allowRlimit: true, allowSetHostname: false }];
+    const flagSets: Partial<PrisonFlags>[] = [
+      {},
+      {
+        allowIpc: true,
+        allowAllDomains: true,
+        allowRawSockets: true,
+        allowChflags: true,
+        allowRlimit: true,
+        allowSetHostname: false,
+      },
+    ];
     for (const flags of flagSets) {
       for (const r of linuxJailPolicy(prison(flags, [], ['::1'])).rules) {
         expect(names, r.syscall).toContain(r.syscall);
         expect(r.reason, r.syscall).toBeTruthy();
-        if (r.decision.action === 'errno') expect(linuxErrno, r.decision.errno).toHaveProperty(r.decision.errno);
+        if (r.decision.action === 'errno')
+          expect(linuxErrno, r.decision.errno).toHaveProperty(r.decision.errno);
         for (const t of r.when ?? []) {
           const entry = [...x86_64.entries, ...i386.entries].find((e) => e.name === r.syscall);
           expect(t.arg, r.syscall).toBeLessThan(entry?.args.length ?? 0);
@@ -65,7 +89,9 @@ describe('linuxJailPolicy', () => {
   });
 
   it('speaks to the supervisor through four handlers only', () => {
-    const handlers = new Set(policy.rules.flatMap((r) => (r.decision.action === 'notify' ? [r.decision.handler] : [])));
+    const handlers = new Set(
+      policy.rules.flatMap((r) => (r.decision.action === 'notify' ? [r.decision.handler] : [])),
+    );
     expect([...handlers].sort()).toEqual(['listen', 'reboot', 'setrlimit', 'socketcall']);
   });
 
@@ -83,8 +109,12 @@ describe('linuxJailPolicy', () => {
     expect(decide(policy, t, 'socket', [c.AF_UNIX, c.SOCK_STREAM | c.SOCK_CLOEXEC, 0])).toEqual(allowed);
     expect(decide(policy, t, 'socket', [c.AF_INET, c.SOCK_STREAM, 0])).toEqual(allowed);
     expect(decide(policy, t, 'socket', [c.AF_INET6, c.SOCK_DGRAM, 0])).toEqual(errno('EAFNOSUPPORT'));
-    expect(decide(policy, t, 'socket', [c.AF_NETLINK, c.SOCK_RAW | c.SOCK_CLOEXEC, c.NETLINK_ROUTE])).toEqual(allowed);
-    expect(decide(policy, t, 'socket', [c.AF_NETLINK, c.SOCK_RAW, c.NETLINK_AUDIT])).toEqual(errno('EPROTONOSUPPORT'));
+    expect(decide(policy, t, 'socket', [c.AF_NETLINK, c.SOCK_RAW | c.SOCK_CLOEXEC, c.NETLINK_ROUTE])).toEqual(
+      allowed,
+    );
+    expect(decide(policy, t, 'socket', [c.AF_NETLINK, c.SOCK_RAW, c.NETLINK_AUDIT])).toEqual(
+      errno('EPROTONOSUPPORT'),
+    );
     for (const af of [c.AF_PACKET, c.AF_ALG, c.AF_VSOCK, c.AF_BLUETOOTH, c.AF_KEY]) {
       expect(decide(policy, t, 'socket', [af, c.SOCK_DGRAM, 0]), `af ${af}`).toEqual(errno('EAFNOSUPPORT'));
     }
@@ -104,7 +134,9 @@ describe('linuxJailPolicy', () => {
   });
 
   it('refuses raw and packet sockets unless allowRawSockets', () => {
-    expect(decide(policy, x86_64, 'socket', [c.AF_INET, c.SOCK_RAW | c.SOCK_NONBLOCK, 1])).toEqual(errno('EPERM'));
+    expect(decide(policy, x86_64, 'socket', [c.AF_INET, c.SOCK_RAW | c.SOCK_NONBLOCK, 1])).toEqual(
+      errno('EPERM'),
+    );
     expect(decide(policy, x86_64, 'socket', [c.AF_INET, c.SOCK_PACKET, 0])).toEqual(errno('EPERM'));
     const all = linuxJailPolicy(prison({ allowAllDomains: true }));
     expect(decide(all, x86_64, 'socket', [c.AF_PACKET, c.SOCK_DGRAM, 0])).toEqual(errno('EPERM'));
@@ -125,18 +157,26 @@ describe('linuxJailPolicy', () => {
     expect(decide(policy, i386, 'socket', [c.AF_INET6, c.SOCK_STREAM, 0])).toEqual(errno('EAFNOSUPPORT'));
     for (const t of [x86_64, i386]) {
       expect(decide(policy, t, 'listen', [3, 128])).toEqual(notified('listen'));
-      for (const name of ['bind', 'connect', 'sendto', 'sendmsg', 'sendmmsg']) expect(decide(policy, t, name), name).toEqual(allowed);
+      for (const name of ['bind', 'connect', 'sendto', 'sendmsg', 'sendmmsg'])
+        expect(decide(policy, t, name), name).toEqual(allowed);
     }
   });
 
   it('notifies reboot and limit changes, reads limits freely', () => {
-    expect(decide(policy, x86_64, 'reboot', [c.LINUX_REBOOT_MAGIC1, c.LINUX_REBOOT_MAGIC2, c.LINUX_REBOOT_CMD_RESTART, 0])).toEqual(
-      notified('reboot'),
-    );
+    expect(
+      decide(policy, x86_64, 'reboot', [
+        c.LINUX_REBOOT_MAGIC1,
+        c.LINUX_REBOOT_MAGIC2,
+        c.LINUX_REBOOT_CMD_RESTART,
+        0,
+      ]),
+    ).toEqual(notified('reboot'));
     expect(decide(policy, x86_64, 'setrlimit', [c.RLIMIT_NOFILE, 0x1000])).toEqual(notified('setrlimit'));
     expect(decide(policy, i386, 'setrlimit', [c.RLIMIT_NOFILE, 0x1000])).toEqual(notified('setrlimit'));
     expect(decide(policy, x86_64, 'prlimit64', [0, c.RLIMIT_NOFILE, 0, 0x1000])).toEqual(allowed);
-    expect(decide(policy, x86_64, 'prlimit64', [0, c.RLIMIT_NOFILE, 0x1000, 0])).toEqual(notified('setrlimit'));
+    expect(decide(policy, x86_64, 'prlimit64', [0, c.RLIMIT_NOFILE, 0x1000, 0])).toEqual(
+      notified('setrlimit'),
+    );
     expect(decide(policy, x86_64, 'getrlimit', [c.RLIMIT_NOFILE, 0x1000])).toEqual(allowed);
     const rlimit = linuxJailPolicy(prison({ allowRlimit: true }));
     expect(decide(rlimit, x86_64, 'setrlimit', [c.RLIMIT_NOFILE, 0x1000])).toEqual(allowed);
@@ -145,10 +185,13 @@ describe('linuxJailPolicy', () => {
 
   it('refuses terminal injection and, unless allowChflags, inode flags', () => {
     for (const t of [x86_64, i386]) {
-      for (const cmd of [c.TIOCSTI, c.TIOCLINUX, c.TIOCSETD]) expect(decide(policy, t, 'ioctl', [0, cmd, 0])).toEqual(errno('EPERM'));
+      for (const cmd of [c.TIOCSTI, c.TIOCLINUX, c.TIOCSETD])
+        expect(decide(policy, t, 'ioctl', [0, cmd, 0])).toEqual(errno('EPERM'));
       for (const cmd of [c.FS_IOC_SETFLAGS, c.FS_IOC32_SETFLAGS, c.FS_IOC_FSSETXATTR]) {
         expect(decide(policy, t, 'ioctl', [3, cmd, 0])).toEqual(errno('EPERM'));
-        expect(decide(linuxJailPolicy(prison({ allowChflags: true })), t, 'ioctl', [3, cmd, 0])).toEqual(allowed);
+        expect(decide(linuxJailPolicy(prison({ allowChflags: true })), t, 'ioctl', [3, cmd, 0])).toEqual(
+          allowed,
+        );
       }
       expect(decide(policy, t, 'ioctl', [3, c.FS_IOC_GETFLAGS, 0])).toEqual(allowed);
       expect(decide(policy, t, 'ioctl', [0, 0x5401 /* TCGETS */, 0])).toEqual(allowed);
@@ -165,11 +208,30 @@ describe('linuxJailPolicy', () => {
   });
 
   it('lets threads and processes be cloned but no namespace be made or entered', () => {
-    const thread = c.CLONE_VM | c.CLONE_FS | c.CLONE_FILES | c.CLONE_SIGHAND | c.CLONE_THREAD | c.CLONE_SYSVSEM | c.CLONE_SETTLS;
+    const thread =
+      c.CLONE_VM |
+      c.CLONE_FS |
+      c.CLONE_FILES |
+      c.CLONE_SIGHAND |
+      c.CLONE_THREAD |
+      c.CLONE_SYSVSEM |
+      c.CLONE_SETTLS;
     for (const t of [x86_64, i386]) {
-      expect(decide(policy, t, 'clone', [thread | c.CLONE_PARENT_SETTID | c.CLONE_CHILD_CLEARTID])).toEqual(allowed);
-      expect(decide(policy, t, 'clone', [c.CLONE_CHILD_SETTID | c.CLONE_CHILD_CLEARTID | SIGCHLD])).toEqual(allowed);
-      for (const ns of [c.CLONE_NEWNS, c.CLONE_NEWCGROUP, c.CLONE_NEWUTS, c.CLONE_NEWIPC, c.CLONE_NEWUSER, c.CLONE_NEWPID, c.CLONE_NEWNET]) {
+      expect(decide(policy, t, 'clone', [thread | c.CLONE_PARENT_SETTID | c.CLONE_CHILD_CLEARTID])).toEqual(
+        allowed,
+      );
+      expect(decide(policy, t, 'clone', [c.CLONE_CHILD_SETTID | c.CLONE_CHILD_CLEARTID | SIGCHLD])).toEqual(
+        allowed,
+      );
+      for (const ns of [
+        c.CLONE_NEWNS,
+        c.CLONE_NEWCGROUP,
+        c.CLONE_NEWUTS,
+        c.CLONE_NEWIPC,
+        c.CLONE_NEWUSER,
+        c.CLONE_NEWPID,
+        c.CLONE_NEWNET,
+      ]) {
         expect(decide(policy, t, 'clone', [ns | SIGCHLD]), `clone ${ns}`).toEqual(errno('EPERM'));
         expect(decide(policy, t, 'unshare', [ns]), `unshare ${ns}`).toEqual(errno('EPERM'));
       }
@@ -185,17 +247,40 @@ describe('linuxJailPolicy', () => {
       const t = x86_64.entries.some((e) => e.name === name) ? x86_64 : i386;
       expect(decide(policy, t, name), name).toEqual(errno('EPERM'));
     }
-    for (const name of ['mount', 'umount2', 'pivot_root', 'chroot', 'bpf', 'init_module', 'kexec_load', 'io_uring_setup', 'keyctl']) {
+    for (const name of [
+      'mount',
+      'umount2',
+      'pivot_root',
+      'chroot',
+      'bpf',
+      'init_module',
+      'kexec_load',
+      'io_uring_setup',
+      'keyctl',
+    ]) {
       expect(forbiddenCalls).toHaveProperty(name);
     }
     expect(decide(policy, i386, 'umount')).toEqual(errno('EPERM'));
     expect(decide(policy, i386, 'stime')).toEqual(errno('EPERM'));
     expect(decide(policy, x86_64, 'sethostname')).toEqual(allowed);
-    expect(decide(linuxJailPolicy(prison({ allowSetHostname: false })), x86_64, 'sethostname')).toEqual(errno('EPERM'));
+    expect(decide(linuxJailPolicy(prison({ allowSetHostname: false })), x86_64, 'sethostname')).toEqual(
+      errno('EPERM'),
+    );
   });
 
   it('allows ordinary calls and gives ENOSYS to calls absent from a table', () => {
-    for (const name of ['read', 'write', 'openat', 'execve', 'exit_group', 'getpid', 'mmap', 'futex', 'fork', 'kill']) {
+    for (const name of [
+      'read',
+      'write',
+      'openat',
+      'execve',
+      'exit_group',
+      'getpid',
+      'mmap',
+      'futex',
+      'fork',
+      'kill',
+    ]) {
       expect(decide(policy, x86_64, name), name).toEqual(allowed);
     }
     expect(decide(policy, x86_64, 'socketcall')).toEqual(errno('ENOSYS'));

@@ -3,8 +3,9 @@
  * prison flags) on the layers of docs/design.md. Rules of one syscall are tried in order; the first
  * match wins; a call in the table with no rule is allowed; a number absent from the tables gets ENOSYS.
  */
-import { allow, deny, notify } from '@sysjail/core';
+
 import type { ArgTest, Decision, Policy, Prison, Rule } from '@sysjail/core';
+import { allow, deny, notify } from '@sysjail/core';
 import {
   AF_INET,
   AF_INET6,
@@ -12,9 +13,9 @@ import {
   AF_PACKET,
   AF_UNIX,
   CLONE_NEW_MASK,
-  FS_IOC32_SETFLAGS,
   FS_IOC_FSSETXATTR,
   FS_IOC_SETFLAGS,
+  FS_IOC32_SETFLAGS,
   NETLINK_ROUTE,
   S_IFBLK,
   S_IFCHR,
@@ -106,14 +107,25 @@ export const forbiddenCalls: Readonly<Record<string, string>> = {
 
 const big = BigInt;
 const eq = (arg: number, value: number): ArgTest => ({ arg, op: 'eq', value: big(value) });
-const masked = (arg: number, mask: number, value: number): ArgTest => ({ arg, op: 'masked-eq', mask: big(mask), value: big(value) });
-const oneOf = (arg: number, values: readonly number[]): ArgTest => ({ arg, op: 'in', values: values.map(big) });
+const masked = (arg: number, mask: number, value: number): ArgTest => ({
+  arg,
+  op: 'masked-eq',
+  mask: big(mask),
+  value: big(value),
+});
+const oneOf = (arg: number, values: readonly number[]): ArgTest => ({
+  arg,
+  op: 'in',
+  values: values.map(big),
+});
 const rule = (syscall: string, decision: Decision, reason: string, when?: readonly ArgTest[]): Rule =>
   when ? { syscall, when, decision, reason } : { syscall, decision, reason };
 
 function ipcRules(prison: Prison): Rule[] {
   if (prison.flags.allowIpc) return [];
-  return sysvIpcCalls.map((name) => rule(name, deny('ENOSYS'), 'SysV IPC is off in this jail (allow.sysvipc)'));
+  return sysvIpcCalls.map((name) =>
+    rule(name, deny('ENOSYS'), 'SysV IPC is off in this jail (allow.sysvipc)'),
+  );
 }
 
 function socketRules(prison: Prison): Rule[] {
@@ -123,16 +135,24 @@ function socketRules(prison: Prison): Rule[] {
     rules.push(rule('socket', allow, 'netlink, all protocols (allow.socket_af)', [eq(0, AF_NETLINK)]));
   } else {
     rules.push(
-      rule('socket', allow, 'netlink route sockets (read interfaces and routes)', [eq(0, AF_NETLINK), eq(2, NETLINK_ROUTE)]),
-      rule('socket', deny('EPROTONOSUPPORT'), 'netlink protocols other than route (allow.socket_af)', [eq(0, AF_NETLINK)]),
+      rule('socket', allow, 'netlink route sockets (read interfaces and routes)', [
+        eq(0, AF_NETLINK),
+        eq(2, NETLINK_ROUTE),
+      ]),
+      rule('socket', deny('EPROTONOSUPPORT'), 'netlink protocols other than route (allow.socket_af)', [
+        eq(0, AF_NETLINK),
+      ]),
     );
   }
   if (!allowRawSockets) {
     rules.push(
       rule('socket', deny('EPERM'), 'raw sockets (allow.raw_sockets)', [masked(1, SOCK_TYPE_MASK, SOCK_RAW)]),
-      rule('socket', deny('EPERM'), 'packet sockets (allow.raw_sockets)', [masked(1, SOCK_TYPE_MASK, SOCK_PACKET)]),
+      rule('socket', deny('EPERM'), 'packet sockets (allow.raw_sockets)', [
+        masked(1, SOCK_TYPE_MASK, SOCK_PACKET),
+      ]),
     );
-    if (allowAllDomains) rules.push(rule('socket', deny('EPERM'), 'packet sockets (allow.raw_sockets)', [eq(0, AF_PACKET)]));
+    if (allowAllDomains)
+      rules.push(rule('socket', deny('EPERM'), 'packet sockets (allow.raw_sockets)', [eq(0, AF_PACKET)]));
   }
   // As FreeBSD's prison_check_af: inet families follow the jail's addresses, even with allow.socket_af.
   const ipv4 = prison.ipv4.length > 0;
@@ -146,20 +166,34 @@ function socketRules(prison: Prison): Rule[] {
       : rule('socket', deny('EAFNOSUPPORT'), 'the jail has no IPv6 address', [eq(0, AF_INET6)]),
   );
   if (!allowAllDomains) {
-    rules.push(rule('socket', deny('EAFNOSUPPORT'), 'only UNIX, IPv4, IPv6 and netlink route sockets (allow.socket_af)'));
+    rules.push(
+      rule(
+        'socket',
+        deny('EAFNOSUPPORT'),
+        'only UNIX, IPv4, IPv6 and netlink route sockets (allow.socket_af)',
+      ),
+    );
   }
   return rules;
 }
 
 function socketcallRules(): Rule[] {
   const others: number[] = [];
-  for (let call = 1; call <= SYS_SENDMMSG; call++) if (call !== SYS_SOCKET && call !== SYS_LISTEN) others.push(call);
+  for (let call = 1; call <= SYS_SENDMMSG; call++)
+    if (call !== SYS_SOCKET && call !== SYS_LISTEN) others.push(call);
   return [
-    rule('socketcall', notify('socketcall'), 'socket(2) through socketcall: the family is in user memory', [eq(0, SYS_SOCKET)]),
-    rule('socketcall', notify('listen'), 'listen(2) through socketcall: bind a never-bound socket to the jail address', [
-      eq(0, SYS_LISTEN),
+    rule('socketcall', notify('socketcall'), 'socket(2) through socketcall: the family is in user memory', [
+      eq(0, SYS_SOCKET),
     ]),
-    rule('socketcall', allow, 'other socket calls (addresses confined by the cgroup hooks)', [oneOf(0, others)]),
+    rule(
+      'socketcall',
+      notify('listen'),
+      'listen(2) through socketcall: bind a never-bound socket to the jail address',
+      [eq(0, SYS_LISTEN)],
+    ),
+    rule('socketcall', allow, 'other socket calls (addresses confined by the cgroup hooks)', [
+      oneOf(0, others),
+    ]),
     rule('socketcall', deny('EINVAL'), 'unknown socketcall number'),
   ];
 }
@@ -180,7 +214,10 @@ function limitRules(prison: Prison): Rule[] {
   const rules = [rule('prlimit64', allow, 'reading a limit', [eq(2, 0)])];
   if (!prison.flags.allowRlimit) {
     const reason = 'raising a hard limit (allow.rlimit): the supervisor checks and performs it';
-    rules.push(rule('setrlimit', notify('setrlimit'), reason), rule('prlimit64', notify('setrlimit'), reason));
+    rules.push(
+      rule('setrlimit', notify('setrlimit'), reason),
+      rule('prlimit64', notify('setrlimit'), reason),
+    );
   }
   return rules;
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultPrisonFlags } from '@sysjail/core';
 import { describe, expect, it } from 'vitest';
 import { linuxJailPolicy } from './policy.js';
 import { readmePolicySection } from './readme-policy.js';
-import { defaultPrisonFlags } from '@sysjail/core';
 
 const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../README.md'), 'utf8');
 
@@ -14,7 +14,13 @@ describe('README.md', () => {
   });
 
   it('lists every rule of the default policy with its reason', () => {
-    const policy = linuxJailPolicy({ path: '/', hostname: 'j', ipv4: ['192.0.2.1'], ipv6: [], flags: defaultPrisonFlags });
+    const policy = linuxJailPolicy({
+      path: '/',
+      hostname: 'j',
+      ipv4: ['192.0.2.1'],
+      ipv6: [],
+      flags: defaultPrisonFlags,
+    });
     for (const r of policy.rules) {
       expect(readme, r.syscall).toContain(`\`${r.syscall}\``);
       expect(readme, r.syscall).toContain(r.reason);

@@ -16,7 +16,8 @@ describe('signatures', () => {
 
   it('give i386 overrides only to calls i386 has', () => {
     const i386Names = new Set(i386.entries.map((e) => e.name));
-    for (const [name, sig] of Object.entries(signatures)) if (sig.i386) expect(i386Names, name).toContain(name);
+    for (const [name, sig] of Object.entries(signatures))
+      if (sig.i386) expect(i386Names, name).toContain(name);
   });
 
   it('follow the i386 calling conventions where they differ', () => {

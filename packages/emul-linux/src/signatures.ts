@@ -1,3 +1,4 @@
+// biome-ignore-all format: one aligned row per syscall, for review
 /**
  * Hand-reviewed syscall signatures: argument kinds (and classes) per kernel name, read from the kernel's
  * SYSCALL_DEFINEn / COMPAT_SYSCALL_DEFINEn declarations. The table generator joins this with the numbers

@@ -16,10 +16,13 @@ const headers: [SyscallTable, string][] = [
 
 function readHeader(path: string): Map<string, number> {
   if (!existsSync(path)) {
-    throw new Error(`${path} is missing: install the kernel UAPI headers (Debian: apt-get install linux-libc-dev)`);
+    throw new Error(
+      `${path} is missing: install the kernel UAPI headers (Debian: apt-get install linux-libc-dev)`,
+    );
   }
   const defs = new Map<string, number>();
-  for (const m of readFileSync(path, 'utf8').matchAll(/^#define\s+__NR_(\w+)\s+(\d+)\s*$/gm)) defs.set(m[1], Number(m[2]));
+  for (const m of readFileSync(path, 'utf8').matchAll(/^#define\s+__NR_(\w+)\s+(\d+)\s*$/gm))
+    defs.set(m[1], Number(m[2]));
   return defs;
 }
 
@@ -66,17 +69,24 @@ describe('the tables', () => {
   });
 
   it('are what the generator writes from the headers today (node scripts/generate-tables.mjs --check)', () => {
-    execFileSync(process.execPath, [join(pkg, 'scripts/generate-tables.mjs'), '--check'], { cwd: pkg, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(pkg, 'scripts/generate-tables.mjs'), '--check'], {
+      cwd: pkg,
+      stdio: 'pipe',
+    });
   });
 });
 
 describe('the package exports', () => {
   it('give the tables as subpaths (built dist)', async () => {
     const run = (spec: string, expr: string) =>
-      execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import('${spec}'); console.log(${expr});`], {
-        cwd: pkg,
-        encoding: 'utf8',
-      }).trim();
+      execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import('${spec}'); console.log(${expr});`],
+        {
+          cwd: pkg,
+          encoding: 'utf8',
+        },
+      ).trim();
     expect(run('@sysjail/emul-linux/x86_64', 'm.x86_64.entries.length')).toBe(String(x86_64.entries.length));
     expect(run('@sysjail/emul-linux/i386', 'm.i386.entries.length')).toBe(String(i386.entries.length));
     expect(run('@sysjail/emul-linux', 'm.linux.tables.length')).toBe('2');

@@ -1,3 +1,4 @@
+// biome-ignore-all format: one aligned row per syscall
 // Transcribed from FreeBSD's sys/kern/syscalls.master (freebsd/freebsd-src, stored snapshot
 // 01705359e2d1fd8346789e790894a6024c527cc1): the STD, NOSTD and SYSMUX entries 0-587 of the native amd64
 // ABI (through timerfd_settime, FreeBSD 15). COMPAT*, OBSOL, RESERVED and UNIMPL slots are absent.
