@@ -177,7 +177,7 @@ export function disassemble(program: Program, options: DisassembleOptions = {}):
       text = `??? (opcode ${hex(code, 2)})`;
       next(null);
     }
-    out.push(`${line(pc)}: ${hex(code, 2)} ${hex(jt, 2)} ${hex(jf, 2)} ${hex(k, 8)}  ${text}`);
+    out.push(` ${line(pc)}: ${hex(code, 2)} ${hex(jt, 2)} ${hex(jf, 2)} ${hex(k, 8)}  ${text}`);
   });
   return out;
 }
