@@ -235,7 +235,7 @@ function main(): void {
         owners.push([jail, 'init']);
       }
     }
-    const revents = poll(fds, -1);
+    const revents = poll(fds, 1000);
     for (const jail of jails.values()) while (jail.deferred.length > 0) handleInit(jail, jail.deferred.shift());
     if (revents[0] & POLLIN) read(wakeFd, wakeBuf);
     for (let i = 1; i < fds.length; i++) {

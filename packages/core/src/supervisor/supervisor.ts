@@ -38,6 +38,12 @@ export class Supervisor extends EventEmitter {
     });
     this.worker.unref();
     port1.unref();
+    // The thread sleeps in poll(2), where terminate() cannot reach it: wake it so that exit can join it.
+    process.once('exit', () => {
+      try {
+        write(wakeWrite, this.wakeByte);
+      } catch {}
+    });
   }
 
   async send(msg: ToSupervisor): Promise<void> {
