@@ -1,18 +1,28 @@
-import type { Emulation, JailRecord, Prison } from '@sysjail/core';
+import type { Emulation, JailRecord, Prison, Registry } from '@sysjail/core';
 import { EngineUnavailableError } from './errors.js';
 
 /** How a jailed command ended. */
 export interface JailExit {
   readonly code: number | null;
   readonly signal: string | null;
+  /** core: 'exited', 'shutdown' (reboot(2) inside), 'stopped', 'supervisor'. */
+  readonly reason?: string;
 }
 
-/** What core's `startJail(options)` takes (declared here until core exports it). */
+/**
+ * What core's `startJail(options)` takes, declared here so the cli builds without it (core's own
+ * `JailOptions` is the reference; this is the part the cli uses).
+ */
 export interface StartJailOptions {
   readonly prison: Prison;
   readonly command: readonly string[];
   readonly emulation: Emulation;
-  readonly user?: string;
+  /** The command's uid and gid, resolved by the cli in the jail's /etc/passwd. */
+  readonly user?: { readonly uid: number; readonly gid: number };
+  /** [stdin, stdout, stderr] of the command; /dev/null for -b. */
+  readonly stdio?: readonly [number, number, number];
+  /** Where the jail is recorded (JID, jls). */
+  readonly registry?: Registry;
   readonly name?: string;
   readonly background?: boolean;
 }
@@ -22,7 +32,9 @@ export interface RunningJail {
   readonly jid: number;
   readonly initPid: number;
   readonly exited: Promise<JailExit>;
-  stop(): Promise<void>;
+  stop(): Promise<unknown>;
+  /** The supervisor's counts, when the engine keeps them. */
+  counters?(): { readonly denied: number; readonly emulated: number };
 }
 
 /** What jexec asks of core's `execInJail` (optional: until core has it, jexec says so). */
@@ -63,9 +75,9 @@ export async function loadEmulations(): Promise<Emulation[]> {
   return list;
 }
 
-/** 128 + signal number for a command killed by a signal, as sh(1) reports it. */
-export function exitStatusOfJail(exit: JailExit, signals: Record<string, number>): number {
+/** The command's exit code; 128 + the signal number if a signal killed it (as sh(1)); 0 for a shutdown. */
+export function exitStatusOfJail(exit: JailExit, signals: Readonly<Record<string, number>>): number {
   if (exit.code !== null) return exit.code;
-  const n = exit.signal === null ? undefined : signals[exit.signal];
-  return 128 + (n ?? 0);
+  if (exit.signal === null) return 0;
+  return 128 + (signals[exit.signal] ?? 0);
 }

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { openRegistry } from '@sysjail/core';
 import { parseJailArgs, type JailTool, type StartJailConfig } from '../config/index.js';
+import { keepCountersFile } from '../counters-file.js';
 import { chooseEmulation } from '../emulation-choice.js';
 import { exitStatusOfJail, loadEmulations, loadEngine } from '../engine.js';
 import { CliError } from '../errors.js';
@@ -24,17 +26,21 @@ export async function jailMain(tool: JailTool, argv: readonly string[]): Promise
 async function runJail(config: StartJailConfig): Promise<number> {
   const engine = await loadEngine();
   const emulation = chooseEmulation(await loadEmulations(), config.prison.path, config.command[0]);
+  const registry = openRegistry();
+  const devNull = config.background ? openSync('/dev/null', 'r+') : undefined;
   const jail = await engine.startJail({
     prison: config.prison,
     command: config.command,
     emulation,
-    ...(config.user === undefined ? {} : { user: config.user }),
+    registry,
+    ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
     ...(config.prison.name === undefined ? {} : { name: config.prison.name }),
+    ...(devNull === undefined ? {} : { stdio: [devNull, devNull, devNull] as const }),
     background: config.background,
   });
+  const stopCounters = keepCountersFile(registry, jail);
   const reportFd = process.env[BACKGROUND_FD_ENV];
   if (reportFd !== undefined) {
-    const { writeSync, closeSync } = await import('node:fs');
     writeSync(Number(reportFd), `${jail.jid}\n`);
     closeSync(Number(reportFd));
   } else if (config.printJid) {
@@ -43,7 +49,9 @@ async function runJail(config: StartJailConfig): Promise<number> {
   // ^C reaches the jailed command (same process group) and is its to handle; TERM and HUP stop the jail.
   process.on('SIGINT', () => {});
   for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void jail.stop());
-  return exitStatusOfJail(await jail.exited, constants.signals);
+  const exit = await jail.exited;
+  stopCounters();
+  return exitStatusOfJail(exit, constants.signals);
 }
 
 /**

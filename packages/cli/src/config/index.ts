@@ -13,4 +13,6 @@ export type {
 } from './jail-config.js';
 export { checkJailName, parseJailRef } from './jail-name.js';
 export { checkJailPath } from './jail-path.js';
+export { resolveJailUser, UnknownJailUserError } from './jail-user.js';
+export type { JailUser } from './jail-user.js';
 export { usage } from './usage.js';

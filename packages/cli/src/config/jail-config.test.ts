@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,8 @@ import { parseJailArgs } from './jail-config.js';
 const dir = mkdtempSync(join(tmpdir(), 'sysjail-config-'));
 const file = join(dir, 'file');
 writeFileSync(file, '');
+mkdirSync(join(dir, 'etc'));
+writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const root = { euid: 0 };
 
@@ -80,7 +82,7 @@ describe('sysjail options', () => {
     );
     if (c.kind !== 'start') throw new Error('not a start');
     expect(c.background).toBe(true);
-    expect(c.user).toBe('nobody');
+    expect(c.user).toEqual({ name: 'nobody', uid: 65534, gid: 65534 });
     expect(c.prison.name).toBe('web');
     expect(c.prison.ipv4).toEqual(['127.0.0.2', '127.0.0.3']);
     expect(c.prison.ipv6).toEqual(['::1']);
@@ -99,6 +101,15 @@ describe('sysjail options', () => {
     expect(failure('sysjail', ['-n', '42', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_NAME');
     expect(failure('sysjail', ['-n', 'a/b', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_NAME');
     expect(failure('sysjail', ['-u', 'a:b', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_USER');
+    expect(failure('jail', ['-u', 'daemon', dir, 'h', '127.0.0.1', 'sh'])).toEqual({
+      code: 'UNKNOWN_USER',
+      message: 'unknown user in the jail: daemon',
+      status: 2,
+    });
+    const byUid = parseJailArgs('jail', ['-u', '0', dir, 'h', '127.0.0.1', 'sh'], root);
+    expect(byUid.kind === 'start' && byUid.user).toEqual({ name: 'root', uid: 0, gid: 0 });
+    const unnamed = parseJailArgs('jail', ['-u', '1234', dir, 'h', '127.0.0.1', 'sh'], root);
+    expect(unnamed.kind === 'start' && unnamed.user).toEqual({ name: '1234', uid: 1234, gid: 1234 });
   });
 
   it('refuses -4 with an IPv6 address and -6 with an IPv4 one', () => {

@@ -1,6 +1,5 @@
 import type { Prison, PrisonFlags } from '@sysjail/core';
 import {
-  BadUserError,
   MissingArgumentError,
   MissingPathError,
   NoCommandError,
@@ -12,6 +11,7 @@ import { getopt } from './getopt.js';
 import { checkHostname } from './hostname.js';
 import { checkJailName, parseJailRef } from './jail-name.js';
 import { checkJailPath } from './jail-path.js';
+import { type JailUser, resolveJailUser } from './jail-user.js';
 
 export type JailTool = 'jail' | 'sysjail';
 
@@ -25,7 +25,8 @@ export interface StartJailConfig {
   readonly background: boolean;
   /** -i (jail): print the JID once the jail is up, then run in the foreground. */
   readonly printJid: boolean;
-  readonly user?: string;
+  /** -u: resolved in the jail's /etc/passwd. */
+  readonly user?: JailUser;
 }
 
 /** Stop a jail: `jail -r jid|name`. */
@@ -56,8 +57,6 @@ const specs = {
   jail: { short: 'in:r:u:' },
   sysjail: { short: 'b4:6:in:r:u:', long: Object.keys(allowFlags) },
 } as const;
-
-const userSyntax = /^(?:[0-9]+|[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?)$/;
 
 /**
  * argv (without node and the script) → a typed jail configuration. One implementation for both tools:
@@ -98,7 +97,6 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
         name = checkJailName(o.value ?? '');
         break;
       case 'u':
-        if (!userSyntax.test(o.value ?? '')) throw new BadUserError(o.value ?? '');
         user = o.value;
         break;
       case 'r':
@@ -122,6 +120,7 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   if (addresses === undefined) throw new MissingArgumentError('IP address');
   const all = [...parseAddressList(addresses, ctx.allowNonLocal), ...extra];
   if (command.length === 0) throw new NoCommandError();
+  const jailUser = user === undefined ? undefined : resolveJailUser(root, user);
   if (ctx.euid !== 0) throw new NotRootError(tool);
   const unique = (family: JailAddress['family']) => [
     ...new Set(all.filter((a) => a.family === family).map((a) => a.address)),
@@ -141,6 +140,6 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
     command,
     background,
     printJid,
-    ...(user === undefined ? {} : { user }),
+    ...(jailUser === undefined ? {} : { user: jailUser }),
   };
 }

@@ -1,4 +1,4 @@
-import type { JailCounters, JailRecord, PrisonFlags } from '@sysjail/core';
+import type { JailCountersFile, JailRecord, PrisonFlags } from '@sysjail/core';
 import { jailName } from './jls-format.js';
 import { cut, left, right } from './printf.js';
 
@@ -7,7 +7,7 @@ export interface JailStatus {
   readonly record: JailRecord;
   /** Processes in the jail, if they could be counted. */
   readonly processes?: number;
-  readonly counters?: JailCounters;
+  readonly counters?: JailCountersFile;
 }
 
 const flagNames: [keyof PrisonFlags, string][] = [

@@ -7,7 +7,7 @@ export {
   RegistryLockTimeoutError,
 } from './errors.js';
 export { readJailCounters, writeJailCounters } from './jail-counters.js';
-export type { JailCounters } from './jail-counters.js';
+export type { JailCountersFile } from './jail-counters.js';
 export type { JailRecord, JailRecordPatch, NewJailRecord } from './jail-record.js';
 export { withLockFile } from './lock-file.js';
 export { isSameProcess, processStartTime } from './process-start-time.js';

@@ -22,7 +22,7 @@ export interface JailRecord {
   readonly initStartTime?: number;
   /** ISO 8601 time the jail was registered. */
   readonly startedAt: string;
-  /** JSON file the supervisor keeps its counters in (see JailCounters). */
+  /** JSON file the supervisor keeps its counters in (see JailCountersFile). */
   readonly countersPath?: string;
   /** The jailed command, as given. */
   readonly command?: readonly string[];

@@ -1,0 +1,37 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultPrisonFlags, openRegistry, readJailCounters } from '@sysjail/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { keepCountersFile } from './counters-file.js';
+import type { RunningJail } from './engine.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sysjail-counters-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('keepCountersFile', () => {
+  it('keeps the counters file fresh, names it in the record, removes it at the end', async () => {
+    const registry = openRegistry(join(dir, 'jails'));
+    const rec = registry.allocate({
+      path: '/j', hostname: 'h', ipv4: ['127.0.0.1'], ipv6: [], flags: defaultPrisonFlags,
+      emulation: 'linux', supervisorPid: process.pid,
+    });
+    let denied = 1;
+    const jail = {
+      jid: rec.jid,
+      initPid: process.pid,
+      exited: new Promise(() => {}),
+      stop: async () => {},
+      counters: () => ({ denied, emulated: 2 * denied }),
+    } as RunningJail;
+    const stop = keepCountersFile(registry, jail, join(dir, 'counters'), 20);
+    const path = registry.find(rec.jid)?.countersPath as string;
+    expect(path).toBe(join(dir, 'counters', `${rec.jid}.json`));
+    expect(readJailCounters(path)).toEqual({ denied: 1, emulated: 2 });
+    denied = 5;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(readJailCounters(path)).toEqual({ denied: 5, emulated: 10 });
+    stop();
+    expect(existsSync(path)).toBe(false);
+  });
+});

@@ -1,0 +1,36 @@
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Registry, sysjailRunDir, writeJailCounters } from '@sysjail/core';
+import type { RunningJail } from './engine.js';
+
+/**
+ * While the jail runs, the supervisor (this process) writes its counters every `periodMs` to
+ * <run dir>/counters/<jid>.json and names that file in the jail's record, for sjls. Returns the stop
+ * function, which removes the file.
+ */
+export function keepCountersFile(
+  registry: Registry,
+  jail: RunningJail,
+  dir = join(sysjailRunDir(), 'counters'),
+  periodMs = 1000,
+): () => void {
+  if (typeof jail.counters !== 'function') return () => {};
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const path = join(dir, `${jail.jid}.json`);
+  const write = () => {
+    const c = jail.counters?.();
+    if (c) writeJailCounters(path, { denied: c.denied, emulated: c.emulated });
+  };
+  write();
+  try {
+    registry.update(jail.jid, { countersPath: path });
+  } catch {}
+  const timer = setInterval(write, periodMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    try {
+      unlinkSync(path);
+    } catch {}
+  };
+}
