@@ -1,12 +1,11 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { type AddressInfo, connect as connectTcp, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { type AddressInfo, connect as connectTcp, createServer, type Server } from 'node:net';
 import { bpfProgQuery } from '@sysjail/systrace-bindings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AddressConfinement, confineAddresses } from './confine-addresses.js';
@@ -32,13 +31,17 @@ const joinAndExec = (cgroupPath: string) => `echo $$ > '${cgroupPath}/cgroup.pro
 
 /** Run the probe inside the cgroup (the shell joins it, then execs the probe); its stdout, trimmed. */
 async function probeIn(cgroupPath: string, probe: Probe, ...args: string[]): Promise<string> {
-  const { stdout } = await run('sh', ['-c', joinAndExec(cgroupPath), probe.path, ...args], { timeout: 30_000 });
+  const { stdout } = await run('sh', ['-c', joinAndExec(cgroupPath), probe.path, ...args], {
+    timeout: 30_000,
+  });
   return stdout.trim();
 }
 
 /** Start the probe inside the cgroup and hand back its stdout lines as they come. */
 function startProbeIn(cgroupPath: string, probe: Probe, ...args: string[]) {
-  const child = spawn('sh', ['-c', joinAndExec(cgroupPath), probe.path, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('sh', ['-c', joinAndExec(cgroupPath), probe.path, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
   let buf = '';
@@ -61,7 +64,8 @@ function startProbeIn(cgroupPath: string, probe: Probe, ...args: string[]) {
       for (;;) {
         const hit = lines.find((l) => re.test(l));
         if (hit !== undefined) return hit;
-        if (Date.now() > deadline) throw new Error(`probe: no line matching ${re} in ${JSON.stringify(lines)}`);
+        if (Date.now() > deadline)
+          throw new Error(`probe: no line matching ${re} in ${JSON.stringify(lines)}`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 50);
@@ -99,11 +103,16 @@ function listen(host: string): Promise<{ server: Server; port: number; peers: st
   );
 }
 
-function udpBind(type: 'udp4' | 'udp6', host: string): Promise<{ sock: UdpSocket; port: number; got: string[] }> {
+function udpBind(
+  type: 'udp4' | 'udp6',
+  host: string,
+): Promise<{ sock: UdpSocket; port: number; got: string[] }> {
   const got: string[] = [];
   const sock = createSocket(type);
   sock.on('message', (msg, rinfo) => got.push(`${rinfo.address} ${msg.toString()}`));
-  return new Promise((resolve) => sock.bind(0, host, () => resolve({ sock, port: sock.address().port, got })));
+  return new Promise((resolve) =>
+    sock.bind(0, host, () => resolve({ sock, port: sock.address().port, got })),
+  );
 }
 
 /** 'connected', 'timeout' (SYN dropped) or the error code. */
@@ -247,7 +256,7 @@ describe('confineAddresses (real kernel, as root)', () => {
     }
   });
 
-  it('connect() of a UDP socket autobound to the wildcard is refused (its source would be the host\'s)', async () => {
+  it("connect() of a UDP socket autobound to the wildcard is refused (its source would be the host's)", async () => {
     const u = await udpBind('udp4', JAIL);
     cleanups.push(() => u.sock.close());
     expect(await p('sendto-connect', '4', JAIL, String(u.port))).toBe('err EADDRNOTAVAIL');
@@ -321,11 +330,9 @@ describe('confineAddresses with a non-local primary IPv6 address (IPV6_FREEBIND)
     const m = /^ok (\S+) (\d+)$/.exec(await run.waitFor(/^(ok|err) /));
     expect(m).not.toBeNull();
     const port = Number(m?.[2]);
-    expect(await Promise.all([tryConnect('::1', port), tryConnect('127.0.0.1', port), tryConnect(JAIL, port)])).toEqual([
-      '::1 timeout',
-      '127.0.0.1 timeout',
-      `${JAIL} connected`,
-    ]);
+    expect(
+      await Promise.all([tryConnect('::1', port), tryConnect('127.0.0.1', port), tryConnect(JAIL, port)]),
+    ).toEqual(['::1 timeout', '127.0.0.1 timeout', `${JAIL} connected`]);
     await run.exited;
     expect(run.lines.filter((l) => l.startsWith('accepted'))).toEqual([`accepted on ::ffff:${JAIL}`]);
   });

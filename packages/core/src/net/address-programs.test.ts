@@ -50,7 +50,12 @@ describe('address program generators', () => {
   it('with no address of the family, every bind is refused by a program without dead code', () => {
     const p = bindProgram6({ ipv4: ['127.0.0.5'], ipv6: [] });
     wellFormed(p);
-    expect(p.map((i) => i.code)).toEqual([ebpf.BPF_ALU64 | ebpf.BPF_MOV | ebpf.BPF_K, CALL, ebpf.BPF_ALU64 | ebpf.BPF_MOV | ebpf.BPF_K, EXIT]);
+    expect(p.map((i) => i.code)).toEqual([
+      ebpf.BPF_ALU64 | ebpf.BPF_MOV | ebpf.BPF_K,
+      CALL,
+      ebpf.BPF_ALU64 | ebpf.BPF_MOV | ebpf.BPF_K,
+      EXIT,
+    ]);
   });
 
   it('bind6 rewrites the four words of user_ip6', () => {
@@ -67,7 +72,10 @@ describe('address program generators', () => {
       [-16, 2],
       [-12, 0x05001f7f],
     ]);
-    expect(p.filter((i) => i.code === CALL).map((i) => i.imm)).toEqual([ebpf.BPF_FUNC_bind, ebpf.BPF_FUNC_set_retval]);
+    expect(p.filter((i) => i.code === CALL).map((i) => i.imm)).toEqual([
+      ebpf.BPF_FUNC_bind,
+      ebpf.BPF_FUNC_set_retval,
+    ]);
     // 127.0.0.1 is not a jail address: it is rewritten.
     expect(p.some((i) => i.code === STX_W && i.off === ebpf.bpf_sock_addr.user_ip4)).toBe(true);
     // When it is, it is left alone.

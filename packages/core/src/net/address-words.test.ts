@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { PrisonConfigError } from '../errors.js';
-import { INADDR_LOOPBACK_WORD, IN6ADDR_LOOPBACK_WORDS, V4MAPPED_WORD2, ipv4Word, ipv6Words, jailAddressWords } from './address-words.js';
+import {
+  IN6ADDR_LOOPBACK_WORDS,
+  INADDR_LOOPBACK_WORD,
+  ipv4Word,
+  ipv6Words,
+  jailAddressWords,
+  V4MAPPED_WORD2,
+} from './address-words.js';
 
 describe('address words (network order bytes read as little-endian u32)', () => {
   it('IPv4', () => {

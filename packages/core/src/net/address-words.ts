@@ -19,8 +19,9 @@ function ipv4Bytes(addr: string): number[] {
 function ipv6Bytes(addr: string): number[] {
   if (!isIPv6(addr) || addr.includes('%')) throw new PrisonConfigError(`not an IPv6 address: ${addr}`);
   // A trailing dotted quad (::ffff:1.2.3.4) becomes two hex groups (::ffff:102:304).
-  const text = addr.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a, b, c, d) =>
-    `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
+  const text = addr.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_m, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
   );
   const [head, rest] = text.includes('::') ? text.split('::') : [text, undefined];
   const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));
@@ -53,7 +54,10 @@ export interface JailAddressWords {
   readonly ipv6: readonly Ip6Words[];
 }
 
-export function jailAddressWords(prison: { readonly ipv4: readonly string[]; readonly ipv6: readonly string[] }): JailAddressWords {
+export function jailAddressWords(prison: {
+  readonly ipv4: readonly string[];
+  readonly ipv6: readonly string[];
+}): JailAddressWords {
   const ipv4 = prison.ipv4.map((a) => {
     const w = ipv4Word(a);
     if (w === INADDR_ANY_WORD) throw new PrisonConfigError('0.0.0.0 cannot be a jail address');

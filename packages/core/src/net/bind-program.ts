@@ -5,7 +5,15 @@
 import { EbpfAssembler, type EbpfInsn, ebpf } from '@sysjail/systrace-bindings';
 import type { AddressPrison } from './address-prison.js';
 import { IN6ADDR_LOOPBACK_WORDS, INADDR_LOOPBACK_WORD, jailAddressWords } from './address-words.js';
-import { emitAllow, emitLoad6, emitMatch4, emitMatch6, emitRefuse, emitStoreWord } from './program-fragments.js';
+import {
+  emitAllow,
+  emitLoad6,
+  emitMatch4,
+  emitMatch6,
+  emitRefuse,
+  emitStore6,
+  emitStoreWord,
+} from './program-fragments.js';
 
 const { BPF_JEQ, BPF_REG_1, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7, BPF_W } = ebpf;
 const ctx = ebpf.bpf_sock_addr;
@@ -41,14 +49,13 @@ export function bindProgram6(prison: Pick<AddressPrison, 'ipv4' | 'ipv6'>): Ebpf
   emitMatch6(a, regs, [[0, 0, 0, 0], IN6ADDR_LOOPBACK_WORDS], 'rewrite');
   a.ja('refuse');
   a.label('rewrite');
-  ipv6[0].forEach((w, k) => emitStoreWord(a, BPF_REG_6, ctx.user_ip6 + 4 * k, w, BPF_REG_2));
+  emitStore6(a, BPF_REG_6, ctx.user_ip6, ipv6[0], BPF_REG_2);
   a.label('allow');
   emitAllow(a);
   a.label('refuse');
   emitRefuse(a, 'EADDRNOTAVAIL');
   return a.assemble();
 }
-
 
 function refuseAll(a: EbpfAssembler): EbpfInsn[] {
   emitRefuse(a, 'EADDRNOTAVAIL');

@@ -17,6 +17,8 @@ describe('cgroup2 mount from mountinfo', () => {
   });
 
   it('throws JailSetupError when there is none', () => {
-    expect(() => findCgroup2Mount('42 31 0:39 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n')).toThrow(JailSetupError);
+    expect(() => findCgroup2Mount('42 31 0:39 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n')).toThrow(
+      JailSetupError,
+    );
   });
 });

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { JailSetupError } from '../errors.js';
 
 /** Undo mountinfo's octal escapes (\040 for a space ...). */
-const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+const unescapeOctal = (s: string): string =>
+  s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 
 /** Mount points of every cgroup2 filesystem in a mountinfo text, in order. */
 export function cgroup2Mounts(mountinfo: string): string[] {
@@ -15,7 +16,7 @@ export function cgroup2Mounts(mountinfo: string): string[] {
     if (fstype !== 'cgroup2') continue;
     const fields = line.slice(0, sep).split(' ');
     // root (field 4) must be / : a bind mount of a subtree is not the hierarchy's root.
-    if (fields[3] === '/' && fields[4]) out.push(unescape(fields[4]));
+    if (fields[3] === '/' && fields[4]) out.push(unescapeOctal(fields[4]));
   }
   return out;
 }

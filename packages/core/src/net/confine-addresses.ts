@@ -5,7 +5,14 @@
  * override a program.
  */
 import { closeSync, openSync } from 'node:fs';
-import { type EbpfInsn, bpfProgAttach, bpfProgDetach, bpfProgLoad, closeProgFd, ebpf } from '@sysjail/systrace-bindings';
+import {
+  bpfProgAttach,
+  bpfProgDetach,
+  bpfProgLoad,
+  closeProgFd,
+  type EbpfInsn,
+  ebpf,
+} from '@sysjail/systrace-bindings';
 import { JailSetupError } from '../errors.js';
 import type { AddressPrison } from './address-prison.js';
 import { bindProgram4, bindProgram6 } from './bind-program.js';
@@ -27,12 +34,42 @@ export interface AddressProgram {
 export function addressPrograms(prison: AddressPrison): AddressProgram[] {
   const sockAddr = ebpf.BPF_PROG_TYPE_CGROUP_SOCK_ADDR;
   return [
-    { name: 'sj_bind4', progType: sockAddr, attachType: ebpf.BPF_CGROUP_INET4_BIND, insns: bindProgram4(prison) },
-    { name: 'sj_bind6', progType: sockAddr, attachType: ebpf.BPF_CGROUP_INET6_BIND, insns: bindProgram6(prison) },
-    { name: 'sj_connect4', progType: sockAddr, attachType: ebpf.BPF_CGROUP_INET4_CONNECT, insns: connectProgram4(prison) },
-    { name: 'sj_connect6', progType: sockAddr, attachType: ebpf.BPF_CGROUP_INET6_CONNECT, insns: connectProgram6(prison) },
-    { name: 'sj_sendmsg4', progType: sockAddr, attachType: ebpf.BPF_CGROUP_UDP4_SENDMSG, insns: sendmsgProgram4(prison) },
-    { name: 'sj_sendmsg6', progType: sockAddr, attachType: ebpf.BPF_CGROUP_UDP6_SENDMSG, insns: sendmsgProgram6(prison) },
+    {
+      name: 'sj_bind4',
+      progType: sockAddr,
+      attachType: ebpf.BPF_CGROUP_INET4_BIND,
+      insns: bindProgram4(prison),
+    },
+    {
+      name: 'sj_bind6',
+      progType: sockAddr,
+      attachType: ebpf.BPF_CGROUP_INET6_BIND,
+      insns: bindProgram6(prison),
+    },
+    {
+      name: 'sj_connect4',
+      progType: sockAddr,
+      attachType: ebpf.BPF_CGROUP_INET4_CONNECT,
+      insns: connectProgram4(prison),
+    },
+    {
+      name: 'sj_connect6',
+      progType: sockAddr,
+      attachType: ebpf.BPF_CGROUP_INET6_CONNECT,
+      insns: connectProgram6(prison),
+    },
+    {
+      name: 'sj_sendmsg4',
+      progType: sockAddr,
+      attachType: ebpf.BPF_CGROUP_UDP4_SENDMSG,
+      insns: sendmsgProgram4(prison),
+    },
+    {
+      name: 'sj_sendmsg6',
+      progType: sockAddr,
+      attachType: ebpf.BPF_CGROUP_UDP6_SENDMSG,
+      insns: sendmsgProgram6(prison),
+    },
     {
       name: 'sj_sock_create',
       progType: ebpf.BPF_PROG_TYPE_CGROUP_SOCK,
@@ -70,13 +107,21 @@ function detachAll(path: string, attachTypes: readonly number[]): void {
   });
 }
 
-export function confineAddresses(cgroup: Pick<JailCgroup, 'path'>, prison: AddressPrison): AddressConfinement {
+export function confineAddresses(
+  cgroup: Pick<JailCgroup, 'path'>,
+  prison: AddressPrison,
+): AddressConfinement {
   const programs = addressPrograms(prison);
   const attached: number[] = [];
   try {
     withCgroupFd(cgroup.path, (cgFd) => {
       for (const p of programs) {
-        const progFd = bpfProgLoad({ progType: p.progType, expectedAttachType: p.attachType, insns: p.insns, name: p.name });
+        const progFd = bpfProgLoad({
+          progType: p.progType,
+          expectedAttachType: p.attachType,
+          insns: p.insns,
+          name: p.name,
+        });
         try {
           bpfProgAttach(cgFd, progFd, p.attachType);
           attached.push(p.attachType);
@@ -91,7 +136,9 @@ export function confineAddresses(cgroup: Pick<JailCgroup, 'path'>, prison: Addre
     } catch {
       // The cgroup is going away anyway.
     }
-    throw new JailSetupError(`cannot confine the addresses of ${cgroup.path}: ${(e as Error).message}`, { cause: e });
+    throw new JailSetupError(`cannot confine the addresses of ${cgroup.path}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   return {
     cgroupPath: cgroup.path,

@@ -10,11 +10,26 @@
  */
 import { EbpfAssembler, type EbpfInsn, ebpf } from '@sysjail/systrace-bindings';
 import type { AddressPrison } from './address-prison.js';
-import { IN6ADDR_LOOPBACK_WORDS, INADDR_LOOPBACK_WORD, V4MAPPED_WORD2, jailAddressWords, sameIp6 } from './address-words.js';
-import { emitAllow, emitLoad6, emitMatch4, emitMatch6, emitRefuse, emitStoreWord } from './program-fragments.js';
+import {
+  IN6ADDR_LOOPBACK_WORDS,
+  INADDR_LOOPBACK_WORD,
+  jailAddressWords,
+  sameIp6,
+  V4MAPPED_WORD2,
+} from './address-words.js';
+import {
+  emitAllow,
+  emitLoad6,
+  emitMatch4,
+  emitMatch6,
+  emitRefuse,
+  emitStore6,
+  emitStoreWord,
+} from './program-fragments.js';
 
 const { BPF_DW, BPF_JEQ, BPF_JNE, BPF_W } = ebpf;
-const { BPF_REG_0, BPF_REG_1, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7, BPF_REG_10 } = ebpf;
+const { BPF_REG_0, BPF_REG_1, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7, BPF_REG_10 } =
+  ebpf;
 const ctx = ebpf.bpf_sock_addr;
 const sk = ebpf.bpf_sock;
 
@@ -84,12 +99,12 @@ export function connectProgram6(prison: Pick<AddressPrison, 'ipv4' | 'ipv6'>): E
     emitMatch6(a, regs, [IN6ADDR_LOOPBACK_WORDS], 'rewrite');
     a.ja('bind');
     a.label('rewrite');
-    ipv6[0].forEach((w, k) => emitStoreWord(a, BPF_REG_6, ctx.user_ip6 + 4 * k, w, BPF_REG_2));
+    emitStore6(a, BPF_REG_6, ctx.user_ip6, ipv6[0], BPF_REG_2);
   }
   a.label('bind');
   // struct sockaddr_in6 at r10-32: sin6_family, sin6_port 0, sin6_flowinfo 0, sin6_addr, sin6_scope_id 0.
   a.emit(ebpf.stMem(BPF_W, BPF_REG_10, -32, AF_INET6), ebpf.stMem(BPF_W, BPF_REG_10, -28, 0));
-  ipv6[0].forEach((w, k) => a.emit(ebpf.stMem(BPF_W, BPF_REG_10, -24 + 4 * k, w)));
+  for (let k = 0; k < 4; k++) a.emit(ebpf.stMem(BPF_W, BPF_REG_10, -24 + 4 * k, ipv6[0][k]));
   a.emit(ebpf.stMem(BPF_DW, BPF_REG_10, -8, 0));
   emitBindCall(a, -32, SOCKADDR_IN6_SIZE);
   emitLoad6(a, [BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_7], BPF_REG_2, sk.src_ip6);

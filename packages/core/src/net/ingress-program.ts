@@ -10,7 +10,8 @@ import { jailAddressWords } from './address-words.js';
 import { emitLoad6, emitMatch4, emitMatch6 } from './program-fragments.js';
 
 const { BPF_B, BPF_JEQ, BPF_JGT, BPF_W, BPF_RSH, BPF_ADD } = ebpf;
-const { BPF_REG_0, BPF_REG_1, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7, BPF_REG_8 } = ebpf;
+const { BPF_REG_0, BPF_REG_1, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7, BPF_REG_8 } =
+  ebpf;
 const skb = ebpf.__sk_buff;
 
 const IPV4_HDR_LEN = 20;

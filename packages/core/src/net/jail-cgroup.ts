@@ -2,7 +2,7 @@
  * A jail's own cgroup2 directory, <cgroup2>/sysjail/<name>: processes join it, the address programs
  * attach to it, cgroup.kill ends it. Attached programs live as long as the directory.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JailSetupError } from '../errors.js';
@@ -48,7 +48,9 @@ export class JailCgroup {
     try {
       writeFileSync(join(this.path, 'cgroup.procs'), `${pid}\n`);
     } catch (e) {
-      throw new JailSetupError(`cannot move pid ${pid} into ${this.path}: ${(e as Error).message}`, { cause: e });
+      throw new JailSetupError(`cannot move pid ${pid} into ${this.path}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
 

@@ -31,12 +31,31 @@ export function emitLoad6(
   base: EbpfReg,
   off: number,
 ): void {
-  regs.forEach((r, k) => a.emit(ebpf.ldxMem(BPF_W, r, base, off + 4 * k)));
+  regs.forEach((r, k) => {
+    a.emit(ebpf.ldxMem(BPF_W, r, base, off + 4 * k));
+  });
 }
 
 /** Store one word into ctx through a scratch register (stores of immediates into ctx are avoided). */
-export function emitStoreWord(a: EbpfAssembler, ctx: EbpfReg, off: number, word: number, scratch: EbpfReg): void {
+export function emitStoreWord(
+  a: EbpfAssembler,
+  ctx: EbpfReg,
+  off: number,
+  word: number,
+  scratch: EbpfReg,
+): void {
   a.emit(ebpf.mov32Imm(scratch, word), ebpf.stxMem(BPF_W, ctx, scratch, off));
+}
+
+/** Store an IPv6 address (four words) into ctx at `off`. */
+export function emitStore6(
+  a: EbpfAssembler,
+  ctx: EbpfReg,
+  off: number,
+  words: Ip6Words,
+  scratch: EbpfReg,
+): void {
+  for (let k = 0; k < 4; k++) emitStoreWord(a, ctx, off + 4 * k, words[k], scratch);
 }
 
 /** return 1: the operation goes on. */

@@ -7,8 +7,22 @@
  */
 import { EbpfAssembler, type EbpfInsn, ebpf } from '@sysjail/systrace-bindings';
 import type { AddressPrison } from './address-prison.js';
-import { IN6ADDR_LOOPBACK_WORDS, INADDR_LOOPBACK_WORD, V4MAPPED_WORD2, jailAddressWords, sameIp6 } from './address-words.js';
-import { emitAllow, emitLoad6, emitMatch4, emitMatch6, emitRefuse, emitStoreWord } from './program-fragments.js';
+import {
+  IN6ADDR_LOOPBACK_WORDS,
+  INADDR_LOOPBACK_WORD,
+  jailAddressWords,
+  sameIp6,
+  V4MAPPED_WORD2,
+} from './address-words.js';
+import {
+  emitAllow,
+  emitLoad6,
+  emitMatch4,
+  emitMatch6,
+  emitRefuse,
+  emitStore6,
+  emitStoreWord,
+} from './program-fragments.js';
 
 const { BPF_JEQ, BPF_JNE, BPF_W } = ebpf;
 const { BPF_REG_1, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7 } = ebpf;
@@ -57,7 +71,7 @@ export function sendmsgProgram6(prison: Pick<AddressPrison, 'ipv4' | 'ipv6'>): E
     emitMatch6(a, regs, [IN6ADDR_LOOPBACK_WORDS], 'rewrite');
     a.ja('source');
     a.label('rewrite');
-    ipv6[0].forEach((w, k) => emitStoreWord(a, BPF_REG_6, ctx.user_ip6 + 4 * k, w, BPF_REG_2));
+    emitStore6(a, BPF_REG_6, ctx.user_ip6, ipv6[0], BPF_REG_2);
   }
   a.label('source');
   emitLoad6(a, regs, BPF_REG_6, ctx.msg_src_ip6);
@@ -65,11 +79,10 @@ export function sendmsgProgram6(prison: Pick<AddressPrison, 'ipv4' | 'ipv6'>): E
   emitMatch6(a, regs, [[0, 0, 0, 0]], 'set');
   a.ja('refuse');
   a.label('set');
-  ipv6[0].forEach((w, k) => emitStoreWord(a, BPF_REG_6, ctx.msg_src_ip6 + 4 * k, w, BPF_REG_2));
+  emitStore6(a, BPF_REG_6, ctx.msg_src_ip6, ipv6[0], BPF_REG_2);
   a.label('allow');
   emitAllow(a);
   a.label('refuse');
   emitRefuse(a, 'EADDRNOTAVAIL');
   return a.assemble();
 }
-

@@ -3,7 +3,12 @@ import { bpfProgLoad, closeProgFd } from './bpf.js';
 import { exit, mov64Imm, stxMem } from './insn.js';
 import { EbpfLoadError } from './load-error.js';
 import { BPF_REG_0, BPF_REG_1, BPF_REG_2, BPF_W } from './opcodes.js';
-import { BPF_CGROUP_INET4_BIND, BPF_PROG_TYPE_CGROUP_SOCK, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, bpf_sock_addr } from './uapi.js';
+import {
+  BPF_CGROUP_INET4_BIND,
+  BPF_PROG_TYPE_CGROUP_SOCK,
+  BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+  bpf_sock_addr,
+} from './uapi.js';
 
 describe('bpf(BPF_PROG_LOAD)', () => {
   it('loads a trivial cgroup_sock program and returns an fd', () => {
@@ -42,8 +47,8 @@ describe('bpf(BPF_PROG_LOAD)', () => {
   });
 
   it('refuses a program that does not end in exit', () => {
-    expect(() => bpfProgLoad({ progType: BPF_PROG_TYPE_CGROUP_SOCK, insns: [mov64Imm(BPF_REG_0, 1)] })).toThrow(
-      EbpfLoadError,
-    );
+    expect(() =>
+      bpfProgLoad({ progType: BPF_PROG_TYPE_CGROUP_SOCK, insns: [mov64Imm(BPF_REG_0, 1)] }),
+    ).toThrow(EbpfLoadError);
   });
 });

@@ -101,4 +101,3 @@ export function bpfProgQuery(targetFd: number, attachType: number, max = 64): Eb
 export function closeProgFd(fd: number): void {
   syscall(sysno.close, fd);
 }
-

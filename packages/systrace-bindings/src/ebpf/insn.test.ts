@@ -30,7 +30,11 @@ import {
   BPF_W,
 } from './opcodes.js';
 
-const hex = (b: Buffer) => b.toString('hex').replace(/(.{16})/g, '$1 ').trim();
+const hex = (b: Buffer) =>
+  b
+    .toString('hex')
+    .replace(/(.{16})/g, '$1 ')
+    .trim();
 
 // Expected bytes: what the kernel's include/linux/filter.h macros produce (struct bpf_insn, little-endian).
 describe('eBPF instruction encoding', () => {
@@ -45,7 +49,11 @@ describe('eBPF instruction encoding', () => {
     ['BPF_STX_MEM(BPF_W, R6, R2, 4)', stxMem(BPF_W, BPF_REG_6, BPF_REG_2, 4), '6326040000000000'],
     ['BPF_ST_MEM(BPF_DW, R10, -8, 0)', stMem(BPF_DW, BPF_REG_10, -8, 0), '7a0af8ff00000000'],
     ['BPF_EMIT_CALL(BPF_FUNC_bind)', call(64), '8500000040000000'],
-    ['BPF_JMP32_IMM(BPF_JEQ, R7, 0x0100007f, 3)', jmp32Imm(BPF_JEQ, BPF_REG_7, 0x0100007f, 3), '160703007f000001'],
+    [
+      'BPF_JMP32_IMM(BPF_JEQ, R7, 0x0100007f, 3)',
+      jmp32Imm(BPF_JEQ, BPF_REG_7, 0x0100007f, 3),
+      '160703007f000001',
+    ],
     ['BPF_JMP_IMM(BPF_JNE, R0, 0, -2)', jmpImm(BPF_JNE, BPF_REG_0, 0, -2), '5500feff00000000'],
     ['BPF_JMP_A(1)', ja(1), '0500010000000000'],
   ])('%s', (_name, i, bytes) => {
@@ -66,7 +74,12 @@ describe('eBPF instruction encoding', () => {
   });
 
   it('decodes what it encodes', () => {
-    const prog = [mov64Reg(BPF_REG_6, BPF_REG_1), stMem(BPF_W, BPF_REG_10, -4, -22), ...ldImm64(BPF_REG_2, 5n), exit()];
+    const prog = [
+      mov64Reg(BPF_REG_6, BPF_REG_1),
+      stMem(BPF_W, BPF_REG_10, -4, -22),
+      ...ldImm64(BPF_REG_2, 5n),
+      exit(),
+    ];
     expect(decodeInsns(encodeInsns(prog))).toEqual(prog);
   });
 });

@@ -128,7 +128,13 @@ export function decodeInsns(buf: Uint8Array): EbpfInsn[] {
   const out: EbpfInsn[] = [];
   for (let at = 0; at < b.length; at += BPF_INSN_SIZE) {
     const regs = b.readUInt8(at + 1);
-    out.push({ code: b.readUInt8(at), dst: regs & 0xf, src: regs >> 4, off: b.readInt16LE(at + 2), imm: b.readInt32LE(at + 4) });
+    out.push({
+      code: b.readUInt8(at),
+      dst: regs & 0xf,
+      src: regs >> 4,
+      off: b.readInt16LE(at + 2),
+      imm: b.readInt32LE(at + 4),
+    });
   }
   return out;
 }
