@@ -270,7 +270,7 @@ class RunningJail extends EventEmitter implements Jail {
     try {
       this.cgroup.kill();
     } catch {}
-    await supervisor?.send({ type: 'remove', jid: this.jid });
+    await supervisor?.request((request) => ({ type: 'remove', jid: this.jid, request }));
     running.delete(this.jid);
     if (running.size === 0) supervisor?.unref();
     try {

@@ -13,7 +13,10 @@ export class RegistryError extends Error {
 
 /** Another live jail already has this name. */
 export class JailNameInUseError extends RegistryError {
-  constructor(readonly jailName: string, readonly jid: number) {
+  constructor(
+    readonly jailName: string,
+    readonly jid: number,
+  ) {
     super('EJAILNAMEINUSE', `jail name "${jailName}" is in use by jail ${jid}`);
   }
 }
@@ -34,14 +37,23 @@ export class NoFreeJidError extends RegistryError {
 
 /** The registry lock could not be taken in time (a live holder kept it). */
 export class RegistryLockTimeoutError extends RegistryError {
-  constructor(readonly lockPath: string, readonly holder: string) {
-    super('EREGISTRYLOCK', `timed out waiting for the registry lock ${lockPath} (held by ${holder || 'unknown'})`);
+  constructor(
+    readonly lockPath: string,
+    readonly holder: string,
+  ) {
+    super(
+      'EREGISTRYLOCK',
+      `timed out waiting for the registry lock ${lockPath} (held by ${holder || 'unknown'})`,
+    );
   }
 }
 
 /** A record file that is not a jail record. */
 export class BadJailRecordError extends RegistryError {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super('EBADJAILRECORD', `bad jail record ${file}: ${detail}`);
   }
 }

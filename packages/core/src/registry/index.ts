@@ -6,11 +6,11 @@ export {
   RegistryError,
   RegistryLockTimeoutError,
 } from './errors.js';
-export { readJailCounters, writeJailCounters } from './jail-counters.js';
 export type { JailCountersFile } from './jail-counters.js';
+export { readJailCounters, writeJailCounters } from './jail-counters.js';
 export type { JailRecord, JailRecordPatch, NewJailRecord } from './jail-record.js';
 export { withLockFile } from './lock-file.js';
 export { isSameProcess, processStartTime } from './process-start-time.js';
-export { isLive, JID_MAX, openRegistry } from './registry.js';
 export type { Registry } from './registry.js';
+export { isLive, JID_MAX, openRegistry } from './registry.js';
 export { defaultRegistryDir, sysjailRunDir } from './run-dir.js';

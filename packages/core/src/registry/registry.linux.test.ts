@@ -112,7 +112,10 @@ describe('openRegistry', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.json'))).toEqual([`${live.jid}.json`]);
     expect(reused.jid).toBe(3);
     // A stale holder of the name does not block it.
-    writeFileSync(join(dir, '9.json'), JSON.stringify({ ...reused, jid: 9, name: 'ghost', supervisorPid: deadPid() }));
+    writeFileSync(
+      join(dir, '9.json'),
+      JSON.stringify({ ...reused, jid: 9, name: 'ghost', supervisorPid: deadPid() }),
+    );
     expect(reg.allocate(entry({ name: 'ghost' })).name).toBe('ghost');
   });
 
@@ -163,7 +166,15 @@ describe('concurrent starts', () => {
     `;
     const run = (i: number) =>
       new Promise<{ mine: number; shared: number | null }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir, String(i), String(startAt), String(process.pid)]);
+        const child = spawn(process.execPath, [
+          '--input-type=module',
+          '-e',
+          script,
+          dir,
+          String(i),
+          String(startAt),
+          String(process.pid),
+        ]);
         let out = '';
         let err = '';
         child.stdout.on('data', (d) => (out += d));

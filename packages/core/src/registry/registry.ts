@@ -1,11 +1,6 @@
-import { mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BadJailRecordError,
-  JailNameInUseError,
-  JailRecordNotFoundError,
-  NoFreeJidError,
-} from './errors.js';
+import { BadJailRecordError, JailNameInUseError, JailRecordNotFoundError, NoFreeJidError } from './errors.js';
 import type { JailRecord, JailRecordPatch, NewJailRecord } from './jail-record.js';
 import { withLockFile } from './lock-file.js';
 import { isSameProcess, processStartTime } from './process-start-time.js';

@@ -1,7 +1,7 @@
 import type { NotifyEntry } from '../filter/compile.js';
 
 /** Counters of one jail, shared with the supervisor thread (Int32Array over a SharedArrayBuffer). */
-export const COUNTER = { notified: 0, denied: 0, emulated: 0, allowed: 0 } as const;
+export const COUNTER = { notified: 0, denied: 1, emulated: 2, allowed: 3 } as const;
 export const COUNTER_SLOTS = 4;
 
 /** Everything the supervisor thread needs to serve one jail. */
@@ -32,7 +32,8 @@ export interface SupervisedJailSpec {
 
 export type ToSupervisor =
   | { readonly type: 'add'; readonly jail: SupervisedJailSpec }
-  | { readonly type: 'remove'; readonly jid: number }
+  /** Forget a jail (after reading what its init still had to say). */
+  | { readonly type: 'remove'; readonly jid: number; readonly request: number }
   | { readonly type: 'go'; readonly jid: number }
   | { readonly type: 'exec'; readonly jid: number; readonly tag: number; readonly argv: readonly string[]; readonly uid: number; readonly gid: number }
   /** Mount the jail's own /proc (the supervisor thread has the capabilities; the jail worker does not). */

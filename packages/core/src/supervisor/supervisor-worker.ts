@@ -182,6 +182,9 @@ function control(msg: ToSupervisor): boolean {
     case 'remove': {
       const jail = jails.get(msg.jid);
       if (jail) {
+        while (!jail.initGone && poll([{ fd: jail.spec.controlFd, events: POLLIN }], 0)[0] & (POLLIN | POLLHUP)) {
+          handleInit(jail, receiveInitMessage(jail.spec.controlFd));
+        }
         jails.delete(msg.jid);
         for (const fd of [jail.spec.listenerFd, jail.spec.controlFd, jail.spec.initPidfd]) {
           try {
@@ -189,6 +192,7 @@ function control(msg: ToSupervisor): boolean {
           } catch {}
         }
       }
+      post({ type: 'done', request: msg.request });
       return true;
     }
     case 'go': {
