@@ -13,8 +13,13 @@ describe('keepCountersFile', () => {
   it('keeps the counters file fresh, names it in the record, removes it at the end', async () => {
     const registry = openRegistry(join(dir, 'jails'));
     const rec = registry.allocate({
-      path: '/j', hostname: 'h', ipv4: ['127.0.0.1'], ipv6: [], flags: defaultPrisonFlags,
-      emulation: 'linux', supervisorPid: process.pid,
+      path: '/j',
+      hostname: 'h',
+      ipv4: ['127.0.0.1'],
+      ipv6: [],
+      flags: defaultPrisonFlags,
+      emulation: 'linux',
+      supervisorPid: process.pid,
     });
     let denied = 1;
     const jail = {

@@ -17,7 +17,10 @@ symlinkSync('/etc/passwd', join(root, 'bin/escape'));
 symlinkSync('/bin', join(root, 'sbin'));
 
 const fake = (name: string, magic: string): Emulation =>
-  ({ name, detect: (h: Uint8Array) => Buffer.from(h).toString('latin1').includes(magic) }) as unknown as Emulation;
+  ({
+    name,
+    detect: (h: Uint8Array) => Buffer.from(h).toString('latin1').includes(magic),
+  }) as unknown as Emulation;
 
 describe('commands in the jail', () => {
   it('resolves absolute symlinks against the jail root, never the host', () => {

@@ -41,7 +41,9 @@ export function resolveInJail(root: string, path: string): string | undefined {
 
 /** The host path of the jail's command: `command` as the jail's root resolves it (PATH search if bare). */
 export function commandInJail(root: string, command: string): string {
-  const candidates = command.includes('/') ? [posix.resolve('/', command)] : jailPath.map((d) => `${d}/${command}`);
+  const candidates = command.includes('/')
+    ? [posix.resolve('/', command)]
+    : jailPath.map((d) => `${d}/${command}`);
   for (const c of candidates) {
     const host = resolveInJail(root, c);
     if (host) return host;

@@ -50,7 +50,9 @@ export interface ExecInJailOptions {
 
 export interface JailEngine {
   startJail(options: StartJailOptions): Promise<RunningJail>;
-  execInJail?(options: ExecInJailOptions): Promise<{ readonly pid: number; readonly exited: Promise<JailExit> }>;
+  execInJail?(
+    options: ExecInJailOptions,
+  ): Promise<{ readonly pid: number; readonly exited: Promise<JailExit> }>;
 }
 
 /** core's engine, if this build has one; EngineUnavailableError otherwise. */

@@ -63,7 +63,10 @@ export class NotADirectoryError extends UsageError {
 }
 
 export class BadHostnameError extends UsageError {
-  constructor(readonly hostname: string, reason: string) {
+  constructor(
+    readonly hostname: string,
+    reason: string,
+  ) {
     super('BAD_HOSTNAME', `invalid hostname "${hostname}": ${reason}`);
   }
 }
@@ -90,7 +93,10 @@ export class NoCommandError extends UsageError {
 }
 
 export class BadNameError extends UsageError {
-  constructor(readonly jailName: string, reason: string) {
+  constructor(
+    readonly jailName: string,
+    reason: string,
+  ) {
     super('BAD_NAME', `invalid jail name "${jailName}": ${reason}`);
   }
 }
@@ -129,7 +135,11 @@ export class EngineUnavailableError extends CliError {
 /** As FreeBSD's libjail says it: `jail 5 not found`, `jail "web" not found`. */
 export class JailNotFoundError extends CliError {
   constructor(readonly jail: number | string) {
-    super('JAIL_NOT_FOUND', typeof jail === 'number' ? `jail ${jail} not found` : `jail "${jail}" not found`, 1);
+    super(
+      'JAIL_NOT_FOUND',
+      typeof jail === 'number' ? `jail ${jail} not found` : `jail "${jail}" not found`,
+      1,
+    );
   }
 }
 
@@ -140,7 +150,10 @@ export class BusyboxNotFoundError extends UsageError {
 }
 
 export class SharedLibraryError extends UsageError {
-  constructor(readonly binary: string, detail: string) {
+  constructor(
+    readonly binary: string,
+    detail: string,
+  ) {
     super('SHARED_LIBRARY', `cannot resolve the libraries of ${binary}: ${detail}`);
   }
 }

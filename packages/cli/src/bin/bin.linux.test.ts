@@ -18,20 +18,37 @@ function run(tool: string, args: string[]) {
 
 describe('the bins', () => {
   it('are built', () => {
-    for (const t of ['jail', 'sysjail', 'jls', 'sjls', 'jexec', 'mkjail']) expect(existsSync(join(binDir, `${t}.js`)), t).toBe(true);
+    for (const t of ['jail', 'sysjail', 'jls', 'sjls', 'jexec', 'mkjail'])
+      expect(existsSync(join(binDir, `${t}.js`)), t).toBe(true);
   });
 
   it('jail/sysjail: a bad command line is one line on stderr and exit status 2, nothing started', () => {
     const cases: [string, string[], string][] = [
       ['jail', [], 'jail: missing jail path\n'],
       ['jail', ['rel', 'h', '127.0.0.1', 'sh'], 'jail: jail path must be absolute: rel\n'],
-      ['jail', [join(base, 'none'), 'h', '127.0.0.1', 'sh'], `jail: jail path does not exist: ${join(base, 'none')}\n`],
-      ['jail', [base, '-h-', '127.0.0.1', 'sh'], 'jail: invalid hostname "-h-": label "-h-" must be letters, digits and inner hyphens\n'],
-      ['jail', [base, 'h', '1.2.3.4', 'sh'], 'jail: address 1.2.3.4 is not a loopback address (only 127.0.0.0/8 and ::1 are accepted)\n'],
+      [
+        'jail',
+        [join(base, 'none'), 'h', '127.0.0.1', 'sh'],
+        `jail: jail path does not exist: ${join(base, 'none')}\n`,
+      ],
+      [
+        'jail',
+        [base, '-h-', '127.0.0.1', 'sh'],
+        'jail: invalid hostname "-h-": label "-h-" must be letters, digits and inner hyphens\n',
+      ],
+      [
+        'jail',
+        [base, 'h', '1.2.3.4', 'sh'],
+        'jail: address 1.2.3.4 is not a loopback address (only 127.0.0.0/8 and ::1 are accepted)\n',
+      ],
       ['jail', [base, 'h', '127.1', 'sh'], 'jail: invalid IP address: 127.1\n'],
       ['jail', [base, 'h', '127.0.0.1'], 'jail: no command given\n'],
       ['jail', ['--allow-ipc', base, 'h', '127.0.0.1', 'sh'], 'jail: unknown option: --allow-ipc\n'],
-      ['sysjail', ['--allow-nothing', base, 'h', '127.0.0.1', 'sh'], 'sysjail: unknown option: --allow-nothing\n'],
+      [
+        'sysjail',
+        ['--allow-nothing', base, 'h', '127.0.0.1', 'sh'],
+        'sysjail: unknown option: --allow-nothing\n',
+      ],
       ['sysjail', ['-4', '::1', base, 'h', '127.0.0.1', 'sh'], 'sysjail: invalid IP address: ::1\n'],
     ];
     for (const [tool, args, stderr] of cases) {
@@ -62,11 +79,27 @@ describe('the bins', () => {
   });
 
   it('jls/sjls/jexec/jail -r: no jails', () => {
-    expect(run('jls', [])).toEqual({ status: 0, stdout: '   JID  IP Address      Hostname                      Path\n', stderr: '' });
-    expect(run('jls', ['-j', 'web'])).toEqual({ status: 1, stdout: '', stderr: 'jls: jail "web" not found\n' });
-    expect(run('jls', ['bogus.param'])).toEqual({ status: 2, stdout: '', stderr: 'jls: unknown parameter: bogus.param\n' });
+    expect(run('jls', [])).toEqual({
+      status: 0,
+      stdout: '   JID  IP Address      Hostname                      Path\n',
+      stderr: '',
+    });
+    expect(run('jls', ['-j', 'web'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'jls: jail "web" not found\n',
+    });
+    expect(run('jls', ['bogus.param'])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'jls: unknown parameter: bogus.param\n',
+    });
     expect(run('sjls', []).stdout).toMatch(/^ {3}JID {2}Emulation/);
     expect(run('jexec', ['3', 'sh'])).toEqual({ status: 1, stdout: '', stderr: 'jexec: jail 3 not found\n' });
-    expect(run('jail', ['-r', 'web'])).toEqual({ status: 1, stdout: '', stderr: 'jail: jail "web" not found\n' });
+    expect(run('jail', ['-r', 'web'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'jail: jail "web" not found\n',
+    });
   });
 });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { openRegistry } from '@sysjail/core';
-import { parseJailArgs, type JailTool, type StartJailConfig } from '../config/index.js';
+import { type JailTool, parseJailArgs, type StartJailConfig } from '../config/index.js';
 import { keepCountersFile } from '../counters-file.js';
 import { chooseEmulation } from '../emulation-choice.js';
 import { exitStatusOfJail, loadEmulations, loadEngine } from '../engine.js';
@@ -19,7 +19,7 @@ export async function jailMain(tool: JailTool, argv: readonly string[]): Promise
     await stopJail(openRegistry(), config.jail);
     return 0;
   }
-  if (config.background && process.env[BACKGROUND_FD_ENV] === undefined) return detach(tool);
+  if (config.background && process.env[BACKGROUND_FD_ENV] === undefined) return detach();
   return runJail(config);
 }
 
@@ -58,7 +58,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
  * -b: run the same command line again as a detached supervisor, print the JID it reports once the jail
  * is up, and return. If it fails first, its one error line has already gone to our stderr.
  */
-function detach(tool: JailTool): Promise<number> {
+function detach(): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       detached: true,

@@ -44,7 +44,9 @@ describe('jls on a real registry', () => {
   it('-j by name and JID, -n, -h, parameters, --json', () => {
     expect(jlsMain(['-j', 'web'], registry)).toContain('web.local');
     expect(jlsMain(['-j', String(a.jid)], registry).split('\n')).toHaveLength(3);
-    expect(jlsMain(['-n', '-j', 'web'], registry)).toMatch(/^nodying jid=2 name=web parent=0 path=\/jails\/web /);
+    expect(jlsMain(['-n', '-j', 'web'], registry)).toMatch(
+      /^nodying jid=2 name=web parent=0 path=\/jails\/web /,
+    );
     expect(jlsMain(['-j', 'web', 'jid', 'name', 'ip6.addr'], registry)).toBe('2 web ::1\n');
     expect(jlsMain(['-j', '1', 'ip6.addr'], registry)).toBe('-\n');
     expect(jlsMain(['-q', '-j', '1', 'ip6.addr'], registry)).toBe('""\n');

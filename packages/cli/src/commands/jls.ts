@@ -8,8 +8,8 @@ import {
   formatJlsNameValue,
   formatJlsParams,
   formatJlsVerbose,
-  jailParamNames,
   type JlsMode,
+  jailParamNames,
 } from '../jls/index.js';
 
 /** The jails to show: all live ones, or the one -j names. */
@@ -42,9 +42,17 @@ export function jlsMain(argv: readonly string[], registry: Registry = openRegist
   }
   for (const p of operands) if (!jailParamNames.includes(p)) throw new UnknownParameterError(p);
   const records = selectJails(registry, jail);
-  if (json) return formatJlsJson(records, mode === 'verbose' ? 'verbose' : mode === 'default' && !operands.length ? 'default' : 'nameval');
+  if (json)
+    return formatJlsJson(
+      records,
+      mode === 'verbose' ? 'verbose' : mode === 'default' && !operands.length ? 'default' : 'nameval',
+    );
   if (operands.length || mode === 'header') {
-    return formatJlsParams(records, operands, { header: mode === 'header', nameval: mode === 'nameval', quote });
+    return formatJlsParams(records, operands, {
+      header: mode === 'header',
+      nameval: mode === 'nameval',
+      quote,
+    });
   }
   if (mode === 'verbose') return formatJlsVerbose(records);
   if (mode === 'nameval') return formatJlsNameValue(records, quote);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { openRegistry } from '@sysjail/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JailNotFoundError } from '../errors.js';
@@ -16,7 +16,10 @@ const core = createRequire(import.meta.url).resolve('@sysjail/core');
  * A stand-in supervisor: registers a jail whose "init" is a `sleep` it started, deregisters when that
  * init dies, and handles SIGTERM by stopping it (or ignores SIGTERM, like a wedged supervisor).
  */
-function supervisor(name: string, onTerm: 'stop' | 'ignore'): Promise<{ pid: number; exited: Promise<number | null> }> {
+function supervisor(
+  name: string,
+  onTerm: 'stop' | 'ignore',
+): Promise<{ pid: number; exited: Promise<number | null> }> {
   const script = `
     import { spawn } from 'node:child_process';
     import { openRegistry, processStartTime } from ${JSON.stringify(core)};
@@ -29,9 +32,13 @@ function supervisor(name: string, onTerm: 'stop' | 'ignore'): Promise<{ pid: num
     init.on('exit', () => { reg.remove(rec.jid); process.exit(0); });
     process.stdout.write('up\\n');
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, join(dir, 'jails'), name, onTerm], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', script, join(dir, 'jails'), name, onTerm],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   return new Promise((resolve, reject) => {
     child.stdout.once('data', () => resolve({ pid: child.pid as number, exited }));

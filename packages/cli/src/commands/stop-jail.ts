@@ -20,7 +20,8 @@ export async function stopJail(registry: Registry, ref: number | string, graceMs
   if (!r) throw new JailNotFoundError(ref);
   if (isSameProcess(r.supervisorPid, r.supervisorStartTime)) process.kill(r.supervisorPid, 'SIGTERM');
   if (await gone(registry, r.jid, graceMs)) return;
-  if (r.initPid !== undefined && isSameProcess(r.initPid, r.initStartTime)) process.kill(r.initPid, 'SIGKILL');
+  if (r.initPid !== undefined && isSameProcess(r.initPid, r.initStartTime))
+    process.kill(r.initPid, 'SIGKILL');
   if (await gone(registry, r.jid, graceMs)) return;
   throw new CliError('STOP_FAILED', `jail ${r.jid} did not stop`, 1);
 }

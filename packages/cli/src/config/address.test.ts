@@ -11,7 +11,16 @@ describe('parseAddress', () => {
   });
 
   it('refuses malformed addresses', () => {
-    for (const bad of ['', '127.0.0', '127.0.0.256', '1.2.3.4.5', 'localhost', '::1::', 'fe80::1%lo', '127.0.0.1/8']) {
+    for (const bad of [
+      '',
+      '127.0.0',
+      '127.0.0.256',
+      '1.2.3.4.5',
+      'localhost',
+      '::1::',
+      'fe80::1%lo',
+      '127.0.0.1/8',
+    ]) {
       expect(() => parseAddress(bad), bad).toThrow(BadAddressError);
     }
   });

@@ -10,11 +10,7 @@ export interface JailAddress {
 }
 
 /** Parses one address of the given family (or either), canonical, refusing non-loopback ones unless allowed. */
-export function parseAddress(
-  text: string,
-  family?: AddressFamily,
-  allowNonLocal = false,
-): JailAddress {
+export function parseAddress(text: string, family?: AddressFamily, allowNonLocal = false): JailAddress {
   let parsed: JailAddress;
   if (isIPv4(text) && family !== 'inet6') {
     parsed = { family: 'inet', address: text.split('.').map(Number).join('.') };
@@ -42,7 +38,10 @@ export function ipv6Groups(text: string): number[] {
   let t = text;
   const lastColon = t.lastIndexOf(':');
   if (t.slice(lastColon + 1).includes('.')) {
-    const q = t.slice(lastColon + 1).split('.').map(Number);
+    const q = t
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
     t = `${t.slice(0, lastColon + 1)}${((q[0] << 8) | q[1]).toString(16)}:${((q[2] << 8) | q[3]).toString(16)}`;
   }
   const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));

@@ -12,7 +12,10 @@ describe('getopt', () => {
   });
 
   it('takes grouped, attached and separate arguments', () => {
-    const r = getopt(['-b4127.0.0.2', '-4', '127.0.0.3', '--name=x', '--name', 'y', '--allow-ipc', '--', '-b'], spec);
+    const r = getopt(
+      ['-b4127.0.0.2', '-4', '127.0.0.3', '--name=x', '--name', 'y', '--allow-ipc', '--', '-b'],
+      spec,
+    );
     expect(r.options).toEqual([
       { name: 'b' },
       { name: '4', value: '127.0.0.2' },

@@ -1,9 +1,8 @@
-export { canonicalIPv6, isLoopback, parseAddress, parseAddressList } from './address.js';
 export type { AddressFamily, JailAddress } from './address.js';
-export { getopt } from './getopt.js';
+export { canonicalIPv6, isLoopback, parseAddress, parseAddressList } from './address.js';
 export type { OptionSpec, ParsedOption, ScannedArgv } from './getopt.js';
+export { getopt } from './getopt.js';
 export { checkHostname } from './hostname.js';
-export { parseJailArgs } from './jail-config.js';
 export type {
   JailConfig,
   JailTool,
@@ -11,8 +10,9 @@ export type {
   RemoveJailConfig,
   StartJailConfig,
 } from './jail-config.js';
+export { parseJailArgs } from './jail-config.js';
 export { checkJailName, parseJailRef } from './jail-name.js';
 export { checkJailPath } from './jail-path.js';
-export { resolveJailUser, UnknownJailUserError } from './jail-user.js';
 export type { JailUser } from './jail-user.js';
+export { resolveJailUser, UnknownJailUserError } from './jail-user.js';
 export { usage } from './usage.js';

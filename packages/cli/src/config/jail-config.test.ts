@@ -9,7 +9,10 @@ const dir = mkdtempSync(join(tmpdir(), 'sysjail-config-'));
 const file = join(dir, 'file');
 writeFileSync(file, '');
 mkdirSync(join(dir, 'etc'));
-writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+writeFileSync(
+  join(dir, 'etc/passwd'),
+  'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const root = { euid: 0 };
 
@@ -63,7 +66,11 @@ describe('jail: the four-argument form', () => {
 
   it('takes -r jid|name to stop a jail', () => {
     expect(parseJailArgs('jail', ['-r', '7'], root)).toEqual({ kind: 'remove', tool: 'jail', jail: 7 });
-    expect(parseJailArgs('sysjail', ['-r', 'web'], root)).toEqual({ kind: 'remove', tool: 'sysjail', jail: 'web' });
+    expect(parseJailArgs('sysjail', ['-r', 'web'], root)).toEqual({
+      kind: 'remove',
+      tool: 'sysjail',
+      jail: 'web',
+    });
     expect(failure('jail', ['-r', '7'], 1000).code).toBe('NOT_ROOT');
     expect(failure('jail', ['-r', '7', 'extra']).status).toBe(2);
   });
@@ -74,9 +81,25 @@ describe('sysjail options', () => {
     const c = parseJailArgs(
       'sysjail',
       [
-        '-b', '-4', '127.0.0.3', '-6', '0::1', '--allow-ipc', '--allow-all-domains', '--allow-raw-sockets',
-        '--allow-chflags', '--allow-rlimit', '-n', 'web', '-u', 'nobody',
-        dir, 'web.local', '127.0.0.2,::1,127.0.0.3', 'httpd', '-X',
+        '-b',
+        '-4',
+        '127.0.0.3',
+        '-6',
+        '0::1',
+        '--allow-ipc',
+        '--allow-all-domains',
+        '--allow-raw-sockets',
+        '--allow-chflags',
+        '--allow-rlimit',
+        '-n',
+        'web',
+        '-u',
+        'nobody',
+        dir,
+        'web.local',
+        '127.0.0.2,::1,127.0.0.3',
+        'httpd',
+        '-X',
       ],
       root,
     );
@@ -122,14 +145,29 @@ describe('validation: one line, exit status 2', () => {
   const cases: [string, string[], string, RegExp][] = [
     ['missing path', [], 'MISSING_PATH', /missing jail path/],
     ['relative path', ['jails/a', 'h', '127.0.0.1', 'sh'], 'RELATIVE_PATH', /must be absolute/],
-    ['path that does not exist', [join(dir, 'nope'), 'h', '127.0.0.1', 'sh'], 'PATH_NOT_FOUND', /does not exist/],
+    [
+      'path that does not exist',
+      [join(dir, 'nope'), 'h', '127.0.0.1', 'sh'],
+      'PATH_NOT_FOUND',
+      /does not exist/,
+    ],
     ['path that is a file', [file, 'h', '127.0.0.1', 'sh'], 'NOT_A_DIRECTORY', /not a directory/],
     ['missing hostname', [dir], 'MISSING_ARGUMENT', /missing hostname/],
     ['bad hostname', [dir, 'bad_host', '127.0.0.1', 'sh'], 'BAD_HOSTNAME', /invalid hostname "bad_host"/],
     ['too long hostname', [dir, 'a'.repeat(300), '127.0.0.1', 'sh'], 'BAD_HOSTNAME', /255/],
     ['missing address', [dir, 'h'], 'MISSING_ARGUMENT', /missing IP address/],
-    ['malformed address', [dir, 'h', '127.0.0.300', 'sh'], 'BAD_ADDRESS', /invalid IP address: 127\.0\.0\.300/],
-    ['non-local address', [dir, 'h', '192.168.1.1', 'sh'], 'NON_LOCAL_ADDRESS', /only 127\.0\.0\.0\/8 and ::1/],
+    [
+      'malformed address',
+      [dir, 'h', '127.0.0.300', 'sh'],
+      'BAD_ADDRESS',
+      /invalid IP address: 127\.0\.0\.300/,
+    ],
+    [
+      'non-local address',
+      [dir, 'h', '192.168.1.1', 'sh'],
+      'NON_LOCAL_ADDRESS',
+      /only 127\.0\.0\.0\/8 and ::1/,
+    ],
     ['no command', [dir, 'h', '127.0.0.1'], 'NO_COMMAND', /no command/],
     ['unknown option', ['-z', dir, 'h', '127.0.0.1', 'sh'], 'UNKNOWN_OPTION', /unknown option: -z/],
     ['option without its argument', ['-n'], 'MISSING_OPTION_ARGUMENT', /requires an argument: -n/],

@@ -1,4 +1,5 @@
 export { countJailProcesses, jailStatus } from './jail-status.js';
+export type { JailParam, JlsMode } from './jls-format.js';
 export {
   formatJls,
   formatJlsJson,
@@ -13,7 +14,7 @@ export {
   jlsHeader,
   jlsVerboseHeader,
 } from './jls-format.js';
-export type { JailParam, JlsMode } from './jls-format.js';
+export type { JailStatus } from './sjls-format.js';
 export {
   formatSjls,
   formatSjlsJson,
@@ -22,4 +23,3 @@ export {
   policyFlags,
   sjlsHeader,
 } from './sjls-format.js';
-export type { JailStatus } from './sjls-format.js';

@@ -95,7 +95,9 @@ describe('jls', () => {
 
   it('-nq: quotes values with spaces, and empty ones', () => {
     const line = formatJlsNameValue(records.slice(1, 2), true);
-    expect(line).toContain('path="/usr/jails/a very long path/that goes on and on and on/and on and on/for more than seventy-four characters"');
+    expect(line).toContain(
+      'path="/usr/jails/a very long path/that goes on and on and on/and on and on/for more than seventy-four characters"',
+    );
     expect(line).toContain('allow.raw_sockets allow.norlimit');
     expect(line).toContain('allow.sysvipc host.hostname=a-rather-long-hostname.example.org');
     expect(line).toContain('ip4.addr=127.100.200.250,127.0.0.3 ip6.addr=::1');

@@ -97,8 +97,20 @@ function formatParam(p: JailParam, nameval: boolean, quote: boolean): string {
 
 /** The names `jls` knows as parameters (for `jls param ...`). */
 export const jailParamNames: readonly string[] = [
-  'dying', 'jid', 'name', 'parent', 'path', 'allow.chflags', 'allow.raw_sockets', 'allow.rlimit',
-  'allow.set_hostname', 'allow.socket_af', 'allow.sysvipc', 'host.hostname', 'ip4.addr', 'ip6.addr',
+  'dying',
+  'jid',
+  'name',
+  'parent',
+  'path',
+  'allow.chflags',
+  'allow.raw_sockets',
+  'allow.rlimit',
+  'allow.set_hostname',
+  'allow.socket_af',
+  'allow.sysvipc',
+  'host.hostname',
+  'ip4.addr',
+  'ip6.addr',
   'sysjail.emulation',
 ];
 
@@ -127,7 +139,12 @@ export function formatJlsParams(
 /** `jls -n [-q]`: one line of `name=value` per jail. */
 export function formatJlsNameValue(records: readonly JailRecord[], quote = false): string {
   return records
-    .map((r) => `${jailParams(r).map((p) => formatParam(p, true, quote)).join(' ')}\n`)
+    .map(
+      (r) =>
+        `${jailParams(r)
+          .map((p) => formatParam(p, true, quote))
+          .join(' ')}\n`,
+    )
     .join('');
 }
 

@@ -49,7 +49,15 @@ describe('sjls', () => {
 
   it('-v prints everything, per-call counters sorted', () => {
     const text = formatSjlsVerbose([
-      { record, processes: 2, counters: { denied: 1, emulated: 2, byCall: { setrlimit: { denied: 0, emulated: 2 }, bind: { denied: 1, emulated: 0 } } } },
+      {
+        record,
+        processes: 2,
+        counters: {
+          denied: 1,
+          emulated: 2,
+          byCall: { setrlimit: { denied: 0, emulated: 2 }, bind: { denied: 1, emulated: 0 } },
+        },
+      },
     ]);
     expect(text).toBe(
       [
@@ -77,6 +85,13 @@ describe('sjls', () => {
 
   it('--json', () => {
     const j = JSON.parse(formatSjlsJson([{ record, counters: { denied: 1, emulated: 2 } }]));
-    expect(j.jails[0]).toMatchObject({ jid: 7, name: 'web', processes: null, denied: 1, emulated: 2, supervisorPid: 4242 });
+    expect(j.jails[0]).toMatchObject({
+      jid: 7,
+      name: 'web',
+      processes: null,
+      denied: 1,
+      emulated: 2,
+      supervisorPid: 4242,
+    });
   });
 });

@@ -1,9 +1,24 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BinaryNotFoundError, BusyboxNotFoundError, DirectoryNotEmptyError, NotAJailRootError } from '../errors.js';
+import {
+  BinaryNotFoundError,
+  BusyboxNotFoundError,
+  DirectoryNotEmptyError,
+  NotAJailRootError,
+} from '../errors.js';
 import { buildJailRoot } from './jail-root.js';
 
 const base = mkdtempSync(join(tmpdir(), 'sysjail-mkjail-'));
@@ -29,7 +44,8 @@ describe.runIf(isRoot)('buildJailRoot (root: chroots into the result)', () => {
       encoding: 'utf8',
     });
     const lines = out.trim().split('\n');
-    for (const d of ['bin', 'dev', 'etc', 'proc', 'root', 'sys', 'tmp', 'usr', 'var']) expect(lines).toContain(d);
+    for (const d of ['bin', 'dev', 'etc', 'proc', 'root', 'sys', 'tmp', 'usr', 'var'])
+      expect(lines).toContain(d);
     expect(lines).toContain('uid=0(root) gid=0(root)');
     expect(lines).toContain('nobody');
     expect(lines.at(-1)).toBe('42');
@@ -63,9 +79,9 @@ describe('buildJailRoot refusals', () => {
     const file = join(base, 'file');
     writeFileSync(file, 'x');
     expect(() => buildJailRoot({ dir: file, force: true, binaries: [] })).toThrow(NotAJailRootError);
-    expect(() => buildJailRoot({ dir: join(base, 'n1'), force: false, binaries: ['no-such-binary-here'] })).toThrow(
-      BinaryNotFoundError,
-    );
+    expect(() =>
+      buildJailRoot({ dir: join(base, 'n1'), force: false, binaries: ['no-such-binary-here'] }),
+    ).toThrow(BinaryNotFoundError);
     expect(() =>
       buildJailRoot({ dir: join(base, 'n2'), force: false, binaries: [], busybox: join(base, 'nope') }),
     ).toThrow(BusyboxNotFoundError);
@@ -73,6 +89,8 @@ describe('buildJailRoot refusals', () => {
     expect(existsSync(join(base, 'n2'))).toBe(false);
     mkdirSync(join(base, 'n3'));
     writeFileSync(join(base, 'n3', 'x'), '');
-    expect(() => buildJailRoot({ dir: join(base, 'n3'), force: false, binaries: [] })).toThrow(/is not empty/);
+    expect(() => buildJailRoot({ dir: join(base, 'n3'), force: false, binaries: [] })).toThrow(
+      /is not empty/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { MissingArgumentError, UsageError } from '../errors.js';
 import { getopt } from '../config/getopt.js';
+import { MissingArgumentError, UsageError } from '../errors.js';
 
 export interface MkjailConfig {
   /** Absolute directory to build the jail root in. */
