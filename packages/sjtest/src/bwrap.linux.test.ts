@@ -8,7 +8,11 @@ beforeAll(() => {
   try {
     execFileSync('sh', ['-c', 'command -v bwrap'], { stdio: 'ignore' });
   } catch {
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap'], { stdio: 'ignore' });
+    execFileSync(
+      'sh',
+      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap'],
+      { stdio: 'ignore' },
+    );
   }
 }, 300_000);
 
@@ -16,11 +20,31 @@ describe('preset bwrap (as root, no user namespace)', () => {
   it('hides processes and the hostname, keeps root capabilities and the whole network', async () => {
     const report = await runCases({ adapter: findPreset('bwrap'), cases, timeoutMs: 120_000 });
     const status = (id: string) => report.results.find((x) => x.case.id === id)?.status;
-    for (const id of ['fs.root', 'fs.dotdot', 'fs.chroot-escape', 'proc.kill', 'i386.proc.ptrace', 'proc.pidfd-open', 'host.uname',
-      'host.sethostname', 'sh.hostname', 'sh.proc-pid', 'reboot.reach']) expect(status(id), id).toBe('kept');
+    for (const id of [
+      'fs.root',
+      'fs.dotdot',
+      'fs.chroot-escape',
+      'proc.kill',
+      'i386.proc.ptrace',
+      'proc.pidfd-open',
+      'host.uname',
+      'host.sethostname',
+      'sh.hostname',
+      'sh.proc-pid',
+      'reboot.reach',
+    ])
+      expect(status(id), id).toBe('kept');
     // bubblewrap keeps the caller's fds, the caps of root, and has no address confinement
-    for (const id of ['fs.inherited-fd', 'fs.open-by-handle', 'caps.effective', 'net.bind-other', 'net.af-packet', 'sys.mount',
-      'i386.socketcall.af-packet']) expect(status(id), id).toBe('broken');
+    for (const id of [
+      'fs.inherited-fd',
+      'fs.open-by-handle',
+      'caps.effective',
+      'net.bind-other',
+      'net.af-packet',
+      'sys.mount',
+      'i386.socketcall.af-packet',
+    ])
+      expect(status(id), id).toBe('broken');
     // reboot(2) in bwrap's PID namespace ends that namespace only
     expect(status('reboot.shutdown')).toBe('kept');
     for (const r of report.results.filter((r) => r.case.functional)) expect(r.status, r.case.id).toBe('kept');
@@ -32,7 +56,8 @@ describe('preset bwrap (as root, no user namespace)', () => {
     for (const id of ['caps.effective', 'sys.mount', 'fs.open-by-handle', 'net.raw-inet', 'sys.settimeofday'])
       expect(status(id), id).toBe('kept');
     // TIOCSTI on its own pty is not a capability matter: only a filter on the ioctl closes it
-    for (const id of ['net.bind-other', 'ipc.shmget', 'fs.inherited-fd', 'tty.tiocsti']) expect(status(id), id).toBe('broken');
+    for (const id of ['net.bind-other', 'ipc.shmget', 'fs.inherited-fd', 'tty.tiocsti'])
+      expect(status(id), id).toBe('broken');
     for (const r of report.results.filter((r) => r.case.functional)) expect(r.status, r.case.id).toBe('kept');
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cases } from './cases.js';
@@ -7,7 +7,10 @@ import { victimSourceDir } from './victim-build.js';
 const probeNames = (): Set<string> => {
   const names = new Set<string>();
   for (const f of readdirSync(victimSourceDir).filter((f) => f.endsWith('.c'))) {
-    for (const m of readFileSync(join(victimSourceDir, f), 'utf8').matchAll(/\{"([a-z0-9-]+)",\s*[a-z_0-9]+\}/g)) names.add(m[1]!);
+    for (const m of readFileSync(join(victimSourceDir, f), 'utf8').matchAll(
+      /\{"([a-z0-9-]+)",\s*[a-z_0-9]+\}/g,
+    ))
+      names.add(m[1]!);
   }
   return names;
 };
@@ -31,7 +34,8 @@ describe('cases table', () => {
 
   it('names only probes the victims implement', () => {
     const names = probeNames();
-    for (const c of cases.filter((c) => c.victim !== 'sh')) expect(names.has(c.probe), `${c.id}: ${c.probe}`).toBe(true);
+    for (const c of cases.filter((c) => c.victim !== 'sh'))
+      expect(names.has(c.probe), `${c.id}: ${c.probe}`).toBe(true);
   });
 
   it('tags i386 cases and runs them in the i386 victim', () => {
@@ -41,8 +45,25 @@ describe('cases table', () => {
 
   it('covers every promised area, socketcall, ipc, x32 and functional checks', () => {
     const tags = new Set(cases.flatMap((c) => c.tags));
-    for (const t of ['fs', 'proc', 'hostname', 'net', 'ipc', 'closed', 'rlimit', 'reboot', 'caps', 'race', 'x32', 'socketcall',
-      'ipc-multiplexer', 'functional', 'shell', 'namespace']) expect(tags.has(t), t).toBe(true);
+    for (const t of [
+      'fs',
+      'proc',
+      'hostname',
+      'net',
+      'ipc',
+      'closed',
+      'rlimit',
+      'reboot',
+      'caps',
+      'race',
+      'x32',
+      'socketcall',
+      'ipc-multiplexer',
+      'functional',
+      'shell',
+      'namespace',
+    ])
+      expect(tags.has(t), t).toBe(true);
     expect(cases.filter((c) => c.functional).length).toBeGreaterThan(10);
   });
 

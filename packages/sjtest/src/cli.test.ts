@@ -5,7 +5,15 @@ import { main } from './cli.js';
 const run = async (argv: string[]) => {
   let out = '';
   let err = '';
-  const code = await main(argv, { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, isTty: false });
+  const code = await main(argv, {
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
+    isTty: false,
+  });
   return { code, out, err };
 };
 

@@ -10,7 +10,9 @@ const byId = (id: string): Case => cases.find((c) => c.id === id)!;
 
 describe('protocol and evaluation', () => {
   it('parses victim lines', () => {
-    const out = parseVictimOutput('noise\nSJTEST\ta\tvalue\t-\t127.0.0.5 detail here\nSJTEST\tb\terr\tEPERM\tx\nSJTEST-END\n');
+    const out = parseVictimOutput(
+      'noise\nSJTEST\ta\tvalue\t-\t127.0.0.5 detail here\nSJTEST\tb\terr\tEPERM\tx\nSJTEST-END\n',
+    );
     expect(out.complete).toBe(true);
     expect(out.outcomes.get('a')).toEqual({ kind: 'value', value: '127.0.0.5', detail: 'detail here' });
     expect(out.outcomes.get('b')).toEqual({ kind: 'err', errno: 'EPERM', detail: 'x' });
@@ -21,8 +23,12 @@ describe('protocol and evaluation', () => {
     expect(evaluate(byId('ipc.shmget'), { kind: 'ok', detail: '' }, subs)).toBe('broken');
     expect(evaluate(byId('ipc.shmget'), { kind: 'killed', detail: 'SIGSYS' }, subs)).toBe('kept');
     expect(evaluate(byId('sys.swapon'), { kind: 'err', errno: 'ENOENT', detail: '' }, subs)).toBe('broken');
-    expect(evaluate(byId('net.bind-any'), { kind: 'value', value: '127.0.0.5', detail: '' }, subs)).toBe('kept');
-    expect(evaluate(byId('net.bind-any'), { kind: 'value', value: '0.0.0.0', detail: '' }, subs)).toBe('broken');
+    expect(evaluate(byId('net.bind-any'), { kind: 'value', value: '127.0.0.5', detail: '' }, subs)).toBe(
+      'kept',
+    );
+    expect(evaluate(byId('net.bind-any'), { kind: 'value', value: '0.0.0.0', detail: '' }, subs)).toBe(
+      'broken',
+    );
     expect(evaluate(byId('host.uname'), { kind: 'value', value: 'jh', detail: '' }, subs)).toBe('kept');
     expect(evaluate(byId('reboot.shutdown'), { kind: 'missing', detail: '' }, subs)).toBe('kept');
     expect(evaluate(byId('reboot.shutdown'), { kind: 'unproven', detail: '' }, subs)).toBe('inconclusive');
@@ -33,6 +39,10 @@ describe('protocol and evaluation', () => {
   it('selects by id, prefix and tag', () => {
     expect(selectCases(cases, ['proc.kill'], []).map((c) => c.id)).toEqual(['proc.kill']);
     expect(selectCases(cases, ['i386'], []).every((c) => c.victim === 'v32')).toBe(true);
-    expect(selectCases(cases, ['net.*'], ['race']).every((c) => c.id.startsWith('net.') && !c.tags.includes('race'))).toBe(true);
+    expect(
+      selectCases(cases, ['net.*'], ['race']).every(
+        (c) => c.id.startsWith('net.') && !c.tags.includes('race'),
+      ),
+    ).toBe(true);
   });
 });

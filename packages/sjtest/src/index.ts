@@ -1,8 +1,9 @@
 export type { Case, CaseResult, Expect, Outcome, Status, Victim } from './case.js';
 export { cases } from './cases.js';
-export { evaluate } from './evaluate.js';
+export { main } from './cli.js';
 export { BuildError, SjtestError, UsageError } from './errors.js';
-export { type JailRoot, buildJailRoot, findBusybox } from './jail-root.js';
+export { evaluate } from './evaluate.js';
+export { buildJailRoot, findBusybox, type JailRoot } from './jail-root.js';
 export { type Adapter, findPreset, presets } from './preset.js';
 export { parseVictimOutput } from './protocol.js';
 export { formatJson, toJson } from './report-json.js';
@@ -12,5 +13,4 @@ export { type JailRun, type RunOptions, type RunReport, runCases } from './runne
 export { selectCases } from './select.js';
 export { exitStatus, summarize } from './summary.js';
 export { expandTemplate, splitWords } from './template.js';
-export { type VictimBinaries, buildVictims, defaultCacheDir } from './victim-build.js';
-export { main } from './cli.js';
+export { buildVictims, defaultCacheDir, type VictimBinaries } from './victim-build.js';

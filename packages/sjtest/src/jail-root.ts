@@ -5,7 +5,16 @@
  *   <base>/outside/marker
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { VictimBinaries } from './victim-build.js';
@@ -25,7 +34,8 @@ export interface JailRoot {
 }
 
 export function findBusybox(): string | undefined {
-  for (const p of ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/busybox/busybox']) if (existsSync(p)) return p;
+  for (const p of ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/busybox/busybox'])
+    if (existsSync(p)) return p;
   return undefined;
 }
 
@@ -35,13 +45,17 @@ export function buildJailRoot(victims: VictimBinaries, busyboxPath = findBusybox
   const root = join(base, 'root');
   const outside = join(base, 'outside');
   const token = `sjtest-${randomBytes(8).toString('hex')}`;
-  for (const d of ['proc', 'dev', 'sys', 'tmp', 'etc', 'bin', 'sjtest', 'run', 'var/tmp']) mkdirSync(join(root, d), { recursive: true });
+  for (const d of ['proc', 'dev', 'sys', 'tmp', 'etc', 'bin', 'sjtest', 'run', 'var/tmp'])
+    mkdirSync(join(root, d), { recursive: true });
   chmodSync(join(root, 'tmp'), 0o1777);
   mkdirSync(outside);
   const marker = join(outside, 'marker');
   writeFileSync(marker, `${token}\n`);
   writeFileSync(join(root, '.sjtest-root'), `${token}\n`);
-  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+  writeFileSync(
+    join(root, 'etc/passwd'),
+    'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+  );
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
   writeFileSync(join(root, 'etc/hostname'), 'sjtest\n');
   // escape links: an absolute host path, and enough ../ to climb out of any root
@@ -60,7 +74,14 @@ export function buildJailRoot(victims: VictimBinaries, busyboxPath = findBusybox
     symlinkSync('busybox', join(root, 'bin/sh'));
   }
   return {
-    base, root, outside, marker, token, victim64, victim32, busybox,
+    base,
+    root,
+    outside,
+    marker,
+    token,
+    victim64,
+    victim32,
+    busybox,
     remove: () => rmSync(base, { recursive: true, force: true }),
   };
 }

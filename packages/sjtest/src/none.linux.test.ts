@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from './runner.js';
 import { cases } from './cases.js';
 import { findPreset } from './preset.js';
 import { formatJson } from './report-json.js';
 import { formatTap } from './report-tap.js';
+import type { RunReport } from './runner.js';
 import { runCases } from './runner.js';
 import { exitStatus, summarize } from './summary.js';
 
@@ -20,9 +20,25 @@ describe('preset none (no jail at all)', () => {
     expect(s.error).toBe(0);
     expect(s.broken).toBeGreaterThan(cases.length / 2);
     for (const r of report.results.filter((r) => r.case.functional)) expect(r.status, r.case.id).toBe('kept');
-    for (const id of ['fs.root', 'fs.dotdot', 'fs.inherited-fd', 'proc.kill', 'i386.proc.kill', 'host.uname', 'net.bind-other',
-      'i386.socketcall.bind-other', 'net.race-bind', 'ipc.shmget', 'i386.ipc-multiplexer.shmget', 'sys.mount', 'reboot.reach',
-      'caps.effective', 'int80.socket', 'sh.proc-pid']) expect(status(report, id), id).toBe('broken');
+    for (const id of [
+      'fs.root',
+      'fs.dotdot',
+      'fs.inherited-fd',
+      'proc.kill',
+      'i386.proc.kill',
+      'host.uname',
+      'net.bind-other',
+      'i386.socketcall.bind-other',
+      'net.race-bind',
+      'ipc.shmget',
+      'i386.ipc-multiplexer.shmget',
+      'sys.mount',
+      'reboot.reach',
+      'caps.effective',
+      'int80.socket',
+      'sh.proc-pid',
+    ])
+      expect(status(report, id), id).toBe('broken');
     // never rebooted: the victim proved it shares the runner's PID namespace and did not call reboot
     expect(status(report, 'reboot.shutdown')).toBe('inconclusive');
     expect(exitStatus(report.results)).toBe(1);

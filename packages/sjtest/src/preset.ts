@@ -44,12 +44,22 @@ export function presets(options: PresetOptions = {}): readonly Adapter[] {
       description: 'bubblewrap with a user namespace, all capabilities dropped and a new session',
     },
     { name: 'chroot', template: 'chroot {root} {cmd}', rootIsSlash: true, description: 'chroot(8) alone' },
-    { name: 'none', template: '{cmd}', rootIsSlash: false, description: 'no jail at all: shows what every probe can reach' },
+    {
+      name: 'none',
+      template: '{cmd}',
+      rootIsSlash: false,
+      description: 'no jail at all: shows what every probe can reach',
+    },
   ];
 }
 
 export function findPreset(name: string, options: PresetOptions = {}): Adapter {
   const found = presets(options).find((p) => p.name === name);
-  if (!found) throw new UsageError(`unknown preset ${name}; presets: ${presets().map((p) => p.name).join(', ')}`);
+  if (!found)
+    throw new UsageError(
+      `unknown preset ${name}; presets: ${presets()
+        .map((p) => p.name)
+        .join(', ')}`,
+    );
   return found;
 }

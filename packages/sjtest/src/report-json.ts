@@ -20,7 +20,12 @@ export function toJson(report: RunReport): object {
       outcome: r.outcome,
     })),
     runs: report.runs.map(({ victim, argv, exitCode, signal, timedOut, durationMs }) => ({
-      victim, argv: argv.map((a) => (a.length > 200 ? `${a.slice(0, 200)}…` : a)), exitCode, signal, timedOut, durationMs,
+      victim,
+      argv: argv.map((a) => (a.length > 200 ? `${a.slice(0, 200)}…` : a)),
+      exitCode,
+      signal,
+      timedOut,
+      durationMs,
     })),
   };
 }

@@ -27,14 +27,23 @@ export function formatResultsMarkdown(reports: readonly RunReport[], notes: read
   ];
   for (const r of reports) {
     const s = summarize(r.results);
-    out.push(`| ${r.adapter.name} | \`${r.adapter.template}\` | ${s.kept} | ${s.broken} | ${s.inconclusive} | ${s.skipped} | ${s.error} |`);
+    out.push(
+      `| ${r.adapter.name} | \`${r.adapter.template}\` | ${s.kept} | ${s.broken} | ${s.inconclusive} | ${s.skipped} | ${s.error} |`,
+    );
   }
   if (notes.length) out.push('', '## Notes', '', ...notes.map((n) => `- ${n}`));
-  out.push('', '## Results', '', `| case | promise | ${reports.map((r) => r.adapter.name).join(' | ')} |`,
-    `|---|---|${reports.map(() => '---').join('|')}|`);
+  out.push(
+    '',
+    '## Results',
+    '',
+    `| case | promise | ${reports.map((r) => r.adapter.name).join(' | ')} |`,
+    `|---|---|${reports.map(() => '---').join('|')}|`,
+  );
   const ids = reports[0]?.results.map((r) => r.case) ?? [];
   for (const c of ids) {
-    out.push(`| ${c.id} | ${c.promise.replaceAll('|', '\\|')} | ${reports.map((r) => cell(r.results.find((x) => x.case.id === c.id))).join(' | ')} |`);
+    out.push(
+      `| ${c.id} | ${c.promise.replaceAll('|', '\\|')} | ${reports.map((r) => cell(r.results.find((x) => x.case.id === c.id))).join(' | ')} |`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

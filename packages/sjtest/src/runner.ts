@@ -9,12 +9,12 @@ import { hostname as hostHostname, release } from 'node:os';
 import { join } from 'node:path';
 import type { Case, CaseResult, Outcome, Victim } from './case.js';
 import { evaluate } from './evaluate.js';
-import { type JailRoot, buildJailRoot } from './jail-root.js';
+import { buildJailRoot, type JailRoot } from './jail-root.js';
 import type { Adapter } from './preset.js';
 import { parseVictimOutput } from './protocol.js';
 import { shellScript } from './shell-script.js';
 import { expandTemplate } from './template.js';
-import { type VictimBinaries, buildVictims } from './victim-build.js';
+import { buildVictims, type VictimBinaries } from './victim-build.js';
 
 export interface RunOptions {
   readonly adapter: Adapter;
@@ -68,49 +68,81 @@ function groups(cases: readonly Case[]): Group[] {
   return out;
 }
 
-function runJail(argv: readonly string[], fd: number, timeoutMs: number): Promise<Omit<JailRun, 'victim'> & { stdout: string }> {
+function runJail(
+  argv: readonly string[],
+  fd: number,
+  timeoutMs: number,
+): Promise<Omit<JailRun, 'victim'> & { stdout: string }> {
   const started = Date.now();
   return new Promise((resolve) => {
     let child: ChildProcess;
     try {
       child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe', fd], detached: true });
     } catch (e) {
-      resolve({ argv, exitCode: null, signal: null, timedOut: false, durationMs: 0, stderr: String(e), stdout: '' });
+      resolve({
+        argv,
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        durationMs: 0,
+        stderr: String(e),
+        stdout: '',
+      });
       return;
     }
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { if (stderr.length < 65536) stderr += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      if (stderr.length < 65536) stderr += d.toString();
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       // the child leads a process group of its own: kill the group we started, then the child
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     }, timeoutMs);
     let spawnError = '';
-    child.on('error', (e) => { spawnError = String(e); });
+    child.on('error', (e) => {
+      spawnError = String(e);
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({
-        argv, exitCode: code, signal, timedOut, durationMs: Date.now() - started,
-        stderr: spawnError ? `${spawnError}\n${stderr}` : stderr, stdout,
+        argv,
+        exitCode: code,
+        signal,
+        timedOut,
+        durationMs: Date.now() - started,
+        stderr: spawnError ? `${spawnError}\n${stderr}` : stderr,
+        stdout,
       });
     });
   });
 }
 
 function startSleeper(victims: VictimBinaries, token: string): ChildProcess {
-  const args = typeof victims.v64 === 'string'
-    ? [victims.v64, ['sleeper', token]] as const
-    : [process.execPath, ['-e', 'setInterval(() => {}, 1e6)', token]] as const;
+  const args =
+    typeof victims.v64 === 'string'
+      ? ([victims.v64, ['sleeper', token]] as const)
+      : ([process.execPath, ['-e', 'setInterval(() => {}, 1e6)', token]] as const);
   const child = spawn(args[0], [...args[1]], { stdio: 'ignore' });
   child.on('error', () => {});
   return child;
 }
 
 function nsInode(which: string): number {
-  try { return statSync(`/proc/self/ns/${which}`).ino; } catch { return 0; }
+  try {
+    return statSync(`/proc/self/ns/${which}`).ino;
+  } catch {
+    return 0;
+  }
 }
 
 export async function runCases(options: RunOptions): Promise<RunReport> {
@@ -133,30 +165,68 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
     await new Promise((r) => setTimeout(r, 100)); // let the sleeper exec
     let handle = '';
     if (typeof victims.v64 === 'string') {
-      try { handle = execFileSync(victims.v64, ['handle', root.marker], { encoding: 'utf8' }).trim(); } catch { /* no handle support */ }
+      try {
+        handle = execFileSync(victims.v64, ['handle', root.marker], { encoding: 'utf8' }).trim();
+      } catch {
+        /* no handle support */
+      }
     }
     const params = [
-      `ip=${ip}`, `other=${otherIp}`, `hostname=${hostname}`, `token=${root.token}`, `sleeper=${sleeper.pid}`,
-      `pidns=${nsInode('pid')}`, `utsns=${nsInode('uts')}`, `marker=${root.marker}`, `outside=${root.outside}`,
-      "rootmark=/.sjtest-root", `scratch=${inJail('/tmp')}`, `links=${inJail('/sjtest')}`, `handle=${handle}`, 'fd=3',
+      `ip=${ip}`,
+      `other=${otherIp}`,
+      `hostname=${hostname}`,
+      `token=${root.token}`,
+      `sleeper=${sleeper.pid}`,
+      `pidns=${nsInode('pid')}`,
+      `utsns=${nsInode('uts')}`,
+      `marker=${root.marker}`,
+      `outside=${root.outside}`,
+      'rootmark=/.sjtest-root',
+      `scratch=${inJail('/tmp')}`,
+      `links=${inJail('/sjtest')}`,
+      `handle=${handle}`,
+      'fd=3',
     ];
     for (const group of groups(options.cases)) {
-      const binary = group.victim === 'v64' ? root.victim64 : group.victim === 'v32' ? root.victim32 : root.busybox;
+      const binary =
+        group.victim === 'v64' ? root.victim64 : group.victim === 'v32' ? root.victim32 : root.busybox;
       if (!binary) {
-        const why = group.victim === 'sh' ? 'skipped: no busybox (install busybox-static)'
-          : (group.victim === 'v64' ? victims.v64 : victims.v32) as { skipped: string };
+        const why =
+          group.victim === 'sh'
+            ? 'skipped: no busybox (install busybox-static)'
+            : ((group.victim === 'v64' ? victims.v64 : victims.v32) as { skipped: string });
         const detail = typeof why === 'string' ? why : why.skipped;
-        for (const c of group.cases) results.push({ case: c, status: 'skipped', outcome: { kind: 'skip', detail } });
+        for (const c of group.cases)
+          results.push({ case: c, status: 'skipped', outcome: { kind: 'skip', detail } });
         continue;
       }
       let cmd: string[];
       const solo = group.cases.length === 1 && group.cases[0]!.solo;
       if (group.victim === 'sh') {
-        cmd = [inJail(binary), 'sh', '-c', shellScript, 'sjtest', inJail(binary), root.token, String(sleeper.pid),
-          "/.sjtest-root", root.marker, ...group.cases.flatMap((c) => [c.id, c.probe])];
+        cmd = [
+          inJail(binary),
+          'sh',
+          '-c',
+          shellScript,
+          'sjtest',
+          inJail(binary),
+          root.token,
+          String(sleeper.pid),
+          '/.sjtest-root',
+          root.marker,
+          ...group.cases.flatMap((c) => [c.id, c.probe]),
+        ];
       } else {
         const specs = group.cases.map((c) => `${c.id}=${c.probe}${c.arg ? `:${c.arg}` : ''}`);
-        cmd = [inJail(binary), 'run', ...params, `self=${inJail(binary)}`, '--', ...(solo ? ['_started=plain'] : []), ...specs];
+        cmd = [
+          inJail(binary),
+          'run',
+          ...params,
+          `self=${inJail(binary)}`,
+          '--',
+          ...(solo ? ['_started=plain'] : []),
+          ...specs,
+        ];
       }
       const argv = expandTemplate(adapter.template, { root: root.root, hostname, ip, cmd });
       const run = await runJail(argv, outsideFd, timeoutMs);
@@ -170,24 +240,43 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
         let outcome: Outcome = parsed.outcomes.get(c.id) ?? {
           kind: 'missing',
           detail: `no report: ${run.timedOut ? `timed out after ${timeoutMs} ms` : `jail exited ${run.exitCode ?? run.signal}`}${
-            run.stderr ? `: ${run.stderr.trim().split('\n').slice(-2).join(' ')}` : ''}`,
+            run.stderr ? `: ${run.stderr.trim().split('\n').slice(-2).join(' ')}` : ''
+          }`,
         };
         if (outcome.kind === 'missing' && solo && !started) outcome = { ...outcome, kind: 'timeout' };
         if (outcome.kind === 'missing' && solo && started && !run.timedOut) {
-          outcome = { ...outcome, detail: `the jail ended (exit ${run.exitCode ?? run.signal}) before the probe reported` };
+          outcome = {
+            ...outcome,
+            detail: `the jail ended (exit ${run.exitCode ?? run.signal}) before the probe reported`,
+          };
         }
         results.push({ case: c, status: evaluate(c, outcome, subs), outcome });
       }
       const hostAfter = hostHostname();
       if (hostAfter !== hostBefore) {
-        try { execFileSync('hostname', [hostBefore]); } catch { /* reported below */ }
-        for (const r of results.filter((r) => r.case.probe === 'sethostname' && group.cases.includes(r.case))) {
-          results[results.indexOf(r)] = { ...r, status: 'broken', outcome: { ...r.outcome, detail: `host renamed to ${hostAfter}` } };
+        try {
+          execFileSync('hostname', [hostBefore]);
+        } catch {
+          /* reported below */
+        }
+        for (const r of results.filter(
+          (r) => r.case.probe === 'sethostname' && group.cases.includes(r.case),
+        )) {
+          results[results.indexOf(r)] = {
+            ...r,
+            status: 'broken',
+            outcome: { ...r.outcome, detail: `host renamed to ${hostAfter}` },
+          };
         }
       }
     }
   } finally {
-    if (sleeper.pid) try { process.kill(sleeper.pid, 'SIGKILL'); } catch { /* already gone */ }
+    if (sleeper.pid)
+      try {
+        process.kill(sleeper.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     closeSync(outsideFd);
     if (!options.keep) root.remove();
   }

@@ -7,5 +7,7 @@ function matches(c: Case, pattern: string): boolean {
 }
 
 export function selectCases(all: readonly Case[], only: readonly string[], skip: readonly string[]): Case[] {
-  return all.filter((c) => (only.length === 0 || only.some((p) => matches(c, p))) && !skip.some((p) => matches(c, p)));
+  return all.filter(
+    (c) => (only.length === 0 || only.some((p) => matches(c, p))) && !skip.some((p) => matches(c, p)),
+  );
 }

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cases } from './cases.js';
 import { findPreset } from './preset.js';
-import { outcomeText } from './summary.js';
 import { runCases } from './runner.js';
+import { outcomeText } from './summary.js';
 
 const jailJs = fileURLToPath(new URL('../../cli/dist/bin/jail.js', import.meta.url));
 const present = existsSync(jailJs);
@@ -19,12 +19,16 @@ describe('preset sysjail', () => {
     expect.fail(`${jailJs} does not exist: build packages/cli first`);
   });
 
-  it.runIf(present)('keeps every promise and every functional check', async () => {
-    const adapter = findPreset('sysjail', { jailBin: `${process.execPath} ${jailJs}` });
-    const report = await runCases({ adapter, cases, timeoutMs: 120_000 });
-    const bad = report.results
-      .filter((r) => r.status === 'broken' || r.status === 'error')
-      .map((r) => `${r.case.id}: ${r.status}: ${outcomeText(r)}`);
-    expect(bad).toEqual([]);
-  }, 600_000);
+  it.runIf(present)(
+    'keeps every promise and every functional check',
+    async () => {
+      const adapter = findPreset('sysjail', { jailBin: `${process.execPath} ${jailJs}` });
+      const report = await runCases({ adapter, cases, timeoutMs: 120_000 });
+      const bad = report.results
+        .filter((r) => r.status === 'broken' || r.status === 'error')
+        .map((r) => `${r.case.id}: ${r.status}: ${outcomeText(r)}`);
+      expect(bad).toEqual([]);
+    },
+    600_000,
+  );
 });

@@ -13,10 +13,19 @@ describe('templates', () => {
 
   it('expands {cmd} to the argv and the other placeholders in place', () => {
     expect(expandTemplate('jail {root} {hostname} {ip} {cmd}', values)).toEqual([
-      'jail', '/tmp/r', 'h', '127.0.0.5', '/sjtest/victim64', 'run', 'a b',
+      'jail',
+      '/tmp/r',
+      'h',
+      '127.0.0.5',
+      '/sjtest/victim64',
+      'run',
+      'a b',
     ]);
     expect(expandTemplate(`sh -c 'exec {cmd}' --hostname={hostname}`, values)).toEqual([
-      'sh', '-c', `exec /sjtest/victim64 run 'a b'`, '--hostname=h',
+      'sh',
+      '-c',
+      `exec /sjtest/victim64 run 'a b'`,
+      '--hostname=h',
     ]);
   });
 
@@ -25,8 +34,17 @@ describe('templates', () => {
   });
 
   it('has the built-in presets, the sysjail one with --jail-bin', () => {
-    expect(presets().map((p) => p.name)).toEqual(['sysjail', 'bwrap', 'firejail', 'bwrap-strict', 'chroot', 'none']);
-    expect(findPreset('sysjail', { jailBin: 'node /x/jail.js' }).template).toBe('node /x/jail.js {root} {hostname} {ip} {cmd}');
+    expect(presets().map((p) => p.name)).toEqual([
+      'sysjail',
+      'bwrap',
+      'firejail',
+      'bwrap-strict',
+      'chroot',
+      'none',
+    ]);
+    expect(findPreset('sysjail', { jailBin: 'node /x/jail.js' }).template).toBe(
+      'node /x/jail.js {root} {hostname} {ip} {cmd}',
+    );
     expect(() => findPreset('nope')).toThrow(UsageError);
   });
 });

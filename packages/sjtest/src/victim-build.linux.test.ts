@@ -32,8 +32,12 @@ describe('victims', () => {
 
   it('reuses the cache and prints one line per probe', () => {
     const v = buildVictims({ cacheDir: cache });
-    const out = execFileSync(v.v32 as string, ['run', 'ip=127.0.0.5', '--', 'a=plain', 'b=no-such-probe'], { encoding: 'utf8' });
-    expect(out).toBe('SJTEST\ta\tok\t-\tgetpid, write\nSJTEST\tb\tskip\t-\tno probe no-such-probe in this victim\nSJTEST-END\n');
+    const out = execFileSync(v.v32 as string, ['run', 'ip=127.0.0.5', '--', 'a=plain', 'b=no-such-probe'], {
+      encoding: 'utf8',
+    });
+    expect(out).toBe(
+      'SJTEST\ta\tok\t-\tgetpid, write\nSJTEST\tb\tskip\t-\tno probe no-such-probe in this victim\nSJTEST-END\n',
+    );
   });
 
   it('reports every case as skipped when there is no compiler', () => {

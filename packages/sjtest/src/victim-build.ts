@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,10 +37,17 @@ function compile(cc: string, sources: string[], out: string, extra: string[]): s
   if (existsSync(out)) return out;
   const partial = `${out}.${process.pid}.tmp`;
   try {
-    execFileSync(cc, [...extra, ...FLAGS, '-o', partial, ...sources], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(cc, [...extra, ...FLAGS, '-o', partial, ...sources], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (e) {
-    const stderr = String((e as { stderr?: Buffer }).stderr ?? '').split('\n').slice(0, 3).join(' ');
-    return { skipped: `${extra.includes('-m32') ? 'no 32-bit toolchain (gcc-multilib?)' : 'compiler failed'}: ${stderr}` };
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? '')
+      .split('\n')
+      .slice(0, 3)
+      .join(' ');
+    return {
+      skipped: `${extra.includes('-m32') ? 'no 32-bit toolchain (gcc-multilib?)' : 'compiler failed'}: ${stderr}`,
+    };
   }
   renameSync(partial, out);
   return out;

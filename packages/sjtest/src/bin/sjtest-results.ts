@@ -13,7 +13,12 @@ import { formatResultsMarkdown } from '../results-markdown.js';
 import { type RunReport, runCases } from '../runner.js';
 
 const has = (cmd: string): boolean => {
-  try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; }
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 const cliJail = fileURLToPath(new URL('../../../cli/dist/bin/jail.js', import.meta.url));
@@ -27,15 +32,29 @@ if (process.env.SJTEST_RESULTS_SYSJAIL === '1') defaults.push('sysjail');
 const names = wanted.length ? wanted : defaults;
 const reports: RunReport[] = [];
 for (const name of names) {
-  if ((name === 'bwrap' || name === 'bwrap-strict') && !has('bwrap')) { notes.push(`${name}: bwrap is not installed.`); continue; }
-  if (name === 'firejail' && !has('firejail')) { notes.push('firejail: not installed (apt-get install firejail).'); continue; }
-  if (name === 'sysjail' && !jailBin) { notes.push('sysjail: packages/cli is not built and no `jail` in PATH; rerun after `pnpm build`.'); continue; }
+  if ((name === 'bwrap' || name === 'bwrap-strict') && !has('bwrap')) {
+    notes.push(`${name}: bwrap is not installed.`);
+    continue;
+  }
+  if (name === 'firejail' && !has('firejail')) {
+    notes.push('firejail: not installed (apt-get install firejail).');
+    continue;
+  }
+  if (name === 'sysjail' && !jailBin) {
+    notes.push('sysjail: packages/cli is not built and no `jail` in PATH; rerun after `pnpm build`.');
+    continue;
+  }
   process.stderr.write(`sjtest-results: ${name}\n`);
   reports.push(await runCases({ adapter: findPreset(name, { jailBin }), cases, timeoutMs: 120_000 }));
 }
 if (names.includes('firejail') && has('firejail')) {
-  notes.push('firejail: `--chroot` is disabled in the default /etc/firejail/firejail.config, so the firejail preset runs without it and the victim sees host paths; run as root with `--noprofile`, firejail keeps capabilities and installs no seccomp filter.');
+  notes.push(
+    'firejail: `--chroot` is disabled in the default /etc/firejail/firejail.config, so the firejail preset runs without it and the victim sees host paths; run as root with `--noprofile`, firejail keeps capabilities and installs no seccomp filter.',
+  );
 }
-if (names.includes('bwrap')) notes.push('bwrap run as root without `--unshare-user` keeps every capability of root: most "closed" rows are broken; `bwrap-strict` adds a user namespace and `--cap-drop ALL`.');
+if (names.includes('bwrap'))
+  notes.push(
+    'bwrap run as root without `--unshare-user` keeps every capability of root: most "closed" rows are broken; `bwrap-strict` adds a user namespace and `--cap-drop ALL`.',
+  );
 writeFileSync(output, formatResultsMarkdown(reports, notes));
 process.stderr.write(`sjtest-results: wrote ${output}\n`);

@@ -6,6 +6,11 @@ main(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   isTty: Boolean(process.stdout.isTTY),
 }).then(
-  (code) => { process.exitCode = code; },
-  (e: unknown) => { process.stderr.write(`sjtest: ${e instanceof Error ? e.message : String(e)}\n`); process.exitCode = 70; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`sjtest: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 70;
+  },
 );
