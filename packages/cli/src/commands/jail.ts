@@ -24,6 +24,9 @@ export async function jailMain(tool: JailTool, argv: readonly string[]): Promise
 }
 
 async function runJail(config: StartJailConfig): Promise<number> {
+  // The detached supervisor of -b reports on this fd; the jailed command must not inherit the variable.
+  const reportFd = process.env[BACKGROUND_FD_ENV];
+  delete process.env[BACKGROUND_FD_ENV];
   const engine = await loadEngine();
   const emulation = chooseEmulation(await loadEmulations(), config.prison.path, config.command[0]);
   const registry = openRegistry();
@@ -39,7 +42,6 @@ async function runJail(config: StartJailConfig): Promise<number> {
     background: config.background,
   });
   const stopCounters = keepCountersFile(registry, jail);
-  const reportFd = process.env[BACKGROUND_FD_ENV];
   if (reportFd !== undefined) {
     writeSync(Number(reportFd), `${jail.jid}\n`);
     closeSync(Number(reportFd));
