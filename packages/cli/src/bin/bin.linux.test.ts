@@ -66,6 +66,22 @@ describe('the bins', () => {
     else expect(r).toMatchObject({ status: 3, stderr: '' });
   });
 
+  it('sysjail -b: prints the JID once the jail is up and returns (or says why not)', () => {
+    const dir = join(base, 'root');
+    const r = run('sysjail', ['-b', '-n', 'bg', dir, 'bghost', '127.0.0.2', '/bin/sleep', '30']);
+    if (r.stderr === 'sysjail: engine not available\n') {
+      // The detached supervisor failed before the jail was up: its one line, its status.
+      expect(r).toEqual({ status: 1, stdout: '', stderr: 'sysjail: engine not available\n' });
+      return;
+    }
+    expect(r.status).toBe(0);
+    const jid = r.stdout.trim();
+    expect(jid).toMatch(/^[0-9]+$/);
+    expect(run('jls', ['-j', 'bg', 'jid']).stdout).toBe(`${jid}\n`);
+    expect(run('jail', ['-r', jid])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(run('jls', ['-j', 'bg']).status).toBe(1);
+  });
+
   it('mkjail: refuses a non-empty directory and a missing one, exit 2', () => {
     const dir = join(base, 'root2');
     expect(run('mkjail', [dir])).toEqual({ status: 0, stdout: '', stderr: '' });
