@@ -1,8 +1,7 @@
 // Capabilities: CAP_* numbers, capget/capset (version 3, 64-bit sets) and the bounding set.
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from './errors.js';
 import { PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, PR_CAPBSET_DROP, PR_CAPBSET_READ, prctl } from './prctl.js';
-import { syscall2 } from './syscall.js';
+import { syscall2, syscallNoThrow } from './syscall.js';
 import { sysno } from './sysno.js';
 
 export const CAP_CHOWN = 0;
@@ -99,9 +98,22 @@ export function capset(sets: CapabilitySets): void {
   syscall2(sysno.capset, hdr, data);
 }
 
-/** The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap). */
+let lastCap: number | undefined;
+
+/**
+ * The highest capability this kernel knows, probed with PR_CAPBSET_READ (EINVAL past the last one), so
+ * that it works without /proc (after pivot_root); same value as /proc/sys/kernel/cap_last_cap.
+ */
 export function capLastCap(): number {
-  return Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+  if (lastCap !== undefined) return lastCap;
+  let c = 0;
+  while (c < 64 && prctlNoThrow(PR_CAPBSET_READ, c) >= 0) c++;
+  lastCap = c - 1;
+  return lastCap;
+}
+
+function prctlNoThrow(option: number, arg2: number): number {
+  return syscallNoThrow(sysno.prctl, option, arg2, 0, 0, 0);
 }
 
 /** PR_CAPBSET_READ: is `cap` in the calling thread's bounding set? */

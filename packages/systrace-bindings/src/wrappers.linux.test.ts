@@ -1,9 +1,11 @@
 // Thin wrappers against the real kernel (as root, in this process only where harmless).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   AF_INET,
   capbsetRead,
+  capLastCap,
   capget,
   CAP_SYS_ADMIN,
   capList,
@@ -67,6 +69,7 @@ describe('wrappers on the real kernel', () => {
     expect(capList(caps.effective)).toContain(CAP_SYS_ADMIN);
     expect(capbsetRead(CAP_SYS_ADMIN)).toBe(true);
     expect(() => capbsetRead(1000)).toThrow(expect.objectContaining({ errnoName: 'EINVAL' }));
+    expect(capLastCap()).toBe(Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')));
   });
 
   it('fds: openat, memfd, fcntl, close_range', () => {

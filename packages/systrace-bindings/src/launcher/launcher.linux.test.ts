@@ -7,6 +7,8 @@ import {
   CLONE_NEWNS,
   CLONE_NEWPID,
   CLONE_NEWUTS,
+  MNT_DETACH,
+  MS_BIND,
   MS_PRIVATE,
   MS_REC,
   SetupOpError,
@@ -61,6 +63,53 @@ describe('SpawnerPool', () => {
     expect(hostname()).toBe(before);
     expect(/Seccomp:\s+(\d)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]).toBe('0');
     expect(existsSync(join(procDir, '1'))).toBe(false);
+  });
+
+  it('a jail: tmpfs root, pivot_root, /proc of its PID namespace, empty bounding set, no_new_privs', async () => {
+    const root = join(dir, 'root');
+    const out = outFile('jail.txt');
+    const setup: SetupOp[] = [
+      { op: 'unshare', flags: CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS },
+      { op: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE },
+      { op: 'mkdir', path: root },
+      { op: 'mount', source: 'tmpfs', target: root, fstype: 'tmpfs', flags: 0, data: 'size=1m,mode=755' },
+      { op: 'mkdir', path: join(root, 'bin') },
+      { op: 'mkdir', path: join(root, 'proc') },
+      { op: 'mkdir', path: join(root, 'oldroot') },
+      { op: 'mount', source: '/usr/bin', target: join(root, 'bin'), fstype: null, flags: MS_BIND | MS_REC },
+      { op: 'pivotRoot', newRoot: root, putOld: join(root, 'oldroot') },
+      { op: 'chdir', path: '/' },
+      { op: 'umount2', target: '/oldroot', flags: MNT_DETACH },
+      { op: 'sethostname', name: 'jail' },
+      { op: 'mountProc', target: '/proc' },
+      { op: 'dropBoundingSet', keep: [] },
+      { op: 'noNewPrivs' },
+    ];
+    const script = [
+      'i=0; while [ ! -e /proc/1/stat ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done',
+      'echo pid=$$',
+      'grep -E "^(CapBnd|NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\\t " " "',
+      'ls /',
+    ].join('; ');
+    const child = await pool.spawn({
+      setup,
+      command: '/bin/busybox',
+      args: ['sh', '-c', script],
+      env: {},
+      stdio: ['ignore', out.fd, 'inherit'], // 'ignore' works although the new root has no /dev/null
+    });
+    closeSync(out.fd);
+    expect((await child.exited).code).toBe(0);
+    expect(readFileSync(out.path, 'utf8').trim().split('\n')).toEqual([
+      'pid=1',
+      'CapBnd: 0000000000000000',
+      'NoNewPrivs: 1',
+      'Seccomp: 0',
+      'bin',
+      'oldroot',
+      'proc',
+    ]);
+    expect(existsSync(join(root, 'bin', 'busybox'))).toBe(false); // the tmpfs lived in the jail's namespace
   });
 
   it('serves many children, one worker each', async () => {

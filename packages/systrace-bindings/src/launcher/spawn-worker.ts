@@ -3,6 +3,7 @@
 // until the child exits (its parent-death signal fires when this thread exits), reports, and exits.
 import { spawn, type StdioOptions } from 'node:child_process';
 import { parentPort } from 'node:worker_threads';
+import { AT_FDCWD, close, O_CLOEXEC, O_RDWR, openat } from '../file-descriptors.js';
 import { gettid } from '../process-ids.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import {
@@ -25,18 +26,32 @@ function failed(f: SetupFailure): FromWorker {
   return { type: 'setupFailed', op: f.op, index: f.index, syscall: f.syscall, errno: f.errno, message: f.message };
 }
 
-function stdioOf(spec: SpawnRequest['stdio']): StdioOptions {
+function stdioList(spec: SpawnRequest['stdio']): StdioSpec[] {
   if (spec === undefined) return ['inherit', 'inherit', 'inherit'];
-  const list: StdioSpec[] = Array.isArray(spec) ? spec : [spec, spec, spec];
-  return list;
+  return Array.isArray(spec) ? spec : [spec, spec, spec];
+}
+
+/**
+ * 'ignore' becomes an fd of /dev/null opened before the setup: libuv would open /dev/null in the child's
+ * new root, where it may not exist (and fail the spawn with a misleading ENOENT).
+ */
+function stdioOf(spec: SpawnRequest['stdio'], devNull: number | undefined): StdioOptions {
+  return stdioList(spec).map((s) => (s === 'ignore' ? (devNull as number) : s));
 }
 
 function serve(request: SpawnRequest): void {
   const ctx = openSetupContext();
+  const devNull = stdioList(request.stdio).includes('ignore')
+    ? openat(AT_FDCWD, '/dev/null', O_RDWR | O_CLOEXEC)
+    : undefined;
+  const closeDevNull = () => {
+    if (devNull !== undefined) close(devNull);
+  };
   let later: number[];
   try {
     later = runSetupBeforeSpawn(request.setup, ctx);
   } catch (e) {
+    closeDevNull();
     closeSetupContext(ctx, false);
     post(e instanceof SetupFailure ? failed(e) : { type: 'spawnFailed', message: String(e) });
     process.exit(0);
@@ -48,13 +63,15 @@ function serve(request: SpawnRequest): void {
       argv0: request.argv0,
       env: request.env ?? {},
       cwd: request.cwd,
-      stdio: stdioOf(request.stdio),
+      stdio: stdioOf(request.stdio, devNull),
     });
   } catch (e) {
+    closeDevNull();
     closeSetupContext(ctx, false);
     post({ type: 'spawnFailed', message: String((e as Error).message ?? e), errnoName: (e as { code?: string }).code });
     process.exit(0);
   }
+  closeDevNull(); // the child has its copies
   if (child.pid === undefined) {
     closeSetupContext(ctx, false);
     child.once('error', (e: NodeJS.ErrnoException) => {
