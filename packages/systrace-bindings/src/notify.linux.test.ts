@@ -131,6 +131,29 @@ describe('notification listener with a real child', () => {
     ]);
   });
 
+  it('pollAsync leaves the event loop running', async () => {
+    const child = await pool.spawn({
+      setup: [{ op: 'seccomp', filter: notifyOneSyscall(sysno.getppid), flags: SECCOMP_FILTER_FLAG_NEW_LISTENER }],
+      command: '/bin/sleep',
+      args: ['5'],
+      stdio: 'ignore',
+    });
+    const l = new NotificationListener(child.listenerFd as number);
+    let timerFiredFirst = false;
+    let settled = false;
+    setTimeout(() => {
+      timerFiredFirst = !settled;
+    }, 20);
+    const r = await l.pollAsync(300);
+    settled = true;
+    expect(r).toBe('timeout'); // sleep never calls getppid
+    expect(timerFiredFirst).toBe(true);
+    process.kill(child.pid, 'SIGKILL');
+    await child.exited;
+    expect(await l.pollAsync(5_000)).toBe('hangup');
+    l.close();
+  });
+
   it('an unanswered call fails with ENOSYS once the listener is closed', async () => {
     const outPath = join(victim.dir, 'out2.txt');
     const out = openSync(outPath, 'w');
@@ -141,6 +164,7 @@ describe('notification listener with a real child', () => {
     });
     closeSync(out);
     const l = new NotificationListener(child.listenerFd as number);
+    expect(await l.pollAsync(10_000)).toBe('notification');
     l.setFlags(SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
     expect(() => l.setFlags(2)).toThrow(expect.objectContaining({ errnoName: 'EINVAL' }));
     expect(l.poll(10_000)).toBe('notification');

@@ -33,6 +33,8 @@ const ioctlPtr = libc.func('long syscall(long nr, int fd, unsigned long cmd, voi
   arg: Uint8Array,
 ) => number;
 
+const pollBlocking = libc.func('int poll(void *fds, unsigned long n, int timeout)');
+
 /** struct seccomp_data of the current notification, read in place (valid until the next receive). */
 export class SeccompData {
   /** @internal */
@@ -184,6 +186,30 @@ export class NotificationListener {
     if (revents & POLLIN) return 'notification';
     if (revents & POLLHUP) return 'hangup';
     throw new SyscallError('poll', 9); // POLLNVAL/POLLERR: not a listener any more
+  }
+
+  /**
+   * poll() on libuv's thread pool (koffi async call), so the event loop keeps running; then classifies
+   * with a non-blocking poll. A wait occupies one pool thread (4 by default): use bounded timeouts.
+   */
+  pollAsync(timeoutMs: number): Promise<PollResult> {
+    const fds = Buffer.alloc(8);
+    fds.writeInt32LE(this.fd, 0);
+    fds.writeInt16LE(POLLIN, 4);
+    return new Promise((resolve, reject) => {
+      pollBlocking.async(fds, 1, timeoutMs, (err: unknown, r: number) => {
+        if (err) reject(err);
+        else if (this.closed) reject(new SyscallError('poll', 9));
+        else if (r <= 0) resolve('timeout'); // timeout, or EINTR on the pool thread: poll again
+        else {
+          try {
+            resolve(this.poll(0));
+          } catch (e) {
+            reject(e);
+          }
+        }
+      });
+    });
   }
 
   /** SECCOMP_IOCTL_NOTIF_SEND: the call returns `val`, or fails with `error`. */
