@@ -3,6 +3,7 @@
 
 export * from './action.js';
 export * from './assembler.js';
+export * from './compiler.js';
 export * from './constants.js';
 export * from './disassembler.js';
 export * from './encoding.js';

@@ -2,6 +2,8 @@
 // classic semantics after seccomp's rewrites (BPF_LEN loads are sizeof(seccomp_data), BPF_ABS loads read
 // seccomp_data in native byte order), A = X = 0 at start, 32-bit wrapping ALU, division by X == 0
 // returning 0 (the kernel's cBPF rule), shifts by X using the low 5 bits of X (the eBPF interpreter and JIT).
+
+import { type CompiledFilter, compileFilter } from './compiler.js';
 import {
   BPF_A,
   BPF_ABS,
@@ -41,7 +43,12 @@ import {
 } from './constants.js';
 import { BpfDecodeError } from './errors.js';
 import type { Program } from './instruction.js';
-import { SECCOMP_DATA_WORDS, type SeccompDataInput, seccompDataWords } from './seccomp-data.js';
+import {
+  SECCOMP_DATA_WORDS,
+  type SeccompDataInput,
+  seccompDataWords,
+  writeSeccompData,
+} from './seccomp-data.js';
 import { validateFilter } from './validator.js';
 
 /** Dense internal opcodes, so that the dispatch switch compiles to a jump table. */
@@ -134,12 +141,20 @@ const opOf = new Map<number, Op>([
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+export interface FilterInterpreterOptions {
+  /** Compile the program to a JavaScript function (default true); the interpreter is the fallback. */
+  readonly compile?: boolean;
+}
+
 /**
  * A validated filter, ready to run many times (e.g. once per seccomp notification). Construction throws
  * BpfInvalidProgramError when the kernel would refuse the program.
  */
 export class FilterInterpreter {
   readonly length: number;
+  /** Whether runs go through the compiled function rather than the interpreter loop. */
+  readonly compiled: boolean;
+  private readonly fn: CompiledFilter | undefined;
   private readonly ops: Uint8Array;
   private readonly jt: Uint8Array;
   private readonly jf: Uint8Array;
@@ -147,9 +162,12 @@ export class FilterInterpreter {
   private readonly mem = new Uint32Array(BPF_MEMWORDS);
   private readonly words = new Uint32Array(SECCOMP_DATA_WORDS);
   private readonly wordBytes = new Uint8Array(this.words.buffer);
+  private readonly wordView = new DataView(this.words.buffer);
 
-  constructor(program: Program) {
+  constructor(program: Program, options: FilterInterpreterOptions = {}) {
     validateFilter(program);
+    this.fn = options.compile === false ? undefined : compileFilter(program);
+    this.compiled = this.fn !== undefined;
     const n = program.length;
     this.length = n;
     this.ops = new Uint8Array(n);
@@ -173,7 +191,9 @@ export class FilterInterpreter {
 
   /** The filter's 32-bit return value for this seccomp_data. */
   run(data: SeccompDataInput): number {
-    return this.runWords(seccompDataWords(data, this.words));
+    if (!littleEndian) return this.runWords(seccompDataWords(data, this.words));
+    writeSeccompData(this.wordView, data);
+    return this.runWords(this.words);
   }
 
   /** Same, on the 64 bytes of a struct seccomp_data (little endian, e.g. struct seccomp_notif.data). */
@@ -192,6 +212,11 @@ export class FilterInterpreter {
 
   /** Same, on seccomp_data's 16 words (see seccompDataWords). */
   runWords(words: Uint32Array): number {
+    return this.fn === undefined ? this.interpretWords(words) : this.fn(words);
+  }
+
+  /** The interpreter loop itself (the reference the compiled function is tested against). */
+  interpretWords(words: Uint32Array): number {
     const { ops, jt, jf, k, mem } = this;
     let a = 0;
     let x = 0;
@@ -320,7 +345,7 @@ export class FilterInterpreter {
   }
 }
 
-/** Validates and runs a filter once; prefer a FilterInterpreter kept across runs. */
+/** Validates and runs a filter once (interpreted: no compile cost); keep a FilterInterpreter to run it often. */
 export function interpret(program: Program, data: SeccompDataInput): number {
-  return new FilterInterpreter(program).run(data);
+  return new FilterInterpreter(program, { compile: false }).run(data);
 }

@@ -16,32 +16,31 @@ export interface SeccompDataInput {
 /** 32-bit words of a seccomp_data, little-endian order: the only thing BPF_LD|BPF_W|BPF_ABS can read. */
 export const SECCOMP_DATA_WORDS = SECCOMP_DATA_SIZE / 4;
 
-const MASK32 = 0xffffffffn;
+/** Writes seccomp_data's 64 bytes, little endian, at the start of `view`. */
+export function writeSeccompData(view: DataView, data: SeccompDataInput): void {
+  view.setInt32(0, data.nr, true);
+  view.setUint32(4, data.arch, true);
+  // setBigUint64 wraps modulo 2^64: negative arguments become their register value.
+  view.setBigUint64(8, data.instructionPointer, true);
+  for (let i = 0; i < SECCOMP_DATA_ARGS; i++) view.setBigUint64(16 + 8 * i, data.args[i] ?? 0n, true);
+}
 
-/** Fills `out` (16 words) with seccomp_data's little-endian words. */
+/** Fills `out` (16 words) with seccomp_data's words, in the order BPF_LD|BPF_W|BPF_ABS sees them. */
 export function seccompDataWords(
   data: SeccompDataInput,
   out = new Uint32Array(SECCOMP_DATA_WORDS),
 ): Uint32Array {
-  out[0] = data.nr;
-  out[1] = data.arch;
-  const ip = data.instructionPointer;
-  out[2] = Number(ip & MASK32);
-  out[3] = Number((ip >> 32n) & MASK32);
-  for (let i = 0; i < SECCOMP_DATA_ARGS; i++) {
-    const arg = data.args[i] ?? 0n;
-    out[4 + 2 * i] = Number(arg & MASK32);
-    out[5 + 2 * i] = Number((arg >> 32n) & MASK32);
-  }
+  const bytes = new Uint8Array(SECCOMP_DATA_SIZE);
+  writeSeccompData(new DataView(bytes.buffer), data);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < SECCOMP_DATA_WORDS; i++) out[i] = view.getUint32(4 * i, true);
   return out;
 }
 
 /** The 64 bytes the kernel passes (little endian), e.g. from struct seccomp_notif.data. */
 export function seccompDataBytes(data: SeccompDataInput): Uint8Array {
-  const words = seccompDataWords(data);
   const bytes = new Uint8Array(SECCOMP_DATA_SIZE);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < SECCOMP_DATA_WORDS; i++) view.setUint32(4 * i, words[i], true);
+  writeSeccompData(new DataView(bytes.buffer), data);
   return bytes;
 }
 
