@@ -39,7 +39,7 @@ function filter(nr) {
   ]);
 }
 
-const C_SUPERVISOR = String.raw`
+const C_SUPERVISOR = `
 #define _GNU_SOURCE
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -152,9 +152,9 @@ async function nodeRound(pool, bins, withPoll, sync = false) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const bins = compile();
 const pool = new SpawnerPool({ size: 1 });
 try {
+  const bins = compile();
   await nodeRound(pool, bins, false); // warm-up (JIT)
   const c = [];
   const node = [];
@@ -183,7 +183,9 @@ try {
     ['notified getppid(), C supervisor, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP', cSyncNotified],
     ['notified getppid(), Node supervisor, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP', nSyncNotified],
   ];
-  const table = rows.map(([name, us]) => `| ${name} | ${us.toFixed(2)} | ${(us / cNotified).toFixed(2)}x |`).join('\n');
+  const table = rows
+    .map(([name, us]) => `| ${name} | ${us.toFixed(2)} | ${(us / cNotified).toFixed(2)}x |`)
+    .join('\n');
   const md = `# systrace-bindings benchmark: seccomp notification round trip
 
 - date: ${new Date().toISOString()}

@@ -1,6 +1,12 @@
 // Capabilities: CAP_* numbers, capget/capset (version 3, 64-bit sets) and the bounding set.
 import { InvalidArgumentError } from './errors.js';
-import { PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, PR_CAPBSET_DROP, PR_CAPBSET_READ, prctl } from './prctl.js';
+import {
+  PR_CAP_AMBIENT,
+  PR_CAP_AMBIENT_CLEAR_ALL,
+  PR_CAPBSET_DROP,
+  PR_CAPBSET_READ,
+  prctl,
+} from './prctl.js';
 import { syscall2, syscallNoThrow } from './syscall.js';
 import { sysno } from './sysno.js';
 

@@ -88,11 +88,7 @@ export class SetupOpError extends SysjailBindingsError {
   readonly errno: number | undefined;
   readonly errnoName: string | undefined;
 
-  constructor(
-    op: string,
-    index: number,
-    detail: { syscall?: string; errno?: number; message?: string },
-  ) {
+  constructor(op: string, index: number, detail: { syscall?: string; errno?: number; message?: string }) {
     const what =
       detail.errno !== undefined
         ? `${detail.syscall ?? '?'}: ${errnoName(detail.errno)} (errno ${detail.errno})`

@@ -1,5 +1,5 @@
 // Classic mount(2)/umount2(2) and their flags.
-import { cStringOrNull, cString } from './c-string.js';
+import { cString, cStringOrNull } from './c-string.js';
 import { syscall2, syscall5 } from './syscall.js';
 import { sysno } from './sysno.js';
 

@@ -13,9 +13,9 @@ import {
   readMemory,
   SECCOMP_FILTER_FLAG_NEW_LISTENER,
   SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP,
+  SpawnerPool,
   seccompGetActionAvail,
   seccompGetNotifSizes,
-  SpawnerPool,
   sysno,
   write,
   writeMemory,
@@ -51,7 +51,9 @@ describe('notification listener with a real child', () => {
     const outPath = join(victim.dir, 'out.txt');
     const out = openSync(outPath, 'w');
     const child = await pool.spawn({
-      setup: [{ op: 'seccomp', filter: notifyOneSyscall(sysno.getppid), flags: SECCOMP_FILTER_FLAG_NEW_LISTENER }],
+      setup: [
+        { op: 'seccomp', filter: notifyOneSyscall(sysno.getppid), flags: SECCOMP_FILTER_FLAG_NEW_LISTENER },
+      ],
       command: victim.path,
       stdio: ['ignore', out, 'inherit'],
     });
@@ -133,7 +135,9 @@ describe('notification listener with a real child', () => {
 
   it('pollAsync leaves the event loop running', async () => {
     const child = await pool.spawn({
-      setup: [{ op: 'seccomp', filter: notifyOneSyscall(sysno.getppid), flags: SECCOMP_FILTER_FLAG_NEW_LISTENER }],
+      setup: [
+        { op: 'seccomp', filter: notifyOneSyscall(sysno.getppid), flags: SECCOMP_FILTER_FLAG_NEW_LISTENER },
+      ],
       command: '/bin/sleep',
       args: ['5'],
       stdio: 'ignore',
@@ -158,7 +162,9 @@ describe('notification listener with a real child', () => {
     const outPath = join(victim.dir, 'out2.txt');
     const out = openSync(outPath, 'w');
     const child = await pool.spawn({
-      setup: [{ op: 'seccomp', filter: notifyOneSyscall(sysno.getppid), flags: SECCOMP_FILTER_FLAG_NEW_LISTENER }],
+      setup: [
+        { op: 'seccomp', filter: notifyOneSyscall(sysno.getppid), flags: SECCOMP_FILTER_FLAG_NEW_LISTENER },
+      ],
       command: victim.path,
       stdio: ['ignore', out, 'inherit'],
     });

@@ -1,10 +1,11 @@
 // Seccomp user notification: a listener fd's RECV/SEND/ID_VALID/ADDFD ioctls.
 // Hot path (receive + respond) reuses one buffer each and reads fields in place.
-import { close } from './file-descriptors.js';
-import { pollRaw, POLLHUP, POLLIN } from './poll.js';
-import { InvalidArgumentError, NotificationGoneError, SyscallError } from './errors.js';
+
 import { errnoNumber } from './errno.js';
-import { libc, lastErrno } from './libc.js';
+import { InvalidArgumentError, NotificationGoneError, SyscallError } from './errors.js';
+import { close } from './file-descriptors.js';
+import { lastErrno, libc } from './libc.js';
+import { POLLHUP, POLLIN, pollRaw } from './poll.js';
 import { seccompGetNotifSizes } from './seccomp.js';
 import { syscall3 } from './syscall.js';
 import { sysno } from './sysno.js';
@@ -200,7 +201,8 @@ export class NotificationListener {
       pollBlocking.async(fds, 1, timeoutMs, (err: unknown, r: number) => {
         if (err) reject(err);
         else if (this.closed) reject(new SyscallError('poll', 9));
-        else if (r <= 0) resolve('timeout'); // timeout, or EINTR on the pool thread: poll again
+        else if (r <= 0)
+          resolve('timeout'); // timeout, or EINTR on the pool thread: poll again
         else {
           try {
             resolve(this.poll(0));

@@ -36,12 +36,9 @@ export function pollRaw(pollfds: Uint8Array, count: number, timeoutMs: number): 
 }
 
 // a dedicated prototype: this is on the supervisor's hot path
-const pollSyscall = libc.func('long syscall(long nr, void *fds, unsigned long n, int timeout)') as unknown as (
-  nr: number,
-  fds: Uint8Array,
-  n: number,
-  timeout: number,
-) => number;
+const pollSyscall = libc.func(
+  'long syscall(long nr, void *fds, unsigned long n, int timeout)',
+) as unknown as (nr: number, fds: Uint8Array, n: number, timeout: number) => number;
 
 function pollRetry(pollfds: Uint8Array, count: number, timeoutMs: number): number {
   const deadline = timeoutMs >= 0 ? performance.now() + timeoutMs : 0;
@@ -53,4 +50,3 @@ function pollRetry(pollfds: Uint8Array, count: number, timeoutMs: number): numbe
     if (r >= 0) return r;
   }
 }
-

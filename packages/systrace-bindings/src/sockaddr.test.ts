@@ -15,8 +15,9 @@ describe('sockaddr', () => {
       family: AF_UNIX,
       path: '/tmp/x.sock',
     });
-    expect(encodeSockaddr({ family: AF_INET6, address: '::ffff:127.0.0.1', port: 0 }).subarray(8, 24))
-      .toEqual(Buffer.from('00000000000000000000ffff7f000001', 'hex'));
+    expect(
+      encodeSockaddr({ family: AF_INET6, address: '::ffff:127.0.0.1', port: 0 }).subarray(8, 24),
+    ).toEqual(Buffer.from('00000000000000000000ffff7f000001', 'hex'));
   });
 
   it('rejects bad addresses', () => {

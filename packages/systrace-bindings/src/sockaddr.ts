@@ -34,7 +34,9 @@ function ipv6Bytes(address: string): Buffer {
   const h = expand(words(head));
   const t = expand(words(tail));
   const all = [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
-  all.forEach((w, i) => out.writeUInt16BE(w, 2 * i));
+  all.forEach((w, i) => {
+    out.writeUInt16BE(w, 2 * i);
+  });
   return out;
 }
 

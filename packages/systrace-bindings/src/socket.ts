@@ -1,5 +1,11 @@
 // Sockets: socket, bind, listen, getsockname, getsockopt, setsockopt.
-import { decodeSockaddr, encodeSockaddr, type Sockaddr, type SockaddrInet, type SockaddrUnix } from './sockaddr.js';
+import {
+  decodeSockaddr,
+  encodeSockaddr,
+  type Sockaddr,
+  type SockaddrInet,
+  type SockaddrUnix,
+} from './sockaddr.js';
 import { syscall2, syscall3, syscall5 } from './syscall.js';
 import { sysno } from './sysno.js';
 

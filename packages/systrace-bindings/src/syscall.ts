@@ -20,14 +20,7 @@ type P1 = (nr: number, a: SyscallArg) => number;
 type P2 = (nr: number, a: SyscallArg, b: SyscallArg) => number;
 type P3 = (nr: number, a: SyscallArg, b: SyscallArg, c: SyscallArg) => number;
 type P4 = (nr: number, a: SyscallArg, b: SyscallArg, c: SyscallArg, d: SyscallArg) => number;
-type P5 = (
-  nr: number,
-  a: SyscallArg,
-  b: SyscallArg,
-  c: SyscallArg,
-  d: SyscallArg,
-  e: SyscallArg,
-) => number;
+type P5 = (nr: number, a: SyscallArg, b: SyscallArg, c: SyscallArg, d: SyscallArg, e: SyscallArg) => number;
 type P6 = (
   nr: number,
   a: SyscallArg,
@@ -43,9 +36,7 @@ const p1 = libc.func('long syscall(long nr, void *a)') as unknown as P1;
 const p2 = libc.func('long syscall(long nr, void *a, void *b)') as unknown as P2;
 const p3 = libc.func('long syscall(long nr, void *a, void *b, void *c)') as unknown as P3;
 const p4 = libc.func('long syscall(long nr, void *a, void *b, void *c, void *d)') as unknown as P4;
-const p5 = libc.func(
-  'long syscall(long nr, void *a, void *b, void *c, void *d, void *e)',
-) as unknown as P5;
+const p5 = libc.func('long syscall(long nr, void *a, void *b, void *c, void *d, void *e)') as unknown as P5;
 const p6 = libc.func(
   'long syscall(long nr, void *a, void *b, void *c, void *d, void *e, void *f)',
 ) as unknown as P6;
@@ -75,13 +66,7 @@ export function syscall3(nr: number, a: SyscallArg, b: SyscallArg, c: SyscallArg
   return r === -1 ? fail(nr) : r;
 }
 
-export function syscall4(
-  nr: number,
-  a: SyscallArg,
-  b: SyscallArg,
-  c: SyscallArg,
-  d: SyscallArg,
-): number {
+export function syscall4(nr: number, a: SyscallArg, b: SyscallArg, c: SyscallArg, d: SyscallArg): number {
   const r = p4(nr, a, b, c, d);
   return r === -1 ? fail(nr) : r;
 }

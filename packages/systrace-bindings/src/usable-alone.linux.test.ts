@@ -33,7 +33,10 @@ describe('the packed package, alone', () => {
 
     const project = join(work, 'project');
     execFileSync('mkdir', [project]);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'alone', private: true, type: 'module' }));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'alone', private: true, type: 'module' }),
+    );
     execFileSync('npm', ['install', '--no-audit', '--no-fund', join(work, tarball as string)], {
       cwd: project,
       stdio: 'pipe',
@@ -48,7 +51,7 @@ describe('the packed package, alone', () => {
     const run = spawnSync('node', ['example.mjs'], { cwd: project, encoding: 'utf8', timeout: 30_000 });
     expect(run.stderr).toContain('uname: cannot get system name: Operation not permitted');
     expect(run.stdout).toMatch(/pid \d+ called syscall 63 \(uname\): answering EPERM/);
-    expect(run.stdout).toContain("child exited { code: 1, signal: null }");
+    expect(run.stdout).toContain('child exited { code: 1, signal: null }');
     expect(run.status).toBe(0);
   }, 240_000);
 });

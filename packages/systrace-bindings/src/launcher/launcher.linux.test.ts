@@ -1,5 +1,5 @@
 // The launcher: setup ops on a worker thread, the child inherits them, the main thread does not.
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +11,10 @@ import {
   MS_BIND,
   MS_PRIVATE,
   MS_REC,
+  type SetupOp,
   SetupOpError,
   SpawnError,
   SpawnerPool,
-  type SetupOp,
 } from '../index.js';
 
 let pool: SpawnerPool;
@@ -51,7 +51,10 @@ describe('SpawnerPool', () => {
       setup,
       command: '/bin/sh',
       // /proc is mounted right after the fork: wait for it
-      args: ['-c', `i=0; while [ ! -e ${procDir}/1/stat ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; echo $$; uname -n; cat ${procDir}/1/comm`],
+      args: [
+        '-c',
+        `i=0; while [ ! -e ${procDir}/1/stat ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; echo $$; uname -n; cat ${procDir}/1/comm`,
+      ],
       env: { PATH: '/usr/bin:/bin' },
       stdio: ['ignore', out.fd, 'inherit'],
     });
@@ -139,13 +142,21 @@ describe('SpawnerPool', () => {
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SetupOpError);
-    expect(err).toMatchObject({ code: 'SETUP_OP_FAILED', op: 'chdir', index: 1, errnoName: 'ENOENT', syscall: 'chdir' });
+    expect(err).toMatchObject({
+      code: 'SETUP_OP_FAILED',
+      op: 'chdir',
+      index: 1,
+      errnoName: 'ENOENT',
+      syscall: 'chdir',
+    });
     await new Promise((r) => setTimeout(r, 200));
     expect(existsSync(marker)).toBe(false);
   });
 
   it('a missing command rejects with SpawnError', async () => {
-    const err = await pool.spawn({ setup: [], command: '/nonexistent/cmd', stdio: 'ignore' }).catch((e: unknown) => e);
+    const err = await pool
+      .spawn({ setup: [], command: '/nonexistent/cmd', stdio: 'ignore' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SpawnError);
     expect(err).toMatchObject({ code: 'SPAWN_FAILED', errnoName: 'ENOENT' });
   });

@@ -8,12 +8,12 @@ import { chdir, chroot, fchdir, pivotRoot } from '../filesystem-root.js';
 import { mount, umount2 } from '../mount.js';
 import {
   attachMount,
+  FSMOUNT_CLOEXEC,
   fsconfigCreate,
   fsconfigSetFd,
   fsconfigSetFlag,
   fsconfigSetString,
   fsmount,
-  FSMOUNT_CLOEXEC,
   fsopen,
   MOUNT_ATTR_NODEV,
   MOUNT_ATTR_NOEXEC,
@@ -22,7 +22,7 @@ import {
 import { unshare } from '../namespaces.js';
 import { setNoNewPrivs } from '../prctl.js';
 import { SECCOMP_FILTER_FLAG_NEW_LISTENER, seccompSetModeFilter } from '../seccomp.js';
-import { sethostname, setdomainname } from '../uts.js';
+import { setdomainname, sethostname } from '../uts.js';
 import type { SetupOp } from './setup-op.js';
 
 const ENOENT = 2;
@@ -58,7 +58,10 @@ export function closeSetupContext(ctx: SetupContext, keepListener: boolean): voi
 
 const DEFERRED = Symbol('deferred');
 
-function mountProc(op: Extract<SetupOp, { op: 'mountProc' }>, ctx: SetupContext): typeof DEFERRED | undefined {
+function mountProc(
+  op: Extract<SetupOp, { op: 'mountProc' }>,
+  ctx: SetupContext,
+): typeof DEFERRED | undefined {
   let nsfd: number;
   if (ctx.childPid === undefined) {
     try {
@@ -79,7 +82,11 @@ function mountProc(op: Extract<SetupOp, { op: 'mountProc' }>, ctx: SetupContext)
       else fsconfigSetString(fsfd, k, v);
     }
     fsconfigCreate(fsfd);
-    const mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, op.attrs ?? MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    const mfd = fsmount(
+      fsfd,
+      FSMOUNT_CLOEXEC,
+      op.attrs ?? MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+    );
     try {
       attachMount(mfd, op.target);
     } finally {
@@ -186,7 +193,11 @@ export function runSetupBeforeSpawn(ops: readonly SetupOp[], ctx: SetupContext):
 }
 
 /** Runs the deferred ops once the child exists (ctx.childPid set). Throws a SetupFailure. */
-export function runSetupAfterSpawn(ops: readonly SetupOp[], indexes: readonly number[], ctx: SetupContext): void {
+export function runSetupAfterSpawn(
+  ops: readonly SetupOp[],
+  indexes: readonly number[],
+  ctx: SetupContext,
+): void {
   for (const i of indexes) {
     try {
       runOne(ops[i], ctx);

@@ -1,7 +1,7 @@
 // The worker thread of a SpawnerPool: runs one request's setup on itself, spawns the child (which
 // inherits this thread's namespaces, root, cwd, capabilities, no_new_privs and filter), stays alive
 // until the child exits (its parent-death signal fires when this thread exits), reports, and exits.
-import { spawn, type StdioOptions } from 'node:child_process';
+import { type StdioOptions, spawn } from 'node:child_process';
 import { parentPort } from 'node:worker_threads';
 import { AT_FDCWD, close, O_CLOEXEC, O_RDWR, openat } from '../file-descriptors.js';
 import { gettid } from '../process-ids.js';
@@ -23,7 +23,14 @@ function post(m: FromWorker): void {
 }
 
 function failed(f: SetupFailure): FromWorker {
-  return { type: 'setupFailed', op: f.op, index: f.index, syscall: f.syscall, errno: f.errno, message: f.message };
+  return {
+    type: 'setupFailed',
+    op: f.op,
+    index: f.index,
+    syscall: f.syscall,
+    errno: f.errno,
+    message: f.message,
+  };
 }
 
 function stdioList(spec: SpawnRequest['stdio']): StdioSpec[] {
@@ -68,7 +75,11 @@ function serve(request: SpawnRequest): void {
   } catch (e) {
     closeDevNull();
     closeSetupContext(ctx, false);
-    post({ type: 'spawnFailed', message: String((e as Error).message ?? e), errnoName: (e as { code?: string }).code });
+    post({
+      type: 'spawnFailed',
+      message: String((e as Error).message ?? e),
+      errnoName: (e as { code?: string }).code,
+    });
     process.exit(0);
   }
   closeDevNull(); // the child has its copies

@@ -96,7 +96,9 @@ export class SpawnerPool {
       const onMessage = (m: FromWorker) => {
         switch (m.type) {
           case 'setupFailed':
-            reject(new SetupOpError(m.op, m.index, { syscall: m.syscall, errno: m.errno, message: m.message }));
+            reject(
+              new SetupOpError(m.op, m.index, { syscall: m.syscall, errno: m.errno, message: m.message }),
+            );
             return;
           case 'spawnFailed':
             reject(new SpawnError(`spawn ${request.command}: ${m.message}`, m.errnoName));
