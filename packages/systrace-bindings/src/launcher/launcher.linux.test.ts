@@ -11,6 +11,7 @@ import {
   MS_BIND,
   MS_PRIVATE,
   MS_REC,
+  SECCOMP_FILTER_FLAG_TSYNC,
   type SetupOp,
   SetupOpError,
   SpawnError,
@@ -151,6 +152,18 @@ describe('SpawnerPool', () => {
     });
     await new Promise((r) => setTimeout(r, 200));
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('refuses a TSYNC filter, which would filter the main thread too', async () => {
+    const allowAll = Buffer.from([0x06, 0, 0, 0, 0x00, 0x00, 0xff, 0x7f]); // ret SECCOMP_RET_ALLOW
+    const err = await pool
+      .spawn({
+        setup: [{ op: 'seccomp', filter: allowAll, flags: SECCOMP_FILTER_FLAG_TSYNC }],
+        command: '/bin/true',
+      })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SETUP_OP_FAILED', op: 'seccomp', index: 0 });
+    expect(/Seccomp:\s+(\d)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]).toBe('0');
   });
 
   it('a missing command rejects with SpawnError', async () => {

@@ -21,7 +21,11 @@ import {
 } from '../mount-api.js';
 import { unshare } from '../namespaces.js';
 import { setNoNewPrivs } from '../prctl.js';
-import { SECCOMP_FILTER_FLAG_NEW_LISTENER, seccompSetModeFilter } from '../seccomp.js';
+import {
+  SECCOMP_FILTER_FLAG_NEW_LISTENER,
+  SECCOMP_FILTER_FLAG_TSYNC,
+  seccompSetModeFilter,
+} from '../seccomp.js';
 import { setdomainname, sethostname } from '../uts.js';
 import type { SetupOp } from './setup-op.js';
 
@@ -148,6 +152,10 @@ function runOne(op: SetupOp, ctx: SetupContext): typeof DEFERRED | undefined {
       return;
     case 'seccomp': {
       const flags = op.flags ?? 0;
+      if (flags & SECCOMP_FILTER_FLAG_TSYNC) {
+        // TSYNC would put the filter on every thread of this process, the main thread included
+        throw new Error('SECCOMP_FILTER_FLAG_TSYNC is refused: the filter must stay on the worker thread');
+      }
       const r = seccompSetModeFilter(op.filter, flags);
       if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
         if (ctx.listenerFd !== undefined) close(ctx.listenerFd);
