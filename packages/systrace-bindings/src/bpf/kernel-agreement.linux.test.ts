@@ -218,6 +218,59 @@ describe('kernel agreement (seccomp filters installed for real)', () => {
     }
   });
 
+  it('validation: the kernel agrees on each documented refusal reason', (ctx) => {
+    if (!hasVictim()) ctx.skip();
+    const ret = { code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 0 };
+    const stmt = (code: number, k: number) => ({ code, jt: 0, jf: 0, k });
+    const cases: [string | null, Instruction[]][] = [
+      [null, [ret]],
+      ['too-long', new Array(4097).fill(ret)],
+      [null, new Array(4096).fill(ret)],
+      ['opcode-not-allowed', [stmt(BPF_RET | BPF_X, 0)]],
+      ['opcode-not-allowed', [stmt(BPF_ALU | BPF_MOD | BPF_K, 3), ret]],
+      ['opcode-not-allowed', [stmt(BPF_LD | BPF_B | BPF_ABS, 0), ret]],
+      ['division-by-zero', [stmt(BPF_ALU | BPF_DIV | BPF_K, 0), ret]],
+      ['shift-out-of-range', [stmt(BPF_ALU | BPF_LSH | BPF_K, 32), ret]],
+      [null, [stmt(BPF_ALU | BPF_RSH | BPF_K, 31), ret]],
+      ['mem-index-out-of-range', [stmt(BPF_ST, 16), ret]],
+      ['mem-uninitialized', [stmt(BPF_LDX | BPF_MEM, 0), ret]],
+      [
+        'mem-uninitialized',
+        [
+          { code: BPF_JMP | BPF_JEQ | BPF_K, jt: 0, jf: 1, k: 0 },
+          stmt(BPF_ST, 3),
+          stmt(BPF_LD | BPF_MEM, 3),
+          ret,
+        ],
+      ],
+      ['jump-out-of-range', [stmt(BPF_JMP | BPF_JA, 1), ret]],
+      ['no-final-ret', [ret, stmt(BPF_LD | BPF_IMM, 0)]],
+      ['load-out-of-bounds', [stmt(BPF_LD | BPF_W | BPF_ABS, 64), ret]],
+      ['load-misaligned', [stmt(BPF_LD | BPF_W | BPF_ABS, 2), ret]],
+      [
+        null,
+        [
+          stmt(BPF_LD | BPF_W | BPF_ABS, 60),
+          stmt(BPF_LD | BPF_W | BPF_LEN, 0),
+          stmt(BPF_LDX | BPF_W | BPF_LEN, 0),
+          ret,
+        ],
+      ],
+    ];
+    for (const [reason, program] of cases) {
+      let ours: string | null = null;
+      try {
+        validateFilter(program);
+      } catch (e) {
+        ours = (e as { reason: string }).reason;
+      }
+      expect(ours).toBe(reason);
+      const r = spawnSync(bin.x86_64, ['check'], { input: encode(program), timeout: 10_000 });
+      if (reason === null) expect(r.signal, JSON.stringify(program.slice(0, 4))).toBe('SIGILL');
+      else expect(r.status, reason).toBe(100 + EINVAL);
+    }
+  });
+
   it('validation: the kernel refuses a random program exactly when validateFilter throws', (ctx) => {
     if (!hasVictim()) ctx.skip();
     const codes = [

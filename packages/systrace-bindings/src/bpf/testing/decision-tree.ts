@@ -67,8 +67,8 @@ export type Node =
       readonly k: number;
       /** Filler instructions before the false branch: makes the true branch's jump long. */
       readonly pad: number;
-      readonly then: Node;
-      readonly else: Node;
+      readonly onTrue: Node;
+      readonly onFalse: Node;
     };
 
 export interface TreeOptions {
@@ -189,8 +189,8 @@ export function treeArbitrary(fc: typeof FastCheck, options: TreeOptions): FastC
       src: fc.constantFrom('K' as const, 'X' as const),
       k: word,
       pad,
-      then: tie('tree'),
-      else: tie('tree'),
+      onTrue: tie('tree'),
+      onFalse: tie('tree'),
     }),
   }));
   return test.filter((t) => treeSize(t) < 3000);
@@ -199,7 +199,7 @@ export function treeArbitrary(fc: typeof FastCheck, options: TreeOptions): FastC
 function treeSize(node: Node): number {
   return node.kind === 'ret'
     ? 2
-    : 8 + node.steps.length + node.pad + treeSize(node.then) + treeSize(node.else);
+    : 8 + node.steps.length + node.pad + treeSize(node.onTrue) + treeSize(node.onFalse);
 }
 
 /** Every constant in the tree's tests, to build inputs that hit the branches. */
@@ -207,8 +207,8 @@ export function treeConstants(node: Node, out = new Set<number>()): Set<number> 
   if (node.kind === 'test') {
     out.add(node.k);
     for (const s of node.steps) if ((s.op === 'alu' && s.src === 'K') || s.op === 'ldxImm') out.add(s.k);
-    treeConstants(node.then, out);
-    treeConstants(node.else, out);
+    treeConstants(node.onTrue, out);
+    treeConstants(node.onFalse, out);
   }
   return out;
 }
@@ -284,18 +284,18 @@ export function assembleTree(tree: Node, options: TreeOptions): Instruction[] {
     }
     loadField(asm, node.field);
     for (const s of node.steps) emitStep(asm, s);
-    const thenShared = node.then.kind === 'ret' && node.then.shared;
-    const elseShared = node.else.kind === 'ret' && node.else.shared;
-    const thenLabel = thenShared ? sharedLabel((node.then as { value: number }).value) : asm.label('then');
-    const elseTarget = elseShared ? sharedLabel((node.else as { value: number }).value) : undefined;
+    const thenShared = node.onTrue.kind === 'ret' && node.onTrue.shared;
+    const elseShared = node.onFalse.kind === 'ret' && node.onFalse.shared;
+    const thenLabel = thenShared ? sharedLabel((node.onTrue as { value: number }).value) : asm.label('then');
+    const elseTarget = elseShared ? sharedLabel((node.onFalse as { value: number }).value) : undefined;
     asm.jump(jumpOps[node.jump], node.src === 'X' ? 'X' : node.k, thenLabel, elseTarget);
     if (!elseShared) {
       for (let i = 0; i < node.pad; i++) asm.st(15);
-      emit(node.else);
+      emit(node.onFalse);
     }
     if (!thenShared) {
       asm.bind(thenLabel);
-      emit(node.then);
+      emit(node.onTrue);
     }
   };
   asm.ldNr().jlt(options.nrBase, 'allow');
@@ -382,7 +382,7 @@ export function evaluateTree(tree: Node, options: TreeOptions, data: SeccompData
             ? a >= v
             : (a & v) !== 0n;
     if (node.pad > 0 && !taken) mem[15] = a;
-    node = taken ? node.then : node.else;
+    node = taken ? node.onTrue : node.onFalse;
   }
 }
 
