@@ -20,6 +20,7 @@ import {
 } from '@sysjail/systrace-bindings';
 import { readFileSync } from 'node:fs';
 import type { NotifyEntry } from '../filter/compile.js';
+import type { Decision } from '../policy.js';
 import { receiveInitMessage, sendInitMessage } from './init-channel.js';
 
 /** A call the kernel handed to the supervisor, with its copy of the registers. */
@@ -48,8 +49,8 @@ export interface HandlerContext {
   errno(name: string): number;
   /** Still the same call (the caller did not die and its pid was not reused)? */
   stillValid(id: bigint): boolean;
-  /** Decision of the jail's filter for a synthetic call (socketcall decoding): the raw action word. */
-  evaluate(arch: number, name: string, args: readonly bigint[]): number;
+  /** Decision of the jail's filter for a synthetic call (socketcall decoding), with the rule's reason. */
+  evaluate(arch: number, name: string, args: readonly bigint[]): Decision & { reason?: string };
   /** Installs fd in the caller and answers the call with its number. */
   addFdAndReply(id: bigint, fd: number, cloexec: boolean): void;
   /** Shuts the jail down (reboot). */
@@ -98,11 +99,16 @@ function listenOn(call: NotifiedCall, ctx: HandlerContext, fd: number, backlog: 
       return { val: 0 };
     });
   } catch (e) {
-    return { errno: errnoOf(e) };
+    return { errno: errnoOf(e), reason: `listen(${fd}) of ${call.pid}: ${(e as Error).message}` };
   }
 }
 
-const listenHandler: Handler = (call, ctx) => listenOn(call, ctx, int32(call.args[0]), int32(call.args[1]));
+/** listen(2); through i386 socketcall(SYS_LISTEN) the arguments are in memory. */
+function listenHandler(call: NotifiedCall, ctx: HandlerContext): Reply {
+  return call.entry.syscall === 'socketcall'
+    ? socketcallHandler(call, ctx)
+    : listenOn(call, ctx, int32(call.args[0]), int32(call.args[1]));
+}
 
 /** Host pid of a pid as the jail sees it (its PID namespace), among the jail's processes. */
 function hostPid(ctx: HandlerContext, call: NotifiedCall, jailPid: number): number | undefined {
@@ -189,7 +195,7 @@ const SYS_LISTEN = 4;
 const SOCK_CLOEXEC = 0o2000000;
 
 /** i386 socketcall(2): the arguments are in user memory, so the supervisor decides on its copy. */
-const socketcallHandler: Handler = (call, ctx) => {
+function socketcallHandler(call: NotifiedCall, ctx: HandlerContext): Reply {
   const op = int32(call.args[0]);
   const words = op === SYS_SOCKET ? 3 : op === SYS_LISTEN ? 2 : 0;
   if (words === 0) return { errno: ctx.errno('EINVAL') };
@@ -204,10 +210,9 @@ const socketcallHandler: Handler = (call, ctx) => {
   if (!ctx.stillValid(call.id)) return { errno: ctx.errno('ESRCH') };
   if (op === SYS_LISTEN) return listenOn(call, ctx, int32(args[0]), int32(args[1]));
   // The same decision as the direct socket(2) call, from the same compiled filter.
-  const action = ctx.evaluate(call.arch, 'socket', args);
-  const kind = action & 0xffff0000;
-  if (kind === 0x00050000) return { errno: action & 0xffff, reason: 'socket family or type not allowed in a jail' };
-  if (kind !== 0x7fff0000) return { errno: ctx.errno('EPERM') };
+  const decision = ctx.evaluate(call.arch, 'socket', args);
+  if (decision.action === 'errno') return { errno: ctx.errno(decision.errno), reason: decision.reason };
+  if (decision.action !== 'allow') return { errno: ctx.errno('EPERM'), reason: 'socket(2) not allowed' };
   const [family, type, protocol] = args.map(int32);
   // The jail's init creates the socket, so it belongs to the jail's cgroup and its address programs.
   sendInitMessage(ctx.controlFd, { op: 'S', a: family, b: type, c: protocol });
@@ -236,7 +241,7 @@ const socketcallHandler: Handler = (call, ctx) => {
       close(ours);
     }
   }
-};
+}
 
 /** Handlers by the name policies use in notify(name). */
 export const handlers: Readonly<Record<string, Handler>> = {

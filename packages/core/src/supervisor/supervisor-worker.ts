@@ -16,6 +16,7 @@ import {
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type HandlerContext, type NotifiedCall, type Reply, handlers, shutdownJail } from './handlers.js';
 import { encodeArgv, receiveInitMessage, sendInitMessage } from './init-channel.js';
+import type { Decision } from '../policy.js';
 import { mountJailProc, prepareMountThread } from '../jail/proc-mount.js';
 import { COUNTER, type FromSupervisor, type SupervisedJailSpec, type ToSupervisor } from './protocol.js';
 
@@ -72,8 +73,10 @@ function serve(spec: SupervisedJailSpec): Served {
       stillValid: (id) => listener.idValid(id),
       evaluate: (arch, name, args) => {
         const nr = numbers.get(arch)?.[name];
-        if (nr === undefined) return 0x00050000 | (spec.errno.ENOSYS ?? 38);
-        return interpreter.run({ nr, arch, instructionPointer: 0n, args: [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6) });
+        if (nr === undefined) return { action: 'errno', errno: 'ENOSYS' };
+        const padded = [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6);
+        const action = interpreter.run({ nr, arch, instructionPointer: 0n, args: padded }) >>> 0;
+        return decisionOf(spec, action);
       },
       addFdAndReply: (id, fd, cloexec) => {
         listener.addFd(id, fd, { send: true, cloexec });
@@ -86,6 +89,22 @@ function serve(spec: SupervisedJailSpec): Served {
     },
   };
   return served;
+}
+
+/** The policy decision behind a filter verdict (a notify verdict carries its entry's index). */
+function decisionOf(spec: SupervisedJailSpec, action: number): Decision & { reason?: string } {
+  const kind = (action & 0xffff0000) >>> 0;
+  if (kind === 0x7fff0000) return { action: 'allow' };
+  if (kind === 0x7fc00000) {
+    const entry = spec.notifyTable[action & 0xffff];
+    if (entry) return { ...entry.decision, reason: entry.rule?.reason };
+  }
+  if (kind === 0x00050000) {
+    const errno = action & 0xffff;
+    const name = Object.keys(spec.errno).find((k) => spec.errno[k] === errno) ?? 'EPERM';
+    return { action: 'errno', errno: name };
+  }
+  return { action: 'kill' };
 }
 
 /** The notify entry a call came from: direct when the call has one, else by running the filter. */
