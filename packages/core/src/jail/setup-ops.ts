@@ -14,13 +14,50 @@ import {
   SECCOMP_FILTER_FLAG_NEW_LISTENER,
   type SetupOp,
 } from '@sysjail/systrace-bindings';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prison } from '../prison.js';
 import { jailCapabilities } from './capabilities.js';
 
-/** Host devices a jail gets, bound over the files of the same name in its /dev when they exist. */
-export const jailDevices = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+/** The devices of a jail's /dev (a tmpfs of its own, like bubblewrap's --dev): name, major, minor. */
+export const jailDevices: readonly [string, number, number][] = [
+  ['null', 1, 3],
+  ['zero', 1, 5],
+  ['full', 1, 7],
+  ['random', 1, 8],
+  ['urandom', 1, 9],
+  ['tty', 5, 0],
+];
+
+const S_IFCHR = 0o020000;
+
+function devOps(dev: string): SetupOp[] {
+  const ops: SetupOp[] = [
+    { op: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: MS_NOSUID | MS_NOEXEC, data: 'mode=755,size=64k' },
+  ];
+  for (const [name, major, minor] of jailDevices) {
+    ops.push({ op: 'mknod', path: `${dev}/${name}`, mode: S_IFCHR | 0o666, major, minor });
+  }
+  ops.push(
+    { op: 'mkdir', path: `${dev}/pts`, mode: 0o755 },
+    { op: 'mkdir', path: `${dev}/shm`, mode: 0o1777 },
+    {
+      op: 'mount',
+      source: 'devpts',
+      target: `${dev}/pts`,
+      fstype: 'devpts',
+      flags: MS_NOSUID | MS_NOEXEC,
+      data: 'newinstance,ptmxmode=0666,mode=620,gid=5',
+    },
+    { op: 'mount', source: 'tmpfs', target: `${dev}/shm`, fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV, data: 'mode=1777,size=65536k' },
+    { op: 'symlink', target: 'pts/ptmx', path: `${dev}/ptmx` },
+    { op: 'symlink', target: '/proc/self/fd', path: `${dev}/fd` },
+    { op: 'symlink', target: '/proc/self/fd/0', path: `${dev}/stdin` },
+    { op: 'symlink', target: '/proc/self/fd/1', path: `${dev}/stdout` },
+    { op: 'symlink', target: '/proc/self/fd/2', path: `${dev}/stderr` },
+  );
+  return ops;
+}
 
 const isDir = (p: string) => {
   try {
@@ -55,34 +92,7 @@ export function jailSetupOps(prison: Prison, filter: Uint8Array): SetupOp[] {
       flags: MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
     });
   }
-  for (const dev of jailDevices) {
-    if (existsSync(at(`dev/${dev}`)) && existsSync(`/dev/${dev}`)) {
-      ops.push({ op: 'mount', source: `/dev/${dev}`, target: at(`dev/${dev}`), fstype: null, flags: MS_BIND });
-    }
-  }
-  if (isDir(at('dev/pts'))) {
-    ops.push({
-      op: 'mount',
-      source: 'devpts',
-      target: at('dev/pts'),
-      fstype: 'devpts',
-      flags: MS_NOSUID | MS_NOEXEC,
-      data: 'newinstance,ptmxmode=0666,mode=620,gid=5',
-    });
-    if (existsSync(at('dev/ptmx'))) {
-      ops.push({ op: 'mount', source: at('dev/pts/ptmx'), target: at('dev/ptmx'), fstype: null, flags: MS_BIND });
-    }
-  }
-  if (isDir(at('dev/shm'))) {
-    ops.push({
-      op: 'mount',
-      source: 'tmpfs',
-      target: at('dev/shm'),
-      fstype: 'tmpfs',
-      flags: MS_NOSUID | MS_NODEV,
-      data: 'mode=1777,size=65536k',
-    });
-  }
+  if (isDir(at('dev'))) ops.push(...devOps(at('dev')));
   const caps = jailCapabilities(prison.flags);
   ops.push(
     { op: 'sethostname', name: prison.hostname },

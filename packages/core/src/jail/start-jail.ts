@@ -19,6 +19,7 @@ import { type CompiledFilter, compileFilter } from '../filter/compile.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
 import { confineAddresses } from '../net/confine-addresses.js';
 import type { Prison } from '../prison.js';
+import { processStartTime } from '../registry/process-start-time.js';
 import type { Registry } from '../registry/registry.js';
 import { COUNTER, COUNTER_SLOTS, type AuditRecord, type FromSupervisor } from '../supervisor/protocol.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -221,7 +222,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     });
     // From here on the supervisor owns listenerFd, control and initPidfd.
     cleanups.length = 0;
-    options.registry?.update(jid, { initPid, cgroupPath: cgroup.path });
+    options.registry?.update(jid, { initPid, initStartTime: processStartTime(initPid), cgroupPath: cgroup.path });
     supervisor!.ref();
     await supervisor!.send({ type: 'go', jid });
     return jail;

@@ -1,6 +1,8 @@
 // Executes setup operations in order on the calling (worker) thread. Synchronous only: after
 // unshare(CLONE_NEWPID) this thread can no longer create threads.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
+import { cString } from '../c-string.js';
+import { syscall4 } from '../syscall.js';
 import { capMask, capset, dropBoundingSet } from '../capabilities.js';
 import { SyscallError } from '../errors.js';
 import { AT_FDCWD, close, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, openat } from '../file-descriptors.js';
@@ -30,6 +32,12 @@ import { setdomainname, sethostname } from '../uts.js';
 import type { SetupOp } from './setup-op.js';
 
 const ENOENT = 2;
+const NR_mknodat = 259;
+
+/** The kernel's new_encode_dev. */
+function makedev(major: number, minor: number): number {
+  return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
+}
 
 /** A failed op, carried to the pool as data. */
 export class SetupFailure {
@@ -136,6 +144,14 @@ function runOne(op: SetupOp, ctx: SetupContext): typeof DEFERRED | undefined {
       return;
     case 'mkdir':
       mkdirSync(op.path, { recursive: true, mode: op.mode ?? 0o755 });
+      chmodSync(op.path, op.mode ?? 0o755);
+      return;
+    case 'mknod':
+      syscall4(NR_mknodat, AT_FDCWD, cString(op.path), op.mode, makedev(op.major, op.minor));
+      chmodSync(op.path, op.mode & 0o7777); // the thread's umask applied to mknod
+      return;
+    case 'symlink':
+      symlinkSync(op.target, op.path);
       return;
     case 'dropBoundingSet':
       dropBoundingSet(op.keep);

@@ -32,6 +32,9 @@ export type SetupOp = OpBase &
     | { op: 'fchdir'; fd: number }
     | { op: 'chroot'; path: string }
     | { op: 'mkdir'; path: string; mode?: number }
+    /** mknod(2) of a character device (for a jail's own /dev). */
+    | { op: 'mknod'; path: string; mode: number; major: number; minor: number }
+    | { op: 'symlink'; target: string; path: string }
     /** Drops every capability not in `keep` from the bounding set. */
     | { op: 'dropBoundingSet'; keep: number[] }
     /** capset(2) with these capability numbers. */
