@@ -154,6 +154,7 @@ int main(int argc, char **argv) {
 		die("chdir /");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 		die("PR_SET_PDEATHSIG");
+	prctl(PR_SET_NAME, "sysjail-init", 0, 0, 0);
 	int32_t uid = -1, gid = -1;
 	int opt;
 	while ((opt = getopt(argc, argv, "+u:g:")) != -1) {
