@@ -139,10 +139,12 @@ function handlerNumbers(emulation: Emulation): [number, Record<string, number>][
  */
 export async function startJail(options: JailOptions): Promise<Jail> {
   const { prison, emulation } = options;
+  const phase = tracer();
   checkPrison(prison);
   if (options.command.length === 0) throw new PrisonConfigError('no command');
   prewarm();
   const filter = filterFor(emulation, prison, options.auditDenials ?? true);
+  phase('filter');
 
   const cleanups: (() => void | Promise<void>)[] = [];
   const undo = async () => {
@@ -166,10 +168,13 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     });
     const jid = record?.jid ?? ++localJid;
     if (record) cleanups.push(() => options.registry?.remove(jid));
+    phase('registry');
 
     const cgroup = JailCgroup.create(`jail-${process.pid}-${jid}`);
     cleanups.push(() => cgroup.destroy());
+    phase('cgroup');
     confineAddresses(cgroup, { ipv4: prison.ipv4, ipv6: prison.ipv6, allowRawSockets: prison.flags.allowRawSockets });
+    phase('address programs');
 
     const [control, controlChild] = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
     cleanups.push(() => close(control));
@@ -189,6 +194,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     } finally {
       close(controlChild);
     }
+    phase('launch');
     const initPid = child.pid;
     const initPidfd = pidfdOpen(initPid);
     cleanups.push(() => pidfdSendSignal(initPidfd, SIGKILL));
@@ -196,6 +202,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     const listenerFd = child.listenerFd;
 
     await supervisor!.request((request) => ({ type: 'mountProc', request, initPid }));
+    phase('proc');
     cgroup.addProcess(initPid);
     const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
     const jail = new RunningJail(jid, prison, initPid, initPidfd, cgroup, counters, child.exited, options.registry);
@@ -203,6 +210,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     cleanups.push(() => {
       running.delete(jid);
     });
+    phase('jail object');
     await supervisor!.add({
       jid,
       listenerFd,
@@ -220,17 +228,30 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       cgroupProcs: join(cgroup.path, 'cgroup.procs'),
       counters,
     });
+    phase('supervisor add');
     // From here on the supervisor owns listenerFd, control and initPidfd.
     cleanups.length = 0;
     options.registry?.update(jid, { initPid, initStartTime: processStartTime(initPid), cgroupPath: cgroup.path });
     supervisor!.ref();
     await supervisor!.send({ type: 'go', jid });
+    phase('supervised');
     return jail;
   } catch (e) {
     await undo();
     if (e instanceof PrisonConfigError || e instanceof JailSetupError) throw e;
     throw new JailSetupError(`cannot start the jail: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** SYSJAIL_TRACE=1 prints how long each start-up phase took, on stderr. */
+function tracer(): (name: string) => void {
+  if (!process.env.SYSJAIL_TRACE) return () => {};
+  let last = performance.now();
+  return (name) => {
+    const now = performance.now();
+    process.stderr.write(`sysjail: ${name} ${(now - last).toFixed(2)} ms\n`);
+    last = now;
+  };
 }
 
 function defaultEnv(): Record<string, string> {
