@@ -155,6 +155,12 @@ int main(int argc, char **argv) {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 		die("PR_SET_PDEATHSIG");
 	prctl(PR_SET_NAME, "sysjail-init", 0, 0, 0);
+	/* Not ptrace-able (nor pidfd_getfd-able) by jailed root; execve resets this for the command. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die("PR_SET_DUMPABLE");
+	/* Whatever the launching process leaked stays out of the jail: only the control channel is kept. */
+	if (syscall(SYS_close_range, CTL_FD + 1, ~0U, 0) != 0)
+		die("close_range");
 	int32_t uid = -1, gid = -1;
 	int opt;
 	while ((opt = getopt(argc, argv, "+u:g:")) != -1) {
