@@ -26,5 +26,6 @@ export * from './sockaddr.js';
 export * from './socket.js';
 export * from './syscall.js';
 export * from './sysno.js';
+export * from './unix-rights.js';
 export * from './uts.js';
 export * from './wait.js';
