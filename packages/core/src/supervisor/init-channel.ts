@@ -1,4 +1,4 @@
-import { read, write } from '@sysjail/systrace-bindings';
+import { read, sendWithFds, write } from '@sysjail/systrace-bindings';
 
 /** The control channel to sysjail-init (see native/sysjail-init.c): fixed header, then payload. */
 export interface InitMessage {
@@ -13,7 +13,8 @@ const HEADER = 20;
 const MAX_PAYLOAD = 16384;
 const inBuf = Buffer.alloc(HEADER + MAX_PAYLOAD);
 
-export function sendInitMessage(fd: number, msg: InitMessage): void {
+/** Sends a message; `fds` (the 'E' message's stdin, stdout, stderr) go along by SCM_RIGHTS. */
+export function sendInitMessage(fd: number, msg: InitMessage, fds?: readonly number[]): void {
   const payload = msg.payload ?? new Uint8Array(0);
   if (payload.length > MAX_PAYLOAD) throw new RangeError('init message payload too large');
   const buf = Buffer.alloc(HEADER + payload.length);
@@ -23,7 +24,8 @@ export function sendInitMessage(fd: number, msg: InitMessage): void {
   buf.writeInt32LE(msg.c, 12);
   buf.writeUInt32LE(payload.length, 16);
   buf.set(payload, HEADER);
-  write(fd, buf);
+  if (fds && fds.length > 0) sendWithFds(fd, buf, fds);
+  else write(fd, buf);
 }
 
 /** Reads one message; undefined at end of file (the init is gone). */

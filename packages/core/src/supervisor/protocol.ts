@@ -35,7 +35,16 @@ export type ToSupervisor =
   /** Forget a jail (after reading what its init still had to say). */
   | { readonly type: 'remove'; readonly jid: number; readonly request: number }
   | { readonly type: 'go'; readonly jid: number }
-  | { readonly type: 'exec'; readonly jid: number; readonly tag: number; readonly argv: readonly string[]; readonly uid: number; readonly gid: number }
+  /** Run argv in the jail (init's 'E'); fds: its stdin, stdout, stderr, closed by the thread once sent. */
+  | {
+      readonly type: 'exec';
+      readonly jid: number;
+      readonly tag: number;
+      readonly argv: readonly string[];
+      readonly uid: number;
+      readonly gid: number;
+      readonly fds?: readonly [number, number, number];
+    }
   /** Mount the jail's own /proc (the supervisor thread has the capabilities; the jail worker does not). */
   | { readonly type: 'mountProc'; readonly request: number; readonly initPid: number }
   | { readonly type: 'stop' };

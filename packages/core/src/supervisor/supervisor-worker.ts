@@ -221,8 +221,19 @@ function control(msg: ToSupervisor): boolean {
     }
     case 'exec': {
       const jail = jails.get(msg.jid);
-      if (jail) {
-        sendInitMessage(jail.spec.controlFd, { op: 'E', a: msg.uid, b: msg.gid, c: msg.tag, payload: encodeArgv(msg.argv) });
+      try {
+        if (!jail || jail.initGone) throw new Error('no such jail');
+        const e = { op: 'E', a: msg.uid, b: msg.gid, c: msg.tag, payload: encodeArgv(msg.argv) };
+        sendInitMessage(jail.spec.controlFd, e, msg.fds);
+      } catch (e) {
+        const errno = e instanceof SyscallError ? e.errno : 3; // ESRCH: the jail is gone
+        post({ type: 'spawned', jid: msg.jid, pid: 0, tag: msg.tag, errno });
+      } finally {
+        for (const fd of msg.fds ?? []) {
+          try {
+            close(fd);
+          } catch {}
+        }
       }
       return true;
     }
