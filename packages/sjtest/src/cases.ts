@@ -757,6 +757,14 @@ const sh = (row: Omit<Case, 'victim' | 'tags'> & { tags?: readonly string[] }): 
   tags: ['shell', ...(row.tags ?? [])],
 });
 
+/**
+ * Is an existing file writable? `[ -w ]` cannot tell: busybox test answers yes to root without asking
+ * the kernel (a read-only mount included). So the file is opened for append (no O_TRUNC) and closed,
+ * nothing written; `-e` first, so that the open's O_CREAT never creates a file.
+ */
+const writableProbe = (path: string): string =>
+  `if [ ! -e ${path} ]; then value absent; elif (true >> ${path}) 2>/dev/null; then value writable; else value read-only; fi`;
+
 const shell: Case[] = [
   sh({
     id: 'sh.hostname',
@@ -798,16 +806,16 @@ const shell: Case[] = [
   sh({
     id: 'sh.proc-sys',
     tags: ['proc'],
-    promise: '/proc/sys is not writable (access(W_OK) only)',
-    probe: 'if [ -w /proc/sys/kernel/hostname ]; then value writable; else value read-only; fi',
-    expect: { value: ['read-only'] },
+    promise: '/proc/sys is not writable (opened for append and closed, nothing written)',
+    probe: writableProbe('/proc/sys/kernel/hostname'),
+    expect: { value: ['read-only', 'absent'] },
   }),
   sh({
     id: 'sh.sys',
     tags: ['fs'],
-    promise: '/sys is not writable (access(W_OK) only)',
-    probe: 'if [ -w /sys/kernel/profiling ]; then value writable; else value read-only; fi',
-    expect: { value: ['read-only'] },
+    promise: '/sys is not writable (opened for append and closed, nothing written)',
+    probe: writableProbe('/sys/kernel/profiling'),
+    expect: { value: ['read-only', 'absent'] },
   }),
   sh({
     id: 'sh.kill',
