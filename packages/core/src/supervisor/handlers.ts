@@ -186,8 +186,18 @@ const rebootHandler: Handler = (call, ctx) => {
   if (!SHUTDOWN_COMMANDS.includes(u32(call.args[2]))) {
     return { errno: ctx.errno('EPERM'), reason: 'only shutting the jail down is allowed' };
   }
+  // Like reboot(2) in a PID namespace, the call never returns: the caller is killed first, then the
+  // jail's init (which takes every other process of the jail with it); the call is left unanswered.
+  try {
+    const pidfd = pidfdOpen(call.pid, PIDFD_THREAD);
+    try {
+      pidfdSendSignal(pidfd, SIGKILL);
+    } finally {
+      close(pidfd);
+    }
+  } catch {}
   ctx.shutdown('reboot(2) called in the jail');
-  return { val: 0 };
+  return { sent: true };
 };
 
 const SYS_SOCKET = 1;
