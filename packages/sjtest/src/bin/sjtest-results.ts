@@ -45,13 +45,24 @@ for (const name of names) {
     continue;
   }
   process.stderr.write(`sjtest-results: ${name}\n`);
-  reports.push(await runCases({ adapter: findPreset(name, { jailBin }), cases, timeoutMs: 120_000 }));
+  const report = await runCases({ adapter: findPreset(name, { jailBin }), cases, timeoutMs: 120_000 });
+  // the document shows the command without this machine's paths
+  const shown = jailBin === `${process.execPath} ${cliJail}` ? 'node packages/cli/dist/bin/jail.js' : jailBin;
+  reports.push(
+    name === 'sysjail' && jailBin && shown
+      ? { ...report, adapter: { ...report.adapter, template: report.adapter.template.replace(jailBin, shown) } }
+      : report,
+  );
 }
 if (names.includes('firejail') && has('firejail')) {
   notes.push(
     'firejail: `--chroot` is disabled in the default /etc/firejail/firejail.config, so the firejail preset runs without it and the victim sees host paths; run as root with `--noprofile`, firejail keeps capabilities and installs no seccomp filter.',
   );
 }
+if (names.includes('sysjail') && jailBin)
+  notes.push(
+    'sysjail: `jail` of packages/cli run as root with the default policy of @sysjail/emul-linux (no `--allow-*`); the jail has the IPv4 address only, so IPv6 sockets are refused (EAFNOSUPPORT).',
+  );
 if (names.includes('bwrap'))
   notes.push(
     'bwrap run as root without `--unshare-user` keeps every capability of root: most "closed" rows are broken; `bwrap-strict` adds a user namespace and `--cap-drop ALL`.',
