@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { openRegistry } from '@sysjail/core';
+import { dup3 } from '@sysjail/systrace-bindings';
 import { type JailTool, parseJailArgs, type StartJailConfig } from '../config/index.js';
 import { keepCountersFile } from '../counters-file.js';
 import { chooseEmulation } from '../emulation-choice.js';
@@ -45,6 +46,8 @@ async function runJail(config: StartJailConfig): Promise<number> {
   if (reportFd !== undefined) {
     writeSync(Number(reportFd), `${jail.jid}\n`);
     closeSync(Number(reportFd));
+    // Up and reported: let go of the caller's stderr too, so nothing waits on this background process.
+    if (devNull !== undefined) dup3(devNull, 2);
   } else if (config.printJid) {
     process.stdout.write(`${jail.jid}\n`);
   }
