@@ -16,6 +16,8 @@ import type { Emulation } from '../emulation.js';
 import { JailSetupError, PrisonConfigError } from '../errors.js';
 import { encodeFilter } from '../filter/assemble.js';
 import { type CompiledFilter, compileFilter } from '../filter/compile.js';
+import { type JexecServer, type JexecServerOptions, startJexecServer } from '../jexec/jexec-server.js';
+import { jexecSocketPath } from '../jexec/socket-path.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
 import { confineAddresses } from '../net/confine-addresses.js';
 import type { Prison } from '../prison.js';
@@ -210,6 +212,12 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     cleanups.push(() => {
       running.delete(jid);
     });
+    if (options.registry) {
+      const socketPath = jexecSocketPath(options.registry.dir, jid);
+      const exec = (m: Parameters<JexecServerOptions['exec']>[0]) => supervisor!.send({ type: 'exec', jid, ...m });
+      jail.jexec = await startJexecServer({ jid, socketPath, jail, exec, cgroupProcs: join(cgroup.path, 'cgroup.procs') });
+      cleanups.push(() => jail.jexec?.close());
+    }
     phase('jail object');
     await supervisor!.add({
       jid,
@@ -269,6 +277,8 @@ class RunningJail extends EventEmitter implements Jail {
   private commandStatus: number | undefined;
   private reason: JailExit['reason'] = 'exited';
   private readonly counterView: Int32Array;
+  /** The jail's jexec socket (jails with a registry). */
+  jexec?: JexecServer;
 
   constructor(
     readonly jid: number,
@@ -293,6 +303,7 @@ class RunningJail extends EventEmitter implements Jail {
       this.cgroup.kill();
     } catch {}
     await supervisor?.request((request) => ({ type: 'remove', jid: this.jid, request }));
+    await this.jexec?.close();
     running.delete(this.jid);
     if (running.size === 0) supervisor?.unref();
     try {
