@@ -14,3 +14,4 @@ export type { CompiledFilter, CompileOptions, FilterOp, NotifyEntry } from './fi
 export { prewarm, startJail } from './jail/start-jail.js';
 export type { Jail, JailCounters, JailExit, JailOptions } from './jail/start-jail.js';
 export type { AuditRecord } from './supervisor/protocol.js';
+export * from './jexec/index.js';

@@ -1,0 +1,153 @@
+// The client side of jexec: asks a jail's supervisor (over <registry dir>/<jid>.sock) to run a command
+// in the jail with this process's stdio, and reports how it ended.
+import { connect } from 'node:net';
+import { constants } from 'node:os';
+import type { JailRecord } from '../registry/jail-record.js';
+import { defaultRegistryDir } from '../registry/run-dir.js';
+import { JexecRefusedError, JexecUnavailableError, JexecUnknownUserError } from './errors.js';
+import { lookupPasswdUser, type PasswdUser } from './passwd-user.js';
+import type { JexecRequest, JexecServerMessage } from './protocol.js';
+import { jexecSocketPath } from './socket-path.js';
+
+export interface ExecInJailOptions {
+  readonly record: JailRecord;
+  readonly command: readonly string[];
+  /** Run as this user (name or uid): looked up on the host (jexec -u) or in the jail (userInJail, -U). */
+  readonly user?: string;
+  readonly userInJail?: boolean;
+  /** A login-like environment (HOME, SHELL, TERM, USER, LOGNAME, PATH only), started in HOME (-l). */
+  readonly cleanEnvironment?: boolean;
+  /** The registry directory the jail is recorded in (default: the run dir's). */
+  readonly registryDir?: string;
+  /** This process's descriptors to give the command as stdin, stdout, stderr (default 0, 1, 2). */
+  readonly stdio?: readonly [number, number, number];
+}
+
+export interface JailExecExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** 'exited': the command ended; 'jail-gone': the jail ended first; 'supervisor': its supervisor is gone. */
+  readonly reason: 'exited' | 'jail-gone' | 'supervisor';
+}
+
+/** A command running in a jail. */
+export interface JailExec {
+  /** Its pid inside the jail. */
+  readonly pid: number;
+  /** Its pid on the host, when the supervisor found it. */
+  readonly hostPid?: number;
+  readonly exited: Promise<JailExecExit>;
+  /** Sends a signal to the command's process group (through the supervisor). */
+  kill(signal?: NodeJS.Signals | number): void;
+}
+
+const LOGIN_PATH = '/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
+const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
+
+/** A wait(2) status as code or signal name. */
+export function decodeWaitStatus(status: number): { code: number | null; signal: string | null } {
+  const sig = status & 0x7f;
+  if (sig === 0) return { code: (status >> 8) & 0xff, signal: null };
+  return { code: null, signal: signalNames.get(sig) ?? `SIG${sig}` };
+}
+
+function resolveUser(options: ExecInJailOptions): PasswdUser {
+  if (options.user === undefined) {
+    return lookupPasswdUser(options.record.path, 0) ?? { name: 'root', uid: 0, gid: 0, home: '/', shell: '/bin/sh' };
+  }
+  const where = options.userInJail ? 'jail' : 'host';
+  const user = lookupPasswdUser(options.userInJail ? options.record.path : '/', options.user);
+  if (!user) throw new JexecUnknownUserError(options.user, where);
+  return user;
+}
+
+/**
+ * Runs `command` in the jail of `record`, as its own processes run: same root, namespaces, hostname,
+ * seccomp filter and supervisor (the jail's init forks it). Resolves once it runs.
+ */
+export function execInJail(options: ExecInJailOptions): Promise<JailExec> {
+  const { record } = options;
+  const user = resolveUser(options);
+  const request: JexecRequest = {
+    type: 'exec',
+    argv: options.command.length > 0 ? options.command : ['/bin/sh'],
+    uid: user.uid,
+    gid: user.gid,
+    fds: options.stdio ?? [0, 1, 2],
+    ...(options.cleanEnvironment
+      ? {
+          env: {
+            HOME: user.home,
+            SHELL: user.shell,
+            ...(process.env.TERM ? { TERM: process.env.TERM } : {}),
+            USER: user.name,
+            LOGNAME: user.name,
+            PATH: LOGIN_PATH,
+          },
+          cwd: user.home,
+        }
+      : {}),
+  };
+  const path = jexecSocketPath(options.registryDir ?? defaultRegistryDir(), record.jid);
+
+  return new Promise<JailExec>((resolveStart, rejectStart) => {
+    let started = false;
+    let resolveExit: (e: JailExecExit) => void = () => {};
+    const exited = new Promise<JailExecExit>((r) => {
+      resolveExit = r;
+    });
+    let exit: JailExecExit | undefined;
+    const socket = connect(path);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
+    let buffered = '';
+    const onMessage = (msg: JexecServerMessage) => {
+      if (msg.type === 'started' && !started) {
+        started = true;
+        resolveStart({
+          pid: msg.pid,
+          ...(msg.hostPid ? { hostPid: msg.hostPid } : {}),
+          exited,
+          kill(signal: NodeJS.Signals | number = 'SIGTERM') {
+            const n = typeof signal === 'number' ? signal : constants.signals[signal];
+            if (exit || socket.destroyed || n === undefined) return;
+            socket.write(`${JSON.stringify({ type: 'signal', signal: n })}\n`);
+          },
+        });
+      } else if (msg.type === 'error' && !started) {
+        rejectStart(new JexecRefusedError(msg.code, msg.message));
+        socket.destroy();
+      } else if (msg.type === 'exit' && started) {
+        exit = { ...decodeWaitStatus(msg.status), reason: msg.jailGone ? 'jail-gone' : 'exited' };
+      }
+    };
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        try {
+          onMessage(JSON.parse(line) as JexecServerMessage);
+        } catch {}
+      }
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (started) return;
+      const reason =
+        e.code === 'ENOENT'
+          ? 'no jexec socket'
+          : e.code === 'ECONNREFUSED'
+            ? 'nothing listens on its socket'
+            : e.message;
+      rejectStart(new JexecUnavailableError(record.jid, reason));
+    });
+    socket.on('close', () => {
+      if (!started) {
+        rejectStart(new JexecUnavailableError(record.jid, 'the supervisor closed the connection'));
+        return;
+      }
+      // Without an exit line the supervisor died: the jail (PR_SET_PDEATHSIG) and the command with it.
+      resolveExit(exit ?? { code: null, signal: 'SIGKILL', reason: 'supervisor' });
+    });
+  });
+}

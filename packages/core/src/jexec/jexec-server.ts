@@ -1,0 +1,249 @@
+// The supervisor's side of jexec: a unix socket per jail, root only. A request's stdio is taken from the
+// client with pidfd_getfd (after checking its credentials), handed to the supervisor thread, which sends
+// it to the jail's init by SCM_RIGHTS ('E'); the init forks the command, so it has everything the jail has.
+import {
+  O_CLOEXEC,
+  O_RDWR,
+  SyscallError,
+  close,
+  errnoName,
+  open,
+  peerCredentials,
+  peerPidfd,
+  pidfdGetfd,
+  pidfdOpen,
+} from '@sysjail/systrace-bindings';
+import { chmodSync, unlinkSync } from 'node:fs';
+import { type Server, type Socket, createServer } from 'node:net';
+import type { EventEmitter } from 'node:events';
+import type { FromSupervisor } from '../supervisor/protocol.js';
+import { hostPidOf } from './host-pid.js';
+import { type JexecRequest, type JexecServerMessage, MAX_REQUEST_BYTES } from './protocol.js';
+import { wrapCommand } from './wrap-command.js';
+
+/** What the server sends to the supervisor thread (an 'exec' without its jid). */
+export interface JexecExec {
+  readonly tag: number;
+  readonly argv: readonly string[];
+  readonly uid: number;
+  readonly gid: number;
+  readonly fds: readonly [number, number, number];
+}
+
+export interface JexecServerOptions {
+  readonly jid: number;
+  readonly socketPath: string;
+  /** Emits 'supervisor' (FromSupervisor) for this jail: 'spawned' and 'exit' answer our tags. */
+  readonly jail: EventEmitter;
+  /** Sends an 'exec' to the supervisor thread, which owns (and closes) the fds from then on. */
+  readonly exec: (msg: JexecExec) => Promise<void>;
+  /** cgroup.procs of the jail, to find a command's host pid (signals). */
+  readonly cgroupProcs: string;
+}
+
+export interface JexecServer {
+  readonly socketPath: string;
+  /** Stops listening, removes the socket, tells every waiting client the jail is gone. */
+  close(): Promise<void>;
+}
+
+/** The init's 'E' payload limit (argv, NUL-terminated). */
+const MAX_ARGV_BYTES = 16384;
+const SIGKILL = 9;
+const SIGHUP = 1;
+
+interface Session {
+  readonly socket: Socket;
+  jailPid?: number;
+  hostPid?: number;
+  ended: boolean;
+}
+
+/** Starts listening on options.socketPath (mode 0600, a stale socket replaced). */
+export async function startJexecServer(options: JexecServerOptions): Promise<JexecServer> {
+  const sessions = new Map<number, Session>();
+  let nextTag = 0;
+
+  const send = (s: Session, msg: JexecServerMessage) => {
+    if (!s.socket.destroyed) s.socket.write(`${JSON.stringify(msg)}\n`);
+  };
+  const fail = (socket: Socket, code: string, message: string) => {
+    socket.end(`${JSON.stringify({ type: 'error', code, message } satisfies JexecServerMessage)}\n`);
+  };
+
+  const onSupervisor = (msg: FromSupervisor) => {
+    if (msg.type !== 'spawned' && msg.type !== 'exit') return;
+    const s = sessions.get(msg.tag);
+    if (!s) return;
+    if (msg.type === 'spawned') {
+      if (msg.errno !== 0) {
+        sessions.delete(msg.tag);
+        const name = errnoName(msg.errno);
+        fail(s.socket, name, `cannot start the command in jail ${options.jid}: ${name}`);
+        return;
+      }
+      s.jailPid = msg.pid;
+      s.hostPid = hostPidOf(options.cgroupProcs, msg.pid);
+      send(s, { type: 'started', pid: msg.pid, ...(s.hostPid ? { hostPid: s.hostPid } : {}) });
+    } else {
+      sessions.delete(msg.tag);
+      s.ended = true;
+      send(s, { type: 'exit', status: msg.status });
+      s.socket.end();
+    }
+  };
+  options.jail.on('supervisor', onSupervisor);
+
+  const signal = (s: Session, sig: number) => {
+    if (s.ended || !s.hostPid || !Number.isInteger(sig) || sig <= 0 || sig > 64) return;
+    try {
+      process.kill(-s.hostPid, sig); // its process group: the init made it a session leader
+    } catch {
+      try {
+        process.kill(s.hostPid, sig);
+      } catch {}
+    }
+  };
+
+  const handle = (socket: Socket, line: string, session: { s?: Session }) => {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return fail(socket, 'EINVAL', 'bad request: not JSON');
+    }
+    const m = msg as { type?: unknown };
+    if (m.type === 'signal' && session.s) return signal(session.s, (msg as { signal: number }).signal);
+    if (m.type !== 'exec' || session.s) return fail(socket, 'EINVAL', 'bad request');
+    const request = msg as JexecRequest;
+    const problem = checkRequest(request);
+    if (problem) return fail(socket, 'EINVAL', `bad request: ${problem}`);
+    const argv = wrapCommand(request.argv, request.env, request.cwd);
+    if (Buffer.byteLength(argv.join('\0')) + 1 > MAX_ARGV_BYTES) return fail(socket, 'E2BIG', 'command too long');
+    let fds: [number, number, number];
+    try {
+      fds = takeClientFds(socket, request.fds);
+    } catch (e) {
+      const code = e instanceof SyscallError ? e.errnoName : 'EPERM';
+      return fail(socket, code, (e as Error).message);
+    }
+    const tag = ++nextTag;
+    const s: Session = { socket, ended: false };
+    session.s = s;
+    sessions.set(tag, s);
+    options.exec({ tag, argv, uid: request.uid, gid: request.gid, fds }).catch((e: Error) => {
+      sessions.delete(tag);
+      fail(socket, 'ESRCH', `jail ${options.jid}: ${e.message}`);
+    });
+  };
+
+  const server: Server = createServer((socket) => {
+    const session: { s?: Session } = {};
+    let buffered = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffered += chunk;
+      if (buffered.length > MAX_REQUEST_BYTES) {
+        buffered = '';
+        return fail(socket, 'E2BIG', 'request too large');
+      }
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        handle(socket, line, session);
+      }
+    });
+    socket.on('error', () => {});
+    // The client went away before its command ended: hang the command up, as a terminal would.
+    socket.on('close', () => {
+      if (session.s && !session.s.ended) signal(session.s, SIGHUP);
+    });
+  });
+  server.on('error', () => {});
+  server.unref();
+
+  try {
+    unlinkSync(options.socketPath);
+  } catch {}
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  chmodSync(options.socketPath, 0o600);
+
+  let closed = false;
+  return {
+    socketPath: options.socketPath,
+    async close() {
+      if (closed) return;
+      closed = true;
+      options.jail.off('supervisor', onSupervisor);
+      // The jail is gone, and every process in it was killed with its PID namespace.
+      for (const s of sessions.values()) {
+        s.ended = true;
+        send(s, { type: 'exit', status: SIGKILL, jailGone: true });
+        s.socket.end();
+      }
+      sessions.clear();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      try {
+        unlinkSync(options.socketPath);
+      } catch {}
+    },
+  };
+}
+
+function checkRequest(r: JexecRequest): string | undefined {
+  const isId = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) < 2 ** 31 - 1;
+  const clean = (s: unknown) => typeof s === 'string' && !s.includes('\0');
+  if (!Array.isArray(r.argv) || r.argv.length === 0 || !r.argv.every(clean)) return 'argv';
+  if (r.argv[0] === '') return 'empty command';
+  if (!isId(r.uid) || !isId(r.gid)) return 'uid/gid';
+  if (!Array.isArray(r.fds) || r.fds.length !== 3 || !r.fds.every((fd) => Number.isInteger(fd) && fd >= 0)) {
+    return 'fds';
+  }
+  if (r.env !== undefined) {
+    if (typeof r.env !== 'object' || r.env === null) return 'env';
+    for (const [k, v] of Object.entries(r.env)) if (!clean(k) || k === '' || k.includes('=') || !clean(v)) return 'env';
+  }
+  if (r.cwd !== undefined && !clean(r.cwd)) return 'cwd';
+  return undefined;
+}
+
+/**
+ * The client's stdin, stdout and stderr, duplicated from its process: only for a root peer, through a
+ * pidfd of the peer (SO_PEERPIDFD, no pid reuse race; SO_PEERCRED's pid on older kernels). A descriptor
+ * the client does not have becomes /dev/null.
+ */
+function takeClientFds(socket: Socket, wanted: readonly number[]): [number, number, number] {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (fd === undefined || fd < 0) throw new Error('no descriptor for the connection');
+  const cred = peerCredentials(fd);
+  if (cred.uid !== 0) throw new Error(`permission denied: uid ${cred.uid} is not root`);
+  let pidfd: number;
+  try {
+    pidfd = peerPidfd(fd);
+  } catch {
+    pidfd = pidfdOpen(cred.pid);
+  }
+  const got: number[] = [];
+  try {
+    for (const n of wanted) {
+      try {
+        got.push(pidfdGetfd(pidfd, n));
+      } catch (e) {
+        if (!(e instanceof SyscallError) || e.errnoName !== 'EBADF') throw e;
+        got.push(open('/dev/null', O_RDWR | O_CLOEXEC));
+      }
+    }
+  } catch (e) {
+    for (const g of got) close(g);
+    throw e;
+  } finally {
+    close(pidfd);
+  }
+  return got as [number, number, number];
+}

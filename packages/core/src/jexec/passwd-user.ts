@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One passwd(5) entry. */
+export interface PasswdUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+  readonly shell: string;
+}
+
+/**
+ * A user by name or uid in `<root>/etc/passwd` (root '/' for the host's). A number without an entry is
+ * taken as uid and gid; undefined for an unknown name.
+ */
+export function lookupPasswdUser(root: string, user: string | number): PasswdUser | undefined {
+  let text = '';
+  try {
+    text = readFileSync(join(root, 'etc/passwd'), 'utf8');
+  } catch {}
+  const key = String(user);
+  const numeric = /^[0-9]+$/.test(key);
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7) continue;
+    if (numeric ? f[2] === key : f[0] === key) {
+      return { name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5] || '/', shell: f[6] || '/bin/sh' };
+    }
+  }
+  if (!numeric) return undefined;
+  return { name: key, uid: Number(key), gid: Number(key), home: '/', shell: '/bin/sh' };
+}
