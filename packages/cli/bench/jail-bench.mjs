@@ -1,0 +1,320 @@
+// Benchmark of the jail against its goals, side by side in one run, interleaved, medians:
+//   1. startJail (prewarmed pool) vs bubblewrap             goal: within 1.5x of bwrap
+//   2. the `jail` command vs `node -e 0` + (1)              goal: within 1.3x
+//   3. a syscall-heavy loop jailed vs under chroot          goal: within 1.03x (the program's own timing)
+//   4. a notified call (listen, setrlimit) vs a C supervisor (RECV + SEND only)
+// then the start-path profile (start-profile.mjs). Writes <repo>/bench/results/jail.md.
+// Run with `pnpm bench` in packages/cli (after a build). Knobs: BENCH_ROUNDS, BENCH_SYSCALL_N,
+// BENCH_NOTIFY_N, BENCH_PROFILE_RUNS.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { makeBenchRoot } from './jail-root.mjs';
+import { machineInfo } from './machine.mjs';
+import { median } from './median.mjs';
+import {
+  bwrap,
+  chroot,
+  JAIL_ADDRESS,
+  jailCommand,
+  jailStamp,
+  nodeNothing,
+  runExternal,
+  runInJail,
+} from './runs.mjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const SYSCALL_ROUNDS = Number(process.env.BENCH_SYSCALL_ROUNDS ?? 5);
+const SYSCALL_N = Number(process.env.BENCH_SYSCALL_N ?? 400000);
+const NOTIFY_N = Number(process.env.BENCH_NOTIFY_N ?? 20000);
+const PROFILE_RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 6);
+const resultsFile = fileURLToPath(new URL('../../../bench/results/jail.md', import.meta.url));
+const bindingsResults = fileURLToPath(new URL('../../systrace-bindings/bench/results.md', import.meta.url));
+const profileScript = fileURLToPath(new URL('./start-profile.mjs', import.meta.url));
+
+const f1 = (x) => x.toFixed(1);
+const f2 = (x) => x.toFixed(2);
+const ratio = (a, b) => `${f2(a / b)}x`;
+const met = (r, goal) => (r <= goal ? 'met' : 'not met');
+const list = (xs, f = f1) => xs.map(f).join(' ');
+
+/** Runs each kind once per round, the order rotated every round; 150 ms pause (pool refill) between. */
+async function interleave(rounds, kinds) {
+  const samples = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
+  const names = Object.keys(kinds);
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + round) % names.length];
+      samples[name].push(await kinds[name]());
+      await sleep(150);
+    }
+  }
+  return samples;
+}
+
+const pick = (rows, key) => rows.map((r) => r[key]);
+
+function profileRun(root, runs, fastExit) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(
+    process.execPath,
+    [profileScript, root, String(runs), ...(fastExit ? ['--fast-exit'] : [])],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`start-profile: ${r.stderr}`);
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  return { wall, runs: lines.filter((l) => 'run' in l), end: lines.find((l) => 'end' in l)?.end };
+}
+
+/** [step, ms for the step] from a run's marks; "of which" entries are already durations. */
+function steps(marks) {
+  const out = [];
+  let prev = 0;
+  for (const [step, v] of marks) {
+    if (step.startsWith('  of which')) out.push([step, v]);
+    else {
+      out.push([step, v - prev]);
+      prev = v;
+    }
+  }
+  return out;
+}
+
+function floorFromBindings() {
+  try {
+    const row = readFileSync(bindingsResults, 'utf8').match(
+      /notified getppid\(\), C supervisor \(RECV \+ SEND\) \| ([0-9.]+)/,
+    );
+    return row ? Number(row[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main() {
+  const machine = machineInfo();
+  const env = makeBenchRoot();
+  const { root, dir } = env;
+  try {
+    const core = await import('@sysjail/core');
+    const { linux } = await import('@sysjail/emul-linux');
+    core.prewarm();
+    // warm-up (file caches, the first workers), not measured
+    await jailStamp(core, linux, root, dir);
+    bwrap(root, ['/bin/sj-stamp']);
+    jailCommand(root, ['/bin/sj-stamp']);
+    await sleep(300);
+
+    console.error(`start: ${ROUNDS} rounds`);
+    const start = await interleave(ROUNDS, {
+      lib: () => jailStamp(core, linux, root, dir),
+      bwrap: async () => bwrap(root, ['/bin/sj-stamp']),
+      cmd: async () => jailCommand(root, ['/bin/sj-stamp']),
+      node: async () => nodeNothing(),
+    });
+
+    console.error(`syscalls: ${SYSCALL_ROUNDS} rounds of ${SYSCALL_N} iterations`);
+    const loop = ['/bin/sj-syscalls', String(SYSCALL_N), '/etc/passwd'];
+    const sys = await interleave(SYSCALL_ROUNDS, {
+      jail: async () => Number((await runInJail(core, linux, root, dir, loop)).out) / SYSCALL_N,
+      chroot: async () => Number(chroot(root, loop).out) / SYSCALL_N,
+    });
+
+    console.error(`notify: ${ROUNDS} rounds of ${NOTIFY_N} calls`);
+    const notifyArgs = [String(NOTIFY_N), JAIL_ADDRESS];
+    const perCall = (out) => out.split(' ').map((ns) => Number(ns) / NOTIFY_N / 1000);
+    const notify = await interleave(ROUNDS, {
+      jail: async () => {
+        const r = await runInJail(core, linux, root, dir, ['/bin/sj-notify', ...notifyArgs]);
+        if (r.counters.notified < 2 * NOTIFY_N + 1) {
+          throw new Error(`only ${r.counters.notified} calls reached the supervisor`);
+        }
+        return perCall(r.out);
+      },
+      floor: async () =>
+        perCall(
+          runExternal('floor', env.built['sj-notify-floor'], [env.built['sj-notify'], ...notifyArgs]).out,
+        ),
+      plain: async () => perCall(runExternal('plain', env.built['sj-notify'], notifyArgs).out),
+    });
+
+    console.error('profile');
+    const profiles = [];
+    const fastProfiles = [];
+    for (let i = 0; i < 3; i++) {
+      profiles.push(profileRun(root, 1, false));
+      fastProfiles.push(profileRun(root, 1, true));
+    }
+    const warmProfile = profileRun(root, PROFILE_RUNS, false);
+
+    const report = format({
+      machine,
+      start,
+      sys,
+      notify,
+      profiles,
+      fastProfiles,
+      warmProfile,
+      bindingsFloor: floorFromBindings(),
+    });
+    mkdirSync(dirname(resultsFile), { recursive: true });
+    writeFileSync(resultsFile, report);
+    console.log(report);
+  } finally {
+    env.remove();
+  }
+}
+
+function format({ machine, start, sys, notify, profiles, fastProfiles, warmProfile, bindingsFloor }) {
+  const m = (rows, key) => median(pick(rows, key));
+  const lib = {
+    started: m(start.lib, 'started'),
+    running: m(start.lib, 'running'),
+    exited: m(start.lib, 'exited'),
+  };
+  const bw = { running: m(start.bwrap, 'running'), exited: m(start.bwrap, 'exited') };
+  const cmd = { running: m(start.cmd, 'running'), exited: m(start.cmd, 'exited') };
+  const node = m(start.node, 'exited');
+  const sysJail = median(sys.jail);
+  const sysChroot = median(sys.chroot);
+  const col = (rows, i) => rows.map((r) => r[i]);
+  const nj = [median(col(notify.jail, 0)), median(col(notify.jail, 1))];
+  const nf = [median(col(notify.floor, 0)), median(col(notify.floor, 1))];
+  const np = [median(col(notify.plain, 0)), median(col(notify.plain, 1))];
+  const cmdGoal = node + lib.exited;
+
+  const out = [];
+  const p = (s = '') => out.push(s);
+  p('# sysjail benchmark: jail start, syscall overhead, notified calls');
+  p();
+  p('Written by `pnpm bench` in packages/cli (packages/cli/bench/jail-bench.mjs). Do not edit by hand.');
+  p();
+  p(`- date: ${machine.date}`);
+  p(`- kernel: ${machine.kernel}`);
+  p(`- node: ${machine.node}`);
+  p(`- CPUs: ${machine.cpus} (${machine.cpuModel}), load average at start: ${machine.loadavg}`);
+  p(
+    `- rounds: ${ROUNDS} (start, notify), ${SYSCALL_ROUNDS} (syscall loop, ${SYSCALL_N} iterations), interleaved, medians`,
+  );
+  p('- 2 CPU cores shared with other people working on this machine at the same time: numbers are noisy');
+  p();
+  p('## Against the goals');
+  p();
+  p('| # | measurement | sysjail | reference | ratio | goal | |');
+  p('|---|---|---|---|---|---|---|');
+  p(
+    `| 1 | startJail (prewarmed) → command running, ms | ${f1(lib.running)} | bwrap ${f1(bw.running)} | ${ratio(lib.running, bw.running)} | 1.5x | ${met(lib.running / bw.running, 1.5)} |`,
+  );
+  p(
+    `| 1 | startJail (prewarmed) → command exited (\`exited\` resolved), ms | ${f1(lib.exited)} | bwrap ${f1(bw.exited)} | ${ratio(lib.exited, bw.exited)} | 1.5x | ${met(lib.exited / bw.exited, 1.5)} |`,
+  );
+  p(
+    `| 2 | \`jail ROOT h ${JAIL_ADDRESS} /bin/sj-stamp\` spawn → process gone, ms | ${f1(cmd.exited)} | node -e 0 + (1) = ${f1(node)} + ${f1(lib.exited)} | ${ratio(cmd.exited, cmdGoal)} | 1.3x | ${met(cmd.exited / cmdGoal, 1.3)} |`,
+  );
+  p(
+    `| 3 | syscall loop, ns per iteration (getpid, open, read, close, stat) | ${f1(sysJail)} | chroot ${f1(sysChroot)} | ${ratio(sysJail, sysChroot)} | 1.03x | ${met(sysJail / sysChroot, 1.03)} |`,
+  );
+  p(
+    `| 4 | notified listen(2) on a listening socket, µs per call | ${f2(nj[0])} | C supervisor ${f2(nf[0])} | ${ratio(nj[0], nf[0])} | (2x, as systrace-bindings) | ${met(nj[0] / nf[0], 2)} |`,
+  );
+  p(
+    `| 4 | notified setrlimit(2) lowering the soft limit, µs per call | ${f2(nj[1])} | C supervisor ${f2(nf[1])} | ${ratio(nj[1], nf[1])} | (2x) | ${met(nj[1] / nf[1], 2)} |`,
+  );
+  p();
+  p('## Details');
+  p();
+  p(
+    `- (1) startJail's promise resolves ${f1(lib.started)} ms after the call (median); the command runs ${f1(lib.running - lib.started)} ms later.`,
+  );
+  p(
+    `  "running" is the command's own CLOCK_MONOTONIC print (sj-stamp), compared with the caller's clock at the call.`,
+  );
+  p(`  bwrap is spawned with spawnSync from the same Node process (its fork/exec from Node is included).`);
+  p(
+    `- (2) the jail command runs its command ${f1(cmd.running)} ms after spawn; node -e 0 takes ${f1(node)} ms.`,
+  );
+  p(`- (3) per-iteration ns from the program's own clock_gettime around the loop; process start excluded.`);
+  p(
+    `- (4) the same program (sj-notify) on the host with no filter: listen ${f2(np[0])} µs, setrlimit ${f2(np[1])} µs per call.`,
+  );
+  p(
+    `  The C supervisor (sj-notify-floor) answers RECV + SEND with 0 and does not perform the call; the jail's`,
+  );
+  p(
+    `  supervisor takes the socket with pidfd_getfd and listens on it, or copies the rlimit and runs prlimit64.`,
+  );
+  if (bindingsFloor !== undefined)
+    p(
+      `  systrace-bindings' own bench (bench/results.md) has the C floor at ${f2(bindingsFloor)} µs (getppid).`,
+    );
+  p();
+  p('Per-run values, in run order:');
+  p();
+  p(
+    `- startJail → running (ms): ${list(pick(start.lib, 'running'))}; → exited: ${list(pick(start.lib, 'exited'))}`,
+  );
+  p(
+    `- bwrap → running (ms): ${list(pick(start.bwrap, 'running'))}; → exited: ${list(pick(start.bwrap, 'exited'))}`,
+  );
+  p(
+    `- jail command → running (ms): ${list(pick(start.cmd, 'running'))}; → exited: ${list(pick(start.cmd, 'exited'))}`,
+  );
+  p(`- node -e 0 (ms): ${list(pick(start.node, 'exited'))}`);
+  p(`- syscall loop ns/iteration, jail: ${list(sys.jail)}; chroot: ${list(sys.chroot)}`);
+  p(`- listen µs, jail: ${list(col(notify.jail, 0), f2)}; floor: ${list(col(notify.floor, 0), f2)}`);
+  p(`- setrlimit µs, jail: ${list(col(notify.jail, 1), f2)}; floor: ${list(col(notify.floor, 1), f2)}`);
+  p();
+  out.push(...profileSection(profiles, fastProfiles, warmProfile));
+  return `${out.join('\n')}\n`;
+}
+
+function profileSection(profiles, fastProfiles, warmProfile) {
+  const out = [];
+  const p = (s = '') => out.push(s);
+  p('## Where the start-up milliseconds go');
+  p();
+  p("From packages/cli/bench/start-profile.mjs: a copy of startJail's flow built from the exported");
+  p('building blocks, a performance.now() mark after each step (ms since the process started).');
+  p('Cold = a fresh process, what the `jail` command pays (median of 3 processes per step);');
+  p(`prewarmed = later starts in the same process, pool refilled (median of ${PROFILE_RUNS - 1}).`);
+  p();
+  const coldSteps = profiles.map((pr) => steps(pr.runs[0].marks));
+  const warmSteps = warmProfile.runs.slice(1).map((r) => steps(r.marks).slice(1));
+  const warmBy = new Map();
+  for (const s of warmSteps) for (const [name, v] of s) warmBy.set(name, [...(warmBy.get(name) ?? []), v]);
+  p('| step | cold, ms | prewarmed, ms |');
+  p('|---|---|---|');
+  for (let i = 0; i < coldSteps[0].length; i++) {
+    const name = coldSteps[0][i][0];
+    const cold = median(coldSteps.map((s) => s[i][1]));
+    const warm = warmBy.get(name);
+    p(`| ${name.trim()} | ${f1(cold)} | ${warm ? f1(median(warm)) : ''} |`);
+  }
+  const lastMark = median(profiles.map((pr) => pr.runs[0].marks.at(-1)[1]));
+  const end = median(profiles.map((pr) => pr.end));
+  const wall = median(profiles.map((pr) => pr.wall));
+  const fastWall = median(fastProfiles.map((pr) => pr.wall));
+  p(`| process 'exit' event after the teardown | ${f1(end - lastMark)} | |`);
+  p(`| 'exit' event → process gone (spawnSync returns) | ${f1(wall - end)} | |`);
+  p(`| **total wall, spawn → process gone** | **${f1(wall)}** | |`);
+  p();
+  const online = profiles[0].runs[0].online.map(([k, v]) => `${k} ${f1(v)} ms`).join(', ');
+  p(`Background threads after prewarm (cold, one process): ${online} after their creation.`);
+  p();
+  p(`Prototype: with a 'stop' message posted to the supervisor thread before the wake byte at process exit`);
+  p(
+    `(start-profile.mjs --fast-exit), the same cold start takes ${f1(fastWall)} ms wall instead of ${f1(wall)} ms`,
+  );
+  p(`(values: ${list(fastProfiles.map((pr) => pr.wall))} vs ${list(profiles.map((pr) => pr.wall))}).`);
+  return out;
+}
+
+await main();

@@ -1,0 +1,92 @@
+// One timed run of each thing the benchmark compares. Times in ms; "running" is taken from sj-stamp's
+// CLOCK_MONOTONIC print (the host's process.hrtime reads the same clock), "exited" by the caller.
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliBin } from './jail-root.mjs';
+
+export const JAIL_ADDRESS = '127.0.0.5';
+const HOSTNAME = 'bench.example';
+const now = () => process.hrtime.bigint();
+const ms = (from, to) => Number(to - from) / 1e6;
+
+function checked(what, r) {
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${what}: exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** An external command, spawnSync from here: {exited, out}. */
+export function runExternal(what, file, args) {
+  const t0 = now();
+  const r = spawnSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const t1 = now();
+  return { exited: ms(t0, t1), out: checked(what, r).trim(), t0 };
+}
+
+/** An external command whose command prints sj-stamp's time: {running, exited}. */
+export function runStamped(what, file, args) {
+  const r = runExternal(what, file, args);
+  return { running: ms(r.t0, BigInt(r.out.split('\n').pop())), exited: r.exited };
+}
+
+export const bwrapArgs = (root, command) => [
+  '--bind',
+  root,
+  '/',
+  '--proc',
+  '/proc',
+  '--dev',
+  '/dev',
+  '--unshare-pid',
+  '--unshare-uts',
+  '--unshare-ipc',
+  ...command,
+];
+
+export const bwrap = (root, command) => runStamped('bwrap', 'bwrap', bwrapArgs(root, command));
+export const jailCommand = (root, command) =>
+  runStamped('jail', process.execPath, [cliBin('jail'), root, HOSTNAME, JAIL_ADDRESS, ...command]);
+export const nodeNothing = () => runExternal('node -e 0', process.execPath, ['-e', '0']);
+export const chroot = (root, command) => runExternal('chroot', 'chroot', [root, ...command]);
+
+/**
+ * startJail through the library (the pool prewarmed by earlier runs): ms to startJail's promise, to the
+ * command running, to `exited`; the command's stdout; the supervisor's counters.
+ */
+export async function runInJail(core, emulation, root, scratch, command) {
+  const outPath = join(scratch, 'jail-stdout');
+  const out = openSync(outPath, 'w');
+  const devNull = openSync('/dev/null', 'r');
+  let jail;
+  const t0 = now();
+  try {
+    jail = await core.startJail({
+      prison: {
+        path: root,
+        hostname: HOSTNAME,
+        ipv4: [JAIL_ADDRESS],
+        ipv6: [],
+        flags: core.defaultPrisonFlags,
+      },
+      command,
+      emulation,
+      env: { PATH: '/bin:/sbin:/usr/bin:/usr/sbin' },
+      stdio: [devNull, out, 2],
+    });
+  } finally {
+    closeSync(out);
+    closeSync(devNull);
+  }
+  const t1 = now();
+  const exit = await jail.exited;
+  const t2 = now();
+  if (exit.code !== 0) throw new Error(`jailed ${command.join(' ')}: ${JSON.stringify(exit)}`);
+  const text = readFileSync(outPath, 'utf8').trim();
+  return { started: ms(t0, t1), exited: ms(t0, t2), out: text, t0, counters: jail.counters() };
+}
+
+export async function jailStamp(core, emulation, root, scratch) {
+  const r = await runInJail(core, emulation, root, scratch, ['/bin/sj-stamp']);
+  return { started: r.started, running: ms(r.t0, BigInt(r.out)), exited: r.exited };
+}

@@ -1,0 +1,180 @@
+// Start-path profile: a copy of core's startJail flow (packages/core/src/jail/start-jail.ts, no registry)
+// built from the exported building blocks, with a performance.now() mark after each step. Marks are in ms
+// since this process started (performance.timeOrigin), so the first one is Node's own start-up.
+//
+//   node start-profile.mjs ROOT [runs] [--fast-exit]
+//
+// Prints one JSON line per run ({ run, marks: [[step, ms]...] }) then {"end": ms}. Run 0 is the cold
+// start of a fresh process (what the `jail` command pays); later runs use the prewarmed pool (what a
+// library user pays). --fast-exit prototypes a fix: tell the supervisor thread to stop at process exit.
+import { performance } from 'node:perf_hooks';
+
+const t = () => performance.now();
+const bootMs = t();
+const [root, runsArg = '1', ...flags] = process.argv.slice(2);
+if (!root) throw new Error('usage: start-profile.mjs ROOT [runs] [--fast-exit]');
+const runs = Number(runsArg);
+
+const marks = [['node start-up', bootMs]];
+const mark = (step) => marks.push([step, t()]);
+
+const sb = await import('@sysjail/systrace-bindings');
+mark('import systrace-bindings (koffi)');
+const core = await import('@sysjail/core');
+mark('import core');
+const { linux } = await import('@sysjail/emul-linux');
+mark('import emul-linux');
+await import('../dist/commands/jail.js');
+mark('import cli (commands/jail)');
+const coreDist = (p) => new URL(`../../core/dist/${p}`, import.meta.url).href;
+const { Supervisor } = await import(coreDist('supervisor/supervisor.js'));
+const { initMemfd } = await import(coreDist('jail/init-binary.js'));
+const { jailSetupOps } = await import(coreDist('jail/setup-ops.js'));
+const { COUNTER_SLOTS } = await import(coreDist('supervisor/protocol.js'));
+mark('import core internals (profile only)');
+
+const prison = {
+  path: root,
+  hostname: 'bench.example',
+  ipv4: ['127.0.0.5'],
+  ipv6: [],
+  flags: core.defaultPrisonFlags,
+};
+const env = { PATH: '/bin:/sbin:/usr/bin:/usr/sbin' };
+
+// prewarm(): the pool's workers and the supervisor thread boot in the background from here on.
+const pool = new sb.SpawnerPool({ size: 2 });
+const supervisor = new Supervisor();
+supervisor.on('message', () => {});
+const since = t();
+const online = [];
+pool.ready.then(() => pool.idle[0]?.then(() => online.push(['first spawner worker online', t() - since])));
+supervisor.ready.then(() => online.push(['supervisor thread ready', t() - since]));
+mark('prewarm (pool + supervisor thread created)');
+if (flags.includes('--fast-exit')) {
+  // The prototype: a 'stop' message before the wake byte, so the thread leaves its poll loop at once.
+  process.prependOnceListener('exit', () => supervisor.port.postMessage({ type: 'stop' }));
+}
+
+const devNull = sb.open('/dev/null', sb.O_RDWR | sb.O_CLOEXEC);
+const [stampRead, stampWrite] = sb.pipe2(sb.O_CLOEXEC);
+const filters = new Map();
+
+async function startAndWait(jid) {
+  const start = t();
+  let f = filters.get('linux');
+  if (!f) {
+    const compiled = core.compileFilter(linux, linux.policy(prison), { auditDenials: true });
+    mark('compileFilter');
+    f = { compiled, program: core.encodeFilter(compiled.ops) };
+    filters.set('linux', f);
+    mark('encodeFilter');
+  }
+  const cgroup = core.JailCgroup.create(`bench-${process.pid}-${jid}`);
+  mark('cgroup mkdir');
+  const programs = core.addressPrograms(prison);
+  mark('generate 8 eBPF programs');
+  const cgFd = sb.open(cgroup.path, sb.O_RDONLY | sb.O_CLOEXEC);
+  let loadMs = 0;
+  let attachMs = 0;
+  for (const p of programs) {
+    const a = t();
+    const progFd = sb.bpfProgLoad({
+      progType: p.progType,
+      expectedAttachType: p.attachType,
+      insns: p.insns,
+      name: p.name,
+    });
+    const b = t();
+    sb.bpfProgAttach(cgFd, progFd, p.attachType);
+    sb.closeProgFd(progFd);
+    attachMs += t() - b;
+    loadMs += b - a;
+  }
+  sb.close(cgFd);
+  marks.push([`  of which BPF_PROG_LOAD x8`, loadMs], [`  of which BPF_PROG_ATTACH x8`, attachMs]);
+  mark('load + attach 8 eBPF programs');
+  const [control, controlChild] = sb.socketpair(sb.AF_UNIX, sb.SOCK_SEQPACKET | sb.SOCK_CLOEXEC);
+  const memfd = initMemfd();
+  const ops = jailSetupOps(prison, f.program);
+  mark('socketpair, init memfd, setup ops');
+  const child = await pool.spawn({
+    setup: ops,
+    command: `/proc/self/fd/${memfd}`,
+    argv0: 'sysjail-init',
+    args: ['--', '/bin/sj-stamp'],
+    env,
+    stdio: [devNull, stampWrite, 2, controlChild],
+  });
+  sb.close(controlChild);
+  mark('pool.spawn (worker: namespaces, mounts, pivot_root, caps, filter; spawn init)');
+  const initPidfd = sb.pidfdOpen(child.pid);
+  await supervisor.request((request) => ({ type: 'mountProc', request, initPid: child.pid }));
+  mark('mount the jail /proc (supervisor thread round trip)');
+  cgroup.addProcess(child.pid);
+  mark('join cgroup');
+  const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
+  const byCall = [...f.compiled.notifyByCall].map(([arch, m]) => [
+    arch,
+    [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
+  ]);
+  const numbers = linux.tables.map((tb) => [
+    tb.arch.auditArch,
+    Object.fromEntries(
+      tb.entries.filter((e) => e.name === 'socket' || e.name === 'listen').map((e) => [e.name, e.nr]),
+    ),
+  ]);
+  await supervisor.add({
+    jid,
+    listenerFd: child.listenerFd,
+    initPid: child.pid,
+    initPidfd,
+    controlFd: control,
+    ipv4: prison.ipv4,
+    ipv6: prison.ipv6,
+    allowRlimit: false,
+    program: f.program,
+    notifyTable: f.compiled.notifyTable,
+    notifyByCall: byCall,
+    numbers,
+    errno: linux.errno,
+    cgroupProcs: `${cgroup.path}/cgroup.procs`,
+    counters,
+  });
+  supervisor.ref();
+  await supervisor.send({ type: 'go', jid });
+  mark('supervisor add + go');
+  const started = t();
+  const buf = Buffer.alloc(64);
+  if (!sb.poll([{ fd: stampRead, events: sb.POLLIN }], 5000)[0]) throw new Error('no stamp from the command');
+  const n = sb.read(stampRead, buf);
+  const stampMs = Number(BigInt(buf.subarray(0, n).toString().trim())) / 1e6;
+  marks.push(['command running (its CLOCK_MONOTONIC stamp)', stampMs - hrtimeOffsetMs]);
+  await child.exited;
+  mark('init exited');
+  try {
+    cgroup.kill();
+  } catch {}
+  await supervisor.request((request) => ({ type: 'remove', jid, request }));
+  supervisor.unref();
+  await cgroup.destroy();
+  mark('teardown (cgroup.kill, supervisor remove, rmdir cgroup)');
+  return { startMs: started - start };
+}
+
+// CLOCK_MONOTONIC (the stamp) to performance.now(): process.hrtime is CLOCK_MONOTONIC on Linux.
+const hrtimeOffsetMs = Number(process.hrtime.bigint()) / 1e6 - t();
+
+for (let run = 0; run < runs; run++) {
+  if (run > 0) {
+    await new Promise((r) => setTimeout(r, 200)); // let the pool refill: a prewarmed start
+    marks.length = 0;
+    mark('(prewarmed) begin');
+  }
+  await startAndWait(run + 1);
+  console.log(JSON.stringify({ run, marks, online }));
+}
+sb.close(devNull);
+sb.close(stampRead);
+sb.close(stampWrite);
+process.on('exit', () => console.log(JSON.stringify({ end: t() })));
