@@ -2,8 +2,16 @@ import { constants } from 'node:os';
 import { openRegistry, type Registry } from '@sysjail/core';
 import { getopt } from '../config/getopt.js';
 import { parseJailRef } from '../config/jail-name.js';
-import { exitStatusOfJail, loadEngine } from '../engine.js';
-import { EngineUnavailableError, JailNotFoundError, MissingArgumentError, NotRootError } from '../errors.js';
+import { type ExecInJailOptions, exitStatusOfJail, type JailExit, loadEngine } from '../engine.js';
+import {
+  EngineUnavailableError,
+  JailNotFoundError,
+  MissingArgumentError,
+  NotRootError,
+  UsageError,
+} from '../errors.js';
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 /** jexec(8): `jexec [-l] [-u username | -U username] jid|name [command ...]` (no command: /bin/sh). */
 export async function jexecMain(argv: readonly string[], registry?: Registry): Promise<number> {
@@ -22,16 +30,31 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
   if (jail === undefined) throw new MissingArgumentError('jail');
   if ((process.geteuid?.() ?? -1) !== 0) throw new NotRootError('jexec');
   const ref = parseJailRef(jail);
-  const record = (registry ?? openRegistry()).find(ref);
+  const reg = registry ?? openRegistry();
+  const record = reg.find(ref);
   if (!record) throw new JailNotFoundError(ref);
   const engine = await loadEngine();
   if (!engine.execInJail) throw new EngineUnavailableError();
-  const { exited } = await engine.execInJail({
-    record,
-    command: rest.length ? rest : ['/bin/sh'],
-    ...(user === undefined ? {} : { user, userInJail }),
-    cleanEnvironment,
-  });
-  process.on('SIGINT', () => {});
-  return exitStatusOfJail(await exited, constants.signals);
+  let run: { exited: Promise<JailExit>; kill?(signal: NodeJS.Signals): void };
+  try {
+    run = await engine.execInJail({
+      record,
+      command: rest.length ? rest : ['/bin/sh'],
+      ...(user === undefined ? {} : { user, userInJail }),
+      cleanEnvironment,
+      registryDir: reg.dir,
+    } as ExecInJailOptions);
+  } catch (e) {
+    // An unknown user is a bad command line: nothing was started.
+    if ((e as { code?: string }).code === 'EJEXECUSER') throw new UsageError('UNKNOWN_USER', (e as Error).message);
+    throw e;
+  }
+  // The command runs in a session of its own: signals meant for it (^C on the terminal) reach jexec.
+  const forward = (signal: NodeJS.Signals) => run.kill?.(signal);
+  for (const s of FORWARDED) process.on(s, forward);
+  try {
+    return exitStatusOfJail(await run.exited, constants.signals);
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+  }
 }

@@ -1,0 +1,146 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** The built bins (tsc -b first), run as the user runs them: sysjail -b starts a jail, jexec enters it. */
+const binDir = fileURLToPath(new URL('../../dist/bin/', import.meta.url));
+const base = mkdtempSync(join(tmpdir(), 'sysjail-jexec-'));
+const runDir = join(base, 'run');
+const root = join(base, 'root');
+const env = { ...process.env, SYSJAIL_RUN_DIR: runDir };
+const name = `jx${process.pid}`;
+let jid = '';
+
+function run(tool: string, args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [join(binDir, `${tool}.js`), ...args], {
+    encoding: 'utf8',
+    env,
+    input,
+    timeout: 30_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Host processes whose argv is exactly `argv` (a unique marker). */
+function hostProcesses(argv: string[]): number[] {
+  const want = `${argv.join('\0')}\0`;
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8') === want) out.push(Number(d));
+    } catch {}
+  }
+  return out;
+}
+
+beforeAll(() => {
+  expect(run('mkjail', [root]).status).toBe(0);
+  writeFileSync(join(root, 'etc/jexec-marker'), 'inside the jail root\n');
+  const r = run('sysjail', ['-b', '-n', name, root, 'jexec.test', '127.0.0.7', '/bin/sleep', '600']);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  jid = r.stdout.trim();
+  expect(jid).toMatch(/^[0-9]+$/);
+});
+
+afterAll(() => {
+  if (jid) run('jail', ['-r', jid]);
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe('jexec into a running jail', () => {
+  it('has a root-only socket beside the jail record', () => {
+    const sock = join(runDir, 'jails', `${jid}.sock`);
+    const st = statSync(sock);
+    expect(st.isSocket()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o600);
+  });
+
+  it("sees the jail's hostname, root and PID namespace; exits with the command's status", () => {
+    const script = [
+      'hostname',
+      'cat /etc/jexec-marker',
+      'echo pid $$',
+      'cat /proc/1/comm',
+      "tr '\\0' ' ' < /proc/2/cmdline; echo",
+      'exit 7',
+    ].join('; ');
+    const r = run('jexec', [name, '/bin/sh', '-c', script]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(7);
+    const [hostname, marker, pidLine, init, command] = r.stdout.split('\n');
+    expect(hostname).toBe('jexec.test');
+    expect(marker).toBe('inside the jail root');
+    const pid = Number(pidLine.replace('pid ', ''));
+    expect(pid).toBeGreaterThan(2);
+    expect(pid).toBeLessThan(100);
+    expect(init).toBe('sysjail-init');
+    expect(command).toBe('/bin/sleep 600 ');
+    // By JID as well as by name.
+    expect(run('jexec', [jid, 'hostname'])).toEqual({ status: 0, stdout: 'jexec.test\n', stderr: '' });
+  });
+
+  it('is denied what the jail is denied (mount: EPERM), by the same filter and supervisor', () => {
+    const r = run('jexec', [name, '/bin/sh', '-c', 'mount -t tmpfs none /tmp; echo status $?']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('status 1\n');
+    expect(r.stderr).toMatch(/permission denied/i);
+    // The supervisor's own process (jls) sees the same jail; the host root is not reachable.
+    expect(run('jexec', [name, '/bin/sh', '-c', `test -e ${join(base, 'run')} && echo host || echo jailed`]).stdout).toBe(
+      'jailed\n',
+    );
+  });
+
+  it('passes stdin, stdout and stderr through', () => {
+    const r = run('jexec', [name, '/bin/sh', '-c', 'tr a-z A-Z; echo to-stderr >&2'], 'hello jail\n');
+    expect(r).toEqual({ status: 0, stdout: 'HELLO JAIL\n', stderr: 'to-stderr\n' });
+  });
+
+  it('exits 128 + the signal when a signal ends the command; 127 for a missing command', () => {
+    expect(run('jexec', [name, '/bin/sh', '-c', 'kill -9 $$']).status).toBe(137);
+    const r = run('jexec', [name, 'no-such-command']);
+    expect(r.status).toBe(127);
+    expect(r.stderr).toMatch(/no-such-command/);
+  });
+
+  it('-U runs as a user of the jail, -l in a clean environment from HOME', () => {
+    expect(run('jexec', ['-U', 'nobody', name, 'id', '-u']).stdout).toBe('65534\n');
+    const r = run('jexec', ['-l', name, '/bin/sh', '-c', 'pwd; echo "$HOME $USER $SYSJAIL_RUN_DIR"']);
+    expect(r.stdout).toBe('/root\n/root root \n');
+    expect(run('jexec', ['-U', 'no-such-user', name, 'id'])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'jexec: unknown user in the jail: no-such-user\n',
+    });
+  });
+
+  it('an unknown JID or name is one line on stderr and nothing runs', () => {
+    expect(run('jexec', ['987654', 'true'])).toEqual({ status: 1, stdout: '', stderr: 'jexec: jail 987654 not found\n' });
+    expect(run('jexec', ['nosuchjail', 'true'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'jexec: jail "nosuchjail" not found\n',
+    });
+  });
+
+  it('a jexec’d process dies when the jail is stopped; jexec reports SIGKILL (137)', async () => {
+    const marker = ['/bin/sleep', String(400 + (process.pid % 100))];
+    const child = spawn(process.execPath, [join(binDir, 'jexec.js'), name, ...marker], { env, stdio: 'ignore' });
+    const status = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let found: number[] = [];
+    for (let i = 0; i < 100 && found.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      found = hostProcesses(marker);
+    }
+    expect(found).toHaveLength(1);
+    expect(run('jail', ['-r', jid])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(await status).toBe(137);
+    expect(hostProcesses(marker)).toEqual([]);
+    expect(existsSync(join(runDir, 'jails', `${jid}.sock`))).toBe(false);
+    jid = '';
+  });
+});
