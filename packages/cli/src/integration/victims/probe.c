@@ -517,7 +517,7 @@ static void raceConnect(const char *jailIp, int port, long n) {
   printf("connects %ld\nconnected %ld\nfailed %ld\npeer-jail %ld\npeer-other %ld\n", n, ok, failed, peerJail, peerOther);
 }
 
-static struct rlimit flipLimit;
+static volatile struct rlimit flipLimit;
 static rlim_t limitLow, limitHigh;
 
 static void *limitFlipper(void *unused) {
@@ -536,7 +536,8 @@ static void raceRlimit(long n) {
   limitHigh = 1024;
   limitLow = 512;
   report("lower", setrlimit(RLIMIT_NOFILE, &(struct rlimit){limitHigh, limitHigh}));
-  flipLimit = (struct rlimit){limitLow, limitLow};
+  flipLimit.rlim_cur = limitLow;
+  flipLimit.rlim_max = limitLow;
   pthread_t t;
   pthread_create(&t, NULL, limitFlipper, NULL);
   long ok = 0, failed = 0, wentUp = 0;
