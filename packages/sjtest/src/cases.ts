@@ -128,6 +128,28 @@ const filesystem: Case[] = [
     arg: '/sys/kernel/profiling',
     expect: { errno: ['EROFS', 'ENOENT', 'EACCES', 'EPERM'] },
   }),
+  v64({
+    id: 'fs.dev-mem',
+    tags: ['fs', 'dev'],
+    promise: '/dev/mem cannot be opened (open O_RDONLY only)',
+    probe: 'open-rdonly',
+    arg: '/dev/mem',
+    expect: { errno: ['ENOENT', 'EACCES', 'EPERM'] },
+  }),
+  v64({
+    id: 'fs.dev-block',
+    tags: ['fs', 'dev'],
+    promise: 'no host block device can be opened from /dev (open O_RDONLY only)',
+    probe: 'dev-block',
+    expect: { errno: ['ENOENT', 'EACCES', 'EPERM', 'ENXIO'] },
+  }),
+  v64({
+    id: 'fs.cgroup-procs',
+    tags: ['fs', 'net'],
+    promise: 'no cgroup2 cgroup.procs is writable: the jail cannot leave its cgroup (open O_WRONLY only)',
+    probe: 'cgroup-procs',
+    expect: { errno: ['ENOENT', 'EROFS', 'EACCES', 'EPERM'] },
+  }),
 ];
 
 const processes: Case[] = [
@@ -367,6 +389,13 @@ const closed: Case[] = [
     expect: DENIED,
   }),
   ...both({
+    id: 'fs.fsxattr-immutable',
+    tags: ['fs', 'closed'],
+    promise: 'the immutable flag through FS_IOC_FSSETXATTR (FS_XFLAG_IMMUTABLE) fails EPERM',
+    probe: 'fsxattr-immutable',
+    expect: DENIED,
+  }),
+  ...both({
     id: 'rlimit.raise',
     tags: ['rlimit'],
     promise: 'raising a hard rlimit (setrlimit) fails EPERM',
@@ -381,6 +410,22 @@ const closed: Case[] = [
     probe: 'rlimit-raise',
     arg: 'prlimit',
     expect: DENIED,
+  }),
+  ...both({
+    id: 'rlimit.race-setrlimit',
+    tags: ['rlimit', 'race'],
+    promise: 'setrlimit never raises a hard limit while a thread flips the new limit to a raise',
+    probe: 'rlimit-race',
+    arg: 'setrlimit',
+    expect: { value: ['never'] },
+  }),
+  ...both({
+    id: 'rlimit.race-prlimit',
+    tags: ['rlimit', 'race'],
+    promise: 'prlimit64 never raises a hard limit while a thread flips the new limit to a raise',
+    probe: 'rlimit-race',
+    arg: 'prlimit',
+    expect: { value: ['never'] },
   }),
   ...both({
     id: 'reboot.reach',

@@ -1,12 +1,15 @@
 /* Filesystem promises: root is the jail path; .., symlinks, chroot-in-chroot, inherited fds and
  * open_by_handle_at do not lead out; /proc shows only the jail; /proc/sys, sysrq-trigger, /sys are not
- * writable (probed by open(O_WRONLY) only: never a byte is written). */
+ * writable (probed by open(O_WRONLY) only: never a byte is written); /dev has no host device; no cgroup2
+ * cgroup.procs is writable. */
 #include "victim.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 static void report_outside(int escaped, const char *how) {
@@ -92,6 +95,72 @@ static void open_wronly(const struct sj_ctx *c, const char *a) {
   sj_result(fd, a);
 }
 
+/* open(O_RDONLY) and close at once (device nodes: nothing is read). */
+static void open_rdonly(const struct sj_ctx *c, const char *a) {
+  (void)c;
+  long fd = sj_sys(SYS_open, (long)a, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0, 0, 0);
+  if (fd >= 0) close((int)fd);
+  sj_result(fd, a);
+}
+
+/* The host's block devices (named by /sys/class/block, else common names) cannot be opened from /dev:
+ * each is opened O_RDONLY and closed at once, nothing is read. */
+static void dev_block(const struct sj_ctx *c, const char *a) {
+  static const char *common[] = {"sda", "vda", "xvda", "nvme0n1", "hda", "loop0", "dm-0", NULL};
+  char path[320], detail[400];
+  int tried = 0, err = ENOENT;
+  (void)c; (void)a;
+  DIR *d = opendir("/sys/class/block");
+  struct dirent *e;
+  for (int i = 0;; i++) {
+    const char *name;
+    if (d) {
+      if (!(e = readdir(d))) break;
+      if (e->d_name[0] == '.') continue;
+      name = e->d_name;
+    } else if (!(name = common[i])) {
+      break;
+    }
+    snprintf(path, sizeof path, "/dev/%s", name);
+    tried++;
+    long fd = sj_sys(SYS_open, (long)path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0, 0, 0);
+    if (fd >= 0) {
+      close((int)fd);
+      if (d) closedir(d);
+      sj_value("opened", path);
+      return;
+    }
+    if (errno != ENOENT) err = errno;
+  }
+  if (d) closedir(d);
+  snprintf(detail, sizeof detail, "%d block devices tried%s", tried, d ? " (from /sys/class/block)" : "");
+  sj_err(err, detail);
+}
+
+/* A process that can write a cgroup2 cgroup.procs can leave the jail's cgroup, and with it the eBPF
+ * programs that confine its addresses: every cgroup2 mount point visible is opened O_WRONLY and closed
+ * at once, nothing is written. */
+static void cgroup_procs(const struct sj_ctx *c, const char *a) {
+  static const char *dirs[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified", NULL};
+  char path[128];
+  int seen = 0, err = ENOENT;
+  (void)c; (void)a;
+  for (int i = 0; dirs[i]; i++) {
+    struct statfs sf;
+    if (statfs(dirs[i], &sf) < 0 || (unsigned long)sf.f_type != 0x63677270UL /* CGROUP2_SUPER_MAGIC */) continue;
+    seen++;
+    snprintf(path, sizeof path, "%s/cgroup.procs", dirs[i]);
+    long fd = sj_sys(SYS_open, (long)path, O_WRONLY | O_CLOEXEC, 0, 0, 0);
+    if (fd >= 0) {
+      close((int)fd);
+      sj_value("writable", path);
+      return;
+    }
+    err = errno;
+  }
+  sj_err(err, seen ? "cgroup.procs of a cgroup2 mount" : "no cgroup2 mount visible");
+}
+
 static void proc_pid(const struct sj_ctx *c, const char *a) {
   char path[64];
   (void)a;
@@ -102,4 +171,5 @@ static void proc_pid(const struct sj_ctx *c, const char *a) {
 const struct sj_probe sj_probes_fs[] = {
     {"root-marker", root_marker}, {"dotdot", dotdot},           {"symlink", symlink_escape},
     {"chroot-escape", chroot_escape}, {"fd-escape", fd_escape}, {"handle-escape", handle_escape},
-    {"open-wronly", open_wronly}, {"proc-pid", proc_pid},       SJ_PROBE_END};
+    {"open-wronly", open_wronly}, {"proc-pid", proc_pid},       {"open-rdonly", open_rdonly},
+    {"dev-block", dev_block},     {"cgroup-procs", cgroup_procs}, SJ_PROBE_END};

@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/reboot.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -69,6 +70,29 @@ static void chattr_immutable(const struct sj_ctx *c, const char *a) {
   unlink(path);
 }
 
+/* FS_IOC_FSSETXATTR(FS_XFLAG_IMMUTABLE): the other way to the immutable flag (xfs-style attributes). */
+static void fsxattr_immutable(const struct sj_ctx *c, const char *a) {
+  char path[512];
+  struct fsxattr fa;
+  (void)a;
+  snprintf(path, sizeof path, "%s/sjtest-fsxattr-XXXXXX", c->scratch);
+  int fd = mkstemp(path);
+  if (fd < 0) { sj_err(errno, "mkstemp"); return; }
+  if (ioctl(fd, FS_IOC_FSGETXATTR, &fa) < 0) {
+    sj_skip("this filesystem has no FS_IOC_FSGETXATTR");
+  } else {
+    struct fsxattr set = fa;
+    set.fsx_xflags |= FS_XFLAG_IMMUTABLE;
+    long r = sj_sys(SYS_ioctl, fd, FS_IOC_FSSETXATTR, (long)&set, 0, 0);
+    int saved = errno;
+    if (r >= 0) ioctl(fd, FS_IOC_FSSETXATTR, &fa);
+    errno = saved;
+    sj_result(r, "FS_IOC_FSSETXATTR(FS_XFLAG_IMMUTABLE)");
+  }
+  close(fd);
+  unlink(path);
+}
+
 static void rlimit_lower(const struct sj_ctx *c, const char *a) {
   struct rlimit rl;
   (void)c; (void)a;
@@ -92,6 +116,53 @@ static void rlimit_raise(const struct sj_ctx *c, const char *a) {
   } else {
     sj_result(sj_sys(SYS_setrlimit, RLIMIT_NOFILE, (long)&rl, 0, 0, 0), "setrlimit raises the hard limit");
   }
+}
+
+/* A thread flips the new limit between "the current hard limit" (allowed) and "the original, higher
+ * hard limit" (a raise) while setrlimit/prlimit64 runs: a jail that checks user memory and then lets the
+ * kernel read it again lets a raise through. The value is "never" or "raised". The hard limit is first
+ * lowered by one, so that there is something to raise without CAP_SYS_RESOURCE. */
+struct rlimit_race { volatile unsigned long native[2]; volatile unsigned long long wide[2];
+                     unsigned long long good, bad; volatile int stop; };
+
+static void *rlimit_flipper(void *p) {
+  struct rlimit_race *r = p;
+  while (!r->stop) {
+    r->native[1] = (unsigned long)r->bad; r->wide[1] = r->bad;
+    __asm__ volatile("" ::: "memory");
+    r->native[1] = (unsigned long)r->good; r->wide[1] = r->good;
+  }
+  return NULL;
+}
+
+static void rlimit_race(const struct sj_ctx *c, const char *a) {
+  static struct rlimit_race r;
+  struct rlimit rl, low;
+  pthread_t t;
+  int prlimit = strcmp(a, "prlimit") == 0, n = 5000, ok = 0, raised = 0;
+  (void)c;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  low = rl;
+  low.rlim_max = rl.rlim_max - 1;
+  if (low.rlim_cur > low.rlim_max) low.rlim_cur = low.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &low) < 0) { sj_skip("could not lower the limit first"); return; }
+  r.good = low.rlim_max;
+  r.bad = rl.rlim_max;
+  r.native[0] = (unsigned long)low.rlim_cur; r.wide[0] = low.rlim_cur;
+  r.native[1] = (unsigned long)r.good; r.wide[1] = r.good;
+  if (pthread_create(&t, NULL, rlimit_flipper, &r) != 0) { sj_err(errno, "pthread_create"); return; }
+  for (int i = 0; i < n && !raised; i++) {
+    long res = prlimit ? sj_sys(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)r.wide, 0, 0)
+                       : sj_sys(SYS_setrlimit, RLIMIT_NOFILE, (long)r.native, 0, 0, 0);
+    struct rlimit now;
+    if (res == 0) ok++;
+    if (getrlimit(RLIMIT_NOFILE, &now) == 0 && now.rlim_max > low.rlim_max) raised = 1;
+  }
+  r.stop = 1;
+  pthread_join(t, NULL);
+  char detail[96];
+  snprintf(detail, sizeof detail, "%s x%d, %d succeeded", prlimit ? "prlimit64" : "setrlimit", n, ok);
+  sj_value(raised ? "raised" : "never", detail);
 }
 
 static void reboot_magic(const struct sj_ctx *c, const char *a) {
@@ -318,6 +389,7 @@ const struct sj_probe sj_probes_sys[] = {
     {"shmget", shm},          {"semget", sem},
     {"msgget", msg},          {"chattr-immutable", chattr_immutable},
     {"rlimit-lower", rlimit_lower}, {"rlimit-raise", rlimit_raise},
+    {"rlimit-race", rlimit_race}, {"fsxattr-immutable", fsxattr_immutable},
     {"reboot-magic", reboot_magic}, {"reboot", reboot_real},
     {"caps-effective", caps_effective}, {"caps-bounding", caps_bounding},
     {"mount", do_mount},      {"fsopen", do_fsopen},
