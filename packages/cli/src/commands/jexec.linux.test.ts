@@ -90,9 +90,10 @@ describe('jexec into a running jail', () => {
     expect(r.stdout).toBe('status 1\n');
     expect(r.stderr).toMatch(/permission denied/i);
     // The supervisor's own process (jls) sees the same jail; the host root is not reachable.
-    expect(run('jexec', [name, '/bin/sh', '-c', `test -e ${join(base, 'run')} && echo host || echo jailed`]).stdout).toBe(
-      'jailed\n',
-    );
+    expect(
+      run('jexec', [name, '/bin/sh', '-c', `test -e ${join(base, 'run')} && echo host || echo jailed`])
+        .stdout,
+    ).toBe('jailed\n');
   });
 
   it('passes stdin, stdout and stderr through', () => {
@@ -119,7 +120,11 @@ describe('jexec into a running jail', () => {
   });
 
   it('an unknown JID or name is one line on stderr and nothing runs', () => {
-    expect(run('jexec', ['987654', 'true'])).toEqual({ status: 1, stdout: '', stderr: 'jexec: jail 987654 not found\n' });
+    expect(run('jexec', ['987654', 'true'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'jexec: jail 987654 not found\n',
+    });
     expect(run('jexec', ['nosuchjail', 'true'])).toEqual({
       status: 1,
       stdout: '',
@@ -129,7 +134,10 @@ describe('jexec into a running jail', () => {
 
   it('a jexec’d process dies when the jail is stopped; jexec reports SIGKILL (137)', async () => {
     const marker = ['/bin/sleep', String(400 + (process.pid % 100))];
-    const child = spawn(process.execPath, [join(binDir, 'jexec.js'), name, ...marker], { env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [join(binDir, 'jexec.js'), name, ...marker], {
+      env,
+      stdio: 'ignore',
+    });
     const status = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let found: number[] = [];
     for (let i = 0; i < 100 && found.length === 0; i++) {

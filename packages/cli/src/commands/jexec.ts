@@ -11,7 +11,15 @@ import {
   UsageError,
 } from '../errors.js';
 
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+const FORWARDED: NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+];
 
 /** jexec(8): `jexec [-l] [-u username | -U username] jid|name [command ...]` (no command: /bin/sh). */
 export async function jexecMain(argv: readonly string[], registry?: Registry): Promise<number> {
@@ -46,7 +54,8 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
     } as ExecInJailOptions);
   } catch (e) {
     // An unknown user is a bad command line: nothing was started.
-    if ((e as { code?: string }).code === 'EJEXECUSER') throw new UsageError('UNKNOWN_USER', (e as Error).message);
+    if ((e as { code?: string }).code === 'EJEXECUSER')
+      throw new UsageError('UNKNOWN_USER', (e as Error).message);
     throw e;
   }
   // The command runs in a session of its own: signals meant for it (^C on the terminal) reach jexec.

@@ -51,14 +51,26 @@ export function decodeWaitStatus(status: number): { code: number | null; signal:
   return { code: null, signal: signalNames.get(sig) ?? `SIG${sig}` };
 }
 
+/** The user to run as: root by default; a uid without a passwd entry is taken as uid and gid. */
 function resolveUser(options: ExecInJailOptions): PasswdUser {
   if (options.user === undefined) {
-    return lookupPasswdUser(options.record.path, 0) ?? { name: 'root', uid: 0, gid: 0, home: '/', shell: '/bin/sh' };
+    return (
+      lookupPasswdUser(options.record.path, 0) ?? {
+        name: 'root',
+        uid: 0,
+        gid: 0,
+        home: '/',
+        shell: '/bin/sh',
+      }
+    );
   }
-  const where = options.userInJail ? 'jail' : 'host';
-  const user = lookupPasswdUser(options.userInJail ? options.record.path : '/', options.user);
-  if (!user) throw new JexecUnknownUserError(options.user, where);
-  return user;
+  const found = lookupPasswdUser(options.userInJail ? options.record.path : '/', options.user);
+  if (found) return found;
+  if (/^[0-9]+$/.test(options.user)) {
+    const id = Number(options.user);
+    return { name: options.user, uid: id, gid: id, home: '/', shell: '/bin/sh' };
+  }
+  throw new JexecUnknownUserError(options.user, options.userInJail ? 'jail' : 'host');
 }
 
 /**

@@ -1,21 +1,22 @@
 // The supervisor's side of jexec: a unix socket per jail, root only. A request's stdio is taken from the
 // client with pidfd_getfd (after checking its credentials), handed to the supervisor thread, which sends
 // it to the jail's init by SCM_RIGHTS ('E'); the init forks the command, so it has everything the jail has.
+
+import type { EventEmitter } from 'node:events';
+import { chmodSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import {
-  O_CLOEXEC,
-  O_RDWR,
-  SyscallError,
   close,
   errnoName,
+  O_CLOEXEC,
+  O_RDWR,
   open,
   peerCredentials,
   peerPidfd,
   pidfdGetfd,
   pidfdOpen,
+  SyscallError,
 } from '@sysjail/systrace-bindings';
-import { chmodSync, unlinkSync } from 'node:fs';
-import { type Server, type Socket, createServer } from 'node:net';
-import type { EventEmitter } from 'node:events';
 import type { FromSupervisor } from '../supervisor/protocol.js';
 import { hostPidOf } from './host-pid.js';
 import { type JexecRequest, type JexecServerMessage, MAX_REQUEST_BYTES } from './protocol.js';
@@ -119,7 +120,8 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
     const problem = checkRequest(request);
     if (problem) return fail(socket, 'EINVAL', `bad request: ${problem}`);
     const argv = wrapCommand(request.argv, request.env, request.cwd);
-    if (Buffer.byteLength(argv.join('\0')) + 1 > MAX_ARGV_BYTES) return fail(socket, 'E2BIG', 'command too long');
+    if (Buffer.byteLength(argv.join('\0')) + 1 > MAX_ARGV_BYTES)
+      return fail(socket, 'E2BIG', 'command too long');
     let fds: [number, number, number];
     try {
       fds = takeClientFds(socket, request.fds);
@@ -207,7 +209,8 @@ function checkRequest(r: JexecRequest): string | undefined {
   }
   if (r.env !== undefined) {
     if (typeof r.env !== 'object' || r.env === null) return 'env';
-    for (const [k, v] of Object.entries(r.env)) if (!clean(k) || k === '' || k.includes('=') || !clean(v)) return 'env';
+    for (const [k, v] of Object.entries(r.env))
+      if (!clean(k) || k === '' || k.includes('=') || !clean(v)) return 'env';
   }
   if (r.cwd !== undefined && !clean(r.cwd)) return 'cwd';
   return undefined;

@@ -10,10 +10,7 @@ export interface PasswdUser {
   readonly shell: string;
 }
 
-/**
- * A user by name or uid in `<root>/etc/passwd` (root '/' for the host's). A number without an entry is
- * taken as uid and gid; undefined for an unknown name.
- */
+/** A user by name or uid in `<root>/etc/passwd` (root '/' for the host's); undefined if it has no entry. */
 export function lookupPasswdUser(root: string, user: string | number): PasswdUser | undefined {
   let text = '';
   try {
@@ -25,9 +22,14 @@ export function lookupPasswdUser(root: string, user: string | number): PasswdUse
     const f = line.split(':');
     if (f.length < 7) continue;
     if (numeric ? f[2] === key : f[0] === key) {
-      return { name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5] || '/', shell: f[6] || '/bin/sh' };
+      return {
+        name: f[0],
+        uid: Number(f[2]),
+        gid: Number(f[3]),
+        home: f[5] || '/',
+        shell: f[6] || '/bin/sh',
+      };
     }
   }
-  if (!numeric) return undefined;
-  return { name: key, uid: Number(key), gid: Number(key), home: '/', shell: '/bin/sh' };
+  return undefined;
 }

@@ -8,7 +8,8 @@ export function wrapCommand(
   cwd: string | undefined,
 ): string[] {
   let out = [...argv];
-  if (cwd !== undefined) out = ['/bin/sh', '-c', 'cd -- "$1" 2>/dev/null || cd /; shift; exec "$@"', 'jexec', cwd, ...out];
+  if (cwd !== undefined)
+    out = ['/bin/sh', '-c', 'cd -- "$1" 2>/dev/null || cd /; shift; exec "$@"', 'jexec', cwd, ...out];
   if (env !== undefined) out = ['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...out];
   return out;
 }
