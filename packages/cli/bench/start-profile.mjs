@@ -2,36 +2,60 @@
 // built from the exported building blocks, with a performance.now() mark after each step. Marks are in ms
 // since this process started (performance.timeOrigin), so the first one is Node's own start-up.
 //
-//   node start-profile.mjs ROOT [runs] [--fast-exit]
+//   node start-profile.mjs ROOT [runs] [--fast-exit] [--early] [--pool-size=N]
 //
-// Prints one JSON line per run ({ run, marks: [[step, ms]...] }) then {"end": ms}. Run 0 is the cold
-// start of a fresh process (what the `jail` command pays); later runs use the prewarmed pool (what a
-// library user pays). --fast-exit prototypes a fix: tell the supervisor thread to stop at process exit.
+// Prints one JSON line per run ({ run, marks: [[step, ms]...], online }) then {"end": ms}. Run 0 is the
+// cold start of a fresh process (what the `jail` command pays); later runs use the prewarmed pool (what
+// a library user pays). Prototypes of optimisations:
+//   --fast-exit    post a 'stop' to the supervisor thread before its wake byte at process exit
+//   --early        prewarm (pool + supervisor thread) right after importing core, before the other modules
+//   --pool-size=N  idle workers kept by the pool (startJail's prewarm() uses 2)
 import { performance } from 'node:perf_hooks';
 
 const t = () => performance.now();
 const bootMs = t();
 const [root, runsArg = '1', ...flags] = process.argv.slice(2);
-if (!root) throw new Error('usage: start-profile.mjs ROOT [runs] [--fast-exit]');
+if (!root) throw new Error('usage: start-profile.mjs ROOT [runs] [--fast-exit] [--early] [--pool-size=N]');
 const runs = Number(runsArg);
+const early = flags.includes('--early');
+const poolSize = Number(flags.find((f) => f.startsWith('--pool-size='))?.split('=')[1] ?? 2);
 
 const marks = [['node start-up', bootMs]];
 const mark = (step) => marks.push([step, t()]);
+const coreDist = (p) => new URL(`../../core/dist/${p}`, import.meta.url).href;
+const online = [];
+let pool;
+let supervisor;
+
+/** prewarm(): the pool's workers and the supervisor thread boot in the background from here on. */
+async function prewarm() {
+  const { Supervisor } = await import(coreDist('supervisor/supervisor.js'));
+  pool = new sb.SpawnerPool({ size: poolSize });
+  supervisor = new Supervisor();
+  supervisor.on('message', () => {});
+  const since = t();
+  pool.ready.then(() => pool.idle[0]?.then(() => online.push(['first spawner worker online', t() - since])));
+  supervisor.ready.then(() => online.push(['supervisor thread ready', t() - since]));
+  if (flags.includes('--fast-exit')) {
+    process.prependOnceListener('exit', () => supervisor.port.postMessage({ type: 'stop' }));
+  }
+  mark('prewarm (pool + supervisor thread created)');
+}
 
 const sb = await import('@sysjail/systrace-bindings');
 mark('import systrace-bindings (koffi)');
 const core = await import('@sysjail/core');
 mark('import core');
+if (early) await prewarm();
 const { linux } = await import('@sysjail/emul-linux');
 mark('import emul-linux');
 await import('../dist/commands/jail.js');
 mark('import cli (commands/jail)');
-const coreDist = (p) => new URL(`../../core/dist/${p}`, import.meta.url).href;
-const { Supervisor } = await import(coreDist('supervisor/supervisor.js'));
 const { initMemfd } = await import(coreDist('jail/init-binary.js'));
 const { jailSetupOps } = await import(coreDist('jail/setup-ops.js'));
 const { COUNTER_SLOTS } = await import(coreDist('supervisor/protocol.js'));
 mark('import core internals (profile only)');
+if (!early) await prewarm();
 
 const prison = {
   path: root,
@@ -41,20 +65,6 @@ const prison = {
   flags: core.defaultPrisonFlags,
 };
 const env = { PATH: '/bin:/sbin:/usr/bin:/usr/sbin' };
-
-// prewarm(): the pool's workers and the supervisor thread boot in the background from here on.
-const pool = new sb.SpawnerPool({ size: 2 });
-const supervisor = new Supervisor();
-supervisor.on('message', () => {});
-const since = t();
-const online = [];
-pool.ready.then(() => pool.idle[0]?.then(() => online.push(['first spawner worker online', t() - since])));
-supervisor.ready.then(() => online.push(['supervisor thread ready', t() - since]));
-mark('prewarm (pool + supervisor thread created)');
-if (flags.includes('--fast-exit')) {
-  // The prototype: a 'stop' message before the wake byte, so the thread leaves its poll loop at once.
-  process.prependOnceListener('exit', () => supervisor.port.postMessage({ type: 'stop' }));
-}
 
 const devNull = sb.open('/dev/null', sb.O_RDWR | sb.O_CLOEXEC);
 const [stampRead, stampWrite] = sb.pipe2(sb.O_CLOEXEC);
@@ -108,6 +118,10 @@ async function startAndWait(jid) {
   });
   sb.close(controlChild);
   mark('pool.spawn (worker: namespaces, mounts, pivot_root, caps, filter; spawn init)');
+  let reported; // when the worker says its child exited (before the thread itself ends)
+  [...pool.busy].at(-1)?.on('message', (m) => {
+    if (m.type === 'exited') reported = t();
+  });
   const initPidfd = sb.pidfdOpen(child.pid);
   await supervisor.request((request) => ({ type: 'mountProc', request, initPid: child.pid }));
   mark('mount the jail /proc (supervisor thread round trip)');
@@ -151,7 +165,8 @@ async function startAndWait(jid) {
   const stampMs = Number(BigInt(buf.subarray(0, n).toString().trim())) / 1e6;
   marks.push(['command running (its CLOCK_MONOTONIC stamp)', stampMs - hrtimeOffsetMs]);
   await child.exited;
-  mark('init exited');
+  if (reported !== undefined) marks.push(['init exited (worker reports it)', reported]);
+  mark('init exited (worker thread gone)');
   try {
     cgroup.kill();
   } catch {}
@@ -173,6 +188,18 @@ for (let run = 0; run < runs; run++) {
   }
   await startAndWait(run + 1);
   console.log(JSON.stringify({ run, marks, online }));
+}
+if (runs > 1) {
+  // The launcher alone, prewarmed: a worker hand-off and libuv spawn of /bin/true with no setup ops.
+  const handoff = [];
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const a = t();
+    const child = await pool.spawn({ setup: [], command: '/bin/true', env, stdio: [devNull, devNull, 2] });
+    handoff.push(t() - a);
+    await child.exited;
+  }
+  console.log(JSON.stringify({ handoff }));
 }
 sb.close(devNull);
 sb.close(stampRead);
