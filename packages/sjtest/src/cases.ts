@@ -335,6 +335,22 @@ const network: Case[] = [
     expect: { value: ['{ip}'] },
   }),
   ...both({
+    id: 'net.udp-pktinfo',
+    tags: ['net', 'address'],
+    promise: 'UDP sendmsg from an unbound socket cannot pick another source address with IP_PKTINFO',
+    probe: 'udp-pktinfo',
+    arg: 'unbound',
+    expect: { value: ['{ip}'], errno: ['EPERM', 'EACCES', 'EADDRNOTAVAIL', 'EINVAL'], inconclusive: ['lost'] },
+  }),
+  ...both({
+    id: 'net.udp-pktinfo-bound',
+    tags: ['net', 'address'],
+    promise: 'UDP sendmsg from a socket bound to the jail address cannot pick another source with IP_PKTINFO',
+    probe: 'udp-pktinfo',
+    arg: 'bound',
+    expect: { value: ['{ip}'], errno: ['EPERM', 'EACCES', 'EADDRNOTAVAIL', 'EINVAL'], inconclusive: ['lost'] },
+  }),
+  ...both({
     id: 'net.listen-unbound',
     tags: ['net', 'address'],
     promise: 'listen() on a never-bound socket listens on the jail address only',

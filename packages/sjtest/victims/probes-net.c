@@ -1,5 +1,5 @@
 /* Network promises: socket families, raw sockets, the jail address on bind/connect/sendto/listen,
- * 127.0.0.1 → the jail address, IPv6 refused without an IPv6 address, and bind/connect races.
+ * 127.0.0.1 → the jail address, no other source through IP_PKTINFO, IPv6 refused without an IPv6 address, and bind/connect races.
  * Loopback only: every address used is 127.0.0.0/8 and every socket is closed at once. */
 #include "victim.h"
 #include <arpa/inet.h>
@@ -74,6 +74,49 @@ static void udp_source(const struct sj_ctx *c, const char *a) {
   setsockopt((int)r, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (recvfrom((int)r, buf, sizeof buf, 0, (struct sockaddr *)&from, &len) < 0) { sj_err(errno, "recvfrom"); return; }
   sj_value(sj_addr_str(&from), "source of an unbound sendto");
+  close((int)s); close((int)r);
+}
+
+/* sendmsg with an IP_PKTINFO control message that asks for another source address (ipi_spec_dst), from
+ * an unbound socket (ARG "unbound") or one bound to the jail address (ARG "bound"), to a receiver on the
+ * jail address; the value is the source the receiver sees ("lost" when nothing arrives in 2 s). */
+static void udp_pktinfo(const struct sj_ctx *c, const char *a) {
+  struct sockaddr_in rname, from, other;
+  socklen_t len = sizeof from;
+  char buf[8], ctl[CMSG_SPACE(sizeof(struct in_pktinfo))];
+  long r = bound_socket(SOCK_DGRAM, c->ip, 0, &rname);
+  if (r < 0) { sj_err(errno, "receiver on the jail address"); return; }
+  long s = strcmp(a, "bound") == 0 ? bound_socket(SOCK_DGRAM, c->ip, 0, NULL)
+                                   : sj_sys(SYS_socket, AF_INET, SOCK_DGRAM, 0, 0, 0);
+  if (s < 0) { sj_err(errno, "sender"); close((int)r); return; }
+  sj_parse_addr(c->other_ip, &other, 0);
+  struct iovec iov = {(void *)"x", 1};
+  struct msghdr msg = {0};
+  memset(ctl, 0, sizeof ctl);
+  msg.msg_name = &rname;
+  msg.msg_namelen = sizeof rname;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl;
+  msg.msg_controllen = sizeof ctl;
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = IPPROTO_IP;
+  cm->cmsg_type = IP_PKTINFO;
+  cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+  struct in_pktinfo pi = {0};
+  pi.ipi_spec_dst = other.sin_addr;
+  memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+  if (sj_sys(SYS_sendmsg, s, (long)&msg, 0, 0, 0) < 0) {
+    sj_err(errno, "sendmsg(IP_PKTINFO other source)");
+    close((int)s); close((int)r);
+    return;
+  }
+  struct timeval tv = {2, 0};
+  setsockopt((int)r, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (recvfrom((int)r, buf, sizeof buf, 0, (struct sockaddr *)&from, &len) < 0)
+    sj_value("lost", "nothing arrived: sendmsg(IP_PKTINFO other source)");
+  else
+    sj_value(sj_addr_str(&from), "source with IP_PKTINFO asking for another address");
   close((int)s); close((int)r);
 }
 
@@ -158,6 +201,7 @@ static void race_connect_sc(const struct sj_ctx *c, const char *a) { race(c, a, 
 const struct sj_probe sj_probes_net[] = {{"socket", socket_family},         {"bind-check", bind_check},
                                          {"connect-source", connect_source}, {"udp-source", udp_source},
                                          {"listen-unbound", listen_unbound}, {"race-bind", race_bind},
+                                         {"udp-pktinfo", udp_pktinfo},
                                          {"race-connect", race_connect},
                                          {"race-bind-socketcall", race_bind_sc},
                                          {"race-connect-socketcall", race_connect_sc}, SJ_PROBE_END};
