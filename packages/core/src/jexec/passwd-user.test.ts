@@ -1,0 +1,65 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeWaitStatus } from './exec-in-jail.js';
+import { lookupPasswdUser } from './passwd-user.js';
+import { wrapCommand } from './wrap-command.js';
+
+const root = mkdtempSync(join(tmpdir(), 'sysjail-passwd-'));
+mkdirSync(join(root, 'etc'));
+writeFileSync(
+  join(root, 'etc/passwd'),
+  'root:x:0:0:root:/root:/bin/sh\nwww:x:80:81::/var/www:\nbroken line\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('lookupPasswdUser', () => {
+  it('finds a user by name or uid; empty home and shell default to / and /bin/sh', () => {
+    expect(lookupPasswdUser(root, 'www')).toEqual({
+      name: 'www',
+      uid: 80,
+      gid: 81,
+      home: '/var/www',
+      shell: '/bin/sh',
+    });
+    expect(lookupPasswdUser(root, 65534)?.name).toBe('nobody');
+    expect(lookupPasswdUser(root, '0')?.home).toBe('/root');
+  });
+
+  it('is undefined for an unknown user or a missing passwd file', () => {
+    expect(lookupPasswdUser(root, 'nosuch')).toBeUndefined();
+    expect(lookupPasswdUser(root, 4242)).toBeUndefined();
+    expect(lookupPasswdUser(join(root, 'none'), 'root')).toBeUndefined();
+  });
+});
+
+describe('decodeWaitStatus', () => {
+  it('exit codes and signals', () => {
+    expect(decodeWaitStatus(0)).toEqual({ code: 0, signal: null });
+    expect(decodeWaitStatus(7 << 8)).toEqual({ code: 7, signal: null });
+    expect(decodeWaitStatus(9)).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(decodeWaitStatus(15 | 0x80)).toEqual({ code: null, signal: 'SIGTERM' }); // core dumped
+  });
+});
+
+describe('wrapCommand', () => {
+  it('is the command itself without environment or directory', () => {
+    expect(wrapCommand(['ls', '-l'], undefined, undefined)).toEqual(['ls', '-l']);
+  });
+
+  it('runs env -i with exactly the given variables, then sh to change directory', () => {
+    expect(wrapCommand(['id'], { HOME: '/root', A: 'b c' }, '/root')).toEqual([
+      'env',
+      '-i',
+      'HOME=/root',
+      'A=b c',
+      '/bin/sh',
+      '-c',
+      'cd -- "$1" 2>/dev/null || cd /; shift; exec "$@"',
+      'jexec',
+      '/root',
+      'id',
+    ]);
+  });
+});
