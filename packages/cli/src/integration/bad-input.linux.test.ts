@@ -21,14 +21,42 @@ afterAll(() => fx?.cleanup());
 describe('bad input to jail', () => {
   const cases: [string, () => string[], RegExp][] = [
     ['no arguments', () => [], /^jail: missing jail path$/],
-    ['missing path', () => [join(fx.base, 'none'), 'h.example', '127.0.0.5', '/bin/sh'], /^jail: jail path does not exist: /],
-    ['relative path', () => ['root', 'h.example', '127.0.0.5', '/bin/sh'], /^jail: jail path must be absolute: root$/],
-    ['a file instead of a directory', () => [file, 'h.example', '127.0.0.5', '/bin/sh'], /^jail: .*(not a directory|directory)/],
-    ['a bad hostname', () => [fx.root, 'bad_host!', '127.0.0.5', '/bin/sh'], /^jail: invalid hostname "bad_host!"/],
-    ['a malformed IP', () => [fx.root, 'h.example', '127.0.0.300', '/bin/sh'], /^jail: invalid IP address: 127\.0\.0\.300$/],
-    ['a non-local IP', () => [fx.root, 'h.example', '8.8.8.8', '/bin/sh'], /^jail: address 8\.8\.8\.8 is not a loopback address/],
+    [
+      'missing path',
+      () => [join(fx.base, 'none'), 'h.example', '127.0.0.5', '/bin/sh'],
+      /^jail: jail path does not exist: /,
+    ],
+    [
+      'relative path',
+      () => ['root', 'h.example', '127.0.0.5', '/bin/sh'],
+      /^jail: jail path must be absolute: root$/,
+    ],
+    [
+      'a file instead of a directory',
+      () => [file, 'h.example', '127.0.0.5', '/bin/sh'],
+      /^jail: .*(not a directory|directory)/,
+    ],
+    [
+      'a bad hostname',
+      () => [fx.root, 'bad_host!', '127.0.0.5', '/bin/sh'],
+      /^jail: invalid hostname "bad_host!"/,
+    ],
+    [
+      'a malformed IP',
+      () => [fx.root, 'h.example', '127.0.0.300', '/bin/sh'],
+      /^jail: invalid IP address: 127\.0\.0\.300$/,
+    ],
+    [
+      'a non-local IP',
+      () => [fx.root, 'h.example', '8.8.8.8', '/bin/sh'],
+      /^jail: address 8\.8\.8\.8 is not a loopback address/,
+    ],
     ['no command', () => [fx.root, 'h.example', '127.0.0.5'], /^jail: no command given$/],
-    ['an unknown option', () => ['--bogus', fx.root, 'h.example', '127.0.0.5', '/bin/sh'], /^jail: unknown option: --bogus$/],
+    [
+      'an unknown option',
+      () => ['--bogus', fx.root, 'h.example', '127.0.0.5', '/bin/sh'],
+      /^jail: unknown option: --bogus$/,
+    ],
   ];
   it.each(cases)('%s: one line on stderr, exit 2, nothing started', async (_name, args, message) => {
     const jail = startJailCommand(fx, args(), { timeoutMs: 15_000 });

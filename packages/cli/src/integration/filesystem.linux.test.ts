@@ -27,9 +27,13 @@ describe.each(['probe64', 'probe32'])('file system confinement (%s)', (probe) =>
     // fd 3 of the jail command: the host directory holding the secret.
     const hostDir = openSync(fx.outside, constants.O_RDONLY | constants.O_DIRECTORY);
     try {
-      const r = await runJail(fx, [fx.root, 'fs.example', '127.0.0.5', `/bin/${probe}`, 'fs', fx.secretPath], {
-        extraFds: [hostDir],
-      });
+      const r = await runJail(
+        fx,
+        [fx.root, 'fs.example', '127.0.0.5', `/bin/${probe}`, 'fs', fx.secretPath],
+        {
+          extraFds: [hostDir],
+        },
+      );
       expect(r).toMatchObject({ status: 0, stderr: '' });
       stdout = r.stdout;
       out = parseProbe(r.stdout);
@@ -74,10 +78,18 @@ describe.each(['probe64', 'probe32'])('file system confinement (%s)', (probe) =>
   });
 
   it('/proc/sys, /sys and /proc/sysrq-trigger are read-only', () => {
-    for (const f of ['/proc/sys/kernel/hostname', '/proc/sys/vm/drop_caches', '/proc/sys/kernel/core_pattern']) {
+    for (const f of [
+      '/proc/sys/kernel/hostname',
+      '/proc/sys/vm/drop_caches',
+      '/proc/sys/kernel/core_pattern',
+    ]) {
       expect(out.get(`wronly:${f}`), f).toMatch(/^(EROFS|EACCES|EPERM)$/);
     }
-    for (const f of ['/sys/kernel/uevent_helper', '/sys/kernel/mm/transparent_hugepage/enabled', '/proc/sysrq-trigger']) {
+    for (const f of [
+      '/sys/kernel/uevent_helper',
+      '/sys/kernel/mm/transparent_hugepage/enabled',
+      '/proc/sysrq-trigger',
+    ]) {
       expect(out.get(`wronly:${f}`), f).toMatch(/^(EROFS|EACCES|EPERM|absent)$/);
     }
     expect(out.get('statvfs:/proc/sys')).toBe('ro');

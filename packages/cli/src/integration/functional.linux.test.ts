@@ -60,7 +60,9 @@ describe('a shell in the jail', () => {
   });
 
   it('stdin reaches the jailed command', async () => {
-    const r = await runJail(fx, [fx.root, 'func.example', JAIL_IP, '/bin/sh', '-c', 'read a; echo got $a'], { input: 'line\n' });
+    const r = await runJail(fx, [fx.root, 'func.example', JAIL_IP, '/bin/sh', '-c', 'read a; echo got $a'], {
+      input: 'line\n',
+    });
     expect(r).toMatchObject({ status: 0, stdout: 'got line\n' });
   });
 });

@@ -45,7 +45,10 @@ const eperm = [
   'TIOCSTI',
   'TIOCLINUX',
   'FS_IOC_SETFLAGS',
-  ...['USER', 'NS', 'NET', 'PID', 'UTS', 'IPC', 'CGROUP', 'TIME'].flatMap((n) => [`unshare-CLONE_NEW${n}`, `clone-CLONE_NEW${n}`]),
+  ...['USER', 'NS', 'NET', 'PID', 'UTS', 'IPC', 'CGROUP', 'TIME'].flatMap((n) => [
+    `unshare-CLONE_NEW${n}`,
+    `clone-CLONE_NEW${n}`,
+  ]),
 ];
 
 /** Capabilities that must not be in the bounding set. */
@@ -80,11 +83,18 @@ describe.each(['probe64', 'probe32'])('dangerous interfaces (%s)', (probe) => {
   });
 
   it('SysV IPC is ENOSYS', () => {
-    expect(pick(out, ['shmget', 'semget', 'msgget'])).toEqual({ shmget: 'ENOSYS', semget: 'ENOSYS', msgget: 'ENOSYS' });
+    expect(pick(out, ['shmget', 'semget', 'msgget'])).toEqual({
+      shmget: 'ENOSYS',
+      semget: 'ENOSYS',
+      msgget: 'ENOSYS',
+    });
   });
 
   it('ordinary neighbours still work (a FIFO, reading inode flags, a pty)', () => {
-    expect(pick(out, ['mknod-fifo', 'FS_IOC_GETFLAGS'])).toEqual({ 'mknod-fifo': 'ok', FS_IOC_GETFLAGS: 'ok' });
+    expect(pick(out, ['mknod-fifo', 'FS_IOC_GETFLAGS'])).toEqual({
+      'mknod-fifo': 'ok',
+      FS_IOC_GETFLAGS: 'ok',
+    });
     expect(out.has('ptmx')).toBe(false);
   });
 

@@ -35,19 +35,31 @@ describe('exit status', () => {
   });
 
   it('is 128 + the signal when a signal killed the command', async () => {
-    expect(await runJail(fx, jailArgs('/bin/probe64', 'selfkill', '15'))).toMatchObject({ status: 143, stderr: '' });
-    expect(await runJail(fx, jailArgs('/bin/probe32', 'selfkill', '9'))).toMatchObject({ status: 137, stderr: '' });
+    expect(await runJail(fx, jailArgs('/bin/probe64', 'selfkill', '15'))).toMatchObject({
+      status: 143,
+      stderr: '',
+    });
+    expect(await runJail(fx, jailArgs('/bin/probe32', 'selfkill', '9'))).toMatchObject({
+      status: 137,
+      stderr: '',
+    });
   });
 
   it('a command that does not exist in the jail: one line, exit 2', async () => {
     const r = await runJail(fx, jailArgs('/bin/no-such-command'));
-    expect(r).toMatchObject({ status: 2, stdout: '', stderr: 'jail: /bin/no-such-command: not found in the jail\n' });
+    expect(r).toMatchObject({
+      status: 2,
+      stdout: '',
+      stderr: 'jail: /bin/no-such-command: not found in the jail\n',
+    });
   });
 });
 
 describe('after the jail ends', () => {
   it('nothing is left: no mount, no cgroup, no process, no registry entry', async () => {
-    const jail = startJailCommand(fx, jailArgs('/bin/sh', '-c', 'sleep 300 & echo up; read x'), { timeoutMs: 20_000 });
+    const jail = startJailCommand(fx, jailArgs('/bin/sh', '-c', 'sleep 300 & echo up; read x'), {
+      timeoutMs: 20_000,
+    });
     await jail.waitFor(/^up$/);
     const record = await waitForRecord(fx.runDir);
     const procs = cgroupProcs(record.cgroupPath!);

@@ -6,8 +6,8 @@
  * AF_INET6 socket.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TcpWitness, tcpWitness, type UdpWitness, udpWitness } from './host-servers.js';
 import { eventually } from './host-state.js';
-import { tcpWitness, type TcpWitness, udpWitness, type UdpWitness } from './host-servers.js';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { parseProbe, pick } from './probe-output.js';
 import { runJail } from './run-jail.js';
@@ -54,7 +54,14 @@ describe.each(['probe64', 'probe32'])('network confinement (%s)', (probe) => {
   });
 
   it('families other than UNIX, INET and netlink route fail; raw sockets are EPERM', () => {
-    const names = ['AF_PACKET-raw', 'AF_PACKET-dgram', 'NETLINK_SOCK_DIAG', 'AF_ALG', 'AF_VSOCK', 'AF_INET-raw'];
+    const names = [
+      'AF_PACKET-raw',
+      'AF_PACKET-dgram',
+      'NETLINK_SOCK_DIAG',
+      'AF_ALG',
+      'AF_VSOCK',
+      'AF_INET-raw',
+    ];
     const got = pick(out, names);
     for (const n of names) expect(got[n], n).toMatch(/^E[A-Z]+$/);
     expect(got['AF_INET-raw']).toBe('EPERM');

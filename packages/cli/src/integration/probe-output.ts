@@ -10,6 +10,9 @@ export function parseProbe(stdout: string): Map<string, string> {
 }
 
 /** The results of `names` as an object (for one readable toEqual per group). */
-export function pick(results: Map<string, string>, names: readonly string[]): Record<string, string | undefined> {
+export function pick(
+  results: Map<string, string>,
+  names: readonly string[],
+): Record<string, string | undefined> {
   return Object.fromEntries(names.map((n) => [n, results.get(n)]));
 }

@@ -26,7 +26,17 @@ describe('from inside the jail, a host process', () => {
     const pid = sleeper.pid!;
     const r = await runJail(fx, [fx.root, 'proc.example', '127.0.0.5', `/bin/${probe}`, 'proc', String(pid)]);
     expect(r).toMatchObject({ status: 0, stderr: '' });
-    const names = ['proc-entry', 'kill-0', 'kill-TERM', 'ptrace-attach', 'ptrace-seize', 'process_vm_readv', 'pidfd_open', 'getpgid', 'sched_getaffinity'];
+    const names = [
+      'proc-entry',
+      'kill-0',
+      'kill-TERM',
+      'ptrace-attach',
+      'ptrace-seize',
+      'process_vm_readv',
+      'pidfd_open',
+      'getpgid',
+      'sched_getaffinity',
+    ];
     expect(pick(parseProbe(r.stdout), names)).toEqual({
       'proc-entry': 'ENOENT',
       'kill-0': 'ESRCH',
@@ -44,7 +54,9 @@ describe('from inside the jail, a host process', () => {
 
 describe('from the host, the jail’s processes', () => {
   it('are visible and can be killed by their host pid', async () => {
-    const jail = startJailCommand(fx, [fx.root, 'proc.example', '127.0.0.5', '/bin/sleep', '300'], { timeoutMs: 20_000 });
+    const jail = startJailCommand(fx, [fx.root, 'proc.example', '127.0.0.5', '/bin/sleep', '300'], {
+      timeoutMs: 20_000,
+    });
     const record = await waitForRecord(fx.runDir);
     let sleepPid: number | undefined;
     await eventually(() => {

@@ -22,27 +22,39 @@ afterAll(() => fx?.cleanup());
 const num = (out: Map<string, string>, name: string) => Number(out.get(name));
 
 describe('races on user memory', () => {
-  it.each(['probe64', 'probe32'])('(a) bind flip: no socket is ever bound to 127.0.0.9 or 0.0.0.0 (%s)', async (probe) => {
-    const n = 25_000;
-    const r = await runJail(fx, [fx.root, 'race.example', JAIL_IP, `/bin/${probe}`, 'race-bind', JAIL_IP, '127.0.0.9', String(n)], {
-      timeoutMs: 60_000,
-    });
-    expect(r).toMatchObject({ status: 0, stderr: '' });
-    const out = parseProbe(r.stdout);
-    expect(num(out, 'binds')).toBe(n);
-    expect(num(out, 'bound-other')).toBe(0);
-    expect(num(out, 'bound-any')).toBe(0);
-    expect(num(out, 'bound-elsewhere')).toBe(0);
-    // Both values were seen: some binds succeeded on the jail IP, some were refused.
-    expect(num(out, 'bound-jail')).toBeGreaterThan(0);
-    expect(num(out, 'failed')).toBeGreaterThan(0);
-  }, 90_000);
+  it.each(['probe64', 'probe32'])(
+    '(a) bind flip: no socket is ever bound to 127.0.0.9 or 0.0.0.0 (%s)',
+    async (probe) => {
+      const n = 25_000;
+      const r = await runJail(
+        fx,
+        [fx.root, 'race.example', JAIL_IP, `/bin/${probe}`, 'race-bind', JAIL_IP, '127.0.0.9', String(n)],
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      const out = parseProbe(r.stdout);
+      expect(num(out, 'binds')).toBe(n);
+      expect(num(out, 'bound-other')).toBe(0);
+      expect(num(out, 'bound-any')).toBe(0);
+      expect(num(out, 'bound-elsewhere')).toBe(0);
+      // Both values were seen: some binds succeeded on the jail IP, some were refused.
+      expect(num(out, 'bound-jail')).toBeGreaterThan(0);
+      expect(num(out, 'failed')).toBeGreaterThan(0);
+    },
+    90_000,
+  );
 
   it('(b) i386 socketcall family flip: no AF_PACKET socket is ever created', async () => {
     const n = 5000;
-    const r = await runJail(fx, [fx.root, 'race.example', JAIL_IP, '/bin/probe32', 'race-socketcall', String(n)], {
-      timeoutMs: 90_000,
-    });
+    const r = await runJail(
+      fx,
+      [fx.root, 'race.example', JAIL_IP, '/bin/probe32', 'race-socketcall', String(n)],
+      {
+        timeoutMs: 90_000,
+      },
+    );
     expect(r).toMatchObject({ status: 0, stderr: '' });
     const out = parseProbe(r.stdout);
     expect(num(out, 'calls')).toBe(n);
@@ -52,24 +64,41 @@ describe('races on user memory', () => {
     expect(num(out, 'failed')).toBeGreaterThan(0);
   }, 120_000);
 
-  it.each(['probe64', 'probe32'])('(d) connect flip: every connection reaches the jail IP, none 127.0.0.1 (%s)', async (probe) => {
-    const server = await tcpWitness(JAIL_IP);
-    const decoy = await tcpWitness('127.0.0.1', server.port).catch(() => undefined);
-    try {
-      const n = 2000;
-      const r = await runJail(fx, [fx.root, 'race.example', JAIL_IP, `/bin/${probe}`, 'race-connect', JAIL_IP, String(server.port), String(n)], {
-        timeoutMs: 60_000,
-      });
-      expect(r).toMatchObject({ status: 0, stderr: '' });
-      const out = parseProbe(r.stdout);
-      expect(num(out, 'connects')).toBe(n);
-      expect(num(out, 'peer-other')).toBe(0);
-      expect(num(out, 'connected')).toBe(n);
-      expect(num(out, 'peer-jail')).toBe(n);
-      if (decoy) expect(decoy.peers).toEqual([]);
-    } finally {
-      await server.close();
-      await decoy?.close();
-    }
-  }, 90_000);
+  it.each(['probe64', 'probe32'])(
+    '(d) connect flip: every connection reaches the jail IP, none 127.0.0.1 (%s)',
+    async (probe) => {
+      const server = await tcpWitness(JAIL_IP);
+      const decoy = await tcpWitness('127.0.0.1', server.port).catch(() => undefined);
+      try {
+        const n = 2000;
+        const r = await runJail(
+          fx,
+          [
+            fx.root,
+            'race.example',
+            JAIL_IP,
+            `/bin/${probe}`,
+            'race-connect',
+            JAIL_IP,
+            String(server.port),
+            String(n),
+          ],
+          {
+            timeoutMs: 60_000,
+          },
+        );
+        expect(r).toMatchObject({ status: 0, stderr: '' });
+        const out = parseProbe(r.stdout);
+        expect(num(out, 'connects')).toBe(n);
+        expect(num(out, 'peer-other')).toBe(0);
+        expect(num(out, 'connected')).toBe(n);
+        expect(num(out, 'peer-jail')).toBe(n);
+        if (decoy) expect(decoy.peers).toEqual([]);
+      } finally {
+        await server.close();
+        await decoy?.close();
+      }
+    },
+    90_000,
+  );
 });

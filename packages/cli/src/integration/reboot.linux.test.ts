@@ -21,9 +21,13 @@ describe.each(['probe64', 'probe32'])('reboot inside (%s)', (probe) => {
   it('ends the jail and all its processes; the jail command exits; the host is untouched', async () => {
     const hostNs = hostPidNamespace();
     const boot = bootId();
-    const jail = startJailCommand(fx, [fx.root, 'reboot.example', '127.0.0.5', `/bin/${probe}`, 'reboot', String(hostNs)], {
-      timeoutMs: 20_000,
-    });
+    const jail = startJailCommand(
+      fx,
+      [fx.root, 'reboot.example', '127.0.0.5', `/bin/${probe}`, 'reboot', String(hostNs)],
+      {
+        timeoutMs: 20_000,
+      },
+    );
     await jail.waitFor(/^ready$/);
     const out = jail.stdout();
     expect(out).toMatch(/^pidns [0-9]+$/m);

@@ -19,13 +19,21 @@ beforeAll(() => {
 afterAll(() => fx?.cleanup());
 
 let runs = 0;
-async function runProbe(command: string[]): Promise<{ jail: Jail; out: Map<string, string>; code: number | null }> {
+async function runProbe(
+  command: string[],
+): Promise<{ jail: Jail; out: Map<string, string>; code: number | null }> {
   const outPath = join(fx.base, `out-${++runs}`);
   const stdin = openSync('/dev/null', 'r');
   const stdout = openSync(outPath, 'w');
   try {
     const jail = await startJail({
-      prison: { path: fx.root, hostname: 'rlimit.example', ipv4: ['127.0.0.5'], ipv6: [], flags: defaultPrisonFlags },
+      prison: {
+        path: fx.root,
+        hostname: 'rlimit.example',
+        ipv4: ['127.0.0.5'],
+        ipv6: [],
+        flags: defaultPrisonFlags,
+      },
       command,
       emulation: linux,
       stdio: [stdin, stdout, 2],
@@ -54,25 +62,33 @@ describe.each(['probe64', 'probe32'])('resource limits (%s)', (probe) => {
     expect(endHard).toBeLessThan(startHard!);
     const denials = jail.audit.filter((r) => isLimitCall(r.syscall) && r.action === 'denied');
     expect(denials.length).toBeGreaterThanOrEqual(2);
-    expect(denials[0]).toMatchObject({ jid: jail.jid, errno: 'EPERM', arch: probe === 'probe32' ? 'i386' : 'x86_64' });
+    expect(denials[0]).toMatchObject({
+      jid: jail.jid,
+      errno: 'EPERM',
+      arch: probe === 'probe32' ? 'i386' : 'x86_64',
+    });
     expect(jail.counters().denied).toBeGreaterThanOrEqual(2);
   });
 });
 
 describe('race (c): the rlimit struct flips while setrlimit runs', () => {
-  it.each(['probe64', 'probe32'])('the hard limit never goes up (%s)', async (probe) => {
-    const n = 5000;
-    const { jail, out, code } = await runProbe([`/bin/${probe}`, 'race-rlimit', String(n)]);
-    expect(code).toBe(0);
-    expect(out.get('lower')).toBe('ok');
-    expect(Number(out.get('calls'))).toBe(n);
-    expect(Number(out.get('went-up'))).toBe(0);
-    expect(Number(out.get('hard-end'))).toBeLessThanOrEqual(1024);
-    expect(Number(out.get('failed'))).toBeGreaterThan(0);
-    // The supervisor decided: each refused raise is one of its denials.
-    const denials = jail.audit.filter((r) => isLimitCall(r.syscall) && r.action === 'denied');
-    expect(denials.length).toBeGreaterThan(0);
-    expect(jail.counters().denied).toBeGreaterThanOrEqual(denials.length);
-    expect(jail.counters().notified).toBeGreaterThanOrEqual(n);
-  }, 120_000);
+  it.each(['probe64', 'probe32'])(
+    'the hard limit never goes up (%s)',
+    async (probe) => {
+      const n = 5000;
+      const { jail, out, code } = await runProbe([`/bin/${probe}`, 'race-rlimit', String(n)]);
+      expect(code).toBe(0);
+      expect(out.get('lower')).toBe('ok');
+      expect(Number(out.get('calls'))).toBe(n);
+      expect(Number(out.get('went-up'))).toBe(0);
+      expect(Number(out.get('hard-end'))).toBeLessThanOrEqual(1024);
+      expect(Number(out.get('failed'))).toBeGreaterThan(0);
+      // The supervisor decided: each refused raise is one of its denials.
+      const denials = jail.audit.filter((r) => isLimitCall(r.syscall) && r.action === 'denied');
+      expect(denials.length).toBeGreaterThan(0);
+      expect(jail.counters().denied).toBeGreaterThanOrEqual(denials.length);
+      expect(jail.counters().notified).toBeGreaterThanOrEqual(n);
+    },
+    120_000,
+  );
 });

@@ -30,7 +30,11 @@ export interface JailProcess {
   readonly done: Promise<JailResult>;
 }
 
-export function startJailCommand(fixture: JailFixture, args: readonly string[], options: RunOptions = {}): JailProcess {
+export function startJailCommand(
+  fixture: JailFixture,
+  args: readonly string[],
+  options: RunOptions = {},
+): JailProcess {
   const child = spawn(process.execPath, [jailBin, ...args], {
     env: fixture.env,
     stdio: ['pipe', 'pipe', 'pipe', ...(options.extraFds ?? [])],
@@ -79,6 +83,10 @@ export function startJailCommand(fixture: JailFixture, args: readonly string[], 
   return { child, stdout: () => out, waitFor, done };
 }
 
-export function runJail(fixture: JailFixture, args: readonly string[], options: RunOptions = {}): Promise<JailResult> {
+export function runJail(
+  fixture: JailFixture,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<JailResult> {
   return startJailCommand(fixture, args, options).done;
 }

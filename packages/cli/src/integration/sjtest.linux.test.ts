@@ -2,7 +2,7 @@
  * sjtest's 177 cases (escape attempts and functional checks) against our `jail` command, through its
  * sysjail preset: no promise may be broken and no case may fail to run.
  */
-import { findPreset, runCases, cases } from '@sysjail/sjtest';
+import { cases, findPreset, runCases } from '@sysjail/sjtest';
 import { describe, expect, it } from 'vitest';
 import { jailBin } from './jail-fixture.js';
 
