@@ -80,8 +80,30 @@ const filters = new Map<string, { compiled: CompiledFilter; program: Uint8Array 
 
 /** Prewarms the launcher (idle workers) and the supervisor thread, so that jail starts are fast. */
 export function prewarm(size = 2): void {
+  if (!pool) removeStaleCgroups();
   pool ??= new SpawnerPool({ size });
   supervisor ??= startSupervisor();
+}
+
+const CGROUP_NAME = /^jail-([0-9]+)-[0-9]+$/;
+
+/**
+ * The cgroups of jails whose supervisor was killed (SIGKILL leaves no time to clean up): empty, named
+ * after a supervisor pid that no longer runs. Their programs go with them.
+ */
+function removeStaleCgroups(): void {
+  try {
+    JailCgroup.cleanupStale('jail-', {}, (name) => {
+      const pid = Number(CGROUP_NAME.exec(name)?.[1]);
+      if (!pid || pid === process.pid) return false;
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'ESRCH';
+      }
+    });
+  } catch {}
 }
 
 function startSupervisor(): Supervisor {
@@ -217,6 +239,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       const exec = (m: Parameters<JexecServerOptions['exec']>[0]) => supervisor!.send({ type: 'exec', jid, ...m });
       jail.jexec = await startJexecServer({ jid, socketPath, jail, exec, cgroupProcs: join(cgroup.path, 'cgroup.procs') });
       cleanups.push(() => jail.jexec?.close());
+      if (jail.finished) await jail.jexec.close(); // the jail ended while its server was starting
     }
     phase('jail object');
     await supervisor!.add({
@@ -298,7 +321,11 @@ class RunningJail extends EventEmitter implements Jail {
     );
   }
 
+  /** Set once the jail has begun to end. */
+  finished = false;
+
   private async finish(init: { code: number | null; signal: string | null }): Promise<JailExit> {
+    this.finished = true;
     try {
       this.cgroup.kill();
     } catch {}

@@ -81,12 +81,12 @@ export class JailCgroup {
    * Remove the leftovers of earlier runs: cgroups under <root>/<parent> whose name starts with `prefix`
    * and that hold no process. Returns the paths removed.
    */
-  static cleanupStale(prefix: string, opts: JailCgroupOptions = {}): string[] {
+  static cleanupStale(prefix: string, opts: JailCgroupOptions = {}, isStale: (name: string) => boolean = () => true): string[] {
     const parent = join(opts.root ?? findCgroup2Mount(), opts.parent ?? 'sysjail');
     if (!existsSync(parent)) return [];
     const removed: string[] = [];
     for (const entry of readdirSync(parent, { withFileTypes: true })) {
-      if (!entry.isDirectory() || !entry.name.startsWith(prefix)) continue;
+      if (!entry.isDirectory() || !entry.name.startsWith(prefix) || !isStale(entry.name)) continue;
       const path = join(parent, entry.name);
       if (isPopulated(path)) continue;
       try {
