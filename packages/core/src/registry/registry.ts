@@ -103,7 +103,10 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
     const live: JailRecord[] = [];
     for (const r of readAll()) {
       if (isLive(r)) live.push(r);
-      else unlinkQuiet(fileOf(r.jid));
+      else {
+        unlinkQuiet(fileOf(r.jid));
+        unlinkQuiet(join(dir, `${r.jid}.sock`)); // the jexec socket of a supervisor that was killed
+      }
     }
     return live;
   };
