@@ -271,6 +271,15 @@ const network: Case[] = [
     arg: sock(AF.INET, SOCK.RAW, 1),
     expect: FAMILY_REFUSED,
   }),
+  ...both({
+    id: 'net.ping-socket',
+    tags: ['net', 'socket'],
+    promise:
+      'ICMP "ping" sockets are refused (their sends bypass the address hooks; the host may refuse them too)',
+    probe: 'socket',
+    arg: sock(AF.INET, SOCK.DGRAM, 1),
+    expect: FAMILY_REFUSED,
+  }),
   v64({
     id: 'net.raw-inet6',
     tags: ['net', 'socket'],
@@ -340,7 +349,11 @@ const network: Case[] = [
     promise: 'UDP sendmsg from an unbound socket cannot pick another source address with IP_PKTINFO',
     probe: 'udp-pktinfo',
     arg: 'unbound',
-    expect: { value: ['{ip}'], errno: ['EPERM', 'EACCES', 'EADDRNOTAVAIL', 'EINVAL'], inconclusive: ['lost'] },
+    expect: {
+      value: ['{ip}'],
+      errno: ['EPERM', 'EACCES', 'EADDRNOTAVAIL', 'EINVAL'],
+      inconclusive: ['lost'],
+    },
   }),
   ...both({
     id: 'net.udp-pktinfo-bound',
@@ -348,7 +361,11 @@ const network: Case[] = [
     promise: 'UDP sendmsg from a socket bound to the jail address cannot pick another source with IP_PKTINFO',
     probe: 'udp-pktinfo',
     arg: 'bound',
-    expect: { value: ['{ip}'], errno: ['EPERM', 'EACCES', 'EADDRNOTAVAIL', 'EINVAL'], inconclusive: ['lost'] },
+    expect: {
+      value: ['{ip}'],
+      errno: ['EPERM', 'EACCES', 'EADDRNOTAVAIL', 'EINVAL'],
+      inconclusive: ['lost'],
+    },
   }),
   ...both({
     id: 'net.listen-unbound',
@@ -680,6 +697,15 @@ const entryPoints: Case[] = [
     promise: 'socketcall(SYS_SOCKET, AF_PACKET) is refused',
     probe: 'socketcall-socket',
     arg: sock(AF.PACKET, SOCK.RAW),
+    expect: FAMILY_REFUSED,
+  },
+  {
+    id: 'i386.socketcall.ping',
+    tags: ['net', 'socket', 'i386', 'socketcall'],
+    victim: 'v32',
+    promise: 'socketcall(SYS_SOCKET, AF_INET, SOCK_DGRAM, IPPROTO_ICMP) is refused',
+    probe: 'socketcall-socket',
+    arg: sock(AF.INET, SOCK.DGRAM, 1),
     expect: FAMILY_REFUSED,
   },
   {

@@ -34,9 +34,15 @@ describe('protocol and evaluation', () => {
     expect(evaluate(byId('reboot.shutdown'), { kind: 'unproven', detail: '' }, subs)).toBe('inconclusive');
     // reboot(2) returned: broken; the caller ended without returning (the kernel's do_exit(0)): kept
     expect(evaluate(byId('reboot.shutdown'), { kind: 'ok', detail: '' }, subs)).toBe('broken');
-    expect(evaluate(byId('reboot.shutdown'), { kind: 'value', value: 'exited-0', detail: '' }, subs)).toBe('kept');
-    expect(evaluate(byId('reboot.shutdown'), { kind: 'value', value: 'exited-1', detail: '' }, subs)).toBe('broken');
-    expect(evaluate(byId('proc.kill'), { kind: 'value', value: 'exited-0', detail: '' }, subs)).toBe('broken');
+    expect(evaluate(byId('reboot.shutdown'), { kind: 'value', value: 'exited-0', detail: '' }, subs)).toBe(
+      'kept',
+    );
+    expect(evaluate(byId('reboot.shutdown'), { kind: 'value', value: 'exited-1', detail: '' }, subs)).toBe(
+      'broken',
+    );
+    expect(evaluate(byId('proc.kill'), { kind: 'value', value: 'exited-0', detail: '' }, subs)).toBe(
+      'broken',
+    );
     expect(evaluate(byId('proc.kill'), { kind: 'missing', detail: '' }, subs)).toBe('error');
     expect(evaluate(byId('func.plain'), { kind: 'err', errno: 'ENOSYS', detail: '' }, subs)).toBe('broken');
   });

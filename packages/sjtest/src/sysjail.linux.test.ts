@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { cases } from './cases.js';
 import { findPreset } from './preset.js';
 import { runCases } from './runner.js';
+import { selectCases } from './select.js';
 import { outcomeText } from './summary.js';
 
 const jailJs = fileURLToPath(new URL('../../cli/dist/bin/jail.js', import.meta.url));
@@ -29,4 +30,40 @@ describe('preset sysjail (packages/cli/dist/bin/jail.js)', () => {
       .map((r) => `${r.case.id}: ${r.status}: ${outcomeText(r)}`);
     expect(bad).toEqual([]);
   }, 600_000);
+
+  // This host refuses ping sockets to everyone (net.ipv4.ping_group_range "1 0"), so the jail's own
+  // refusal is only seen in a network namespace of the test's own that allows them (its sysctl, not the
+  // host's). The jail shares the namespace it is started in.
+  it('refuses ping sockets and keeps its addresses where the network namespace allows ping sockets', async () => {
+    const enable =
+      'ip link set lo up && echo "0 2147483647" > /proc/sys/net/ipv4/ping_group_range && exec "$@"';
+    const inNetns = (inner: string) => ({
+      ...findPreset('sysjail', { jailBin: inner }),
+      template: `unshare -n sh -c '${enable}' sh ${inner} {root} {hostname} {ip} {cmd}`,
+    });
+    const chosen = selectCases(cases, ['net', 'i386.socketcall.*'], []);
+    expect(chosen.map((c) => c.id)).toContain('net.ping-socket');
+    const none = await runCases({
+      adapter: { ...inNetns(''), template: `unshare -n sh -c '${enable}' sh {cmd}`, rootIsSlash: false },
+      cases: chosen.filter((c) => c.id.includes('ping')),
+    });
+    // the namespace does allow them: without a jail the ping socket opens
+    expect(none.results.map((r) => [r.case.id, r.status])).toEqual([
+      ['net.ping-socket', 'broken'],
+      ['i386.net.ping-socket', 'broken'],
+      ['i386.socketcall.ping', 'broken'],
+    ]);
+    const report = await runCases({
+      adapter: inNetns(`${process.execPath} ${jailJs}`),
+      cases: chosen,
+      timeoutMs: 120_000,
+    });
+    const bad = report.results
+      .filter((r) => r.status !== 'kept')
+      .map((r) => `${r.case.id}: ${r.status}: ${outcomeText(r)}`);
+    expect(bad).toEqual([]);
+    expect(report.results.find((r) => r.case.id === 'net.ping-socket')?.outcome).toMatchObject({
+      errno: 'EPERM',
+    });
+  }, 300_000);
 });

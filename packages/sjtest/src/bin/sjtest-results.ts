@@ -50,7 +50,10 @@ for (const name of names) {
   const shown = jailBin === `${process.execPath} ${cliJail}` ? 'node packages/cli/dist/bin/jail.js' : jailBin;
   reports.push(
     name === 'sysjail' && jailBin && shown
-      ? { ...report, adapter: { ...report.adapter, template: report.adapter.template.replace(jailBin, shown) } }
+      ? {
+          ...report,
+          adapter: { ...report.adapter, template: report.adapter.template.replace(jailBin, shown) },
+        }
       : report,
   );
 }
