@@ -264,7 +264,7 @@ function hostRules(prison: Prison): Rule[] {
   return [
     rule('reboot', notify('reboot'), 'rebooting a jail shuts the jail down'),
     prison.flags.allowSetHostname
-      ? rule('sethostname', allow, 'the jail names its own UTS namespace (allow.set_hostname)')
+      ? rule('sethostname', notify('sethostname'), 'the jail names its own UTS namespace (allow.set_hostname); the supervisor sets it')
       : rule('sethostname', deny('EPERM'), 'the hostname is fixed (allow.set_hostname)'),
     ...Object.entries(forbiddenCalls).map(([name, reason]) => rule(name, deny('EPERM'), reason)),
   ];

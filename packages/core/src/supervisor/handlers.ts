@@ -16,6 +16,7 @@ import {
   pidfdSendSignal,
   prlimit64,
   readMemory,
+  sethostname,
   writeMemory,
 } from '@sysjail/systrace-bindings';
 import { readFileSync } from 'node:fs';
@@ -53,6 +54,8 @@ export interface HandlerContext {
   evaluate(arch: number, name: string, args: readonly bigint[]): Decision & { reason?: string };
   /** Installs fd in the caller and answers the call with its number. */
   addFdAndReply(id: bigint, fd: number, cloexec: boolean): void;
+  /** Runs fn on the supervisor thread inside the jail's UTS namespace. */
+  inJailUts(fn: () => void): void;
   /** Shuts the jail down (reboot). */
   shutdown(reason: string): void;
   /** Takes init-channel messages that arrive while a handler waits for an answer. */
@@ -253,12 +256,37 @@ function socketcallHandler(call: NotifiedCall, ctx: HandlerContext): Reply {
   }
 }
 
+const HOST_NAME_MAX = 64;
+
+/**
+ * sethostname(2) with allow.set_hostname: jailed root has no CAP_SYS_ADMIN, so the supervisor sets the
+ * name it copied, in the jail's own UTS namespace (never the host's).
+ */
+function sethostnameHandler(call: NotifiedCall, ctx: HandlerContext): Reply {
+  const len = Number(call.args[1] & 0xffffffffn);
+  if (len > HOST_NAME_MAX) return { errno: ctx.errno('EINVAL') };
+  let name: Buffer;
+  try {
+    name = readMemory(call.pid, call.args[0], len);
+  } catch (e) {
+    return { errno: errnoOf(e) };
+  }
+  if (!ctx.stillValid(call.id)) return { errno: ctx.errno('ESRCH') };
+  try {
+    ctx.inJailUts(() => sethostname(name.toString('latin1')));
+    return { val: 0 };
+  } catch (e) {
+    return { errno: errnoOf(e) };
+  }
+}
+
 /** Handlers by the name policies use in notify(name). */
 export const handlers: Readonly<Record<string, Handler>> = {
   listen: listenHandler,
   setrlimit: setrlimitHandler,
   reboot: rebootHandler,
   socketcall: socketcallHandler,
+  sethostname: sethostnameHandler,
 };
 
 export function shutdownJail(ctx: { initPidfd: number }): void {

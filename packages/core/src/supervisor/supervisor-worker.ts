@@ -6,7 +6,12 @@ import {
   POLLHUP,
   POLLIN,
   type PollFd,
+  CLONE_NEWUTS,
   FilterInterpreter,
+  O_CLOEXEC,
+  O_RDONLY,
+  open,
+  setns,
   SyscallError,
   close,
   decode,
@@ -36,6 +41,27 @@ interface Served {
 
 const { port, wakeFd } = workerData as { port: MessagePort; wakeFd: number };
 const jails = new Map<number, Served>();
+const hostNamespaces = new Map<string, number>();
+
+/** Runs fn in a namespace of a jail's init, then returns this thread to the host's. */
+function inNamespaceOf(initPid: number, kind: string, type: number, fn: () => void): void {
+  let host = hostNamespaces.get(kind);
+  if (host === undefined) {
+    host = open(`/proc/thread-self/ns/${kind}`, O_RDONLY | O_CLOEXEC);
+    hostNamespaces.set(kind, host);
+  }
+  const ns = open(`/proc/${initPid}/ns/${kind}`, O_RDONLY | O_CLOEXEC);
+  try {
+    setns(ns, type);
+    try {
+      fn();
+    } finally {
+      setns(host, type);
+    }
+  } finally {
+    close(ns);
+  }
+}
 const wakeBuf = Buffer.alloc(64);
 
 function post(msg: FromSupervisor): void {
@@ -86,6 +112,7 @@ function serve(spec: SupervisedJailSpec): Served {
         shutdownJail(spec);
       },
       deferInitMessage: (msg) => deferred.push(msg),
+      inJailUts: (fn) => inNamespaceOf(spec.initPid, 'uts', CLONE_NEWUTS, fn),
     },
   };
   return served;
