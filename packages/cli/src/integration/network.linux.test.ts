@@ -5,6 +5,7 @@
  * socket listens on the jail IP only; 127.0.0.1 reaches a server on the jail IP; no IPv6 address means no
  * AF_INET6 socket.
  */
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TcpWitness, tcpWitness, type UdpWitness, udpWitness } from './host-servers.js';
 import { eventually } from './host-state.js';
@@ -107,5 +108,45 @@ describe.each(['probe64', 'probe32'])('network confinement (%s)', (probe) => {
     await eventually(() => udp.datagrams.length >= 2, 2000);
     expect(udp.datagrams.map((d) => d.from)).toEqual(udp.datagrams.map(() => JAIL_IP));
     expect(udp.datagrams.map((d) => d.text)).toContain('udp-jail');
+  });
+});
+
+describe.each(['probe64', 'probe32'])('the autobind gap (%s)', (probe) => {
+  it('an autobound UDP socket (0.0.0.0) receives only datagrams sent to the jail IP', async () => {
+    // The host answers the jail's "hello": first to 127.0.0.1:port and 127.0.0.9:port (must be dropped
+    // by the ingress program), then to the jail IP (must arrive), then "done".
+    const sneaky = createSocket('udp4');
+    await new Promise<void>((r) => sneaky.bind(0, '127.0.0.1', () => r()));
+    const onHello = (msg: Buffer, rinfo: { address: string; port: number }) => {
+      if (msg.toString() !== 'hello') return;
+      sneaky.send('sneaky', rinfo.port, '127.0.0.1');
+      sneaky.send('sneaky9', rinfo.port, '127.0.0.9');
+      setTimeout(() => {
+        udp.socket.send('legit', rinfo.port, JAIL_IP);
+        setTimeout(() => udp.socket.send('done', rinfo.port, JAIL_IP), 50);
+      }, 100);
+    };
+    udp.socket.on('message', onHello);
+    try {
+      const r = await runJail(fx, [
+        fx.root,
+        'net.example',
+        JAIL_IP,
+        `/bin/${probe}`,
+        'udp-ingress',
+        JAIL_IP,
+        String(udp.port),
+      ]);
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      const out = parseProbe(r.stdout);
+      expect(out.get('udp-hello')).toBe('ok');
+      expect(out.get('udp-recv-legit')).toBe('ok');
+      expect(out.get('udp-recv-done')).toBe('ok');
+      expect(out.has('udp-recv-sneaky')).toBe(false);
+      expect(out.has('udp-recv-sneaky9')).toBe(false);
+    } finally {
+      udp.socket.off('message', onHello);
+      await new Promise<void>((r) => sneaky.close(() => r()));
+    }
   });
 });

@@ -265,6 +265,26 @@ static void netProbe(const char *jailIp, const char *otherIp, int tcpPort, int u
   fflush(stdout);
 }
 
+/* probe udp-ingress <jail ip> <port>: an autobound UDP socket (on 0.0.0.0) prints what reaches it */
+static void udpIngress(const char *jailIp, int port) {
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = ipOf(jailIp), .sin_port = htons(port)};
+  report("udp-hello", sendto(u, "hello", 5, 0, (struct sockaddr *)&sa, sizeof sa));
+  printf("udp-local %s\n", addrOf(u, 0));
+  struct timeval tv = {3, 0};
+  setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  for (;;) {
+    char b[64] = {0};
+    if (recv(u, b, sizeof b - 1, 0) < 0) {
+      report("udp-recv-end", -1);
+      break;
+    }
+    printf("udp-recv-%s ok\n", b);
+    if (!strcmp(b, "done")) break;
+  }
+  close(u);
+}
+
 /* ---- kernel interfaces: probe danger ---- */
 
 static void dangerProbe(void) {
@@ -728,6 +748,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(g, "proc") && argc > 2) procProbe(atoi(argv[2]));
   else if (!strcmp(g, "host")) hostProbe();
   else if (!strcmp(g, "net") && argc > 5) netProbe(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+  else if (!strcmp(g, "udp-ingress") && argc > 3) udpIngress(argv[2], atoi(argv[3]));
   else if (!strcmp(g, "danger")) dangerProbe();
 #ifdef __i386__
   else if (!strcmp(g, "int80")) int80Probe();
