@@ -181,6 +181,30 @@ const processes: Case[] = [
     probe: 'pidfd-sleeper',
     expect: { errno: ['ESRCH', 'EPERM', 'EACCES', 'ENOSYS'], killed: true },
   }),
+  ...both({
+    id: 'proc.init-ptrace',
+    tags: ['proc', 'init'],
+    promise: "the jail's PID 1 (the tool's, with its channels out) cannot be traced",
+    probe: 'init',
+    arg: 'ptrace',
+    expect: { errno: ['EPERM', 'EACCES', 'ENOSYS'], killed: true },
+  }),
+  ...both({
+    id: 'proc.init-vmread',
+    tags: ['proc', 'init'],
+    promise: "the jail's PID 1 cannot be read with process_vm_readv (EFAULT = permission passed)",
+    probe: 'init',
+    arg: 'vmread',
+    expect: { errno: ['EPERM', 'EACCES', 'ENOSYS'], killed: true },
+  }),
+  ...both({
+    id: 'proc.init-getfd',
+    tags: ['proc', 'init'],
+    promise: "the jail's PID 1 cannot have its file descriptors taken (pidfd_getfd)",
+    probe: 'init',
+    arg: 'getfd',
+    expect: { errno: ['EPERM', 'EACCES', 'ENOSYS'], killed: true, inconclusive: ['EBADF'] },
+  }),
 ];
 
 const hostname: Case[] = [

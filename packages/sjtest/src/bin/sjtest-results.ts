@@ -66,6 +66,10 @@ if (names.includes('sysjail') && jailBin)
   notes.push(
     'sysjail: `jail` of packages/cli run as root with the default policy of @sysjail/emul-linux (no `--allow-*`); the jail has the IPv4 address only, so IPv6 sockets are refused (EAFNOSUPPORT).',
   );
+if (names.some((n) => n !== 'sysjail' && n !== 'none' && n !== 'chroot'))
+  notes.push(
+    "proc.init-*: sysjail's PID 1 (sysjail-init) holds a channel to the supervisor outside, so it must not be traced; another tool's PID 1 may hold nothing from outside, and then a broken row there shows exposure, not an escape.",
+  );
 if (names.includes('bwrap'))
   notes.push(
     'bwrap run as root without `--unshare-user` keeps every capability of root: most "closed" rows are broken; `bwrap-strict` adds a user namespace and `--cap-drop ALL`.',
