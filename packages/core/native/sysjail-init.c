@@ -10,7 +10,8 @@
  * Control channel: a SOCK_SEQPACKET socket on fd 3, fixed-size messages (struct ctl_msg).
  *   supervisor -> init: 'G' go; 'S' socket(a, b, c) -> reply 'S' (errno in a, the new fd's number in b:
  *                       the supervisor takes it with pidfd_getfd, then sends 'C' to close it, b = fd);
- *                       'E' exec: payload argv (NUL-separated), 3 fds attached, a = uid, b = gid, c = tag
+ *                       'E' exec: payload argv, env and cwd (see parse_exec), 3 fds attached, a = uid,
+ *                       b = gid, c = tag
  *                       -> reply 'P' (pid in a, tag in c) or 'F' (errno in a, tag in c);
  *                       'K' signal b to every process of the jail (a = 0) or to pid a.
  *   init -> supervisor: 'X' the command exited (wait status in a, pid in b, tag in c; tag 0 = the command).
@@ -106,7 +107,7 @@ static int add_task(pid_t pid, int32_t tag) {
 }
 
 /* Runs argv as a child with the given stdio (fds of -1 keep init's own), uid/gid (-1: unchanged). */
-static pid_t run(char **argv, const int stdio[3], int32_t uid, int32_t gid) {
+static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], int32_t uid, int32_t gid) {
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
@@ -125,28 +126,62 @@ static pid_t run(char **argv, const int stdio[3], int32_t uid, int32_t gid) {
 		_exit(126);
 	if (uid >= 0 && setuid((uid_t)uid) != 0)
 		_exit(126);
+	if (cwd && *cwd && chdir(cwd) != 0) {
+		dprintf(2, "jail: %s: %s\n", cwd, strerror(errno));
+		_exit(126);
+	}
 	sigprocmask(SIG_UNBLOCK, &all_signals, NULL);
-	execvp(argv[0], argv);
+	if (envp)
+		execvpe(argv[0], argv, envp);
+	else
+		execvp(argv[0], argv);
 	int err = errno;
 	dprintf(2, "jail: %s: %s\n", argv[0], strerror(err));
 	_exit(err == ENOENT ? 127 : 126);
 }
 
-static char **split_argv(char *payload, uint32_t len) {
-	int n = 0;
-	for (uint32_t i = 0; i < len; i++)
-		n += payload[i] == '\0';
-	if (n == 0 || payload[len - 1] != '\0')
-		return NULL;
-	char **argv = calloc((size_t)n + 1, sizeof *argv);
-	if (!argv)
-		return NULL;
-	char *p = payload;
-	for (int i = 0; i < n; i++) {
-		argv[i] = p;
-		p += strlen(p) + 1;
+/*
+ * An 'E' payload: u32 argc, u32 envc (~0: keep the init's environment), argc then envc NUL-terminated
+ * strings, then the working directory (NUL-terminated; empty: /). Pointers into the payload.
+ */
+struct exec_request { char **argv; char **envp; char *cwd; };
+
+static int take_strings(char **p, char *end, uint32_t n, char ***out) {
+	char **v = calloc((size_t)n + 1, sizeof *v);
+	if (!v)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		char *nul = memchr(*p, '\0', (size_t)(end - *p));
+		if (!nul) {
+			free(v);
+			return -1;
+		}
+		v[i] = *p;
+		*p = nul + 1;
 	}
-	return argv;
+	*out = v;
+	return 0;
+}
+
+static int parse_exec(char *payload, uint32_t len, struct exec_request *r) {
+	uint32_t argc, envc;
+	char *p = payload + 8, *end = payload + len;
+	memset(r, 0, sizeof *r);
+	if (len < 8)
+		return -1;
+	memcpy(&argc, payload, 4);
+	memcpy(&envc, payload + 4, 4);
+	if (argc == 0 || argc > MAX_PAYLOAD / 2 || (envc != ~0U && envc > MAX_PAYLOAD / 2))
+		return -1;
+	if (take_strings(&p, end, argc, &r->argv) != 0)
+		return -1;
+	if (envc != ~0U && take_strings(&p, end, envc, &r->envp) != 0)
+		return -1;
+	char *nul = memchr(p, '\0', (size_t)(end - p));
+	if (!nul)
+		return -1;
+	r->cwd = p;
+	return 0;
 }
 
 int main(int argc, char **argv) {
@@ -226,7 +261,7 @@ int main(int argc, char **argv) {
 				if (command > 0)
 					break;
 				int none[3] = { -1, -1, -1 };
-				command = run(argv + optind, none, uid, gid);
+				command = run(argv + optind, NULL, NULL, none, uid, gid);
 				if (command < 0)
 					die("fork");
 				add_task(command, 0);
@@ -238,10 +273,12 @@ int main(int argc, char **argv) {
 				break;
 			}
 			case 'E': {
-				char **xargv = split_argv(m.payload, m.len);
-				pid_t pid = xargv ? run(xargv, fds, m.a, m.b) : -1;
-				int err = pid < 0 ? (xargv ? errno : EINVAL) : 0;
-				free(xargv);
+				struct exec_request r;
+				int ok = parse_exec(m.payload, m.len, &r) == 0;
+				pid_t pid = ok ? run(r.argv, r.envp, r.cwd, fds, m.a, m.b) : -1;
+				int err = pid < 0 ? (ok ? errno : EINVAL) : 0;
+				free(r.argv);
+				free(r.envp);
 				if (pid > 0 && add_task(pid, m.c) == 0)
 					send_msg('P', pid, 0, m.c, NULL, 0);
 				else

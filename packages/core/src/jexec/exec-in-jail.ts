@@ -77,6 +77,14 @@ function resolveUser(options: ExecInJailOptions): PasswdUser {
  * Runs `command` in the jail of `record`, as its own processes run: same root, namespaces, hostname,
  * seccomp filter and supervisor (the jail's init forks it). Resolves once it runs.
  */
+/** Like FreeBSD's jexec: the caller's environment goes in, PATH made sure of. */
+function callerEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== '' && !k.includes('=')) env[k] = v;
+  env.PATH ??= LOGIN_PATH;
+  return env;
+}
+
 export function execInJail(options: ExecInJailOptions): Promise<JailExec> {
   const { record } = options;
   const user = resolveUser(options);
@@ -98,7 +106,7 @@ export function execInJail(options: ExecInJailOptions): Promise<JailExec> {
           },
           cwd: user.home,
         }
-      : {}),
+      : { env: callerEnvironment(), cwd: '/' }),
   };
   const path = jexecSocketPath(options.registryDir ?? defaultRegistryDir(), record.jid);
 

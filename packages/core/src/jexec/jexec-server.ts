@@ -20,12 +20,16 @@ import {
 import type { FromSupervisor } from '../supervisor/protocol.js';
 import { hostPidOf } from './host-pid.js';
 import { type JexecRequest, type JexecServerMessage, MAX_REQUEST_BYTES } from './protocol.js';
-import { wrapCommand } from './wrap-command.js';
+import { MAX_EXEC_PAYLOAD, encodeExec } from '../supervisor/init-channel.js';
 
 /** What the server sends to the supervisor thread (an 'exec' without its jid). */
 export interface JexecExec {
   readonly tag: number;
   readonly argv: readonly string[];
+  /** KEY=VALUE; absent: the jail's start environment. */
+  readonly env?: readonly string[];
+  /** Inside the jail; absent: /. */
+  readonly cwd?: string;
   readonly uid: number;
   readonly gid: number;
   readonly fds: readonly [number, number, number];
@@ -48,8 +52,6 @@ export interface JexecServer {
   close(): Promise<void>;
 }
 
-/** The init's 'E' payload limit (argv, NUL-terminated). */
-const MAX_ARGV_BYTES = 16384;
 const SIGKILL = 9;
 const SIGHUP = 1;
 
@@ -119,8 +121,9 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
     const request = msg as JexecRequest;
     const problem = checkRequest(request);
     if (problem) return fail(socket, 'EINVAL', `bad request: ${problem}`);
-    const argv = wrapCommand(request.argv, request.env, request.cwd);
-    if (Buffer.byteLength(argv.join('\0')) + 1 > MAX_ARGV_BYTES)
+    const argv = request.argv;
+    const env = request.env && Object.entries(request.env).map(([k, v]) => `${k}=${v}`);
+    if (encodeExec(argv, env, request.cwd).length > MAX_EXEC_PAYLOAD)
       return fail(socket, 'E2BIG', 'command too long');
     let fds: [number, number, number];
     try {
@@ -133,7 +136,7 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
     const s: Session = { socket, ended: false };
     session.s = s;
     sessions.set(tag, s);
-    options.exec({ tag, argv, uid: request.uid, gid: request.gid, fds }).catch((e: Error) => {
+    options.exec({ tag, argv, env, cwd: request.cwd, uid: request.uid, gid: request.gid, fds }).catch((e: Error) => {
       sessions.delete(tag);
       fail(socket, 'ESRCH', `jail ${options.jid}: ${e.message}`);
     });

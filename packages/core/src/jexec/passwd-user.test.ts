@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeWaitStatus } from './exec-in-jail.js';
 import { lookupPasswdUser } from './passwd-user.js';
-import { wrapCommand } from './wrap-command.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sysjail-passwd-'));
 mkdirSync(join(root, 'etc'));
@@ -40,26 +39,5 @@ describe('decodeWaitStatus', () => {
     expect(decodeWaitStatus(7 << 8)).toEqual({ code: 7, signal: null });
     expect(decodeWaitStatus(9)).toEqual({ code: null, signal: 'SIGKILL' });
     expect(decodeWaitStatus(15 | 0x80)).toEqual({ code: null, signal: 'SIGTERM' }); // core dumped
-  });
-});
-
-describe('wrapCommand', () => {
-  it('is the command itself without environment or directory', () => {
-    expect(wrapCommand(['ls', '-l'], undefined, undefined)).toEqual(['ls', '-l']);
-  });
-
-  it('runs env -i with exactly the given variables, then sh to change directory', () => {
-    expect(wrapCommand(['id'], { HOME: '/root', A: 'b c' }, '/root')).toEqual([
-      'env',
-      '-i',
-      'HOME=/root',
-      'A=b c',
-      '/bin/sh',
-      '-c',
-      'cd -- "$1" 2>/dev/null || cd /; shift; exec "$@"',
-      'jexec',
-      '/root',
-      'id',
-    ]);
   });
 });

@@ -41,7 +41,17 @@ export function receiveInitMessage(fd: number): InitMessage | undefined {
   };
 }
 
-/** argv as the init's 'E' payload: NUL-terminated strings. */
-export function encodeArgv(argv: readonly string[]): Uint8Array {
-  return Buffer.from(argv.map((a) => `${a}\0`).join(''), 'utf8');
+/**
+ * The init's 'E' payload: u32 argc, u32 envc (~0: the init's own environment), the strings
+ * (NUL-terminated), then the working directory ('' for /).
+ */
+export function encodeExec(argv: readonly string[], env?: readonly string[], cwd = ''): Uint8Array {
+  const strings = [...argv, ...(env ?? []), cwd].map((a) => `${a}\0`).join('');
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(argv.length, 0);
+  head.writeUInt32LE(env ? env.length : 0xffffffff, 4);
+  return Buffer.concat([head, Buffer.from(strings, 'utf8')]);
 }
+
+/** Largest 'E' payload the init takes. */
+export const MAX_EXEC_PAYLOAD = 16384;

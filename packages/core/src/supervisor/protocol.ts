@@ -41,6 +41,10 @@ export type ToSupervisor =
       readonly jid: number;
       readonly tag: number;
       readonly argv: readonly string[];
+      /** KEY=VALUE strings; absent: the environment the jail was started with. */
+      readonly env?: readonly string[];
+      /** Working directory inside the jail; absent: /. */
+      readonly cwd?: string;
       readonly uid: number;
       readonly gid: number;
       readonly fds?: readonly [number, number, number];

@@ -20,7 +20,7 @@ import {
 } from '@sysjail/systrace-bindings';
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type HandlerContext, type NotifiedCall, type Reply, handlers, shutdownJail } from './handlers.js';
-import { encodeArgv, receiveInitMessage, sendInitMessage } from './init-channel.js';
+import { encodeExec, receiveInitMessage, sendInitMessage } from './init-channel.js';
 import type { Decision } from '../policy.js';
 import { mountJailProc, prepareMountThread } from '../jail/proc-mount.js';
 import { COUNTER, type FromSupervisor, type SupervisedJailSpec, type ToSupervisor } from './protocol.js';
@@ -250,7 +250,7 @@ function control(msg: ToSupervisor): boolean {
       const jail = jails.get(msg.jid);
       try {
         if (!jail || jail.initGone) throw new Error('no such jail');
-        const e = { op: 'E', a: msg.uid, b: msg.gid, c: msg.tag, payload: encodeArgv(msg.argv) };
+        const e = { op: 'E', a: msg.uid, b: msg.gid, c: msg.tag, payload: encodeExec(msg.argv, msg.env, msg.cwd) };
         sendInitMessage(jail.spec.controlFd, e, msg.fds);
       } catch (e) {
         const errno = e instanceof SyscallError ? e.errno : 3; // ESRCH: the jail is gone
