@@ -10,6 +10,7 @@
 //   --fast-exit    post a 'stop' to the supervisor thread before its wake byte at process exit
 //   --early        prewarm (pool + supervisor thread) right after importing core, before the other modules
 //   --pool-size=N  idle workers kept by the pool (startJail's prewarm() uses 2)
+//   --late-refill  the pool boots the replacement worker after the command runs, not during the start
 import { performance } from 'node:perf_hooks';
 
 const t = () => performance.now();
@@ -39,8 +40,14 @@ async function prewarm() {
   if (flags.includes('--fast-exit')) {
     process.prependOnceListener('exit', () => supervisor.port.postMessage({ type: 'stop' }));
   }
+  if (flags.includes('--late-refill')) {
+    const refill = pool.refill.bind(pool);
+    pool.refill = () => {};
+    lateRefill = () => refill();
+  }
   mark('prewarm (pool + supervisor thread created)');
 }
+let lateRefill = () => {};
 
 const sb = await import('@sysjail/systrace-bindings');
 mark('import systrace-bindings (koffi)');
@@ -164,6 +171,7 @@ async function startAndWait(jid) {
   const n = sb.read(stampRead, buf);
   const stampMs = Number(BigInt(buf.subarray(0, n).toString().trim())) / 1e6;
   marks.push(['command running (its CLOCK_MONOTONIC stamp)', stampMs - hrtimeOffsetMs]);
+  lateRefill();
   await child.exited;
   if (reported !== undefined) marks.push(['init exited (worker reports it)', reported]);
   mark('init exited (worker thread gone)');
