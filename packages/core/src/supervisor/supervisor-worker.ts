@@ -39,7 +39,7 @@ interface Served {
   initGone: boolean;
 }
 
-const { port, wakeFd } = workerData as { port: MessagePort; wakeFd: number };
+const { port, wakeFd, stopFlag } = workerData as { port: MessagePort; wakeFd: number; stopFlag: Int32Array };
 const jails = new Map<number, Served>();
 const hostNamespaces = new Map<string, number>();
 
@@ -281,6 +281,7 @@ function main(): void {
   prepareMountThread();
   post({ type: 'ready' });
   for (;;) {
+    if (Atomics.load(stopFlag, 0) !== 0) return; // the process is exiting
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
       if (!control(m.message as ToSupervisor)) return;
     }

@@ -23,7 +23,11 @@ export class Supervisor extends EventEmitter {
     const [wakeRead, wakeWrite] = pipe2();
     this.wakeWrite = wakeWrite;
     this.port = port1;
-    this.worker = new Worker(workerScript, { workerData: { port: port2, wakeFd: wakeRead }, transferList: [port2] });
+    const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+    this.worker = new Worker(workerScript, {
+      workerData: { port: port2, wakeFd: wakeRead, stopFlag },
+      transferList: [port2],
+    });
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (msg: FromSupervisor) => {
         if (msg.type === 'ready') resolve();
@@ -40,6 +44,7 @@ export class Supervisor extends EventEmitter {
     port1.unref();
     // The thread sleeps in poll(2), where terminate() cannot reach it: wake it so that exit can join it.
     process.once('exit', () => {
+      Atomics.store(stopFlag, 0, 1);
       try {
         write(wakeWrite, this.wakeByte);
       } catch {}
