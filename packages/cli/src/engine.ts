@@ -50,6 +50,8 @@ export interface ExecInJailOptions {
 
 export interface JailEngine {
   startJail(options: StartJailOptions): Promise<RunningJail>;
+  /** Starts the launcher worker and supervisor thread early (while the cli still reads its input). */
+  prewarm?(size?: number, options?: { refill?: boolean }): void;
   execInJail?(
     options: ExecInJailOptions,
   ): Promise<{ readonly pid: number; readonly exited: Promise<JailExit> }>;

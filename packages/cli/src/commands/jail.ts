@@ -29,6 +29,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
   const reportFd = process.env[BACKGROUND_FD_ENV];
   delete process.env[BACKGROUND_FD_ENV];
   const engine = await loadEngine();
+  engine.prewarm?.(1, { refill: false });
   const emulation = chooseEmulation(await loadEmulations(), config.prison.path, config.command[0]);
   const registry = openRegistry();
   const devNull = config.background ? openSync('/dev/null', 'r+') : undefined;

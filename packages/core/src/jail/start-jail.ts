@@ -78,10 +78,13 @@ let localJid = 0;
 const running = new Map<number, RunningJail>();
 const filters = new Map<string, { compiled: CompiledFilter; program: Uint8Array }>();
 
-/** Prewarms the launcher (idle workers) and the supervisor thread, so that jail starts are fast. */
-export function prewarm(size = 2): void {
+/**
+ * Prewarms the launcher (idle workers) and the supervisor thread, so that jail starts are fast.
+ * A process that starts one jail (the jail command) asks for one worker and no refill.
+ */
+export function prewarm(size = 2, options: { refill?: boolean } = {}): void {
   if (!pool) removeStaleCgroups();
-  pool ??= new SpawnerPool({ size });
+  pool ??= new SpawnerPool({ size, refill: options.refill ?? true });
   supervisor ??= startSupervisor();
 }
 
@@ -225,9 +228,12 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     if (child.listenerFd === undefined) throw new JailSetupError('the launcher returned no seccomp listener');
     const listenerFd = child.listenerFd;
 
-    await supervisor!.request((request) => ({ type: 'mountProc', request, initPid }));
-    phase('proc');
+    // The supervisor thread mounts the jail's /proc while this thread waits for the cgroup migration.
+    const procMounted = supervisor!.request((request) => ({ type: 'mountProc', request, initPid }));
+    procMounted.catch(() => {});
     cgroup.addProcess(initPid);
+    await procMounted;
+    phase('proc and cgroup');
     const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
     const jail = new RunningJail(jid, prison, initPid, initPidfd, cgroup, counters, child.exited, options.registry);
     running.set(jid, jail);

@@ -19,6 +19,8 @@ export interface SpawnedChild {
 export interface SpawnerPoolOptions {
   /** Idle workers kept ready (default 2). */
   size?: number;
+  /** Start a new idle worker each time one is taken (default true; false for a one-jail process). */
+  refill?: boolean;
 }
 
 /** dist/launcher/spawn-worker.js, also when this module runs from src/ (tests): workers need JS. */
@@ -50,6 +52,7 @@ function newWorker(): Promise<Worker> {
 
 export class SpawnerPool {
   readonly size: number;
+  private readonly refills: boolean;
   private readonly idle: Promise<Worker>[] = [];
   private readonly busy = new Set<Worker>();
   private closed = false;
@@ -57,6 +60,7 @@ export class SpawnerPool {
 
   constructor(options: SpawnerPoolOptions = {}) {
     this.size = options.size ?? 2;
+    this.refills = options.refill ?? true;
     this.ready = startThreadPool().then(() => this.refill());
   }
 
@@ -77,7 +81,7 @@ export class SpawnerPool {
     await this.ready;
     if (this.closed) throw new PoolClosedError();
     const taken = this.idle.shift() ?? newWorker();
-    this.refill();
+    if (this.refills) this.refill();
     const worker = await taken;
     this.busy.add(worker);
     worker.ref();
