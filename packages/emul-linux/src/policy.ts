@@ -264,7 +264,11 @@ function hostRules(prison: Prison): Rule[] {
   return [
     rule('reboot', notify('reboot'), 'rebooting a jail shuts the jail down'),
     prison.flags.allowSetHostname
-      ? rule('sethostname', notify('sethostname'), 'the jail names its own UTS namespace (allow.set_hostname); the supervisor sets it')
+      ? rule(
+          'sethostname',
+          notify('sethostname'),
+          'the jail names its own UTS namespace (allow.set_hostname); the supervisor sets it',
+        )
       : rule('sethostname', deny('EPERM'), 'the hostname is fixed (allow.set_hostname)'),
     ...Object.entries(forbiddenCalls).map(([name, reason]) => rule(name, deny('EPERM'), reason)),
   ];

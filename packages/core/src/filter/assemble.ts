@@ -1,4 +1,4 @@
-import { BpfAssembler, type BpfLabel, type Instruction, encode } from '@sysjail/systrace-bindings';
+import { BpfAssembler, type BpfLabel, encode, type Instruction } from '@sysjail/systrace-bindings';
 import type { FilterOp } from './ir.js';
 
 /** Assembles the compiler's ops with the bindings' assembler (labels, long-jump trampolines, limit). */

@@ -1,15 +1,27 @@
-import { FilterInterpreter, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_USER_NOTIF } from '@sysjail/systrace-bindings';
+import {
+  FilterInterpreter,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_KILL_PROCESS,
+  SECCOMP_RET_USER_NOTIF,
+} from '@sysjail/systrace-bindings';
 import { describe, expect, it } from 'vitest';
 import type { Architecture } from '../arch.js';
 import type { Emulation } from '../emulation.js';
-import { allow, deny, notify } from '../policy.js';
 import type { Policy } from '../policy.js';
+import { allow, deny, notify } from '../policy.js';
 import { assembleFilter } from './assemble.js';
 import { compileFilter } from './compile.js';
 
 const x86_64: Architecture = { name: 'x86_64', auditArch: 0xc000003e, bits: 64, endian: 'little' };
 const i386: Architecture = { name: 'i386', auditArch: 0x40000003, bits: 32, endian: 'little' };
-const x32: Architecture = { name: 'x32', auditArch: 0xc000003e, bits: 32, endian: 'little', syscallBit: 0x40000000 };
+const x32: Architecture = {
+  name: 'x32',
+  auditArch: 0xc000003e,
+  bits: 32,
+  endian: 'little',
+  syscallBit: 0x40000000,
+};
 
 const toy: Emulation = {
   name: 'toy',
@@ -58,7 +70,12 @@ const policy: Policy = {
 function run(nr: number, arch: number, args: bigint[] = []) {
   const compiled = compileFilter(toy, policy);
   const interp = new FilterInterpreter(assembleFilter(compiled.ops));
-  return interp.run({ nr, arch, instructionPointer: 0n, args: [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6) });
+  return interp.run({
+    nr,
+    arch,
+    instructionPointer: 0n,
+    args: [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6),
+  });
 }
 
 describe('compileFilter', () => {
@@ -88,7 +105,9 @@ describe('compileFilter', () => {
     const compiled = compileFilter(toy, policy);
     const setrlimit = compiled.notifyTable.find((e) => e.syscall === 'prlimit64');
     expect(run(302, x86_64.auditArch, [0n, 7n, 0n])).toBe(SECCOMP_RET_ALLOW);
-    expect(run(302, x86_64.auditArch, [0n, 7n, 0x100000000n])).toBe(SECCOMP_RET_USER_NOTIF | setrlimit!.index);
+    expect(run(302, x86_64.auditArch, [0n, 7n, 0x100000000n])).toBe(
+      SECCOMP_RET_USER_NOTIF | setrlimit!.index,
+    );
   });
 
   it('dispatches i386 calls by their own numbers', () => {
@@ -100,7 +119,10 @@ describe('compileFilter', () => {
 
   it('records notify entries and can route denials through the supervisor', () => {
     const plain = compileFilter(toy, policy);
-    expect(plain.notifyTable.map((e) => `${e.arch}:${e.syscall}`)).toEqual(['x86_64:reboot', 'x86_64:prlimit64']);
+    expect(plain.notifyTable.map((e) => `${e.arch}:${e.syscall}`)).toEqual([
+      'x86_64:reboot',
+      'x86_64:prlimit64',
+    ]);
     expect(plain.notifyByCall.get(x86_64.auditArch)?.get(169)?.[0].decision).toEqual(notify('reboot'));
     const audited = compileFilter(toy, policy, { auditDenials: true });
     const mount = audited.notifyTable.find((e) => e.arch === 'i386' && e.syscall === 'mount');

@@ -1,9 +1,3 @@
-import type { Architecture } from '../arch.js';
-import type { Emulation } from '../emulation.js';
-import { PolicyError } from '../errors.js';
-import type { ArgTest, Decision, Policy, Rule } from '../policy.js';
-import type { ArgKind, SyscallEntry, SyscallTable } from '../syscall-table.js';
-import type { FilterOp } from './ir.js';
 import {
   SECCOMP_DATA,
   SECCOMP_RET_ALLOW,
@@ -11,6 +5,12 @@ import {
   SECCOMP_RET_KILL_PROCESS,
   SECCOMP_RET_USER_NOTIF,
 } from '@sysjail/systrace-bindings';
+import type { Architecture } from '../arch.js';
+import type { Emulation } from '../emulation.js';
+import { PolicyError } from '../errors.js';
+import type { ArgTest, Decision, Policy, Rule } from '../policy.js';
+import type { ArgKind, SyscallEntry, SyscallTable } from '../syscall-table.js';
+import type { FilterOp } from './ir.js';
 
 /** What the supervisor needs to know about a notified call: which handler, or which errno to audit. */
 export interface NotifyEntry {
@@ -39,7 +39,11 @@ export interface CompiledFilter {
  * ABIs killed, a binary search over syscall numbers, argument tests for calls with rules.
  * A pure function: no kernel, no root.
  */
-export function compileFilter(emulation: Emulation, policy: Policy, options: CompileOptions = {}): CompiledFilter {
+export function compileFilter(
+  emulation: Emulation,
+  policy: Policy,
+  options: CompileOptions = {},
+): CompiledFilter {
   const builder = new FilterBuilder(emulation, options);
   const ops: FilterOp[] = [{ op: 'ld', offset: SECCOMP_DATA.arch }];
   const tables = emulation.tables;
@@ -92,7 +96,10 @@ class FilterBuilder {
       list.push(rule);
       rulesByName.set(rule.syscall, list);
     }
-    const ops: FilterOp[] = [{ op: 'label', name: archLabel(arch) }, { op: 'ld', offset: SECCOMP_DATA.nr }];
+    const ops: FilterOp[] = [
+      { op: 'label', name: archLabel(arch) },
+      { op: 'ld', offset: SECCOMP_DATA.nr },
+    ];
     for (const refused of this.emulation.refusedArchitectures) {
       if (refused.auditArch === arch.auditArch && refused.syscallBit) {
         const next = this.fresh('abi.ok');
@@ -129,7 +136,12 @@ class FilterBuilder {
   }
 
   /** Binary search over number ranges [leaves[i].start, leaves[i+1].start). A holds nr. */
-  private search(leaves: { start: number; target: string }[], lo: number, hi: number, arch: Architecture): FilterOp[] {
+  private search(
+    leaves: { start: number; target: string }[],
+    lo: number,
+    hi: number,
+    arch: Architecture,
+  ): FilterOp[] {
     if (lo === hi) return [{ op: 'goto', target: leaves[lo].target }];
     const mid = (lo + hi + 1) >> 1;
     const right = this.fresh(`nr.ge.${leaves[mid].start}.${arch.name}`);
@@ -143,7 +155,13 @@ class FilterBuilder {
     ];
   }
 
-  private ruleBlock(label: string, entry: SyscallEntry, rules: Rule[], fallback: Decision, arch: Architecture): FilterOp[] {
+  private ruleBlock(
+    label: string,
+    entry: SyscallEntry,
+    rules: Rule[],
+    fallback: Decision,
+    arch: Architecture,
+  ): FilterOp[] {
     const ops: FilterOp[] = [{ op: 'label', name: label }];
     for (const rule of rules) {
       const target = this.retFor(rule.decision, arch, entry.name, rule);
@@ -164,7 +182,13 @@ class FilterBuilder {
   }
 
   /** Jumps to pass when the test holds, else to fail. */
-  private argTest(test: ArgTest, entry: SyscallEntry, arch: Architecture, pass: string, fail: string): FilterOp[] {
+  private argTest(
+    test: ArgTest,
+    entry: SyscallEntry,
+    arch: Architecture,
+    pass: string,
+    fail: string,
+  ): FilterOp[] {
     if (test.arg < 0 || test.arg > 5) throw new PolicyError(`${entry.name}: no argument ${test.arg}`);
     const words = argWords(entry.args[test.arg], arch);
     const lo = SECCOMP_DATA.argLow(test.arg);
@@ -204,10 +228,9 @@ class FilterBuilder {
         break;
       default: {
         // Unsigned order: lt = !ge, le = !gt.
-        const [cmp, swap] = { lt: ['jge', true], le: ['jgt', true], gt: ['jgt', false], ge: ['jge', false] }[test.op] as [
-          'jge' | 'jgt',
-          boolean,
-        ];
+        const [cmp, swap] = { lt: ['jge', true], le: ['jgt', true], gt: ['jgt', false], ge: ['jge', false] }[
+          test.op
+        ] as ['jge' | 'jgt', boolean];
         const t = swap ? fail : pass;
         const f = swap ? pass : fail;
         const parts = split(test.value);
@@ -259,7 +282,11 @@ class FilterBuilder {
 
   private notifyEntry(decision: Decision, arch: Architecture, syscall: string, rule?: Rule): number {
     const found = this.notifyTable.find(
-      (e) => e.arch === arch.name && e.syscall === syscall && e.rule === rule && sameDecision(e.decision, decision),
+      (e) =>
+        e.arch === arch.name &&
+        e.syscall === syscall &&
+        e.rule === rule &&
+        sameDecision(e.decision, decision),
     );
     const entry = found ?? { index: this.notifyTable.length, arch: arch.name, syscall, decision, rule };
     if (!found) {

@@ -1,4 +1,4 @@
 export { assembleFilter, encodeFilter } from './assemble.js';
-export { compileFilter } from './compile.js';
 export type { CompiledFilter, CompileOptions, NotifyEntry } from './compile.js';
+export { compileFilter } from './compile.js';
 export type { FilterOp } from './ir.js';

@@ -1,12 +1,6 @@
-import {
-  MFD_ALLOW_SEALING,
-  MFD_CLOEXEC,
-  fcntl,
-  memfdCreate,
-  write,
-} from '@sysjail/systrace-bindings';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fcntl, MFD_ALLOW_SEALING, MFD_CLOEXEC, memfdCreate, write } from '@sysjail/systrace-bindings';
 import { JailSetupError } from '../errors.js';
 
 // fcntl(2) file sealing (linux/fcntl.h).

@@ -1,6 +1,14 @@
+import { existsSync } from 'node:fs';
 import {
+  attachMount,
   CLONE_FS,
   CLONE_NEWNS,
+  close,
+  fsconfigCreate,
+  fsconfigSetFd,
+  fsconfigSetString,
+  fsmount,
+  fsopen,
   MNT_DETACH,
   MOUNT_ATTR_NODEV,
   MOUNT_ATTR_NOEXEC,
@@ -12,22 +20,14 @@ import {
   MS_RDONLY,
   MS_REC,
   MS_REMOUNT,
+  mount,
   O_CLOEXEC,
   O_RDONLY,
-  attachMount,
-  close,
-  fsconfigCreate,
-  fsconfigSetFd,
-  fsconfigSetString,
-  fsmount,
-  fsopen,
-  mount,
   open,
   setns,
   umount2,
   unshare,
 } from '@sysjail/systrace-bindings';
-import { existsSync } from 'node:fs';
 
 /** /proc entries that reach the host: read-only in a jail (docker's readonly paths). */
 export const readOnlyProcPaths = ['sys', 'sysrq-trigger', 'bus', 'fs', 'irq'];

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CLONE_NEWIPC,
   CLONE_NEWNS,
@@ -14,8 +16,6 @@ import {
   SECCOMP_FILTER_FLAG_NEW_LISTENER,
   type SetupOp,
 } from '@sysjail/systrace-bindings';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Prison } from '../prison.js';
 import { jailCapabilities } from './capabilities.js';
 
@@ -33,7 +33,14 @@ const S_IFCHR = 0o020000;
 
 function devOps(dev: string): SetupOp[] {
   const ops: SetupOp[] = [
-    { op: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: MS_NOSUID | MS_NOEXEC, data: 'mode=755,size=64k' },
+    {
+      op: 'mount',
+      source: 'tmpfs',
+      target: dev,
+      fstype: 'tmpfs',
+      flags: MS_NOSUID | MS_NOEXEC,
+      data: 'mode=755,size=64k',
+    },
   ];
   for (const [name, major, minor] of jailDevices) {
     ops.push({ op: 'mknod', path: `${dev}/${name}`, mode: S_IFCHR | 0o666, major, minor });
@@ -49,7 +56,14 @@ function devOps(dev: string): SetupOp[] {
       flags: MS_NOSUID | MS_NOEXEC,
       data: 'newinstance,ptmxmode=0666,mode=620,gid=5',
     },
-    { op: 'mount', source: 'tmpfs', target: `${dev}/shm`, fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV, data: 'mode=1777,size=65536k' },
+    {
+      op: 'mount',
+      source: 'tmpfs',
+      target: `${dev}/shm`,
+      fstype: 'tmpfs',
+      flags: MS_NOSUID | MS_NODEV,
+      data: 'mode=1777,size=65536k',
+    },
     { op: 'symlink', target: 'pts/ptmx', path: `${dev}/ptmx` },
     { op: 'symlink', target: '/proc/self/fd', path: `${dev}/fd` },
     { op: 'symlink', target: '/proc/self/fd/0', path: `${dev}/stdin` },

@@ -1,29 +1,29 @@
-import {
-  AF_UNIX,
-  SOCK_CLOEXEC,
-  SOCK_SEQPACKET,
-  SIGKILL,
-  SpawnerPool,
-  close,
-  pidfdOpen,
-  pidfdSendSignal,
-  socketpair,
-} from '@sysjail/systrace-bindings';
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import {
+  AF_UNIX,
+  close,
+  pidfdOpen,
+  pidfdSendSignal,
+  SIGKILL,
+  SOCK_CLOEXEC,
+  SOCK_SEQPACKET,
+  SpawnerPool,
+  socketpair,
+} from '@sysjail/systrace-bindings';
 import type { Emulation } from '../emulation.js';
 import { JailSetupError, PrisonConfigError } from '../errors.js';
 import { encodeFilter } from '../filter/assemble.js';
 import { type CompiledFilter, compileFilter } from '../filter/compile.js';
 import { type JexecServer, type JexecServerOptions, startJexecServer } from '../jexec/jexec-server.js';
 import { jexecSocketPath } from '../jexec/socket-path.js';
-import { JailCgroup } from '../net/jail-cgroup.js';
 import { confineAddresses } from '../net/confine-addresses.js';
+import { JailCgroup } from '../net/jail-cgroup.js';
 import type { Prison } from '../prison.js';
 import { processStartTime } from '../registry/process-start-time.js';
 import type { Registry } from '../registry/registry.js';
-import { COUNTER, COUNTER_SLOTS, type AuditRecord, type FromSupervisor } from '../supervisor/protocol.js';
+import { type AuditRecord, COUNTER, COUNTER_SLOTS, type FromSupervisor } from '../supervisor/protocol.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { initMemfd } from './init-binary.js';
 import { jailSetupOps } from './setup-ops.js';
@@ -123,7 +123,13 @@ function startSupervisor(): Supervisor {
 }
 
 function filterFor(emulation: Emulation, prison: Prison, auditDenials: boolean) {
-  const key = JSON.stringify([emulation.name, prison.ipv4.length > 0, prison.ipv6.length > 0, prison.flags, auditDenials]);
+  const key = JSON.stringify([
+    emulation.name,
+    prison.ipv4.length > 0,
+    prison.ipv6.length > 0,
+    prison.flags,
+    auditDenials,
+  ]);
   let f = filters.get(key);
   if (!f) {
     const compiled = compileFilter(emulation, emulation.policy(prison), { auditDenials });
@@ -146,7 +152,9 @@ function checkPrison(prison: Prison): void {
   try {
     if (!statSync(join(prison.path, 'proc')).isDirectory()) throw new Error();
   } catch {
-    throw new PrisonConfigError(`${prison.path}/proc: missing (a jail root needs a proc directory; mkjail makes one)`);
+    throw new PrisonConfigError(
+      `${prison.path}/proc: missing (a jail root needs a proc directory; mkjail makes one)`,
+    );
   }
 }
 
@@ -154,7 +162,9 @@ function checkPrison(prison: Prison): void {
 function handlerNumbers(emulation: Emulation): [number, Record<string, number>][] {
   return emulation.tables.map((t) => [
     t.arch.auditArch,
-    Object.fromEntries(t.entries.filter((e) => e.name === 'socket' || e.name === 'listen').map((e) => [e.name, e.nr])),
+    Object.fromEntries(
+      t.entries.filter((e) => e.name === 'socket' || e.name === 'listen').map((e) => [e.name, e.nr]),
+    ),
   ]);
 }
 
@@ -200,7 +210,11 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     const cgroup = JailCgroup.create(`jail-${process.pid}-${jid}`);
     cleanups.push(() => cgroup.destroy());
     phase('cgroup');
-    confineAddresses(cgroup, { ipv4: prison.ipv4, ipv6: prison.ipv6, allowRawSockets: prison.flags.allowRawSockets });
+    confineAddresses(cgroup, {
+      ipv4: prison.ipv4,
+      ipv6: prison.ipv6,
+      allowRawSockets: prison.flags.allowRawSockets,
+    });
     phase('address programs');
 
     const [control, controlChild] = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
@@ -235,15 +249,31 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     await procMounted;
     phase('proc and cgroup');
     const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
-    const jail = new RunningJail(jid, prison, initPid, initPidfd, cgroup, counters, child.exited, options.registry);
+    const jail = new RunningJail(
+      jid,
+      prison,
+      initPid,
+      initPidfd,
+      cgroup,
+      counters,
+      child.exited,
+      options.registry,
+    );
     running.set(jid, jail);
     cleanups.push(() => {
       running.delete(jid);
     });
     if (options.registry) {
       const socketPath = jexecSocketPath(options.registry.dir, jid);
-      const exec = (m: Parameters<JexecServerOptions['exec']>[0]) => supervisor!.send({ type: 'exec', jid, ...m });
-      jail.jexec = await startJexecServer({ jid, socketPath, jail, exec, cgroupProcs: join(cgroup.path, 'cgroup.procs') });
+      const exec = (m: Parameters<JexecServerOptions['exec']>[0]) =>
+        supervisor!.send({ type: 'exec', jid, ...m });
+      jail.jexec = await startJexecServer({
+        jid,
+        socketPath,
+        jail,
+        exec,
+        cgroupProcs: join(cgroup.path, 'cgroup.procs'),
+      });
       cleanups.push(() => jail.jexec?.close());
       if (jail.finished) await jail.jexec.close(); // the jail ended while its server was starting
     }
@@ -259,7 +289,10 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       allowRlimit: prison.flags.allowRlimit,
       program: filter.program,
       notifyTable: filter.compiled.notifyTable,
-      notifyByCall: [...filter.compiled.notifyByCall].map(([arch, m]) => [arch, [...m].map(([nr, es]) => [nr, es.map((e) => e.index)])]),
+      notifyByCall: [...filter.compiled.notifyByCall].map(([arch, m]) => [
+        arch,
+        [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
+      ]),
       numbers: handlerNumbers(emulation),
       errno: emulation.errno,
       cgroupProcs: join(cgroup.path, 'cgroup.procs'),
@@ -268,7 +301,11 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     phase('supervisor add');
     // From here on the supervisor owns listenerFd, control and initPidfd.
     cleanups.length = 0;
-    options.registry?.update(jid, { initPid, initStartTime: processStartTime(initPid), cgroupPath: cgroup.path });
+    options.registry?.update(jid, {
+      initPid,
+      initStartTime: processStartTime(initPid),
+      cgroupPath: cgroup.path,
+    });
     supervisor!.ref();
     await supervisor!.send({ type: 'go', jid });
     phase('supervised');
@@ -298,7 +335,18 @@ function defaultEnv(): Record<string, string> {
   return env;
 }
 
-const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 31: 'SIGSYS' };
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  3: 'SIGQUIT',
+  6: 'SIGABRT',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  14: 'SIGALRM',
+  15: 'SIGTERM',
+  31: 'SIGSYS',
+};
 
 class RunningJail extends EventEmitter implements Jail {
   readonly exited: Promise<JailExit>;

@@ -80,7 +80,8 @@ function resolveUser(options: ExecInJailOptions): PasswdUser {
 /** Like FreeBSD's jexec: the caller's environment goes in, PATH made sure of. */
 function callerEnvironment(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== '' && !k.includes('=')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && k !== '' && !k.includes('=')) env[k] = v;
   env.PATH ??= LOGIN_PATH;
   return env;
 }

@@ -17,10 +17,10 @@ import {
   pidfdOpen,
   SyscallError,
 } from '@sysjail/systrace-bindings';
+import { encodeExec, MAX_EXEC_PAYLOAD } from '../supervisor/init-channel.js';
 import type { FromSupervisor } from '../supervisor/protocol.js';
 import { hostPidOf } from './host-pid.js';
 import { type JexecRequest, type JexecServerMessage, MAX_REQUEST_BYTES } from './protocol.js';
-import { MAX_EXEC_PAYLOAD, encodeExec } from '../supervisor/init-channel.js';
 
 /** What the server sends to the supervisor thread (an 'exec' without its jid). */
 export interface JexecExec {
@@ -136,10 +136,12 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
     const s: Session = { socket, ended: false };
     session.s = s;
     sessions.set(tag, s);
-    options.exec({ tag, argv, env, cwd: request.cwd, uid: request.uid, gid: request.gid, fds }).catch((e: Error) => {
-      sessions.delete(tag);
-      fail(socket, 'ESRCH', `jail ${options.jid}: ${e.message}`);
-    });
+    options
+      .exec({ tag, argv, env, cwd: request.cwd, uid: request.uid, gid: request.gid, fds })
+      .catch((e: Error) => {
+        sessions.delete(tag);
+        fail(socket, 'ESRCH', `jail ${options.jid}: ${e.message}`);
+      });
   };
 
   const server: Server = createServer((socket) => {

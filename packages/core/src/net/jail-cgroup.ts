@@ -81,7 +81,11 @@ export class JailCgroup {
    * Remove the leftovers of earlier runs: cgroups under <root>/<parent> whose name starts with `prefix`
    * and that hold no process. Returns the paths removed.
    */
-  static cleanupStale(prefix: string, opts: JailCgroupOptions = {}, isStale: (name: string) => boolean = () => true): string[] {
+  static cleanupStale(
+    prefix: string,
+    opts: JailCgroupOptions = {},
+    isStale: (name: string) => boolean = () => true,
+  ): string[] {
     const parent = join(opts.root ?? findCgroup2Mount(), opts.parent ?? 'sysjail');
     if (!existsSync(parent)) return [];
     const removed: string[] = [];

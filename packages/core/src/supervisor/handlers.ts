@@ -1,25 +1,25 @@
+import { readFileSync } from 'node:fs';
 import {
-  PIDFD_THREAD,
-  RLIM_INFINITY,
-  type Rlimit,
   AF_INET,
   AF_INET6,
-  SIGKILL,
-  SyscallError,
   bind,
   close,
   errnoNumber,
   getsockname,
   listen,
+  PIDFD_THREAD,
   pidfdGetfd,
   pidfdOpen,
   pidfdSendSignal,
   prlimit64,
+  RLIM_INFINITY,
+  type Rlimit,
   readMemory,
+  SIGKILL,
+  SyscallError,
   sethostname,
   writeMemory,
 } from '@sysjail/systrace-bindings';
-import { readFileSync } from 'node:fs';
 import type { NotifyEntry } from '../filter/compile.js';
 import type { Decision } from '../policy.js';
 import { receiveInitMessage, sendInitMessage } from './init-channel.js';
@@ -36,7 +36,10 @@ export interface NotifiedCall {
 }
 
 /** What to answer: a value, an errno, or "already answered" (ADDFD with SEND). */
-export type Reply = { readonly val: number } | { readonly errno: number; readonly reason?: string } | { readonly sent: true };
+export type Reply =
+  | { readonly val: number }
+  | { readonly errno: number; readonly reason?: string }
+  | { readonly sent: true };
 
 /** The jail as handlers see it. */
 export interface HandlerContext {
@@ -159,7 +162,10 @@ const setrlimitHandler: Handler = (call, ctx) => {
     if (wanted) {
       if (wanted.cur > wanted.max) return { errno: ctx.errno('EINVAL') };
       if (wanted.max > current.max && !ctx.allowRlimit) {
-        return { errno: ctx.errno('EPERM'), reason: `raising the hard limit of resource ${resource} is not allowed in a jail` };
+        return {
+          errno: ctx.errno('EPERM'),
+          reason: `raising the hard limit of resource ${resource} is not allowed in a jail`,
+        };
       }
       prlimit64(target, resource, wanted);
     }

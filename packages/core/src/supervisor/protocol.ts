@@ -69,8 +69,20 @@ export type FromSupervisor =
   | { readonly type: 'ready' }
   | { readonly type: 'audit'; readonly record: AuditRecord }
   /** A child of the jail's init ended (tag 0: the jail's command). */
-  | { readonly type: 'exit'; readonly jid: number; readonly tag: number; readonly pid: number; readonly status: number }
-  | { readonly type: 'spawned'; readonly jid: number; readonly tag: number; readonly pid: number; readonly errno: number }
+  | {
+      readonly type: 'exit';
+      readonly jid: number;
+      readonly tag: number;
+      readonly pid: number;
+      readonly status: number;
+    }
+  | {
+      readonly type: 'spawned';
+      readonly jid: number;
+      readonly tag: number;
+      readonly pid: number;
+      readonly errno: number;
+    }
   /** Every filtered task of the jail is gone. */
   | { readonly type: 'hangup'; readonly jid: number }
   | { readonly type: 'done'; readonly request: number; readonly error?: string }

@@ -1,28 +1,29 @@
 // The supervisor thread: serves the seccomp listeners and init channels of every jail of this process.
 // A synchronous loop (poll → receive → decide → reply); messages from the main thread arrive through
 // receiveMessageOnPort after a byte on the wake pipe.
+
+import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
-  NotificationListener,
-  POLLHUP,
-  POLLIN,
-  type PollFd,
   CLONE_NEWUTS,
+  close,
+  decode,
   FilterInterpreter,
+  NotificationListener,
   O_CLOEXEC,
   O_RDONLY,
   open,
-  setns,
-  SyscallError,
-  close,
-  decode,
+  POLLHUP,
+  POLLIN,
+  type PollFd,
   poll,
   read,
+  SyscallError,
+  setns,
 } from '@sysjail/systrace-bindings';
-import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { type HandlerContext, type NotifiedCall, type Reply, handlers, shutdownJail } from './handlers.js';
-import { encodeExec, receiveInitMessage, sendInitMessage } from './init-channel.js';
-import type { Decision } from '../policy.js';
 import { mountJailProc, prepareMountThread } from '../jail/proc-mount.js';
+import type { Decision } from '../policy.js';
+import { type HandlerContext, handlers, type NotifiedCall, type Reply, shutdownJail } from './handlers.js';
+import { encodeExec, receiveInitMessage, sendInitMessage } from './init-channel.js';
 import { COUNTER, type FromSupervisor, type SupervisedJailSpec, type ToSupervisor } from './protocol.js';
 
 interface Served {
@@ -68,11 +69,13 @@ function post(msg: FromSupervisor): void {
   port.postMessage(msg);
 }
 
-const ARCH_NAMES: Record<number, string> = { 0xc000003e: 'x86_64', 0x40000003: 'i386' };
+const ARCH_NAMES: Record<number, string> = { 3221225534: 'x86_64', 1073741827: 'i386' };
 
 function serve(spec: SupervisedJailSpec): Served {
   const listener = new NotificationListener(spec.listenerFd);
-  const byCall = new Map(spec.notifyByCall.map(([arch, list]) => [arch, new Map(list.map(([nr, ix]) => [nr, [...ix]]))]));
+  const byCall = new Map(
+    spec.notifyByCall.map(([arch, list]) => [arch, new Map(list.map(([nr, ix]) => [nr, [...ix]]))]),
+  );
   const numbers = new Map(spec.numbers.map(([arch, names]) => [arch, { ...names }]));
   const deferred: Served['deferred'] = [];
   const interpreter = new FilterInterpreter(decode(spec.program));
@@ -169,9 +172,15 @@ function handleNotification(jail: Served): void {
     const handler = handlers[entry.decision.handler];
     const call: NotifiedCall = { id, pid, arch: data.arch, archName, nr: data.nr, args: data.args, entry };
     try {
-      reply = handler ? handler(call, jail.ctx) : { errno: jail.ctx.errno('ENOSYS'), reason: `no handler ${entry.decision.handler}` };
+      reply = handler
+        ? handler(call, jail.ctx)
+        : { errno: jail.ctx.errno('ENOSYS'), reason: `no handler ${entry.decision.handler}` };
     } catch (e) {
-      post({ type: 'error', jid: jail.spec.jid, message: `${entry.decision.handler}: ${(e as Error).message}` });
+      post({
+        type: 'error',
+        jid: jail.spec.jid,
+        message: `${entry.decision.handler}: ${(e as Error).message}`,
+      });
       reply = { errno: jail.ctx.errno('EIO'), reason: 'supervisor handler failed' };
     }
   } else {
@@ -228,7 +237,10 @@ function control(msg: ToSupervisor): boolean {
     case 'remove': {
       const jail = jails.get(msg.jid);
       if (jail) {
-        while (!jail.initGone && poll([{ fd: jail.spec.controlFd, events: POLLIN }], 0)[0] & (POLLIN | POLLHUP)) {
+        while (
+          !jail.initGone &&
+          poll([{ fd: jail.spec.controlFd, events: POLLIN }], 0)[0] & (POLLIN | POLLHUP)
+        ) {
           handleInit(jail, receiveInitMessage(jail.spec.controlFd));
         }
         jails.delete(msg.jid);
@@ -250,7 +262,13 @@ function control(msg: ToSupervisor): boolean {
       const jail = jails.get(msg.jid);
       try {
         if (!jail || jail.initGone) throw new Error('no such jail');
-        const e = { op: 'E', a: msg.uid, b: msg.gid, c: msg.tag, payload: encodeExec(msg.argv, msg.env, msg.cwd) };
+        const e = {
+          op: 'E',
+          a: msg.uid,
+          b: msg.gid,
+          c: msg.tag,
+          payload: encodeExec(msg.argv, msg.env, msg.cwd),
+        };
         sendInitMessage(jail.spec.controlFd, e, msg.fds);
       } catch (e) {
         const errno = e instanceof SyscallError ? e.errno : 3; // ESRCH: the jail is gone
@@ -298,7 +316,8 @@ function main(): void {
       }
     }
     const revents = poll(fds, 1000);
-    for (const jail of jails.values()) while (jail.deferred.length > 0) handleInit(jail, jail.deferred.shift());
+    for (const jail of jails.values())
+      while (jail.deferred.length > 0) handleInit(jail, jail.deferred.shift());
     if (revents[0] & POLLIN) read(wakeFd, wakeBuf);
     for (let i = 1; i < fds.length; i++) {
       const ev = revents[i];

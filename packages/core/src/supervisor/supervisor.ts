@@ -1,7 +1,7 @@
-import { pipe2, write } from '@sysjail/systrace-bindings';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { pipe2, write } from '@sysjail/systrace-bindings';
 import type { FromSupervisor, SupervisedJailSpec, ToSupervisor } from './protocol.js';
 
 const workerScript = fileURLToPath(new URL('../../dist/supervisor/supervisor-worker.js', import.meta.url));

@@ -2,7 +2,6 @@
 // unshare(CLONE_NEWPID) this thread can no longer create threads.
 import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
 import { cString } from '../c-string.js';
-import { syscall4 } from '../syscall.js';
 import { capMask, capset, dropBoundingSet } from '../capabilities.js';
 import { SyscallError } from '../errors.js';
 import { AT_FDCWD, close, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, openat } from '../file-descriptors.js';
@@ -28,6 +27,7 @@ import {
   SECCOMP_FILTER_FLAG_TSYNC,
   seccompSetModeFilter,
 } from '../seccomp.js';
+import { syscall4 } from '../syscall.js';
 import { setdomainname, sethostname } from '../uts.js';
 import type { SetupOp } from './setup-op.js';
 
