@@ -392,6 +392,23 @@ const network: Case[] = [
     },
   }),
   ...both({
+    id: 'net.unix-abstract',
+    tags: ['net', 'unix', 'escape'],
+    promise: "a host's abstract UNIX stream socket (a service outside, no file) cannot be connected to",
+    probe: 'unix-abstract',
+    arg: 'stream',
+    // ECONNREFUSED: the listener exists in the host's network namespace, the jail does not see it
+    expect: { errno: ['EPERM', 'EACCES', 'ECONNREFUSED', 'ENOENT'], killed: true },
+  }),
+  ...both({
+    id: 'net.unix-abstract-dgram',
+    tags: ['net', 'unix', 'escape'],
+    promise: "no datagram reaches a host's abstract UNIX datagram socket",
+    probe: 'unix-abstract',
+    arg: 'dgram',
+    expect: { errno: ['EPERM', 'EACCES', 'ECONNREFUSED', 'ENOENT'], killed: true },
+  }),
+  ...both({
     id: 'net.listen-unbound',
     tags: ['net', 'address'],
     promise: 'listen() on a never-bound socket listens on the jail address only',

@@ -4,7 +4,7 @@
  * timeout, judges the outcomes, and cleans up (sleeper killed by pid, temp dir removed).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { hostname as hostHostname, release } from 'node:os';
 import { join } from 'node:path';
 import type { Case, CaseResult, Outcome, Victim } from './case.js';
@@ -137,6 +137,21 @@ function startSleeper(victims: VictimBinaries, token: string): ChildProcess {
   return child;
 }
 
+/** Does the host's network namespace show the sleeper's abstract sockets (@sjtest-TOKEN and -dgram)? */
+async function sleeperAbstract(token: string): Promise<boolean> {
+  const names = [`@sjtest-${token}`, `@sjtest-${token}-dgram`];
+  for (let i = 0; i < 20; i++) {
+    try {
+      const table = readFileSync('/proc/net/unix', 'utf8');
+      if (names.every((n) => table.includes(` ${n}\n`))) return true;
+    } catch {
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
 function nsInode(which: string): number {
   try {
     return statSync(`/proc/self/ns/${which}`).ino;
@@ -163,6 +178,7 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
   const subs = { ip, hostname, token: root.token };
   try {
     await new Promise((r) => setTimeout(r, 100)); // let the sleeper exec
+    const abstract = await sleeperAbstract(root.token);
     let handle = '';
     if (typeof victims.v64 === 'string') {
       try {
@@ -186,6 +202,7 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
       `links=${inJail('/sjtest')}`,
       `handle=${handle}`,
       'fd=3',
+      `abstract=${abstract ? 1 : 0}`,
     ];
     for (const group of groups(options.cases)) {
       const binary =

@@ -1,5 +1,5 @@
 /* Network promises: socket families, raw sockets, the jail address on bind/connect/sendto/listen,
- * 127.0.0.1 → the jail address, no other source through IP_PKTINFO, IPv6 refused without an IPv6 address, and bind/connect races.
+ * 127.0.0.1 → the jail address, no other source through IP_PKTINFO, no host abstract UNIX socket, IPv6 refused without an IPv6 address, and bind/connect races.
  * Loopback only: every address used is 127.0.0.0/8 and every socket is closed at once. */
 #include "victim.h"
 #include <arpa/inet.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static void socket_family(const struct sj_ctx *c, const char *a) {
@@ -120,6 +121,39 @@ static void udp_pktinfo(const struct sj_ctx *c, const char *a) {
   close((int)s); close((int)r);
 }
 
+/* The sleeper's abstract UNIX sockets in the host's network namespace (@sjtest-TOKEN, a stream one that
+ * answers with the token, and @sjtest-TOKEN-dgram): abstract names are not files, so a jail that shares
+ * the host's network stack must refuse them itself. ARG: stream | dgram. */
+static void unix_abstract(const struct sj_ctx *c, const char *a) {
+  int dgram = strcmp(a, "dgram") == 0;
+  if (!c->abstract) { sj_unproven("the runner saw no abstract socket of the sleeper"); return; }
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                              snprintf(sun.sun_path + 1, sizeof sun.sun_path - 1, "sjtest-%s%s", c->token,
+                                       dgram ? "-dgram" : ""));
+  long s = sj_sys(SYS_socket, AF_UNIX, dgram ? SOCK_DGRAM : SOCK_STREAM, 0, 0, 0);
+  if (s < 0) { sj_err(errno, "socket(AF_UNIX)"); return; }
+  if (dgram) {
+    long r = sj_sendto(s, "x", 1, &sun, len);
+    int e = errno;
+    close((int)s);
+    if (r < 0) { sj_err(e, "sendto(@sjtest-TOKEN-dgram)"); return; }
+    sj_value("outside", "a datagram reached the host's abstract socket");
+    return;
+  }
+  if (sj_sys(SYS_connect, s, (long)&sun, len, 0, 0) < 0) {
+    sj_err(errno, "connect(@sjtest-TOKEN)");
+    close((int)s);
+    return;
+  }
+  char buf[80] = {0};
+  struct timeval tv = {2, 0};
+  setsockopt((int)s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ssize_t n = read((int)s, buf, sizeof buf - 1);
+  close((int)s);
+  sj_value(n > 0 && strstr(buf, c->token) ? "outside" : "connected", "connected to the host's abstract socket");
+}
+
 /* listen() on a never-bound socket; closed at once, never accepts. */
 static void listen_unbound(const struct sj_ctx *c, const char *a) {
   struct sockaddr_in name;
@@ -202,6 +236,7 @@ const struct sj_probe sj_probes_net[] = {{"socket", socket_family},         {"bi
                                          {"connect-source", connect_source}, {"udp-source", udp_source},
                                          {"listen-unbound", listen_unbound}, {"race-bind", race_bind},
                                          {"udp-pktinfo", udp_pktinfo},
+                                         {"unix-abstract", unix_abstract},
                                          {"race-connect", race_connect},
                                          {"race-bind-socketcall", race_bind_sc},
                                          {"race-connect-socketcall", race_connect_sc}, SJ_PROBE_END};

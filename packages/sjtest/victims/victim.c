@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -177,10 +179,35 @@ static void handle_mode(const char *path) {
   printf("\n");
 }
 
+/* The sleeper outside also holds abstract UNIX sockets of the host's network namespace, named after the
+ * token: a stream one that answers every connection with the token, and a datagram one. Abstract names
+ * ignore the file system: only a jail that shares the host's network namespace can reach them. */
+static void sleeper_serve(const char *token) {
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  socklen_t len;
+  int d = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                    snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "sjtest-%s-dgram", token));
+  if (d >= 0) bind(d, (struct sockaddr *)&a, len);
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  memset(a.sun_path, 0, sizeof a.sun_path);
+  len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                    snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "sjtest-%s", token));
+  if (s < 0 || bind(s, (struct sockaddr *)&a, len) < 0 || listen(s, 8) < 0) return;
+  signal(SIGPIPE, SIG_IGN);
+  for (;;) {
+    int c = accept(s, NULL, NULL);
+    if (c < 0) continue;
+    if (write(c, token, strlen(token)) < 0) {}
+    close(c);
+  }
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 3 && strcmp(argv[1], "sleeper") == 0) {
     snprintf(sj_token_buf, sizeof sj_token_buf, "%s", argv[2]);
+    sleeper_serve(argv[2]);
     for (;;) pause();
   }
   if (argc >= 3 && strcmp(argv[1], "handle") == 0) { handle_mode(argv[2]); return 0; }
@@ -211,6 +238,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(kv, "handle")) ctx.handle = v;
     else if (!strcmp(kv, "links")) ctx.links = v;
     else if (!strcmp(kv, "fd")) ctx.fd = atoi(v);
+    else if (!strcmp(kv, "abstract")) ctx.abstract = atoi(v);
   }
   snprintf(sj_token_buf, sizeof sj_token_buf, "%s", ctx.token);
   for (i++; i < argc; i++) run_one(&ctx, argv[i]);

@@ -22,6 +22,7 @@ struct sj_ctx {
   const char *handle;    /* hex file handle of the marker: "type:hexbytes" */
   const char *links;     /* directory holding the escape symlinks */
   int fd;                /* the inherited descriptor of the outside directory */
+  int abstract;          /* 1: the runner saw the sleeper's abstract sockets @sjtest-TOKEN[-dgram] */
 };
 
 typedef void (*sj_probe_fn)(const struct sj_ctx *ctx, const char *arg);
