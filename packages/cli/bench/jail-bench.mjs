@@ -8,7 +8,7 @@
 // BENCH_NOTIFY_N, BENCH_PROFILE_RUNS.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { makeBenchRoot } from './jail-root.mjs';
@@ -17,6 +17,7 @@ import { median } from './median.mjs';
 import {
   bwrap,
   bwrapArgs,
+  bwrapSeccomp,
   chroot,
   JAIL_ADDRESS,
   jailCommand,
@@ -31,8 +32,9 @@ const SYSCALL_ROUNDS = Number(process.env.BENCH_SYSCALL_ROUNDS ?? 11);
 const SYSCALL_N = Number(process.env.BENCH_SYSCALL_N ?? 200000);
 const NOTIFY_N = Number(process.env.BENCH_NOTIFY_N ?? 20000);
 const PROFILE_RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 6);
-/** start-profile.mjs variants that prototype optimisations (see its header). */
-const PROTOTYPES = [['--fast-exit'], ['--fast-exit', '--early', '--pool-size=1']];
+/** start-profile.mjs flags of the jail command's way (see its header), and the variants compared with it. */
+const COLD_FLAGS = ['--early', '--pool-size=1', '--no-refill'];
+const COLD_VARIANTS = { "startJail's own prewarm(): 2 workers, created after all imports": [] };
 const resultsFile = fileURLToPath(new URL('../../../bench/results/jail.md', import.meta.url));
 const bindingsResults = fileURLToPath(new URL('../../systrace-bindings/bench/results.md', import.meta.url));
 const profileScript = fileURLToPath(new URL('./start-profile.mjs', import.meta.url));
@@ -130,11 +132,28 @@ async function main() {
     });
 
     console.error(`syscalls: ${SYSCALL_ROUNDS} rounds of ${SYSCALL_N} iterations`);
+    // The seccomp share of the overhead: bwrap with a one-instruction allow-all filter, and with the jail's.
+    const allowAllFilter = join(dir, 'allow-all.bpf');
+    writeFileSync(allowAllFilter, Buffer.from([0x06, 0, 0, 0, 0x00, 0x00, 0xff, 0x7f])); // ret ALLOW
+    const jailFilter = join(dir, 'jail.bpf');
+    const jailPrison = {
+      path: root,
+      hostname: 'h',
+      ipv4: [JAIL_ADDRESS],
+      ipv6: [],
+      flags: core.defaultPrisonFlags,
+    };
+    writeFileSync(
+      jailFilter,
+      core.encodeFilter(core.compileFilter(linux, linux.policy(jailPrison), { auditDenials: true }).ops),
+    );
     const loop = ['/bin/sj-syscalls', String(SYSCALL_N), '/etc/passwd'];
     const sys = await interleave(SYSCALL_ROUNDS, {
       jail: async () => Number((await runInJail(core, linux, root, dir, loop)).out) / SYSCALL_N,
       chroot: async () => Number(chroot(root, loop).out) / SYSCALL_N,
       bwrap: async () => Number(runExternal('bwrap', 'bwrap', bwrapArgs(root, loop)).out) / SYSCALL_N,
+      bwrapAllow: async () => Number(bwrapSeccomp(root, loop, allowAllFilter).out) / SYSCALL_N,
+      bwrapJailFilter: async () => Number(bwrapSeccomp(root, loop, jailFilter).out) / SYSCALL_N,
     });
 
     console.error(`notify: ${ROUNDS} rounds of ${NOTIFY_N} calls`);
@@ -157,10 +176,11 @@ async function main() {
 
     console.error('profile');
     const profiles = [];
-    const variants = Object.fromEntries(PROTOTYPES.map((v) => [v.join(' '), []]));
+    const variants = Object.fromEntries(Object.keys(COLD_VARIANTS).map((name) => [name, []]));
     for (let i = 0; i < 3; i++) {
-      profiles.push(profileRun(root, 1));
-      for (const v of PROTOTYPES) variants[v.join(' ')].push(profileRun(root, 1, v));
+      profiles.push(profileRun(root, 1, COLD_FLAGS));
+      for (const [name, flags] of Object.entries(COLD_VARIANTS))
+        variants[name].push(profileRun(root, 1, flags));
     }
     const warmProfile = profileRun(root, PROFILE_RUNS);
     const lateRefillProfile = profileRun(root, PROFILE_RUNS, ['--late-refill']);
@@ -243,6 +263,11 @@ function format({
   p(
     `| 3 | syscall loop, ns per iteration (getpid, open, read, close, stat) | ${f1(sysJail)} | chroot ${f1(sysChroot)} | ${ratio(sysJail, sysChroot)} | 1.03x | ${met(sysJail / sysChroot, 1.03)} |`,
   );
+  const jMin = Math.min(...sys.jail);
+  const cMin = Math.min(...sys.chroot);
+  p(
+    `| 3 | same, fastest run of each (less sensitive to the others' load) | ${f1(jMin)} | chroot ${f1(cMin)} | ${ratio(jMin, cMin)} | 1.03x | ${met(jMin / cMin, 1.03)} |`,
+  );
   p(
     `| 4 | notified listen(2) on a listening socket, µs per call | ${f2(nj[0])} | C supervisor ${f2(nf[0])} | ${ratio(nj[0], nf[0])} | (2x, as systrace-bindings) | ${met(nj[0] / nf[0], 2)} |`,
   );
@@ -266,8 +291,18 @@ function format({
   p(
     `  Fastest run: jail ${f1(Math.min(...sys.jail))}, chroot ${f1(Math.min(...sys.chroot))}, bwrap ${f1(Math.min(...sys.bwrap))} (median bwrap ${f1(median(sys.bwrap))}).`,
   );
-  p(`  All five calls are allowed by the filter without looking at an argument, so the kernel's seccomp`);
-  p(`  action cache skips the filter for them: the expected overhead is about zero, the spread is noise.`);
+  p(
+    `  Where the difference comes from (medians, ns/iteration): bwrap ${f1(median(sys.bwrap))}; bwrap with a`,
+  );
+  p(
+    `  one-instruction allow-all seccomp filter ${f1(median(sys.bwrapAllow))} (${ratio(median(sys.bwrapAllow), median(sys.bwrap))});`,
+  );
+  p(
+    `  bwrap with the jail's own filter ${f1(median(sys.bwrapJailFilter))} (${ratio(median(sys.bwrapJailFilter), median(sys.bwrap))}).`,
+  );
+  p(`  All five calls are allowed by the jail's filter without looking at an argument, so the kernel's`);
+  p(`  seccomp action cache answers them without running it: what remains is the price of having any`);
+  p(`  filter at all (the syscall entry slow path for a task with SYSCALL_WORK_SECCOMP).`);
   p(
     `- (4) the same program (sj-notify) on the host with no filter: listen ${f2(np[0])} µs, setrlimit ${f2(np[1])} µs per call.`,
   );
@@ -300,19 +335,34 @@ function format({
   p(`- listen µs, jail: ${list(col(notify.jail, 0), f2)}; floor: ${list(col(notify.floor, 0), f2)}`);
   p(`- setrlimit µs, jail: ${list(col(notify.jail, 1), f2)}; floor: ${list(col(notify.floor, 1), f2)}`);
   p();
-  out.push(...profileSection(profiles, variants, warmProfile, lateRefillProfile));
+  out.push(...profileSection(profiles, variants, warmProfile, lateRefillProfile, pick(start.cmd, 'phases')));
   return `${out.join('\n')}\n`;
 }
 
-function profileSection(profiles, variants, warmProfile, lateRefillProfile) {
+function profileSection(profiles, variants, warmProfile, lateRefillProfile, commandPhases) {
   const out = [];
   const p = (s = '') => out.push(s);
   p('## Where the start-up milliseconds go');
   p();
-  p("From packages/cli/bench/start-profile.mjs: a copy of startJail's flow built from the exported");
-  p('building blocks, a performance.now() mark after each step (ms since the process started).');
-  p('Cold = a fresh process, what the `jail` command pays (median of 3 processes per step);');
-  p(`prewarmed = later starts in the same process, pool refilled (median of ${PROFILE_RUNS - 1}).`);
+  p("### The jail command, startJail phases (core's SYSJAIL_TRACE=1, the runs of (2), median)");
+  p();
+  const byPhase = new Map();
+  for (const run of commandPhases) for (const [k, v] of run) byPhase.set(k, [...(byPhase.get(k) ?? []), v]);
+  p('| phase | ms |');
+  p('|---|---|');
+  let sum = 0;
+  for (const [k, v] of byPhase) {
+    sum += median(v);
+    p(`| ${k} | ${f1(median(v))} |`);
+  }
+  p(`| (sum of medians) | ${f1(sum)} |`);
+  p();
+  p('### Step by step (packages/cli/bench/start-profile.mjs)');
+  p();
+  p("A copy of startJail's flow built from the exported building blocks (without the registry and the");
+  p('jexec server), a performance.now() mark after each step, ms since the process started.');
+  p(`Cold = a fresh process prewarming as the jail command does (${COLD_FLAGS.join(' ')}), median of 3`);
+  p(`processes; prewarmed = later starts in one process, pool refilled (median of ${PROFILE_RUNS - 1}).`);
   p();
   const coldSteps = profiles.map((pr) => steps(pr.runs[0].marks));
   const warmSteps = warmProfile.runs.slice(1).map((r) => steps(r.marks).slice(1));
@@ -322,7 +372,7 @@ function profileSection(profiles, variants, warmProfile, lateRefillProfile) {
   p('|---|---|---|');
   for (let i = 0; i < coldSteps[0].length; i++) {
     const name = coldSteps[0][i][0];
-    const cold = median(coldSteps.map((s) => s[i][1]));
+    const cold = median(coldSteps.map((s) => s[i]?.[1] ?? Number.NaN));
     const warm = warmBy.get(name);
     p(`| ${name.trim()} | ${f1(cold)} | ${warm ? f1(median(warm)) : ''} |`);
   }
@@ -334,32 +384,30 @@ function profileSection(profiles, variants, warmProfile, lateRefillProfile) {
   p(`| **total wall, spawn → process gone** | **${f1(wall)}** | |`);
   p();
   const online = profiles[0].runs[0].online.map(([k, v]) => `${k} ${f1(v)} ms`).join(', ');
-  p(`Background threads after prewarm (cold, one process): ${online} after their creation.`);
+  p(`Background threads (cold, one process): ${online} after their creation (a worker is "online"`);
+  p('before its modules are loaded; the launcher answers only once spawn-worker.js has imported them).');
   p();
   const running = (pr) => pr.runs[0].marks.find(([k]) => k.startsWith('command running'))[1];
-  p(`Prewarmed launcher alone (pool.spawn of /bin/true, no setup ops: worker hand-off + libuv spawn):`);
+  p('Prewarmed launcher alone (pool.spawn of /bin/true, no setup ops: worker hand-off + libuv spawn):');
   p(`${list(warmProfile.handoff ?? [])} ms.`);
   p();
-  p('### Prototyped optimisations (start-profile.mjs flags; cold process, median of 3)');
+  p('### Variants (cold process, median of 3)');
   p();
   p('| variant | command running, ms | spawn → process gone, ms |');
   p('|---|---|---|');
-  p(`| as startJail does it now | ${f1(median(profiles.map(running)))} | ${f1(wall)} |`);
+  p(
+    `| as the jail command prewarms (${COLD_FLAGS.join(' ')}) | ${f1(median(profiles.map(running)))} | ${f1(wall)} |`,
+  );
   for (const [name, prs] of Object.entries(variants)) {
     p(`| ${name} | ${f1(median(prs.map(running)))} | ${f1(median(prs.map((pr) => pr.wall)))} |`);
   }
-  p();
-  p('- --fast-exit: post `{ type: "stop" }` to the supervisor thread before the wake byte in the process');
-  p('  exit handler, so that the thread leaves its poll(…, 1000) loop at once instead of at the timeout.');
-  p('- --early: prewarm (pool + supervisor thread) right after importing core, before the other modules.');
-  p('- --pool-size=1: one idle spawner worker instead of two (a `jail` process starts one jail).');
   p();
   const warmRunning = (pr) =>
     pr.runs.slice(1).map((r) => r.marks.find(([k]) => k.startsWith('command running'))[1] - r.marks[0][1]);
   const now = warmRunning(warmProfile);
   const late = warmRunning(lateRefillProfile);
   p(`Prewarmed, start → command running: ${f1(median(now))} ms as now (${list(now)}); with --late-refill`);
-  p(`(the pool boots the replacement worker after the command runs instead of during the start, where it`);
+  p('(the pool boots the replacement worker after the command runs instead of during the start, where it');
   p(`competes for the 2 cores) ${f1(median(late))} ms (${list(late)}).`);
   return out;
 }

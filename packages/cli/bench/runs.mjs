@@ -17,17 +17,22 @@ function checked(what, r) {
 }
 
 /** An external command, spawnSync from here: {exited, out}. */
-export function runExternal(what, file, args) {
+export function runExternal(what, file, args, env = process.env) {
   const t0 = now();
-  const r = spawnSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
   const t1 = now();
-  return { exited: ms(t0, t1), out: checked(what, r).trim(), t0 };
+  return { exited: ms(t0, t1), out: checked(what, r).trim(), t0, err: r.stderr };
 }
 
 /** An external command whose command prints sj-stamp's time: {running, exited}. */
-export function runStamped(what, file, args) {
-  const r = runExternal(what, file, args);
-  return { running: ms(r.t0, BigInt(r.out.split('\n').pop())), exited: r.exited };
+export function runStamped(what, file, args, env) {
+  const r = runExternal(what, file, args, env);
+  return { running: ms(r.t0, BigInt(r.out.split('\n').pop())), exited: r.exited, err: r.err };
+}
+
+/** core's SYSJAIL_TRACE=1 lines ("sysjail: <phase> <ms> ms") → [[phase, ms]...]. */
+export function tracePhases(stderr) {
+  return [...stderr.matchAll(/^sysjail: (.+) ([0-9.]+) ms$/gm)].map((m) => [m[1], Number(m[2])]);
 }
 
 export const bwrapArgs = (root, command) => [
@@ -44,9 +49,29 @@ export const bwrapArgs = (root, command) => [
   ...command,
 ];
 
+/** bwrap with a seccomp filter (encoded sock_filter[] in the file at filterPath) on fd 3: {exited, out}. */
+export function bwrapSeccomp(root, command, filterPath) {
+  const fd = openSync(filterPath, 'r');
+  try {
+    const t0 = now();
+    const r = spawnSync('bwrap', ['--seccomp', '3', ...bwrapArgs(root, command)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe', fd],
+    });
+    const t1 = now();
+    return { exited: ms(t0, t1), out: checked('bwrap --seccomp', r).trim(), t0 };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export const bwrap = (root, command) => runStamped('bwrap', 'bwrap', bwrapArgs(root, command));
-export const jailCommand = (root, command) =>
-  runStamped('jail', process.execPath, [cliBin('jail'), root, HOSTNAME, JAIL_ADDRESS, ...command]);
+/** The jail command, with core's phase trace on: {running, exited, phases}. */
+export function jailCommand(root, command) {
+  const args = [cliBin('jail'), root, HOSTNAME, JAIL_ADDRESS, ...command];
+  const r = runStamped('jail', process.execPath, args, { ...process.env, SYSJAIL_TRACE: '1' });
+  return { running: r.running, exited: r.exited, phases: tracePhases(r.err) };
+}
 export const nodeNothing = () => runExternal('node -e 0', process.execPath, ['-e', '0']);
 export const chroot = (root, command) => runExternal('chroot', 'chroot', [root, ...command]);
 

@@ -1,25 +1,32 @@
-// Start-path profile: a copy of core's startJail flow (packages/core/src/jail/start-jail.ts, no registry)
-// built from the exported building blocks, with a performance.now() mark after each step. Marks are in ms
-// since this process started (performance.timeOrigin), so the first one is Node's own start-up.
+// Start-path profile: a copy of core's startJail flow (packages/core/src/jail/start-jail.ts, without the
+// registry and the jexec server) built from the exported building blocks, with a performance.now() mark
+// after each step. Marks are in ms since this process started (performance.timeOrigin), so the first one
+// is Node's own start-up. (core's own SYSJAIL_TRACE=1 prints startJail's phases of the real command.)
 //
-//   node start-profile.mjs ROOT [runs] [--fast-exit] [--early] [--pool-size=N]
+//   node start-profile.mjs ROOT [runs] [--early] [--pool-size=N] [--no-refill] [--late-refill]
 //
 // Prints one JSON line per run ({ run, marks: [[step, ms]...], online }) then {"end": ms}. Run 0 is the
 // cold start of a fresh process (what the `jail` command pays); later runs use the prewarmed pool (what
-// a library user pays). Prototypes of optimisations:
-//   --fast-exit    post a 'stop' to the supervisor thread before its wake byte at process exit
+// a library user pays). Variants:
 //   --early        prewarm (pool + supervisor thread) right after importing core, before the other modules
-//   --pool-size=N  idle workers kept by the pool (startJail's prewarm() uses 2)
+//                  (the jail command does so since 06f1aac)
+//   --pool-size=N  idle workers kept by the pool (startJail's prewarm() uses 2, the jail command 1)
+//   --no-refill    the pool does not replace a worker it hands out (the jail command)
 //   --late-refill  the pool boots the replacement worker after the command runs, not during the start
 import { performance } from 'node:perf_hooks';
 
 const t = () => performance.now();
 const bootMs = t();
 const [root, runsArg = '1', ...flags] = process.argv.slice(2);
-if (!root) throw new Error('usage: start-profile.mjs ROOT [runs] [--fast-exit] [--early] [--pool-size=N]');
+if (!root)
+  throw new Error(
+    'usage: start-profile.mjs ROOT [runs] [--early] [--pool-size=N] [--no-refill] [--late-refill]',
+  );
 const runs = Number(runsArg);
 const early = flags.includes('--early');
 const poolSize = Number(flags.find((f) => f.startsWith('--pool-size='))?.split('=')[1] ?? 2);
+const lateRefill = flags.includes('--late-refill');
+const refill = !flags.includes('--no-refill') && !lateRefill;
 
 const marks = [['node start-up', bootMs]];
 const mark = (step) => marks.push([step, t()]);
@@ -31,23 +38,14 @@ let supervisor;
 /** prewarm(): the pool's workers and the supervisor thread boot in the background from here on. */
 async function prewarm() {
   const { Supervisor } = await import(coreDist('supervisor/supervisor.js'));
-  pool = new sb.SpawnerPool({ size: poolSize });
+  pool = new sb.SpawnerPool({ size: poolSize, refill });
   supervisor = new Supervisor();
   supervisor.on('message', () => {});
   const since = t();
   pool.ready.then(() => pool.idle[0]?.then(() => online.push(['first spawner worker online', t() - since])));
   supervisor.ready.then(() => online.push(['supervisor thread ready', t() - since]));
-  if (flags.includes('--fast-exit')) {
-    process.prependOnceListener('exit', () => supervisor.port.postMessage({ type: 'stop' }));
-  }
-  if (flags.includes('--late-refill')) {
-    const refill = pool.refill.bind(pool);
-    pool.refill = () => {};
-    lateRefill = () => refill();
-  }
   mark('prewarm (pool + supervisor thread created)');
 }
-let lateRefill = () => {};
 
 const sb = await import('@sysjail/systrace-bindings');
 mark('import systrace-bindings (koffi)');
@@ -130,10 +128,14 @@ async function startAndWait(jid) {
     if (m.type === 'exited') reported = t();
   });
   const initPidfd = sb.pidfdOpen(child.pid);
-  await supervisor.request((request) => ({ type: 'mountProc', request, initPid: child.pid }));
-  mark('mount the jail /proc (supervisor thread round trip)');
+  // As startJail: the supervisor thread mounts the jail's /proc while this thread migrates the init.
+  const procMounted = supervisor.request((request) => ({ type: 'mountProc', request, initPid: child.pid }));
+  const joinStart = t();
   cgroup.addProcess(child.pid);
-  mark('join cgroup');
+  const joined = t();
+  await procMounted;
+  marks.push(['  of which cgroup.procs write (init into its cgroup)', joined - joinStart]);
+  mark('mount the jail /proc (supervisor thread) during the cgroup migration');
   const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
   const byCall = [...f.compiled.notifyByCall].map(([arch, m]) => [
     arch,
@@ -171,7 +173,7 @@ async function startAndWait(jid) {
   const n = sb.read(stampRead, buf);
   const stampMs = Number(BigInt(buf.subarray(0, n).toString().trim())) / 1e6;
   marks.push(['command running (its CLOCK_MONOTONIC stamp)', stampMs - hrtimeOffsetMs]);
-  lateRefill();
+  if (lateRefill) pool.refill();
   await child.exited;
   if (reported !== undefined) marks.push(['init exited (worker reports it)', reported]);
   mark('init exited (worker thread gone)');
