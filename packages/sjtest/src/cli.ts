@@ -28,7 +28,7 @@ broken, 2 when a case could not be run, 0 otherwise.
   --host-paths    the --run command sees host paths, not the root as /
   --ip address    the jail address (default 127.0.0.5)
   --hostname name the jail hostname (default sjtest-jail)
-  --jail-bin path the jail command of the sysjail preset (default: jail in PATH)
+  --jail-bin path the jail command of the sysjail preset (default: jail in PATH; a .js file runs with this node)
 `;
 
 export interface CliIo {
@@ -65,6 +65,10 @@ const OPTIONS = {
 
 const parse = (args: string[]) => parseArgs({ args, allowPositionals: true, options: OPTIONS });
 
+/** A .js jail command runs with this Node: an executable bit is not needed (a fresh tsc build has none). */
+const jailCommand = (bin: string | undefined): string | undefined =>
+  bin && /\.[cm]?js$/.test(bin) ? `${process.execPath} ${bin}` : bin;
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
@@ -97,7 +101,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (o.preset && o.run) throw new UsageError('--preset and --run are exclusive');
     const adapter: Adapter = o.run
       ? { name: 'custom', template: o.run, rootIsSlash: !o['host-paths'], description: 'from --run' }
-      : findPreset(o.preset ?? 'none', { jailBin: o['jail-bin'] });
+      : findPreset(o.preset ?? 'none', { jailBin: jailCommand(o['jail-bin']) });
     const timeout = o.timeout ? Number(o.timeout) : 120;
     if (!(timeout > 0)) throw new UsageError(`bad --timeout ${o.timeout}`);
     const report = await runCases({
