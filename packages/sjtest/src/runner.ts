@@ -1,7 +1,7 @@
 /**
  * Runs cases through an adapter: builds the victims and the jail root, starts the sacrificial sleeper
- * outside, runs each victim once through the template (solo cases in a jail of their own), bounded by a
- * timeout, judges the outcomes, and cleans up (sleeper killed by pid, temp dir removed).
+ * outside, runs each victim through the template (64 probes a run at most; solo cases in a jail of their
+ * own), bounded by a timeout, judges the outcomes, and cleans up (sleeper killed by pid, temp dir removed).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
@@ -57,12 +57,16 @@ interface Group {
   readonly cases: readonly Case[];
 }
 
+/** Probes per victim run: some tools cap the argument count (firejail: fewer than 128 arguments). */
+const GROUP_SIZE = 64;
+
 function groups(cases: readonly Case[]): Group[] {
   const out: Group[] = [];
   for (const victim of ['v64', 'v32', 'sh'] as const) {
     const mine = cases.filter((c) => c.victim === victim);
     const shared = mine.filter((c) => !c.solo);
-    if (shared.length) out.push({ victim, cases: shared });
+    for (let i = 0; i < shared.length; i += GROUP_SIZE)
+      out.push({ victim, cases: shared.slice(i, i + GROUP_SIZE) });
     for (const c of mine.filter((c) => c.solo)) out.push({ victim, cases: [c] });
   }
   return out;
