@@ -61,15 +61,9 @@ async function interleave(rounds, kinds) {
 
 const pick = (rows, key) => rows.map((r) => r[key]);
 
-function profileRun(root, runs, fastExit) {
+function profileRun(root, runs, flags = []) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(
-    process.execPath,
-    [profileScript, root, String(runs), ...(fastExit ? ['--fast-exit'] : [])],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const r = spawnSync(process.execPath, [profileScript, root, String(runs), ...flags], { encoding: 'utf8' });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`start-profile: ${r.stderr}`);
   const lines = r.stdout

@@ -23,6 +23,8 @@ if (!root)
     'usage: start-profile.mjs ROOT [runs] [--early] [--pool-size=N] [--no-refill] [--late-refill]',
   );
 const runs = Number(runsArg);
+const known = /^--(early|no-refill|late-refill|pool-size=[0-9]+)$/;
+for (const f of flags) if (!known.test(f)) throw new Error(`start-profile.mjs: unknown flag ${f}`);
 const early = flags.includes('--early');
 const poolSize = Number(flags.find((f) => f.startsWith('--pool-size='))?.split('=')[1] ?? 2);
 const lateRefill = flags.includes('--late-refill');
