@@ -636,6 +636,22 @@ const closed: Case[] = [
     arg: 'block',
     expect: DENIED,
   }),
+  ...both({
+    id: 'sys.mknodat-char',
+    tags: ['closed', 'fs'],
+    promise: 'mknodat of a character device is denied',
+    probe: 'mknod',
+    arg: 'char-at',
+    expect: DENIED,
+  }),
+  ...both({
+    id: 'sys.mknodat-block',
+    tags: ['closed', 'fs'],
+    promise: 'mknodat of a block device is denied',
+    probe: 'mknod',
+    arg: 'block-at',
+    expect: DENIED,
+  }),
   ...['user', 'mnt', 'pid', 'net', 'uts', 'ipc', 'cgroup', 'time'].flatMap((ns) =>
     both({
       id: `ns.unshare-${ns}`,

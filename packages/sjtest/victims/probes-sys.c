@@ -329,14 +329,15 @@ static void do_add_key(const struct sj_ctx *c, const char *a) {
 
 static void do_mknod(const struct sj_ctx *c, const char *a) {
   char path[512];
-  int blk = strcmp(a, "block") == 0;
+  /* ARG: char | block, or char-at | block-at for mknodat(AT_FDCWD, ...) */
+  int blk = strncmp(a, "block", 5) == 0, at = strstr(a, "-at") != NULL;
+  long mode = (blk ? S_IFBLK : S_IFCHR) | 0600, dev = (long)(blk ? makedev(7, 0) : makedev(1, 3));
   snprintf(path, sizeof path, "%s/sjtest-node-%d", c->scratch, (int)getpid());
-  long r = sj_sys(SYS_mknod, (long)path, (blk ? S_IFBLK : S_IFCHR) | 0600,
-                  (long)(blk ? makedev(7, 0) : makedev(1, 3)), 0, 0);
+  long r = at ? sj_sys(SYS_mknodat, AT_FDCWD, (long)path, mode, dev, 0) : sj_sys(SYS_mknod, (long)path, mode, dev, 0, 0);
   int saved = errno;
   if (r >= 0) unlink(path);
   errno = saved;
-  sj_result(r, blk ? "mknod(block 7:0)" : "mknod(char 1:3)");
+  sj_result(r, blk ? (at ? "mknodat(block 7:0)" : "mknod(block 7:0)") : (at ? "mknodat(char 1:3)" : "mknod(char 1:3)"));
 }
 
 static const struct { const char *name; long flag; } ns_flags[] = {
