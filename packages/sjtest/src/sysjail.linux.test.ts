@@ -38,7 +38,7 @@ describe('preset sysjail (packages/cli/dist/bin/jail.js)', () => {
   // host's). The jail shares the namespace it is started in.
   it('refuses ping sockets and keeps its addresses where the network namespace allows ping sockets', async () => {
     const enable =
-      'ip link set lo up && echo "0 2147483647" > /proc/sys/net/ipv4/ping_group_range && exec "$@"';
+      '{ ip link set lo up || busybox ip link set lo up; } && echo "0 2147483647" > /proc/sys/net/ipv4/ping_group_range && exec "$@"';
     const inNetns = (inner: string) => ({
       ...findPreset('sysjail', { jailBin: inner }),
       template: `unshare -n sh -c '${enable}' sh ${inner} {root} {hostname} {ip} {cmd}`,
