@@ -132,14 +132,23 @@ export class EngineUnavailableError extends CliError {
   }
 }
 
-/** As FreeBSD's libjail says it: `jail 5 not found`, `jail "web" not found`. */
-export class JailNotFoundError extends CliError {
+/**
+ * As FreeBSD's libjail says it: `jail 5 not found`, `jail "web" not found`. Exit status 2, as for any
+ * argument that names nothing (nothing was done).
+ */
+export class JailNotFoundError extends UsageError {
   constructor(readonly jail: number | string) {
-    super(
-      'JAIL_NOT_FOUND',
-      typeof jail === 'number' ? `jail ${jail} not found` : `jail "${jail}" not found`,
-      1,
-    );
+    super('JAIL_NOT_FOUND', typeof jail === 'number' ? `jail ${jail} not found` : `jail "${jail}" not found`);
+  }
+}
+
+/** -n: another live jail has this name (names are unique). Exit status 2, nothing started. */
+export class JailNameTakenError extends UsageError {
+  constructor(
+    readonly jailName: string,
+    readonly jid: number,
+  ) {
+    super('NAME_IN_USE', `jail name "${jailName}" is in use by jail ${jid}`);
   }
 }
 

@@ -79,7 +79,7 @@ describe('the bins', () => {
     expect(jid).toMatch(/^[0-9]+$/);
     expect(run('jls', ['-j', 'bg', 'jid']).stdout).toBe(`${jid}\n`);
     expect(run('jail', ['-r', jid])).toEqual({ status: 0, stdout: '', stderr: '' });
-    expect(run('jls', ['-j', 'bg']).status).toBe(1);
+    expect(run('jls', ['-j', 'bg']).status).toBe(2);
   });
 
   it('mkjail: refuses a non-empty directory and a missing one, exit 2', () => {
@@ -101,7 +101,7 @@ describe('the bins', () => {
       stderr: '',
     });
     expect(run('jls', ['-j', 'web'])).toEqual({
-      status: 1,
+      status: 2,
       stdout: '',
       stderr: 'jls: jail "web" not found\n',
     });
@@ -111,9 +111,9 @@ describe('the bins', () => {
       stderr: 'jls: unknown parameter: bogus.param\n',
     });
     expect(run('sjls', []).stdout).toMatch(/^ {3}JID {2}Emulation/);
-    expect(run('jexec', ['3', 'sh'])).toEqual({ status: 1, stdout: '', stderr: 'jexec: jail 3 not found\n' });
+    expect(run('jexec', ['3', 'sh'])).toEqual({ status: 2, stdout: '', stderr: 'jexec: jail 3 not found\n' });
     expect(run('jail', ['-r', 'web'])).toEqual({
-      status: 1,
+      status: 2,
       stdout: '',
       stderr: 'jail: jail "web" not found\n',
     });

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { openRegistry } from '@sysjail/core';
+import { JailNameInUseError, openRegistry, type Registry } from '@sysjail/core';
 import { dup3 } from '@sysjail/systrace-bindings';
 import { type JailTool, parseJailArgs, type StartJailConfig } from '../config/index.js';
 import { keepCountersFile } from '../counters-file.js';
 import { chooseEmulation } from '../emulation-choice.js';
 import { exitStatusOfJail, loadEmulations, loadEngine } from '../engine.js';
-import { CliError } from '../errors.js';
+import { CliError, JailNameTakenError } from '../errors.js';
 import { stopJail } from './stop-jail.js';
 
 /** Set in the detached supervisor of `sysjail -b`: the fd to write the JID to. */
@@ -20,8 +20,24 @@ export async function jailMain(tool: JailTool, argv: readonly string[]): Promise
     await stopJail(openRegistry(), config.jail);
     return 0;
   }
+  checkNameFree(openRegistry(), config.prison.name);
   if (config.background && process.env[BACKGROUND_FD_ENV] === undefined) return detach();
   return runJail(config);
+}
+
+/** -n: fail before anything starts if a live jail has the name (the registry checks again, atomically). */
+function checkNameFree(registry: Registry, name: string | undefined): void {
+  if (name === undefined) return;
+  const other = registry.find(name);
+  if (other) throw new JailNameTakenError(name, other.jid);
+}
+
+/** The registry's name clash, wherever startJail wrapped it, as the cli's usage error. */
+function nameClashOf(e: unknown): JailNameTakenError | undefined {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    if (c instanceof JailNameInUseError) return new JailNameTakenError(c.jailName, c.jid);
+  }
+  return undefined;
 }
 
 async function runJail(config: StartJailConfig): Promise<number> {
@@ -33,16 +49,20 @@ async function runJail(config: StartJailConfig): Promise<number> {
   const emulation = chooseEmulation(await loadEmulations(), config.prison.path, config.command[0]);
   const registry = openRegistry();
   const devNull = config.background ? openSync('/dev/null', 'r+') : undefined;
-  const jail = await engine.startJail({
-    prison: config.prison,
-    command: config.command,
-    emulation,
-    registry,
-    ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
-    ...(config.prison.name === undefined ? {} : { name: config.prison.name }),
-    ...(devNull === undefined ? {} : { stdio: [devNull, devNull, devNull] as const }),
-    background: config.background,
-  });
+  const jail = await engine
+    .startJail({
+      prison: config.prison,
+      command: config.command,
+      emulation,
+      registry,
+      ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
+      ...(config.prison.name === undefined ? {} : { name: config.prison.name }),
+      ...(devNull === undefined ? {} : { stdio: [devNull, devNull, devNull] as const }),
+      background: config.background,
+    })
+    .catch((e: unknown) => {
+      throw nameClashOf(e) ?? e;
+    });
   const stopCounters = keepCountersFile(registry, jail);
   if (reportFd !== undefined) {
     writeSync(Number(reportFd), `${jail.jid}\n`);

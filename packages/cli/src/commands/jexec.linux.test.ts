@@ -121,12 +121,12 @@ describe('jexec into a running jail', () => {
 
   it('an unknown JID or name is one line on stderr and nothing runs', () => {
     expect(run('jexec', ['987654', 'true'])).toEqual({
-      status: 1,
+      status: 2,
       stdout: '',
       stderr: 'jexec: jail 987654 not found\n',
     });
     expect(run('jexec', ['nosuchjail', 'true'])).toEqual({
-      status: 1,
+      status: 2,
       stdout: '',
       stderr: 'jexec: jail "nosuchjail" not found\n',
     });

@@ -1,6 +1,6 @@
 /*
  * The lifecycle tests' victim, static, run inside jails. One line of output per probe:
- *   bind ADDR            TCP bind ADDR:0 → "ok" or the errno name
+ *   bind ADDR            TCP bind ADDR:0 → "ok <the address bound>" or the errno name
  *   anyaddr              UDP bind 0.0.0.0:0, then getsockname → the address the jail got
  *   probes FILE          the --allow-* probes, one "name result" line each, written to FILE, then "done"
  *   reboot HOSTPIDNS     reboot(POWER_OFF), only if /proc/self/ns/pid is not the host's (its st_ino)
@@ -57,9 +57,15 @@ static int do_bind(const char *addr) {
     printf("socket %s\n", errname(errno));
     return 1;
   }
-  int r = bind(s, (struct sockaddr *)&sa, sizeof sa);
-  printf("%s\n", result(r));
-  return r < 0;
+  if (bind(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    printf("%s\n", errname(errno));
+    return 1;
+  }
+  socklen_t len = sizeof sa;
+  char text[INET_ADDRSTRLEN];
+  if (getsockname(s, (struct sockaddr *)&sa, &len) < 0) return 1;
+  printf("ok %s\n", inet_ntop(AF_INET, &sa.sin_addr, text, sizeof text));
+  return 0;
 }
 
 static int do_anyaddr(void) {

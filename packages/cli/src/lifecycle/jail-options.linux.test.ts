@@ -1,0 +1,138 @@
+/**
+ * sysjail's options on real jails: several addresses (-4 a -4 b), unique names (-n), unknown jails for
+ * -r and jls -j, bad address lists, and -u user. Every refusal is one line on stderr and exit status 2,
+ * with nothing started.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, snapshotJail, waitGone } from './jail-traces.js';
+import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
+import { runTool, startBackground } from './run-tool.js';
+
+let fx: LifecycleFixture;
+beforeAll(() => {
+  fx = makeLifecycleFixture('opts');
+});
+afterAll(() => fx?.cleanup());
+
+/** The lines the jailed shell prints, one per victim call. */
+async function inJail(options: string[], address: string, script: string): Promise<string[]> {
+  const r = await runTool(fx, 'sysjail', [...options, fx.root, 'opts.example', address, '/bin/sh', '-c', script]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+describe('several addresses', () => {
+  it('-4 b with the operand a: binding to either works, to others not; INADDR_ANY and 127.0.0.1 pick the first', async () => {
+    const lines = await inJail(
+      ['-4', '127.0.0.7'],
+      '127.0.0.6',
+      'for a in 127.0.0.6 127.0.0.7 127.0.0.5 127.0.0.2; do victim bind $a; done; victim anyaddr; victim bind 127.0.0.1',
+    );
+    // As FreeBSD's prison_local_ip4: the loopback address stands for the jail's first address.
+    expect(lines).toEqual(['ok 127.0.0.6', 'ok 127.0.0.7', 'EADDRNOTAVAIL', 'EADDRNOTAVAIL', '127.0.0.6', 'ok 127.0.0.6']);
+  });
+
+  it('-4 a -4 b with the operand c: the operand comes first, then the -4s in order', async () => {
+    const lines = await inJail(
+      ['-4', '127.0.0.6', '-4', '127.0.0.7'],
+      '127.0.0.8',
+      'for a in 127.0.0.8 127.0.0.6 127.0.0.7 127.0.0.9; do victim bind $a; done; victim anyaddr',
+    );
+    expect(lines).toEqual(['ok 127.0.0.8', 'ok 127.0.0.6', 'ok 127.0.0.7', 'EADDRNOTAVAIL', '127.0.0.8']);
+  });
+
+  it('jls shows every address of a jail, first one first', async () => {
+    const jid = await startBackground(fx, ['-4', '127.0.0.6', '-4', '127.0.0.7', fx.root, 'multi', '127.0.0.8', '/bin/sleep', '100']);
+    try {
+      expect((await runTool(fx, 'jls', ['-j', String(jid), 'ip4.addr'])).stdout).toBe('127.0.0.8,127.0.0.6,127.0.0.7\n');
+      expect((await runTool(fx, 'jls', ['-j', String(jid)])).stdout.split('\n')[1]).toMatch(
+        new RegExp(`^ +${jid}  127\\.0\\.0\\.8 +multi `),
+      );
+    } finally {
+      await runTool(fx, 'jail', ['-r', String(jid)]);
+    }
+  });
+});
+
+describe('names', () => {
+  it('a second jail with a live jail’s name: one error line, exit 2, nothing started', async () => {
+    const jid = await startBackground(fx, ['-n', 'same', fx.root, 'one', '127.0.0.5', '/bin/sleep', '100']);
+    try {
+      const expected = { status: 2, signal: null, stdout: '', stderr: `sysjail: jail name "same" is in use by jail ${jid}\n` };
+      expect(await runTool(fx, 'sysjail', ['-b', '-n', 'same', fx.root, 'two', '127.0.0.5', '/bin/sleep', '100'])).toEqual(expected);
+      expect(await runTool(fx, 'sysjail', ['-n', 'same', fx.root, 'two', '127.0.0.5', '/bin/true'])).toEqual(expected);
+      expect(fx.registry().list().map((r) => r.jid)).toEqual([jid]);
+    } finally {
+      await runTool(fx, 'jail', ['-r', String(jid)]);
+    }
+    // Free again once that jail is gone.
+    const again = await startBackground(fx, ['-n', 'same', fx.root, 'two', '127.0.0.5', '/bin/sleep', '100']);
+    expect(await runTool(fx, 'sysjail', ['-r', 'same'])).toMatchObject({ status: 0, stderr: '' });
+    expect(fx.registry().find(again)).toBeUndefined();
+  });
+});
+
+describe('unknown jails and bad addresses', () => {
+  it('-r and jls -j of an unknown JID or name: one line, exit 2', async () => {
+    const cases: [string, string[], string][] = [
+      ['jail', ['-r', '987654'], 'jail: jail 987654 not found\n'],
+      ['sysjail', ['-r', 'nosuch'], 'sysjail: jail "nosuch" not found\n'],
+      ['jls', ['-j', '987654'], 'jls: jail 987654 not found\n'],
+      ['jls', ['-j', 'nosuch'], 'jls: jail "nosuch" not found\n'],
+      ['sjls', ['-j', '987654'], 'sjls: jail 987654 not found\n'],
+    ];
+    for (const [tool, args, stderr] of cases)
+      expect(await runTool(fx, tool, args), `${tool} ${args.join(' ')}`).toEqual({ status: 2, signal: null, stdout: '', stderr });
+  });
+
+  it('a bad address list: one line, exit 2, nothing started or registered', async () => {
+    const cases: [string[], string][] = [
+      [[fx.root, 'h', '127.0.0.5,bogus'], 'sysjail: invalid IP address: bogus\n'],
+      [[fx.root, 'h', '127.0.0.5,,127.0.0.6'], 'sysjail: invalid IP address: \n'],
+      [[fx.root, 'h', ''], 'sysjail: invalid IP address: \n'],
+      [[fx.root, 'h', '127.0.0.5,10.0.0.1'], 'sysjail: address 10.0.0.1 is not a loopback address (only 127.0.0.0/8 and ::1 are accepted)\n'],
+      [['-4', '::1', fx.root, 'h', '127.0.0.5'], 'sysjail: invalid IP address: ::1\n'],
+      [['-6', '127.0.0.6', fx.root, 'h', '127.0.0.5'], 'sysjail: invalid IP address: 127.0.0.6\n'],
+      [['-4', '127.0.0.256', fx.root, 'h', '127.0.0.5'], 'sysjail: invalid IP address: 127.0.0.256\n'],
+    ];
+    for (const [args, stderr] of cases) {
+      for (const bg of [[], ['-b']]) {
+        const r = await runTool(fx, 'sysjail', [...bg, ...args, '/bin/sleep', '100']);
+        expect(r, args.join(' ')).toEqual({ status: 2, signal: null, stdout: '', stderr });
+      }
+    }
+    expect(fx.registry().list()).toEqual([]);
+  });
+});
+
+describe('-u user', () => {
+  it('runs the command as that user of the jail', async () => {
+    expect(await inJail(['-u', 'nobody'], '127.0.0.5', 'victim id')).toEqual(['65534 65534 65534 65534']);
+    expect(await inJail([], '127.0.0.5', 'victim id')).toEqual(['0 0 0 0']);
+  });
+
+  it('in a background jail too: the host sees the command run as uid 65534, the init as root', async () => {
+    const jid = await startBackground(fx, ['-u', 'nobody', fx.root, 'user', '127.0.0.5', '/bin/sleep', '100']);
+    const s = await eventually(() => {
+      const snap = snapshotJail(fx.registry(), jid);
+      return snap.processes.length === 2 && snap;
+    }, 5000, 'the jailed sleep');
+    const uidOf = (pid: number) => /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].split(/\s+/);
+    const command = s.processes.find((p) => p.pid !== s.record.initPid);
+    expect(uidOf(command?.pid ?? 0)).toEqual(['65534', '65534', '65534', '65534']);
+    expect(uidOf(s.record.initPid ?? 0)?.[0]).toBe('0');
+    expect(await runTool(fx, 'jail', ['-r', String(jid)])).toMatchObject({ status: 0 });
+    expect(await waitGone(s)).toEqual([]);
+  });
+
+  it('an unknown user: one line, exit 2', async () => {
+    expect(await runTool(fx, 'sysjail', ['-u', 'nosuchuser', fx.root, 'h', '127.0.0.5', '/bin/true'])).toEqual({
+      status: 2,
+      signal: null,
+      stdout: '',
+      stderr: 'sysjail: unknown user in the jail: nosuchuser\n',
+    });
+  });
+});
