@@ -1,0 +1,53 @@
+/**
+ * reboot(2) inside a background jail shuts that jail down and nothing else: a second jail keeps running,
+ * jls no longer lists the first. The victim calls reboot only after proving that its PID namespace is
+ * not the host's (st_ino of /proc/self/ns/pid compared with the host's, passed as an argument).
+ */
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, leftovers, snapshotJail, waitGone } from './jail-traces.js';
+import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
+import { runTool, startBackground } from './run-tool.js';
+
+let fx: LifecycleFixture;
+beforeAll(() => {
+  fx = makeLifecycleFixture('reboot');
+});
+afterAll(() => fx?.cleanup());
+
+describe('reboot(2) in a background jail', () => {
+  it('ends that jail only', async () => {
+    const hostPidNs = statSync('/proc/self/ns/pid').ino;
+    expect(statSync(`/proc/${process.pid}/ns/pid`).ino).toBe(hostPidNs);
+    const victim = await startBackground(fx, [
+      '-n', 'victim', fx.root, 'victim.example', '127.0.0.5',
+      '/bin/sh', '-c', `victim wait /tmp/go-reboot && exec victim reboot ${hostPidNs}`,
+    ]);
+    const bystander = await startBackground(fx, [
+      '-n', 'bystander', fx.root, 'bystander.example', '127.0.0.6',
+      '/bin/sh', '-c', 'while :; do sleep 1; done',
+    ]);
+    const both = (jid: number) => eventually(() => {
+      const s = snapshotJail(fx.registry(), jid);
+      return s.processes.length >= 2 && s;
+    }, 5000, `jail ${jid} running`);
+    const v = await both(victim);
+    const b = await both(bystander);
+    expect(v.pidNs).not.toBe(`pid:[${hostPidNs}]`);
+
+    writeFileSync(join(fx.root, 'tmp', 'go-reboot'), '');
+    expect(await waitGone(v)).toEqual([]);
+    // The bystander: its supervisor, its init, its cgroup and its record are all still there.
+    const left = leftovers(b);
+    expect(left).toContain(`supervisor ${b.record.supervisorPid} runs`);
+    expect(left).toContain(`process ${b.record.initPid} runs`);
+    expect(left).toContain(`cgroup ${b.record.cgroupPath}`);
+    expect(left).toContain(`registry record ${b.recordFile}`);
+    const jls = await runTool(fx, 'jls', ['-h', 'jid', 'name']);
+    expect(jls.stdout).toBe(`jid name\n${bystander} bystander\n`);
+
+    expect(await runTool(fx, 'jail', ['-r', 'bystander'])).toMatchObject({ status: 0 });
+    expect(await waitGone(b)).toEqual([]);
+  });
+});
