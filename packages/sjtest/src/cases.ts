@@ -392,6 +392,22 @@ const network: Case[] = [
     },
   }),
   ...both({
+    id: 'net.loopback-service-tcp',
+    tags: ['net', 'address', 'escape'],
+    promise: "connect to 127.0.0.1 does not reach the host's service bound to 127.0.0.1 only",
+    probe: 'loopback-service',
+    arg: 'tcp',
+    expect: { errno: ['ECONNREFUSED', 'EPERM', 'EACCES', 'ENETUNREACH'], value: ['unanswered'] },
+  }),
+  ...both({
+    id: 'net.loopback-service-udp',
+    tags: ['net', 'address', 'escape'],
+    promise: "a datagram to 127.0.0.1 does not reach the host's service bound to 127.0.0.1 only",
+    probe: 'loopback-service',
+    arg: 'udp',
+    expect: { errno: ['ECONNREFUSED', 'EPERM', 'EACCES', 'ENETUNREACH'], value: ['unanswered'] },
+  }),
+  ...both({
     id: 'net.unix-abstract',
     tags: ['net', 'unix', 'escape'],
     promise: "a host's abstract UNIX stream socket (a service outside, no file) cannot be connected to",

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Case, CaseResult, Outcome, Victim } from './case.js';
 import { evaluate } from './evaluate.js';
 import { buildJailRoot, type JailRoot } from './jail-root.js';
+import { type LoopbackService, startLoopbackService } from './loopback-service.js';
 import type { Adapter } from './preset.js';
 import { parseVictimOutput } from './protocol.js';
 import { shellScript } from './shell-script.js';
@@ -180,9 +181,11 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
   const results: CaseResult[] = [];
   const runs: JailRun[] = [];
   const subs = { ip, hostname, token: root.token };
+  let loopback: LoopbackService | undefined;
   try {
     await new Promise((r) => setTimeout(r, 100)); // let the sleeper exec
     const abstract = await sleeperAbstract(root.token);
+    loopback = await startLoopbackService(root.token).catch(() => undefined);
     let handle = '';
     if (typeof victims.v64 === 'string') {
       try {
@@ -207,6 +210,8 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
       `handle=${handle}`,
       'fd=3',
       `abstract=${abstract ? 1 : 0}`,
+      `looptcp=${loopback?.tcpPort ?? 0}`,
+      `loopudp=${loopback?.udpPort ?? 0}`,
     ];
     for (const group of groups(options.cases)) {
       const binary =
@@ -292,6 +297,7 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
       }
     }
   } finally {
+    loopback?.close();
     if (sleeper.pid)
       try {
         process.kill(sleeper.pid, 'SIGKILL');

@@ -154,6 +154,29 @@ static void unix_abstract(const struct sj_ctx *c, const char *a) {
   sj_value(n > 0 && strstr(buf, c->token) ? "outside" : "connected", "connected to the host's abstract socket");
 }
 
+/* The runner's service on 127.0.0.1 only answers with the token; a jail maps 127.0.0.1 to its own
+ * address, so connect (ARG tcp) is refused and a datagram (ARG udp) gets no answer from outside. */
+static void loopback_service(const struct sj_ctx *c, const char *a) {
+  int udp = strcmp(a, "udp") == 0, port = udp ? c->loop_udp : c->loop_tcp;
+  if (!port) { sj_unproven("the runner has no service on 127.0.0.1"); return; }
+  struct sockaddr_in dst;
+  sj_parse_addr("127.0.0.1", &dst, port);
+  long s = sj_sys(SYS_socket, AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0, 0, 0);
+  if (s < 0) { sj_err(errno, "socket"); return; }
+  struct timeval tv = {1, 0}; /* the service answers at once */
+  setsockopt((int)s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (udp ? sj_sendto(s, "x", 1, &dst, sizeof dst) < 0 : sj_sys(SYS_connect, s, (long)&dst, sizeof dst, 0, 0) < 0) {
+    sj_err(errno, udp ? "sendto(127.0.0.1)" : "connect(127.0.0.1)");
+    close((int)s);
+    return;
+  }
+  char buf[80] = {0};
+  ssize_t n = read((int)s, buf, sizeof buf - 1);
+  close((int)s);
+  if (n > 0 && strstr(buf, c->token)) sj_value("outside", "the host's 127.0.0.1 service answered");
+  else sj_value("unanswered", udp ? "no answer from 127.0.0.1" : "connected, no answer");
+}
+
 /* listen() on a never-bound socket; closed at once, never accepts. */
 static void listen_unbound(const struct sj_ctx *c, const char *a) {
   struct sockaddr_in name;
@@ -237,6 +260,7 @@ const struct sj_probe sj_probes_net[] = {{"socket", socket_family},         {"bi
                                          {"listen-unbound", listen_unbound}, {"race-bind", race_bind},
                                          {"udp-pktinfo", udp_pktinfo},
                                          {"unix-abstract", unix_abstract},
+                                         {"loopback-service", loopback_service},
                                          {"race-connect", race_connect},
                                          {"race-bind-socketcall", race_bind_sc},
                                          {"race-connect-socketcall", race_connect_sc}, SJ_PROBE_END};

@@ -239,6 +239,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(kv, "links")) ctx.links = v;
     else if (!strcmp(kv, "fd")) ctx.fd = atoi(v);
     else if (!strcmp(kv, "abstract")) ctx.abstract = atoi(v);
+    else if (!strcmp(kv, "looptcp")) ctx.loop_tcp = atoi(v);
+    else if (!strcmp(kv, "loopudp")) ctx.loop_udp = atoi(v);
   }
   snprintf(sj_token_buf, sizeof sj_token_buf, "%s", ctx.token);
   for (i++; i < argc; i++) run_one(&ctx, argv[i]);

@@ -23,6 +23,7 @@ struct sj_ctx {
   const char *links;     /* directory holding the escape symlinks */
   int fd;                /* the inherited descriptor of the outside directory */
   int abstract;          /* 1: the runner saw the sleeper's abstract sockets @sjtest-TOKEN[-dgram] */
+  int loop_tcp, loop_udp; /* ports of the runner's service on 127.0.0.1 only (0: none) */
 };
 
 typedef void (*sj_probe_fn)(const struct sj_ctx *ctx, const char *arg);
