@@ -37,10 +37,18 @@ describe('preset none (no jail at all)', () => {
       'caps.effective',
       'int80.socket',
       'sh.proc-pid',
+      'sh.proc-sys',
+      'net.udp-pktinfo',
+      'net.unix-abstract',
+      'i386.net.unix-abstract-dgram',
+      'net.loopback-service-tcp',
+      'net.loopback-service-udp',
     ])
       expect(status(report, id), id).toBe('broken');
     // never rebooted: the victim proved it shares the runner's PID namespace and did not call reboot
     expect(status(report, 'reboot.shutdown')).toBe('inconclusive');
+    // nor is the host's PID 1 probed
+    expect(status(report, 'proc.init-ptrace')).toBe('inconclusive');
     expect(exitStatus(report.results)).toBe(1);
     const tap = formatTap(report);
     expect(tap).toMatch(/^TAP version 13\n1\.\.\d+\n/);
