@@ -29,3 +29,4 @@ export * from './sysno.js';
 export * from './unix-rights.js';
 export * from './uts.js';
 export * from './wait.js';
+export * from './landlock.js';

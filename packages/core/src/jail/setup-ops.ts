@@ -13,8 +13,11 @@ import {
   MS_PRIVATE,
   MS_RDONLY,
   MS_REC,
+  LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET,
+  LANDLOCK_SCOPE_SIGNAL,
   SECCOMP_FILTER_FLAG_NEW_LISTENER,
   type SetupOp,
+  landlockAbiVersion,
 } from '@sysjail/systrace-bindings';
 import type { Prison } from '../prison.js';
 import { jailCapabilities } from './capabilities.js';
@@ -117,7 +120,12 @@ export function jailSetupOps(prison: Prison, filter: Uint8Array): SetupOp[] {
     { op: 'dropBoundingSet', keep: caps },
     { op: 'setCapabilities', effective: caps, permitted: caps, inheritable: [] },
     { op: 'noNewPrivs' },
-    { op: 'seccomp', filter, flags: SECCOMP_FILTER_FLAG_NEW_LISTENER },
   );
+  // The jail shares the host's network namespace, and so its abstract unix sockets: Landlock's scopes
+  // (ABI 6, Linux 6.12) keep the jail from connecting to the host's ones and from signalling out.
+  if (landlockAbiVersion() >= 6) {
+    ops.push({ op: 'landlockScope', scoped: LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL });
+  }
+  ops.push({ op: 'seccomp', filter, flags: SECCOMP_FILTER_FLAG_NEW_LISTENER });
   return ops;
 }

@@ -20,6 +20,7 @@ import {
   MOUNT_ATTR_NOEXEC,
   MOUNT_ATTR_NOSUID,
 } from '../mount-api.js';
+import { landlockRestrictScopes } from '../landlock.js';
 import { unshare } from '../namespaces.js';
 import { setNoNewPrivs } from '../prctl.js';
 import {
@@ -162,6 +163,9 @@ function runOne(op: SetupOp, ctx: SetupContext): typeof DEFERRED | undefined {
         permitted: capMask(op.permitted),
         inheritable: capMask(op.inheritable),
       });
+      return;
+    case 'landlockScope':
+      landlockRestrictScopes(op.scoped);
       return;
     case 'noNewPrivs':
       setNoNewPrivs();

@@ -40,6 +40,8 @@ export type SetupOp = OpBase &
     /** capset(2) with these capability numbers. */
     | { op: 'setCapabilities'; effective: number[]; permitted: number[]; inheritable: number[] }
     | { op: 'noNewPrivs' }
+    /** A Landlock domain with these scopes only (LANDLOCK_SCOPE_*); needs no_new_privs first. */
+    | { op: 'landlockScope'; scoped: number }
     /** seccomp(SECCOMP_SET_MODE_FILTER); with SECCOMP_FILTER_FLAG_NEW_LISTENER the listener is returned. */
     | { op: 'seccomp'; filter: Uint8Array; flags?: number }
   );
