@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isSameProcess, type JailRecord, type Registry } from '@sysjail/core';
+import { isSameProcess, type JailRecord, processStartTime, type Registry } from '@sysjail/core';
 
 export interface JailSnapshot {
   readonly record: JailRecord;
@@ -17,22 +17,18 @@ export interface JailSnapshot {
   readonly recordFile: string;
 }
 
-function startTimeOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Host pids whose PID namespace is `ns` (as readlink of /proc/<pid>/ns/pid gives it). */
+/**
+ * Host pids whose PID namespace is `ns` (as readlink of /proc/<pid>/ns/pid gives it), zombies left out:
+ * a dead init whose parent (the supervisor) died first waits to be reaped by the host's PID 1, which on
+ * this machine takes 1-2 s; it runs nothing.
+ */
 export function pidsInNamespace(ns: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue;
     try {
-      if (readlinkSync(`/proc/${entry}/ns/pid`) === ns) pids.push(Number(entry));
+      if (readlinkSync(`/proc/${entry}/ns/pid`) === ns && processStartTime(Number(entry)) !== undefined)
+        pids.push(Number(entry));
     } catch {}
   }
   return pids;
@@ -45,7 +41,7 @@ export function snapshotJail(registry: Registry, jid: number): JailSnapshot {
   if (record.initPid === undefined) throw new Error(`jail ${jid} has no init pid yet`);
   const pidNs = readlinkSync(`/proc/${record.initPid}/ns/pid`);
   const processes = pidsInNamespace(pidNs).flatMap((pid) => {
-    const startTime = startTimeOf(pid);
+    const startTime = processStartTime(pid);
     return startTime === undefined ? [] : [{ pid, startTime }];
   });
   return { record, pidNs, processes, recordFile: join(registry.dir, `${jid}.json`) };
@@ -57,7 +53,7 @@ export function leftovers(s: JailSnapshot, opts: { supervisor?: boolean } = {}):
   const r = s.record;
   if ((opts.supervisor ?? true) && isSameProcess(r.supervisorPid, r.supervisorStartTime))
     left.push(`supervisor ${r.supervisorPid} runs`);
-  for (const p of s.processes) if (startTimeOf(p.pid) === p.startTime) left.push(`process ${p.pid} runs`);
+  for (const p of s.processes) if (processStartTime(p.pid) === p.startTime) left.push(`process ${p.pid} runs`);
   const inNs = pidsInNamespace(s.pidNs);
   if (inNs.length > 0) left.push(`pids in the jail's namespace: ${inNs.join(' ')}`);
   if (r.cgroupPath !== undefined && existsSync(r.cgroupPath)) left.push(`cgroup ${r.cgroupPath}`);
