@@ -17,6 +17,7 @@ import {
   LANDLOCK_SCOPE_SIGNAL,
   SECCOMP_FILTER_FLAG_NEW_LISTENER,
   type SetupOp,
+  capget,
   landlockAbiVersion,
 } from '@sysjail/systrace-bindings';
 import type { Prison } from '../prison.js';
@@ -110,7 +111,10 @@ export function jailSetupOps(prison: Prison, filter: Uint8Array): SetupOp[] {
     });
   }
   if (isDir(at('dev'))) ops.push(...devOps(at('dev')));
-  const caps = jailCapabilities(prison.flags);
+  // Never ask for more than this process has (root without CAP_SYS_RESOURCE, say): a flag that needs a
+  // capability the host lacks then gets the kernel's answer, as the host's root would.
+  const held = capget().permitted;
+  const caps = jailCapabilities(prison.flags).filter((c) => (held >> BigInt(c)) & 1n);
   ops.push(
     { op: 'sethostname', name: prison.hostname },
     { op: 'chdir', path: root },

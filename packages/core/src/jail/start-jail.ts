@@ -117,6 +117,8 @@ function startSupervisor(): Supervisor {
   });
   s.on('exit', () => {
     // Without its supervisor a jail must not run: mediated calls already fail (ENOSYS); end the jails.
+    // The next start gets a new supervisor thread.
+    if (supervisor === s) supervisor = undefined;
     for (const jail of running.values()) jail.kill('supervisor');
   });
   return s;
@@ -180,6 +182,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
   checkPrison(prison);
   if (options.command.length === 0) throw new PrisonConfigError('no command');
   prewarm();
+  const sup = supervisor!;
   const filter = filterFor(emulation, prison, options.auditDenials ?? true);
   phase('filter');
 
@@ -243,7 +246,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     const listenerFd = child.listenerFd;
 
     // The supervisor thread mounts the jail's /proc while this thread waits for the cgroup migration.
-    const procMounted = supervisor!.request((request) => ({ type: 'mountProc', request, initPid }));
+    const procMounted = sup.request((request) => ({ type: 'mountProc', request, initPid }));
     procMounted.catch(() => {});
     cgroup.addProcess(initPid);
     await procMounted;
@@ -266,7 +269,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     if (options.registry) {
       const socketPath = jexecSocketPath(options.registry.dir, jid);
       const exec = (m: Parameters<JexecServerOptions['exec']>[0]) =>
-        supervisor!.send({ type: 'exec', jid, ...m });
+        sup.send({ type: 'exec', jid, ...m });
       jail.jexec = await startJexecServer({
         jid,
         socketPath,
@@ -278,7 +281,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       if (jail.finished) await jail.jexec.close(); // the jail ended while its server was starting
     }
     phase('jail object');
-    await supervisor!.add({
+    await sup.add({
       jid,
       listenerFd,
       initPid,
@@ -306,8 +309,8 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       initStartTime: processStartTime(initPid),
       cgroupPath: cgroup.path,
     });
-    supervisor!.ref();
-    await supervisor!.send({ type: 'go', jid });
+    sup.ref();
+    await sup.send({ type: 'go', jid });
     phase('supervised');
     return jail;
   } catch (e) {
@@ -383,7 +386,9 @@ class RunningJail extends EventEmitter implements Jail {
     try {
       this.cgroup.kill();
     } catch {}
-    await supervisor?.request((request) => ({ type: 'remove', jid: this.jid, request }));
+    try {
+      await supervisor?.request((request) => ({ type: 'remove', jid: this.jid, request }));
+    } catch {} // the thread is gone, and with it the jail's fds
     await this.jexec?.close();
     running.delete(this.jid);
     if (running.size === 0) supervisor?.unref();

@@ -12,6 +12,7 @@ import {
   O_CLOEXEC,
   O_RDONLY,
   open,
+  POLLERR,
   POLLHUP,
   POLLIN,
   type PollFd,
@@ -229,7 +230,19 @@ function handleInit(jail: Served, msg: { op: string; a: number; b: number; c: nu
   else if (msg.op === 'F') post({ type: 'spawned', jid: jail.spec.jid, pid: 0, tag: msg.c, errno: msg.a });
 }
 
+/** One jail's failure must never end the thread that serves every jail: errors become messages. */
 function control(msg: ToSupervisor): boolean {
+  try {
+    return controlUnsafe(msg);
+  } catch (e) {
+    const jid = 'jid' in msg ? msg.jid : 0;
+    post({ type: 'error', jid, message: `${msg.type}: ${(e as Error).message}` });
+    if ('request' in msg) post({ type: 'done', request: msg.request, error: (e as Error).message });
+    return true;
+  }
+}
+
+function controlUnsafe(msg: ToSupervisor): boolean {
   switch (msg.type) {
     case 'add':
       jails.set(msg.jail.jid, serve(msg.jail));
@@ -324,14 +337,21 @@ function main(): void {
       if (!ev) continue;
       const [jail, kind] = owners[i - 1];
       if (!jails.has(jail.spec.jid)) continue;
-      if (kind === 'listener') {
-        if (ev & POLLIN) handleNotification(jail);
-        else if (ev & POLLHUP) {
-          jail.hungUp = true;
-          post({ type: 'hangup', jid: jail.spec.jid });
+      try {
+        if (kind === 'listener') {
+          if (ev & POLLIN) handleNotification(jail);
+          else if (ev & POLLHUP) {
+            jail.hungUp = true;
+            post({ type: 'hangup', jid: jail.spec.jid });
+          }
+        } else if (ev & (POLLIN | POLLHUP | POLLERR)) {
+          handleInit(jail, receiveInitMessage(jail.spec.controlFd));
         }
-      } else {
-        if (ev & (POLLIN | POLLHUP)) handleInit(jail, receiveInitMessage(jail.spec.controlFd));
+      } catch (e) {
+        // ECONNRESET from a dead init, EBADF from a racing remove ...: that jail only.
+        if (kind === 'init') jail.initGone = true;
+        else jail.hungUp = true;
+        post({ type: 'error', jid: jail.spec.jid, message: (e as Error).message });
       }
     }
   }

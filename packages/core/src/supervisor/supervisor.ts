@@ -16,6 +16,8 @@ export class Supervisor extends EventEmitter {
   private readonly wakeWrite: number;
   private readonly ready: Promise<void>;
   private readonly wakeByte = Buffer.from([1]);
+  /** The thread has ended (error or exit). */
+  gone = false;
 
   constructor() {
     super();
@@ -36,9 +38,14 @@ export class Supervisor extends EventEmitter {
       port1.on('message', onMessage);
       this.worker.once('error', (e) => {
         reject(e);
+        this.gone = true;
         this.emit('exit', e);
       });
-      this.worker.once('exit', (code) => this.emit('exit', code));
+      this.worker.once('exit', (code) => {
+        if (this.gone) return;
+        this.gone = true;
+        this.emit('exit', code);
+      });
     });
     this.worker.unref();
     port1.unref();
@@ -53,6 +60,7 @@ export class Supervisor extends EventEmitter {
 
   async send(msg: ToSupervisor): Promise<void> {
     await this.ready;
+    if (this.gone) throw new Error('the supervisor thread is gone');
     this.port.postMessage(msg);
     write(this.wakeWrite, this.wakeByte);
   }
@@ -63,13 +71,22 @@ export class Supervisor extends EventEmitter {
   async request(make: (request: number) => ToSupervisor): Promise<void> {
     const request = ++this.requests;
     const done = new Promise<void>((resolve, reject) => {
+      const settle = () => {
+        this.off('message', onMessage);
+        this.off('exit', onExit);
+      };
       const onMessage = (msg: FromSupervisor) => {
         if (msg.type !== 'done' || msg.request !== request) return;
-        this.off('message', onMessage);
+        settle();
         if (msg.error) reject(new Error(msg.error));
         else resolve();
       };
+      const onExit = () => {
+        settle();
+        reject(new Error('the supervisor thread is gone'));
+      };
       this.on('message', onMessage);
+      this.on('exit', onExit);
     });
     await this.send(make(request));
     return done;
