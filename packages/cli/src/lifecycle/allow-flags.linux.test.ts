@@ -95,11 +95,9 @@ describe('--allow-* flags', () => {
     });
   }
 
-  // Expected to fail on this host: /tmp/core-issues.md "--allow-rlimit cannot start a jail on a host whose
-  // root lacks CAP_SYS_RESOURCE" (the jail does not start: capset EPERM). Once fixed: setrlimit goes to
-  // the kernel unmediated, which refuses the raise itself (EPERM, no CAP_SYS_RESOURCE here) and the
-  // supervisor counts one denial less.
-  it.fails('--allow-rlimit lets setrlimit through unmediated and changes nothing else', async () => {
+  // This host's root lacks CAP_SYS_RESOURCE: the jail does not get it either, setrlimit goes to the kernel
+  // unmediated, which refuses the raise itself (EPERM), and the supervisor counts one denial less.
+  it('--allow-rlimit lets setrlimit through unmediated and changes nothing else', async () => {
     const run = await probe('flag-rlimit', ['--allow-rlimit']);
     expect(run.results).toEqual(FLAGLESS);
     expect(run.denied).toBe(flagless.denied - 1);
