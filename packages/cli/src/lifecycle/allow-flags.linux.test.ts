@@ -36,7 +36,7 @@ interface ProbeRun {
 /** Starts a background jail with `flags`, waits for its probes and the counters written after them. */
 async function probe(name: string, flags: string[]): Promise<ProbeRun> {
   const out = `/tmp/probes-${name}`;
-  const jid = await startBackground(fx, [
+  await startBackground(fx, [
     ...flags,
     '-n',
     name,

@@ -21,7 +21,15 @@ const JLS_HEADER = '   JID  IP Address      Hostname                      Path';
 
 describe('sysjail -b', () => {
   it('prints the JID, returns, and the jail outlives the shell that started it; jail -r ends it', async () => {
-    const r = await sysjailFromShell(fx, ['-n', 'web', fx.root, 'www.example', '127.0.0.5', '/bin/sleep', '1000']);
+    const r = await sysjailFromShell(fx, [
+      '-n',
+      'web',
+      fx.root,
+      'www.example',
+      '127.0.0.5',
+      '/bin/sleep',
+      '1000',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const m = /^([0-9]+)\nshell:([0-9]+)\n$/.exec(r.stdout);
@@ -31,12 +39,24 @@ describe('sysjail -b', () => {
     // The shell has exited; the jail is up and stays up.
     expect(existsSync(`/proc/${shellPid}`)).toBe(false);
     // The command runs once the supervisor's go reaches the init: a moment after sysjail -b returned.
-    const s = await eventually(() => {
-      const snap = snapshotJail(fx.registry(), jid);
-      return snap.processes.length === 2 && snap; // sysjail-init and sleep
-    }, 5000, 'the jailed sleep');
-    expect(s.record).toMatchObject({ jid, name: 'web', hostname: 'www.example', path: fx.root, ipv4: ['127.0.0.5'] });
-    const supervisorPpid = Number(readFileSync(`/proc/${s.record.supervisorPid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    const s = await eventually(
+      () => {
+        const snap = snapshotJail(fx.registry(), jid);
+        return snap.processes.length === 2 && snap; // sysjail-init and sleep
+      },
+      5000,
+      'the jailed sleep',
+    );
+    expect(s.record).toMatchObject({
+      jid,
+      name: 'web',
+      hostname: 'www.example',
+      path: fx.root,
+      ipv4: ['127.0.0.5'],
+    });
+    const supervisorPpid = Number(
+      readFileSync(`/proc/${s.record.supervisorPid}/stat`, 'utf8').split(') ')[1].split(' ')[1],
+    );
     expect(supervisorPpid).not.toBe(shellPid);
     expect(s.processes.map((p) => p.pid)).toContain(s.record.initPid);
     await new Promise((res) => setTimeout(res, 300));
@@ -49,7 +69,11 @@ describe('sysjail -b', () => {
     ]);
 
     const t0 = Date.now();
-    expect(await runTool(fx, 'jail', ['-r', String(jid)])).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    expect(await runTool(fx, 'jail', ['-r', String(jid)])).toMatchObject({
+      status: 0,
+      stdout: '',
+      stderr: '',
+    });
     const stopMs = Date.now() - t0;
     expect(await waitGone(s, 10_000, { supervisor: false })).toEqual([]);
     expect(await waitGone(s)).toEqual([]);
@@ -61,7 +85,16 @@ describe('sysjail -b', () => {
 describe('a running background jail', () => {
   let jid: number;
   beforeAll(async () => {
-    jid = await startBackground(fx, ['-n', 'web2', fx.root, 'web2.example', '127.0.0.5', '/bin/sh', '-c', 'while :; do sleep 1; done']);
+    jid = await startBackground(fx, [
+      '-n',
+      'web2',
+      fx.root,
+      'web2.example',
+      '127.0.0.5',
+      '/bin/sh',
+      '-c',
+      'while :; do sleep 1; done',
+    ]);
   });
   afterAll(async () => {
     await runTool(fx, 'jail', ['-r', String(jid)]);
@@ -79,7 +112,14 @@ describe('a running background jail', () => {
   it('jls -n, --json, -j name, -j jid', async () => {
     const n = await runTool(fx, 'jls', ['-n']);
     expect(n.status).toBe(0);
-    for (const kv of [`jid=${jid}`, 'name=web2', `path=${fx.root}`, 'host.hostname=web2.example', 'ip4.addr=127.0.0.5', 'allow.nosysvipc'])
+    for (const kv of [
+      `jid=${jid}`,
+      'name=web2',
+      `path=${fx.root}`,
+      'host.hostname=web2.example',
+      'ip4.addr=127.0.0.5',
+      'allow.nosysvipc',
+    ])
       expect(n.stdout.split(/\s+/)).toContain(kv);
     const json = JSON.parse((await runTool(fx, 'jls', ['--json'])).stdout);
     expect(json['jail-information'].jail).toEqual([
@@ -103,7 +143,11 @@ describe('a running background jail', () => {
     expect(j.emulated).toBeTypeOf('number');
     const text = (await runTool(fx, 'sjls', ['-j', String(jid)])).stdout.split('\n');
     expect(text[0]).toMatch(/^ {3}JID {2}Emulation Supervisor {2}Procs/);
-    expect(text[1].trim().split(/\s+/).slice(0, 3)).toEqual([String(jid), 'linux', String(record?.supervisorPid)]);
+    expect(text[1].trim().split(/\s+/).slice(0, 3)).toEqual([
+      String(jid),
+      'linux',
+      String(record?.supervisorPid),
+    ]);
   });
 
   it('sysjail -r name stops it the same way', async () => {

@@ -17,7 +17,15 @@ afterAll(() => fx?.cleanup());
 
 /** The lines the jailed shell prints, one per victim call. */
 async function inJail(options: string[], address: string, script: string): Promise<string[]> {
-  const r = await runTool(fx, 'sysjail', [...options, fx.root, 'opts.example', address, '/bin/sh', '-c', script]);
+  const r = await runTool(fx, 'sysjail', [
+    ...options,
+    fx.root,
+    'opts.example',
+    address,
+    '/bin/sh',
+    '-c',
+    script,
+  ]);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return r.stdout.split('\n').filter(Boolean);
@@ -31,7 +39,14 @@ describe('several addresses', () => {
       'for a in 127.0.0.6 127.0.0.7 127.0.0.5 127.0.0.2; do victim bind $a; done; victim anyaddr; victim bind 127.0.0.1',
     );
     // As FreeBSD's prison_local_ip4: the loopback address stands for the jail's first address.
-    expect(lines).toEqual(['ok 127.0.0.6', 'ok 127.0.0.7', 'EADDRNOTAVAIL', 'EADDRNOTAVAIL', '127.0.0.6', 'ok 127.0.0.6']);
+    expect(lines).toEqual([
+      'ok 127.0.0.6',
+      'ok 127.0.0.7',
+      'EADDRNOTAVAIL',
+      'EADDRNOTAVAIL',
+      '127.0.0.6',
+      'ok 127.0.0.6',
+    ]);
   });
 
   it('-4 a -4 b with the operand c: the operand comes first, then the -4s in order', async () => {
@@ -44,9 +59,21 @@ describe('several addresses', () => {
   });
 
   it('jls shows every address of a jail, first one first', async () => {
-    const jid = await startBackground(fx, ['-4', '127.0.0.6', '-4', '127.0.0.7', fx.root, 'multi', '127.0.0.8', '/bin/sleep', '100']);
+    const jid = await startBackground(fx, [
+      '-4',
+      '127.0.0.6',
+      '-4',
+      '127.0.0.7',
+      fx.root,
+      'multi',
+      '127.0.0.8',
+      '/bin/sleep',
+      '100',
+    ]);
     try {
-      expect((await runTool(fx, 'jls', ['-j', String(jid), 'ip4.addr'])).stdout).toBe('127.0.0.8,127.0.0.6,127.0.0.7\n');
+      expect((await runTool(fx, 'jls', ['-j', String(jid), 'ip4.addr'])).stdout).toBe(
+        '127.0.0.8,127.0.0.6,127.0.0.7\n',
+      );
       expect((await runTool(fx, 'jls', ['-j', String(jid)])).stdout.split('\n')[1]).toMatch(
         new RegExp(`^ +${jid}  127\\.0\\.0\\.8 +multi `),
       );
@@ -60,10 +87,24 @@ describe('names', () => {
   it('a second jail with a live jail’s name: one error line, exit 2, nothing started', async () => {
     const jid = await startBackground(fx, ['-n', 'same', fx.root, 'one', '127.0.0.5', '/bin/sleep', '100']);
     try {
-      const expected = { status: 2, signal: null, stdout: '', stderr: `sysjail: jail name "same" is in use by jail ${jid}\n` };
-      expect(await runTool(fx, 'sysjail', ['-b', '-n', 'same', fx.root, 'two', '127.0.0.5', '/bin/sleep', '100'])).toEqual(expected);
-      expect(await runTool(fx, 'sysjail', ['-n', 'same', fx.root, 'two', '127.0.0.5', '/bin/true'])).toEqual(expected);
-      expect(fx.registry().list().map((r) => r.jid)).toEqual([jid]);
+      const expected = {
+        status: 2,
+        signal: null,
+        stdout: '',
+        stderr: `sysjail: jail name "same" is in use by jail ${jid}\n`,
+      };
+      expect(
+        await runTool(fx, 'sysjail', ['-b', '-n', 'same', fx.root, 'two', '127.0.0.5', '/bin/sleep', '100']),
+      ).toEqual(expected);
+      expect(await runTool(fx, 'sysjail', ['-n', 'same', fx.root, 'two', '127.0.0.5', '/bin/true'])).toEqual(
+        expected,
+      );
+      expect(
+        fx
+          .registry()
+          .list()
+          .map((r) => r.jid),
+      ).toEqual([jid]);
     } finally {
       await runTool(fx, 'jail', ['-r', String(jid)]);
     }
@@ -84,7 +125,12 @@ describe('unknown jails and bad addresses', () => {
       ['sjls', ['-j', '987654'], 'sjls: jail 987654 not found\n'],
     ];
     for (const [tool, args, stderr] of cases)
-      expect(await runTool(fx, tool, args), `${tool} ${args.join(' ')}`).toEqual({ status: 2, signal: null, stdout: '', stderr });
+      expect(await runTool(fx, tool, args), `${tool} ${args.join(' ')}`).toEqual({
+        status: 2,
+        signal: null,
+        stdout: '',
+        stderr,
+      });
   });
 
   it('a bad address list: one line, exit 2, nothing started or registered', async () => {
@@ -92,7 +138,10 @@ describe('unknown jails and bad addresses', () => {
       [[fx.root, 'h', '127.0.0.5,bogus'], 'sysjail: invalid IP address: bogus\n'],
       [[fx.root, 'h', '127.0.0.5,,127.0.0.6'], 'sysjail: invalid IP address: \n'],
       [[fx.root, 'h', ''], 'sysjail: invalid IP address: \n'],
-      [[fx.root, 'h', '127.0.0.5,10.0.0.1'], 'sysjail: address 10.0.0.1 is not a loopback address (only 127.0.0.0/8 and ::1 are accepted)\n'],
+      [
+        [fx.root, 'h', '127.0.0.5,10.0.0.1'],
+        'sysjail: address 10.0.0.1 is not a loopback address (only 127.0.0.0/8 and ::1 are accepted)\n',
+      ],
       [['-4', '::1', fx.root, 'h', '127.0.0.5'], 'sysjail: invalid IP address: ::1\n'],
       [['-6', '127.0.0.6', fx.root, 'h', '127.0.0.5'], 'sysjail: invalid IP address: 127.0.0.6\n'],
       [['-4', '127.0.0.256', fx.root, 'h', '127.0.0.5'], 'sysjail: invalid IP address: 127.0.0.256\n'],
@@ -114,12 +163,25 @@ describe('-u user', () => {
   });
 
   it('in a background jail too: the host sees the command run as uid 65534, the init as root', async () => {
-    const jid = await startBackground(fx, ['-u', 'nobody', fx.root, 'user', '127.0.0.5', '/bin/sleep', '100']);
-    const s = await eventually(() => {
-      const snap = snapshotJail(fx.registry(), jid);
-      return snap.processes.length === 2 && snap;
-    }, 5000, 'the jailed sleep');
-    const uidOf = (pid: number) => /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].split(/\s+/);
+    const jid = await startBackground(fx, [
+      '-u',
+      'nobody',
+      fx.root,
+      'user',
+      '127.0.0.5',
+      '/bin/sleep',
+      '100',
+    ]);
+    const s = await eventually(
+      () => {
+        const snap = snapshotJail(fx.registry(), jid);
+        return snap.processes.length === 2 && snap;
+      },
+      5000,
+      'the jailed sleep',
+    );
+    const uidOf = (pid: number) =>
+      /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].split(/\s+/);
     const command = s.processes.find((p) => p.pid !== s.record.initPid);
     expect(uidOf(command?.pid ?? 0)).toEqual(['65534', '65534', '65534', '65534']);
     expect(uidOf(s.record.initPid ?? 0)?.[0]).toBe('0');
@@ -128,7 +190,9 @@ describe('-u user', () => {
   });
 
   it('an unknown user: one line, exit 2', async () => {
-    expect(await runTool(fx, 'sysjail', ['-u', 'nosuchuser', fx.root, 'h', '127.0.0.5', '/bin/true'])).toEqual({
+    expect(
+      await runTool(fx, 'sysjail', ['-u', 'nosuchuser', fx.root, 'h', '127.0.0.5', '/bin/true']),
+    ).toEqual({
       status: 2,
       signal: null,
       stdout: '',

@@ -53,7 +53,8 @@ export function leftovers(s: JailSnapshot, opts: { supervisor?: boolean } = {}):
   const r = s.record;
   if ((opts.supervisor ?? true) && isSameProcess(r.supervisorPid, r.supervisorStartTime))
     left.push(`supervisor ${r.supervisorPid} runs`);
-  for (const p of s.processes) if (processStartTime(p.pid) === p.startTime) left.push(`process ${p.pid} runs`);
+  for (const p of s.processes)
+    if (processStartTime(p.pid) === p.startTime) left.push(`process ${p.pid} runs`);
   const inNs = pidsInNamespace(s.pidNs);
   if (inNs.length > 0) left.push(`pids in the jail's namespace: ${inNs.join(' ')}`);
   if (r.cgroupPath !== undefined && existsSync(r.cgroupPath)) left.push(`cgroup ${r.cgroupPath}`);
@@ -80,7 +81,11 @@ export async function waitGone(
 }
 
 /** Polls `fn` until it returns a value other than undefined/false, or throws after `ms`. */
-export async function eventually<T>(fn: () => T | undefined | false, ms = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => T | undefined | false,
+  ms = 10_000,
+  what = 'condition',
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();

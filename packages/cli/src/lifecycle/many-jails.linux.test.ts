@@ -20,7 +20,11 @@ beforeAll(() => {
 afterAll(() => fx?.cleanup());
 
 /** Runs `fn` over `items`, `width` at a time. */
-async function inBatches<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function inBatches<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const lane = async () => {
@@ -36,7 +40,16 @@ describe('50 background jails side by side', () => {
     const indexes = Array.from({ length: count }, (_, i) => i + 1);
     const t0 = Date.now();
     const jids = await inBatches(indexes, 4, (i) =>
-      startBackground(fx, ['-n', `many${i}`, fx.root, `many${i}.example`, `127.0.1.${i}`, '/bin/sh', '-c', 'while :; do sleep 1; done']),
+      startBackground(fx, [
+        '-n',
+        `many${i}`,
+        fx.root,
+        `many${i}.example`,
+        `127.0.1.${i}`,
+        '/bin/sh',
+        '-c',
+        'while :; do sleep 1; done',
+      ]),
     );
     const startMs = Date.now() - t0;
     expect(new Set(jids).size).toBe(count);
@@ -44,7 +57,10 @@ describe('50 background jails side by side', () => {
     const jls = (await runTool(fx, 'jls', ['-h', 'jid', 'name', 'ip4.addr'])).stdout.trim().split('\n');
     expect(jls[0]).toBe('jid name ip4.addr');
     expect(jls.slice(1).sort()).toEqual(indexes.map((i) => `${jids[i - 1]} many${i} 127.0.1.${i}`).sort());
-    const sjls = JSON.parse((await runTool(fx, 'sjls', ['--json'])).stdout).jails as { jid: number; processes: number }[];
+    const sjls = JSON.parse((await runTool(fx, 'sjls', ['--json'])).stdout).jails as {
+      jid: number;
+      processes: number;
+    }[];
     expect(sjls).toHaveLength(count);
     for (const j of sjls) expect(j.processes).toBeGreaterThanOrEqual(2);
     const snapshots: JailSnapshot[] = jids.map((jid) => snapshotJail(fx.registry(), jid));
@@ -58,7 +74,9 @@ describe('50 background jails side by side', () => {
     for (const s of snapshots) expect(await waitGone(s), `jail ${s.record.jid}`).toEqual([]);
     const goneMs = Date.now() - t1;
     expect((await runTool(fx, 'jls', ['-h', 'jid'])).stdout).toBe('jid\n');
-    console.info(`50 background jails: started in ${startMs} ms (4 at a time), jail -r of all ${stopMs} ms, all traces gone ${goneMs} ms`);
+    console.info(
+      `50 background jails: started in ${startMs} ms (4 at a time), jail -r of all ${stopMs} ms, all traces gone ${goneMs} ms`,
+    );
   }, 300_000);
 });
 
@@ -85,9 +103,21 @@ describe('jails in sequence (startJail in this process)', () => {
 
   it(`${n} jails started and stopped one after the other leave nothing behind`, async () => {
     const registry = openRegistry(join(fx.runDir, 'seq-jails'));
-    const prison = { path: fx.root, hostname: 'seq.example', ipv4: ['127.0.0.5'], ipv6: [], flags: defaultPrisonFlags };
+    const prison = {
+      path: fx.root,
+      hostname: 'seq.example',
+      ipv4: ['127.0.0.5'],
+      ipv6: [],
+      flags: defaultPrisonFlags,
+    };
     const one = async () => {
-      const jail = await startJail({ prison, command: ['/bin/sleep', '100'], emulation: linux, registry, stdio: [0, 1, 2] });
+      const jail = await startJail({
+        prison,
+        command: ['/bin/sleep', '100'],
+        emulation: linux,
+        registry,
+        stdio: [0, 1, 2],
+      });
       // Stop only once the command runs: a stop before the init got its go kills the supervisor thread
       // (/tmp/core-issues.md "stop() right after startJail() kills the supervisor thread").
       await eventually(
@@ -104,16 +134,22 @@ describe('jails in sequence (startJail in this process)', () => {
     for (let i = 0; i < n; i++) await one();
     const ms = Date.now() - t0;
     // Exited pool workers close their fds a moment after the jail's exit.
-    const after = await eventually(() => {
-      const s = processState();
-      return s.fds <= before.fds && s;
-    }, 5000, 'fds to settle').catch(() => processState());
+    const after = await eventually(
+      () => {
+        const s = processState();
+        return s.fds <= before.fds && s;
+      },
+      5000,
+      'fds to settle',
+    ).catch(() => processState());
     expect(after.fds).toBe(before.fds);
     expect(after.mounts).toBe(before.mounts);
     expect(after.children).toEqual([]);
     expect(after.cgroups).toEqual([]);
     expect(registry.list()).toEqual([]);
     expect(readdirSync(registry.dir).filter((f) => f.endsWith('.json'))).toEqual([]);
-    console.info(`${n} jails in sequence: ${ms} ms, ${(ms / n).toFixed(1)} ms per start+stop; fds ${before.fds} → ${after.fds}`);
+    console.info(
+      `${n} jails in sequence: ${ms} ms, ${(ms / n).toFixed(1)} ms per start+stop; fds ${before.fds} → ${after.fds}`,
+    );
   }, 900_000);
 });

@@ -21,17 +21,34 @@ describe('reboot(2) in a background jail', () => {
     const hostPidNs = statSync('/proc/self/ns/pid').ino;
     expect(statSync(`/proc/${process.pid}/ns/pid`).ino).toBe(hostPidNs);
     const victim = await startBackground(fx, [
-      '-n', 'victim', fx.root, 'victim.example', '127.0.0.5',
-      '/bin/sh', '-c', `victim wait /tmp/go-reboot && exec victim reboot ${hostPidNs}`,
+      '-n',
+      'victim',
+      fx.root,
+      'victim.example',
+      '127.0.0.5',
+      '/bin/sh',
+      '-c',
+      `victim wait /tmp/go-reboot && exec victim reboot ${hostPidNs}`,
     ]);
     const bystander = await startBackground(fx, [
-      '-n', 'bystander', fx.root, 'bystander.example', '127.0.0.6',
-      '/bin/sh', '-c', 'while :; do sleep 1; done',
+      '-n',
+      'bystander',
+      fx.root,
+      'bystander.example',
+      '127.0.0.6',
+      '/bin/sh',
+      '-c',
+      'while :; do sleep 1; done',
     ]);
-    const both = (jid: number) => eventually(() => {
-      const s = snapshotJail(fx.registry(), jid);
-      return s.processes.length >= 2 && s;
-    }, 5000, `jail ${jid} running`);
+    const both = (jid: number) =>
+      eventually(
+        () => {
+          const s = snapshotJail(fx.registry(), jid);
+          return s.processes.length >= 2 && s;
+        },
+        5000,
+        `jail ${jid} running`,
+      );
     const v = await both(victim);
     const b = await both(bystander);
     expect(v.pidNs).not.toBe(`pid:[${hostPidNs}]`);

@@ -36,7 +36,13 @@ const within = <T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> =>
 describe('stop() at once', () => {
   it('ends the jail, and the next jail starts', async () => {
     const registry = openRegistry(join(fx.runDir, 'atonce-jails'));
-    const prison = { path: fx.root, hostname: 'atonce', ipv4: ['127.0.0.5'], ipv6: [], flags: defaultPrisonFlags };
+    const prison = {
+      path: fx.root,
+      hostname: 'atonce',
+      ipv4: ['127.0.0.5'],
+      ipv6: [],
+      flags: defaultPrisonFlags,
+    };
     const start = () => startJail({ prison, command: ['/bin/sleep', '100'], emulation: linux, registry });
     for (let i = 0; i < 10; i++) {
       const jail = await within(start(), 5000);

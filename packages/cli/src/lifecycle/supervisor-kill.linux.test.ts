@@ -4,8 +4,8 @@
  * directory, left behind by the dead supervisor, is removed by the next jail start in any process.
  */
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStartTime } from '@sysjail/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, pidsInNamespace, snapshotJail } from './jail-traces.js';
 import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
 import { runTool, startBackground } from './run-tool.js';
@@ -18,11 +18,23 @@ afterAll(() => fx?.cleanup());
 
 describe('killing the supervisor', () => {
   it('ends the jail; jls heals the registry; the next start removes the cgroup', async () => {
-    const jid = await startBackground(fx, ['-n', 'orphan', fx.root, 'orphan.example', '127.0.0.5', '/bin/sleep', '1000']);
-    const s = await eventually(() => {
-      const snap = snapshotJail(fx.registry(), jid);
-      return snap.processes.length === 2 && snap;
-    }, 5000, 'the jailed sleep');
+    const jid = await startBackground(fx, [
+      '-n',
+      'orphan',
+      fx.root,
+      'orphan.example',
+      '127.0.0.5',
+      '/bin/sleep',
+      '1000',
+    ]);
+    const s = await eventually(
+      () => {
+        const snap = snapshotJail(fx.registry(), jid);
+        return snap.processes.length === 2 && snap;
+      },
+      5000,
+      'the jailed sleep',
+    );
     const sleep = s.processes.find((p) => p.pid !== s.record.initPid);
     const init = s.processes.find((p) => p.pid === s.record.initPid);
     expect(sleep).toBeDefined();
@@ -50,7 +62,11 @@ describe('killing the supervisor', () => {
     // The next jail start (any process) removes the cgroups of dead supervisors, once the supervisor is
     // reaped: see /tmp/core-issues.md "removeStaleCgroups keeps the cgroup of a killed supervisor while
     // it is an unreaped zombie" (the host's PID 1 here reaps 1-2 s late).
-    await eventually(() => !existsSync(`/proc/${s.record.supervisorPid}`), 15_000, 'the supervisor to be reaped');
+    await eventually(
+      () => !existsSync(`/proc/${s.record.supervisorPid}`),
+      15_000,
+      'the supervisor to be reaped',
+    );
     const next = await startBackground(fx, [fx.root, 'next.example', '127.0.0.5', '/bin/sleep', '100']);
     expect(existsSync(cgroup)).toBe(false);
     expect(await runTool(fx, 'jail', ['-r', String(next)])).toMatchObject({ status: 0 });
