@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import {
   AF_UNIX,
@@ -100,10 +100,11 @@ function removeStaleCgroups(): void {
       const pid = Number(CGROUP_NAME.exec(name)?.[1]);
       if (!pid || pid === process.pid) return false;
       try {
-        process.kill(pid, 0);
-        return false;
-      } catch (e) {
-        return (e as NodeJS.ErrnoException).code === 'ESRCH';
+        // A supervisor that was killed may still be a zombie: as dead as gone.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+      } catch {
+        return true;
       }
     });
   } catch {}
