@@ -880,6 +880,15 @@ const functional: Case[] = [
     expect: { value: ['unix'] },
   }),
   ...both({
+    id: 'func.unix-abstract-own',
+    tags: ['functional', 'unix'],
+    promise: "the jail's own abstract unix sockets work",
+    functional: true,
+    probe: 'unix-socket',
+    arg: 'abstract',
+    expect: { value: ['unix'] },
+  }),
+  ...both({
     id: 'func.tcp-jail-ip',
     tags: ['functional'],
     promise: 'listening on and connecting to the jail address work',

@@ -24,9 +24,7 @@ describe('preset sysjail (packages/cli/dist/bin/jail.js)', () => {
     const report = await runCases({ adapter, cases, timeoutMs: 120_000 });
     expect(hostname()).toBe(before);
     expect(report.results).toHaveLength(cases.length);
-    // inconclusive counts too: in our jail every probe can decide (a PID namespace is always proved).
-    // Known to fail until core confines abstract UNIX sockets: /tmp/core-issues.md, "A jailed process
-    // reaches the host's abstract UNIX sockets" (net.unix-abstract*, Landlock scoping suggested).
+    // inconclusive counts too: in our jail every probe can decide (a PID namespace is always proved)
     const bad = report.results
       .filter((r) => r.status === 'broken' || r.status === 'error' || r.status === 'inconclusive')
       .map((r) => `${r.case.id}: ${r.status}: ${outcomeText(r)}`);

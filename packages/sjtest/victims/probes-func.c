@@ -1,6 +1,7 @@
 /* What must keep working: fork/exec/wait, pipes, threads, signals, files, unix sockets, TCP on the jail
  * address, netlink route sockets, plain calls. */
 #include "victim.h"
+#include <stddef.h>
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <pthread.h>
@@ -88,17 +89,27 @@ static void files(const struct sj_ctx *c, const char *a) {
   sj_value(buf, "create, write, rename, read, unlink");
 }
 
+/* ARG "abstract": an abstract name of the jail's own (a jail refuses only the host's abstract sockets). */
 static void unix_socket(const struct sj_ctx *c, const char *a) {
   struct sockaddr_un sun = {AF_UNIX, ""};
   char buf[8] = {0};
-  (void)a;
-  snprintf(sun.sun_path, sizeof sun.sun_path, "%s/sjtest-sock-%d", c->scratch, (int)getpid());
+  int abstract = strcmp(a, "abstract") == 0;
+  socklen_t len = sizeof sun;
+  if (abstract)
+    len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                      snprintf(sun.sun_path + 1, sizeof sun.sun_path - 1, "sjtest-own-%d", (int)getpid()));
+  else
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s/sjtest-sock-%d", c->scratch, (int)getpid());
   int l = socket(AF_UNIX, SOCK_STREAM, 0), s = socket(AF_UNIX, SOCK_STREAM, 0);
   if (l < 0 || s < 0) { sj_err(errno, "socket(AF_UNIX)"); return; }
-  if (bind(l, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(l, 1) < 0) { sj_err(errno, "bind/listen"); return; }
-  if (connect(s, (struct sockaddr *)&sun, sizeof sun) < 0) { sj_err(errno, "connect"); unlink(sun.sun_path); return; }
+  if (bind(l, (struct sockaddr *)&sun, len) < 0 || listen(l, 1) < 0) { sj_err(errno, "bind/listen"); return; }
+  if (connect(s, (struct sockaddr *)&sun, len) < 0) {
+    sj_err(errno, "connect");
+    if (!abstract) unlink(sun.sun_path);
+    return;
+  }
   int a2 = accept(l, NULL, NULL);
-  unlink(sun.sun_path);
+  if (!abstract) unlink(sun.sun_path);
   if (a2 < 0 || write(s, "unix", 4) != 4 || read(a2, buf, 4) != 4) { sj_err(errno, "accept/io"); return; }
   sj_value(buf, "");
 }
