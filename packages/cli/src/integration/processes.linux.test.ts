@@ -59,8 +59,18 @@ describe('from the host, the jail’s processes', () => {
     });
     const record = await waitForRecord(fx.runDir);
     let sleepPid: number | undefined;
+    // The init's child shows the init's command line until its execve: wait for the sleep itself.
+    const cmdline = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
     await eventually(() => {
-      sleepPid = cgroupProcs(record.cgroupPath!).find((p) => p !== record.initPid);
+      sleepPid = cgroupProcs(record.cgroupPath!).find(
+        (p) => p !== record.initPid && cmdline(p).startsWith('/bin/sleep'),
+      );
       return sleepPid !== undefined;
     }, 5000);
     expect(sleepPid).toBeDefined();
