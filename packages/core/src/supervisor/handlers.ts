@@ -131,6 +131,30 @@ function hostPid(ctx: HandlerContext, call: NotifiedCall, jailPid: number): numb
   return undefined;
 }
 
+/** Real, effective, saved uids and gids of a process (/proc/<pid>/status). */
+function credentials(pid: number): { uid: number[]; gid: number[] } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const ids = (key: string) =>
+    (new RegExp(`^${key}:\\s+(.*)$`, 'm').exec(status)?.[1] ?? '').trim().split(/\s+/).slice(0, 3).map(Number);
+  return { uid: ids('Uid'), gid: ids('Gid') };
+}
+
+/**
+ * The kernel's check_prlimit_permission without CAP_SYS_RESOURCE (jailed root has none): another
+ * process's limits only if the caller's real uid and gid are the target's real, effective and saved ones.
+ * The supervisor acts with its own privileges, so it must ask this for the caller.
+ */
+function mayChangeLimitsOf(caller: number, target: number): boolean {
+  if (caller === target) return true;
+  try {
+    const c = credentials(caller);
+    const t = credentials(target);
+    return t.uid.length === 3 && t.gid.length === 3 && t.uid.every((u) => u === c.uid[0]) && t.gid.every((g) => g === c.gid[0]);
+  } catch {
+    return false;
+  }
+}
+
 const COMPAT_RLIM_INFINITY = 0xffffffffn;
 
 function readRlimit(call: NotifiedCall, addr: bigint, compat: boolean): Rlimit {
@@ -158,6 +182,9 @@ const setrlimitHandler: Handler = (call, ctx) => {
     if (!ctx.stillValid(call.id)) return { errno: ctx.errno('ESRCH') };
     const target = hostPid(ctx, call, pidArg);
     if (target === undefined) return { errno: ctx.errno('ESRCH') };
+    if (!mayChangeLimitsOf(call.pid, target)) {
+      return { errno: ctx.errno('EPERM'), reason: 'the limits of another user\'s process' };
+    }
     const current = prlimit64(target, resource);
     if (wanted) {
       if (wanted.cur > wanted.max) return { errno: ctx.errno('EINVAL') };
