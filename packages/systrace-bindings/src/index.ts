@@ -30,3 +30,4 @@ export * from './unix-rights.js';
 export * from './uts.js';
 export * from './wait.js';
 export * from './landlock.js';
+export * from './credentials.js';

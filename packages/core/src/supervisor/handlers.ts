@@ -18,6 +18,8 @@ import {
   SIGKILL,
   SyscallError,
   sethostname,
+  threadSetresgid,
+  threadSetresuid,
   writeMemory,
 } from '@sysjail/systrace-bindings';
 import type { NotifyEntry } from '../filter/compile.js';
@@ -135,7 +137,11 @@ function hostPid(ctx: HandlerContext, call: NotifiedCall, jailPid: number): numb
 function credentials(pid: number): { uid: number[]; gid: number[] } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const ids = (key: string) =>
-    (new RegExp(`^${key}:\\s+(.*)$`, 'm').exec(status)?.[1] ?? '').trim().split(/\s+/).slice(0, 3).map(Number);
+    (new RegExp(`^${key}:\\s+(.*)$`, 'm').exec(status)?.[1] ?? '')
+      .trim()
+      .split(/\s+/)
+      .slice(0, 3)
+      .map(Number);
   return { uid: ids('Uid'), gid: ids('Gid') };
 }
 
@@ -149,9 +155,35 @@ function mayChangeLimitsOf(caller: number, target: number): boolean {
   try {
     const c = credentials(caller);
     const t = credentials(target);
-    return t.uid.length === 3 && t.gid.length === 3 && t.uid.every((u) => u === c.uid[0]) && t.gid.every((g) => g === c.gid[0]);
+    return (
+      t.uid.length === 3 &&
+      t.gid.length === 3 &&
+      t.uid.every((u) => u === c.uid[0]) &&
+      t.gid.every((g) => g === c.gid[0])
+    );
   } catch {
     return false;
+  }
+}
+
+/**
+ * prlimit64 on the target with this thread's real uid and gid set to the target's (effective ids stay
+ * 0, so they come back): the kernel then lets a supervisor without CAP_SYS_RESOURCE lower the limits of
+ * a non-root process, as it lets that process's owner.
+ */
+function prlimitAs(target: number, resource: number, limit?: Rlimit): Rlimit {
+  const { uid, gid } = credentials(target);
+  if (uid[0] === 0 && gid[0] === 0) return prlimit64(target, resource, limit);
+  threadSetresgid(gid[0], 0, 0);
+  try {
+    threadSetresuid(uid[0], 0, 0);
+    try {
+      return prlimit64(target, resource, limit);
+    } finally {
+      threadSetresuid(0, 0, 0);
+    }
+  } finally {
+    threadSetresgid(0, 0, 0);
   }
 }
 
@@ -183,9 +215,9 @@ const setrlimitHandler: Handler = (call, ctx) => {
     const target = hostPid(ctx, call, pidArg);
     if (target === undefined) return { errno: ctx.errno('ESRCH') };
     if (!mayChangeLimitsOf(call.pid, target)) {
-      return { errno: ctx.errno('EPERM'), reason: 'the limits of another user\'s process' };
+      return { errno: ctx.errno('EPERM'), reason: "the limits of another user's process" };
     }
-    const current = prlimit64(target, resource);
+    const current = prlimitAs(target, resource);
     if (wanted) {
       if (wanted.cur > wanted.max) return { errno: ctx.errno('EINVAL') };
       if (wanted.max > current.max && !ctx.allowRlimit) {
@@ -194,7 +226,7 @@ const setrlimitHandler: Handler = (call, ctx) => {
           reason: `raising the hard limit of resource ${resource} is not allowed in a jail`,
         };
       }
-      prlimit64(target, resource, wanted);
+      prlimitAs(target, resource, wanted);
     }
     if (oldAddr !== 0n) {
       const out = Buffer.alloc(16);
