@@ -32,7 +32,8 @@ interface Served {
   readonly listener: NotificationListener;
   readonly counters: Int32Array;
   readonly byCall: Map<number, Map<number, number[]>>;
-  readonly interpreter: FilterInterpreter;
+  /** The jail's filter as a function; built on first use (most notified calls have one rule). */
+  interpreter: () => FilterInterpreter;
   readonly numbers: Map<number, Record<string, number>>;
   readonly archNames: Map<number, string>;
   readonly deferred: { op: string; a: number; b: number; c: number }[];
@@ -79,7 +80,11 @@ function serve(spec: SupervisedJailSpec): Served {
   );
   const numbers = new Map(spec.numbers.map(([arch, names]) => [arch, { ...names }]));
   const deferred: Served['deferred'] = [];
-  const interpreter = new FilterInterpreter(decode(spec.program));
+  let built: FilterInterpreter | undefined;
+  const interpreter = () => {
+    built ??= new FilterInterpreter(decode(spec.program));
+    return built;
+  };
   const served: Served = {
     spec,
     listener,
@@ -105,7 +110,7 @@ function serve(spec: SupervisedJailSpec): Served {
         const nr = numbers.get(arch)?.[name];
         if (nr === undefined) return { action: 'errno', errno: 'ENOSYS' };
         const padded = [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6);
-        const action = interpreter.run({ nr, arch, instructionPointer: 0n, args: padded }) >>> 0;
+        const action = interpreter().run({ nr, arch, instructionPointer: 0n, args: padded }) >>> 0;
         return decisionOf(spec, action);
       },
       addFdAndReply: (id, fd, cloexec) => {
@@ -143,7 +148,7 @@ function entryOf(jail: Served, arch: number, nr: number, args: readonly bigint[]
   const candidates = jail.byCall.get(arch)?.get(nr);
   if (!candidates || candidates.length === 0) return undefined;
   if (candidates.length === 1) return candidates[0];
-  const action = jail.interpreter.run({ nr, arch, instructionPointer: 0n, args });
+  const action = jail.interpreter().run({ nr, arch, instructionPointer: 0n, args });
   return (action & 0xffff0000) >>> 0 === 0x7fc00000 ? action & 0xffff : undefined;
 }
 
