@@ -196,6 +196,29 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     }
   };
   try {
+    // The launcher worker sets the jail up while this thread registers it and makes its cgroup: the
+    // init waits for the supervisor's go, so nothing runs before both are done.
+    const [control, controlChild] = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
+    cleanups.push(() => close(control));
+    const memfd = initMemfd();
+    const stdio = options.stdio ?? [0, 1, 2];
+    const userArgs = options.user ? ['-u', String(options.user.uid), '-g', String(options.user.gid)] : [];
+    const launching = pool!
+      .spawn({
+        setup: jailSetupOps(prison, filter.program),
+        command: `/proc/self/fd/${memfd}`,
+        argv0: 'sysjail-init',
+        args: [...userArgs, '--', ...options.command],
+        env: { ...(options.env ?? defaultEnv()) },
+        stdio: [...stdio, controlChild],
+      })
+      .finally(() => close(controlChild));
+    launching.catch(() => {});
+    cleanups.push(async () => {
+      const launched = await launching.catch(() => undefined);
+      if (launched) process.kill(launched.pid, 'SIGKILL');
+    });
+
     const record = options.registry?.allocate({
       name: prison.name,
       path: prison.path,
@@ -221,24 +244,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     });
     phase('address programs');
 
-    const [control, controlChild] = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
-    cleanups.push(() => close(control));
-    const memfd = initMemfd();
-    const stdio = options.stdio ?? [0, 1, 2];
-    const userArgs = options.user ? ['-u', String(options.user.uid), '-g', String(options.user.gid)] : [];
-    let child: Awaited<ReturnType<SpawnerPool['spawn']>>;
-    try {
-      child = await pool!.spawn({
-        setup: jailSetupOps(prison, filter.program),
-        command: `/proc/self/fd/${memfd}`,
-        argv0: 'sysjail-init',
-        args: [...userArgs, '--', ...options.command],
-        env: { ...(options.env ?? defaultEnv()) },
-        stdio: [...stdio, controlChild],
-      });
-    } finally {
-      close(controlChild);
-    }
+    const child = await launching;
     phase('launch');
     const initPid = child.pid;
     const initPidfd = pidfdOpen(initPid);
