@@ -10,20 +10,14 @@
  */
 import { EbpfAssembler, type EbpfInsn, ebpf } from '@sysjail/systrace-bindings';
 import type { AddressPrison } from './address-prison.js';
-import {
-  IN6ADDR_LOOPBACK_WORDS,
-  INADDR_LOOPBACK_WORD,
-  jailAddressWords,
-  sameIp6,
-  V4MAPPED_WORD2,
-} from './address-words.js';
+import { INADDR_LOOPBACK_WORD, jailAddressWords } from './address-words.js';
 import {
   emitAllow,
+  emitDestination6,
   emitLoad6,
   emitMatch4,
   emitMatch6,
   emitRefuse,
-  emitStore6,
   emitStoreWord,
 } from './program-fragments.js';
 
@@ -89,19 +83,7 @@ export function connectProgram6(prison: Pick<AddressPrison, 'ipv4' | 'ipv6'>): E
     emitRefuse(a, 'EADDRNOTAVAIL');
     return a.assemble();
   }
-  emitLoad6(a, regs, BPF_REG_6, ctx.user_ip6);
-  // ::ffff:a.b.c.d → refused.
-  a.jmp32Imm(BPF_JNE, BPF_REG_2, 0, 'loopback');
-  a.jmp32Imm(BPF_JNE, BPF_REG_3, 0, 'loopback');
-  a.jmp32Imm(BPF_JEQ, BPF_REG_4, V4MAPPED_WORD2, 'refuse');
-  a.label('loopback');
-  if (!ipv6.some((w) => sameIp6(w, IN6ADDR_LOOPBACK_WORDS))) {
-    emitMatch6(a, regs, [IN6ADDR_LOOPBACK_WORDS], 'rewrite');
-    a.ja('bind');
-    a.label('rewrite');
-    emitStore6(a, BPF_REG_6, ctx.user_ip6, ipv6[0], BPF_REG_2);
-  }
-  a.label('bind');
+  emitDestination6(a, regs, BPF_REG_6, ctx.user_ip6, ipv6, 'bind');
   // struct sockaddr_in6 at r10-32: sin6_family, sin6_port 0, sin6_flowinfo 0, sin6_addr, sin6_scope_id 0.
   a.emit(ebpf.stMem(BPF_W, BPF_REG_10, -32, AF_INET6), ebpf.stMem(BPF_W, BPF_REG_10, -28, 0));
   for (let k = 0; k < 4; k++) a.emit(ebpf.stMem(BPF_W, BPF_REG_10, -24 + 4 * k, ipv6[0][k]));

@@ -1,6 +1,6 @@
 /** Pieces every address program shares: matching a word (or four) against the jail list, and verdicts. */
 import { type EbpfAssembler, type EbpfReg, ebpf, errnoNumber } from '@sysjail/systrace-bindings';
-import type { Ip6Words } from './address-words.js';
+import { IN6ADDR_LOOPBACK_WORDS, type Ip6Words, sameIp6, V4MAPPED_WORD2 } from './address-words.js';
 
 const { BPF_JEQ, BPF_JNE, BPF_REG_0, BPF_REG_1, BPF_W } = ebpf;
 
@@ -72,4 +72,30 @@ export function emitRefuse(a: EbpfAssembler, errno?: string): void {
     a.emit(ebpf.mov64Imm(BPF_REG_1, -errnoNumber(errno)), ebpf.call(ebpf.BPF_FUNC_set_retval));
   }
   a.emit(ebpf.mov64Imm(BPF_REG_0, 0), ebpf.exit());
+}
+
+/**
+ * The IPv6 destination of a connect or sendmsg, at ctx.user_ip6 of ctxReg: a v4-mapped one goes to
+ * 'refuse'; ::1 (unless a jail address itself) is rewritten to the primary jail address; then goto `next`.
+ */
+export function emitDestination6(
+  a: EbpfAssembler,
+  regs: readonly [EbpfReg, EbpfReg, EbpfReg, EbpfReg],
+  ctxReg: EbpfReg,
+  userIp6: number,
+  ipv6: readonly Ip6Words[],
+  next: string,
+): void {
+  emitLoad6(a, regs, ctxReg, userIp6);
+  a.jmp32Imm(BPF_JNE, regs[0], 0, 'loopback');
+  a.jmp32Imm(BPF_JNE, regs[1], 0, 'loopback');
+  a.jmp32Imm(BPF_JEQ, regs[2], V4MAPPED_WORD2, 'refuse');
+  a.label('loopback');
+  if (!ipv6.some((w) => sameIp6(w, IN6ADDR_LOOPBACK_WORDS))) {
+    emitMatch6(a, regs, [IN6ADDR_LOOPBACK_WORDS], 'rewrite');
+    a.ja(next);
+    a.label('rewrite');
+    emitStore6(a, ctxReg, userIp6, ipv6[0], regs[0]);
+  }
+  a.label(next);
 }

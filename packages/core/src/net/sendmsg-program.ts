@@ -7,15 +7,10 @@
  */
 import { EbpfAssembler, type EbpfInsn, ebpf } from '@sysjail/systrace-bindings';
 import type { AddressPrison } from './address-prison.js';
-import {
-  IN6ADDR_LOOPBACK_WORDS,
-  INADDR_LOOPBACK_WORD,
-  jailAddressWords,
-  sameIp6,
-  V4MAPPED_WORD2,
-} from './address-words.js';
+import { INADDR_LOOPBACK_WORD, jailAddressWords } from './address-words.js';
 import {
   emitAllow,
+  emitDestination6,
   emitLoad6,
   emitMatch4,
   emitMatch6,
@@ -24,7 +19,7 @@ import {
   emitStoreWord,
 } from './program-fragments.js';
 
-const { BPF_JEQ, BPF_JNE, BPF_W } = ebpf;
+const { BPF_JNE, BPF_W } = ebpf;
 const { BPF_REG_1, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7 } = ebpf;
 const ctx = ebpf.bpf_sock_addr;
 
@@ -62,18 +57,7 @@ export function sendmsgProgram6(prison: Pick<AddressPrison, 'ipv4' | 'ipv6'>): E
     emitRefuse(a, 'EADDRNOTAVAIL');
     return a.assemble();
   }
-  emitLoad6(a, regs, BPF_REG_6, ctx.user_ip6);
-  a.jmp32Imm(BPF_JNE, BPF_REG_2, 0, 'loopback');
-  a.jmp32Imm(BPF_JNE, BPF_REG_3, 0, 'loopback');
-  a.jmp32Imm(BPF_JEQ, BPF_REG_4, V4MAPPED_WORD2, 'refuse');
-  a.label('loopback');
-  if (!ipv6.some((w) => sameIp6(w, IN6ADDR_LOOPBACK_WORDS))) {
-    emitMatch6(a, regs, [IN6ADDR_LOOPBACK_WORDS], 'rewrite');
-    a.ja('source');
-    a.label('rewrite');
-    emitStore6(a, BPF_REG_6, ctx.user_ip6, ipv6[0], BPF_REG_2);
-  }
-  a.label('source');
+  emitDestination6(a, regs, BPF_REG_6, ctx.user_ip6, ipv6, 'source');
   emitLoad6(a, regs, BPF_REG_6, ctx.msg_src_ip6);
   emitMatch6(a, regs, ipv6, 'allow');
   emitMatch6(a, regs, [[0, 0, 0, 0]], 'set');
