@@ -248,9 +248,13 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     phase('launch');
     const initPid = child.pid;
     const initPidfd = pidfdOpen(initPid);
-    cleanups.push(() => pidfdSendSignal(initPidfd, SIGKILL));
+    cleanups.push(() => {
+      pidfdSendSignal(initPidfd, SIGKILL);
+      close(initPidfd);
+    });
     if (child.listenerFd === undefined) throw new JailSetupError('the launcher returned no seccomp listener');
     const listenerFd = child.listenerFd;
+    cleanups.push(() => close(listenerFd));
 
     // The supervisor thread mounts the jail's /proc while this thread waits for the cgroup migration.
     const procMounted = sup.request((request) => ({ type: 'mountProc', request, initPid }));
