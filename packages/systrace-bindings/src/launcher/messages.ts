@@ -4,6 +4,8 @@ import type { ChildExit, SpawnRequest } from './setup-op.js';
 export type ToWorker = { type: 'spawn'; request: SpawnRequest };
 
 export type FromWorker =
+  /** The worker has loaded its modules (koffi included) and waits for a request. */
+  | { type: 'ready' }
   | {
       type: 'setupFailed';
       op: string;

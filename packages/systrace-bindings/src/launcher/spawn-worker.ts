@@ -115,3 +115,4 @@ function serve(request: SpawnRequest): void {
 port.once('message', (m: ToWorker) => {
   if (m.type === 'spawn') serve(m.request);
 });
+post({ type: 'ready' });

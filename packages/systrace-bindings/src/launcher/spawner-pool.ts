@@ -39,14 +39,22 @@ function startThreadPool(): Promise<unknown> {
   return threadPoolStarted;
 }
 
+/**
+ * Resolves once the worker has loaded its modules: terminating a worker while it still loads koffi's
+ * native module can bring the whole process down, so an idle worker is only handed out (or closed) ready.
+ */
 function newWorker(): Promise<Worker> {
   const w = new Worker(workerUrl());
   return new Promise((resolve, reject) => {
-    w.once('online', () => {
+    const onMessage = (m: FromWorker) => {
+      if (m.type !== 'ready') return;
+      w.off('message', onMessage);
       w.unref(); // an idle worker does not keep the process alive; spawn() refs it again
       resolve(w);
-    });
+    };
+    w.on('message', onMessage);
     w.once('error', reject);
+    w.once('exit', (code) => reject(new SpawnError(`spawner worker exited (${code}) before it was ready`)));
   });
 }
 
