@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultPrisonFlags, openRegistry, startJail } from '@sysjail/core';
+import { defaultPrisonFlags, openRegistry, settled, startJail } from '@sysjail/core';
 import { linux } from '@sysjail/emul-linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type JailSnapshot, snapshotJail, waitGone } from './jail-traces.js';
@@ -129,10 +129,12 @@ describe('jails in sequence (startJail in this process)', () => {
       expect(exit).toMatchObject({ reason: 'stopped' });
     };
     await one(); // warm: the launcher's workers and the supervisor thread are up from here on
+    await settled(); // and no refill worker is still starting (its thread's fds would come later)
     const before = processState();
     const t0 = Date.now();
     for (let i = 0; i < n; i++) await one();
     const ms = Date.now() - t0;
+    await settled();
     // Exited pool workers close their fds a moment after the jail's exit.
     const after = await eventually(
       () => {

@@ -88,6 +88,11 @@ export function prewarm(size = 2, options: { refill?: boolean } = {}): void {
   supervisor ??= startSupervisor();
 }
 
+/** Resolves once the prewarmed launcher workers are all ready: nothing of the engine is still starting. */
+export async function settled(): Promise<void> {
+  await pool?.settled();
+}
+
 const CGROUP_NAME = /^jail-([0-9]+)-[0-9]+$/;
 
 /**

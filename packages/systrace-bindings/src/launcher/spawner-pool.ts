@@ -144,6 +144,12 @@ export class SpawnerPool {
   }
 
   /** Stops the idle workers; running children keep their workers until they exit. */
+  /** Resolves once every idle worker is ready (for a caller that counts threads or fds). */
+  async settled(): Promise<void> {
+    await this.ready.catch(() => {});
+    await Promise.all(this.idle.map((p) => p.catch(() => {})));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.ready.catch(() => {});
