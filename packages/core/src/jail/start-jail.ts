@@ -313,6 +313,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
         [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
       ]),
       numbers: handlerNumbers(emulation),
+      archNames: emulation.tables.map((t) => [t.arch.auditArch, t.arch.name]),
       errno: emulation.errno,
       cgroupProcs: join(cgroup.path, 'cgroup.procs'),
       counters,

@@ -23,6 +23,8 @@ export interface SupervisedJailSpec {
   readonly notifyByCall: ReadonlyArray<[number, ReadonlyArray<[number, readonly number[]]>]>;
   /** auditArch → syscall name → number, for the names handlers need (socket, listen). */
   readonly numbers: ReadonlyArray<[number, Readonly<Record<string, number>>]>;
+  /** auditArch → the ABI's name (x86_64, i386), from the emulation's tables. */
+  readonly archNames: ReadonlyArray<[number, string]>;
   /** errno name → number of the jail's emulation. */
   readonly errno: Readonly<Record<string, number>>;
   /** cgroup.procs of the jail's cgroup: the host pids of its processes. */

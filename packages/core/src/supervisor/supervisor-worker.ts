@@ -71,7 +71,6 @@ function post(msg: FromSupervisor): void {
   port.postMessage(msg);
 }
 
-const ARCH_NAMES: Record<number, string> = { 3221225534: 'x86_64', 1073741827: 'i386' };
 
 function serve(spec: SupervisedJailSpec): Served {
   const listener = new NotificationListener(spec.listenerFd);
@@ -92,7 +91,7 @@ function serve(spec: SupervisedJailSpec): Served {
     byCall,
     interpreter,
     numbers,
-    archNames: new Map(Object.entries(ARCH_NAMES).map(([k, v]) => [Number(k), v])),
+    archNames: new Map(spec.archNames),
     deferred,
     hungUp: false,
     initGone: false,
@@ -137,7 +136,7 @@ function decisionOf(spec: SupervisedJailSpec, action: number): Decision & { reas
   }
   if (kind === 0x00050000) {
     const errno = action & 0xffff;
-    const name = Object.keys(spec.errno).find((k) => spec.errno[k] === errno) ?? 'EPERM';
+    const name = errnoNameIn(spec.errno, errno) ?? 'EPERM';
     return { action: 'errno', errno: name };
   }
   return { action: 'kill' };
@@ -204,7 +203,7 @@ function handleNotification(jail: Served): void {
         arch: archName,
         syscall,
         action: 'denied',
-        errno: errnoName(jail, reply.errno),
+        errno: errnoNameIn(jail.spec.errno, reply.errno) ?? String(reply.errno),
         reason: reply.reason ?? entry?.rule?.reason ?? 'denied',
       },
     });
@@ -220,9 +219,9 @@ function handleNotification(jail: Served): void {
   }
 }
 
-function errnoName(jail: Served, errno: number): string {
-  for (const [name, n] of Object.entries(jail.spec.errno)) if (n === errno) return name;
-  return String(errno);
+/** The name of an errno number in the jail's emulation, if it has one. */
+function errnoNameIn(errno: Readonly<Record<string, number>>, n: number): string | undefined {
+  return Object.keys(errno).find((k) => errno[k] === n);
 }
 
 function handleInit(jail: Served, msg: { op: string; a: number; b: number; c: number } | undefined): void {
