@@ -5,6 +5,10 @@ import {
   CLONE_NEWNS,
   CLONE_NEWPID,
   CLONE_NEWUTS,
+  capget,
+  LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET,
+  LANDLOCK_SCOPE_SIGNAL,
+  landlockAbiVersion,
   MNT_DETACH,
   MS_BIND,
   MS_NODEV,
@@ -13,12 +17,8 @@ import {
   MS_PRIVATE,
   MS_RDONLY,
   MS_REC,
-  LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET,
-  LANDLOCK_SCOPE_SIGNAL,
   SECCOMP_FILTER_FLAG_NEW_LISTENER,
   type SetupOp,
-  capget,
-  landlockAbiVersion,
 } from '@sysjail/systrace-bindings';
 import type { Prison } from '../prison.js';
 import { jailCapabilities } from './capabilities.js';

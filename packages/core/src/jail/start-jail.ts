@@ -284,8 +284,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     });
     if (options.registry) {
       const socketPath = jexecSocketPath(options.registry.dir, jid);
-      const exec = (m: Parameters<JexecServerOptions['exec']>[0]) =>
-        sup.send({ type: 'exec', jid, ...m });
+      const exec = (m: Parameters<JexecServerOptions['exec']>[0]) => sup.send({ type: 'exec', jid, ...m });
       jail.jexec = await startJexecServer({
         jid,
         socketPath,

@@ -17,9 +17,9 @@ import {
   pidfdOpen,
   SyscallError,
 } from '@sysjail/systrace-bindings';
+import { hostPidOf } from '../jail/host-pid.js';
 import { encodeExec, MAX_EXEC_PAYLOAD } from '../supervisor/init-channel.js';
 import type { FromSupervisor } from '../supervisor/protocol.js';
-import { hostPidOf } from './host-pid.js';
 import { type JexecRequest, type JexecServerMessage, MAX_REQUEST_BYTES } from './protocol.js';
 
 /** What the server sends to the supervisor thread (an 'exec' without its jid). */

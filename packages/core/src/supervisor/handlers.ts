@@ -23,6 +23,7 @@ import {
   writeMemory,
 } from '@sysjail/systrace-bindings';
 import type { NotifyEntry } from '../filter/compile.js';
+import { hostPidOf } from '../jail/host-pid.js';
 import type { Decision } from '../policy.js';
 import { receiveInitMessage, sendInitMessage } from './init-channel.js';
 
@@ -120,17 +121,7 @@ function listenHandler(call: NotifiedCall, ctx: HandlerContext): Reply {
 
 /** Host pid of a pid as the jail sees it (its PID namespace), among the jail's processes. */
 function hostPid(ctx: HandlerContext, call: NotifiedCall, jailPid: number): number | undefined {
-  if (jailPid === 0) return call.pid;
-  for (const line of readFileSync(ctx.cgroupProcs, 'utf8').split('\n')) {
-    const pid = Number(line);
-    if (!pid) continue;
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1].trim().split(/\s+/);
-      if (nspid && Number(nspid[nspid.length - 1]) === jailPid) return pid;
-    } catch {}
-  }
-  return undefined;
+  return jailPid === 0 ? call.pid : hostPidOf(ctx.cgroupProcs, jailPid);
 }
 
 /** Real, effective, saved uids and gids of a process (/proc/<pid>/status). */

@@ -71,7 +71,6 @@ function post(msg: FromSupervisor): void {
   port.postMessage(msg);
 }
 
-
 function serve(spec: SupervisedJailSpec): Served {
   const listener = new NotificationListener(spec.listenerFd);
   const byCall = new Map(
