@@ -28,3 +28,13 @@ export class JailSetupError extends SysjailError {
     super('EJAILSETUP', message, options);
   }
 }
+
+/** startJail without an emulation: core holds no syscall table, errno map or policy of its own. */
+export class NoEmulationError extends SysjailError {
+  constructor() {
+    super(
+      'ENOEMULATION',
+      'no emulation given: @sysjail/core cannot run a jail alone; pass one (linux from @sysjail/emul-linux)',
+    );
+  }
+}

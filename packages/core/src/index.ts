@@ -1,6 +1,6 @@
 export type { Architecture } from './arch.js';
 export type { Emulation } from './emulation.js';
-export { JailSetupError, PolicyError, PrisonConfigError, SysjailError } from './errors.js';
+export { JailSetupError, NoEmulationError, PolicyError, PrisonConfigError, SysjailError } from './errors.js';
 export type { CompiledFilter, CompileOptions, FilterOp, NotifyEntry } from './filter/index.js';
 export { assembleFilter, compileFilter, encodeFilter } from './filter/index.js';
 export type { Jail, JailCounters, JailExit, JailOptions } from './jail/start-jail.js';

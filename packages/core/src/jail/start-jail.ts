@@ -13,7 +13,7 @@ import {
   socketpair,
 } from '@sysjail/systrace-bindings';
 import type { Emulation } from '../emulation.js';
-import { JailSetupError, PrisonConfigError } from '../errors.js';
+import { JailSetupError, NoEmulationError, PrisonConfigError } from '../errors.js';
 import { encodeFilter } from '../filter/assemble.js';
 import { type CompiledFilter, compileFilter } from '../filter/compile.js';
 import { type JexecServer, type JexecServerOptions, startJexecServer } from '../jexec/jexec-server.js';
@@ -176,6 +176,12 @@ function handlerNumbers(emulation: Emulation): [number, Record<string, number>][
   ]);
 }
 
+/** The shape of core's Emulation contract, checked for callers without types (plain JavaScript). */
+function isEmulation(e: unknown): e is Emulation {
+  const o = e as Partial<Emulation> | undefined;
+  return typeof o === 'object' && o !== null && Array.isArray(o.tables) && typeof o.policy === 'function';
+}
+
 /**
  * Starts a jail: validates the prison, compiles the filter, makes the jail's cgroup with its address
  * programs, launches the init on a worker thread (namespaces, root, capabilities, no_new_privs, filter),
@@ -184,6 +190,7 @@ function handlerNumbers(emulation: Emulation): [number, Record<string, number>][
  */
 export async function startJail(options: JailOptions): Promise<Jail> {
   const { prison, emulation } = options;
+  if (!isEmulation(emulation)) throw new NoEmulationError();
   const phase = tracer();
   checkPrison(prison);
   if (options.command.length === 0) throw new PrisonConfigError('no command');
