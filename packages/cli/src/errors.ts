@@ -183,3 +183,24 @@ export class UnknownParameterError extends UsageError {
 export function exitStatusOf(error: unknown): number {
   return error instanceof CliError ? error.exitStatus : 1;
 }
+
+/** A jail.conf(5) file that cannot be used: nothing is created. Message: `file:line:column: what`. */
+export class JailConfError extends UsageError {
+  constructor(
+    readonly pos: { readonly file: string; readonly line: number; readonly column: number } | undefined,
+    readonly detail: string,
+    code = 'JAIL_CONF',
+  ) {
+    super(code, pos ? `${pos.file}:${pos.line}:${pos.column}: ${detail}` : detail);
+  }
+}
+
+/** Bad jail.conf(5) syntax. */
+export class JailConfSyntaxError extends JailConfError {
+  constructor(
+    pos: { readonly file: string; readonly line: number; readonly column: number },
+    detail: string,
+  ) {
+    super(pos, detail, 'JAIL_CONF_SYNTAX');
+  }
+}

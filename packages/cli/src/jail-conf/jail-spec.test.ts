@@ -1,0 +1,116 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jailSpec } from './jail-spec.js';
+import { parseJailConf } from './parser.js';
+import { resolveJails } from './resolve.js';
+
+const root = mkdtempSync(join(tmpdir(), 'jail-spec-'));
+mkdirSync(join(root, 'proc'));
+const spec = (body: string, forCreate = true) =>
+  jailSpec(resolveJails(parseJailConf(`j {\n  path = ${root};\n${body}\n}\n`, 'jail.conf'))[0], {
+    forCreate,
+  });
+
+describe('jail parameters', () => {
+  it('FreeBSD parameters map to the prison and the pseudo-parameters', () => {
+    const s = spec(`  host.hostname = j.example;
+  ip4.addr = 127.0.10.1, 127.0.10.2;
+  ip6.addr = ::1;
+  persist;
+  allow.raw_sockets;
+  allow.sysvipc = true;
+  allow.noset_hostname;
+  allow.chflags = 0;
+  exec.start = "/bin/sh /etc/rc";
+  exec.start += "echo up";
+  exec.consolelog = /var/log/jail_j_console.log;
+  stop.timeout = 3;
+  depend = a, b;
+  sysjail.allow.rlimit;`);
+    expect(s.prison).toEqual({
+      path: root,
+      hostname: 'j.example',
+      ipv4: ['127.0.10.1', '127.0.10.2'],
+      ipv6: ['::1'],
+      name: 'j',
+      flags: {
+        allowIpc: true,
+        allowAllDomains: false,
+        allowRawSockets: true,
+        allowChflags: false,
+        allowRlimit: true,
+        allowSetHostname: false,
+      },
+    });
+    expect(s.persist).toBe(true);
+    expect(s.hooks['exec.start']).toEqual(['/bin/sh /etc/rc', 'echo up']);
+    expect(s.consoleLog).toBe('/var/log/jail_j_console.log');
+    expect(s.stopTimeout).toBe(3);
+    expect(s.execTimeout).toBe(0);
+    expect(s.depend).toEqual(['a', 'b']);
+  });
+
+  it('defaults: stop.timeout 10, set_hostname allowed, nothing else', () => {
+    const s = spec('  persist;');
+    expect(s.stopTimeout).toBe(10);
+    expect(s.prison.flags).toMatchObject({ allowSetHostname: true, allowRawSockets: false, allowIpc: false });
+  });
+
+  it.each([
+    ['  pth = /x;\n  persist;', 'jail.conf:3:3: unknown parameter "pth" (did you mean "path"?)'],
+    [
+      '  allow.raw_socket;\n  persist;',
+      'jail.conf:3:3: unknown parameter "allow.raw_socket" (did you mean "allow.raw_sockets"?)',
+    ],
+    [
+      '  vnet;\n  persist;',
+      'jail.conf:3:3: vnet: not supported: Linux jails share the host network stack, confined to their addresses (no virtual stack)',
+    ],
+    [
+      '  children.max = 2;\n  persist;',
+      'jail.conf:3:3: children.max: not supported: hierarchical jails (a jail cannot create jails)',
+    ],
+    [
+      '  allow.nomount;\n  persist;',
+      'jail.conf:3:3: allow.mount: not supported: mounting is refused inside a jail',
+    ],
+    [
+      '  mount.fstab = /etc/fstab.j;\n  persist;',
+      'jail.conf:3:3: mount.fstab: not supported yet (host integration: mounts and interface addresses)',
+    ],
+    [
+      '  mount.nodevfs;\n  persist;',
+      'jail.conf:3:3: mount.devfs: turning it off is not supported (every jail gets its own /dev)',
+    ],
+    ['  persist = maybe;', 'jail.conf:3:3: persist: unknown boolean value "maybe"'],
+    ['  stop.timeout = soon;\n  persist;', 'jail.conf:3:3: stop.timeout: non-integer value "soon"'],
+    [
+      '  ip4.addr = 10.0.0.1;\n  persist;',
+      'jail.conf:3:3: address 10.0.0.1 is not a loopback address (only 127.0.0.0/8 and ::1 are accepted)',
+    ],
+    [
+      '  ip4.addr = "lo|127.0.10.1/8";\n  persist;',
+      'jail.conf:3:3: ip4.addr: "lo|127.0.10.1/8": the interface|address/prefix form is not supported yet (host integration)',
+    ],
+    [
+      '  host.hostname = "bad host";\n  persist;',
+      'jail.conf:3:3: invalid hostname "bad host": label "bad host" must be letters, digits and inner hyphens',
+    ],
+    [
+      '  exec.consolelog = log.txt;\n  persist;',
+      'jail.conf:3:3: exec.consolelog: log.txt: not an absolute pathname',
+    ],
+    ['', 'jail.conf:1:1: jail j: a new jail needs persist, exec.start or command (it would have no process)'],
+  ])('%s', (body, message) => {
+    expect(() => spec(body)).toThrow(message);
+  });
+
+  it('a jail that does not exist on disk can still be described for removal', () => {
+    const s = jailSpec(resolveJails(parseJailConf('j { path = /nonexistent; }', 'f'))[0], {
+      forCreate: false,
+    });
+    expect(s.prison.path).toBe('/nonexistent');
+  });
+});

@@ -1,0 +1,219 @@
+// A resolved jail.conf jail (or a command-line jail) → what jail(8) needs to create and remove it:
+// the prison, its hooks and the pseudo-parameters. Every parameter is checked here, before anything
+// is created; an error names the parameter's file, line and column.
+import { hostname as hostHostname } from 'node:os';
+import type { Prison, PrisonFlags } from '@sysjail/core';
+import { parseAddress } from '../config/address.js';
+import { checkHostname } from '../config/hostname.js';
+import { checkJailName } from '../config/jail-name.js';
+import { checkJailPath } from '../config/jail-path.js';
+import { CliError, JailConfError } from '../errors.js';
+import { boolValue, lookupParameter } from './parameters.js';
+import type { ResolvedJail, ResolvedParam } from './resolve.js';
+import type { SourcePos } from './source.js';
+
+/** The command lists jail(8) runs, in FreeBSD's order. */
+export const HOOKS = [
+  'exec.prepare',
+  'exec.prestart',
+  'exec.created',
+  'exec.start',
+  'command',
+  'exec.poststart',
+  'exec.prestop',
+  'exec.stop',
+  'exec.poststop',
+  'exec.release',
+] as const;
+export type HookName = (typeof HOOKS)[number];
+
+/** Hooks run inside the jail (as exec.jail_user); the others run on the host (as exec.system_user). */
+export const IN_JAIL_HOOKS: ReadonlySet<HookName> = new Set(['exec.start', 'command', 'exec.stop']);
+
+export interface JailSpec {
+  readonly name: string;
+  readonly pos?: SourcePos;
+  readonly prison: Prison;
+  /** sysjail.emulation, when given. */
+  readonly emulation?: string;
+  readonly persist: boolean;
+  /** Each hook's command strings (sh command lines); `command` from the command line is an argv. */
+  readonly hooks: Readonly<Record<HookName, readonly string[]>>;
+  /** `command=...` on the command line: the argv to run in the jail. */
+  readonly commandArgv?: readonly string[];
+  readonly clean: boolean;
+  readonly jailUser?: string;
+  readonly systemUser?: string;
+  readonly systemJailUser: boolean;
+  readonly consoleLog?: string;
+  /** Seconds; 0: no limit. */
+  readonly execTimeout: number;
+  /** Seconds to wait after SIGTERM (default 10); 0: no SIGTERM, removed at once. */
+  readonly stopTimeout: number;
+  readonly depend: readonly string[];
+  /** The parameters as set, for -J. */
+  readonly params: readonly ResolvedParam[];
+}
+
+export interface SpecOptions {
+  /** Check the path and the things a creation needs (false for removal). */
+  readonly forCreate: boolean;
+  /** Accept addresses outside loopback (never from the command line or jail.conf today). */
+  readonly allowNonLocal?: boolean;
+}
+
+/** Checks every parameter of a jail and builds its spec. */
+export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
+  const fail = (p: ResolvedParam | undefined, message: string): never => {
+    throw new JailConfError(p?.pos ?? jail.pos, message);
+  };
+  const byName = new Map<string, { param: ResolvedParam; negated: boolean }>();
+  for (const p of jail.params) {
+    const l = lookupParameter(p.name);
+    if (l.found === 'unknown') {
+      fail(p, `unknown parameter "${p.name}"${l.nearest ? ` (did you mean "${l.nearest}"?)` : ''}`);
+    } else if (l.found === 'unsupported') {
+      fail(p, `${l.canonical}: ${l.reason}`);
+    } else {
+      const spec = l.spec;
+      if (spec.kind === 'bool') {
+        if (boolValue(p.values, l.negated) === undefined)
+          fail(p, `${p.name}: unknown boolean value "${p.values.at(-1)}"`);
+      } else if (l.negated) {
+        fail(p, `unknown parameter "${p.name}"`);
+      } else if (spec.kind === 'int') {
+        const v = p.values.at(-1);
+        if (v === undefined || !/^[0-9]+$/.test(v)) fail(p, `${p.name}: non-integer value "${v ?? ''}"`);
+      } else if (spec.kind === 'string' && p.values.length === 0 && p.name !== 'exec.jail_user') {
+        fail(p, `${p.name}: needs a value`);
+      }
+      if (spec.choices && p.values.length > 0 && !spec.choices.includes(p.values.at(-1) as string)) {
+        fail(p, `${p.name}: "${p.values.at(-1)}" is not supported (only ${spec.choices.join(', ')})`);
+      }
+      byName.set(l.canonical, { param: p, negated: l.negated });
+    }
+  }
+  const get = (n: string) => byName.get(n)?.param;
+  const str = (n: string) => get(n)?.values.at(-1);
+  const bool = (n: string, dflt: boolean) => {
+    const e = byName.get(n);
+    return e ? (boolValue(e.param.values, e.negated) as boolean) : dflt;
+  };
+  const int = (n: string, dflt: number) => {
+    const v = str(n);
+    return v === undefined ? dflt : Number(v);
+  };
+  const at = <T>(p: ResolvedParam | undefined, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof CliError && !(e instanceof JailConfError)) fail(p, e.message);
+      throw e;
+    }
+  };
+
+  const name = at(undefined, () => checkJailName(jail.name));
+  const pathParam = get('path');
+  const path = pathParam?.values.at(-1);
+  if (path === undefined || path === '') fail(pathParam, `jail ${name}: no path`);
+  const root = options.forCreate ? at(pathParam, () => checkJailPath(path as string)) : (path as string);
+  const hostParam = get('host.hostname');
+  const host = hostParam
+    ? at(hostParam, () => checkHostname(str('host.hostname') as string))
+    : hostHostname();
+
+  const addresses = (param: string, family: 'inet' | 'inet6') => {
+    const p = get(param);
+    if (!p) return [];
+    const list = p.values
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+    return [
+      ...new Set(
+        list.map((a) => {
+          if (a.includes('|') || a.includes('/') || a.includes(' ')) {
+            fail(
+              p,
+              `${param}: "${a}": the interface|address/prefix form is not supported yet (host integration)`,
+            );
+          }
+          return at(p, () => parseAddress(a, family, options.allowNonLocal)).address;
+        }),
+      ),
+    ];
+  };
+  const ipv4 = addresses('ip4.addr', 'inet');
+  const ipv6 = addresses('ip6.addr', 'inet6');
+  if (str('ip4') === 'disable' && ipv4.length > 0) fail(get('ip4'), 'ip4 = disable with ip4.addr set');
+  if (str('ip6') === 'disable' && ipv6.length > 0) fail(get('ip6'), 'ip6 = disable with ip6.addr set');
+
+  for (const m of ['mount.devfs', 'mount.procfs'] as const) {
+    if (byName.has(m) && !bool(m, true)) {
+      fail(
+        get(m),
+        `${m}: turning it off is not supported (every jail gets its own ${m === 'mount.devfs' ? '/dev' : '/proc'})`,
+      );
+    }
+  }
+  if (byName.has('allow.reserved_ports') && !bool('allow.reserved_ports', true)) {
+    fail(
+      get('allow.reserved_ports'),
+      'allow.reserved_ports: turning it off is not supported (jailed root may bind ports below 1024)',
+    );
+  }
+  const sysv = ['sysvmsg', 'sysvsem', 'sysvshm'].filter((n) => byName.has(n));
+  const sysvValues = new Set(sysv.map((n) => str(n)));
+  if (sysvValues.size > 1 || (sysv.length > 0 && sysv.length < 3 && sysvValues.has('new'))) {
+    fail(get(sysv[0]), 'sysvmsg, sysvsem and sysvshm: only all three "new" (or "disable") are supported');
+  }
+  const ipc = bool('allow.sysvipc', false) || sysvValues.has('new');
+  if (byName.has('allow.sysvipc') && !bool('allow.sysvipc', false) && sysvValues.has('new')) {
+    fail(get('allow.sysvipc'), 'allow.nosysvipc contradicts sysvmsg/sysvsem/sysvshm = new');
+  }
+
+  const flags: PrisonFlags = {
+    allowIpc: ipc,
+    allowAllDomains: bool('allow.socket_af', false),
+    allowRawSockets: bool('allow.raw_sockets', false),
+    allowChflags: bool('allow.chflags', false),
+    allowRlimit: bool('sysjail.allow.rlimit', false),
+    allowSetHostname: bool('allow.set_hostname', true),
+  };
+  const hooks = Object.fromEntries(
+    HOOKS.map((h) => [h, (get(h)?.values ?? []).filter((c) => c !== '')]),
+  ) as Record<HookName, string[]>;
+  const persist = bool('persist', false);
+  if (options.forCreate && !persist && hooks['exec.start'].length === 0 && hooks.command.length === 0) {
+    fail(
+      undefined,
+      `jail ${name}: a new jail needs persist, exec.start or command (it would have no process)`,
+    );
+  }
+  const consoleLog = str('exec.consolelog');
+  if (consoleLog !== undefined && !consoleLog.startsWith('/')) {
+    fail(get('exec.consolelog'), `exec.consolelog: ${consoleLog}: not an absolute pathname`);
+  }
+  const jailUser = str('exec.jail_user');
+  const systemUser = str('exec.system_user');
+  return {
+    name,
+    pos: jail.pos,
+    prison: { path: root, hostname: host, ipv4, ipv6, name, flags },
+    ...(str('sysjail.emulation') === undefined ? {} : { emulation: str('sysjail.emulation') }),
+    persist,
+    hooks,
+    clean: bool('exec.clean', false),
+    ...(jailUser ? { jailUser } : {}),
+    ...(systemUser ? { systemUser } : {}),
+    systemJailUser: bool('exec.system_jail_user', false),
+    ...(consoleLog === undefined ? {} : { consoleLog }),
+    execTimeout: int('exec.timeout', 0),
+    stopTimeout: int('stop.timeout', 10),
+    depend: (get('depend')?.values ?? [])
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+    params: jail.params,
+  };
+}
