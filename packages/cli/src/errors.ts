@@ -77,15 +77,6 @@ export class BadAddressError extends UsageError {
   }
 }
 
-export class NonLocalAddressError extends UsageError {
-  constructor(readonly address: string) {
-    super(
-      'NON_LOCAL_ADDRESS',
-      `address ${address} is not a loopback address (only 127.0.0.0/8 and ::1 are accepted)`,
-    );
-  }
-}
-
 export class NoCommandError extends UsageError {
   constructor() {
     super('NO_COMMAND', 'no command given');

@@ -1,3 +1,5 @@
+import type { InterfaceAlias } from './net/interface-aliases.js';
+
 /** What a jail is: FreeBSD's struct prison, with sysjail's flags. */
 export interface PrisonFlags {
   /** SysV IPC works (in the jail's own IPC namespace); otherwise ENOSYS. */
@@ -20,6 +22,11 @@ export interface Prison {
   /** Jail addresses; the first of each family is used for INADDR_ANY / in6addr_any. */
   readonly ipv4: readonly string[];
   readonly ipv6: readonly string[];
+  /**
+   * Addresses (also listed in ipv4/ipv6) that the jail adds to a host interface while it runs
+   * (`iface|addr/prefix`); every other address must already be configured on the host.
+   */
+  readonly aliases?: readonly InterfaceAlias[];
   readonly name?: string;
   readonly flags: PrisonFlags;
 }

@@ -36,11 +36,6 @@ describe('the bins', () => {
         [base, '-h-', '127.0.0.1', 'sh'],
         'jail: invalid hostname "-h-": label "-h-" must be letters, digits and inner hyphens\n',
       ],
-      [
-        'jail',
-        [base, 'h', '1.2.3.4', 'sh'],
-        'jail: address 1.2.3.4 is not a loopback address (only 127.0.0.0/8 and ::1 are accepted)\n',
-      ],
       ['jail', [base, 'h', '127.1', 'sh'], 'jail: invalid IP address: 127.1\n'],
       ['jail', [base, 'h', '127.0.0.1'], 'jail: no command given\n'],
       ['jail', ['--allow-ipc', base, 'h', '127.0.0.1', 'sh'], 'jail: unknown option: --allow-ipc\n'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BadAddressError, NonLocalAddressError } from '../errors.js';
+import { BadAddressError } from '../errors.js';
 import { canonicalIPv6, isLoopback, parseAddress, parseAddressList } from './address.js';
 
 describe('parseAddress', () => {
@@ -25,11 +25,39 @@ describe('parseAddress', () => {
     }
   });
 
-  it('refuses non-loopback addresses by default, saying which are accepted', () => {
-    expect(() => parseAddress('10.0.0.1')).toThrow(NonLocalAddressError);
-    expect(() => parseAddress('::2')).toThrow(/only 127\.0\.0\.0\/8 and ::1/);
-    expect(() => parseAddress('::ffff:127.0.0.1')).toThrow(NonLocalAddressError);
-    expect(parseAddress('10.0.0.1', undefined, true).address).toBe('10.0.0.1');
+  it('takes any address (whether the host has it is checked when the jail starts)', () => {
+    expect(parseAddress('192.0.2.10')).toEqual({ family: 'inet', address: '192.0.2.10' });
+    expect(parseAddress('2001:DB8::0:10')).toEqual({ family: 'inet6', address: '2001:db8::10' });
+  });
+
+  it('reads iface|addr[/prefix] as an alias to add, with a full prefix by default', () => {
+    expect(parseAddress('d0|192.0.2.11/24')).toEqual({
+      family: 'inet',
+      address: '192.0.2.11',
+      interface: 'd0',
+      prefixLength: 24,
+    });
+    expect(parseAddress('em0|2001:db8::11', 'inet6')).toEqual({
+      family: 'inet6',
+      address: '2001:db8::11',
+      interface: 'em0',
+      prefixLength: 128,
+    });
+    expect(parseAddressList('127.0.0.5,d0|192.0.2.12')[1]).toMatchObject({
+      interface: 'd0',
+      prefixLength: 32,
+    });
+    for (const bad of [
+      'd0|192.0.2.1/33',
+      'd0|2001:db8::1/129',
+      '|192.0.2.1',
+      'a b|192.0.2.1',
+      'd0|x',
+      'd0|192.0.2.1/',
+    ]) {
+      expect(() => parseAddress(bad), bad).toThrow(BadAddressError);
+    }
+    expect(() => parseAddress('d0|192.0.2.1', 'inet6')).toThrow(BadAddressError);
   });
 
   it('checks the family asked for', () => {

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { BadAddressError, NonLocalAddressError } from '../errors.js';
+import { BadAddressError } from '../errors.js';
 
 export type AddressFamily = 'inet' | 'inet6';
 
@@ -7,25 +7,39 @@ export interface JailAddress {
   readonly family: AddressFamily;
   /** Canonical text: dotted quad, or RFC 5952 for IPv6. */
   readonly address: string;
+  /** `iface|addr[/prefix]`: the jail adds the address to this interface while it runs. */
+  readonly interface?: string;
+  /** With an interface: the alias's prefix length (default 32 or 128). */
+  readonly prefixLength?: number;
 }
 
-/** Parses one address of the given family (or either), canonical, refusing non-loopback ones unless allowed. */
-export function parseAddress(text: string, family?: AddressFamily, allowNonLocal = false): JailAddress {
-  let parsed: JailAddress;
-  if (isIPv4(text) && family !== 'inet6') {
-    parsed = { family: 'inet', address: text.split('.').map(Number).join('.') };
-  } else if (isIPv6(text) && !text.includes('%') && family !== 'inet') {
-    parsed = { family: 'inet6', address: canonicalIPv6(text) };
+const aliasSyntax = /^([A-Za-z0-9_.:@-]{1,15})\|([^/|]+)(?:\/([0-9]{1,3}))?$/;
+
+/**
+ * Parses one address of the given family (or either), canonical: a plain address (which must be
+ * configured on the host when the jail starts) or `iface|addr[/prefix]` (an alias the jail adds).
+ */
+export function parseAddress(text: string, family?: AddressFamily): JailAddress {
+  const alias = aliasSyntax.exec(text);
+  const addr = alias ? alias[2] : text;
+  let parsed: { family: AddressFamily; address: string };
+  if (isIPv4(addr) && family !== 'inet6') {
+    parsed = { family: 'inet', address: addr.split('.').map(Number).join('.') };
+  } else if (isIPv6(addr) && !addr.includes('%') && family !== 'inet') {
+    parsed = { family: 'inet6', address: canonicalIPv6(addr) };
   } else {
     throw new BadAddressError(text);
   }
-  if (!allowNonLocal && !isLoopback(parsed)) throw new NonLocalAddressError(text);
-  return parsed;
+  if (!alias) return parsed;
+  const bits = parsed.family === 'inet' ? 32 : 128;
+  const prefixLength = alias[3] === undefined ? bits : Number(alias[3]);
+  if (prefixLength > bits) throw new BadAddressError(text);
+  return { ...parsed, interface: alias[1], prefixLength };
 }
 
-/** `a,b,c` of either family, as jail(8) takes them. */
-export function parseAddressList(text: string, allowNonLocal = false): JailAddress[] {
-  return text.split(',').map((part) => parseAddress(part, undefined, allowNonLocal));
+/** `a,b,c` of either family, as jail(8) takes them; each may be `iface|addr[/prefix]`. */
+export function parseAddressList(text: string): JailAddress[] {
+  return text.split(',').map((part) => parseAddress(part));
 }
 
 /** 127.0.0.0/8 or ::1. */

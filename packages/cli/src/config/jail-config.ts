@@ -41,8 +41,6 @@ export type JailConfig = StartJailConfig | RemoveJailConfig;
 export interface ParseContext {
   /** geteuid(); only root may start or stop jails. */
   readonly euid: number;
-  /** Accept addresses outside 127.0.0.0/8 and ::1 (never from the command line; for embedding). */
-  readonly allowNonLocal?: boolean;
 }
 
 const allowFlags: Record<string, keyof PrisonFlags> = {
@@ -88,10 +86,10 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
         printJid = true;
         break;
       case '4':
-        extra.push(parseAddress(o.value ?? '', 'inet', ctx.allowNonLocal));
+        extra.push(parseAddress(o.value ?? '', 'inet'));
         break;
       case '6':
-        extra.push(parseAddress(o.value ?? '', 'inet6', ctx.allowNonLocal));
+        extra.push(parseAddress(o.value ?? '', 'inet6'));
         break;
       case 'n':
         name = checkJailName(o.value ?? '');
@@ -118,18 +116,28 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   if (hostname === undefined) throw new MissingArgumentError('hostname');
   checkHostname(hostname);
   if (addresses === undefined) throw new MissingArgumentError('IP address');
-  const all = [...parseAddressList(addresses, ctx.allowNonLocal), ...extra];
+  const all = [...parseAddressList(addresses), ...extra];
   if (command.length === 0) throw new NoCommandError();
   const jailUser = user === undefined ? undefined : resolveJailUser(root, user);
   if (ctx.euid !== 0) throw new NotRootError(tool);
   const unique = (family: JailAddress['family']) => [
     ...new Set(all.filter((a) => a.family === family).map((a) => a.address)),
   ];
+  const aliases = [
+    ...new Map(
+      all.flatMap((a) =>
+        a.interface === undefined
+          ? []
+          : [[a.address, { interface: a.interface, address: a.address, prefixLength: a.prefixLength ?? 32 }]],
+      ),
+    ).values(),
+  ];
   const prison: Prison = {
     path: root,
     hostname,
     ipv4: unique('inet'),
     ipv6: unique('inet6'),
+    ...(aliases.length > 0 ? { aliases } : {}),
     ...(name === undefined ? {} : { name }),
     flags,
   };

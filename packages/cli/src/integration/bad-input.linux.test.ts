@@ -46,11 +46,6 @@ describe('bad input to jail', () => {
       () => [fx.root, 'h.example', '127.0.0.300', '/bin/sh'],
       /^jail: invalid IP address: 127\.0\.0\.300$/,
     ],
-    [
-      'a non-local IP',
-      () => [fx.root, 'h.example', '8.8.8.8', '/bin/sh'],
-      /^jail: address 8\.8\.8\.8 is not a loopback address/,
-    ],
     ['no command', () => [fx.root, 'h.example', '127.0.0.5'], /^jail: no command given$/],
     [
       'an unknown option',

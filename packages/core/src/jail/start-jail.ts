@@ -19,6 +19,7 @@ import { type CompiledFilter, compileFilter } from '../filter/compile.js';
 import { type JexecServer, type JexecServerOptions, startJexecServer } from '../jexec/jexec-server.js';
 import { jexecSocketPath } from '../jexec/socket-path.js';
 import { confineAddresses } from '../net/confine-addresses.js';
+import { addJailAliases, checkHostAddresses, checkInterfaceAlias } from '../net/interface-aliases.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
 import type { Prison } from '../prison.js';
 import { processStartTime } from '../registry/process-start-time.js';
@@ -164,6 +165,16 @@ function checkPrison(prison: Prison): void {
       `${prison.path}/proc: missing (a jail root needs a proc directory; mkjail makes one)`,
     );
   }
+  const addresses = [...prison.ipv4, ...prison.ipv6];
+  for (const a of prison.aliases ?? []) {
+    checkInterfaceAlias(a);
+    if (!addresses.includes(a.address)) {
+      throw new PrisonConfigError(
+        `${a.interface}|${a.address}: the alias is not one of the jail's addresses`,
+      );
+    }
+  }
+  checkHostAddresses(addresses, prison.aliases);
 }
 
 /** Host-side numbers the supervisor handlers need, per ABI. */
@@ -246,6 +257,11 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     if (record) cleanups.push(() => options.registry?.remove(jid));
     phase('registry');
 
+    const removeAliases = addJailAliases(prison.aliases ?? [], (aliases, netns) =>
+      options.registry?.update(jid, { aliases, netns }),
+    );
+    cleanups.push(removeAliases);
+
     const cgroup = JailCgroup.create(`jail-${process.pid}-${jid}`);
     cleanups.push(() => cgroup.destroy());
     phase('cgroup');
@@ -284,6 +300,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       counters,
       child.exited,
       options.registry,
+      removeAliases,
     );
     running.set(jid, jail);
     cleanups.push(() => {
@@ -392,6 +409,8 @@ class RunningJail extends EventEmitter implements Jail {
     counters: SharedArrayBuffer,
     initExited: Promise<{ code: number | null; signal: string | null }>,
     private readonly registry?: Registry,
+    /** Undoes what the jail changed on the host (interface aliases), once it has ended. */
+    private readonly releaseHost: () => void = () => {},
   ) {
     super();
     this.counterView = new Int32Array(counters);
@@ -418,6 +437,7 @@ class RunningJail extends EventEmitter implements Jail {
     try {
       await this.cgroup.destroy();
     } catch {}
+    this.releaseHost();
     this.registry?.remove(this.jid);
     const status = this.commandStatus;
     if (this.reason === 'exited' && status !== undefined) {

@@ -78,3 +78,8 @@ export function jailAddressWords(prison: {
 }
 
 export const sameIp6 = (a: Ip6Words, b: Ip6Words): boolean => a.every((w, k) => w === b[k]);
+
+/** An address's network-order bytes: 4 for IPv4, 16 for IPv6. */
+export function addressBytes(addr: string): Uint8Array {
+  return Uint8Array.from(isIPv4(addr) ? ipv4Bytes(addr) : ipv6Bytes(addr));
+}

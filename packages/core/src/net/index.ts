@@ -8,6 +8,12 @@ export type { AddressConfinement, AddressProgram } from './confine-addresses.js'
 export { addressPrograms, confineAddresses } from './confine-addresses.js';
 export { connectProgram4, connectProgram6 } from './connect-program.js';
 export { ingressProgram } from './ingress-program.js';
+export type { InterfaceAlias } from './interface-aliases.js';
+export {
+  checkHostAddresses,
+  checkInterfaceAlias,
+  isHostAddress,
+} from './interface-aliases.js';
 export type { JailCgroupOptions } from './jail-cgroup.js';
 export { JailCgroup } from './jail-cgroup.js';
 export { sendmsgProgram4, sendmsgProgram6 } from './sendmsg-program.js';

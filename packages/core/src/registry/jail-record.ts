@@ -1,3 +1,4 @@
+import type { InterfaceAlias } from '../net/interface-aliases.js';
 import type { PrisonFlags } from '../prison.js';
 
 /** A running jail as the registry knows it: one JSON file per jail. */
@@ -28,6 +29,10 @@ export interface JailRecord {
   readonly command?: readonly string[];
   /** The jail's own cgroup directory (cgroup2), when it has one. */
   readonly cgroupPath?: string;
+  /** Interface aliases the jail added (removed when it ends, or when its stale record is healed). */
+  readonly aliases?: readonly InterfaceAlias[];
+  /** The network namespace the aliases were added in (`net:[inode]`). */
+  readonly netns?: string;
 }
 
 /** What `allocate` takes: everything but the JID; the supervisor's start time is read if absent. */

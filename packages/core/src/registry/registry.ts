@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeStaleAliases } from '../net/interface-aliases.js';
 import { BadJailRecordError, JailNameInUseError, JailRecordNotFoundError, NoFreeJidError } from './errors.js';
 import type { JailRecord, JailRecordPatch, NewJailRecord } from './jail-record.js';
 import { withLockFile } from './lock-file.js';
@@ -104,6 +105,7 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
     for (const r of readAll()) {
       if (isLive(r)) live.push(r);
       else {
+        removeStaleAliases(r); // a supervisor killed before it could remove them
         unlinkQuiet(fileOf(r.jid));
         unlinkQuiet(join(dir, `${r.jid}.sock`)); // the jexec socket of a supervisor that was killed
       }
