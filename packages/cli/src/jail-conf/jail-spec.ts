@@ -58,8 +58,6 @@ export interface JailSpec {
 export interface SpecOptions {
   /** Check the path and the things a creation needs (false for removal). */
   readonly forCreate: boolean;
-  /** Accept addresses outside loopback (never from the command line or jail.conf today). */
-  readonly allowNonLocal?: boolean;
 }
 
 /** Checks every parameter of a jail and builds its spec. */
@@ -138,7 +136,7 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
               `${param}: "${a}": the interface|address/prefix form is not supported yet (host integration)`,
             );
           }
-          return at(p, () => parseAddress(a, family, options.allowNonLocal)).address;
+          return at(p, () => parseAddress(a, family)).address;
         }),
       ),
     ];
