@@ -5,12 +5,16 @@ import {
   AF_UNIX,
   close,
   pidfdOpen,
+  P_PIDFD,
   pidfdSendSignal,
   SIGKILL,
   SOCK_CLOEXEC,
   SOCK_SEQPACKET,
   SpawnerPool,
   socketpair,
+  WEXITED,
+  WNOHANG,
+  waitid,
 } from '@sysjail/systrace-bindings';
 import type { Emulation } from '../emulation.js';
 import { JailSetupError, NoEmulationError, PrisonConfigError } from '../errors.js';
@@ -27,6 +31,7 @@ import type { Registry } from '../registry/registry.js';
 import { type AuditRecord, COUNTER, COUNTER_SLOTS, type FromSupervisor } from '../supervisor/protocol.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { initMemfd } from './init-binary.js';
+import { releaseLauncher } from './launcher-handover.js';
 import { jailSetupOps } from './setup-ops.js';
 
 export interface JailOptions {
@@ -44,6 +49,12 @@ export interface JailOptions {
   readonly auditDenials?: boolean;
   /** Record the jail in this registry (JID, jls); without one the JID is local to this process. */
   readonly registry?: Registry;
+  /**
+   * Let the launcher thread go once the jail runs (default false): the init's parent becomes this
+   * process's main thread and its parent-death signal is set again there, so a process that hosts many
+   * jails keeps one thread, not one per jail (see launcher-handover.ts).
+   */
+  readonly releaseLauncher?: boolean;
 }
 
 export interface JailExit {
@@ -126,7 +137,10 @@ function startSupervisor(): Supervisor {
     // Without its supervisor a jail must not run: mediated calls already fail (ENOSYS); end the jails.
     // The next start gets a new supervisor thread.
     if (supervisor === s) supervisor = undefined;
-    for (const jail of running.values()) jail.kill('supervisor');
+    for (const jail of running.values()) {
+      jail.kill('supervisor');
+      jail.reapWithoutSupervisor();
+    }
   });
   return s;
 }
@@ -291,6 +305,11 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     await procMounted;
     phase('proc and cgroup');
     const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
+    let reaped!: (exit: InitExit) => void;
+    const initExited = new Promise<InitExit>((resolve, reject) => {
+      reaped = resolve;
+      child.exited.then(resolve, reject);
+    });
     const jail = new RunningJail(
       jid,
       prison,
@@ -298,7 +317,8 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       initPidfd,
       cgroup,
       counters,
-      child.exited,
+      initExited,
+      reaped,
       options.registry,
       removeAliases,
     );
@@ -352,6 +372,12 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     sup.ref();
     await sup.send({ type: 'go', jid });
     phase('supervised');
+    if (options.releaseLauncher) {
+      jail.handover = releaseLauncher(sup, jail, child).catch((e: Error) => {
+        jail.emit('supervisor', { type: 'error', jid, message: `launcher handover: ${e.message}` });
+        jail.kill('supervisor');
+      });
+    }
     return jail;
   } catch (e) {
     await undo();
@@ -391,6 +417,8 @@ const SIGNALS: Record<number, string> = {
   31: 'SIGSYS',
 };
 
+type InitExit = { code: number | null; signal: string | null };
+
 class RunningJail extends EventEmitter implements Jail {
   readonly exited: Promise<JailExit>;
   readonly audit: AuditRecord[] = [];
@@ -399,6 +427,10 @@ class RunningJail extends EventEmitter implements Jail {
   private readonly counterView: Int32Array;
   /** The jail's jexec socket (jails with a registry). */
   jexec?: JexecServer;
+  /** The launcher handover, when asked for (releaseLauncher). */
+  handover?: Promise<unknown>;
+  /** The launcher thread let the init go: this process reaps it. */
+  released = false;
 
   constructor(
     readonly jid: number,
@@ -407,7 +439,8 @@ class RunningJail extends EventEmitter implements Jail {
     private readonly initPidfd: number,
     private readonly cgroup: JailCgroup,
     counters: SharedArrayBuffer,
-    initExited: Promise<{ code: number | null; signal: string | null }>,
+    initExited: Promise<InitExit>,
+    private readonly reaped: (exit: InitExit) => void,
     private readonly registry?: Registry,
     /** Undoes what the jail changed on the host (interface aliases), once it has ended. */
     private readonly releaseHost: () => void = () => {},
@@ -451,6 +484,12 @@ class RunningJail extends EventEmitter implements Jail {
   onSupervisor(msg: FromSupervisor): void {
     if (msg.type === 'exit' && msg.tag === 0) this.commandStatus = msg.status;
     else if (msg.type === 'shutdown') this.reason = 'shutdown';
+    else if (msg.type === 'reaped') {
+      this.reaped({
+        code: msg.code,
+        signal: msg.signal === null ? null : (SIGNALS[msg.signal] ?? `SIG${msg.signal}`),
+      });
+    }
     this.emit('supervisor', msg);
   }
 
@@ -472,6 +511,21 @@ class RunningJail extends EventEmitter implements Jail {
     try {
       pidfdSendSignal(this.initPidfd, SIGKILL);
     } catch {}
+  }
+
+  /** The supervisor thread is gone: reap a released init here (it was just killed). */
+  reapWithoutSupervisor(): void {
+    if (!this.released) return;
+    const timer = setInterval(() => {
+      try {
+        const r = waitid(P_PIDFD, this.initPidfd, WEXITED | WNOHANG);
+        if (r.pid === 0) return;
+        this.reaped({ code: null, signal: 'SIGKILL' });
+      } catch {
+        this.reaped({ code: null, signal: 'SIGKILL' });
+      }
+      clearInterval(timer);
+    }, 10);
   }
 
   stop(): Promise<JailExit> {

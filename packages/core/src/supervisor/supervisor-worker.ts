@@ -4,6 +4,7 @@
 
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
+  CLD_EXITED,
   CLONE_NEWUTS,
   close,
   decode,
@@ -18,8 +19,12 @@ import {
   type PollFd,
   poll,
   read,
+  P_PIDFD,
   SyscallError,
   setns,
+  WEXITED,
+  WNOHANG,
+  waitid,
 } from '@sysjail/systrace-bindings';
 import { mountJailProc, prepareMountThread } from '../jail/proc-mount.js';
 import type { Decision } from '../policy.js';
@@ -40,6 +45,8 @@ interface Served {
   readonly ctx: HandlerContext;
   hungUp: boolean;
   initGone: boolean;
+  /** The init is this process's to reap (its launcher thread let it go); set again once reaped. */
+  reap: 'no' | 'yes' | 'done';
 }
 
 const { port, wakeFd, stopFlag } = workerData as { port: MessagePort; wakeFd: number; stopFlag: Int32Array };
@@ -94,6 +101,7 @@ function serve(spec: SupervisedJailSpec): Served {
     deferred,
     hungUp: false,
     initGone: false,
+    reap: 'no',
     ctx: {
       jid: spec.jid,
       initPidfd: spec.initPidfd,
@@ -231,6 +239,27 @@ function handleInit(jail: Served, msg: { op: string; a: number; b: number; c: nu
   if (msg.op === 'X') post({ type: 'exit', jid: jail.spec.jid, status: msg.a, pid: msg.b, tag: msg.c });
   else if (msg.op === 'P') post({ type: 'spawned', jid: jail.spec.jid, pid: msg.a, tag: msg.c, errno: 0 });
   else if (msg.op === 'F') post({ type: 'spawned', jid: jail.spec.jid, pid: 0, tag: msg.c, errno: msg.a });
+  else if (msg.op === 'D') post({ type: 'deathsig', jid: jail.spec.jid, errno: msg.a });
+}
+
+/** Reaps a released init that has exited (its pidfd polled readable). */
+function reapInit(jail: Served): void {
+  let r: ReturnType<typeof waitid>;
+  try {
+    r = waitid(P_PIDFD, jail.spec.initPidfd, WEXITED | WNOHANG);
+  } catch {
+    jail.reap = 'done'; // ECHILD: reaped elsewhere
+    return;
+  }
+  if (r.pid === 0) return;
+  jail.reap = 'done';
+  const exited = r.code === CLD_EXITED;
+  post({
+    type: 'reaped',
+    jid: jail.spec.jid,
+    code: exited ? r.status : null,
+    signal: exited ? null : r.status,
+  });
 }
 
 /** One jail's failure must never end the thread that serves every jail: errors become messages. */
@@ -259,6 +288,7 @@ function controlUnsafe(msg: ToSupervisor): boolean {
         ) {
           handleInit(jail, receiveInitMessage(jail.spec.controlFd));
         }
+        if (jail.reap === 'yes') reapInit(jail);
         jails.delete(msg.jid);
         for (const fd of [jail.spec.listenerFd, jail.spec.controlFd, jail.spec.initPidfd]) {
           try {
@@ -298,6 +328,17 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       }
       return true;
     }
+    case 'deathsig': {
+      const jail = jails.get(msg.jid);
+      if (!jail || jail.initGone) throw new Error('no such jail');
+      sendInitMessage(jail.spec.controlFd, { op: 'D', a: msg.signal, b: 0, c: 0 });
+      return true;
+    }
+    case 'released': {
+      const jail = jails.get(msg.jid);
+      if (jail && jail.reap === 'no') jail.reap = 'yes';
+      return true;
+    }
     case 'mountProc':
       try {
         mountJailProc(msg.initPid);
@@ -320,7 +361,7 @@ function main(): void {
       if (!control(m.message as ToSupervisor)) return;
     }
     const fds: PollFd[] = [{ fd: wakeFd, events: POLLIN }];
-    const owners: [Served, 'listener' | 'init'][] = [];
+    const owners: [Served, 'listener' | 'init' | 'pidfd'][] = [];
     for (const jail of jails.values()) {
       if (!jail.hungUp) {
         fds.push({ fd: jail.spec.listenerFd, events: POLLIN });
@@ -329,6 +370,10 @@ function main(): void {
       if (!jail.initGone) {
         fds.push({ fd: jail.spec.controlFd, events: POLLIN });
         owners.push([jail, 'init']);
+      }
+      if (jail.reap === 'yes') {
+        fds.push({ fd: jail.spec.initPidfd, events: POLLIN });
+        owners.push([jail, 'pidfd']);
       }
     }
     const revents = poll(fds, 1000);
@@ -347,13 +392,15 @@ function main(): void {
             jail.hungUp = true;
             post({ type: 'hangup', jid: jail.spec.jid });
           }
+        } else if (kind === 'pidfd') {
+          reapInit(jail);
         } else if (ev & (POLLIN | POLLHUP | POLLERR)) {
           handleInit(jail, receiveInitMessage(jail.spec.controlFd));
         }
       } catch (e) {
         // ECONNRESET from a dead init, EBADF from a racing remove ...: that jail only.
         if (kind === 'init') jail.initGone = true;
-        else jail.hungUp = true;
+        else if (kind === 'listener') jail.hungUp = true;
         post({ type: 'error', jid: jail.spec.jid, message: (e as Error).message });
       }
     }

@@ -1,6 +1,7 @@
 // The worker thread of a SpawnerPool: runs one request's setup on itself, spawns the child (which
 // inherits this thread's namespaces, root, cwd, capabilities, no_new_privs and filter), stays alive
-// until the child exits (its parent-death signal fires when this thread exits), reports, and exits.
+// until the child exits (its parent-death signal fires when this thread exits), reports, and exits;
+// or, asked to release the child, stops watching it and exits while it still runs.
 import { type StdioOptions, spawn } from 'node:child_process';
 import { parentPort } from 'node:worker_threads';
 import { AT_FDCWD, close, O_CLOEXEC, O_RDWR, openat } from '../file-descriptors.js';
@@ -109,6 +110,13 @@ function serve(request: SpawnRequest): void {
   }
   const listenerFd = ctx.listenerFd;
   closeSetupContext(ctx, true);
+  port?.on('message', (m: ToWorker) => {
+    if (m.type !== 'release' || child.exitCode !== null || child.signalCode !== null) return;
+    child.removeAllListeners('exit');
+    child.unref();
+    post({ type: 'released' });
+    process.exit(0);
+  });
   post({ type: 'spawned', pid, listenerFd, tid: gettid() });
 }
 

@@ -12,8 +12,18 @@ export interface SpawnedChild {
   listenerFd: number | undefined;
   /** The worker thread's tid (it carries the same namespaces and filter as the child). */
   workerTid: number;
-  /** Resolves when the child has exited and its worker is gone. */
+  /**
+   * Resolves when the child has exited and its worker is gone. Never settles for a released child
+   * (its owner reaps it).
+   */
   exited: Promise<ChildExit>;
+  /**
+   * Ends the worker thread while the child runs on: resolves true once the thread is gone (the child's
+   * parent is then another thread of this process, and reaping it is the caller's), false if the child
+   * had already exited (then `exited` settles as usual). The child's parent-death signal, if it has one,
+   * fires when the thread exits: clear it first.
+   */
+  release(): Promise<boolean>;
 }
 
 export interface SpawnerPoolOptions {
@@ -29,6 +39,17 @@ function workerUrl(): URL {
   return here.pathname.endsWith('.ts')
     ? new URL('../../dist/launcher/spawn-worker.js', here)
     : new URL('./spawn-worker.js', here);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function taskExists(tid: number): Promise<boolean> {
+  try {
+    await fsp.access(`/proc/self/task/${tid}`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let threadPoolStarted: Promise<unknown> | undefined;
@@ -102,6 +123,19 @@ export class SpawnerPool {
     });
     exited.catch(() => {});
 
+    let released = false;
+    const workerGone = new Promise<void>((res) => worker.once('exit', () => res()));
+    const release = async (): Promise<boolean> => {
+      worker.postMessage({ type: 'release' } satisfies ToWorker);
+      await workerGone;
+      if (!released) return false;
+      // The thread has been joined; the kernel reparents its children a moment later (exit_notify
+      // comes after the tid is cleared): wait until the task is gone from /proc.
+      for (let i = 0; i < 2000 && (await taskExists(tid)); i++) await sleep(1);
+      return true;
+    };
+    let tid = 0;
+
     return new Promise<SpawnedChild>((resolve, reject) => {
       let spawned = false;
       let exit: ChildExit | undefined;
@@ -117,10 +151,14 @@ export class SpawnerPool {
             return;
           case 'spawned':
             spawned = true;
-            resolve({ pid: m.pid, listenerFd: m.listenerFd, workerTid: m.tid, exited });
+            tid = m.tid;
+            resolve({ pid: m.pid, listenerFd: m.listenerFd, workerTid: m.tid, exited, release });
             return;
           case 'exited':
             exit = { code: m.code, signal: m.signal };
+            return;
+          case 'released':
+            released = true;
             return;
         }
       };
@@ -133,6 +171,7 @@ export class SpawnerPool {
       worker.once('exit', () => {
         this.busy.delete(worker);
         if (exit) settleExit(exit);
+        else if (released) return;
         else {
           const err = new SpawnError('spawner worker exited before its child');
           if (!spawned) reject(err);
