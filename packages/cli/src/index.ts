@@ -5,6 +5,7 @@ export { mkjailMain } from './commands/mkjail.js';
 export { sjlsMain } from './commands/sjls.js';
 export { stopJail } from './commands/stop-jail.js';
 export * from './config/index.js';
+export * from './daemon/index.js';
 export { chooseEmulation, commandInJail, resolveInJail } from './emulation-choice.js';
 export type { ExecInJailOptions, JailEngine, JailExit, RunningJail, StartJailOptions } from './engine.js';
 export { exitStatusOfJail, loadEmulations, loadEngine } from './engine.js';

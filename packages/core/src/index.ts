@@ -4,7 +4,7 @@ export { JailSetupError, NoEmulationError, PolicyError, PrisonConfigError, Sysja
 export type { CompiledFilter, CompileOptions, FilterOp, NotifyEntry } from './filter/index.js';
 export { assembleFilter, compileFilter, encodeFilter } from './filter/index.js';
 export type { Jail, JailCounters, JailExit, JailOptions } from './jail/start-jail.js';
-export { prewarm, settled, startJail } from './jail/start-jail.js';
+export { jailEnvironment, prewarm, settled, startJail } from './jail/start-jail.js';
 export * from './jexec/index.js';
 export * from './net/index.js';
 export type { ArgTest, Decision, Policy, Rule } from './policy.js';

@@ -80,6 +80,8 @@ export interface Jail extends EventEmitter {
   readonly exited: Promise<JailExit>;
   readonly audit: readonly AuditRecord[];
   counters(): JailCounters;
+  /** Sends `signal` (a number) to every process of the jail but its init, as kill(-1) inside would. */
+  signal(signal: number): Promise<void>;
   /** Ends every process of the jail. */
   stop(): Promise<JailExit>;
 }
@@ -246,7 +248,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
         command: `/proc/self/fd/${memfd}`,
         argv0: 'sysjail-init',
         args: [...userArgs, '--', ...options.command],
-        env: { ...(options.env ?? defaultEnv()) },
+        env: { ...(options.env ?? jailEnvironment()) },
         stdio: [...stdio, controlChild],
       })
       .finally(() => close(controlChild));
@@ -397,9 +399,10 @@ function tracer(): (name: string) => void {
   };
 }
 
-function defaultEnv(): Record<string, string> {
+/** The environment a jailed command gets by default: `from` (this process's) with the jail's PATH. */
+export function jailEnvironment(from: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(from)) if (v !== undefined) env[k] = v;
   env.PATH = '/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
   return env;
 }
@@ -526,6 +529,11 @@ class RunningJail extends EventEmitter implements Jail {
       }
       clearInterval(timer);
     }, 10);
+  }
+
+  async signal(signal: number): Promise<void> {
+    if (this.finished) return;
+    await supervisor?.send({ type: 'signal', jid: this.jid, signal });
   }
 
   stop(): Promise<JailExit> {

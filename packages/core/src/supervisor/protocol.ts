@@ -37,6 +37,8 @@ export type ToSupervisor =
   /** Forget a jail (after reading what its init still had to say). */
   | { readonly type: 'remove'; readonly jid: number; readonly request: number }
   | { readonly type: 'go'; readonly jid: number }
+  /** Send a signal to every process of the jail but its init (the init's 'K' with pid 0). */
+  | { readonly type: 'signal'; readonly jid: number; readonly signal: number }
   /** Run argv in the jail (init's 'E'); fds: its stdin, stdout, stderr, closed by the thread once sent. */
   | {
       readonly type: 'exec';

@@ -328,6 +328,12 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       }
       return true;
     }
+    case 'signal': {
+      const jail = jails.get(msg.jid);
+      if (jail && !jail.initGone)
+        sendInitMessage(jail.spec.controlFd, { op: 'K', a: 0, b: msg.signal, c: 0 });
+      return true;
+    }
     case 'deathsig': {
       const jail = jails.get(msg.jid);
       if (!jail || jail.initGone) throw new Error('no such jail');
@@ -398,9 +404,11 @@ function main(): void {
           handleInit(jail, receiveInitMessage(jail.spec.controlFd));
         }
       } catch (e) {
-        // ECONNRESET from a dead init, EBADF from a racing remove ...: that jail only.
+        // ECONNRESET from a dead init, EBADF from a racing remove, a notification no handler could
+        // serve ...: that jail only, and it ends (a call left unanswered would hang it; fail closed).
         if (kind === 'init') jail.initGone = true;
         else if (kind === 'listener') jail.hungUp = true;
+        shutdownJail(jail.spec);
         post({ type: 'error', jid: jail.spec.jid, message: (e as Error).message });
       }
     }

@@ -1,0 +1,64 @@
+// The shared supervisor's control protocol: one JSON request per connection, one JSON line back.
+import type { Prison } from '@sysjail/core';
+
+/** A jail the shared supervisor starts and keeps (sysjail -b, jail -c of a background jail). */
+export interface BackgroundJailOptions {
+  readonly prison: Prison;
+  readonly command: readonly string[];
+  /** The command's uid and gid inside (resolved by the caller in the jail's /etc/passwd). */
+  readonly user?: { readonly uid: number; readonly gid: number };
+  /** The command's environment (default: the caller's, with the jail's PATH). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Host file that receives the command's stdout and stderr (appended; created mode 0600). Default /dev/null. */
+  readonly consoleLog?: string;
+}
+
+export type SupervisorRequest =
+  | { readonly op: 'create'; readonly options: BackgroundJailOptions }
+  /** SIGTERM to every process of the jail, `timeoutMs` to end, then SIGKILL. */
+  | { readonly op: 'remove'; readonly jail: number | string; readonly timeoutMs?: number }
+  /** jail -m: parameters as jail.conf names them (host.hostname, ip4.addr, allow.raw_sockets ...). */
+  | {
+      readonly op: 'modify';
+      readonly jail: number | string;
+      readonly params: Readonly<Record<string, string>>;
+    }
+  | { readonly op: 'status' };
+
+export interface SupervisedJailStatus {
+  readonly jid: number;
+  readonly name?: string;
+  readonly initPid: number;
+}
+
+export interface JailEnd {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly reason: string;
+}
+
+export type SupervisorReply =
+  | { readonly ok: true; readonly jid: number; readonly initPid: number }
+  | { readonly ok: true; readonly jid: number; readonly exit: JailEnd }
+  | { readonly ok: true; readonly jid: number; readonly modified: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly pid: number;
+      /** Resident and proportional set sizes of the supervisor process, in kB. */
+      readonly rssKb: number;
+      readonly pssKb?: number;
+      readonly jails: readonly SupervisedJailStatus[];
+    }
+  | {
+      readonly ok: false;
+      /** A cli error code (NAME_IN_USE, JAIL_NOT_FOUND, NOT_SUPPORTED, ...). */
+      readonly code: string;
+      readonly message: string;
+      /** 2: nothing was done because the request was wrong; 1: it failed. */
+      readonly exitStatus: number;
+      readonly jid?: number;
+      readonly jailName?: string;
+    };
+
+/** Largest request or reply line. */
+export const MAX_MESSAGE = 1 << 20;

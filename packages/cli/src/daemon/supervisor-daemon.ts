@@ -1,0 +1,299 @@
+// The shared supervisor: one long-running process that starts, keeps and removes the background and
+// persistent jails of a host, each served by core's supervisor thread, without a thread or process
+// per jail (core's releaseLauncher). It exits once it has no jail left; if it dies, its jails die
+// (their inits' parent-death signal is tied to its main thread; their control channels close).
+import { closeSync, constants as fsConstants, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { constants } from 'node:os';
+import {
+  type Emulation,
+  type Jail,
+  JailNameInUseError,
+  jailEnvironment,
+  openRegistry,
+  PrisonConfigError,
+  prewarm,
+  type Registry,
+  startJail,
+} from '@sysjail/core';
+import { peerCredentials } from '@sysjail/systrace-bindings';
+import { keepCountersFile } from '../counters-file.js';
+import { chooseEmulation } from '../emulation-choice.js';
+import { CliError } from '../errors.js';
+import {
+  type BackgroundJailOptions,
+  type JailEnd,
+  MAX_MESSAGE,
+  type SupervisorReply,
+  type SupervisorRequest,
+} from './protocol.js';
+
+/** FreeBSD's stop.timeout default. */
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+/** A supervisor started for a jail that never came exits after this long. */
+const IDLE_EXIT_MS = 10_000;
+
+interface Hosted {
+  readonly jail: Jail;
+  readonly name?: string;
+  readonly stopCounters: () => void;
+}
+
+type Failure = Extract<SupervisorReply, { ok: false }>;
+
+function failure(code: string, message: string, exitStatus: number, extra: Partial<Failure> = {}): Failure {
+  return { ok: false, code, message, exitStatus, ...extra };
+}
+
+/** A thrown error as a reply: the cli's own errors keep their code and status. */
+function failureOf(e: unknown): Failure {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    if (c instanceof JailNameInUseError) {
+      return failure('NAME_IN_USE', c.message, 2, { jid: c.jid, jailName: c.jailName });
+    }
+  }
+  if (e instanceof CliError) return failure(e.code, e.message, e.exitStatus);
+  if (e instanceof PrisonConfigError) return failure('BAD_JAIL', e.message, 2);
+  return failure('FAILED', (e as Error)?.message ?? String(e), 1);
+}
+
+function kB(status: string, key: string): number | undefined {
+  const m = new RegExp(`^${key}:\\s+([0-9]+) kB`, 'm').exec(status);
+  return m ? Number(m[1]) : undefined;
+}
+
+export interface SupervisorDaemonOptions {
+  readonly socket: string;
+  readonly emulations: readonly Emulation[];
+  readonly registry?: Registry;
+  /** Called once the last jail is gone (and no request is in flight). */
+  readonly onIdle: () => void;
+}
+
+export class SupervisorDaemon {
+  private readonly jails = new Map<number, Hosted>();
+  private readonly registry: Registry;
+  private server?: Server;
+  private pending = 0;
+  private connections = 0;
+  private idleTimer?: NodeJS.Timeout;
+
+  constructor(private readonly options: SupervisorDaemonOptions) {
+    this.registry = options.registry ?? openRegistry();
+  }
+
+  /** Listens on the control socket (mode 0600; each peer is checked to be uid 0). */
+  listen(): Promise<void> {
+    prewarm(1);
+    const server = createServer({ allowHalfOpen: true }, (c) => this.accept(c));
+    this.server = server;
+    // Started for a request that never came: do not linger.
+    this.idleTimer = setTimeout(() => this.exitIfIdle(), IDLE_EXIT_MS);
+    this.idleTimer.unref();
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      const old = process.umask(0o177);
+      server.listen(this.options.socket, () => {
+        process.umask(old);
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Closes the socket; jails keep running until they end. */
+  close(): void {
+    this.server?.close();
+    try {
+      unlinkSync(this.options.socket);
+    } catch {}
+  }
+
+  /** Stops every jail at once (SIGKILL): the supervisor's own SIGTERM. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.jails.values()].map((h) => h.jail.stop()));
+  }
+
+  get size(): number {
+    return this.jails.size;
+  }
+
+  /** No jail, no request, no connection: the supervisor's work is done. */
+  private exitIfIdle(): void {
+    if (this.jails.size === 0 && this.pending === 0 && this.connections === 0) this.options.onIdle();
+  }
+
+  private accept(conn: Socket): void {
+    clearTimeout(this.idleTimer);
+    this.connections++;
+    conn.once('close', () => {
+      this.connections--;
+      this.exitIfIdle();
+    });
+    const fd = (conn as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    let uid = -1;
+    try {
+      if (fd !== undefined) uid = peerCredentials(fd).uid;
+    } catch {}
+    if (uid !== 0) {
+      conn.end(`${JSON.stringify(failure('NOT_ROOT', 'the sysjail supervisor serves root only', 1))}\n`);
+      return;
+    }
+    let input = '';
+    conn.setEncoding('utf8');
+    conn.on('error', () => {});
+    conn.on('data', (d: string) => {
+      input += d;
+      if (input.length > MAX_MESSAGE) {
+        conn.end(`${JSON.stringify(failure('BAD_REQUEST', 'request too large', 1))}\n`);
+        conn.destroy();
+      }
+    });
+    conn.on('end', () => {
+      let request: SupervisorRequest;
+      try {
+        request = JSON.parse(input) as SupervisorRequest;
+      } catch {
+        conn.end(`${JSON.stringify(failure('BAD_REQUEST', 'malformed request', 1))}\n`);
+        return;
+      }
+      this.pending++;
+      this.handle(request)
+        .catch(failureOf)
+        .then((reply) => {
+          this.pending--;
+          conn.end(`${JSON.stringify(reply)}\n`);
+        });
+    });
+  }
+
+  private handle(request: SupervisorRequest): Promise<SupervisorReply> {
+    switch (request?.op) {
+      case 'create':
+        return this.create(request.options);
+      case 'remove':
+        return this.remove(request.jail, request.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+      case 'modify':
+        return this.modify(request.jail, request.params);
+      case 'status':
+        return Promise.resolve(this.status());
+      default:
+        return Promise.resolve(
+          failure('BAD_REQUEST', `unknown request ${JSON.stringify((request as { op?: unknown })?.op)}`, 1),
+        );
+    }
+  }
+
+  private find(ref: number | string): Hosted | undefined {
+    const jid = typeof ref === 'number' || /^[0-9]+$/.test(ref) ? Number(ref) : undefined;
+    for (const h of this.jails.values()) {
+      if (jid !== undefined ? h.jail.jid === jid : h.name === ref) return h;
+    }
+    return undefined;
+  }
+
+  private notFound(ref: number | string): Failure {
+    const jid = typeof ref === 'number' || /^[0-9]+$/.test(ref);
+    return failure('JAIL_NOT_FOUND', jid ? `jail ${ref} not found` : `jail "${ref}" not found`, 2);
+  }
+
+  private async create(options: BackgroundJailOptions): Promise<SupervisorReply> {
+    const { prison, command } = options ?? {};
+    if (!prison || typeof prison.path !== 'string' || !Array.isArray(command) || command.length === 0) {
+      return failure('BAD_REQUEST', 'create: a prison and a command are required', 2);
+    }
+    const emulation = chooseEmulation(this.options.emulations, prison.path, command[0]);
+    const devNull = openSync('/dev/null', 'r+');
+    let out: number | undefined;
+    try {
+      if (options.consoleLog !== undefined) {
+        out = openSync(
+          options.consoleLog,
+          fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW,
+          0o600,
+        );
+      }
+      const jail = await startJail({
+        prison,
+        command,
+        emulation,
+        registry: this.registry,
+        env: options.env ?? jailEnvironment(),
+        stdio: [devNull, out ?? devNull, out ?? devNull],
+        releaseLauncher: true,
+        ...(options.user ? { user: options.user } : {}),
+      });
+      const hosted: Hosted = {
+        jail,
+        ...(prison.name === undefined ? {} : { name: prison.name }),
+        stopCounters: keepCountersFile(this.registry, jail),
+      };
+      this.jails.set(jail.jid, hosted);
+      jail.exited.finally(() => {
+        hosted.stopCounters();
+        this.jails.delete(jail.jid);
+        this.exitIfIdle();
+      });
+      return { ok: true, jid: jail.jid, initPid: jail.initPid };
+    } finally {
+      closeSync(devNull);
+      if (out !== undefined) closeSync(out);
+    }
+  }
+
+  /** FreeBSD's removal without the hooks: SIGTERM to every process, stop.timeout, then SIGKILL. */
+  private async remove(ref: number | string, timeoutMs: number): Promise<SupervisorReply> {
+    const h = this.find(ref);
+    if (!h) return this.notFound(ref);
+    await h.jail.signal(constants.signals.SIGTERM);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => {
+      timer = setTimeout(() => r('timeout'), Math.max(0, timeoutMs));
+    });
+    const first = await Promise.race([h.jail.exited, timedOut]);
+    clearTimeout(timer);
+    const exit: JailEnd = first === 'timeout' ? await h.jail.stop() : first;
+    return { ok: true, jid: h.jail.jid, exit };
+  }
+
+  /** jail -m: through core's runtime-change API when the running jail has one. */
+  private async modify(
+    ref: number | string,
+    params: Readonly<Record<string, string>>,
+  ): Promise<SupervisorReply> {
+    const h = this.find(ref);
+    if (!h) return this.notFound(ref);
+    const names = Object.keys(params ?? {});
+    const change = (
+      h.jail as unknown as { modify?: (p: Readonly<Record<string, string>>) => Promise<unknown> }
+    ).modify;
+    if (typeof change !== 'function') {
+      return failure(
+        'NOT_SUPPORTED',
+        `changing a running jail is not supported by this build (${names.join(', ') || 'no parameters'})`,
+        1,
+      );
+    }
+    await change.call(h.jail, params);
+    return { ok: true, jid: h.jail.jid, modified: names };
+  }
+
+  private status(): SupervisorReply {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    let pssKb: number | undefined;
+    try {
+      pssKb = kB(readFileSync('/proc/self/smaps_rollup', 'utf8'), 'Pss');
+    } catch {}
+    return {
+      ok: true,
+      pid: process.pid,
+      rssKb: kB(status, 'VmRSS') ?? 0,
+      ...(pssKb === undefined ? {} : { pssKb }),
+      jails: [...this.jails.values()].map((h) => ({
+        jid: h.jail.jid,
+        ...(h.name === undefined ? {} : { name: h.name }),
+        initPid: h.jail.initPid,
+      })),
+    };
+  }
+}
