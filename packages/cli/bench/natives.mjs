@@ -13,6 +13,7 @@ export const natives = {
   'sj-syscalls': 'syscall-loop.c',
   'sj-notify': 'notify-loop.c',
   'sj-notify-floor': 'notify-floor.c',
+  'sj-notify-lat': 'notify-latency.c',
 };
 
 /** Compiles every program into dir; returns name → host path. */

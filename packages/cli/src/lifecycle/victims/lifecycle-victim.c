@@ -6,6 +6,10 @@
  *   reboot HOSTPIDNS     reboot(POWER_OFF), only if /proc/self/ns/pid is not the host's (its st_ino)
  *   wait FILE            sleep until FILE exists (then exit 0)
  *   id                   "uid gid euid egid"
+ *   notify N             N listen(2) calls on a listening socket (each answered by the supervisor), then
+ *                        "ok N", or "fail ERRNO" at the first that fails
+ *   hammer THREADS       THREADS threads doing such calls as fast as they can, forever
+ *   hammer-exit THREADS MS   the same, and the process exits after MS ms, calls in flight
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -25,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static const char *errname(int e) {
@@ -162,6 +167,47 @@ static int do_reboot(const char *host_ino) {
   for (;;) pause();
 }
 
+/* A TCP socket listening on the jail's address (the supervisor binds the never-bound socket). */
+static int listening(void) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0 || listen(s, 8) < 0) return -1;
+  return s;
+}
+
+static int do_notify(long n) {
+  int s = listening();
+  if (s < 0) {
+    printf("fail %s\n", errname(errno));
+    return 1;
+  }
+  for (long i = 0; i < n; i++)
+    if (listen(s, 8) < 0) {
+      printf("fail %s\n", errname(errno));
+      return 1;
+    }
+  printf("ok %ld\n", n);
+  return 0;
+}
+
+static void *hammer_thread(void *arg) {
+  (void)arg;
+  int s = listening();
+  for (;;) listen(s, 8);
+  return NULL;
+}
+
+static int do_hammer(int threads, long exit_ms) {
+  for (int i = 0; i < threads; i++) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, hammer_thread, NULL) != 0) return 2;
+  }
+  if (exit_ms > 0) {
+    usleep(exit_ms * 1000);
+    _exit(0);
+  }
+  for (;;) pause();
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc >= 3 && !strcmp(argv[1], "bind")) return do_bind(argv[2]);
@@ -176,6 +222,10 @@ int main(int argc, char **argv) {
     printf("%d %d %d %d\n", getuid(), getgid(), geteuid(), getegid());
     return 0;
   }
-  fprintf(stderr, "usage: lifecycle-victim bind ADDR | anyaddr | probes FILE | reboot HOSTPIDNS | wait FILE | id\n");
+  if (argc >= 3 && !strcmp(argv[1], "notify")) return do_notify(atol(argv[2]));
+  if (argc >= 3 && !strcmp(argv[1], "hammer")) return do_hammer(atoi(argv[2]), 0);
+  if (argc >= 4 && !strcmp(argv[1], "hammer-exit")) return do_hammer(atoi(argv[2]), atol(argv[3]));
+  fprintf(stderr, "usage: lifecycle-victim bind ADDR | anyaddr | probes FILE | reboot HOSTPIDNS | wait FILE | id"
+                  " | notify N | hammer THREADS | hammer-exit THREADS MS\n");
   return 2;
 }

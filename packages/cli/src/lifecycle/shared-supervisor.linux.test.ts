@@ -1,0 +1,97 @@
+/**
+ * One supervisor thread serves every jail of the shared supervisor, one notification per jail per turn:
+ * a jail that hammers notified calls from many threads does not stop another jail's notified calls from
+ * completing, and a jail whose processes die in the middle of their calls (again and again) ends only
+ * those processes: the supervisor and the other jails go on. (How much the hammering costs the other
+ * jail's latency is measured in bench/results/supervisor.md, not here.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
+import { runTool, startBackground } from './run-tool.js';
+
+let fx: LifecycleFixture;
+beforeAll(() => {
+  fx = makeLifecycleFixture('shared');
+});
+afterAll(() => fx?.cleanup());
+
+/** The jail's emulated-call count, as sjls reports it. */
+async function emulated(jid: number): Promise<number> {
+  const json = JSON.parse((await runTool(fx, 'sjls', ['--json', '-j', String(jid)])).stdout);
+  return json.jails[0].emulated as number;
+}
+
+/** Polls an async condition until it holds, or throws after `ms`. */
+async function until(fn: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  for (const end = Date.now() + ms; !(await fn()); ) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const CALLS = 3000;
+
+describe('jails sharing one supervisor', () => {
+  let quiet: number;
+  beforeAll(async () => {
+    quiet = await startBackground(fx, [
+      '-n',
+      'quiet',
+      fx.root,
+      'quiet.example',
+      '127.0.20.21',
+      '/bin/sleep',
+      '1000',
+    ]);
+  });
+  afterAll(async () => {
+    await runTool(fx, 'jail', ['-r', String(quiet)]);
+  });
+
+  it("a jail hammering notified calls from 8 threads does not stop another jail's calls", async () => {
+    const loud = await startBackground(fx, [
+      fx.root,
+      'loud.example',
+      '127.0.20.22',
+      '/bin/victim',
+      'hammer',
+      '8',
+    ]);
+    const supervisor = fx.registry().find(quiet)?.supervisorPid;
+    expect(fx.registry().find(loud)?.supervisorPid).toBe(supervisor);
+    // The hammering is under way (thousands of calls answered) before the quiet jail asks anything.
+    await until(async () => (await emulated(loud)) > 5000, 20_000, 'the hammering jail to get going');
+    const before = await emulated(loud);
+    const r = await runTool(fx, 'jexec', ['quiet', '/bin/victim', 'notify', String(CALLS)]);
+    expect(r).toMatchObject({ status: 0, stdout: `ok ${CALLS}\n`, stderr: '' });
+    const during = (await emulated(loud)) - before;
+    console.info(`while the quiet jail made ${CALLS} notified calls, the hammering jail made ${during}`);
+    // Both went on at once: the hammering jail was served all along, and so was the quiet one.
+    expect(during).toBeGreaterThan(CALLS);
+    expect(await runTool(fx, 'jail', ['-r', String(loud)])).toMatchObject({ status: 0, stderr: '' });
+    expect(fx.registry().find(quiet)?.supervisorPid).toBe(supervisor);
+  }, 120_000);
+
+  it('processes that die in the middle of their notified calls end only themselves', async () => {
+    const dying = await startBackground(fx, [
+      fx.root,
+      'dying.example',
+      '127.0.20.23',
+      '/bin/sh',
+      '-c',
+      'while :; do /bin/victim hammer-exit 4 20; done',
+    ]);
+    const supervisor = fx.registry().find(quiet)?.supervisorPid;
+    await until(async () => (await emulated(dying)) > 2000, 20_000, 'the dying processes to get going');
+    for (let round = 0; round < 3; round++) {
+      const r = await runTool(fx, 'jexec', ['quiet', '/bin/victim', 'notify', String(CALLS)]);
+      expect(r).toMatchObject({ status: 0, stdout: `ok ${CALLS}\n`, stderr: '' });
+    }
+    // Its own processes died, again and again; the jail itself, the supervisor and the other jail live.
+    expect(fx.registry().find(dying)?.supervisorPid).toBe(supervisor);
+    expect(fx.registry().find(quiet)?.supervisorPid).toBe(supervisor);
+    const r = await runTool(fx, 'jexec', [String(dying), '/bin/victim', 'notify', '10']);
+    expect(r).toMatchObject({ status: 0, stdout: 'ok 10\n' });
+    expect(await runTool(fx, 'jail', ['-r', String(dying)])).toMatchObject({ status: 0, stderr: '' });
+  }, 120_000);
+});
