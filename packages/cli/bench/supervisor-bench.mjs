@@ -73,13 +73,21 @@ async function memoryBench() {
       samples.push({ jails: i, ...(await settledMemory(supervisorPid)) });
     }
   }
-  const supervisors = new Set(openRegistry().list().map((r) => r.supervisorPid));
+  const supervisors = new Set(
+    openRegistry()
+      .list()
+      .map((r) => r.supervisorPid),
+  );
   await removeAll();
   // Reference: one jail with its own supervisor (the jail command, as each `sysjail -b` process was).
-  const own = spawn(process.execPath, [cliBin('jail'), bench.root, 'ref.example', '127.0.20.60', '/bin/sleep', '100'], {
-    env,
-    stdio: 'ignore',
-  });
+  const own = spawn(
+    process.execPath,
+    [cliBin('jail'), bench.root, 'ref.example', '127.0.20.60', '/bin/sleep', '100'],
+    {
+      env,
+      stdio: 'ignore',
+    },
+  );
   await sleep(4000);
   const reference = memoryOf(own.pid);
   own.kill('SIGTERM');
@@ -93,7 +101,10 @@ function jexecLatency(jail) {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`jexec sj-notify-lat: ${r.status} ${r.stderr}`);
-  const [med, p90, p99] = r.stdout.trim().split(' ').map((x) => Number(x) / 1000);
+  const [med, p90, p99] = r.stdout
+    .trim()
+    .split(' ')
+    .map((x) => Number(x) / 1000);
   return { med, p90, p99 };
 }
 
@@ -116,7 +127,8 @@ async function fairnessBench() {
       await sleep(1000);
       hammered.push(jexecLatency('quiet'));
       const c = JSON.parse(
-        spawnSync(process.execPath, [cliBin('sjls'), '--json', '-j', String(jid)], { env, encoding: 'utf8' }).stdout,
+        spawnSync(process.execPath, [cliBin('sjls'), '--json', '-j', String(jid)], { env, encoding: 'utf8' })
+          .stdout,
       );
       loudCalls = Math.max(loudCalls, c.jails[0].emulated);
       await cli.removeBackgroundJail(openRegistry().find(jid), 2000);

@@ -1,8 +1,8 @@
 // What the tools ask of the shared supervisor: start a background jail (sysjail -b, jail -c), remove one
 // with the stop sequence (jail -r), change one (jail -m), and its status.
-import { jailEnvironment, type JailRecord } from '@sysjail/core';
+import { type JailRecord, jailEnvironment } from '@sysjail/core';
 import { CliError, JailNameTakenError, JailNotFoundError } from '../errors.js';
-import type { BackgroundJailOptions, JailEnd, SupervisorReply, SupervisedJailStatus } from './protocol.js';
+import type { BackgroundJailOptions, JailEnd, SupervisedJailStatus, SupervisorReply } from './protocol.js';
 import { requestAt, supervisorRequest } from './supervisor-client.js';
 import { socketOfSupervisor } from './supervisor-files.js';
 

@@ -5,11 +5,10 @@
 import { closeSync, mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { openRegistry, processStartTime, withLockFile } from '@sysjail/core';
 import { loadEmulations } from '../engine.js';
+import { READY_FD_ENV } from './ready-fd.js';
 import { removeStaleCounters } from './stale-state.js';
 import { SupervisorDaemon } from './supervisor-daemon.js';
 import { liveSupervisor, supervisorFiles } from './supervisor-files.js';
-
-import { READY_FD_ENV } from './ready-fd.js';
 
 function report(fd: number | undefined, word: string): void {
   if (fd === undefined) return;

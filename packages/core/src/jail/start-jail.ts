@@ -4,8 +4,8 @@ import { isAbsolute, join } from 'node:path';
 import {
   AF_UNIX,
   close,
-  pidfdOpen,
   P_PIDFD,
+  pidfdOpen,
   pidfdSendSignal,
   SIGKILL,
   SOCK_CLOEXEC,
