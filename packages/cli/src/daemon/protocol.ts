@@ -4,7 +4,15 @@ import type { Prison } from '@sysjail/core';
 /** A jail the shared supervisor starts and keeps (sysjail -b, jail -c of a background jail). */
 export interface BackgroundJailOptions {
   readonly prison: Prison;
+  /** The jail's command; empty for a service jail. */
   readonly command: readonly string[];
+  /**
+   * A service jail (jail(8)'s jails): no command, it runs what is exec'd into it and ends with its last
+   * process, or with `persist` stays with none until removed. Needs core's service jails.
+   */
+  readonly service?: { readonly persist: boolean };
+  /** An emulation by name (sysjail.emulation); default: the one that recognises the command, else the native one. */
+  readonly emulation?: string;
   /** The command's uid and gid inside (resolved by the caller in the jail's /etc/passwd). */
   readonly user?: { readonly uid: number; readonly gid: number };
   /** The command's environment (default: the caller's, with the jail's PATH). */
@@ -15,7 +23,7 @@ export interface BackgroundJailOptions {
 
 export type SupervisorRequest =
   | { readonly op: 'create'; readonly options: BackgroundJailOptions }
-  /** SIGTERM to every process of the jail, `timeoutMs` to end, then SIGKILL. */
+  /** SIGTERM to every process of the jail, `timeoutMs` to end, then SIGKILL; 0: SIGKILL at once. */
   | { readonly op: 'remove'; readonly jail: number | string; readonly timeoutMs?: number }
   /** jail -m: parameters as jail.conf names them (host.hostname, ip4.addr, allow.raw_sockets ...). */
   | {

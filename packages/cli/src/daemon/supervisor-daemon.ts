@@ -9,6 +9,7 @@ import {
   type Emulation,
   type Jail,
   JailNameInUseError,
+  type JailOptions,
   jailEnvironment,
   openRegistry,
   PrisonConfigError,
@@ -19,7 +20,7 @@ import {
 import { peerCredentials } from '@sysjail/systrace-bindings';
 import { keepCountersFile } from '../counters-file.js';
 import { chooseEmulation } from '../emulation-choice.js';
-import { CliError } from '../errors.js';
+import { CliError, EngineUnavailableError, UsageError } from '../errors.js';
 import {
   type BackgroundJailOptions,
   type JailEnd,
@@ -198,11 +199,14 @@ export class SupervisorDaemon {
   }
 
   private async create(options: BackgroundJailOptions): Promise<SupervisorReply> {
-    const { prison, command } = options ?? {};
-    if (!prison || typeof prison.path !== 'string' || !Array.isArray(command) || command.length === 0) {
+    const { prison, command, service } = options ?? {};
+    if (!prison || typeof prison.path !== 'string' || !Array.isArray(command)) {
       return failure('BAD_REQUEST', 'create: a prison and a command are required', 2);
     }
-    const emulation = chooseEmulation(this.options.emulations, prison.path, command[0]);
+    if (service ? command.length > 0 : command.length === 0) {
+      return failure('BAD_REQUEST', service ? 'a service jail takes no command' : 'no command', 2);
+    }
+    const emulation = this.emulationFor(options);
     const devNull = openSync('/dev/null', 'r+');
     let out: number | undefined;
     try {
@@ -213,7 +217,7 @@ export class SupervisorDaemon {
           0o600,
         );
       }
-      const jail = await startJail({
+      const jailOptions: JailOptions & { service?: BackgroundJailOptions['service'] } = {
         prison,
         command,
         emulation,
@@ -222,7 +226,9 @@ export class SupervisorDaemon {
         stdio: [devNull, out ?? devNull, out ?? devNull],
         releaseLauncher: true,
         ...(options.user ? { user: options.user } : {}),
-      });
+        ...(service ? { service } : {}),
+      };
+      const jail = await startJail(jailOptions);
       const hosted: Hosted = {
         jail,
         ...(prison.name === undefined ? {} : { name: prison.name }),
@@ -241,10 +247,24 @@ export class SupervisorDaemon {
     }
   }
 
+  private emulationFor(options: BackgroundJailOptions): Emulation {
+    const { emulations } = this.options;
+    if (options.emulation !== undefined) {
+      const e = emulations.find((x) => x.name === options.emulation);
+      if (!e) throw new UsageError('UNKNOWN_EMULATION', `unknown emulation ${options.emulation}`);
+      return e;
+    }
+    if (options.command.length > 0)
+      return chooseEmulation(emulations, options.prison.path, options.command[0]);
+    if (emulations.length === 0) throw new EngineUnavailableError();
+    return emulations[0];
+  }
+
   /** FreeBSD's removal without the hooks: SIGTERM to every process, stop.timeout, then SIGKILL. */
   private async remove(ref: number | string, timeoutMs: number): Promise<SupervisorReply> {
     const h = this.find(ref);
     if (!h) return this.notFound(ref);
+    if (timeoutMs <= 0) return { ok: true, jid: h.jail.jid, exit: await h.jail.stop() };
     await h.jail.signal(constants.signals.SIGTERM);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => {
