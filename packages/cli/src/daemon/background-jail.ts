@@ -2,7 +2,13 @@
 // with the stop sequence (jail -r), change one (jail -m), and its status.
 import { type JailRecord, jailEnvironment } from '@sysjail/core';
 import { CliError, JailNameTakenError, JailNotFoundError } from '../errors.js';
-import type { BackgroundJailOptions, JailEnd, SupervisedJailStatus, SupervisorReply } from './protocol.js';
+import type {
+  BackgroundJailOptions,
+  JailChange,
+  JailEnd,
+  SupervisedJailStatus,
+  SupervisorReply,
+} from './protocol.js';
 import { requestAt, supervisorRequest } from './supervisor-client.js';
 import { socketOfSupervisor } from './supervisor-files.js';
 
@@ -62,16 +68,16 @@ export async function removeBackgroundJail(record: JailRecord, timeoutMs?: numbe
   return reply.exit;
 }
 
-/** jail -m: changes parameters of a running jail the shared supervisor hosts. */
+/** jail -m: changes a running jail the shared supervisor hosts; resolves with the fields changed. */
 export async function modifyBackgroundJail(
   record: JailRecord,
-  params: Readonly<Record<string, string>>,
+  change: JailChange,
 ): Promise<readonly string[]> {
   const socket = supervisorSocketOf(record);
   if (!socket) {
     throw new CliError('NOT_SUPPORTED', `jail ${record.jid} is not hosted by the shared supervisor`, 1);
   }
-  const reply = answered(await requestAt(socket, { op: 'modify', jail: record.jid, params }));
+  const reply = answered(await requestAt(socket, { op: 'modify', jail: record.jid, change }));
   if (!('modified' in reply)) throw new CliError('SUPERVISOR_FAILED', 'unexpected reply to modify', 1);
   return reply.modified;
 }

@@ -1,5 +1,21 @@
 // The shared supervisor's control protocol: one JSON request per connection, one JSON line back.
-import type { Prison } from '@sysjail/core';
+import type { Prison, PrisonFlags } from '@sysjail/core';
+
+/** jail -m: what changes in a running jail (absent: unchanged); addresses and flags replace the old ones. */
+export interface JailChange {
+  readonly hostname?: string;
+  readonly ipv4?: readonly string[];
+  readonly ipv6?: readonly string[];
+  readonly flags?: Partial<PrisonFlags>;
+}
+
+/** The names of what a change touches: hostname, ipv4, flags.allowRawSockets ... */
+export function changedFields(change: JailChange): string[] {
+  const out: string[] = [];
+  for (const key of ['hostname', 'ipv4', 'ipv6'] as const) if (change[key] !== undefined) out.push(key);
+  for (const flag of Object.keys(change.flags ?? {})) out.push(`flags.${flag}`);
+  return out;
+}
 
 /** A jail the shared supervisor starts and keeps (sysjail -b, jail -c of a background jail). */
 export interface BackgroundJailOptions {
@@ -25,12 +41,8 @@ export type SupervisorRequest =
   | { readonly op: 'create'; readonly options: BackgroundJailOptions }
   /** SIGTERM to every process of the jail, `timeoutMs` to end, then SIGKILL; 0: SIGKILL at once. */
   | { readonly op: 'remove'; readonly jail: number | string; readonly timeoutMs?: number }
-  /** jail -m: parameters as jail.conf names them (host.hostname, ip4.addr, allow.raw_sockets ...). */
-  | {
-      readonly op: 'modify';
-      readonly jail: number | string;
-      readonly params: Readonly<Record<string, string>>;
-    }
+  /** jail -m: through core's runtime change of a running jail. */
+  | { readonly op: 'modify'; readonly jail: number | string; readonly change: JailChange }
   | { readonly op: 'status' };
 
 export interface SupervisedJailStatus {

@@ -23,6 +23,8 @@ import { chooseEmulation } from '../emulation-choice.js';
 import { CliError, EngineUnavailableError, UsageError } from '../errors.js';
 import {
   type BackgroundJailOptions,
+  changedFields,
+  type JailChange,
   type JailEnd,
   MAX_MESSAGE,
   type SupervisorReply,
@@ -175,7 +177,7 @@ export class SupervisorDaemon {
       case 'remove':
         return this.remove(request.jail, request.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
       case 'modify':
-        return this.modify(request.jail, request.params);
+        return this.modify(request.jail, request.change);
       case 'status':
         return Promise.resolve(this.status());
       default:
@@ -276,26 +278,21 @@ export class SupervisorDaemon {
     return { ok: true, jid: h.jail.jid, exit };
   }
 
-  /** jail -m: through core's runtime-change API when the running jail has one. */
-  private async modify(
-    ref: number | string,
-    params: Readonly<Record<string, string>>,
-  ): Promise<SupervisorReply> {
+  /** jail -m: through core's runtime change of a running jail (`change`), when core has one. */
+  private async modify(ref: number | string, change: JailChange): Promise<SupervisorReply> {
     const h = this.find(ref);
     if (!h) return this.notFound(ref);
-    const names = Object.keys(params ?? {});
-    const change = (
-      h.jail as unknown as { modify?: (p: Readonly<Record<string, string>>) => Promise<unknown> }
-    ).modify;
-    if (typeof change !== 'function') {
+    const fields = changedFields(change ?? {});
+    const apply = (h.jail as unknown as { change?: (c: JailChange) => Promise<unknown> }).change;
+    if (typeof apply !== 'function') {
       return failure(
         'NOT_SUPPORTED',
-        `changing a running jail is not supported by this build (${names.join(', ') || 'no parameters'})`,
+        `jail ${h.jail.jid}: changing a running jail (${fields.join(', ') || 'nothing'}) is not supported by this build of sysjail's core`,
         1,
       );
     }
-    await change.call(h.jail, params);
-    return { ok: true, jid: h.jail.jid, modified: names };
+    await apply.call(h.jail, change);
+    return { ok: true, jid: h.jail.jid, modified: fields };
   }
 
   private status(): SupervisorReply {

@@ -3,9 +3,16 @@
  * a jail that hammers notified calls from many threads does not stop another jail's notified calls from
  * completing, and a jail whose processes die in the middle of their calls (again and again) ends only
  * those processes: the supervisor and the other jails go on. (How much the hammering costs the other
- * jail's latency is measured in bench/results/supervisor.md, not here.)
+ * jail's latency is measured in bench/results/supervisor.md, not here.) Its control socket serves root
+ * only; it reports its jails; a change to a running jail is refused by name while core cannot make it.
  */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { openRegistry } from '@sysjail/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The built cli, as the tools run it (the supervisor is found by the path of its built entry).
+import { modifyBackgroundJail, supervisorStatus } from '../../dist/index.js';
 import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
 import { runTool, startBackground } from './run-tool.js';
 
@@ -94,4 +101,85 @@ describe('jails sharing one supervisor', () => {
     expect(r).toMatchObject({ status: 0, stdout: 'ok 10\n' });
     expect(await runTool(fx, 'jail', ['-r', String(dying)])).toMatchObject({ status: 0, stderr: '' });
   }, 120_000);
+});
+
+describe('the control socket', () => {
+  // A run directory uid 65534 can reach (this host's /tmp is 0700), for the peer-credentials test.
+  let runDir: string;
+  let ctl: LifecycleFixture;
+  let jid: number;
+  beforeAll(async () => {
+    runDir = mkdtempSync('/dev/shm/sysjail-ctl-');
+    chmodSync(runDir, 0o755);
+    ctl = {
+      ...fx,
+      runDir,
+      env: { ...fx.env, SYSJAIL_RUN_DIR: runDir },
+      registry: () => openRegistry(join(runDir, 'jails')),
+    };
+    process.env.SYSJAIL_RUN_DIR = runDir; // the cli functions below find the supervisor through it
+    jid = await startBackground(ctl, [
+      '-n',
+      'ctl',
+      fx.root,
+      'ctl.example',
+      '127.0.20.24',
+      '/bin/sleep',
+      '1000',
+    ]);
+  });
+  afterAll(async () => {
+    await runTool(ctl, 'jail', ['-r', String(jid)]);
+    delete process.env.SYSJAIL_RUN_DIR;
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  it('status: the supervisor and its jails', async () => {
+    const record = ctl.registry().find(jid);
+    const status = await supervisorStatus();
+    expect(status?.pid).toBe(record?.supervisorPid);
+    expect(status?.jails).toEqual([{ jid, name: 'ctl', initPid: record?.initPid }]);
+    expect(status?.rssKb).toBeGreaterThan(0);
+  });
+
+  it('modify: refused by name while core cannot change a running jail; unknown jails are named', async () => {
+    const record = ctl.registry().find(jid);
+    if (!record) throw new Error('no record');
+    await expect(
+      modifyBackgroundJail(record, { hostname: 'other.example', flags: { allowRawSockets: true } }),
+    ).rejects.toMatchObject({
+      code: 'NOT_SUPPORTED',
+      message: `jail ${jid}: changing a running jail (hostname, flags.allowRawSockets) is not supported by this build of sysjail's core`,
+    });
+    await expect(modifyBackgroundJail({ ...record, jid: 999_998 }, { hostname: 'x' })).rejects.toMatchObject({
+      code: 'JAIL_NOT_FOUND',
+      exitStatus: 2,
+    });
+  });
+
+  it('a peer that is not root is refused by the supervisor itself (SO_PEERCRED)', async () => {
+    const socket = join(runDir, readdirSync(runDir).find((n) => /^supervisor-.*\.sock$/.test(n)) ?? '');
+    chmodSync(socket, 0o666); // let the kernel through, so that the supervisor's own check is what refuses
+    try {
+      const client = `
+        const s = require('node:net').connect(${JSON.stringify(socket)});
+        s.on('connect', () => s.end(JSON.stringify({ op: 'remove', jail: ${jid}, timeoutMs: 0 })));
+        s.on('data', (d) => process.stdout.write(d));`;
+      const child = spawn(process.execPath, ['-e', client], {
+        uid: 65534,
+        gid: 65534,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      await new Promise((resolve) => child.on('close', resolve));
+      expect(JSON.parse(out)).toMatchObject({ ok: false, code: 'NOT_ROOT' });
+    } finally {
+      chmodSync(socket, 0o600);
+    }
+    // Nothing was removed.
+    expect(ctl.registry().find(jid)?.jid).toBe(jid);
+  });
 });
