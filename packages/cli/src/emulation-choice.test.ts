@@ -31,6 +31,7 @@ describe('commands in the jail', () => {
     expect(resolveInJail(root, '/../../bin/sh')).toBe(join(root, 'bin/busybox'));
     expect(commandInJail(root, 'env')).toBe(join(root, 'bin/busybox'));
     expect(() => commandInJail(root, 'nope')).toThrow('nope: not found in the jail');
+    expect(() => commandInJail(root, '/bin')).toThrow('/bin: is a directory in the jail');
   });
 
   it('picks the emulation that detects the command, else the first', () => {

@@ -1,7 +1,7 @@
 import { closeSync, lstatSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Emulation } from '@sysjail/core';
-import { EngineUnavailableError, UsageError } from './errors.js';
+import { EngineUnavailableError, RuntimeError } from './errors.js';
 
 const jailPath = ['/bin', '/usr/bin', '/sbin', '/usr/sbin', '/usr/local/bin'];
 
@@ -10,6 +10,15 @@ const jailPath = ['/bin', '/usr/bin', '/sbin', '/usr/sbin', '/usr/local/bin'];
  * against the jail's root. Returns the host path of a regular file, or undefined.
  */
 export function resolveInJail(root: string, path: string): string | undefined {
+  const found = findInJail(root, path);
+  return found?.kind === 'file' ? found.host : undefined;
+}
+
+/** As resolveInJail, for any kind of object: its host path and whether it is a regular file. */
+function findInJail(
+  root: string,
+  path: string,
+): { host: string; kind: 'file' | 'directory' | 'other' } | undefined {
   const parts = path.split('/').filter(Boolean);
   const done: string[] = [];
   for (let hops = 0; parts.length > 0; ) {
@@ -34,7 +43,8 @@ export function resolveInJail(root: string, path: string): string | undefined {
       continue;
     }
     done.push(part);
-    if (parts.length === 0) return st.isFile() ? host : undefined;
+    if (parts.length === 0)
+      return { host, kind: st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other' };
   }
   return undefined;
 }
@@ -44,11 +54,14 @@ export function commandInJail(root: string, command: string): string {
   const candidates = command.includes('/')
     ? [posix.resolve('/', command)]
     : jailPath.map((d) => `${d}/${command}`);
+  let directory = false;
   for (const c of candidates) {
-    const host = resolveInJail(root, c);
-    if (host) return host;
+    const found = findInJail(root, c);
+    if (found?.kind === 'file') return found.host;
+    directory ||= found?.kind === 'directory';
   }
-  throw new UsageError('COMMAND_NOT_FOUND', `${command}: not found in the jail`);
+  if (directory) throw new RuntimeError('COMMAND_IS_DIRECTORY', `${command}: is a directory in the jail`);
+  throw new RuntimeError('COMMAND_NOT_FOUND', `${command}: not found in the jail`);
 }
 
 /** The emulation whose `detect` accepts the command's first bytes; the native one if none does. */

@@ -1,6 +1,8 @@
 /**
  * The cli's errors. Each has a stable `code`; the cli alone maps them to exit statuses
- * (`exitStatusOf`): usage and validation errors exit 2 (nothing was started), runtime failures exit 1.
+ * (`exitStatusOf`): a usage error (the command line itself is wrong: options, operands, their syntax)
+ * exits 2 and is followed by the synopsis; a runtime error (the host's state: jail not found, not root,
+ * path missing, start failed) exits 1 with one line. Nothing is started in either case.
  */
 export class CliError extends Error {
   readonly code: string;
@@ -13,10 +15,17 @@ export class CliError extends Error {
   }
 }
 
-/** Bad command line or an invalid jail description: exit status 2. */
+/** Bad command line or an invalid jail description: exit status 2, the synopsis follows the message. */
 export class UsageError extends CliError {
   constructor(code: string, message: string) {
     super(code, message, 2);
+  }
+}
+
+/** The command line is fine but the host's state refuses it: exit status 1, one line. */
+export class RuntimeError extends CliError {
+  constructor(code: string, message: string) {
+    super(code, message, 1);
   }
 }
 
@@ -50,13 +59,13 @@ export class RelativePathError extends UsageError {
   }
 }
 
-export class PathNotFoundError extends UsageError {
+export class PathNotFoundError extends RuntimeError {
   constructor(readonly path: string) {
     super('PATH_NOT_FOUND', `jail path does not exist: ${path}`);
   }
 }
 
-export class NotADirectoryError extends UsageError {
+export class NotADirectoryError extends RuntimeError {
   constructor(readonly path: string) {
     super('NOT_A_DIRECTORY', `jail path is not a directory: ${path}`);
   }
@@ -98,19 +107,19 @@ export class BadUserError extends UsageError {
   }
 }
 
-export class NotRootError extends UsageError {
+export class NotRootError extends RuntimeError {
   constructor(tool: string) {
     super('NOT_ROOT', `${tool} must be run as root`);
   }
 }
 
-export class DirectoryNotEmptyError extends UsageError {
+export class DirectoryNotEmptyError extends RuntimeError {
   constructor(readonly path: string) {
     super('DIRECTORY_NOT_EMPTY', `${path} is not empty (use -f to build into it anyway)`);
   }
 }
 
-export class BinaryNotFoundError extends UsageError {
+export class BinaryNotFoundError extends RuntimeError {
   constructor(readonly binary: string) {
     super('BINARY_NOT_FOUND', `no such binary: ${binary}`);
   }
@@ -123,18 +132,15 @@ export class EngineUnavailableError extends CliError {
   }
 }
 
-/**
- * As FreeBSD's libjail says it: `jail 5 not found`, `jail "web" not found`. Exit status 2, as for any
- * argument that names nothing (nothing was done).
- */
-export class JailNotFoundError extends UsageError {
+/** As FreeBSD's libjail says it: `jail 5 not found`, `jail "web" not found`. Exit status 1, as FreeBSD's. */
+export class JailNotFoundError extends RuntimeError {
   constructor(readonly jail: number | string) {
     super('JAIL_NOT_FOUND', typeof jail === 'number' ? `jail ${jail} not found` : `jail "${jail}" not found`);
   }
 }
 
-/** -n: another live jail has this name (names are unique). Exit status 2, nothing started. */
-export class JailNameTakenError extends UsageError {
+/** -n: another live jail has this name (names are unique). Exit status 1, nothing started. */
+export class JailNameTakenError extends RuntimeError {
   constructor(
     readonly jailName: string,
     readonly jid: number,
@@ -143,13 +149,13 @@ export class JailNameTakenError extends UsageError {
   }
 }
 
-export class BusyboxNotFoundError extends UsageError {
+export class BusyboxNotFoundError extends RuntimeError {
   constructor(readonly path: string) {
     super('BUSYBOX_NOT_FOUND', `no busybox at ${path} (install busybox-static)`);
   }
 }
 
-export class SharedLibraryError extends UsageError {
+export class SharedLibraryError extends RuntimeError {
   constructor(
     readonly binary: string,
     detail: string,
@@ -158,7 +164,7 @@ export class SharedLibraryError extends UsageError {
   }
 }
 
-export class NotAJailRootError extends UsageError {
+export class NotAJailRootError extends RuntimeError {
   constructor(readonly path: string) {
     super('NOT_A_DIRECTORY', `${path} exists and is not a directory`);
   }

@@ -1,16 +1,43 @@
-import { CliError, exitStatusOf } from './errors.js';
+import { readFileSync } from 'node:fs';
+import { type Tool, usageText } from './config/usage.js';
+import { CliError, exitStatusOf, UsageError } from './errors.js';
+
+/** The package's version, for --version. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** jls keeps FreeBSD's -h (a header line); every other tool takes -h as --help. */
+const helpShort = (tool: Tool) => tool !== 'jls';
 
 /**
- * Runs a tool's main: its result is the exit status; anything thrown becomes ONE line on stderr,
- * `tool: message`, and the error's exit status (2 for usage and validation errors).
+ * Runs a tool's main: its result is the exit status. `--help` (and `-h`, but for jls) as the first
+ * argument prints the synopsis, exit 0; `--version` prints the package version, exit 0. Anything thrown
+ * becomes one line on stderr, `tool: message`, then for a usage error the synopsis (exit 2); a runtime
+ * error exits 1.
  */
-export function runTool(tool: string, main: (argv: string[]) => Promise<number> | number): void {
+export function runTool(tool: Tool, main: (argv: string[]) => Promise<number> | number): void {
   const finish = (status: number) => process.stdout.write('', () => process.exit(status));
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--help' || (argv[0] === '-h' && helpShort(tool))) {
+    process.stdout.write(usageText(tool));
+    finish(0);
+    return;
+  }
+  if (argv[0] === '--version') {
+    process.stdout.write(`${tool} (@sysjail/cli) ${packageVersion()}\n`);
+    finish(0);
+    return;
+  }
   Promise.resolve()
-    .then(() => main(process.argv.slice(2)))
+    .then(() => main(argv))
     .then(finish, (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       process.stderr.write(`${tool}: ${message.split('\n')[0]}\n`);
+      if (error instanceof UsageError) process.stderr.write(usageText(tool));
       if (process.env.SYSJAIL_DEBUG && !(error instanceof CliError)) console.error(error);
       finish(exitStatusOf(error));
     });

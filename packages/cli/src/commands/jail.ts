@@ -1,23 +1,50 @@
 import { constants } from 'node:os';
 import { JailNameInUseError, openRegistry, type Registry } from '@sysjail/core';
-import { type JailTool, parseJailArgs, type StartJailConfig } from '../config/index.js';
+import {
+  type JailTool,
+  parseJailArgs,
+  type RemoveJailConfig,
+  type StartJailConfig,
+} from '../config/index.js';
+import { consoleLogPath } from '../console-log.js';
 import { keepCountersFile } from '../counters-file.js';
 import { startBackgroundJail } from '../daemon/background-jail.js';
 import { chooseEmulation } from '../emulation-choice.js';
 import { exitStatusOfJail, loadEmulations, loadEngine } from '../engine.js';
-import { JailNameTakenError } from '../errors.js';
+import { CliError, JailNameTakenError } from '../errors.js';
 import { stopJail } from './stop-jail.js';
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** jail(8) and sysjail(1): start a jail and wait for its command, start one in the background (-b), or stop one (-r). */
 export async function jailMain(tool: JailTool, argv: readonly string[]): Promise<number> {
   const config = parseJailArgs(tool, argv, { euid: process.geteuid?.() ?? -1 });
-  if (config.kind === 'remove') {
-    await stopJail(openRegistry(), config.jail);
-    return 0;
-  }
+  if (config.kind === 'remove') return removeJails(tool, config);
   checkNameFree(openRegistry(), config.prison.name);
   if (config.background) return runInBackground(config);
   return runJail(config);
+}
+
+/**
+ * jail -r: stops each jail named (or every jail for '*'), in order; one that is not found or does not
+ * stop is one line on stderr and exit status 1, the others are still stopped. -v: `NAME: removed`.
+ */
+async function removeJails(tool: JailTool, config: RemoveJailConfig): Promise<number> {
+  const registry = openRegistry();
+  const refs = config.jails === '*' ? registry.list().map((r) => r.jid) : config.jails;
+  let status = 0;
+  for (const ref of refs) {
+    const record = registry.find(ref);
+    try {
+      await stopJail(registry, ref);
+      if (config.verbose) process.stdout.write(`${record?.name ?? record?.jid ?? ref}: removed\n`);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      process.stderr.write(`${tool}: ${e.message}\n`);
+      status = 1;
+    }
+  }
+  return status;
 }
 
 /** -n: fail before anything starts if a live jail has the name (the registry checks again, atomically). */
@@ -41,12 +68,18 @@ async function runInBackground(config: StartJailConfig): Promise<number> {
     prison: config.prison,
     command: config.command,
     ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
+    // The command's output: a log file per jail, named after the jail (its host name if unnamed).
+    consoleLog: consoleLogPath(config.prison.name ?? config.prison.hostname),
   });
   process.stdout.write(`${jid}\n`);
   return 0;
 }
 
 async function runJail(config: StartJailConfig): Promise<number> {
+  // From here on, INT, TERM and HUP sent to jail(8) go to the jail's init, which passes them to the
+  // command: it decides, and the status says how it ended (130, 143, 129 when it dies of them). One
+  // that comes while the jail starts is passed on once it is up.
+  const forwarder = forwardSignals();
   const engine = await loadEngine();
   engine.prewarm?.(1, { refill: false });
   const emulation = chooseEmulation(await loadEmulations(), config.prison.path, config.command[0]);
@@ -65,10 +98,31 @@ async function runJail(config: StartJailConfig): Promise<number> {
     });
   const stopCounters = keepCountersFile(registry, jail);
   if (config.printJid) process.stdout.write(`${jail.jid}\n`);
-  // ^C reaches the jailed command (same process group) and is its to handle; TERM and HUP stop the jail.
-  process.on('SIGINT', () => {});
-  for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void jail.stop());
+  forwarder.to(jail.initPid);
   const exit = await jail.exited;
+  forwarder.close();
   stopCounters();
   return exitStatusOfJail(exit, constants.signals);
+}
+
+/** Catches FORWARDED signals at once; sends them to `to(pid)` once known (the ones held first too). */
+function forwardSignals(): { to(pid: number): void; close(): void } {
+  let target: number | undefined;
+  const held: NodeJS.Signals[] = [];
+  const send = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(target as number, sig);
+    } catch {}
+  };
+  const onSignal = (sig: NodeJS.Signals) => (target === undefined ? held.push(sig) : send(sig));
+  for (const sig of FORWARDED) process.on(sig, onSignal);
+  return {
+    to(pid) {
+      target = pid;
+      for (const sig of held.splice(0)) send(sig);
+    },
+    close() {
+      for (const sig of FORWARDED) process.off(sig, onSignal);
+    },
+  };
 }

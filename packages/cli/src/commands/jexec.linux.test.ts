@@ -113,7 +113,7 @@ describe('jexec into a running jail', () => {
     const r = run('jexec', ['-l', name, '/bin/sh', '-c', 'pwd; echo "$HOME $USER $SYSJAIL_RUN_DIR"']);
     expect(r.stdout).toBe('/root\n/root root \n');
     expect(run('jexec', ['-U', 'no-such-user', name, 'id'])).toEqual({
-      status: 2,
+      status: 1,
       stdout: '',
       stderr: 'jexec: unknown user in the jail: no-such-user\n',
     });
@@ -121,12 +121,12 @@ describe('jexec into a running jail', () => {
 
   it('an unknown JID or name is one line on stderr and nothing runs', () => {
     expect(run('jexec', ['987654', 'true'])).toEqual({
-      status: 2,
+      status: 1,
       stdout: '',
       stderr: 'jexec: jail 987654 not found\n',
     });
     expect(run('jexec', ['nosuchjail', 'true'])).toEqual({
-      status: 2,
+      status: 1,
       stdout: '',
       stderr: 'jexec: jail "nosuchjail" not found\n',
     });

@@ -8,7 +8,7 @@ import {
   JailNotFoundError,
   MissingArgumentError,
   NotRootError,
-  UsageError,
+  RuntimeError,
 } from '../errors.js';
 
 const FORWARDED: NodeJS.Signals[] = [
@@ -53,9 +53,9 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
       registryDir: reg.dir,
     } as ExecInJailOptions);
   } catch (e) {
-    // An unknown user is a bad command line: nothing was started.
+    // An unknown user: nothing was started.
     if ((e as { code?: string }).code === 'EJEXECUSER')
-      throw new UsageError('UNKNOWN_USER', (e as Error).message);
+      throw new RuntimeError('UNKNOWN_USER', (e as Error).message);
     throw e;
   }
   // The command runs in a session of its own: signals meant for it (^C on the terminal) reach jexec.

@@ -21,11 +21,13 @@ export function selectJails(registry: Registry, jail: string | undefined): JailR
   return [r];
 }
 
-/** jls(8): `jls [-dhnqsv] [--json] [-j jail] [parameter ...]`. Text on stdout. */
+/** jls(8): `jls [-dhNnqsv] [--json] [-j jail] [parameter ...]`. Text on stdout. */
 export function jlsMain(argv: readonly string[], registry: Registry = openRegistry()): string {
-  const { options, operands } = getopt(argv, { short: 'dhnqsvj:', long: ['json'] });
+  const { options, operands } = getopt(argv, { short: 'dhNnqsvj:', long: ['json'] });
   let mode: JlsMode | 'header' = 'default';
   let quote = false;
+  let named = false;
+  let settableOnly = false;
   let json = false;
   let jail: string | undefined;
   for (const o of options) {
@@ -35,7 +37,9 @@ export function jlsMain(argv: readonly string[], registry: Registry = openRegist
     else if (o.name === 's') {
       mode = 'nameval';
       quote = true;
-    } else if (o.name === 'q') quote = true;
+      settableOnly = true;
+    } else if (o.name === 'N') named = true;
+    else if (o.name === 'q') quote = true;
     else if (o.name === 'j') jail = o.value;
     else if (o.name === 'json') json = true;
     // -d: dying jails too; a sysjail jail is gone once it dies, so there are none to add.
@@ -52,9 +56,10 @@ export function jlsMain(argv: readonly string[], registry: Registry = openRegist
       header: mode === 'header',
       nameval: mode === 'nameval',
       quote,
+      settableOnly,
     });
   }
   if (mode === 'verbose') return formatJlsVerbose(records);
-  if (mode === 'nameval') return formatJlsNameValue(records, quote);
-  return formatJls(records);
+  if (mode === 'nameval') return formatJlsNameValue(records, quote, settableOnly);
+  return formatJls(records, named);
 }

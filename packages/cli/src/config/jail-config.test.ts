@@ -81,15 +81,28 @@ describe('jail: the four-argument form', () => {
     expect(failure('jail', ['-b', dir, 'h', '127.0.0.1', 'sh']).code).toBe('UNKNOWN_OPTION');
   });
 
-  it('takes -r jid|name to stop a jail', () => {
-    expect(parseJailArgs('jail', ['-r', '7'], root)).toEqual({ kind: 'remove', tool: 'jail', jail: 7 });
-    expect(parseJailArgs('sysjail', ['-r', 'web'], root)).toEqual({
+  it("takes -r [-v] jid|name ... or '*' to stop jails", () => {
+    expect(parseJailArgs('jail', ['-r', '7'], root)).toEqual({
+      kind: 'remove',
+      tool: 'jail',
+      jails: [7],
+      verbose: false,
+    });
+    expect(parseJailArgs('sysjail', ['-rv', 'web', '3'], root)).toEqual({
       kind: 'remove',
       tool: 'sysjail',
-      jail: 'web',
+      jails: ['web', 3],
+      verbose: true,
     });
-    expect(failure('jail', ['-r', '7'], 1000).code).toBe('NOT_ROOT');
-    expect(failure('jail', ['-r', '7', 'extra']).status).toBe(2);
+    expect(parseJailArgs('jail', ['-r', '*'], root)).toEqual({
+      kind: 'remove',
+      tool: 'jail',
+      jails: '*',
+      verbose: false,
+    });
+    expect(failure('jail', ['-r', '7'], 1000)).toMatchObject({ code: 'NOT_ROOT', status: 1 });
+    expect(failure('jail', ['-r'])).toMatchObject({ code: 'MISSING_ARGUMENT', status: 2 });
+    expect(failure('jail', ['-v', dir, 'h', '127.0.0.1', 'sh'])).toMatchObject({ status: 2 });
   });
 });
 
@@ -110,7 +123,7 @@ describe('sysjail options', () => {
         '--allow-rlimit',
         '-n',
         'web',
-        '-u',
+        '-U',
         'nobody',
         dir,
         'web.local',
@@ -141,14 +154,22 @@ describe('sysjail options', () => {
     expect(failure('sysjail', ['-n', '42', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_NAME');
     expect(failure('sysjail', ['-n', 'a/b', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_NAME');
     expect(failure('sysjail', ['-u', 'a:b', dir, 'h', '127.0.0.1', 'sh']).code).toBe('BAD_USER');
-    expect(failure('jail', ['-u', 'daemon', dir, 'h', '127.0.0.1', 'sh'])).toEqual({
+    expect(failure('jail', ['-U', 'daemon', dir, 'h', '127.0.0.1', 'sh'])).toEqual({
       code: 'UNKNOWN_USER',
       message: 'unknown user in the jail: daemon',
-      status: 2,
+      status: 1,
     });
-    const byUid = parseJailArgs('jail', ['-u', '0', dir, 'h', '127.0.0.1', 'sh'], root);
+    expect(failure('jail', ['-u', 'no-such-host-user', dir, 'h', '127.0.0.1', 'sh'])).toEqual({
+      code: 'UNKNOWN_USER',
+      message: 'unknown user: no-such-host-user',
+      status: 1,
+    });
+    // -u: the host's passwd (daemon is not in the jail's), as FreeBSD's jail(8).
+    const host = parseJailArgs('jail', ['-u', 'daemon', dir, 'h', '127.0.0.1', 'sh'], root);
+    expect(host.kind === 'start' && host.user).toEqual({ name: 'daemon', uid: 1, gid: 1 });
+    const byUid = parseJailArgs('jail', ['-U', '0', dir, 'h', '127.0.0.1', 'sh'], root);
     expect(byUid.kind === 'start' && byUid.user).toEqual({ name: 'root', uid: 0, gid: 0 });
-    const unnamed = parseJailArgs('jail', ['-u', '1234', dir, 'h', '127.0.0.1', 'sh'], root);
+    const unnamed = parseJailArgs('jail', ['-U', '1234', dir, 'h', '127.0.0.1', 'sh'], root);
     expect(unnamed.kind === 'start' && unnamed.user).toEqual({ name: '1234', uid: 1234, gid: 1234 });
   });
 
@@ -158,8 +179,8 @@ describe('sysjail options', () => {
   });
 });
 
-describe('validation: one line, exit status 2', () => {
-  const cases: [string, string[], string, RegExp][] = [
+describe('validation: one line, exit status 2 (usage) or 1 (the host refuses)', () => {
+  const cases: [string, string[], string, RegExp, number?][] = [
     ['missing path', [], 'MISSING_PATH', /missing jail path/],
     ['relative path', ['jails/a', 'h', '127.0.0.1', 'sh'], 'RELATIVE_PATH', /must be absolute/],
     [
@@ -167,8 +188,9 @@ describe('validation: one line, exit status 2', () => {
       [join(dir, 'nope'), 'h', '127.0.0.1', 'sh'],
       'PATH_NOT_FOUND',
       /does not exist/,
+      1,
     ],
-    ['path that is a file', [file, 'h', '127.0.0.1', 'sh'], 'NOT_A_DIRECTORY', /not a directory/],
+    ['path that is a file', [file, 'h', '127.0.0.1', 'sh'], 'NOT_A_DIRECTORY', /not a directory/, 1],
     ['missing hostname', [dir], 'MISSING_ARGUMENT', /missing hostname/],
     ['bad hostname', [dir, 'bad_host', '127.0.0.1', 'sh'], 'BAD_HOSTNAME', /invalid hostname "bad_host"/],
     ['too long hostname', [dir, 'a'.repeat(300), '127.0.0.1', 'sh'], 'BAD_HOSTNAME', /255/],
@@ -183,19 +205,19 @@ describe('validation: one line, exit status 2', () => {
     ['unknown option', ['-z', dir, 'h', '127.0.0.1', 'sh'], 'UNKNOWN_OPTION', /unknown option: -z/],
     ['option without its argument', ['-n'], 'MISSING_OPTION_ARGUMENT', /requires an argument: -n/],
   ];
-  for (const [what, argv, code, message] of cases) {
+  for (const [what, argv, code, message, status = 2] of cases) {
     it(`jail and sysjail: ${what}`, () => {
       for (const tool of ['jail', 'sysjail'] as const) {
         const f = failure(tool, argv);
         expect(f.code).toBe(code);
         expect(f.message).toMatch(message);
-        expect(f.status).toBe(2);
+        expect(f.status).toBe(status);
       }
     });
   }
 
   it('not root', () => {
     const f = failure('jail', [dir, 'h', '127.0.0.1', 'sh'], 1000);
-    expect(f).toEqual({ code: 'NOT_ROOT', message: 'jail must be run as root', status: 2 });
+    expect(f).toEqual({ code: 'NOT_ROOT', message: 'jail must be run as root', status: 1 });
   });
 });

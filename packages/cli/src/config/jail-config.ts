@@ -25,15 +25,17 @@ export interface StartJailConfig {
   readonly background: boolean;
   /** -i (jail): print the JID once the jail is up, then run in the foreground. */
   readonly printJid: boolean;
-  /** -u: resolved in the jail's /etc/passwd. */
+  /** -u: resolved in the host's /etc/passwd; -U: in the jail's (as FreeBSD's jail(8)). */
   readonly user?: JailUser;
 }
 
-/** Stop a jail: `jail -r jid|name`. */
+/** Stop jails: `jail -r [-v] jid|name ...` or `jail -r '*'` (every jail). */
 export interface RemoveJailConfig {
   readonly kind: 'remove';
   readonly tool: JailTool;
-  readonly jail: number | string;
+  readonly jails: readonly (number | string)[] | '*';
+  /** -v: say `NAME: removed` for each. */
+  readonly verbose: boolean;
 }
 
 export type JailConfig = StartJailConfig | RemoveJailConfig;
@@ -52,8 +54,8 @@ const allowFlags: Record<string, keyof PrisonFlags> = {
 };
 
 const specs = {
-  jail: { short: 'in:r:u:' },
-  sysjail: { short: 'b4:6:in:r:u:', long: Object.keys(allowFlags) },
+  jail: { short: 'in:ru:U:v' },
+  sysjail: { short: 'b4:6:in:ru:U:v', long: Object.keys(allowFlags) },
 } as const;
 
 /**
@@ -76,7 +78,9 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   let printJid = false;
   let name: string | undefined;
   let user: string | undefined;
-  let remove: string | undefined;
+  let userInJail = false;
+  let remove = false;
+  let verbose = false;
   for (const o of options) {
     switch (o.name) {
       case 'b':
@@ -95,21 +99,28 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
         name = checkJailName(o.value ?? '');
         break;
       case 'u':
+      case 'U':
         user = o.value;
+        userInJail = o.name === 'U';
         break;
       case 'r':
-        remove = o.value ?? '';
+        remove = true;
+        break;
+      case 'v':
+        verbose = true;
         break;
       default:
         flags[allowFlags[o.name]] = true;
     }
   }
-  if (remove !== undefined) {
-    if (remove === '') throw new MissingArgumentError('jail to remove');
-    if (operands.length > 0) throw new UsageError('EXTRA_OPERANDS', `unexpected operand: ${operands[0]}`);
+  if (remove) {
+    if (operands.length === 0) throw new MissingArgumentError('jail to remove');
+    const all = operands.length === 1 && operands[0] === '*';
+    const jails = all ? '*' : operands.map(parseJailRef);
     if (ctx.euid !== 0) throw new NotRootError(tool);
-    return { kind: 'remove', tool, jail: parseJailRef(remove) };
+    return { kind: 'remove', tool, jails, verbose };
   }
+  if (verbose) throw new UsageError('VERBOSE_WITHOUT_REMOVE', '-v goes with -r');
   const [path, hostname, addresses, ...command] = operands;
   if (path === undefined) throw new MissingPathError();
   const root = checkJailPath(path);
@@ -118,7 +129,7 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   if (addresses === undefined) throw new MissingArgumentError('IP address');
   const all = [...parseAddressList(addresses), ...extra];
   if (command.length === 0) throw new NoCommandError();
-  const jailUser = user === undefined ? undefined : resolveJailUser(root, user);
+  const jailUser = user === undefined ? undefined : resolveJailUser(userInJail ? root : '/', user);
   if (ctx.euid !== 0) throw new NotRootError(tool);
   const unique = (family: JailAddress['family']) => [
     ...new Set(all.filter((a) => a.family === family).map((a) => a.address)),

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadUserError, UsageError } from '../errors.js';
+import { BadUserError, RuntimeError } from '../errors.js';
 
-/** A user of the jail, resolved in its /etc/passwd. */
+/** The user a jail's command runs as, resolved in a passwd file (the host's for -u, the jail's for -U). */
 export interface JailUser {
   readonly name: string;
   readonly uid: number;
@@ -11,15 +11,18 @@ export interface JailUser {
 
 const userSyntax = /^(?:[0-9]+|[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?)$/;
 
-export class UnknownJailUserError extends UsageError {
-  constructor(readonly user: string) {
-    super('UNKNOWN_USER', `unknown user in the jail: ${user}`);
+export class UnknownJailUserError extends RuntimeError {
+  constructor(
+    readonly user: string,
+    where: 'host' | 'jail',
+  ) {
+    super('UNKNOWN_USER', where === 'jail' ? `unknown user in the jail: ${user}` : `unknown user: ${user}`);
   }
 }
 
 /**
- * `-u user` → uid and gid from the jail's own /etc/passwd (never the host's). A number is taken as a
- * uid: its passwd entry gives the gid if there is one, else gid = uid.
+ * `user` → uid and gid from `root`'s /etc/passwd (`/` for the host's: jail -u; the jail path: jail -U).
+ * A number is taken as a uid: its passwd entry gives the gid if there is one, else gid = uid.
  */
 export function resolveJailUser(root: string, user: string): JailUser {
   if (!userSyntax.test(user)) throw new BadUserError(user);
@@ -36,5 +39,5 @@ export function resolveJailUser(root: string, user: string): JailUser {
     }
   }
   if (numeric) return { name: user, uid: Number(user), gid: Number(user) };
-  throw new UnknownJailUserError(user);
+  throw new UnknownJailUserError(user, root === '/' ? 'host' : 'jail');
 }

@@ -1,15 +1,51 @@
-import type { JailTool } from './jail-config.js';
+/**
+ * Every tool's synopsis, the one source: `--help` prints it, a usage error prints it after the message,
+ * and usage.test.ts checks each against the SYNOPSIS of the tool's man page (same options, same
+ * operands). One entry per tool, one string per form of the command; add an option here and in the
+ * man page together.
+ */
+export const synopses = {
+  jail: [
+    '[-i] [-n jailname] [-u username | -U username] path hostname ip-number command ...',
+    '-r [-v] jid|jailname ... | *',
+  ],
+  sysjail: [
+    '[-bi] [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
+      '[--allow-chflags] [--allow-rlimit] [-n name] [-u user | -U user] ' +
+      'path hostname address[,address...] command ...',
+    '-r [-v] jid|name ... | *',
+  ],
+  jls: ['[-dhNnqsv] [--json] [-j jail] [parameter ...]'],
+  sjls: ['[-v] [--json] [-j jail]'],
+  jexec: ['[-l] [-u username | -U username] jail [command ...]'],
+  mkjail: ['[-f] [-b binary ...] directory'],
+} as const satisfies Record<string, readonly string[]>;
 
-/** The usage lines, FreeBSD style, printed after a usage error. */
-export const usage: Record<JailTool | 'jls' | 'sjls' | 'jexec' | 'mkjail', string> = {
-  jail: 'usage: jail [-i] [-n jailname] [-u username] path hostname ip-number command ...\n       jail -r jid|jailname',
-  sysjail:
-    'usage: sysjail [-bi] [-4 addr] [-6 addr] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets]\n' +
-    '               [--allow-chflags] [--allow-rlimit] [-n name] [-u user]\n' +
-    '               path hostname address[,address...] command ...\n' +
-    '       sysjail -r jid|name',
-  jls: 'usage: jls [-nqv] [--json] [-j jail]',
-  sjls: 'usage: sjls [--json] [-j jail]',
-  jexec: 'usage: jexec [-u username] jid|name command ...',
-  mkjail: 'usage: mkjail [-f] [-b binary ...] directory',
-};
+export type Tool = keyof typeof synopses;
+
+const WIDTH = 100;
+
+/** `usage: tool form...`, FreeBSD style: later forms under the first, long forms wrapped at options. */
+export function usageText(tool: Tool): string {
+  const lead = 'usage: ';
+  const lines: string[] = [];
+  for (const [i, form] of synopses[tool].entries()) {
+    const first = `${i === 0 ? lead : ' '.repeat(lead.length)}${tool} `;
+    const indent = ' '.repeat(first.length);
+    let line = first;
+    for (const word of form.match(/(?:\[[^\]]*\]|[^\s[])+/g) ?? []) {
+      if (line.length + word.length > WIDTH && line.trim().length > tool.length + 6) {
+        lines.push(line.trimEnd());
+        line = indent;
+      }
+      line += `${word} `;
+    }
+    lines.push(line.trimEnd());
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Every tool's usage text, by tool. */
+export const usage = Object.fromEntries(
+  Object.keys(synopses).map((t) => [t, usageText(t as Tool)]),
+) as Record<Tool, string>;

@@ -2,7 +2,7 @@
 // persistent jails of a host, each served by core's supervisor thread, without a thread or process
 // per jail (core's releaseLauncher). It exits once it has no jail left; if it dies, its jails die
 // (their inits' parent-death signal is tied to its main thread; their control channels close).
-import { closeSync, constants as fsConstants, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import {
@@ -19,6 +19,7 @@ import {
 } from '@sysjail/core';
 import { peerCredentials } from '@sysjail/systrace-bindings';
 import { keepCountersFile } from '../counters-file.js';
+import { openConsoleLog } from '../console-log.js';
 import { chooseEmulation } from '../emulation-choice.js';
 import { CliError, EngineUnavailableError, UsageError } from '../errors.js';
 import {
@@ -52,7 +53,7 @@ function failure(code: string, message: string, exitStatus: number, extra: Parti
 function failureOf(e: unknown): Failure {
   for (let c: unknown = e; c instanceof Error; c = c.cause) {
     if (c instanceof JailNameInUseError) {
-      return failure('NAME_IN_USE', c.message, 2, { jid: c.jid, jailName: c.jailName });
+      return failure('NAME_IN_USE', c.message, 1, { jid: c.jid, jailName: c.jailName });
     }
   }
   if (e instanceof CliError) return failure(e.code, e.message, e.exitStatus);
@@ -197,7 +198,7 @@ export class SupervisorDaemon {
 
   private notFound(ref: number | string): Failure {
     const jid = typeof ref === 'number' || /^[0-9]+$/.test(ref);
-    return failure('JAIL_NOT_FOUND', jid ? `jail ${ref} not found` : `jail "${ref}" not found`, 2);
+    return failure('JAIL_NOT_FOUND', jid ? `jail ${ref} not found` : `jail "${ref}" not found`, 1);
   }
 
   private async create(options: BackgroundJailOptions): Promise<SupervisorReply> {
@@ -213,11 +214,7 @@ export class SupervisorDaemon {
     let out: number | undefined;
     try {
       if (options.consoleLog !== undefined) {
-        out = openSync(
-          options.consoleLog,
-          fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW,
-          0o600,
-        );
+        out = openConsoleLog(options.consoleLog);
       }
       const jailOptions: JailOptions & { service?: BackgroundJailOptions['service'] } = {
         prison,

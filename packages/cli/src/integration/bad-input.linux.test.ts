@@ -1,10 +1,12 @@
 /**
- * A bad command line: one line on stderr, exit status 2, nothing started (no cgroup named after the jail
- * command's pid, no registry entry). 8.8.8.8 is only parsed, never contacted.
+ * A bad command line: one line on stderr and the synopsis, exit status 2; a path the host refuses: one
+ * line, exit status 1. Nothing started either way (no cgroup named after the jail command's pid, no
+ * registry entry).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usageText } from '../config/usage.js';
 import { cgroupsOf, registryEntries } from './host-state.js';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { startJailCommand } from './run-jail.js';
@@ -19,12 +21,13 @@ beforeAll(() => {
 afterAll(() => fx?.cleanup());
 
 describe('bad input to jail', () => {
-  const cases: [string, () => string[], RegExp][] = [
+  const cases: [string, () => string[], RegExp, number?][] = [
     ['no arguments', () => [], /^jail: missing jail path$/],
     [
       'missing path',
       () => [join(fx.base, 'none'), 'h.example', '127.0.0.5', '/bin/sh'],
       /^jail: jail path does not exist: /,
+      1,
     ],
     [
       'relative path',
@@ -34,7 +37,8 @@ describe('bad input to jail', () => {
     [
       'a file instead of a directory',
       () => [file, 'h.example', '127.0.0.5', '/bin/sh'],
-      /^jail: .*(not a directory|directory)/,
+      /^jail: jail path is not a directory: /,
+      1,
     ],
     [
       'a bad hostname',
@@ -53,14 +57,14 @@ describe('bad input to jail', () => {
       /^jail: unknown option: --bogus$/,
     ],
   ];
-  it.each(cases)('%s: one line on stderr, exit 2, nothing started', async (_name, args, message) => {
+  it.each(cases)('%s: its message, its status, nothing started', async (_name, args, message, status = 2) => {
     const jail = startJailCommand(fx, args(), { timeoutMs: 15_000 });
     const r = await jail.done;
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(status);
     expect(r.stdout).toBe('');
-    expect(r.stderr.endsWith('\n')).toBe(true);
-    expect(r.stderr.split('\n')).toHaveLength(2);
-    expect(r.stderr.trimEnd()).toMatch(message);
+    const [first, ...rest] = r.stderr.split('\n');
+    expect(first).toMatch(message);
+    expect(rest.join('\n')).toBe(status === 2 ? usageText('jail') : '');
     expect(cgroupsOf(jail.child.pid!)).toEqual([]);
     expect(registryEntries(fx.runDir)).toEqual([]);
   });

@@ -51,7 +51,7 @@ export function makeJailFixture(prefix: string): JailFixture {
     outside,
     secretPath,
     runDir,
-    env: { ...process.env, SYSJAIL_RUN_DIR: runDir },
+    env: { ...process.env, SYSJAIL_RUN_DIR: runDir, SYSJAIL_LOG_DIR: join(runDir, 'log') },
     cleanup: () => rmSync(base, { recursive: true, force: true }),
   };
 }

@@ -45,13 +45,40 @@ describe('exit status', () => {
     });
   });
 
-  it('a command that does not exist in the jail: one line, exit 2', async () => {
+  it('a command that does not exist in the jail: one line, exit 1', async () => {
     const r = await runJail(fx, jailArgs('/bin/no-such-command'));
     expect(r).toMatchObject({
-      status: 2,
+      status: 1,
       stdout: '',
       stderr: 'jail: /bin/no-such-command: not found in the jail\n',
     });
+  });
+});
+
+describe('signals to jail(8)', () => {
+  // INT, TERM and HUP go to the command (through the jail's init): it decides; the status says so.
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+    ['SIGINT', 130],
+  ] as const)('%s ends a command that does not handle it: status %i', async (signal, status) => {
+    const jail = startJailCommand(fx, jailArgs('/bin/sh', '-c', 'echo up; exec sleep 300'), {
+      timeoutMs: 20_000,
+    });
+    await jail.waitFor(/^up$/);
+    await waitForRecord(fx.runDir);
+    jail.child.kill(signal);
+    expect(await jail.done).toMatchObject({ status, signal: null, timedOut: false });
+    expect(registryEntries(fx.runDir)).toEqual([]);
+  });
+
+  it('a command that handles SIGTERM keeps running and exits with its own status', async () => {
+    const script = 'trap "echo caught; exit 5" TERM; echo up; sleep 300 & wait';
+    const jail = startJailCommand(fx, jailArgs('/bin/sh', '-c', script), { timeoutMs: 20_000 });
+    await jail.waitFor(/^up$/);
+    await waitForRecord(fx.runDir);
+    jail.child.kill('SIGTERM');
+    expect(await jail.done).toMatchObject({ status: 5, stdout: 'up\ncaught\n', timedOut: false });
   });
 });
 

@@ -14,8 +14,17 @@ export function formatJlsRow(r: JailRecord): string {
   return `${right(r.jid, 6)}  ${left(r.ipv4[0] ?? '', 15, 15)} ${left(r.hostname, 29, 29)} ${cut(r.path, 74)}\n`;
 }
 
-export function formatJls(records: readonly JailRecord[]): string {
-  return jlsHeader + records.map(formatJlsRow).join('');
+/** `jls -N`: the header and rows with the jail's name (its JID if unnamed) in place of the JID. */
+export const jlsNamedHeader = ` ${left('JID', 15)} ${left('IP Address', 15)} ${left('Hostname', 29)} Path\n`;
+
+export function formatJlsNamedRow(r: JailRecord): string {
+  return ` ${left(jailName(r), 15)} ${left(r.ipv4[0] ?? '', 15, 15)} ${left(r.hostname, 29, 29)} ${cut(r.path, 74)}\n`;
+}
+
+export function formatJls(records: readonly JailRecord[], named = false): string {
+  return named
+    ? jlsNamedHeader + records.map(formatJlsNamedRow).join('')
+    : jlsHeader + records.map(formatJlsRow).join('');
 }
 
 /** The jail's name; FreeBSD names an unnamed jail by its JID. */
@@ -95,6 +104,12 @@ function formatParam(p: JailParam, nameval: boolean, quote: boolean): string {
   return nameval ? `${p.name}=${quoted(p.value, quote)}` : quoted(p.value, quote);
 }
 
+/**
+ * The parameters jail(8) cannot set (FreeBSD's read-only ones, and the emulation, chosen from the
+ * command's binary): `jls -s` leaves them out.
+ */
+export const readOnlyParams: ReadonlySet<string> = new Set(['dying', 'parent', 'sysjail.emulation']);
+
 /** The names `jls` knows as parameters (for `jls param ...`). */
 export const jailParamNames: readonly string[] = [
   'dying',
@@ -121,9 +136,16 @@ export const jailParamNames: readonly string[] = [
 export function formatJlsParams(
   records: readonly JailRecord[],
   names: readonly string[],
-  opts: { readonly header?: boolean; readonly nameval?: boolean; readonly quote?: boolean } = {},
+  opts: {
+    readonly header?: boolean;
+    readonly nameval?: boolean;
+    readonly quote?: boolean;
+    readonly settableOnly?: boolean;
+  } = {},
 ): string {
-  const chosen = names.length ? names : jailParamNames;
+  const chosen = (names.length ? names : jailParamNames).filter(
+    (n) => !opts.settableOnly || !readOnlyParams.has(n),
+  );
   const head = opts.header ? `${chosen.join(' ')}\n` : '';
   return (
     head +
@@ -136,12 +158,17 @@ export function formatJlsParams(
   );
 }
 
-/** `jls -n [-q]`: one line of `name=value` per jail. */
-export function formatJlsNameValue(records: readonly JailRecord[], quote = false): string {
+/** `jls -n [-q]`: one line of `name=value` per jail; `jls -s`: the same, settable parameters only. */
+export function formatJlsNameValue(
+  records: readonly JailRecord[],
+  quote = false,
+  settableOnly = false,
+): string {
   return records
     .map(
       (r) =>
         `${jailParams(r)
+          .filter((p) => !settableOnly || !readOnlyParams.has(p.name))
           .map((p) => formatParam(p, true, quote))
           .join(' ')}\n`,
     )

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usageText } from '../config/usage.js';
 import { eventually, snapshotJail, waitGone } from './jail-traces.js';
 import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
 import { runTool, startBackground } from './run-tool.js';
@@ -84,11 +85,11 @@ describe('several addresses', () => {
 });
 
 describe('names', () => {
-  it('a second jail with a live jail’s name: one error line, exit 2, nothing started', async () => {
+  it('a second jail with a live jail’s name: one error line, exit 1, nothing started', async () => {
     const jid = await startBackground(fx, ['-n', 'same', fx.root, 'one', '127.0.0.5', '/bin/sleep', '100']);
     try {
       const expected = {
-        status: 2,
+        status: 1,
         signal: null,
         stdout: '',
         stderr: `sysjail: jail name "same" is in use by jail ${jid}\n`,
@@ -116,7 +117,7 @@ describe('names', () => {
 });
 
 describe('unknown jails and bad addresses', () => {
-  it('-r and jls -j of an unknown JID or name: one line, exit 2', async () => {
+  it('-r and jls -j of an unknown JID or name: one line, exit 1', async () => {
     const cases: [string, string[], string][] = [
       ['jail', ['-r', '987654'], 'jail: jail 987654 not found\n'],
       ['sysjail', ['-r', 'nosuch'], 'sysjail: jail "nosuch" not found\n'],
@@ -126,14 +127,14 @@ describe('unknown jails and bad addresses', () => {
     ];
     for (const [tool, args, stderr] of cases)
       expect(await runTool(fx, tool, args), `${tool} ${args.join(' ')}`).toEqual({
-        status: 2,
+        status: 1,
         signal: null,
         stdout: '',
         stderr,
       });
   });
 
-  it('a bad address list: one line, exit 2, nothing started or registered', async () => {
+  it('a bad address list: one line and the synopsis, exit 2, nothing started or registered', async () => {
     const cases: [string[], string][] = [
       [[fx.root, 'h', '127.0.0.5,bogus'], 'sysjail: invalid IP address: bogus\n'],
       [[fx.root, 'h', '127.0.0.5,,127.0.0.6'], 'sysjail: invalid IP address: \n'],
@@ -145,22 +146,27 @@ describe('unknown jails and bad addresses', () => {
     for (const [args, stderr] of cases) {
       for (const bg of [[], ['-b']]) {
         const r = await runTool(fx, 'sysjail', [...bg, ...args, '/bin/sleep', '100']);
-        expect(r, args.join(' ')).toEqual({ status: 2, signal: null, stdout: '', stderr });
+        expect(r, args.join(' ')).toEqual({
+          status: 2,
+          signal: null,
+          stdout: '',
+          stderr: stderr + usageText('sysjail'),
+        });
       }
     }
     expect(fx.registry().list()).toEqual([]);
   });
 });
 
-describe('-u user', () => {
+describe('-U user (the jail’s passwd)', () => {
   it('runs the command as that user of the jail', async () => {
-    expect(await inJail(['-u', 'nobody'], '127.0.0.5', 'victim id')).toEqual(['65534 65534 65534 65534']);
+    expect(await inJail(['-U', 'nobody'], '127.0.0.5', 'victim id')).toEqual(['65534 65534 65534 65534']);
     expect(await inJail([], '127.0.0.5', 'victim id')).toEqual(['0 0 0 0']);
   });
 
   it('in a background jail too: the host sees the command run as uid 65534, the init as root', async () => {
     const jid = await startBackground(fx, [
-      '-u',
+      '-U',
       'nobody',
       fx.root,
       'user',
@@ -185,11 +191,11 @@ describe('-u user', () => {
     expect(await waitGone(s)).toEqual([]);
   });
 
-  it('an unknown user: one line, exit 2', async () => {
+  it('an unknown user: one line, exit 1', async () => {
     expect(
-      await runTool(fx, 'sysjail', ['-u', 'nosuchuser', fx.root, 'h', '127.0.0.5', '/bin/true']),
+      await runTool(fx, 'sysjail', ['-U', 'nosuchuser', fx.root, 'h', '127.0.0.5', '/bin/true']),
     ).toEqual({
-      status: 2,
+      status: 1,
       signal: null,
       stdout: '',
       stderr: 'sysjail: unknown user in the jail: nosuchuser\n',

@@ -39,7 +39,7 @@ export function makeLifecycleFixture(prefix: string): LifecycleFixture {
     base,
     root,
     runDir,
-    env: { ...process.env, SYSJAIL_RUN_DIR: runDir },
+    env: { ...process.env, SYSJAIL_RUN_DIR: runDir, SYSJAIL_LOG_DIR: join(runDir, 'log') },
     registry,
     cleanup: async () => {
       for (const r of registry().list()) {
