@@ -2,7 +2,9 @@
 import type { RunReport } from './runner.js';
 import { summarize } from './summary.js';
 
-export function toJson(report: RunReport): object {
+/** `baseline`: the same cases run with no jail; each result then says how it went there. */
+export function toJson(report: RunReport, baseline?: RunReport) {
+  const none = new Map(baseline?.results.map((r) => [r.case.id, r.status]));
   return {
     tool: 'sjtest',
     adapter: report.adapter,
@@ -18,6 +20,7 @@ export function toJson(report: RunReport): object {
       functional: r.case.functional ?? false,
       status: r.status,
       outcome: r.outcome,
+      ...(baseline ? { baseline: none.get(r.case.id) } : {}),
     })),
     runs: report.runs.map(({ victim, argv, exitCode, signal, timedOut, durationMs }) => ({
       victim,
@@ -30,6 +33,9 @@ export function toJson(report: RunReport): object {
   };
 }
 
-export function formatJson(report: RunReport): string {
-  return `${JSON.stringify(toJson(report), null, 2)}\n`;
+/** What --json prints and `sjtest report` reads. */
+export type JsonReport = ReturnType<typeof toJson>;
+
+export function formatJson(report: RunReport, baseline?: RunReport): string {
+  return `${JSON.stringify(toJson(report, baseline), null, 2)}\n`;
 }

@@ -1,7 +1,7 @@
 /** The human table: status, id, outcome; colour only when asked (on a TTY). */
 import type { CaseResult, Status } from './case.js';
 import type { RunReport } from './runner.js';
-import { outcomeText, summarize } from './summary.js';
+import { outcomeText, plural, summarize } from './summary.js';
 
 const COLOUR: Record<Status, string> = {
   kept: '32',
@@ -30,7 +30,7 @@ export function formatTable(report: RunReport, colour = false): string {
   const s = summarize(report.results);
   lines.push(
     '',
-    `${report.results.length} cases: ${s.kept} kept, ${s.broken} broken, ${s.inconclusive} inconclusive, ${s.skipped} skipped, ${s.error} errors (${(report.durationMs / 1000).toFixed(1)} s)`,
+    `${plural(report.results.length, 'case')}: ${s.kept} kept, ${s.broken} broken, ${s.inconclusive} inconclusive, ${s.skipped} skipped, ${plural(s.error, 'error')} (${(report.durationMs / 1000).toFixed(1)} s)`,
   );
   return `${lines.join('\n')}\n`;
 }

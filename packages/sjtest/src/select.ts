@@ -11,3 +11,8 @@ export function selectCases(all: readonly Case[], only: readonly string[], skip:
     (c) => (only.length === 0 || only.some((p) => matches(c, p))) && !skip.some((p) => matches(c, p)),
   );
 }
+
+/** The patterns that match no case at all (a typo would otherwise run everything, or nothing). */
+export function unmatchedPatterns(all: readonly Case[], patterns: readonly string[]): string[] {
+  return patterns.filter((p) => !all.some((c) => matches(c, p)));
+}

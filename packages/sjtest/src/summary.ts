@@ -19,3 +19,6 @@ export function outcomeText(r: CaseResult): string {
   const what = o.kind === 'value' ? `value ${o.value}` : o.kind === 'err' ? `${o.errno ?? 'error'}` : o.kind;
   return o.detail ? `${what} (${o.detail})` : what;
 }
+
+/** "1 case", "2 cases". */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -3,6 +3,8 @@
  * split into words (single and double quotes group; no shell runs); a word that is exactly {cmd} becomes
  * the victim's argv, {cmd} inside a larger word becomes the argv shell-quoted.
  */
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from './errors.js';
 
 export interface TemplateValues {
@@ -52,4 +54,24 @@ export function expandTemplate(template: string, v: TemplateValues): string[] {
       .replaceAll('{ip}', v.ip)
       .replaceAll('{cmd}', v.cmd.map(shellQuote).join(' '));
   return words.flatMap((w) => (w === '{cmd}' ? [...v.cmd] : [fill(w)]));
+}
+
+/**
+ * The template's program when it cannot be run: not found in PATH, or not an executable file. Undefined
+ * when it can, or when the program is a placeholder (`{cmd}`: no jail at all).
+ */
+export function missingCommand(template: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const program = splitWords(template)[0];
+  if (program === undefined || program.includes('{')) return undefined;
+  const runnable = (path: string): boolean => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (program.includes('/')) return runnable(program) ? undefined : program;
+  const dirs = (env.PATH ?? '/usr/bin:/bin').split(':').filter(Boolean);
+  return dirs.some((d) => runnable(join(d, program))) ? undefined : program;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Regenerates the results document: runs every case through none, chroot, bwrap, bwrap-strict,
- * firejail (when installed) and sysjail (when packages/cli is built or `jail` is in PATH).
+ * Regenerates the results documents: runs every case through none, chroot, bwrap, bwrap-strict,
+ * firejail (when installed) and sysjail (when packages/cli is built or `jail` is in PATH), and writes
+ * OUTPUT.md and, beside it, the same as one HTML page (OUTPUT.html).
  * usage: sjtest-results OUTPUT.md [preset...]   (SJTEST_RESULTS_SYSJAIL=1 adds sysjail to the default set)
  */
 import { execFileSync } from 'node:child_process';
@@ -9,6 +10,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cases } from '../cases.js';
 import { findPreset } from '../preset.js';
+import { formatHtml } from '../report-html.js';
+import { toJson } from '../report-json.js';
 import { formatResultsMarkdown } from '../results-markdown.js';
 import { type RunReport, runCases } from '../runner.js';
 
@@ -75,4 +78,12 @@ if (names.includes('bwrap'))
     'bwrap run as root without `--unshare-user` keeps every capability of root: most "closed" rows are broken; `bwrap-strict` adds a user namespace and `--cap-drop ALL`.',
   );
 writeFileSync(output, formatResultsMarkdown(reports, notes));
-process.stderr.write(`sjtest-results: wrote ${output}\n`);
+const html = output.replace(/\.md$/, '') + '.html';
+writeFileSync(
+  html,
+  formatHtml(
+    reports.map((r) => toJson(r)),
+    notes,
+  ),
+);
+process.stderr.write(`sjtest-results: wrote ${output} and ${html}\n`);
