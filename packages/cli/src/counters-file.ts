@@ -19,7 +19,9 @@ export function keepCountersFile(
   const path = join(dir, `${jail.jid}.json`);
   const write = () => {
     const c = jail.counters?.();
-    if (c) writeJailCounters(path, { denied: c.denied, emulated: c.emulated });
+    try {
+      if (c) writeJailCounters(path, { denied: c.denied, emulated: c.emulated });
+    } catch {} // a full disk costs sjls its numbers, never the jail (or a shared supervisor's others)
   };
   write();
   try {

@@ -63,6 +63,10 @@ async function main(): Promise<void> {
     });
   }
   process.on('SIGHUP', () => {});
+  // A failure in the service of one jail or request must not take the others down with the process.
+  process.on('uncaughtException', (e) => {
+    process.stderr.write(`sysjail-supervisor: ${new Date().toISOString()} ${e?.stack ?? e}\n`);
+  });
   report(readyFd, 'ready');
 }
 
