@@ -153,7 +153,7 @@ describe('the control socket', () => {
     });
     await expect(modifyBackgroundJail({ ...record, jid: 999_998 }, { hostname: 'x' })).rejects.toMatchObject({
       code: 'JAIL_NOT_FOUND',
-      exitStatus: 2,
+      exitStatus: 1,
     });
   });
 
