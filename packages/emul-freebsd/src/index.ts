@@ -5,3 +5,5 @@ export { freebsd, freebsdRefusal } from './emulation.js';
 export { freebsdErrno } from './errno.js';
 export { forbiddenCalls, freebsdJailPolicy, sysvIpcCalls } from './policy.js';
 export { amd64 } from './tables/amd64.js';
+export { generateLoaderTables, refusedCalls, sysctlOids } from './loader-tables.js';
+export * as translation from './translation.js';

@@ -1,0 +1,254 @@
+/* Files: open flags, struct stat and struct dirent conversion, fcntl, ioctl. Included by the loader. */
+
+/* FreeBSD's struct stat (sys/sys/stat.h, FreeBSD 12+ with 64-bit inodes). */
+struct fbsd_stat {
+	uint64_t dev, ino, nlink;
+	uint16_t mode;
+	int16_t bsdflags;
+	uint32_t uid, gid;
+	int32_t padding1;
+	uint64_t rdev;
+	struct { long sec, nsec; } atim, mtim, ctim, birthtim;
+	int64_t size, blocks;
+	int32_t blksize;
+	uint32_t flags;
+	uint64_t gen, filerev, spare[9];
+};
+_Static_assert(sizeof(struct fbsd_stat) == 224, "FreeBSD struct stat is 224 bytes");
+
+/* Linux's x86_64 struct stat (asm/stat.h). */
+struct linux_stat {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid, pad0;
+	uint64_t rdev;
+	int64_t size, blksize, blocks;
+	uint64_t atime, atime_nsec, mtime, mtime_nsec, ctime, ctime_nsec;
+	int64_t unused[3];
+};
+
+/* Linux's major/minor split to FreeBSD's dev_t (sys/sys/types.h makedev). */
+static uint64_t fbsd_dev(uint64_t d) {
+	uint64_t major = ((d >> 8) & 0xfff) | ((d >> 32) & ~0xfffull);
+	uint64_t minor = (d & 0xff) | ((d >> 12) & ~0xffull);
+	return ((major & 0xffffff00ull) << 32) | ((major & 0xff) << 8) | ((minor & 0xff00) << 24) | (minor & 0xffff00ffull);
+}
+
+static void to_fbsd_stat(const struct linux_stat *l, struct fbsd_stat *f) {
+	memset(f, 0, sizeof *f);
+	f->dev = l->dev;
+	f->ino = l->ino;
+	f->nlink = l->nlink;
+	f->mode = (uint16_t)l->mode;
+	f->uid = l->uid;
+	f->gid = l->gid;
+	f->rdev = fbsd_dev(l->rdev);
+	f->atim.sec = (long)l->atime, f->atim.nsec = (long)l->atime_nsec;
+	f->mtim.sec = (long)l->mtime, f->mtim.nsec = (long)l->mtime_nsec;
+	f->ctim.sec = (long)l->ctime, f->ctim.nsec = (long)l->ctime_nsec;
+	f->birthtim = f->ctim;
+	f->size = l->size;
+	f->blocks = l->blocks;
+	f->blksize = (int32_t)l->blksize;
+}
+
+static long t_fstat(struct call *c) {
+	struct linux_stat l;
+	long r = sc2(__NR_fstat, ARG(0), &l);
+	if (r < 0) return r;
+	to_fbsd_stat(&l, (struct fbsd_stat *)ARG(1));
+	return 0;
+}
+static long t_fstatat(struct call *c) {
+	struct linux_stat l;
+	long r = sc4(__NR_newfstatat, ARG(0), ARG(1), &l, at_flags(ARG(3)));
+	if (r < 0) return r;
+	to_fbsd_stat(&l, (struct fbsd_stat *)ARG(2));
+	return 0;
+}
+
+/* O_SHLOCK/O_EXLOCK: the lock taken with flock after the open, as FreeBSD's open takes it. */
+static long open_common(struct call *c, long dirfd, const char *path, long flags, long mode) {
+	int bad = 0;
+	long lf = open_flags(flags, &bad);
+	if (flags & 0x2000000) return fail(c, FBSD_EINVAL); /* O_EMPTY_PATH */
+	long fd;
+	if (flags & 0x800000) { /* O_RESOLVE_BENEATH */
+		struct { uint64_t flags, mode, resolve; } how = {(uint64_t)lf, (uint64_t)mode, 0x08 /* RESOLVE_BENEATH */};
+		fd = sc4(__NR_openat2, dirfd, path, &how, sizeof how);
+	} else {
+		fd = sc4(__NR_openat, dirfd, path, lf, mode);
+	}
+	if (fd >= 0 && (flags & 0x30)) {
+		long op = (flags & 0x20) ? 2 /* LOCK_EX */ : 1 /* LOCK_SH */;
+		if (flags & 0x4) op |= 4; /* LOCK_NB */
+		long r = sc2(__NR_flock, fd, op);
+		if (r < 0) {
+			sc1(__NR_close, fd);
+			return r;
+		}
+	}
+	return fd;
+}
+static long t_open(struct call *c) { return open_common(c, AT_FDCWD, (const char *)ARG(0), ARG(1), ARG(2)); }
+static long t_openat(struct call *c) { return open_common(c, ARG(0), (const char *)ARG(1), ARG(2), ARG(3)); }
+
+/* FreeBSD's struct dirent (sys/sys/dirent.h): 24-byte header, name NUL-terminated, 8-aligned. */
+struct fbsd_dirent {
+	uint64_t fileno;
+	int64_t off;
+	uint16_t reclen;
+	uint8_t type, pad0;
+	uint16_t namlen, pad1;
+	char name[];
+};
+struct linux_dirent64 {
+	uint64_t ino;
+	int64_t off;
+	uint16_t reclen;
+	uint8_t type;
+	char name[];
+};
+
+static long t_getdirentries(struct call *c) {
+	long fd = ARG(0);
+	char *out = (char *)ARG(1);
+	size_t count = (size_t)ARG(2);
+	int64_t *basep = (int64_t *)ARG(3);
+	char buf[16384];
+	long pos = sc3(__NR_lseek, fd, 0, 1 /* SEEK_CUR */);
+	size_t want = count < sizeof buf ? count : sizeof buf;
+	long n = sc3(__NR_getdents64, fd, buf, want);
+	if (n < 0) return n;
+	if (basep) *basep = pos < 0 ? 0 : pos;
+	size_t used = 0;
+	int64_t resume = -1;
+	for (long i = 0; i < n;) {
+		const struct linux_dirent64 *l = (const void *)(buf + i);
+		size_t namlen = str_len(l->name);
+		size_t reclen = (sizeof(struct fbsd_dirent) + namlen + 1 + 7) & ~(size_t)7;
+		if (used + reclen > count) {
+			if (used == 0) return -EINVAL;
+			/* Does not fit: read it again next time, from after the last entry given. */
+			sc3(__NR_lseek, fd, resume, 0 /* SEEK_SET */);
+			break;
+		}
+		struct fbsd_dirent *f = (void *)(out + used);
+		f->fileno = l->ino;
+		f->off = l->off;
+		f->reclen = (uint16_t)reclen;
+		f->type = l->type;
+		f->pad0 = 0;
+		f->namlen = (uint16_t)namlen;
+		f->pad1 = 0;
+		memcpy(f->name, l->name, namlen);
+		memset(f->name + namlen, 0, reclen - sizeof *f - namlen);
+		used += reclen;
+		resume = l->off;
+		i += l->reclen;
+	}
+	return (long)used;
+}
+
+static long t___getcwd(struct call *c) {
+	long r = sc2(__NR_getcwd, ARG(0), ARG(1));
+	return r < 0 ? r : 0;
+}
+
+/* FreeBSD's struct flock: start, len, pid, type, whence, sysid. Lock types differ. */
+struct fbsd_flock { int64_t start, len; int32_t pid; int16_t type, whence; int32_t sysid; };
+struct linux_flock { int16_t type, whence; int64_t start, len; int32_t pid; };
+static const int16_t linux_lock_type[4] = {-1, F_RDLCK, F_UNLCK, F_WRLCK};
+static const int16_t fbsd_lock_type[3] = {1, 3, 2};
+
+static long t_fcntl(struct call *c) {
+	long fd = ARG(0), cmd = ARG(1), arg = ARG(2);
+	switch (cmd) {
+	case 0: return sc3(__NR_fcntl, fd, F_DUPFD, arg);
+	case 1: return sc3(__NR_fcntl, fd, F_GETFD, 0);
+	case 2: return sc3(__NR_fcntl, fd, F_SETFD, arg & 1);
+	case 3: {
+		long r = sc3(__NR_fcntl, fd, F_GETFL, 0);
+		if (r < 0) return r;
+		return (r & O_ACCMODE) | fbsd_open_flags_of(r & ~O_ACCMODE & ~O_LARGEFILE);
+	}
+	case 4: {
+		int bad = 0;
+		return sc3(__NR_fcntl, fd, F_SETFL, open_flags(arg, &bad) & ~O_LARGEFILE);
+	}
+	case 5: return sc3(__NR_fcntl, fd, F_GETOWN, 0);
+	case 6: return sc3(__NR_fcntl, fd, F_SETOWN, arg);
+	case 10: return fd == arg ? fd : sc2(__NR_dup2, fd, arg); /* F_DUP2FD */
+	case 18: return fd == arg ? fd : sc3(__NR_dup3, fd, arg, O_CLOEXEC); /* F_DUP2FD_CLOEXEC */
+	case 17: return sc3(__NR_fcntl, fd, F_DUPFD_CLOEXEC, arg);
+	case 11:
+	case 12:
+	case 13: {
+		struct fbsd_flock *f = (void *)arg;
+		if (f->type < 1 || f->type > 3) return fail(c, FBSD_EINVAL);
+		struct linux_flock l = {linux_lock_type[f->type], f->whence, f->start, f->len, f->pid};
+		long lcmd = cmd == 11 ? F_GETLK : cmd == 12 ? F_SETLK : F_SETLKW;
+		long r = sc3(__NR_fcntl, fd, lcmd, &l);
+		if (r < 0) return r;
+		if (cmd == 11) {
+			f->type = l.type >= 0 && l.type < 3 ? fbsd_lock_type[l.type] : 2;
+			f->whence = l.whence, f->start = l.start, f->len = l.len, f->pid = l.pid;
+		}
+		return r;
+	}
+	default: return fail(c, FBSD_EINVAL);
+	}
+}
+
+/* The ioctl commands translated (FreeBSD's _IO* encodings, sys/filio.h and sys/ttycom.h); any other
+ * fails with ENOTTY. */
+static long t_ioctl(struct call *c) {
+	long fd = ARG(0), arg = ARG(2);
+	switch ((uint32_t)ARG(1)) {
+	case 0x8004667e: return sc3(__NR_ioctl, fd, 0x5421, arg); /* FIONBIO */
+	case 0x4004667f: return sc3(__NR_ioctl, fd, 0x541b, arg); /* FIONREAD */
+	case 0x20006601: return sc3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC); /* FIOCLEX */
+	case 0x20006602: return sc3(__NR_fcntl, fd, F_SETFD, 0);          /* FIONCLEX */
+	case 0x40087468: return sc3(__NR_ioctl, fd, 0x5413, arg); /* TIOCGWINSZ */
+	case 0x80087467: return sc3(__NR_ioctl, fd, 0x5414, arg); /* TIOCSWINSZ */
+	case 0x40047477: return sc3(__NR_ioctl, fd, 0x540f, arg); /* TIOCGPGRP */
+	case 0x80047476: return sc3(__NR_ioctl, fd, 0x5410, arg); /* TIOCSPGRP */
+	case 0x20007471: return sc3(__NR_ioctl, fd, 0x5422, 0);   /* TIOCNOTTY */
+	case 0x402c7413: { /* TIOCGETA: is it a terminal; the modes are given as FreeBSD's defaults */
+		unsigned char t[60];
+		long r = sc3(__NR_ioctl, fd, 0x5401 /* TCGETS */, t);
+		if (r < 0) return r;
+		uint32_t *f = (uint32_t *)arg;
+		memset(f, 0, 44);
+		f[0] = 0x2b02;  /* TTYDEF_IFLAG: BRKINT ICRNL IMAXBEL IXON IXANY */
+		f[1] = 0x3;     /* TTYDEF_OFLAG: OPOST ONLCR */
+		f[2] = 0x4b00;  /* TTYDEF_CFLAG: CREAD CS8 HUPCL */
+		f[3] = 0x5cb;   /* TTYDEF_LFLAG: ECHO ICANON ISIG IEXTEN ECHOE ECHOKE ECHOCTL */
+		f[9] = f[10] = 9600;
+		return 0;
+	}
+	default: return fail(c, FBSD_ENOTTY);
+	}
+}
+
+static long utime_ns(long ns) {
+	if (ns == -1) return (1l << 30) - 1; /* UTIME_NOW */
+	if (ns == -2) return (1l << 30) - 2; /* UTIME_OMIT */
+	return ns;
+}
+static long utimens(long dirfd, const char *path, const long *times, long flags) {
+	long t[4];
+	if (times) {
+		t[0] = times[0], t[1] = utime_ns(times[1]), t[2] = times[2], t[3] = utime_ns(times[3]);
+	}
+	return sc4(__NR_utimensat, dirfd, path, times ? t : 0, flags);
+}
+static long t_futimens(struct call *c) { return utimens(ARG(0), 0, (const long *)ARG(1), 0); }
+static long t_utimensat(struct call *c) {
+	return utimens(ARG(0), (const char *)ARG(1), (const long *)ARG(2), at_flags(ARG(3)));
+}
+
+static long t_close_range(struct call *c) {
+	/* CLOSE_RANGE_CLOEXEC is 1 << 2 on both. */
+	if (ARG(2) & ~4L) return fail(c, FBSD_EINVAL);
+	return sc3(__NR_close_range, ARG(0), ARG(1), ARG(2));
+}

@@ -1,0 +1,468 @@
+/**
+ * How the FreeBSD system-call layer translates, as data: scripts/build-native.mjs generates the loader's
+ * C tables from it. FreeBSD numbers come from here (FreeBSD headers); Linux numbers come from the
+ * Linux UAPI headers at compile time, by the macro of the same name (`O_NONBLOCK`, `SIGUSR1`, ...).
+ */
+
+/** How one argument is converted before the Linux call. */
+export type ArgConversion =
+  | 'same'
+  /** open(2) flags (O_*). */
+  | 'openFlags'
+  /** *at(2) flags (AT_*). */
+  | 'atFlags'
+  /** A signal number. */
+  | 'signal'
+  /** A clock id. */
+  | 'clock'
+  /** socket(2) type with SOCK_CLOEXEC/SOCK_NONBLOCK. */
+  | 'socketType'
+  /** A socket address family (AF_*). */
+  | 'family'
+  /** accept4/pipe2 flags (SOCK_CLOEXEC/SOCK_NONBLOCK or O_CLOEXEC/O_NONBLOCK). */
+  | 'fdFlags'
+  /** The leading `int` of a `how` argument of shutdown, lseek whence (same numbers, checked). */
+  | 'int';
+
+/**
+ * A translated call: either the Linux call with converted arguments (`linux`, `args`), or a handler
+ * in the loader (`handler`, named after the FreeBSD call) for calls with structures or semantics of
+ * their own.
+ */
+export type Translation =
+  | { readonly linux: string; readonly args?: readonly ArgConversion[] }
+  | { readonly handler: string };
+
+const same = (linux: string, args?: readonly ArgConversion[]): Translation =>
+  args ? { linux, args } : { linux };
+const handler = (name: string): Translation => ({ handler: name });
+
+/** FreeBSD call name → translation. A call absent here fails with ENOSYS and is counted. */
+export const translations: Readonly<Record<string, Translation>> = {
+  exit: handler('exit'),
+  fork: handler('fork'),
+  vfork: handler('fork'),
+  read: same('read'),
+  write: same('write'),
+  open: handler('open'),
+  close: same('close'),
+  wait4: handler('wait4'),
+  link: same('link'),
+  unlink: same('unlink'),
+  chdir: same('chdir'),
+  fchdir: same('fchdir'),
+  chmod: same('chmod'),
+  chown: same('chown'),
+  getpid: same('getpid'),
+  setuid: same('setuid'),
+  getuid: same('getuid'),
+  geteuid: same('geteuid'),
+  recvfrom: handler('recvfrom'),
+  accept: handler('accept'),
+  getpeername: handler('getpeername'),
+  getsockname: handler('getsockname'),
+  access: same('access'),
+  sync: same('sync'),
+  kill: same('kill', ['same', 'signal']),
+  getppid: same('getppid'),
+  dup: same('dup'),
+  getegid: same('getegid'),
+  getgid: same('getgid'),
+  sigaltstack: handler('sigaltstack'),
+  ioctl: handler('ioctl'),
+  reboot: handler('reboot'),
+  symlink: same('symlink'),
+  readlink: same('readlink'),
+  execve: handler('execve'),
+  umask: same('umask'),
+  msync: handler('msync'),
+  munmap: same('munmap'),
+  mprotect: same('mprotect'),
+  madvise: handler('madvise'),
+  getgroups: same('getgroups'),
+  setgroups: same('setgroups'),
+  getpgrp: same('getpgrp'),
+  setpgid: same('setpgid'),
+  getdtablesize: handler('getdtablesize'),
+  dup2: same('dup2'),
+  fcntl: handler('fcntl'),
+  select: same('select'),
+  fsync: same('fsync'),
+  socket: handler('socket'),
+  connect: handler('connect'),
+  bind: handler('bind'),
+  setsockopt: handler('setsockopt'),
+  listen: same('listen'),
+  gettimeofday: same('gettimeofday'),
+  getrusage: same('getrusage'),
+  getsockopt: handler('getsockopt'),
+  readv: same('readv'),
+  writev: same('writev'),
+  fchown: same('fchown'),
+  fchmod: same('fchmod'),
+  setreuid: same('setreuid'),
+  setregid: same('setregid'),
+  rename: same('rename'),
+  flock: same('flock'),
+  sendto: handler('sendto'),
+  shutdown: same('shutdown'),
+  socketpair: handler('socketpair'),
+  mkdir: same('mkdir'),
+  rmdir: same('rmdir'),
+  setsid: same('setsid'),
+  sysarch: handler('sysarch'),
+  setgid: same('setgid'),
+  setegid: handler('setegid'),
+  seteuid: handler('seteuid'),
+  getrlimit: handler('getrlimit'),
+  setrlimit: handler('setrlimit'),
+  __sysctl: handler('__sysctl'),
+  __sysctlbyname: handler('__sysctlbyname'),
+  getpgid: same('getpgid'),
+  poll: same('poll'),
+  clock_gettime: same('clock_gettime', ['clock']),
+  clock_getres: same('clock_getres', ['clock']),
+  nanosleep: same('nanosleep'),
+  clock_nanosleep: same('clock_nanosleep', ['clock']),
+  issetugid: handler('issetugid'),
+  lchown: same('lchown'),
+  getsid: same('getsid'),
+  setresuid: same('setresuid'),
+  setresgid: same('setresgid'),
+  getresuid: same('getresuid'),
+  getresgid: same('getresgid'),
+  __getcwd: handler('__getcwd'),
+  sched_yield: same('sched_yield'),
+  yield: same('sched_yield'),
+  sigprocmask: handler('sigprocmask'),
+  sigaction: handler('sigaction'),
+  sigreturn: handler('sigreturn'),
+  sigsuspend: handler('sigsuspend'),
+  kqueue: handler('kqueue'),
+  kevent: handler('kevent'),
+  thr_new: handler('thr_new'),
+  thr_self: handler('thr_self'),
+  thr_exit: handler('thr_exit'),
+  thr_kill: handler('thr_kill'),
+  thr_kill2: handler('thr_kill2'),
+  thr_set_name: handler('thr_set_name'),
+  _umtx_op: handler('_umtx_op'),
+  pread: same('pread64'),
+  pwrite: same('pwrite64'),
+  preadv: same('preadv'),
+  pwritev: same('pwritev'),
+  mmap: handler('mmap'),
+  lseek: same('lseek'),
+  truncate: same('truncate'),
+  ftruncate: same('ftruncate'),
+  cpuset_getaffinity: handler('cpuset_getaffinity'),
+  cpuset_setaffinity: handler('cpuset_setaffinity'),
+  faccessat: same('faccessat2', ['same', 'same', 'same', 'atFlags']),
+  fchmodat: same('fchmodat', ['same', 'same', 'same']),
+  fchownat: same('fchownat', ['same', 'same', 'same', 'same', 'atFlags']),
+  linkat: same('linkat', ['same', 'same', 'same', 'same', 'atFlags']),
+  mkdirat: same('mkdirat'),
+  openat: handler('openat'),
+  readlinkat: same('readlinkat'),
+  renameat: same('renameat'),
+  symlinkat: same('symlinkat'),
+  unlinkat: same('unlinkat', ['same', 'same', 'atFlags']),
+  accept4: handler('accept4'),
+  pipe2: same('pipe2', ['same', 'fdFlags']),
+  futimens: handler('futimens'),
+  utimensat: handler('utimensat'),
+  fdatasync: same('fdatasync'),
+  fstat: handler('fstat'),
+  fstatat: handler('fstatat'),
+  getdirentries: handler('getdirentries'),
+  getrandom: same('getrandom'),
+  close_range: handler('close_range'),
+  sched_getcpu: handler('sched_getcpu'),
+  sigfastblock: handler('sigfastblock'),
+};
+
+/** Linux errnos with no FreeBSD errno of the same name → the FreeBSD errno by name; others get EINVAL. */
+export const linuxErrnoAliases: Readonly<Record<string, string>> = {
+  ENODATA: 'ENOATTR',
+  ETIME: 'ETIMEDOUT',
+  EREMOTEIO: 'EIO',
+  ENOMEDIUM: 'ENXIO',
+  ENONET: 'ENETDOWN',
+  ECOMM: 'EIO',
+  EBADFD: 'EBADF',
+  ENOTUNIQ: 'EINVAL',
+  ENOKEY: 'ENOENT',
+  EKEYEXPIRED: 'EACCES',
+  EKEYREVOKED: 'EACCES',
+  EKEYREJECTED: 'EACCES',
+  ERFKILL: 'ENETDOWN',
+  EHWPOISON: 'EIO',
+  ECHRNG: 'EINVAL',
+  ENOSR: 'ENOBUFS',
+  ENOSTR: 'EINVAL',
+  ERESTART: 'EINTR',
+  ESTRPIPE: 'EPIPE',
+  EUCLEAN: 'EINTEGRITY',
+  EISNAM: 'EINVAL',
+  ENOTNAM: 'EINVAL',
+  EMEDIUMTYPE: 'EFTYPE',
+  ENOCSI: 'EINVAL',
+  EL2HLT: 'EINVAL',
+  EL2NSYNC: 'EINVAL',
+  EL3HLT: 'EINVAL',
+  EL3RST: 'EINVAL',
+  ELNRNG: 'EINVAL',
+  EUNATCH: 'EINVAL',
+  EBADE: 'EINVAL',
+  EBADR: 'EINVAL',
+  EXFULL: 'ENOSPC',
+  ENOANO: 'EINVAL',
+  EBADRQC: 'EINVAL',
+  EBADSLT: 'EINVAL',
+  EBFONT: 'EINVAL',
+  ENOPKG: 'ENOENT',
+  EADV: 'EINVAL',
+  ESRMNT: 'EINVAL',
+  EDOTDOT: 'EINVAL',
+  ELIBACC: 'ENOEXEC',
+  ELIBBAD: 'ENOEXEC',
+  ELIBSCN: 'ENOEXEC',
+  ELIBMAX: 'ENOEXEC',
+  ELIBEXEC: 'ENOEXEC',
+};
+
+/**
+ * Calls of older FreeBSD ABIs (COMPAT11 slots, absent from the amd64 table) that programs built for
+ * FreeBSD 11 still make: Go before 1.17 calls the FreeBSD 11 kevent. Number → name and handler.
+ */
+export const compatTranslations: Readonly<Record<number, { readonly name: string; readonly handler: string }>> = {
+  363: { name: 'freebsd11_kevent', handler: 'freebsd11_kevent' },
+};
+
+/** FreeBSD open(2) flags (sys/fcntl.h), converted bit by bit to the Linux macro of the same name. */
+export const openFlags: Readonly<Record<string, number>> = {
+  O_WRONLY: 0x1,
+  O_RDWR: 0x2,
+  O_NONBLOCK: 0x4,
+  O_APPEND: 0x8,
+  O_ASYNC: 0x40,
+  O_SYNC: 0x80,
+  O_NOFOLLOW: 0x100,
+  O_CREAT: 0x200,
+  O_TRUNC: 0x400,
+  O_EXCL: 0x800,
+  O_NOCTTY: 0x8000,
+  O_DIRECT: 0x10000,
+  O_DIRECTORY: 0x20000,
+  O_CLOEXEC: 0x100000,
+  O_PATH: 0x400000,
+  O_DSYNC: 0x1000000,
+};
+
+/** FreeBSD open(2) flags with no Linux counterpart, dropped (O_SHLOCK/O_EXLOCK are refused). */
+export const openFlagsDropped: Readonly<Record<string, number>> = {
+  O_EXEC: 0x40000,
+  O_TTY_INIT: 0x80000,
+  O_VERIFY: 0x200000,
+};
+export const openFlagsRefused: Readonly<Record<string, number>> = {
+  O_SHLOCK: 0x10,
+  O_EXLOCK: 0x20,
+  O_RESOLVE_BENEATH: 0x800000,
+  O_EMPTY_PATH: 0x2000000,
+};
+
+/** FreeBSD *at(2) flags (sys/fcntl.h). */
+export const atFlags: Readonly<Record<string, number>> = {
+  AT_EACCESS: 0x100,
+  AT_SYMLINK_NOFOLLOW: 0x200,
+  AT_SYMLINK_FOLLOW: 0x400,
+  AT_REMOVEDIR: 0x800,
+  AT_EMPTY_PATH: 0x4000,
+};
+
+/** FreeBSD signal numbers (sys/signal.h); SIGRTMIN is 65. */
+export const signals: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGBUS: 10,
+  SIGSEGV: 11,
+  SIGSYS: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+  SIGURG: 16,
+  SIGSTOP: 17,
+  SIGTSTP: 18,
+  SIGCONT: 19,
+  SIGCHLD: 20,
+  SIGTTIN: 21,
+  SIGTTOU: 22,
+  SIGIO: 23,
+  SIGXCPU: 24,
+  SIGXFSZ: 25,
+  SIGVTALRM: 26,
+  SIGPROF: 27,
+  SIGWINCH: 28,
+  SIGUSR1: 30,
+  SIGUSR2: 31,
+};
+/** FreeBSD signals Linux lacks (SIGEMT 7, SIGINFO 29, SIGTHR 32, SIGLIBRT 33): sending them fails with EINVAL. */
+export const signalsWithoutLinux: Readonly<Record<string, number>> = { SIGEMT: 7, SIGINFO: 29, SIGTHR: 32, SIGLIBRT: 33 };
+/** FreeBSD's first realtime signal; FreeBSD SIGRTMIN + n is Linux SIGRTMIN + n. */
+export const FREEBSD_SIGRTMIN = 65;
+
+/** FreeBSD clock ids (sys/_clock_id.h) → the Linux clock (by Linux name). */
+export const clocks: Readonly<Record<number, string>> = {
+  0: 'CLOCK_REALTIME',
+  2: 'CLOCK_PROCESS_CPUTIME_ID', // CLOCK_PROF
+  4: 'CLOCK_MONOTONIC',
+  5: 'CLOCK_BOOTTIME', // CLOCK_UPTIME
+  7: 'CLOCK_BOOTTIME', // CLOCK_UPTIME_PRECISE
+  8: 'CLOCK_BOOTTIME', // CLOCK_UPTIME_FAST
+  9: 'CLOCK_REALTIME', // CLOCK_REALTIME_PRECISE
+  10: 'CLOCK_REALTIME_COARSE', // CLOCK_REALTIME_FAST
+  11: 'CLOCK_MONOTONIC', // CLOCK_MONOTONIC_PRECISE
+  12: 'CLOCK_MONOTONIC_COARSE', // CLOCK_MONOTONIC_FAST
+  13: 'CLOCK_REALTIME_COARSE', // CLOCK_SECOND (rounded down by the loader)
+  14: 'CLOCK_THREAD_CPUTIME_ID',
+  15: 'CLOCK_PROCESS_CPUTIME_ID',
+};
+
+/** FreeBSD resource limits (sys/resource.h) → Linux name; FreeBSD-only ones are absent (EINVAL). */
+export const rlimits: Readonly<Record<number, string>> = {
+  0: 'RLIMIT_CPU',
+  1: 'RLIMIT_FSIZE',
+  2: 'RLIMIT_DATA',
+  3: 'RLIMIT_STACK',
+  4: 'RLIMIT_CORE',
+  5: 'RLIMIT_RSS',
+  6: 'RLIMIT_MEMLOCK',
+  7: 'RLIMIT_NPROC',
+  8: 'RLIMIT_NOFILE',
+  10: 'RLIMIT_AS',
+};
+
+/** FreeBSD mmap(2) flags (sys/mman.h) with a Linux flag of their own. */
+export const mmapFlags: Readonly<Record<string, { readonly freebsd: number; readonly linux: string }>> = {
+  MAP_SHARED: { freebsd: 0x1, linux: 'MAP_SHARED' },
+  MAP_PRIVATE: { freebsd: 0x2, linux: 'MAP_PRIVATE' },
+  MAP_FIXED: { freebsd: 0x10, linux: 'MAP_FIXED' },
+  MAP_STACK: { freebsd: 0x400, linux: 'MAP_STACK' },
+  MAP_ANON: { freebsd: 0x1000, linux: 'MAP_ANONYMOUS' },
+  MAP_32BIT: { freebsd: 0x80000, linux: 'MAP_32BIT' },
+};
+/** MAP_GUARD (a PROT_NONE reservation), MAP_EXCL (with MAP_FIXED: never replace), dropped hints. */
+export const MAP_GUARD = 0x2000;
+export const MAP_EXCL = 0x4000;
+export const mmapFlagsDropped: Readonly<Record<string, number>> = {
+  MAP_NOSYNC: 0x800,
+  MAP_NOCORE: 0x20000,
+  MAP_PREFAULT_READ: 0x40000,
+};
+
+/** FreeBSD madvise(2) advice → Linux name. */
+export const madvise: Readonly<Record<number, string>> = {
+  0: 'MADV_NORMAL',
+  1: 'MADV_RANDOM',
+  2: 'MADV_SEQUENTIAL',
+  3: 'MADV_WILLNEED',
+  4: 'MADV_DONTNEED',
+  5: 'MADV_FREE',
+  6: 'MADV_DONTDUMP', // MADV_NOSYNC: no Linux meaning; harmless hint
+  8: 'MADV_DONTDUMP', // MADV_NOCORE
+  9: 'MADV_DODUMP', // MADV_CORE
+};
+
+/** FreeBSD socket address families → Linux name. */
+export const families: Readonly<Record<number, string>> = {
+  0: 'AF_UNSPEC',
+  1: 'AF_UNIX',
+  2: 'AF_INET',
+  28: 'AF_INET6',
+};
+
+/** Options FreeBSD spells differently (sys/socket.h, netinet/in.h, netinet/tcp.h): [level, name] → Linux. */
+export const socketOptions: readonly {
+  readonly freebsd: readonly [number, number];
+  readonly linux: readonly [string, string];
+}[] = [
+  { freebsd: [0xffff, 0x0004], linux: ['SOL_SOCKET', 'SO_REUSEADDR'] },
+  { freebsd: [0xffff, 0x0008], linux: ['SOL_SOCKET', 'SO_KEEPALIVE'] },
+  { freebsd: [0xffff, 0x0020], linux: ['SOL_SOCKET', 'SO_BROADCAST'] },
+  { freebsd: [0xffff, 0x0080], linux: ['SOL_SOCKET', 'SO_LINGER'] },
+  { freebsd: [0xffff, 0x0200], linux: ['SOL_SOCKET', 'SO_REUSEPORT'] },
+  { freebsd: [0xffff, 0x1001], linux: ['SOL_SOCKET', 'SO_SNDBUF'] },
+  { freebsd: [0xffff, 0x1002], linux: ['SOL_SOCKET', 'SO_RCVBUF'] },
+  { freebsd: [0xffff, 0x1007], linux: ['SOL_SOCKET', 'SO_ERROR'] },
+  { freebsd: [0xffff, 0x1008], linux: ['SOL_SOCKET', 'SO_TYPE'] },
+  { freebsd: [6, 0x01], linux: ['IPPROTO_TCP', 'TCP_NODELAY'] },
+  { freebsd: [6, 0x100], linux: ['IPPROTO_TCP', 'TCP_KEEPIDLE'] },
+  { freebsd: [6, 0x200], linux: ['IPPROTO_TCP', 'TCP_KEEPINTVL'] },
+  { freebsd: [6, 0x400], linux: ['IPPROTO_TCP', 'TCP_KEEPCNT'] },
+  { freebsd: [41, 27], linux: ['IPPROTO_IPV6', 'IPV6_V6ONLY'] },
+  { freebsd: [0, 3], linux: ['IPPROTO_IP', 'IP_TOS'] },
+  { freebsd: [0, 4], linux: ['IPPROTO_IP', 'IP_TTL'] },
+];
+
+/** A `__sysctl` value: a constant, or one the loader computes (`source`). */
+export interface Sysctl {
+  readonly name: string;
+  /** FreeBSD's fixed OID; names without one get an OID from the loader's own range (0x1000 + index). */
+  readonly oid?: readonly number[];
+  readonly type: 'int' | 'long' | 'string' | 'opaque';
+  readonly value?: number | string;
+  readonly source?:
+    | 'hostname'
+    | 'ncpu'
+    | 'physmem'
+    | 'pagesize'
+    | 'arandom'
+    | 'pathname'
+    | 'usrstack'
+    | 'osrelease'
+    | 'version';
+}
+
+/** The FreeBSD release the layer presents (kern.osrelease, kern.osreldate, AT_OSRELDATE). */
+export const osrelease = '14.3-RELEASE';
+export const osreldate = 1403000;
+
+/** The `__sysctl` table: what a FreeBSD program can read (all read-only but kern.hostname, see README). */
+export const sysctls: readonly Sysctl[] = [
+  { name: 'kern.ostype', oid: [1, 1], type: 'string', value: 'FreeBSD' },
+  { name: 'kern.osrelease', oid: [1, 2], type: 'string', value: osrelease },
+  { name: 'kern.osrevision', oid: [1, 3], type: 'int', value: 199506 },
+  { name: 'kern.version', oid: [1, 4], type: 'string', source: 'version' },
+  { name: 'kern.maxproc', oid: [1, 6], type: 'int', value: 32768 },
+  { name: 'kern.maxfiles', oid: [1, 7], type: 'int', value: 1048576 },
+  { name: 'kern.argmax', oid: [1, 8], type: 'int', value: 2097152 },
+  { name: 'kern.securelevel', oid: [1, 9], type: 'int', value: -1 },
+  { name: 'kern.hostname', oid: [1, 10], type: 'string', source: 'hostname' },
+  { name: 'kern.hostid', oid: [1, 11], type: 'long', value: 0 },
+  { name: 'kern.posix1version', oid: [1, 17], type: 'int', value: 200112 },
+  { name: 'kern.ngroups', oid: [1, 18], type: 'int', value: 1023 },
+  { name: 'kern.osreldate', oid: [1, 24], type: 'int', value: osreldate },
+  { name: 'kern.usrstack', oid: [1, 33], type: 'long', source: 'usrstack' },
+  { name: 'kern.arandom', oid: [1, 37], type: 'opaque', source: 'arandom' },
+  { name: 'kern.proc.pathname', oid: [1, 14, 12], type: 'string', source: 'pathname' },
+  { name: 'kern.smp.maxcpus', type: 'int', value: 256 },
+  { name: 'kern.smp.cpus', type: 'int', source: 'ncpu' },
+  { name: 'hw.machine', oid: [6, 1], type: 'string', value: 'amd64' },
+  { name: 'hw.model', oid: [6, 2], type: 'string', value: 'x86_64' },
+  { name: 'hw.ncpu', oid: [6, 3], type: 'int', source: 'ncpu' },
+  { name: 'hw.byteorder', oid: [6, 4], type: 'int', value: 1234 },
+  { name: 'hw.physmem', oid: [6, 5], type: 'long', source: 'physmem' },
+  { name: 'hw.usermem', oid: [6, 6], type: 'long', source: 'physmem' },
+  { name: 'hw.pagesize', oid: [6, 7], type: 'int', source: 'pagesize' },
+  { name: 'hw.machine_arch', oid: [6, 11], type: 'string', value: 'amd64' },
+  { name: 'hw.realmem', oid: [6, 12], type: 'long', source: 'physmem' },
+  { name: 'security.jail.jailed', type: 'int', value: 1 },
+  { name: 'vm.overcommit', type: 'int', value: 0 },
+];
