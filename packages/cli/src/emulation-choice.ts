@@ -64,15 +64,43 @@ export function commandInJail(root: string, command: string): string {
   throw new RuntimeError('COMMAND_NOT_FOUND', `${command}: not found in the jail`);
 }
 
-/** The emulation whose `detect` accepts the command's first bytes; the native one if none does. */
+/**
+ * The emulation whose `detect` accepts the command's first 4 KiB (ELF header and notes); the native
+ * one (the first) if none does. Emulations with a loader are asked first: their programs may also
+ * look like native ELF files.
+ */
 export function chooseEmulation(emulations: readonly Emulation[], root: string, command: string): Emulation {
   if (emulations.length === 0) throw new EngineUnavailableError();
-  const header = new Uint8Array(64);
+  const buf = new Uint8Array(4096);
   const fd = openSync(commandInJail(root, command), 'r');
+  let n: number;
   try {
-    readSync(fd, header, 0, header.length, 0);
+    n = readSync(fd, buf, 0, buf.length, 0);
   } finally {
     closeSync(fd);
   }
-  return emulations.find((e) => e.detect(header)) ?? emulations[0];
+  const header = buf.subarray(0, n);
+  return (
+    emulations.find((e) => e.loader && e.detect(header)) ??
+    emulations.find((e) => e.detect(header)) ??
+    emulations[0]
+  );
+}
+
+/**
+ * How a jail runs a command of `chosen`: an emulation with a loader runs under the native emulation's
+ * filter (the first), through its loader. The loader of any emulation is given to the jail either way,
+ * so that jexec can run such programs in it later.
+ */
+export function jailEmulation(
+  emulations: readonly Emulation[],
+  chosen: Emulation,
+): { emulation: Emulation; loader?: string; underLoader: boolean } {
+  const native = emulations[0] ?? chosen;
+  const loader = chosen.loader ?? emulations.find((e) => e.loader)?.loader;
+  return {
+    emulation: chosen.loader ? native : chosen,
+    ...(loader === undefined ? {} : { loader }),
+    underLoader: chosen.loader !== undefined,
+  };
 }

@@ -25,6 +25,9 @@ export interface StartJailOptions {
   readonly registry?: Registry;
   readonly name?: string;
   readonly background?: boolean;
+  /** A program loader (an emulation's `loader`) and whether the command runs under it. */
+  readonly loader?: string;
+  readonly underLoader?: boolean;
 }
 
 /** A started jail, as core's `startJail` returns it. */
@@ -70,7 +73,10 @@ export async function loadEngine(): Promise<JailEngine> {
  */
 export async function loadEmulations(): Promise<Emulation[]> {
   const list: Emulation[] = [];
-  for (const [pkg, name] of [['@sysjail/emul-linux', 'linux']] as const) {
+  for (const [pkg, name] of [
+    ['@sysjail/emul-linux', 'linux'],
+    ['@sysjail/emul-freebsd', 'freebsd'],
+  ] as const) {
     try {
       const mod = (await import(pkg)) as Record<string, unknown>;
       if (mod[name]) list.push(mod[name] as Emulation);

@@ -19,6 +19,10 @@
  *                       once this process's parent is a thread that lives as long as the supervisor.
  *   init -> supervisor: 'X' the command exited (wait status in a, pid in b, tag in c; tag 0 = the command).
  * EOF on the channel means the supervisor is gone: init exits, and the jail with it.
+ *
+ * Program loader (-L): fd 4 is a static executable that runs programs the kernel cannot (an emulation's
+ * user-space ABI layer); init keeps it close-on-exec and runs `loader argv[0] argv...` through it for the
+ * command with -l and for 'E' requests whose argc has LOADER_BIT set.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,6 +44,8 @@
 #include <unistd.h>
 
 #define CTL_FD 3
+#define LOADER_FD 4
+#define LOADER_BIT 0x80000000u
 #define MAX_PAYLOAD 16384
 #define MAX_TASKS 256
 
@@ -53,6 +59,7 @@ struct ctl_msg {
 struct task { pid_t pid; int32_t tag; };
 static struct task tasks[MAX_TASKS];
 static sigset_t all_signals;
+static int have_loader;
 
 static void die(const char *what) {
 	dprintf(2, "sysjail-init: %s: %s\n", what, strerror(errno));
@@ -109,8 +116,14 @@ static int add_task(pid_t pid, int32_t tag) {
 	return -1;
 }
 
-/* Runs argv as a child with the given stdio (fds of -1 keep init's own), uid/gid (-1: unchanged). */
-static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], int32_t uid, int32_t gid) {
+/* Runs argv as a child with the given stdio (fds of -1 keep init's own), uid/gid (-1: unchanged), under
+ * the program loader when asked. */
+static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], int32_t uid, int32_t gid,
+		 int under_loader) {
+	if (under_loader && !have_loader) {
+		errno = ENOEXEC;
+		return -1;
+	}
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
@@ -123,7 +136,8 @@ static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], 
 	setsid();
 	if (stdio[0] >= 0 && isatty(0))
 		ioctl(0, TIOCSCTTY, 0);
-	if (syscall(SYS_close_range, 3, ~0U, 0) != 0)
+	if (syscall(SYS_close_range, 3, have_loader ? CTL_FD : ~0U, 0) != 0 ||
+	    (have_loader && syscall(SYS_close_range, LOADER_FD + 1, ~0U, 0) != 0))
 		_exit(126);
 	if (gid >= 0 && (setgroups(1, (gid_t *)&gid) != 0 || setgid((gid_t)gid) != 0))
 		_exit(126);
@@ -134,7 +148,19 @@ static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], 
 		_exit(126);
 	}
 	sigprocmask(SIG_UNBLOCK, &all_signals, NULL);
-	if (envp)
+	if (under_loader) {
+		size_t n = 0;
+		while (argv[n])
+			n++;
+		char **largv = calloc(n + 3, sizeof *largv);
+		if (!largv)
+			_exit(126);
+		largv[0] = "sysjail-loader";
+		largv[1] = argv[0];
+		memcpy(largv + 2, argv, (n + 1) * sizeof *largv);
+		extern char **environ;
+		syscall(SYS_execveat, LOADER_FD, "", largv, envp ? envp : environ, AT_EMPTY_PATH);
+	} else if (envp)
 		execvpe(argv[0], argv, envp);
 	else
 		execvp(argv[0], argv);
@@ -147,7 +173,7 @@ static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], 
  * An 'E' payload: u32 argc, u32 envc (~0: keep the init's environment), argc then envc NUL-terminated
  * strings, then the working directory (NUL-terminated; empty: /). Pointers into the payload.
  */
-struct exec_request { char **argv; char **envp; char *cwd; };
+struct exec_request { char **argv; char **envp; char *cwd; int under_loader; };
 
 static int take_strings(char **p, char *end, uint32_t n, char ***out) {
 	char **v = calloc((size_t)n + 1, sizeof *v);
@@ -173,7 +199,10 @@ static int parse_exec(char *payload, uint32_t len, struct exec_request *r) {
 	if (len < 8)
 		return -1;
 	memcpy(&argc, payload, 4);
+	/* bit 31 of argc: run under the program loader */
 	memcpy(&envc, payload + 4, 4);
+	r->under_loader = (argc & LOADER_BIT) != 0;
+	argc &= ~LOADER_BIT;
 	if (argc == 0 || argc > MAX_PAYLOAD / 2 || (envc != ~0U && envc > MAX_PAYLOAD / 2))
 		return -1;
 	if (take_strings(&p, end, argc, &r->argv) != 0)
@@ -196,21 +225,28 @@ int main(int argc, char **argv) {
 	/* Not ptrace-able (nor pidfd_getfd-able) by jailed root; execve resets this for the command. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		die("PR_SET_DUMPABLE");
-	/* Whatever the launching process leaked stays out of the jail: only the control channel is kept. */
-	if (syscall(SYS_close_range, CTL_FD + 1, ~0U, 0) != 0)
-		die("close_range");
 	int32_t uid = -1, gid = -1;
-	int opt;
-	while ((opt = getopt(argc, argv, "+u:g:")) != -1) {
+	int opt, command_under_loader = 0;
+	while ((opt = getopt(argc, argv, "+u:g:Ll")) != -1) {
 		if (opt == 'u')
 			uid = atoi(optarg);
 		else if (opt == 'g')
 			gid = atoi(optarg);
+		else if (opt == 'L')
+			have_loader = 1;
+		else if (opt == 'l')
+			command_under_loader = 1;
 		else
 			_exit(125);
 	}
+	/* Whatever the launching process leaked stays out of the jail: only the control channel (and the
+	 * program loader) are kept. */
+	if (syscall(SYS_close_range, (have_loader ? LOADER_FD : CTL_FD) + 1, ~0U, 0) != 0)
+		die("close_range");
+	if (have_loader && fcntl(LOADER_FD, F_SETFD, FD_CLOEXEC) != 0)
+		die("program loader");
 	if (optind >= argc) {
-		dprintf(2, "usage: sysjail-init [-u uid] [-g gid] command ...\n");
+		dprintf(2, "usage: sysjail-init [-Ll] [-u uid] [-g gid] command ...\n");
 		_exit(125);
 	}
 	if (fcntl(CTL_FD, F_SETFD, FD_CLOEXEC) != 0)
@@ -264,7 +300,7 @@ int main(int argc, char **argv) {
 				if (command > 0)
 					break;
 				int none[3] = { -1, -1, -1 };
-				command = run(argv + optind, NULL, NULL, none, uid, gid);
+				command = run(argv + optind, NULL, NULL, none, uid, gid, command_under_loader);
 				if (command < 0)
 					die("fork");
 				add_task(command, 0);
@@ -278,7 +314,7 @@ int main(int argc, char **argv) {
 			case 'E': {
 				struct exec_request r;
 				int ok = parse_exec(m.payload, m.len, &r) == 0;
-				pid_t pid = ok ? run(r.argv, r.envp, r.cwd, fds, m.a, m.b) : -1;
+				pid_t pid = ok ? run(r.argv, r.envp, r.cwd, fds, m.a, m.b, r.under_loader) : -1;
 				int err = pid < 0 ? (ok ? errno : EINVAL) : 0;
 				free(r.argv);
 				free(r.envp);
@@ -289,7 +325,7 @@ int main(int argc, char **argv) {
 				break;
 			}
 			case 'C':
-				if (m.b > CTL_FD && m.b != sfd)
+				if (m.b > CTL_FD && m.b != sfd && !(have_loader && m.b == LOADER_FD))
 					close(m.b);
 				break;
 			case 'K':

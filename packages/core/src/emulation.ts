@@ -20,4 +20,10 @@ export interface Emulation {
   policy(prison: Prison): Policy;
   /** True when this emulation runs the given executable (its first bytes, ELF header). */
   detect(header: Uint8Array): boolean;
+  /**
+   * For an emulation whose programs the kernel cannot run: the host path of a static executable of
+   * the native emulation's ABI that runs them in-process (`loader path argv...`). Such a program is
+   * jailed under the native emulation's filter, run by the loader (JailOptions.loader).
+   */
+  readonly loader?: string;
 }

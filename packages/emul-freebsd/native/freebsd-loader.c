@@ -594,6 +594,12 @@ static long set_linux_action(int sig, void *handler, unsigned long flags, uint64
 	return sc4(__NR_rt_sigaction, sig, &a, 0, 8);
 }
 
+static int has_slash(const char *s) {
+	for (; *s; s++)
+		if (*s == '/') return 1;
+	return 0;
+}
+
 static const char *getenv_(char **envp, const char *name) {
 	size_t n = str_len(name);
 	for (; *envp; envp++)
@@ -641,6 +647,30 @@ __attribute__((used)) void loader_main(long *sp) {
 	report_dir = getenv_(envp, "SYSJAIL_FREEBSD_REPORT");
 	trace_untranslated = getenv_(envp, "SYSJAIL_FREEBSD_TRACE") != 0;
 	const char *path = argv[1];
+	/* A bare name is looked up in PATH, as execvp does. */
+	static char found[4096];
+	if (!has_slash(path)) {
+		const char *p = getenv_(envp, "PATH");
+		if (!p) p = "/bin:/usr/bin:/sbin:/usr/sbin:/usr/local/bin";
+		while (*p) {
+			size_t n = 0;
+			while (p[n] && p[n] != ':') n++;
+			size_t k = str_len(path);
+			if (n + k + 2 <= sizeof found) {
+				memcpy(found, n ? p : ".", n ? n : 1);
+				size_t m = n ? n : 1;
+				found[m] = '/';
+				memcpy(found + m + 1, path, k + 1);
+				if (sc4(__NR_faccessat, AT_FDCWD, found, 1 /* X_OK */, 0) == 0) {
+					path = found;
+					break;
+				}
+			}
+			p += n;
+			if (*p == ':') p++;
+		}
+		if (path != found) die(path, "not found");
+	}
 	if (path[0] == '/') program_path = path;
 	else {
 		long n = sc2(__NR_getcwd, program_path_buf, sizeof program_path_buf - str_len(path) - 2);

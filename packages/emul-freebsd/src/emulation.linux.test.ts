@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,12 +31,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('freebsd emulation', () => {
-  it('is an Emulation that says it cannot run', () => {
+  it('is an Emulation whose programs run under the loader the package builds', () => {
     expect(freebsd.name).toBe('freebsd');
     expect(freebsd.tables).toEqual([amd64]);
     expect(freebsd.errno).toBe(freebsdErrno);
-    expect(freebsd.runnable).toBe(false);
-    expect(freebsd.refusal).toMatch(/cannot run on Linux/);
+    expect(freebsd.loader).toMatch(/dist\/native\/sysjail-freebsd$/);
+    expect(statSync(freebsd.loader as string).mode & 0o111).not.toBe(0);
   });
 
   it('detects a FreeBSD-branded ELF (OSABI 9)', () => {

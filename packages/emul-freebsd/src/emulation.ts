@@ -1,22 +1,22 @@
-/** The FreeBSD emulation: data and detection only; the Linux kernel has no FreeBSD ABI to run the binary. */
+/** The FreeBSD emulation: FreeBSD amd64 programs run under sysjail-freebsd, a user-space system-call layer. */
+import { fileURLToPath } from 'node:url';
 import type { Emulation } from '@sysjail/core';
 import { isFreebsdElf } from './elf.js';
 import { freebsdErrno } from './errno.js';
 import { freebsdJailPolicy } from './policy.js';
 import { amd64 } from './tables/amd64.js';
 
-/** What the cli says when it meets a FreeBSD binary. */
-export const freebsdRefusal =
-  'FreeBSD binaries cannot run on Linux: the Linux kernel has no FreeBSD system call ABI. Run the Linux build of the program in the jail.';
+/** The loader, built by this package (scripts/build-native.mjs). */
+export const freebsdLoaderPath = fileURLToPath(new URL('../dist/native/sysjail-freebsd', import.meta.url));
 
-export const freebsd: Emulation & { readonly runnable: false; readonly refusal: string } = {
+export const freebsd: Emulation = {
   name: 'freebsd',
-  description: 'FreeBSD amd64 binaries: recognised and refused (no FreeBSD ABI in the Linux kernel)',
+  description:
+    'FreeBSD amd64 static programs, run by sysjail-freebsd (system calls translated in the process)',
   tables: [amd64],
   refusedArchitectures: [],
   errno: freebsdErrno,
   policy: freebsdJailPolicy,
   detect: isFreebsdElf,
-  runnable: false,
-  refusal: freebsdRefusal,
+  loader: freebsdLoaderPath,
 };

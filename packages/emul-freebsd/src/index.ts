@@ -1,9 +1,9 @@
 export { amd64Arch } from './arch.js';
 export * as constants from './constants.js';
 export { isFreebsdElf } from './elf.js';
-export { freebsd, freebsdRefusal } from './emulation.js';
+export { freebsd, freebsdLoaderPath } from './emulation.js';
 export { freebsdErrno } from './errno.js';
+export { generateLoaderTables, refusedCalls, sysctlOids } from './loader-tables.js';
 export { forbiddenCalls, freebsdJailPolicy, sysvIpcCalls } from './policy.js';
 export { amd64 } from './tables/amd64.js';
-export { generateLoaderTables, refusedCalls, sysctlOids } from './loader-tables.js';
 export * as translation from './translation.js';

@@ -20,8 +20,8 @@ import {
   madvise,
   mmapFlags,
   openFlags,
-  osrelease,
   osreldate,
+  osrelease,
   rlimits,
   signals,
   socketOptions,
@@ -29,7 +29,17 @@ import {
   translations,
 } from './translation.js';
 
-const CONVERSIONS = ['same', 'openFlags', 'atFlags', 'signal', 'clock', 'socketType', 'family', 'fdFlags', 'int'];
+const CONVERSIONS = [
+  'same',
+  'openFlags',
+  'atFlags',
+  'signal',
+  'clock',
+  'socketType',
+  'family',
+  'fdFlags',
+  'int',
+];
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 const cString = (s: string) => JSON.stringify(s);
@@ -76,7 +86,9 @@ export function generateLoaderTables(): string {
   lines.push(`#define FBSD_O_REFUSED 0x2000000`);
   lines.push(`#define FBSD_SOCK_CLOEXEC_OR_O_CLOEXEC 0x10000000`, `#define FBSD_SOCK_NONBLOCK 0x20000000`);
   lines.push(`#define FBSD_MAP_GUARD ${hex(MAP_GUARD)}`, `#define FBSD_MAP_EXCL ${hex(MAP_EXCL)}`);
-  lines.push(`enum { ${CONVERSIONS.map((c) => `CONV_${c.replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase()}`).join(', ')} };`);
+  lines.push(
+    `enum { ${CONVERSIONS.map((c) => `CONV_${c.replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase()}`).join(', ')} };`,
+  );
 
   lines.push(`static const char *const fbsd_syscall_names[FBSD_NSYSCALLS] = {`);
   for (const e of amd64.entries) lines.push(`\t[${e.nr}] = ${cString(e.name)},`);
@@ -148,9 +160,18 @@ export function generateLoaderTables(): string {
     for (const [f, l] of entries) lines.push(`\t{ ${hex(f)}, ${l} },`);
     lines.push('};');
   };
-  pairs('fbsd_open_flags', Object.entries(openFlags).map(([n, v]) => [v, n]));
-  pairs('fbsd_at_flags', Object.entries(atFlags).map(([n, v]) => [v, n]));
-  pairs('fbsd_mmap_flags', Object.values(mmapFlags).map((m) => [m.freebsd, m.linux]));
+  pairs(
+    'fbsd_open_flags',
+    Object.entries(openFlags).map(([n, v]) => [v, n]),
+  );
+  pairs(
+    'fbsd_at_flags',
+    Object.entries(atFlags).map(([n, v]) => [v, n]),
+  );
+  pairs(
+    'fbsd_mmap_flags',
+    Object.values(mmapFlags).map((m) => [m.freebsd, m.linux]),
+  );
 
   const plusOne = (cName: string, map: Readonly<Record<number, string>>) => {
     const size = Math.max(...Object.keys(map).map(Number)) + 1;
@@ -180,8 +201,14 @@ export function generateLoaderTables(): string {
     const oid = oids.get(s.name) as readonly number[];
     let source = s.source ?? 'const';
     let svalue = typeof s.value === 'string' ? s.value : '';
-    if (source === 'osrelease') (source = 'const'), (svalue = osrelease);
-    if (source === 'version') (source = 'const'), (svalue = `FreeBSD ${osrelease} (sysjail)\n`);
+    if (source === 'osrelease') {
+      source = 'const';
+      svalue = osrelease;
+    }
+    if (source === 'version') {
+      source = 'const';
+      svalue = `FreeBSD ${osrelease} (sysjail)\n`;
+    }
     const type = { int: "'i'", long: "'l'", string: "'s'", opaque: "'o'" }[s.type];
     const ivalue = typeof s.value === 'number' ? s.value : 0;
     lines.push(

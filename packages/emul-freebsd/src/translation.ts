@@ -235,7 +235,9 @@ export const linuxErrnoAliases: Readonly<Record<string, string>> = {
  * Calls of older FreeBSD ABIs (COMPAT11 slots, absent from the amd64 table) that programs built for
  * FreeBSD 11 still make: Go before 1.17 calls the FreeBSD 11 kevent. Number → name and handler.
  */
-export const compatTranslations: Readonly<Record<number, { readonly name: string; readonly handler: string }>> = {
+export const compatTranslations: Readonly<
+  Record<number, { readonly name: string; readonly handler: string }>
+> = {
   363: { name: 'freebsd11_kevent', handler: 'freebsd11_kevent' },
 };
 
@@ -314,7 +316,12 @@ export const signals: Readonly<Record<string, number>> = {
   SIGUSR2: 31,
 };
 /** FreeBSD signals Linux lacks (SIGEMT 7, SIGINFO 29, SIGTHR 32, SIGLIBRT 33): sending them fails with EINVAL. */
-export const signalsWithoutLinux: Readonly<Record<string, number>> = { SIGEMT: 7, SIGINFO: 29, SIGTHR: 32, SIGLIBRT: 33 };
+export const signalsWithoutLinux: Readonly<Record<string, number>> = {
+  SIGEMT: 7,
+  SIGINFO: 29,
+  SIGTHR: 32,
+  SIGLIBRT: 33,
+};
 /** FreeBSD's first realtime signal; FreeBSD SIGRTMIN + n is Linux SIGRTMIN + n. */
 export const FREEBSD_SIGRTMIN = 65;
 

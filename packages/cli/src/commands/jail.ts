@@ -9,7 +9,7 @@ import {
 import { consoleLogPath } from '../console-log.js';
 import { keepCountersFile } from '../counters-file.js';
 import { startBackgroundJail } from '../daemon/background-jail.js';
-import { chooseEmulation } from '../emulation-choice.js';
+import { chooseEmulation, jailEmulation } from '../emulation-choice.js';
 import { exitStatusOfJail, loadEmulations, loadEngine } from '../engine.js';
 import { CliError, JailNameTakenError } from '../errors.js';
 import { stopJail } from './stop-jail.js';
@@ -82,13 +82,18 @@ async function runJail(config: StartJailConfig): Promise<number> {
   const forwarder = forwardSignals();
   const engine = await loadEngine();
   engine.prewarm?.(1, { refill: false });
-  const emulation = chooseEmulation(await loadEmulations(), config.prison.path, config.command[0]);
+  const emulations = await loadEmulations();
+  const { emulation, loader, underLoader } = jailEmulation(
+    emulations,
+    chooseEmulation(emulations, config.prison.path, config.command[0]),
+  );
   const registry = openRegistry();
   const jail = await engine
     .startJail({
       prison: config.prison,
       command: config.command,
       emulation,
+      ...(loader === undefined ? {} : { loader, underLoader }),
       registry,
       ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
       ...(config.prison.name === undefined ? {} : { name: config.prison.name }),

@@ -20,7 +20,7 @@ import {
 import { peerCredentials } from '@sysjail/systrace-bindings';
 import { keepCountersFile } from '../counters-file.js';
 import { openConsoleLog } from '../console-log.js';
-import { chooseEmulation } from '../emulation-choice.js';
+import { chooseEmulation, jailEmulation } from '../emulation-choice.js';
 import { CliError, EngineUnavailableError, UsageError } from '../errors.js';
 import {
   type BackgroundJailOptions,
@@ -209,7 +209,8 @@ export class SupervisorDaemon {
     if (service ? command.length > 0 : command.length === 0) {
       return failure('BAD_REQUEST', service ? 'a service jail takes no command' : 'no command', 2);
     }
-    const emulation = this.emulationFor(options);
+    // A program of an emulation with a loader runs under the native emulation's filter, by its loader.
+    const { emulation, loader, underLoader } = jailEmulation(this.options.emulations, this.emulationFor(options));
     const devNull = openSync('/dev/null', 'r+');
     let out: number | undefined;
     try {
@@ -220,6 +221,7 @@ export class SupervisorDaemon {
         prison,
         command,
         emulation,
+        ...(loader === undefined ? {} : { loader, underLoader }),
         registry: this.registry,
         env: options.env ?? jailEnvironment(),
         stdio: [devNull, out ?? devNull, out ?? devNull],

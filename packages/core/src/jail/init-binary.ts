@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fcntl, MFD_ALLOW_SEALING, MFD_CLOEXEC, memfdCreate, write } from '@sysjail/systrace-bindings';
 import { JailSetupError } from '../errors.js';
@@ -12,23 +13,29 @@ const F_SEAL_WRITE = 0x8;
 
 export const initBinaryPath = fileURLToPath(new URL('../../dist/native/sysjail-init', import.meta.url));
 
-let sealed: number | undefined;
+const sealed = new Map<string, number>();
 
 /**
- * sysjail-init in a sealed memfd: the jail execs it as /proc/self/fd/N, so the init it runs is an
- * immutable private copy, never a file on the host that jailed root could reach through /proc/1/exe.
+ * An executable in a sealed memfd named after it: the jail execs that immutable private copy, never a
+ * file on the host that jailed root could reach through /proc/N/exe. One per path, kept open.
  */
-export function initMemfd(): number {
-  if (sealed !== undefined) return sealed;
+export function sealedExecutable(path: string, missing: string): number {
+  const known = sealed.get(path);
+  if (known !== undefined) return known;
   let bytes: Buffer;
   try {
-    bytes = readFileSync(initBinaryPath);
+    bytes = readFileSync(path);
   } catch (e) {
-    throw new JailSetupError(`${initBinaryPath}: missing (build @sysjail/core)`, { cause: e });
+    throw new JailSetupError(`${path}: missing (${missing})`, { cause: e });
   }
-  const fd = memfdCreate('sysjail-init', MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  const fd = memfdCreate(basename(path), MFD_CLOEXEC | MFD_ALLOW_SEALING);
   for (let off = 0; off < bytes.length; ) off += write(fd, bytes.subarray(off));
   fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
-  sealed = fd;
+  sealed.set(path, fd);
   return fd;
+}
+
+/** sysjail-init in a sealed memfd: the jail execs it as /proc/self/fd/N. */
+export function initMemfd(): number {
+  return sealedExecutable(initBinaryPath, 'build @sysjail/core');
 }

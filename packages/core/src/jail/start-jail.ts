@@ -30,7 +30,7 @@ import { processStartTime } from '../registry/process-start-time.js';
 import type { Registry } from '../registry/registry.js';
 import { type AuditRecord, COUNTER, COUNTER_SLOTS, type FromSupervisor } from '../supervisor/protocol.js';
 import { Supervisor } from '../supervisor/supervisor.js';
-import { initMemfd } from './init-binary.js';
+import { initMemfd, sealedExecutable } from './init-binary.js';
 import { releaseLauncher } from './launcher-handover.js';
 import { jailSetupOps } from './setup-ops.js';
 
@@ -55,6 +55,14 @@ export interface JailOptions {
    * jails keeps one thread, not one per jail (see launcher-handover.ts).
    */
   readonly releaseLauncher?: boolean;
+  /**
+   * A program loader for the jail (an emulation's `loader`: a static executable of this emulation's ABI
+   * that runs programs the kernel cannot). The init keeps it in a sealed memfd; commands marked for it
+   * run as `loader argv[0] argv...`, under this jail's filter like any program.
+   */
+  readonly loader?: string;
+  /** Run the command under `loader`. */
+  readonly underLoader?: boolean;
 }
 
 export interface JailExit {
@@ -242,14 +250,19 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     const memfd = initMemfd();
     const stdio = options.stdio ?? [0, 1, 2];
     const userArgs = options.user ? ['-u', String(options.user.uid), '-g', String(options.user.gid)] : [];
+    if (options.underLoader && !options.loader) throw new PrisonConfigError('underLoader without a loader');
+    const loaderFd = options.loader
+      ? sealedExecutable(options.loader, 'build its emulation package')
+      : undefined;
+    const loaderArgs = loaderFd === undefined ? [] : options.underLoader ? ['-L', '-l'] : ['-L'];
     const launching = pool!
       .spawn({
         setup: jailSetupOps(prison, filter.program),
         command: `/proc/self/fd/${memfd}`,
         argv0: 'sysjail-init',
-        args: [...userArgs, '--', ...options.command],
+        args: [...userArgs, ...loaderArgs, '--', ...options.command],
         env: { ...(options.env ?? jailEnvironment()) },
-        stdio: [...stdio, controlChild],
+        stdio: loaderFd === undefined ? [...stdio, controlChild] : [...stdio, controlChild, loaderFd],
       })
       .finally(() => close(controlChild));
     launching.catch(() => {});
