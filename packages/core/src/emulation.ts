@@ -27,3 +27,11 @@ export interface Emulation {
    */
   readonly loader?: string;
 }
+
+/**
+ * Where a program loader may publish what it runs, for sjls -v: one page at this address in the loaded
+ * process, "SJLOADR1", the emulation's name (16 bytes, NUL-padded), u64 untranslated calls, u32 n,
+ * u32 pad, then n entries of { u32 nr, u32 count, char name[24] }. Read by the host for display only
+ * (the program can write it).
+ */
+export const LOADER_STATUS_ADDRESS = 0x5ffff000;

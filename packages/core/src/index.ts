@@ -1,5 +1,5 @@
 export type { Architecture } from './arch.js';
-export type { Emulation } from './emulation.js';
+export { type Emulation, LOADER_STATUS_ADDRESS } from './emulation.js';
 export { JailSetupError, NoEmulationError, PolicyError, PrisonConfigError, SysjailError } from './errors.js';
 export type { CompiledFilter, CompileOptions, FilterOp, NotifyEntry } from './filter/index.js';
 export { assembleFilter, compileFilter, encodeFilter } from './filter/index.js';

@@ -112,9 +112,25 @@ __attribute__((noreturn)) static void jump_to(uintptr_t entry, uintptr_t sp, uin
 static const char *program_path;   /* absolute, for kern.proc.pathname and AT_EXECPATH */
 static char program_path_buf[4096];
 static unsigned long usrstack;
-static long untranslated[1024];    /* per FreeBSD number; read by sjls through the report file */
+static long untranslated[1024];    /* per FreeBSD number */
 static long untranslated_total;
-static const char *report_dir;
+
+/*
+ * The status page: what sjls -v shows of this process (core's LOADER_STATUS_ADDRESS contract): magic,
+ * the emulation's name, the count of untranslated calls and up to 100 of them by name. Written here,
+ * read by the host through /proc/PID/mem; the program could forge it, so it is for display only.
+ */
+#define STATUS_ADDRESS 0x5ffff000UL
+struct status_entry { uint32_t nr; uint32_t count; char name[24]; };
+struct status_page {
+	char magic[8];
+	char emulation[16];
+	uint64_t total;
+	uint32_t n, pad;
+	struct status_entry e[100];
+};
+static struct status_page *status;
+static int status_lock;
 
 static long t_exit(struct call *c);
 static int enable_dispatch(void);
@@ -375,6 +391,34 @@ static long t_msync(struct call *c) {
 	return sc3(__NR_msync, ARG(0), ARG(1), lf);
 }
 
+/* ---- the status page ---- */
+
+static void open_status_page(void) {
+	long m = sc6(__NR_mmap, STATUS_ADDRESS, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (m != (long)STATUS_ADDRESS) return;
+	status = (struct status_page *)m;
+	memcpy(status->emulation, "freebsd", 8);
+	memcpy(status->magic, "SJLOADR1", 8);
+}
+
+static void count_untranslated(long nr) {
+	if (!status) return;
+	__atomic_fetch_add(&status->total, 1, __ATOMIC_RELAXED);
+	while (__atomic_exchange_n(&status_lock, 1, __ATOMIC_ACQUIRE)) sc0(__NR_sched_yield);
+	uint32_t i = 0;
+	while (i < status->n && status->e[i].nr != (uint32_t)nr) i++;
+	if (i == status->n && i < sizeof status->e / sizeof *status->e) {
+		status->e[i].nr = (uint32_t)nr;
+		const char *name = nr >= 0 && nr < FBSD_NSYSCALLS && fbsd_syscall_names[nr] ? fbsd_syscall_names[nr] : "";
+		size_t k = 0;
+		for (; k < sizeof status->e[i].name - 1 && name[k]; k++) status->e[i].name[k] = name[k];
+		status->e[i].name[k] = 0;
+		__atomic_store_n(&status->n, i + 1, __ATOMIC_RELEASE);
+	}
+	if (i < status->n) status->e[i].count++;
+	__atomic_store_n(&status_lock, 0, __ATOMIC_RELEASE);
+}
+
 /* ---- the dispatcher ---- */
 
 static long dispatch(struct call *c) {
@@ -393,6 +437,7 @@ static long dispatch(struct call *c) {
 untranslated:
 	untranslated_total++;
 	untranslated[nr >= 0 && nr < 1024 ? nr : 1023]++;
+	count_untranslated(nr);
 	return fail(c, FBSD_ENOSYS);
 }
 
@@ -424,7 +469,7 @@ static void on_sigsys(int sig, struct linux_siginfo *si, void *ctx) {
 	}
 }
 
-/* ---- the report: untranslated calls, for sjls ---- */
+/* ---- the trace: untranslated calls at exit ---- */
 
 static void put_num(char *buf, size_t *n, long v) {
 	char tmp[24];
@@ -437,11 +482,11 @@ static void put_str(char *buf, size_t *n, const char *s) {
 	while (*s) buf[(*n)++] = *s++;
 }
 
-/* Writes "<pid> <total> <name>=<count> ..." to $SYSJAIL_FREEBSD_REPORT/<pid> when set (and stderr with
- * SYSJAIL_FREEBSD_TRACE). Called at exit and exec. */
+/* With SYSJAIL_FREEBSD_TRACE set: one line on stderr at exit and exec, the untranslated calls and their
+ * counts. */
 static int trace_untranslated;
 static void write_report(void) {
-	if (!untranslated_total || (!report_dir && !trace_untranslated)) return;
+	if (!untranslated_total || !trace_untranslated) return;
 	char buf[4096];
 	size_t n = 0;
 	put_str(buf, &n, "sysjail-freebsd: untranslated");
@@ -644,7 +689,6 @@ __attribute__((used)) void loader_main(long *sp) {
 		say("usage: sysjail-freebsd path argv0 [arg ...]\n");
 		sc1(__NR_exit_group, 2);
 	}
-	report_dir = getenv_(envp, "SYSJAIL_FREEBSD_REPORT");
 	trace_untranslated = getenv_(envp, "SYSJAIL_FREEBSD_TRACE") != 0;
 	const char *path = argv[1];
 	/* A bare name is looked up in PATH, as execvp does. */
@@ -685,6 +729,7 @@ __attribute__((used)) void loader_main(long *sp) {
 	uintptr_t phdr;
 	long phnum, phent;
 	uintptr_t entry = map_program(path, &phdr, &phnum, &phent);
+	open_status_page();
 
 	/* The translator: SIGSYS on an alternate stack, every other signal blocked while it runs. */
 	void *alt = alloc_altstack();

@@ -8,6 +8,8 @@ import { amd64 } from './tables/amd64.js';
 
 /** The loader, built by this package (scripts/build-native.mjs). */
 export const freebsdLoaderPath = fileURLToPath(new URL('../dist/native/sysjail-freebsd', import.meta.url));
+/** A freestanding FreeBSD program of raw FreeBSD system calls that tries what a jail refuses (victim/). */
+export const freebsdVictimPath = fileURLToPath(new URL('../dist/native/freebsd-victim', import.meta.url));
 
 export const freebsd: Emulation = {
   name: 'freebsd',

@@ -1,7 +1,7 @@
 export { amd64Arch } from './arch.js';
 export * as constants from './constants.js';
 export { isFreebsdElf } from './elf.js';
-export { freebsd, freebsdLoaderPath } from './emulation.js';
+export { freebsd, freebsdLoaderPath, freebsdVictimPath } from './emulation.js';
 export { freebsdErrno } from './errno.js';
 export { generateLoaderTables, refusedCalls, sysctlOids } from './loader-tables.js';
 export { forbiddenCalls, freebsdJailPolicy, sysvIpcCalls } from './policy.js';

@@ -16,7 +16,7 @@ export function sjlsMain(argv: readonly string[], registry: Registry = openRegis
     else if (o.name === 'j') jail = o.value;
     else json = true;
   }
-  const statuses = selectJails(registry, jail).map(jailStatus);
+  const statuses = selectJails(registry, jail).map((r) => jailStatus(r, { programs: verbose }));
   if (json) return formatSjlsJson(statuses);
   return verbose ? formatSjlsVerbose(statuses) : formatSjls(statuses);
 }

@@ -3,12 +3,14 @@
  * program loader (sysjail-freebsd) under the jail's Linux filter; a FreeBSD program the layer cannot
  * run is refused in one line with status 1.
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freebsdVictimPath } from '@sysjail/emul-freebsd';
 import { ESBUILD_VERSION, freebsdEsbuild, freebsdNgrok } from '@sysjail/emul-freebsd/npm-programs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JailFixture, makeJailFixture } from './jail-fixture.js';
-import { runJail } from './run-jail.js';
+import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
+import { runJail, startJailCommand } from './run-jail.js';
 
 let fx: JailFixture;
 beforeAll(() => {
@@ -17,10 +19,11 @@ beforeAll(() => {
   mkdirSync(bin, { recursive: true });
   copyFileSync(freebsdEsbuild(), join(bin, 'esbuild'));
   copyFileSync(freebsdNgrok(), join(bin, 'ngrok'));
+  copyFileSync(freebsdVictimPath, join(bin, 'victim'));
   const dynamic = Buffer.from(readFileSync('/bin/sh'));
   dynamic[7] = 9; // FreeBSD-branded and dynamically linked
   writeFileSync(join(bin, 'bsd-dynamic'), dynamic);
-  for (const f of ['esbuild', 'ngrok', 'bsd-dynamic']) chmodSync(join(bin, f), 0o755);
+  for (const f of ['esbuild', 'ngrok', 'bsd-dynamic', 'victim']) chmodSync(join(bin, f), 0o755);
   const proj = join(fx.root, 'proj');
   mkdirSync(join(proj, 'src', 'lib'), { recursive: true });
   writeFileSync(
@@ -32,8 +35,14 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => fx?.cleanup());
 
+// Addresses of this file's own: 127.0.15.0/24.
+const ADDR = '127.0.15.5';
 const jail = (command: string[], input?: string) =>
-  runJail(fx, [fx.root, 'bsd.example', '127.0.0.5', ...command], { input, timeoutMs: 60_000 });
+  runJail(fx, [fx.root, 'bsd.example', ADDR, ...command], { input, timeoutMs: 60_000 });
+const victim = async (...probe: string[]) => {
+  const r = await jail(['/usr/local/bin/victim', ...probe]);
+  return { ...r, line: r.stdout.trim() };
+};
 
 describe('FreeBSD programs in a jail', () => {
   it('esbuild --version', async () => {
@@ -81,5 +90,68 @@ describe('FreeBSD programs in a jail', () => {
     const r = await jail(['/bin/sh', '-c', 'readlink /proc/self/exe; echo ok']);
     expect(r.stdout).toBe('/bin/busybox\nok\n');
     expect(r.status).toBe(0);
+  });
+});
+
+describe('a FreeBSD program of raw FreeBSD system calls, confined in FreeBSD terms', () => {
+  it('binding 0.0.0.0 gets the jail address (sockaddr with sa_len both ways)', async () => {
+    expect((await victim('bind', '0.0.0.0')).line).toBe(`bind ok ${ADDR}`);
+  });
+
+  it('binding an address not the jail’s: FreeBSD’s EADDRNOTAVAIL (49)', async () => {
+    expect((await victim('bind', '127.0.15.99')).line).toBe('bind errno 49');
+  });
+
+  it('a raw socket: FreeBSD’s EPERM (1)', async () => {
+    expect((await victim('raw')).line).toBe('raw errno 1');
+  });
+
+  it('reads the jail’s hostname through __sysctl, and uname as FreeBSD’s libc builds it', async () => {
+    expect((await victim('hostname')).line).toBe('hostname ok bsd.example');
+    expect((await victim('uname')).line).toBe('uname ok FreeBSD 14.3-RELEASE amd64 bsd.example');
+    expect((await victim('jailed')).line).toBe('jailed ok 1');
+  });
+
+  it('mount is refused as FreeBSD’s jail refuses it: EPERM', async () => {
+    expect((await victim('mount')).line).toBe('mount errno 1');
+  });
+
+  it('a call without a translation: ENOSYS (78), never run as the Linux call of its number', async () => {
+    // FreeBSD 26 (ptrace) is Linux 26 (msync): had it run, msync(0, 0, 0) would have succeeded.
+    expect((await victim('nosys')).line).toBe('nosys errno 78');
+  });
+
+  it('sjls -v shows each process’s emulation and its untranslated calls, most frequent first', async () => {
+    const p = startJailCommand(fx, [fx.root, 'bsd.example', ADDR, '/usr/local/bin/victim', 'nosys-wait'], {
+      timeoutMs: 60_000,
+    });
+    await p.waitFor(/^waiting$/m);
+    const out = execFileSync(process.execPath, [join(binDir, 'sjls.js'), '-v'], {
+      env: fx.env,
+      encoding: 'utf8',
+    });
+    p.child.stdin?.end();
+    const r = await p.done;
+    expect(r.stdout).toBe('waiting\nnosys-wait ok\n');
+    const processes = out.split('\n').filter((l) => l.startsWith('process:'));
+    expect(processes).toHaveLength(2);
+    expect(processes[0]).toMatch(/^process: +[0-9]+ linux$/); // the jail's init
+    expect(processes[1]).toMatch(
+      /^process: +[0-9]+ freebsd, untranslated 5: ptrace\(26\) 3, kldnext\(307\) 2$/,
+    );
+  });
+
+  it('sees the jail’s files only, and its own processes', async () => {
+    expect((await victim('open', '/etc/hostname')).line).toMatch(/^open (ok|errno 2)/);
+    expect((await victim('open', fx.secretPath)).line).toBe('open errno 2');
+    expect((await victim('getpid')).line).toBe('getpid ok 2 1');
+    expect((await victim('kill', '-1', '9')).line).toMatch(/^kill (ok|errno 3)$/);
+  });
+
+  it('execs a Linux program and a FreeBSD program (the layer runs itself again for the latter)', async () => {
+    const linux = await victim('exec', '/bin/echo', 'linux', 'echo');
+    expect(linux.line).toBe('linux echo');
+    const bsd = await victim('exec', '/usr/local/bin/victim', 'hostname');
+    expect(bsd.line).toBe('hostname ok bsd.example');
   });
 });

@@ -86,10 +86,7 @@ describe('jail parameters', () => {
     ],
     ['  persist = maybe;', 'jail.conf:3:3: persist: unknown boolean value "maybe"'],
     ['  stop.timeout = soon;\n  persist;', 'jail.conf:3:3: stop.timeout: non-integer value "soon"'],
-    [
-      '  ip4.addr = 10.0.0.300;\n  persist;',
-      'jail.conf:3:3: invalid IP address: 10.0.0.300',
-    ],
+    ['  ip4.addr = 10.0.0.300;\n  persist;', 'jail.conf:3:3: invalid IP address: 10.0.0.300'],
     [
       '  ip4.addr = "lo|127.0.10.1/8";\n  persist;',
       'jail.conf:3:3: ip4.addr: "lo|127.0.10.1/8": the interface|address/prefix form is not supported yet (host integration)',

@@ -1,4 +1,4 @@
-export { countJailProcesses, jailStatus } from './jail-status.js';
+export { countJailProcesses, jailPrograms, jailStatus } from './jail-status.js';
 export type { JailParam, JlsMode } from './jls-format.js';
 export {
   formatJls,
@@ -14,6 +14,7 @@ export {
   jlsHeader,
   jlsVerboseHeader,
 } from './jls-format.js';
+export { loaderStatus, type ProgramStatus, parseLoaderStatus } from './loader-status.js';
 export type { JailStatus } from './sjls-format.js';
 export {
   formatSjls,

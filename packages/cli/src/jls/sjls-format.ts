@@ -1,5 +1,6 @@
 import type { JailCountersFile, JailRecord, PrisonFlags } from '@sysjail/core';
 import { jailName } from './jls-format.js';
+import type { ProgramStatus } from './loader-status.js';
 import { cut, left, right } from './printf.js';
 
 /** What sjls adds to a record, read from the live system (see jail-status.ts). */
@@ -8,6 +9,8 @@ export interface JailStatus {
   /** Processes in the jail, if they could be counted. */
   readonly processes?: number;
   readonly counters?: JailCountersFile;
+  /** Each process (host pid) with the emulation its loader names and its untranslated calls (-v). */
+  readonly programs?: readonly ProgramStatus[];
 }
 
 const flagNames: [keyof PrisonFlags, string][] = [
@@ -69,6 +72,12 @@ export function formatSjlsVerbose(statuses: readonly JailStatus[]): string {
       if (r.command) lines.push(['command', r.command.join(' ')]);
       for (const [call, c] of Object.entries(s.counters?.byCall ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
         lines.push([`  ${call}`, `denied ${c.denied}, emulated ${c.emulated}`]);
+      }
+      for (const p of s.programs ?? []) {
+        const untranslated = p.untranslated
+          ? `, untranslated ${p.untranslated}: ${(p.top ?? []).map(([c, n]) => `${c} ${n}`).join(', ')}`
+          : '';
+        lines.push(['process', `${p.pid} ${p.emulation ?? r.emulation}${untranslated}`]);
       }
       return lines.map(([k, v]) => `${left(`${k}:`, 12)}${v}\n`).join('');
     })
