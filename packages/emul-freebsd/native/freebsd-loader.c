@@ -421,8 +421,12 @@ static void count_untranslated(long nr) {
 
 /* ---- the dispatcher ---- */
 
+static long traced[1024];
+static int trace_untranslated;
+
 static long dispatch(struct call *c) {
 	long nr = c->nr;
+	if (trace_untranslated > 1) traced[nr >= 0 && nr < 1024 ? nr : 1023]++;
 	if (nr < 0 || nr >= FBSD_NSYSCALLS) goto untranslated;
 	if (fbsd_policy_errno[nr]) return fail(c, fbsd_policy_errno[nr]);
 	const struct translation *t = &fbsd_translations[nr];
@@ -484,8 +488,22 @@ static void put_str(char *buf, size_t *n, const char *s) {
 
 /* With SYSJAIL_FREEBSD_TRACE set: one line on stderr at exit and exec, the untranslated calls and their
  * counts. */
-static int trace_untranslated;
 static void write_report(void) {
+	if (trace_untranslated > 1) {
+		/* SYSJAIL_FREEBSD_TRACE=all: every call, translated or not. */
+		char buf[8192];
+		size_t n = 0;
+		put_str(buf, &n, "sysjail-freebsd: calls");
+		for (int i = 0; i < 1024 && n < sizeof buf - 96; i++)
+			if (traced[i]) {
+				buf[n++] = ' ';
+				put_str(buf, &n, i < FBSD_NSYSCALLS && fbsd_syscall_names[i] ? fbsd_syscall_names[i] : "?");
+				buf[n++] = '=';
+				put_num(buf, &n, traced[i]);
+			}
+		buf[n++] = '\n';
+		sc3(__NR_write, 2, buf, n);
+	}
 	if (!untranslated_total || !trace_untranslated) return;
 	char buf[4096];
 	size_t n = 0;
@@ -689,7 +707,8 @@ __attribute__((used)) void loader_main(long *sp) {
 		say("usage: sysjail-freebsd path argv0 [arg ...]\n");
 		sc1(__NR_exit_group, 2);
 	}
-	trace_untranslated = getenv_(envp, "SYSJAIL_FREEBSD_TRACE") != 0;
+	const char *trace = getenv_(envp, "SYSJAIL_FREEBSD_TRACE");
+	trace_untranslated = trace ? (str_eq(trace, "all") ? 2 : 1) : 0;
 	const char *path = argv[1];
 	/* A bare name is looked up in PATH, as execvp does. */
 	static char found[4096];
