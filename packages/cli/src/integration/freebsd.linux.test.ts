@@ -73,6 +73,26 @@ describe('FreeBSD programs in a jail', () => {
     expect(out).toContain('console.log(a() + b());');
   });
 
+  it('esbuild --serve on 0.0.0.0 serves from the jail address (sockets, kqueue/kevent over epoll)', async () => {
+    writeFileSync(join(fx.root, 'proj', 'index.html'), 'hello from a FreeBSD program\n');
+    const p = startJailCommand(fx, [fx.root, 'bsd.example', ADDR, 'esbuild', '--servedir=/proj', '--serve=0.0.0.0:8015'], {
+      timeoutMs: 60_000,
+    });
+    try {
+      let body = '';
+      for (let i = 0; i < 100 && !body; i++) {
+        body = await fetch(`http://${ADDR}:8015/index.html`).then(
+          (r) => r.text(),
+          () => new Promise<string>((ok) => setTimeout(() => ok(''), 200)),
+        );
+      }
+      expect(body).toBe('hello from a FreeBSD program\n');
+    } finally {
+      p.child.stdin?.end(); // esbuild's serve mode ends with its stdin
+    }
+    expect((await p.done).status).toBe(0);
+  });
+
   it('ngrok version', async () => {
     const r = await jail(['/usr/local/bin/ngrok', 'version']);
     expect(r.stdout.trim()).toBe('ngrok version 2.3.41');
