@@ -49,6 +49,8 @@ export interface ExecInJailOptions {
   readonly userInJail?: boolean;
   /** -l: a clean environment, as for a login. */
   readonly cleanEnvironment?: boolean;
+  /** Run the command under the jail's program loader (a FreeBSD program). */
+  readonly underLoader?: boolean;
 }
 
 export interface JailEngine {

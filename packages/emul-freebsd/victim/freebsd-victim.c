@@ -16,6 +16,8 @@
  *   freebsd-victim getpid           getpid, getppid
  *   freebsd-victim exec PATH ARG... execve(2)
  *   freebsd-victim getpid-loop N    N getpid calls, their CPU time in ns (for the benchmark)
+ *   freebsd-victim signal           a SIGUSR1 handler (SA_SIGINFO), kill(getpid(), SIGUSR1): the handler
+ *                                   gets FreeBSD's signal number, siginfo and ucontext, returns by sigreturn
  *   freebsd-victim nosys-wait       ptrace 3 times, kldnext twice (untranslated), "waiting", then
  *                                   reads stdin until EOF
  */
@@ -26,7 +28,7 @@
 enum {
 	SYS_exit = 1, SYS_read = 3, SYS_write = 4, SYS_open = 5, SYS_close = 6, SYS_getpid = 20,
 	SYS_mount = 21, SYS_ptrace = 26, SYS_kill = 37, SYS_getppid = 39, SYS_execve = 59, SYS_socket = 97,
-	SYS_bind = 104, SYS_getsockname = 32, SYS_kldnext = 307, SYS_clock_gettime = 232, SYS___sysctl = 202, SYS___sysctlbyname = 570,
+	SYS_bind = 104, SYS_getsockname = 32, SYS_kldnext = 307, SYS_clock_gettime = 232, SYS_sigaction = 416, SYS___sysctl = 202, SYS___sysctlbyname = 570,
 };
 
 static long fsys(long n, long a, long b, long c, long d, long e, long f, int *err) {
@@ -107,6 +109,15 @@ static void ipv4_text(const unsigned char a[4], char *b) {
 		if (i < 3) b[n++] = '.';
 	}
 	b[n] = 0;
+}
+
+static volatile int caught_signal, caught_code;
+static volatile long caught_rip;
+/* A FreeBSD SA_SIGINFO handler: (sig, siginfo_t *, ucontext_t *); si_code at 8, mc_rip at 16 + 160. */
+static void on_usr1(int sig, void *si, void *uc) {
+	caught_signal = sig;
+	caught_code = ((int *)si)[2];
+	caught_rip = *(long *)((char *)uc + 16 + 160);
 }
 
 static int sysctl_str(int a, int b, char *buf, size_t cap) {
@@ -191,6 +202,20 @@ __attribute__((used)) void victim_main(long *sp) {
 	} else if (eq(cmd, "exec") && argc > 2) {
 		F(SYS_execve, argv[2], argv + 2, envp, 0, 0, 0);
 		result("exec", err, 0);
+	} else if (eq(cmd, "signal")) {
+		struct { void *handler; int flags; uint32_t mask[4]; } sa = {(void *)on_usr1, 0x40 /* SA_SIGINFO */, {0}};
+		F(SYS_sigaction, 30 /* SIGUSR1 */, &sa, 0, 0, 0, 0);
+		long pid = F(SYS_getpid, 0, 0, 0, 0, 0, 0);
+		if (!err) F(SYS_kill, pid, 30, 0, 0, 0, 0);
+		out("signal");
+		if (err) {
+			out(" errno "), num(err);
+		} else {
+			/* SI_USER is 0x10001 on FreeBSD; the interrupted %rip was in this program (below 0x1000000). */
+			out(" ok "), num(caught_signal), out(" "), num(caught_code);
+			out(caught_rip > 0x400000 && caught_rip < 0x1000000 ? " rip-in-program" : " rip-elsewhere");
+		}
+		out("\n");
 	} else if (eq(cmd, "nosys-wait")) {
 		for (int i = 0; i < 3; i++) F(SYS_ptrace, 0, 0, 0, 0, 0, 0);
 		for (int i = 0; i < 2; i++) F(SYS_kldnext, 0, 0, 0, 0, 0, 0);

@@ -1,8 +1,15 @@
 import { constants } from 'node:os';
-import { openRegistry, type Registry } from '@sysjail/core';
+import { type Emulation, openRegistry, type Registry } from '@sysjail/core';
 import { getopt } from '../config/getopt.js';
 import { parseJailRef } from '../config/jail-name.js';
-import { type ExecInJailOptions, exitStatusOfJail, type JailExit, loadEngine } from '../engine.js';
+import { chooseEmulation } from '../emulation-choice.js';
+import {
+  type ExecInJailOptions,
+  exitStatusOfJail,
+  type JailExit,
+  loadEmulations,
+  loadEngine,
+} from '../engine.js';
 import {
   EngineUnavailableError,
   JailNotFoundError,
@@ -43,11 +50,13 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
   if (!record) throw new JailNotFoundError(ref);
   const engine = await loadEngine();
   if (!engine.execInJail) throw new EngineUnavailableError();
+  const command = rest.length ? rest : ['/bin/sh'];
   let run: { exited: Promise<JailExit>; kill?(signal: NodeJS.Signals): void };
   try {
     run = await engine.execInJail({
       record,
-      command: rest.length ? rest : ['/bin/sh'],
+      command,
+      ...(await underLoader(record.path, command[0] as string)),
       ...(user === undefined ? {} : { user, userInJail }),
       cleanEnvironment,
       registryDir: reg.dir,
@@ -66,4 +75,15 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
   }
+}
+
+/** A program of an emulation with a loader (FreeBSD) runs under the jail's loader. */
+async function underLoader(root: string, command: string): Promise<{ underLoader?: true }> {
+  let chosen: Emulation;
+  try {
+    chosen = chooseEmulation(await loadEmulations(), root, command);
+  } catch {
+    return {}; // not found or unreadable: the jail's init says so
+  }
+  return chosen.loader ? { underLoader: true } : {};
 }

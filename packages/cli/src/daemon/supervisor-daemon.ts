@@ -18,8 +18,8 @@ import {
   startJail,
 } from '@sysjail/core';
 import { peerCredentials } from '@sysjail/systrace-bindings';
-import { keepCountersFile } from '../counters-file.js';
 import { openConsoleLog } from '../console-log.js';
+import { keepCountersFile } from '../counters-file.js';
 import { chooseEmulation, jailEmulation } from '../emulation-choice.js';
 import { CliError, EngineUnavailableError, UsageError } from '../errors.js';
 import {
@@ -210,7 +210,10 @@ export class SupervisorDaemon {
       return failure('BAD_REQUEST', service ? 'a service jail takes no command' : 'no command', 2);
     }
     // A program of an emulation with a loader runs under the native emulation's filter, by its loader.
-    const { emulation, loader, underLoader } = jailEmulation(this.options.emulations, this.emulationFor(options));
+    const { emulation, loader, underLoader } = jailEmulation(
+      this.options.emulations,
+      this.emulationFor(options),
+    );
     const devNull = openSync('/dev/null', 'r+');
     let out: number | undefined;
     try {

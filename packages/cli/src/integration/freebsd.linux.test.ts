@@ -75,9 +75,13 @@ describe('FreeBSD programs in a jail', () => {
 
   it('esbuild --serve on 0.0.0.0 serves from the jail address (sockets, kqueue/kevent over epoll)', async () => {
     writeFileSync(join(fx.root, 'proj', 'index.html'), 'hello from a FreeBSD program\n');
-    const p = startJailCommand(fx, [fx.root, 'bsd.example', ADDR, 'esbuild', '--servedir=/proj', '--serve=0.0.0.0:8015'], {
-      timeoutMs: 60_000,
-    });
+    const p = startJailCommand(
+      fx,
+      [fx.root, 'bsd.example', ADDR, 'esbuild', '--servedir=/proj', '--serve=0.0.0.0:8015'],
+      {
+        timeoutMs: 60_000,
+      },
+    );
     try {
       let body = '';
       for (let i = 0; i < 100 && !body; i++) {
@@ -159,6 +163,35 @@ describe('a FreeBSD program of raw FreeBSD system calls, confined in FreeBSD ter
     expect(processes[1]).toMatch(
       /^process: +[0-9]+ freebsd, untranslated 5: ptrace\(26\) 3, kldnext\(307\) 2$/,
     );
+  });
+
+  it('a signal handler gets a FreeBSD frame (signal number, SI_USER, the interrupted %rip) and returns by sigreturn', async () => {
+    expect((await victim('signal')).line).toBe(`signal ok 30 ${0x10001} rip-in-program`);
+  });
+
+  it('jexec runs a FreeBSD program in a running jail under its loader', async () => {
+    const p = startJailCommand(fx, [fx.root, 'bsd.example', ADDR, '/usr/local/bin/victim', 'nosys-wait'], {
+      timeoutMs: 60_000,
+    });
+    try {
+      await p.waitFor(/^waiting$/m);
+      const jid = JSON.parse(
+        execFileSync(process.execPath, [join(binDir, 'jls.js'), '--json'], { env: fx.env, encoding: 'utf8' }),
+      )['jail-information'].jail.find((j: { hostname: string }) => j.hostname === 'bsd.example')?.jid;
+      expect(jid).toBeTypeOf('number');
+      const out = execFileSync(
+        process.execPath,
+        [join(binDir, 'jexec.js'), String(jid), '/usr/local/bin/victim', 'uname'],
+        {
+          env: fx.env,
+          encoding: 'utf8',
+        },
+      );
+      expect(out).toBe('uname ok FreeBSD 14.3-RELEASE amd64 bsd.example\n');
+    } finally {
+      p.child.stdin?.end();
+    }
+    expect((await p.done).status).toBe(0);
   });
 
   it('sees the jail’s files only, and its own processes', async () => {

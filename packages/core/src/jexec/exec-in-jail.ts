@@ -21,6 +21,8 @@ export interface ExecInJailOptions {
   readonly registryDir?: string;
   /** This process's descriptors to give the command as stdin, stdout, stderr (default 0, 1, 2). */
   readonly stdio?: readonly [number, number, number];
+  /** Run the command under the jail's program loader (an emulation's, given at the jail's start). */
+  readonly underLoader?: boolean;
 }
 
 export interface JailExecExit {
@@ -95,6 +97,7 @@ export function execInJail(options: ExecInJailOptions): Promise<JailExec> {
     uid: user.uid,
     gid: user.gid,
     fds: options.stdio ?? [0, 1, 2],
+    ...(options.underLoader ? { underLoader: true } : {}),
     ...(options.cleanEnvironment
       ? {
           env: {

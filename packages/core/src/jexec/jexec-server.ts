@@ -30,6 +30,8 @@ export interface JexecExec {
   readonly env?: readonly string[];
   /** Inside the jail; absent: /. */
   readonly cwd?: string;
+  /** Under the jail's program loader. */
+  readonly underLoader?: boolean;
   readonly uid: number;
   readonly gid: number;
   readonly fds: readonly [number, number, number];
@@ -137,7 +139,16 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
     session.s = s;
     sessions.set(tag, s);
     options
-      .exec({ tag, argv, env, cwd: request.cwd, uid: request.uid, gid: request.gid, fds })
+      .exec({
+        tag,
+        argv,
+        env,
+        cwd: request.cwd,
+        ...(request.underLoader ? { underLoader: true } : {}),
+        uid: request.uid,
+        gid: request.gid,
+        fds,
+      })
       .catch((e: Error) => {
         sessions.delete(tag);
         fail(socket, 'ESRCH', `jail ${options.jid}: ${e.message}`);
@@ -218,6 +229,7 @@ function checkRequest(r: JexecRequest): string | undefined {
       if (!clean(k) || k === '' || k.includes('=') || !clean(v)) return 'env';
   }
   if (r.cwd !== undefined && !clean(r.cwd)) return 'cwd';
+  if (r.underLoader !== undefined && typeof r.underLoader !== 'boolean') return 'underLoader';
   return undefined;
 }
 

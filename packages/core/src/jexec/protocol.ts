@@ -12,6 +12,8 @@ export interface JexecRequest {
   readonly env?: Readonly<Record<string, string>>;
   /** Start in this directory inside the jail (through the jail's /bin/sh); absent: /. */
   readonly cwd?: string;
+  /** Run the command under the jail's program loader (JailOptions.loader). */
+  readonly underLoader?: boolean;
 }
 
 /** client → supervisor, later lines: forward a signal to the command's process group. */

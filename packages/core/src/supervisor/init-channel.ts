@@ -42,13 +42,18 @@ export function receiveInitMessage(fd: number): InitMessage | undefined {
 }
 
 /**
- * The init's 'E' payload: u32 argc, u32 envc (~0: the init's own environment), the strings
- * (NUL-terminated), then the working directory ('' for /).
+ * The init's 'E' payload: u32 argc (bit 31: run under the program loader), u32 envc (~0: the init's
+ * own environment), the strings (NUL-terminated), then the working directory ('' for /).
  */
-export function encodeExec(argv: readonly string[], env?: readonly string[], cwd = ''): Uint8Array {
+export function encodeExec(
+  argv: readonly string[],
+  env?: readonly string[],
+  cwd = '',
+  underLoader = false,
+): Uint8Array {
   const strings = [...argv, ...(env ?? []), cwd].map((a) => `${a}\0`).join('');
   const head = Buffer.alloc(8);
-  head.writeUInt32LE(argv.length, 0);
+  head.writeUInt32LE((argv.length | (underLoader ? 0x80000000 : 0)) >>> 0, 0);
   head.writeUInt32LE(env ? env.length : 0xffffffff, 4);
   return Buffer.concat([head, Buffer.from(strings, 'utf8')]);
 }

@@ -49,6 +49,8 @@ export type ToSupervisor =
       readonly env?: readonly string[];
       /** Working directory inside the jail; absent: /. */
       readonly cwd?: string;
+      /** Run under the jail's program loader. */
+      readonly underLoader?: boolean;
       readonly uid: number;
       readonly gid: number;
       readonly fds?: readonly [number, number, number];

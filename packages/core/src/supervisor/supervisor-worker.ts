@@ -313,7 +313,7 @@ function controlUnsafe(msg: ToSupervisor): boolean {
           a: msg.uid,
           b: msg.gid,
           c: msg.tag,
-          payload: encodeExec(msg.argv, msg.env, msg.cwd),
+          payload: encodeExec(msg.argv, msg.env, msg.cwd, msg.underLoader),
         };
         sendInitMessage(jail.spec.controlFd, e, msg.fds);
       } catch (e) {
