@@ -36,6 +36,8 @@ import {
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 /** A supervisor started for a jail that never came exits after this long. */
 const IDLE_EXIT_MS = 10_000;
+/** A client has this long to send its whole request. */
+const REQUEST_MS = 10_000;
 
 interface Hosted {
   readonly jail: Jail;
@@ -134,31 +136,39 @@ export class SupervisorDaemon {
       this.connections--;
       this.exitIfIdle();
     });
+    conn.on('error', () => {});
+    // Answers and closes; what the peer still sends is read and dropped, and a peer that never ends its
+    // side is cut off after REQUEST_MS: it holds nothing.
+    const refuse = (f: Failure) => {
+      conn.end(`${JSON.stringify(f)}\n`);
+      conn.removeAllListeners('data');
+      conn.resume();
+      conn.setTimeout(REQUEST_MS, () => conn.destroy());
+    };
     const fd = (conn as unknown as { _handle?: { fd?: number } })._handle?.fd;
     let uid = -1;
     try {
       if (fd !== undefined) uid = peerCredentials(fd).uid;
     } catch {}
     if (uid !== 0) {
-      conn.end(`${JSON.stringify(failure('NOT_ROOT', 'the sysjail supervisor serves root only', 1))}\n`);
+      refuse(failure('NOT_ROOT', 'the sysjail supervisor serves root only', 1));
       return;
     }
+    // The request must arrive whole within REQUEST_MS; handling it then takes what it takes.
+    conn.setTimeout(REQUEST_MS, () => conn.destroy());
     let input = '';
     conn.setEncoding('utf8');
-    conn.on('error', () => {});
     conn.on('data', (d: string) => {
       input += d;
-      if (input.length > MAX_MESSAGE) {
-        conn.end(`${JSON.stringify(failure('BAD_REQUEST', 'request too large', 1))}\n`);
-        conn.destroy();
-      }
+      if (input.length > MAX_MESSAGE) refuse(failure('BAD_REQUEST', 'request too large', 1));
     });
     conn.on('end', () => {
+      conn.setTimeout(0);
       let request: SupervisorRequest;
       try {
         request = JSON.parse(input) as SupervisorRequest;
       } catch {
-        conn.end(`${JSON.stringify(failure('BAD_REQUEST', 'malformed request', 1))}\n`);
+        refuse(failure('BAD_REQUEST', 'malformed request', 1));
         return;
       }
       this.pending++;

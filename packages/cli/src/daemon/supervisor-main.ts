@@ -41,12 +41,10 @@ async function main(): Promise<void> {
   registry.list(); // drops the records of dead supervisors' jails
   removeStaleCounters(registry);
   const done = () => {
-    daemon.close();
-    withLockFile(files.lock, () => {
-      try {
-        unlinkSync(files.pidFile);
-      } catch {}
-    });
+    try {
+      daemon.close();
+      withLockFile(files.lock, () => unlinkSync(files.pidFile));
+    } catch {} // the run directory is gone: nothing to tidy
     process.exit(0);
   };
   const daemon = new SupervisorDaemon({

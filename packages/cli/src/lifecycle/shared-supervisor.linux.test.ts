@@ -7,7 +7,7 @@
  * only; it reports its jails; a change to a running jail is refused by name while core cannot make it.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRegistry } from '@sysjail/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,8 +129,13 @@ describe('the control socket', () => {
     ]);
   });
   afterAll(async () => {
+    const supervisor = ctl.registry().find(jid)?.supervisorPid;
     await runTool(ctl, 'jail', ['-r', String(jid)]);
     delete process.env.SYSJAIL_RUN_DIR;
+    // Its last jail gone, the supervisor exits (before its run directory goes).
+    for (let i = 0; i < 100 && supervisor !== undefined && existsSync(`/proc/${supervisor}`); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     rmSync(runDir, { recursive: true, force: true });
   });
 

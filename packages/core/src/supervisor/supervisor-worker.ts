@@ -47,6 +47,8 @@ interface Served {
   initGone: boolean;
   /** The init is this process's to reap (its launcher thread let it go); set again once reaped. */
   reap: 'no' | 'yes' | 'done';
+  /** A notification of this jail was answered in the previous turn of the loop. */
+  busy: boolean;
 }
 
 const { port, wakeFd, stopFlag } = workerData as { port: MessagePort; wakeFd: number; stopFlag: Int32Array };
@@ -102,6 +104,7 @@ function serve(spec: SupervisedJailSpec): Served {
     hungUp: false,
     initGone: false,
     reap: 'no',
+    busy: false,
     ctx: {
       jid: spec.jid,
       initPidfd: spec.initPidfd,
@@ -386,9 +389,20 @@ function main(): void {
     for (const jail of jails.values())
       while (jail.deferred.length > 0) handleInit(jail, jail.deferred.shift());
     if (revents[0] & POLLIN) read(wakeFd, wakeBuf);
+    // One notification per jail per turn; jails that were not served in the previous turn first, so
+    // that a jail's call waits at most for the one being answered, whichever jails flood.
+    const first: number[] = [];
+    const later: number[] = [];
     for (let i = 1; i < fds.length; i++) {
+      const [jail, kind] = owners[i - 1];
+      if (kind === 'listener') {
+        const wasBusy = jail.busy;
+        jail.busy = (revents[i] & POLLIN) !== 0;
+        if (revents[i]) (wasBusy ? later : first).push(i);
+      } else if (revents[i]) first.push(i);
+    }
+    for (const i of [...first, ...later]) {
       const ev = revents[i];
-      if (!ev) continue;
       const [jail, kind] = owners[i - 1];
       if (!jails.has(jail.spec.jid)) continue;
       try {
