@@ -28,6 +28,12 @@ export interface StartJailOptions {
   /** A program loader (an emulation's `loader`) and whether the command runs under it. */
   readonly loader?: string;
   readonly underLoader?: boolean;
+  /** rctl limits of this jail (sysjail --memory, --maxproc, --pcpu). */
+  readonly limits?: readonly {
+    readonly resource: string;
+    readonly action: string;
+    readonly amount: number;
+  }[];
 }
 
 /** A started jail, as core's `startJail` returns it. */

@@ -10,8 +10,8 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-/** jls keeps FreeBSD's -h (a header line); every other tool takes -h as --help. */
-const helpShort = (tool: Tool) => tool !== 'jls';
+/** jls and rctl keep FreeBSD's -h (a header line; human units); every other tool takes -h as --help. */
+const helpShort = (tool: Tool) => tool !== 'jls' && tool !== 'rctl';
 
 /**
  * Runs a tool's main: its result is the exit status. `--help` (and `-h`, but for jls) as the first

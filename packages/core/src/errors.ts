@@ -38,3 +38,20 @@ export class NoEmulationError extends SysjailError {
     );
   }
 }
+
+/** An rctl(8) rule or filter that cannot be parsed or is not supported (the rule and why). */
+export class RctlRuleError extends SysjailError {
+  constructor(
+    readonly rule: string,
+    reason: string,
+  ) {
+    super('ERCTLRULE', `${rule}: ${reason}`);
+  }
+}
+
+/** A resource limit could not be applied (the cgroup file and why). */
+export class LimitError extends SysjailError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ELIMIT', message, options);
+  }
+}

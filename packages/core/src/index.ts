@@ -1,11 +1,20 @@
 export type { Architecture } from './arch.js';
 export { type Emulation, LOADER_STATUS_ADDRESS } from './emulation.js';
-export { JailSetupError, NoEmulationError, PolicyError, PrisonConfigError, SysjailError } from './errors.js';
+export {
+  JailSetupError,
+  LimitError,
+  NoEmulationError,
+  PolicyError,
+  PrisonConfigError,
+  RctlRuleError,
+  SysjailError,
+} from './errors.js';
 export type { CompiledFilter, CompileOptions, FilterOp, NotifyEntry } from './filter/index.js';
 export { assembleFilter, compileFilter, encodeFilter } from './filter/index.js';
 export type { Jail, JailCounters, JailExit, JailOptions } from './jail/start-jail.js';
 export { jailEnvironment, prewarm, settled, startJail } from './jail/start-jail.js';
 export * from './jexec/index.js';
+export * from './limits/index.js';
 export * from './net/index.js';
 export type { ArgTest, Decision, Policy, Rule } from './policy.js';
 export { allow, deny, kill, notify } from './policy.js';

@@ -97,6 +97,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
       registry,
       ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
       ...(config.prison.name === undefined ? {} : { name: config.prison.name }),
+      ...(config.limits === undefined ? {} : { limits: config.limits }),
     })
     .catch((e: unknown) => {
       throw nameClashOf(e) ?? e;

@@ -29,6 +29,26 @@ function failure(tool: 'jail' | 'sysjail', argv: string[], euid = 0) {
   throw new Error(`parse of ${argv.join(' ')} succeeded`);
 }
 
+describe('limits', () => {
+  it('--memory, --maxproc, --pcpu become deny limits (suffixes as rctl)', () => {
+    const c = parseJailArgs(
+      'sysjail',
+      ['--memory', '64m', '--maxproc=20', '--pcpu', '50', dir, 'h', '127.0.0.1', 'sh'],
+      root,
+    );
+    if (c.kind !== 'start') throw new Error('not a start');
+    expect(c.limits).toEqual([
+      { resource: 'memoryuse', action: 'deny', amount: 64 * 2 ** 20 },
+      { resource: 'maxproc', action: 'deny', amount: 20 },
+      { resource: 'pcpu', action: 'deny', amount: 50 },
+    ]);
+    expect(failure('sysjail', ['--pcpu', '0', dir, 'h', '127.0.0.1', 'sh'])).toMatchObject({
+      code: 'BAD_LIMIT',
+      status: 2,
+    });
+  });
+});
+
 describe('addresses', () => {
   it('any address; iface|addr[/prefix] in the list, -4 and -6 become aliases of the prison', () => {
     const c = parseJailArgs(

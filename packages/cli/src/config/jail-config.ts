@@ -1,4 +1,4 @@
-import type { Prison, PrisonFlags } from '@sysjail/core';
+import { type Prison, type PrisonFlags, parseRctlRule, type RctlRule } from '@sysjail/core';
 import {
   MissingArgumentError,
   MissingPathError,
@@ -27,6 +27,12 @@ export interface StartJailConfig {
   readonly printJid: boolean;
   /** -u: resolved in the host's /etc/passwd; -U: in the jail's (as FreeBSD's jail(8)). */
   readonly user?: JailUser;
+  /** --memory, --maxproc, --pcpu: rctl limits of this jail (resource, deny, amount). */
+  readonly limits?: readonly {
+    readonly resource: string;
+    readonly action: string;
+    readonly amount: number;
+  }[];
 }
 
 /** Stop jails: `jail -r [-v] jid|name ...` or `jail -r '*'` (every jail). */
@@ -53,9 +59,15 @@ const allowFlags: Record<string, keyof PrisonFlags> = {
   'allow-rlimit': 'allowRlimit',
 };
 
+/** sysjail's limit options and the rctl resource each sets (action deny). */
+const limitOptions: Record<string, string> = { memory: 'memoryuse', maxproc: 'maxproc', pcpu: 'pcpu' };
+
 const specs = {
   jail: { short: 'in:ru:U:v' },
-  sysjail: { short: 'b4:6:in:ru:U:v', long: Object.keys(allowFlags) },
+  sysjail: {
+    short: 'b4:6:in:ru:U:v',
+    long: [...Object.keys(allowFlags), ...Object.keys(limitOptions).map((l) => `${l}=`)],
+  },
 } as const;
 
 /**
@@ -81,6 +93,7 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   let userInJail = false;
   let remove = false;
   let verbose = false;
+  const limits: { resource: string; action: string; amount: number }[] = [];
   for (const o of options) {
     switch (o.name) {
       case 'b':
@@ -110,7 +123,16 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
         verbose = true;
         break;
       default:
-        flags[allowFlags[o.name]] = true;
+        if (o.name in limitOptions) {
+          const resource = limitOptions[o.name];
+          let rule: RctlRule;
+          try {
+            rule = parseRctlRule(`jail:x:${resource}:deny=${o.value ?? ''}`);
+          } catch {
+            throw new UsageError('BAD_LIMIT', `--${o.name}: bad amount "${o.value}"`);
+          }
+          limits.push({ resource, action: 'deny', amount: rule.amount });
+        } else flags[allowFlags[o.name]] = true;
     }
   }
   if (remove) {
@@ -160,5 +182,6 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
     background,
     printJid,
     ...(jailUser === undefined ? {} : { user: jailUser }),
+    ...(limits.length > 0 ? { limits } : {}),
   };
 }

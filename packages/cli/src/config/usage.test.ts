@@ -12,6 +12,7 @@ const manPage: Record<Tool, string> = {
   sjls: 'sjls.1',
   jexec: 'jexec.8',
   mkjail: 'mkjail.1',
+  rctl: 'rctl.8',
 };
 
 interface Shape {

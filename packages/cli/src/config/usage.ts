@@ -11,7 +11,8 @@ export const synopses = {
   ],
   sysjail: [
     '[-bi] [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
-      '[--allow-chflags] [--allow-rlimit] [-n name] [-u user | -U user] ' +
+      '[--allow-chflags] [--allow-rlimit] [--memory bytes] [--maxproc count] [--pcpu percent] ' +
+      '[-n name] [-u user | -U user] ' +
       'path hostname address[,address...] command ...',
     '-r [-v] jid|name ... | *',
   ],
@@ -19,6 +20,7 @@ export const synopses = {
   sjls: ['[-v] [--json] [-j jail]'],
   jexec: ['[-l] [-u username | -U username] jail [command ...]'],
   mkjail: ['[-f] [-b binary ...] directory'],
+  rctl: ['[-h] [-n] [filter]', '-a rule ...', '-r filter ...', '-u [-h] [-n] filter'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Tool = keyof typeof synopses;

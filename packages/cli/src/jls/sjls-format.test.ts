@@ -24,6 +24,10 @@ const record: JailRecord = {
   initPid: 4250,
   startedAt: '2024-05-01T12:00:00.000Z',
   command: ['/bin/sh', '-c', 'httpd'],
+  limits: [
+    { subject: 'jail', jail: '7', resource: 'memoryuse', action: 'deny', amount: 64 * 2 ** 20 },
+    { subject: 'jail', jail: '7', resource: 'maxproc', action: 'deny', amount: 20 },
+  ],
 };
 
 describe('sjls', () => {
@@ -76,6 +80,7 @@ describe('sjls', () => {
         'denied:     1',
         'emulated:   2',
         'command:    /bin/sh -c httpd',
+        'limits:     memoryuse:deny=64M maxproc:deny=20',
         '  bind:     denied 1, emulated 0',
         '  setrlimit:denied 0, emulated 2',
         '',

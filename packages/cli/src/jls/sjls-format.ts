@@ -1,4 +1,5 @@
 import type { JailCountersFile, JailRecord, PrisonFlags } from '@sysjail/core';
+import { formatRctlRule } from '@sysjail/core';
 import { jailName } from './jls-format.js';
 import type { ProgramStatus } from './loader-status.js';
 import { cut, left, right } from './printf.js';
@@ -70,6 +71,12 @@ export function formatSjlsVerbose(statuses: readonly JailStatus[]): string {
         ['emulated', count(s.counters?.emulated)],
       ];
       if (r.command) lines.push(['command', r.command.join(' ')]);
+      lines.push([
+        'limits',
+        r.limits?.length
+          ? r.limits.map((l) => formatRctlRule(l, true).split(':').slice(2).join(':')).join(' ')
+          : '-',
+      ]);
       for (const [call, c] of Object.entries(s.counters?.byCall ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
         lines.push([`  ${call}`, `denied ${c.denied}, emulated ${c.emulated}`]);
       }

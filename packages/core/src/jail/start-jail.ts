@@ -22,6 +22,18 @@ import { encodeFilter } from '../filter/assemble.js';
 import { type CompiledFilter, compileFilter } from '../filter/compile.js';
 import { type JexecServer, type JexecServerOptions, startJexecServer } from '../jexec/jexec-server.js';
 import { jexecSocketPath } from '../jexec/socket-path.js';
+import { watchCputime } from '../limits/cputime-watch.js';
+import {
+  type AppliedLimits,
+  applyLimits,
+  hostControllerLayout,
+  type JailLimit,
+  ownRules,
+  releaseLimits,
+  rulesForJail,
+} from '../limits/jail-limits.js';
+import { removeLimitCgroups, removeStaleLimitCgroups } from '../limits/limit-cgroups.js';
+import type { RctlRule } from '../limits/rctl-rule.js';
 import { confineAddresses } from '../net/confine-addresses.js';
 import { addJailAliases, checkHostAddresses, checkInterfaceAlias } from '../net/interface-aliases.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
@@ -63,6 +75,11 @@ export interface JailOptions {
   readonly loader?: string;
   /** Run the command under `loader`. */
   readonly underLoader?: boolean;
+  /**
+   * Resource limits of this jail (sysjail --memory ...), in force with the rctl rules naming it (rctl -a,
+   * /etc/rctl.conf); the strictest rule per resource wins.
+   */
+  readonly limits?: readonly JailLimit[];
 }
 
 export interface JailExit {
@@ -122,18 +139,22 @@ const CGROUP_NAME = /^jail-([0-9]+)-[0-9]+$/;
  * after a supervisor pid that no longer runs. Their programs go with them.
  */
 function removeStaleCgroups(): void {
+  const isStale = (name: string) => {
+    const pid = Number(CGROUP_NAME.exec(name)?.[1]);
+    if (!pid || pid === process.pid) return false;
+    try {
+      // A supervisor that was killed may still be a zombie: as dead as gone.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    } catch {
+      return true;
+    }
+  };
   try {
-    JailCgroup.cleanupStale('jail-', {}, (name) => {
-      const pid = Number(CGROUP_NAME.exec(name)?.[1]);
-      if (!pid || pid === process.pid) return false;
-      try {
-        // A supervisor that was killed may still be a zombie: as dead as gone.
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-      } catch {
-        return true;
-      }
-    });
+    JailCgroup.cleanupStale('jail-', {}, isStale);
+  } catch {}
+  try {
+    removeStaleLimitCgroups(hostControllerLayout(), isStale); // the v1 controller cgroups of rctl limits
   } catch {}
 }
 
@@ -319,6 +340,15 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     cgroup.addProcess(initPid);
     await procMounted;
     phase('proc and cgroup');
+    const own = ownRules({ jid, name: prison.name }, options.limits);
+    const limitRules = rulesForJail(options.registry?.dir, { jid, name: prison.name }, own);
+    let limits: AppliedLimits | undefined;
+    if (limitRules.length > 0) {
+      const applied = applyLimits(limitRules, cgroup.path, initPid);
+      limits = applied;
+      cleanups.push(() => removeLimitCgroups(applied.cgroups, cgroup.path));
+      phase('limits');
+    }
     const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
     let reaped!: (exit: InitExit) => void;
     const initExited = new Promise<InitExit>((resolve, reject) => {
@@ -335,8 +365,28 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       initExited,
       reaped,
       options.registry,
-      removeAliases,
+      async () => {
+        stopWatch();
+        removeAliases();
+        await releaseLimits(options.registry, jid, limits, cgroup.path);
+      },
     );
+    const recordFile = options.registry ? join(options.registry.dir, `${jid}.json`) : undefined;
+    const stopWatch = watchCputime(
+      cgroup.path,
+      () =>
+        recordFile
+          ? ((JSON.parse(readFileSync(recordFile, 'utf8')) as { limits?: RctlRule[] }).limits ?? [])
+          : (limits?.rules ?? []),
+      (signal) => {
+        for (const pid of cgroup.pids()) {
+          try {
+            process.kill(pid, signal);
+          } catch {}
+        }
+      },
+    );
+    cleanups.push(stopWatch);
     running.set(jid, jail);
     cleanups.push(() => {
       running.delete(jid);
@@ -383,6 +433,8 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       initPid,
       initStartTime: processStartTime(initPid),
       cgroupPath: cgroup.path,
+      ...(own.length > 0 ? { jailRules: own } : {}),
+      ...(limits ? { limits: limits.rules, limitCgroups: limits.cgroups } : {}),
     });
     sup.ref();
     await sup.send({ type: 'go', jid });
@@ -459,7 +511,7 @@ class RunningJail extends EventEmitter implements Jail {
     private readonly reaped: (exit: InitExit) => void,
     private readonly registry?: Registry,
     /** Undoes what the jail changed on the host (interface aliases), once it has ended. */
-    private readonly releaseHost: () => void = () => {},
+    private readonly releaseHost: () => void | Promise<void> = () => {},
   ) {
     super();
     this.counterView = new Int32Array(counters);
@@ -486,7 +538,9 @@ class RunningJail extends EventEmitter implements Jail {
     try {
       await this.cgroup.destroy();
     } catch {}
-    this.releaseHost();
+    try {
+      await this.releaseHost();
+    } catch {}
     this.registry?.remove(this.jid);
     const status = this.commandStatus;
     if (this.reason === 'exited' && status !== undefined) {

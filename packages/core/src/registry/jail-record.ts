@@ -1,3 +1,5 @@
+import type { LimitCgroups } from '../limits/limit-cgroups.js';
+import type { RctlRule } from '../limits/rctl-rule.js';
 import type { InterfaceAlias } from '../net/interface-aliases.js';
 import type { PrisonFlags } from '../prison.js';
 
@@ -33,6 +35,12 @@ export interface JailRecord {
   readonly aliases?: readonly InterfaceAlias[];
   /** The network namespace the aliases were added in (`net:[inode]`). */
   readonly netns?: string;
+  /** Limits given with the jail itself (sysjail --memory ...), as rules on its JID. */
+  readonly jailRules?: readonly RctlRule[];
+  /** The rctl rules in force (the strictest per resource and action). */
+  readonly limits?: readonly RctlRule[];
+  /** The controller cgroups holding the jail's processes (v1 directories, or its unified cgroup). */
+  readonly limitCgroups?: LimitCgroups;
 }
 
 /** What `allocate` takes: everything but the JID; the supervisor's start time is read if absent. */

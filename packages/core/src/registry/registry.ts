@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeStaleLimitCgroupsOf } from '../limits/jail-limits.js';
 import { removeStaleAliases } from '../net/interface-aliases.js';
 import { BadJailRecordError, JailNameInUseError, JailRecordNotFoundError, NoFreeJidError } from './errors.js';
 import type { JailRecord, JailRecordPatch, NewJailRecord } from './jail-record.js';
@@ -106,6 +107,7 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
       if (isLive(r)) live.push(r);
       else {
         removeStaleAliases(r); // a supervisor killed before it could remove them
+        removeStaleLimitCgroupsOf(r);
         unlinkQuiet(fileOf(r.jid));
         unlinkQuiet(join(dir, `${r.jid}.sock`)); // the jexec socket of a supervisor that was killed
       }

@@ -1,0 +1,227 @@
+/**
+ * rctl limits on real jails: a memoryuse limit (sysjail --memory, and from rctl.conf) stops an allocating
+ * process; maxproc holds a fork bomb while the host still forks; rctl -u shows usage; rctl -a / -r change
+ * a running jail's limits; a cputime rule signals the jail; the jail cannot lift its own limits; the v1
+ * controller cgroups go with the jail.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type JailRecord, openRegistry } from '@sysjail/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
+
+let fx: JailFixture;
+let rctlConf: string;
+
+function tool(name: string, args: readonly string[]) {
+  const r = spawnSync(process.execPath, [join(binDir, `${name}.js`), ...args], {
+    env: { ...fx.env, SYSJAIL_RCTL_CONF: rctlConf },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const registry = () => openRegistry(join(fx.runDir, 'jails'));
+const record = (name: string): JailRecord => {
+  const r = registry().find(name);
+  if (!r) throw new Error(`no jail ${name}`);
+  return r;
+};
+const usageOf = (text: string) =>
+  Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=') as [string, string]),
+  );
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(() => {
+  fx = makeJailFixture('limits');
+  rctlConf = join(fx.base, 'rctl.conf');
+  writeFileSync(rctlConf, '# test rules\njail:memconf:memoryuse:deny=16m\n');
+});
+afterAll(() => {
+  if (fx) for (const r of registry().list()) tool('jail', ['-r', String(r.jid)]);
+  fx?.cleanup();
+});
+
+const DD = ['/bin/dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'];
+
+describe('rctl limits', () => {
+  it('memoryuse stops an allocating process (sysjail --memory); without it the same command runs', () => {
+    expect(tool('jail', [fx.root, 'h', '127.0.13.1', ...DD]).status).toBe(0);
+    const r = tool('sysjail', ['--memory', '16m', fx.root, 'h', '127.0.13.1', ...DD]);
+    expect(r.status).toBe(128 + 9); // the OOM killer's SIGKILL
+  });
+
+  it('a memoryuse rule in rctl.conf applies to the jail it names', () => {
+    const r = tool('sysjail', ['-n', 'memconf', fx.root, 'h', '127.0.13.2', ...DD]);
+    expect(r.status).toBe(128 + 9);
+    const other = tool('sysjail', ['-n', 'memother', fx.root, 'h', '127.0.13.2', ...DD]);
+    expect(other.status).toBe(0);
+  });
+
+  it('maxproc holds a fork bomb; the host still forks; rctl -u shows it; jail -r ends it all', async () => {
+    const started = tool('sysjail', [
+      '-b',
+      '-n',
+      'bomb',
+      '--maxproc',
+      '16',
+      fx.root,
+      'h',
+      '127.0.13.3',
+      '/bin/sh',
+      '-c',
+      'b() { b | b & }; b; sleep 600',
+    ]);
+    expect(started).toMatchObject({ status: 0, stderr: '' });
+    const rec = record('bomb');
+    const pids = rec.limitCgroups?.pids;
+    expect(pids).toBeDefined();
+    expect(readFileSync(join(pids!, 'pids.max'), 'utf8')).toBe('16\n');
+    // the bomb runs into the limit: forks refused, counted in pids.events
+    for (let i = 0; i < 100 && !/^max [1-9]/m.test(readFileSync(join(pids!, 'pids.events'), 'utf8')); i++) {
+      await sleep(50);
+    }
+    expect(readFileSync(join(pids!, 'pids.events'), 'utf8')).toMatch(/^max [1-9][0-9]*$/m);
+    for (let i = 0; i < 5; i++) {
+      expect(Number(readFileSync(join(pids!, 'pids.current'), 'utf8'))).toBeLessThanOrEqual(16);
+      expect(spawnSync('/bin/true').status).toBe(0); // the host forks
+      await sleep(50);
+    }
+    const u = tool('rctl', ['-u', 'jail:bomb']);
+    expect(u.status).toBe(0);
+    const usage = usageOf(u.stdout);
+    expect(Object.keys(usage)).toEqual([
+      'cputime',
+      'memoryuse',
+      'maxproc',
+      'openfiles',
+      'pcpu',
+      'readbps',
+      'writebps',
+      'readiops',
+      'writeiops',
+    ]);
+    expect(Number(usage.maxproc)).toBeGreaterThan(0);
+    expect(Number(usage.maxproc)).toBeLessThanOrEqual(16);
+    expect(tool('sjls', ['-v', '-j', 'bomb']).stdout).toMatch(/^limits: +maxproc:deny=16$/m);
+    expect(tool('jail', ['-r', 'bomb']).status).toBe(0);
+    expect(existsSync(pids!)).toBe(false);
+    expect(existsSync(rec.cgroupPath!)).toBe(false);
+  });
+
+  it('rctl -u counts memory held by the jail (-h in human units)', async () => {
+    const started = tool('sysjail', [
+      '-b',
+      '-n',
+      'holder',
+      '--memory',
+      '1g',
+      fx.root,
+      'h',
+      '127.0.13.4',
+      '/bin/sh',
+      '-c',
+      'x=$(head -c 8000000 /dev/zero | tr "\\0" a); echo held > /tmp/held; sleep 600; echo ${#x}',
+    ]);
+    expect(started.status).toBe(0);
+    expect(tool('rctl', ['-a', 'jail:holder:memoryuse:deny=512m'])).toMatchObject({ status: 0, stderr: '' });
+    for (let i = 0; i < 100 && !existsSync(join(fx.root, 'tmp/held')); i++) await sleep(50);
+    const u = usageOf(tool('rctl', ['-u', 'jail:holder']).stdout);
+    expect(Number(u.memoryuse)).toBeGreaterThan(8_000_000);
+    expect(Number(u.maxproc)).toBeGreaterThanOrEqual(2);
+    expect(Number(u.openfiles)).toBeGreaterThan(0);
+    expect(usageOf(tool('rctl', ['-u', '-h', 'jail:holder']).stdout).memoryuse).toMatch(/^[0-9]+[KMG]$/);
+    const memory = record('holder').limitCgroups?.memory;
+    expect(readFileSync(join(memory!, 'memory.limit_in_bytes'), 'utf8')).toBe(`${512 * 2 ** 20}\n`);
+    expect(tool('rctl', []).stdout).toContain('jail:holder:memoryuse:deny=536870912\n');
+    expect(tool('rctl', ['-h', 'jail:holder']).stdout).toBe(
+      'jail:holder:memoryuse:deny=512M\njail:holder:memoryuse:deny=1G\n',
+    );
+    expect(tool('rctl', ['-r', 'jail:holder:memoryuse'])).toMatchObject({ status: 0 });
+    expect(tool('rctl', ['jail:holder']).stdout).toBe('');
+    expect(Number(readFileSync(join(memory!, 'memory.limit_in_bytes'), 'utf8'))).toBeGreaterThan(2 ** 40);
+    // rctl -a on a running jail without that controller yet makes its cgroup and moves its processes in
+    expect(record('holder').limitCgroups?.pids).toBeUndefined();
+    expect(tool('rctl', ['-a', 'jail:holder:maxproc:deny=40']).status).toBe(0);
+    const pids = record('holder').limitCgroups?.pids;
+    expect(readFileSync(join(pids!, 'pids.max'), 'utf8')).toBe('40\n');
+    expect(Number(readFileSync(join(pids!, 'pids.current'), 'utf8'))).toBeGreaterThanOrEqual(2);
+    expect(tool('rctl', ['-r', 'jail:holder'])).toMatchObject({ status: 0 });
+    expect(tool('jail', ['-r', 'holder']).status).toBe(0);
+    expect(existsSync(memory!)).toBe(false);
+    expect(existsSync(pids!)).toBe(false);
+  });
+
+  it('the jail cannot lift its limits: no cgroup files inside, /sys read-only, mount refused', () => {
+    const started = tool('sysjail', [
+      '-b',
+      '-n',
+      'lifter',
+      '--maxproc',
+      '30',
+      fx.root,
+      'h',
+      '127.0.13.5',
+      '/bin/sleep',
+      '600',
+    ]);
+    expect(started.status).toBe(0);
+    const pids = record('lifter').limitCgroups?.pids;
+    const tries = tool('jexec', [
+      'lifter',
+      '/bin/sh',
+      '-c',
+      'ls -A /sys/fs/cgroup; echo max > /sys/fs/cgroup/pids.max || echo write-refused; ' +
+        'echo 1 > /sys/kernel/profiling || echo sysfs-read-only; ' +
+        'mkdir -p /tmp/cg; mount -t cgroup -o pids none /tmp/cg || echo mount-v1-refused; ' +
+        'mount -t cgroup2 none /tmp/cg || echo mount-v2-refused; ls -A /tmp/cg',
+    ]);
+    // /sys/fs/cgroup is an empty directory of a read-only sysfs; mounting a cgroup fs is refused
+    expect(tries.stdout).toBe('write-refused\nsysfs-read-only\nmount-v1-refused\nmount-v2-refused\n');
+    expect(tries.stderr).toMatch(/profiling: Read-only file system/);
+    expect(tries.stderr).toMatch(/permission denied/);
+    expect(readFileSync(join(pids!, 'pids.max'), 'utf8')).toBe('30\n');
+    expect(tool('jail', ['-r', 'lifter']).status).toBe(0);
+  });
+
+  it('a cputime rule sends its signal once the jail has used that much CPU', () => {
+    expect(tool('rctl', ['-a', 'jail:spinner:cputime:sigkill=1']).status).toBe(0);
+    const r = tool('sysjail', [
+      '-n',
+      'spinner',
+      fx.root,
+      'h',
+      '127.0.13.6',
+      '/bin/sh',
+      '-c',
+      'while :; do :; done',
+    ]);
+    expect(r.status).toBe(128 + 9);
+    expect(tool('rctl', ['-r', 'jail:spinner']).status).toBe(0);
+  });
+
+  it('bad rules are usage errors naming the problem', () => {
+    expect(tool('rctl', ['-a', 'user:1000:maxproc:deny=1'])).toMatchObject({
+      status: 2,
+      stderr: 'rctl: user:1000:maxproc:deny=1: subject "user" is not supported: only jail rules exist here\n',
+    });
+    expect(tool('rctl', ['-a', 'jail:x:memoryuse:log=1'])).toMatchObject({ status: 2 });
+    expect(tool('rctl', ['-a', 'jail:x:swapuse:deny=1']).stderr).toMatch(
+      /"swapuse" is not supported on Linux/,
+    );
+    expect(tool('rctl', ['-u', 'jail:nosuchjail'])).toMatchObject({
+      status: 2,
+      stderr: 'rctl: jail "nosuchjail" not found\n',
+    });
+    expect(tool('sysjail', ['--memory', 'lots', fx.root, 'h', '127.0.13.7', '/bin/true'])).toMatchObject({
+      status: 2,
+      stderr: 'sysjail: --memory: bad amount "lots"\n',
+    });
+  });
+});
