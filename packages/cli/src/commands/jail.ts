@@ -70,6 +70,7 @@ async function runInBackground(config: StartJailConfig): Promise<number> {
     ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
     // The command's output: a log file per jail, named after the jail (its host name if unnamed).
     consoleLog: consoleLogPath(config.prison.name ?? config.prison.hostname),
+    ...(config.limits === undefined ? {} : { limits: config.limits }),
   });
   process.stdout.write(`${jid}\n`);
   return 0;

@@ -35,6 +35,8 @@ export interface BackgroundJailOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Host file that receives the command's stdout and stderr (appended; created mode 0600). Default /dev/null. */
   readonly consoleLog?: string;
+  /** rctl limits of this jail (sysjail --memory, --maxproc, --pcpu). */
+  readonly limits?: readonly { readonly resource: string; readonly action: string; readonly amount: number }[];
 }
 
 export type SupervisorRequest =

@@ -241,6 +241,7 @@ export class SupervisorDaemon {
         releaseLauncher: true,
         ...(options.user ? { user: options.user } : {}),
         ...(service ? { service } : {}),
+        ...(Array.isArray(options.limits) ? { limits: options.limits } : {}),
       };
       const jail = await startJail(jailOptions);
       const hosted: Hosted = {

@@ -19,7 +19,7 @@ import {
   v1Paths,
   writeLimits,
 } from './limit-cgroups.js';
-import { effectiveRules, type RctlRule, ruleApplies } from './rctl-rule.js';
+import { effectiveRules, parseRctlRule, type RctlRule, ruleApplies } from './rctl-rule.js';
 import { openRctlStore, readRctlConf } from './rctl-store.js';
 
 /** A limit given with the jail (sysjail --memory ...): a rule without its subject. */
@@ -50,7 +50,8 @@ export function ownRules(
   jail: { readonly jid: number; readonly name?: string },
   limits: readonly JailLimit[] = [],
 ): RctlRule[] {
-  return limits.map((l) => ({ subject: 'jail', jail: jail.name ?? String(jail.jid), ...l }));
+  const id = jail.name ?? String(jail.jid);
+  return limits.map((l) => parseRctlRule(`jail:${id}:${l.resource}:${l.action}=${l.amount}`));
 }
 
 function unifiedPids(cgroup: string): number[] {
