@@ -36,7 +36,11 @@ export interface BackgroundJailOptions {
   /** Host file that receives the command's stdout and stderr (appended; created mode 0600). Default /dev/null. */
   readonly consoleLog?: string;
   /** rctl limits of this jail (sysjail --memory, --maxproc, --pcpu). */
-  readonly limits?: readonly { readonly resource: string; readonly action: string; readonly amount: number }[];
+  readonly limits?: readonly {
+    readonly resource: string;
+    readonly action: string;
+    readonly amount: number;
+  }[];
 }
 
 export type SupervisorRequest =
