@@ -124,10 +124,10 @@ describe('every tool', () => {
     expect(run('jls', ['-N']).stdout.split('\n').length).toBe(2);
   }, 180_000);
 
-  it('--help (and -h, but for jls) prints the synopsis, exit 0; --version the package version', () => {
+  it('--help (and -h, but for jls and rctl) prints the synopsis, exit 0; --version the package version', () => {
     for (const tool of tools) {
       expect(run(tool, ['--help']), tool).toEqual({ status: 0, stdout: usageText(tool), stderr: '' });
-      if (tool !== 'jls')
+      if (tool !== 'jls' && tool !== 'rctl')
         expect(run(tool, ['-h']), tool).toEqual({ status: 0, stdout: usageText(tool), stderr: '' });
       expect(run(tool, ['--version']), tool).toEqual({
         status: 0,
