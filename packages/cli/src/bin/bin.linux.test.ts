@@ -101,6 +101,10 @@ const badInputs = (): BadInput[] => [
   ['mkjail', ['a', 'b'], 2, 'mkjail: unexpected operand: b'],
   ['mkjail', ['-b'], 2, 'mkjail: option requires an argument: -b'],
   ['mkjail', [root], 1, `mkjail: ${root} is not empty (use -f to build into it anyway)`],
+  ['mkjail', ['rel'], 2, 'mkjail: directory must be absolute: rel'],
+  ['mkjail', ['--mirror', 'http://m', '/j'], 2, 'mkjail: --mirror goes with --debootstrap'],
+  ['mkjail', ['-f', '/'], 1, "mkjail: / is the host's root directory: refusing to build a jail root there"],
+  ['mkjail', ['--from-tar', join(base, 'no.tar'), join(base, 'nt')], 1, `mkjail: no such tarball: ${join(base, 'no.tar')}`],
   ['mkjail', [file], 1, `mkjail: ${file} exists and is not a directory`],
 ];
 

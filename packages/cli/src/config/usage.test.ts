@@ -85,7 +85,7 @@ describe('usage.ts and the man pages', () => {
   }
 
   it('prints FreeBSD-style usage lines', () => {
-    expect(usageText('mkjail')).toBe('usage: mkjail [-f] [-b binary ...] directory\n');
+    expect(usageText('sjls')).toBe('usage: sjls [-v] [--json] [-j jail]\n');
     expect(usageText('jail').split('\n')[1]).toMatch(/^ {7}jail -r /);
   });
 });

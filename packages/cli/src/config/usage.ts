@@ -19,7 +19,7 @@ export const synopses = {
   jls: ['[-dhNnqsv] [--json] [-j jail] [parameter ...]'],
   sjls: ['[-v] [--json] [-j jail]'],
   jexec: ['[-l] [-u username | -U username] jail [command ...]'],
-  mkjail: ['[-f] [-b binary ...] directory'],
+  mkjail: ['[-f] [-b binary ...] [--from-tar file | --debootstrap suite [--mirror url]] directory'],
   rctl: ['[-h] [-n] [filter]', '-a rule ...', '-r filter ...', '-u [-h] [-n] filter'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -10,16 +10,19 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BinaryNotFoundError,
   BusyboxNotFoundError,
   DirectoryNotEmptyError,
   NotAJailRootError,
 } from '../errors.js';
-import { buildJailRoot } from './jail-root.js';
+import { buildJailRoot, MADE_FILES } from './jail-root.js';
+import { debootstrapRoot } from './root-source.js';
 
 const base = mkdtempSync(join(tmpdir(), 'sysjail-mkjail-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -92,5 +95,176 @@ describe('buildJailRoot refusals', () => {
     expect(() => buildJailRoot({ dir: join(base, 'n3'), force: false, binaries: [] })).toThrow(
       /is not empty/,
     );
+  });
+});
+
+describe.runIf(isRoot)('mkjail -f never overwrites what it did not make', () => {
+  it('keeps a user added to /etc/passwd and a file of its own; replaces only its unchanged files', () => {
+    const dir = join(base, 'keep');
+    buildJailRoot({ dir, force: false, binaries: [] });
+    expect(statSync(join(dir, MADE_FILES)).mode & 0o777).toBe(0o600);
+    writeFileSync(
+      join(dir, 'etc/passwd'),
+      `${readFileSync(join(dir, 'etc/passwd'), 'utf8')}www:x:80:80::/:/bin/sh\n`,
+    );
+    rmSync(join(dir, 'bin/ls'));
+    writeFileSync(join(dir, 'bin/ls'), 'mine\n');
+    const s = buildJailRoot({ dir, force: true, binaries: [] });
+    // An applet path someone filled is kept quietly; their /etc/passwd is kept and said.
+    expect(s.kept).toEqual(['/etc/passwd']);
+    expect(readFileSync(join(dir, 'etc/passwd'), 'utf8')).toMatch(/\nwww:x:80:80::\/:\/bin\/sh\n$/);
+    expect(readFileSync(join(dir, 'bin/ls'), 'utf8')).toBe('mine\n');
+    // Its own, unchanged: still there and still its own (a later -f may replace them).
+    expect(readFileSync(join(dir, 'etc/hosts'), 'utf8')).toMatch(/localhost/);
+    expect(readFileSync(join(dir, MADE_FILES), 'utf8')).toMatch(/^sha256:[0-9a-f]{64} \/etc\/hosts$/m);
+    // And again: still theirs.
+    expect(buildJailRoot({ dir, force: true, binaries: [] }).kept).toEqual(['/etc/passwd']);
+    expect(readFileSync(join(dir, 'etc/passwd'), 'utf8')).toMatch(/\nwww:x:80:80::\/:\/bin\/sh\n$/);
+  });
+});
+
+describe('mkjail refuses the host root', () => {
+  it('by any name, with or without -f, and says nothing of -f', () => {
+    for (const dir of ['/', '/.', '/usr/..', '/proc/self/root', '/proc/self/root/'])
+      for (const force of [false, true]) {
+        let error: unknown;
+        try {
+          buildJailRoot({ dir, force, binaries: [] });
+        } catch (e) {
+          error = e;
+        }
+        expect((error as { code?: string })?.code, dir).toBe('HOST_ROOT');
+        expect((error as Error).message).toBe(
+          `${dir} is the host's root directory: refusing to build a jail root there`,
+        );
+      }
+  });
+});
+
+describe.runIf(isRoot)('mkjail -b interpreters and scripts', () => {
+  it('python3: its standard library and the libraries of its modules come along', () => {
+    const dir = join(base, 'python');
+    const s = buildJailRoot({ dir, force: false, binaries: ['/usr/bin/python3'] });
+    expect(s.warnings).toEqual([]);
+    const out = execFileSync(
+      'chroot',
+      [
+        dir,
+        '/usr/bin/python3',
+        '-c',
+        'import json, hashlib, zlib, os; print(json.dumps(6 * 7), hashlib.sha256(b"").hexdigest()[:8])',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(out).toBe('42 e3b0c442\n');
+  }, 120_000);
+
+  it('a perl script: perl, its @INC and the libraries of its modules come along', () => {
+    const dir = join(base, 'perl');
+    const script = join(base, 'hello.pl');
+    writeFileSync(script, '#!/usr/bin/perl\nuse POSIX qw(floor);\nprint floor(42.5), "\\n";\n', {
+      mode: 0o755,
+    });
+    const s = buildJailRoot({ dir, force: false, binaries: [script] });
+    expect(s.copied).toContain('/usr/bin/perl');
+    expect(s.warnings).toEqual([]);
+    expect(execFileSync('chroot', [dir, script], { encoding: 'utf8' })).toBe('42\n');
+  }, 120_000);
+
+  it('an interpreter it does not know: copied, with a warning', () => {
+    const dir = join(base, 'ruby');
+    const fake = join(base, 'bin-ruby', 'ruby');
+    mkdirSync(dirname(fake), { recursive: true });
+    writeFileSync(fake, readFileSync('/bin/true'), { mode: 0o755 });
+    const s = buildJailRoot({ dir, force: false, binaries: [fake] });
+    expect(s.copied).toContain(fake);
+    expect(s.warnings).toEqual([`${fake} is a ruby interpreter: its library files are not copied`]);
+  });
+});
+
+describe.runIf(isRoot)('mkjail --from-tar', () => {
+  it('builds a root from a root-filesystem tarball', () => {
+    const tarball = join(base, 'root.tar.gz');
+    buildJailRoot({ dir: join(base, 'for-tar'), force: false, binaries: [] });
+    execFileSync('tar', ['-C', join(base, 'for-tar'), '-czf', tarball, '.']);
+    const dir = join(base, 'from-tar');
+    const s = buildJailRoot({ dir, force: false, binaries: [], fromTar: tarball });
+    expect(s.applets).toEqual([]); // from the tarball, not from busybox
+    expect(execFileSync('chroot', [dir, '/bin/sh', '-c', 'echo ok; id -un'], { encoding: 'utf8' })).toBe(
+      'ok\nroot\n',
+    );
+  });
+
+  it('never writes outside the directory; a missing tarball is one line', () => {
+    mkdirSync(join(base, 'evil/inner'), { recursive: true });
+    writeFileSync(join(base, 'evil/x-escaped'), 'outside\n');
+    const tarball = join(base, 'evil.tar');
+    execFileSync('tar', ['-C', join(base, 'evil/inner'), '-cPf', tarball, '../x-escaped']);
+    rmSync(join(base, 'evil/x-escaped'));
+    const dir = join(base, 'evil/out');
+    expect(() => buildJailRoot({ dir, force: false, binaries: [], fromTar: tarball })).toThrow(
+      /tar could not extract/,
+    );
+    expect(existsSync(join(base, 'evil/x-escaped'))).toBe(false);
+    expect(existsSync(join(base, 'x-escaped'))).toBe(false);
+    expect(() =>
+      buildJailRoot({ dir: join(base, 't2'), force: false, binaries: [], fromTar: join(base, 'nope.tar') }),
+    ).toThrow(`no such tarball: ${join(base, 'nope.tar')}`);
+  });
+});
+
+describe('mkjail --debootstrap (no download: a stand-in debootstrap and a loopback mirror)', () => {
+  const stubDir = join(base, 'stub-bin');
+  const argsFile = join(base, 'debootstrap-args');
+  let server: Server;
+  let mirror = '';
+  beforeAll(async () => {
+    mkdirSync(stubDir, { recursive: true });
+    writeFileSync(
+      join(stubDir, 'debootstrap'),
+      `#!/bin/sh\necho "$@" > ${argsFile}\nmkdir -p "$3/etc" && echo debian > "$3/etc/debian_version"\n`,
+      { mode: 0o755 },
+    );
+    server = createServer((req, res) => {
+      res.statusCode = req.url === '/debian/dists/stable/Release' ? 200 : 404;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/debian`;
+  });
+  afterAll(() => server?.close());
+
+  it('says so when debootstrap is not installed', async () => {
+    await expect(
+      debootstrapRoot('stable', join(base, 'd1'), mirror, { PATH: '/nonexistent' }),
+    ).rejects.toThrow('--debootstrap needs debootstrap(8): apt-get install debootstrap');
+  });
+
+  it('says so when the mirror does not answer for the suite; builds nothing', async () => {
+    const env = { PATH: `${stubDir}:/usr/bin:/bin` };
+    // A loopback port nobody listens on (just closed).
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const closed = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const dead = `http://127.0.0.1:${closed}/debian`;
+    await expect(debootstrapRoot('stable', join(base, 'd2'), dead, env)).rejects.toThrow(
+      `mirror not reachable for stable (${dead}/dists/stable/Release: ECONNREFUSED); no root built`,
+    );
+    await expect(debootstrapRoot('nosuchsuite', join(base, 'd2'), mirror, env)).rejects.toThrow(
+      `mirror not reachable for nosuchsuite (${mirror}/dists/nosuchsuite/Release: HTTP 404); no root built`,
+    );
+    expect(existsSync(argsFile)).toBe(false);
+    expect(existsSync(join(base, 'd2'))).toBe(false);
+  });
+
+  it.runIf(isRoot)('runs debootstrap --variant=minbase, then adds only the directories and -b', async () => {
+    const dir = join(base, 'd3');
+    await debootstrapRoot('stable', dir, mirror, { PATH: `${stubDir}:/usr/bin:/bin` });
+    expect(readFileSync(argsFile, 'utf8')).toBe(`--variant=minbase stable ${dir} ${mirror}\n`);
+    const s = buildJailRoot({ dir, force: false, binaries: [], prepared: true });
+    expect(s.applets).toEqual([]);
+    expect(existsSync(join(dir, 'bin/busybox'))).toBe(false);
+    expect(statSync(join(dir, 'tmp')).mode & 0o7777).toBe(0o1777);
   });
 });

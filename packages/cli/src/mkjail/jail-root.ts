@@ -3,26 +3,28 @@ import {
   accessSync,
   chmodSync,
   constants,
-  copyFileSync,
   existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
+  readlinkSync,
   realpathSync,
   statSync,
-  symlinkSync,
-  unlinkSync,
-  writeFileSync,
 } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
 import {
   BinaryNotFoundError,
   BusyboxNotFoundError,
   DirectoryNotEmptyError,
   NotAJailRootError,
+  RuntimeError,
 } from '../errors.js';
 import { etcFiles, jailDirectories } from './etc-files.js';
+import { interpreterNeeds, scriptInterpreter } from './interpreters.js';
+import { MADE_FILES, MadeFiles } from './made-files.js';
 import type { MkjailConfig } from './mkjail-config.js';
+import { extractTarball } from './root-source.js';
 import { sharedLibraries } from './shared-libraries.js';
 
 /** Debian's busybox-static. */
@@ -31,6 +33,8 @@ export const DEFAULT_BUSYBOX = '/bin/busybox';
 export interface BuildOptions extends MkjailConfig {
   readonly busybox?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** The root's files are already there (debootstrap made them): add only directories and -b. */
+  readonly prepared?: boolean;
 }
 
 /** What was put in the jail root. */
@@ -40,6 +44,10 @@ export interface JailRootSummary {
   readonly applets: readonly string[];
   /** Host files copied (jail paths): binaries and their libraries. */
   readonly copied: readonly string[];
+  /** Files that were there, not made by mkjail (or changed since): left as they were. */
+  readonly kept: readonly string[];
+  /** What mkjail could not provide (an interpreter whose library files it does not know). */
+  readonly warnings: readonly string[];
 }
 
 /** A binary by path or by name on $PATH. */
@@ -57,17 +65,6 @@ export function findBinary(name: string, env: NodeJS.ProcessEnv = process.env): 
   throw new BinaryNotFoundError(name);
 }
 
-/** Puts a host file at the same path under `dir` (its content, through symlinks), replacing what is there. */
-function copyIn(dir: string, hostPath: string): string {
-  const target = join(dir, hostPath);
-  mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
-  // Never write through a link (an applet link would make this overwrite busybox).
-  if (lstatOrUndefined(target)) unlinkSync(target);
-  copyFileSync(realpathSync(hostPath), target);
-  chmodSync(target, statSync(hostPath).mode & 0o7777);
-  return hostPath;
-}
-
 function lstatOrUndefined(path: string) {
   try {
     return lstatSync(path);
@@ -77,53 +74,144 @@ function lstatOrUndefined(path: string) {
 }
 
 /**
+ * Refuses a directory that is the host's root however it is named (`/`, `/..`, `/proc/1/root`, a bind
+ * mount of it): a jail root there would be the host itself. Checked on the path's nearest existing
+ * ancestor (resolved) and, if it exists, on the directory's device and inode.
+ */
+export function checkNotHostRoot(dir: string): void {
+  const refuse = () => {
+    throw new RuntimeError(
+      'HOST_ROOT',
+      `${dir} is the host's root directory: refusing to build a jail root there`,
+    );
+  };
+  let existing = dir;
+  while (!lstatOrUndefined(existing) && existing !== dirname(existing)) existing = dirname(existing);
+  try {
+    if (join(realpathSync(existing), relative(existing, dir)) === '/') refuse();
+    const target = statSync(dir);
+    const root = statSync('/');
+    if (target.dev === root.dev && target.ino === root.ino) refuse();
+  } catch (e) {
+    if (e instanceof RuntimeError) throw e;
+    // Not resolvable or not there (yet): not the root; building says why it cannot go on.
+  }
+}
+
+/**
  * Builds a small working jail root in `dir`: the usual directories, a static busybox with its applet
- * links, /etc/passwd, /etc/group, /etc/hosts, and host binaries with their shared libraries (-b).
- * Refuses a non-empty directory unless `force`.
+ * links, /etc/passwd, /etc/group, /etc/hosts (or the files of a root-filesystem tarball, or those
+ * debootstrap made), and host binaries with their shared libraries (-b). Refuses the host's root, and a
+ * non-empty directory unless `force`; even then it replaces only files it made itself (listed in
+ * `DIR/.mkjail`): anything else there is kept.
  */
 export function buildJailRoot(opts: BuildOptions): JailRootSummary {
   const { dir } = opts;
+  checkNotHostRoot(dir);
   const busybox = opts.busybox ?? DEFAULT_BUSYBOX;
   const binaries = opts.binaries.map((b) => findBinary(b, opts.env));
-  if (!existsSync(busybox)) throw new BusyboxNotFoundError(busybox);
+  const fromBusybox = !opts.prepared && opts.fromTar === undefined;
+  if (fromBusybox && !existsSync(busybox)) throw new BusyboxNotFoundError(busybox);
   const st = lstatOrUndefined(dir);
   if (st && !st.isDirectory()) throw new NotAJailRootError(dir);
-  if (st && !opts.force && readdirSync(dir).length > 0) throw new DirectoryNotEmptyError(dir);
+  if (st && !opts.force && !opts.prepared && readdirSync(dir).length > 0)
+    throw new DirectoryNotEmptyError(dir);
 
   mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (opts.fromTar !== undefined) extractTarball(opts.fromTar, dir);
+  const made = new MadeFiles(dir);
   for (const [d, mode] of jailDirectories) {
-    mkdirSync(join(dir, d), { recursive: true });
-    chmodSync(join(dir, d), mode);
+    const path = join(dir, d);
+    if (lstatOrUndefined(path)) continue; // someone's directory: its mode is theirs
+    mkdirSync(path, { recursive: true });
+    chmodSync(path, mode);
   }
-  for (const [name, text] of Object.entries(etcFiles)) {
-    writeFileSync(join(dir, 'etc', name), text, { mode: 0o644 });
-  }
-
   const copied: string[] = [];
-  copied.push(...copyWithLibraries(dir, busybox, '/bin/busybox'));
   const applets: string[] = [];
-  const list = execFileSync(busybox, ['--list-full'], { encoding: 'utf8' });
-  for (const rel of list.split('\n').filter(Boolean)) {
-    if (rel === 'bin/busybox' || rel === 'linuxrc') continue;
-    const link = join(dir, rel);
-    if (lstatOrUndefined(link)) continue;
-    mkdirSync(dirname(link), { recursive: true, mode: 0o755 });
-    symlinkSync('/bin/busybox', link);
-    applets.push(`/${rel}`);
+  const warnings: string[] = [];
+  if (fromBusybox) {
+    for (const [name, text] of Object.entries(etcFiles))
+      made.place(`/etc/${name}`, { data: text, mode: 0o644 });
+    copied.push(...copyWithLibraries(made, busybox, '/bin/busybox'));
+    const list = execFileSync(busybox, ['--list-full'], { encoding: 'utf8' });
+    for (const rel of list.split('\n').filter(Boolean)) {
+      if (rel === 'bin/busybox' || rel === 'linuxrc') continue;
+      const existed = lstatOrUndefined(join(dir, rel)) !== undefined;
+      if (made.place(`/${rel}`, { link: '/bin/busybox' }, { quiet: true }) && !existed)
+        applets.push(`/${rel}`);
+    }
   }
-  for (const b of binaries) copied.push(...copyWithLibraries(dir, b, b));
-  return { dir, applets, copied: [...new Set(copied)] };
+  for (const b of binaries) copied.push(...copyBinary(made, b, warnings));
+  made.save();
+  return { dir, applets, copied: [...new Set(copied)], kept: made.kept, warnings };
+}
+
+/** A host file's content and mode, as mkjail places it (through symlinks: the file itself). */
+function hostFile(hostPath: string) {
+  return { data: readFileSync(realpathSync(hostPath)), mode: statSync(hostPath).mode & 0o7777 };
 }
 
 /** Copies a binary to `jailPath` and every library it loads to the library's own path. */
-function copyWithLibraries(dir: string, hostPath: string, jailPath: string): string[] {
+function copyWithLibraries(made: MadeFiles, hostPath: string, jailPath: string): string[] {
   const out: string[] = [];
-  const target = join(dir, jailPath);
-  mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
-  if (lstatOrUndefined(target)) unlinkSync(target);
-  copyFileSync(realpathSync(hostPath), target);
-  chmodSync(target, statSync(hostPath).mode & 0o7777);
-  out.push(jailPath);
-  for (const lib of sharedLibraries(hostPath)) out.push(copyIn(dir, lib));
+  if (made.place(jailPath, hostFile(hostPath))) out.push(jailPath);
+  for (const lib of sharedLibraries(hostPath)) if (made.place(lib, hostFile(lib))) out.push(lib);
   return out;
 }
+
+/**
+ * -b: a binary with its libraries; a script with its interpreter; an interpreter with its library
+ * directories (Python's standard library, Perl's @INC) and the libraries of the modules in them. An
+ * interpreter mkjail does not know is copied with a warning that its library files are not.
+ */
+function copyBinary(made: MadeFiles, hostPath: string, warnings: string[], depth = 0): string[] {
+  const script = scriptInterpreter(hostPath);
+  if (script !== undefined) {
+    const out: string[] = [];
+    if (made.place(hostPath, hostFile(hostPath))) out.push(hostPath);
+    if (depth < 4 && existsSync(script)) out.push(...copyBinary(made, script, warnings, depth + 1));
+    else warnings.push(`${hostPath}: its interpreter ${script} is not on the host: not copied`);
+    return out;
+  }
+  const out = copyWithLibraries(made, hostPath, hostPath);
+  const needs = interpreterNeeds(hostPath);
+  if (needs.kind === 'unknown')
+    warnings.push(`${hostPath} is a ${needs.interpreter} interpreter: its library files are not copied`);
+  if (needs.kind === 'dirs') for (const d of needs.dirs) out.push(...copyTree(made, d));
+  return out;
+}
+
+/** Every regular file and symlink under a host directory, at the same paths; and the libraries of its .so files. */
+function copyTree(made: MadeFiles, hostDir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(hostDir, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isSymbolicLink()) {
+      const target = readLink(path);
+      if (target !== undefined && made.place(path, { link: target })) out.push(path);
+    } else if (entry.isFile()) {
+      if (made.place(path, hostFile(path))) out.push(path);
+      if (/\.so(\.|$)/.test(entry.name))
+        for (const lib of sharedLibrariesOrNone(path)) if (made.place(lib, hostFile(lib))) out.push(lib);
+    }
+  }
+  return out;
+}
+
+function readLink(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function sharedLibrariesOrNone(path: string): string[] {
+  try {
+    return sharedLibraries(path);
+  } catch {
+    return [];
+  }
+}
+
+export { MADE_FILES };
