@@ -11,6 +11,8 @@ export {
 } from './errors.js';
 export type { CompiledFilter, CompileOptions, FilterOp, NotifyEntry } from './filter/index.js';
 export { assembleFilter, compileFilter, encodeFilter } from './filter/index.js';
+export type { JailMount } from './jail/jail-mounts.js';
+export { checkJailMount, parseFstab, parseFstabLine } from './jail/jail-mounts.js';
 export type { Jail, JailCounters, JailExit, JailOptions } from './jail/start-jail.js';
 export { jailEnvironment, prewarm, settled, startJail } from './jail/start-jail.js';
 export * from './jexec/index.js';

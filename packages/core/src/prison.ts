@@ -1,3 +1,4 @@
+import type { JailMount } from './jail/jail-mounts.js';
 import type { InterfaceAlias } from './net/interface-aliases.js';
 
 /** What a jail is: FreeBSD's struct prison, with sysjail's flags. */
@@ -29,6 +30,13 @@ export interface Prison {
   readonly aliases?: readonly InterfaceAlias[];
   readonly name?: string;
   readonly flags: PrisonFlags;
+  /** Host directories and file systems mounted in the jail (--bind, --ro-bind, --tmpfs, mount.fstab). */
+  readonly mounts?: readonly JailMount[];
+  /**
+   * mount.devfs: device nodes of the host's /dev (character devices, by name: `fuse`, `net/tun`) the
+   * jail's /dev gets beyond the default ones.
+   */
+  readonly devices?: readonly string[];
 }
 
 export const defaultPrisonFlags: PrisonFlags = {

@@ -13,6 +13,7 @@ export * from './launcher/index.js';
 export { addressOf, lastErrno } from './libc.js';
 export * from './mount.js';
 export * from './mount-api.js';
+export * from './mount-in-root.js';
 export * from './namespaces.js';
 export * from './netlink-route.js';
 export * from './notify.js';

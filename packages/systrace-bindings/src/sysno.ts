@@ -57,6 +57,8 @@ export const sysno = {
   pidfd_open: 434,
   close_range: 436,
   pidfd_getfd: 438,
+  openat2: 437,
+  mount_setattr: 442,
 } as const;
 
 export type SysnoName = keyof typeof sysno;

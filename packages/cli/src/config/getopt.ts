@@ -3,7 +3,10 @@ import { MissingOptionArgumentError, UnknownOptionError } from '../errors.js';
 /** What a tool accepts: short letters (with `:` after those taking an argument, as getopt(3)) and long names. */
 export interface OptionSpec {
   readonly short: string;
-  /** Long options without the leading `--`; a trailing `=` means it takes an argument. */
+  /**
+   * Long options without the leading `--`; a trailing `=` means it takes an argument, `==` two
+   * (`--bind SRC DST`, as bubblewrap).
+   */
   readonly long?: readonly string[];
 }
 
@@ -11,6 +14,8 @@ export interface ParsedOption {
   /** `-b` → `b`, `--allow-ipc` → `allow-ipc`. */
   readonly name: string;
   readonly value?: string;
+  /** The second argument of a two-argument long option. */
+  readonly value2?: string;
 }
 
 export interface ScannedArgv {
@@ -26,7 +31,11 @@ export interface ScannedArgv {
 export function getopt(argv: readonly string[], spec: OptionSpec): ScannedArgv {
   const options: ParsedOption[] = [];
   const long = new Map<string, boolean>();
-  for (const l of spec.long ?? []) long.set(l.replace(/=$/, ''), l.endsWith('='));
+  const two = new Set<string>();
+  for (const l of spec.long ?? []) {
+    long.set(l.replace(/=+$/, ''), l.endsWith('='));
+    if (l.endsWith('==')) two.add(l.slice(0, -2));
+  }
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i];
@@ -42,6 +51,11 @@ export function getopt(argv: readonly string[], spec: OptionSpec): ScannedArgv {
       if (!takesArg) {
         if (eq >= 0) throw new UnknownOptionError(arg);
         options.push({ name });
+      } else if (two.has(name)) {
+        if (eq >= 0) throw new UnknownOptionError(arg);
+        if (i + 2 >= argv.length) throw new MissingOptionArgumentError(`--${name}`);
+        options.push({ name, value: argv[i + 1], value2: argv[i + 2] });
+        i += 2;
       } else if (eq >= 0) {
         options.push({ name, value: arg.slice(eq + 1) });
       } else {

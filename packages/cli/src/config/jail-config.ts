@@ -1,4 +1,12 @@
-import { type Prison, type PrisonFlags, parseRctlRule, type RctlRule } from '@sysjail/core';
+import {
+  checkJailMount,
+  type JailMount,
+  type Prison,
+  PrisonConfigError,
+  type PrisonFlags,
+  parseRctlRule,
+  type RctlRule,
+} from '@sysjail/core';
 import {
   MissingArgumentError,
   MissingPathError,
@@ -62,11 +70,14 @@ const allowFlags: Record<string, keyof PrisonFlags> = {
 /** sysjail's limit options and the rctl resource each sets (action deny). */
 const limitOptions: Record<string, string> = { memory: 'memoryuse', maxproc: 'maxproc', pcpu: 'pcpu' };
 
+/** Host directories and file systems in the jail, with bubblewrap's names; mount.devfs devices. */
+const mountOptions = ['bind==', 'ro-bind==', 'tmpfs=', 'device='];
+
 const specs = {
-  jail: { short: 'in:ru:U:v' },
+  jail: { short: 'in:ru:U:v', long: mountOptions },
   sysjail: {
     short: 'b4:6:in:ru:U:v',
-    long: [...Object.keys(allowFlags), ...Object.keys(limitOptions).map((l) => `${l}=`)],
+    long: [...Object.keys(allowFlags), ...Object.keys(limitOptions).map((l) => `${l}=`), ...mountOptions],
   },
 } as const;
 
@@ -94,6 +105,8 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   let remove = false;
   let verbose = false;
   const limits: { resource: string; action: string; amount: number }[] = [];
+  const mounts: JailMount[] = [];
+  const devices: string[] = [];
   for (const o of options) {
     switch (o.name) {
       case 'b':
@@ -121,6 +134,21 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
         break;
       case 'v':
         verbose = true;
+        break;
+      case 'bind':
+      case 'ro-bind':
+        mounts.push({
+          kind: 'bind',
+          source: o.value ?? '',
+          target: o.value2 ?? '',
+          readonly: o.name === 'ro-bind',
+        });
+        break;
+      case 'tmpfs':
+        mounts.push({ kind: 'tmpfs', target: o.value ?? '', readonly: false });
+        break;
+      case 'device':
+        devices.push(o.value ?? '');
         break;
       default:
         if (o.name in limitOptions) {
@@ -165,12 +193,26 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
       ),
     ).values(),
   ];
+  for (const m of mounts) {
+    try {
+      checkJailMount(m);
+    } catch (e) {
+      if (e instanceof PrisonConfigError)
+        throw new UsageError(
+          'BAD_MOUNT',
+          `--${m.kind === 'tmpfs' ? 'tmpfs' : m.readonly ? 'ro-bind' : 'bind'}: ${e.message}`,
+        );
+      throw e;
+    }
+  }
   const prison: Prison = {
     path: root,
     hostname,
     ipv4: unique('inet'),
     ipv6: unique('inet6'),
     ...(aliases.length > 0 ? { aliases } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
+    ...(devices.length > 0 ? { devices } : {}),
     ...(name === undefined ? {} : { name }),
     flags,
   };

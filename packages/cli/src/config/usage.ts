@@ -6,12 +6,14 @@
  */
 export const synopses = {
   jail: [
-    '[-i] [-n jailname] [-u username | -U username] path hostname ip-number command ...',
+    '[-i] [-n jailname] [-u username | -U username] [--bind source target] [--ro-bind source target] ' +
+      '[--tmpfs target] [--device name] path hostname ip-number command ...',
     '-r [-v] jid|jailname ... | *',
   ],
   sysjail: [
     '[-bi] [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
       '[--allow-chflags] [--allow-rlimit] [--memory bytes] [--maxproc count] [--pcpu percent] ' +
+      '[--bind source target] [--ro-bind source target] [--tmpfs target] [--device name] ' +
       '[-n name] [-u user | -U user] ' +
       'path hostname address[,address...] command ...',
     '-r [-v] jid|name ... | *',

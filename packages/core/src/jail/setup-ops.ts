@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CLONE_NEWIPC,
@@ -20,8 +20,10 @@ import {
   SECCOMP_FILTER_FLAG_NEW_LISTENER,
   type SetupOp,
 } from '@sysjail/systrace-bindings';
+import { PrisonConfigError } from '../errors.js';
 import type { Prison } from '../prison.js';
 import { jailCapabilities } from './capabilities.js';
+import { mountOps } from './jail-mounts.js';
 
 /** The devices of a jail's /dev (a tmpfs of its own, like bubblewrap's --dev): name, major, minor. */
 export const jailDevices: readonly [string, number, number][] = [
@@ -35,7 +37,26 @@ export const jailDevices: readonly [string, number, number][] = [
 
 const S_IFCHR = 0o020000;
 
-function devOps(dev: string): SetupOp[] {
+const deviceName = /^[A-Za-z0-9][A-Za-z0-9_.+-]*(\/[A-Za-z0-9][A-Za-z0-9_.+-]*)?$/;
+
+/** A device of the host's /dev by name (mount.devfs): a character device, its numbers and mode. */
+export function hostDevice(name: string): [string, number, number, number] {
+  if (!deviceName.test(name)) throw new PrisonConfigError(`device "${name}": not a device name`);
+  let st: ReturnType<typeof lstatSync>;
+  try {
+    st = lstatSync(join('/dev', name));
+  } catch {
+    throw new PrisonConfigError(`device "${name}": no /dev/${name} on this host`);
+  }
+  if (!st.isCharacterDevice())
+    throw new PrisonConfigError(`device "${name}": /dev/${name} is not a character device`);
+  const rdev = st.rdev;
+  const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+  const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff & 0xfffff);
+  return [name, major, minor, st.mode & 0o777];
+}
+
+function devOps(dev: string, extra: readonly string[] = []): SetupOp[] {
   const ops: SetupOp[] = [
     {
       op: 'mount',
@@ -48,6 +69,11 @@ function devOps(dev: string): SetupOp[] {
   ];
   for (const [name, major, minor] of jailDevices) {
     ops.push({ op: 'mknod', path: `${dev}/${name}`, mode: S_IFCHR | 0o666, major, minor });
+  }
+  for (const [name, major, minor, mode] of extra.map(hostDevice)) {
+    if (jailDevices.some(([n]) => n === name)) continue;
+    if (name.includes('/')) ops.push({ op: 'mkdir', path: `${dev}/${name.split('/')[0]}`, mode: 0o755 });
+    ops.push({ op: 'mknod', path: `${dev}/${name}`, mode: S_IFCHR | mode, major, minor });
   }
   ops.push(
     { op: 'mkdir', path: `${dev}/pts`, mode: 0o755 },
@@ -110,7 +136,10 @@ export function jailSetupOps(prison: Prison, filter: Uint8Array): SetupOp[] {
       flags: MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
     });
   }
-  if (isDir(at('dev'))) ops.push(...devOps(at('dev')));
+  if (isDir(at('dev'))) ops.push(...devOps(at('dev'), prison.devices));
+  else if (prison.devices?.length)
+    throw new PrisonConfigError(`${at('dev')}: missing (mount.devfs devices need it)`);
+  ops.push(...mountOps(root, prison.mounts ?? []));
   // Never ask for more than this process has (root without CAP_SYS_RESOURCE, say): a flag that needs a
   // capability the host lacks then gets the kernel's answer, as the host's root would.
   const held = capget().permitted;

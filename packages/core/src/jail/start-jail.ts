@@ -7,6 +7,7 @@ import {
   P_PIDFD,
   pidfdOpen,
   pidfdSendSignal,
+  SetupOpError,
   SIGKILL,
   SOCK_CLOEXEC,
   SOCK_SEQPACKET,
@@ -43,6 +44,7 @@ import type { Registry } from '../registry/registry.js';
 import { type AuditRecord, COUNTER, COUNTER_SLOTS, type FromSupervisor } from '../supervisor/protocol.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { initMemfd, sealedExecutable } from './init-binary.js';
+import { checkJailMount } from './jail-mounts.js';
 import { releaseLauncher } from './launcher-handover.js';
 import { jailSetupOps } from './setup-ops.js';
 
@@ -220,6 +222,7 @@ function checkPrison(prison: Prison): void {
     }
   }
   checkHostAddresses(addresses, prison.aliases);
+  for (const m of prison.mounts ?? []) checkJailMount(m);
 }
 
 /** Host-side numbers the supervisor handlers need, per ABI. */
@@ -253,6 +256,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
   prewarm();
   const sup = supervisor!;
   const filter = filterFor(emulation, prison, options.auditDenials ?? true);
+  const setupOps = jailSetupOps(prison, filter.program);
   phase('filter');
 
   const cleanups: (() => void | Promise<void>)[] = [];
@@ -278,7 +282,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     const loaderArgs = loaderFd === undefined ? [] : options.underLoader ? ['-L', '-l'] : ['-L'];
     const launching = pool!
       .spawn({
-        setup: jailSetupOps(prison, filter.program),
+        setup: setupOps,
         command: `/proc/self/fd/${memfd}`,
         argv0: 'sysjail-init',
         args: [...userArgs, ...loaderArgs, '--', ...options.command],
@@ -449,6 +453,11 @@ export async function startJail(options: JailOptions): Promise<Jail> {
   } catch (e) {
     await undo();
     if (e instanceof PrisonConfigError || e instanceof JailSetupError) throw e;
+    const op = e instanceof SetupOpError ? setupOps[e.index] : undefined;
+    if (op?.op === 'bindInRoot' || op?.op === 'tmpfsInRoot') {
+      const why = (e as SetupOpError).errnoName ?? (e as Error).message;
+      throw new PrisonConfigError(`cannot mount at ${op.target} (resolved inside the jail): ${why}`);
+    }
     throw new JailSetupError(`cannot start the jail: ${(e as Error).message}`, { cause: e });
   }
 }

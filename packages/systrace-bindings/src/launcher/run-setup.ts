@@ -6,6 +6,7 @@ import { capMask, capset, dropBoundingSet } from '../capabilities.js';
 import { SyscallError } from '../errors.js';
 import { AT_FDCWD, close, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, openat } from '../file-descriptors.js';
 import { chdir, chroot, fchdir, pivotRoot } from '../filesystem-root.js';
+import { landlockRestrictScopes } from '../landlock.js';
 import { mount, umount2 } from '../mount.js';
 import {
   attachMount,
@@ -20,7 +21,7 @@ import {
   MOUNT_ATTR_NOEXEC,
   MOUNT_ATTR_NOSUID,
 } from '../mount-api.js';
-import { landlockRestrictScopes } from '../landlock.js';
+import { bindMountInRoot, tmpfsMountInRoot } from '../mount-in-root.js';
 import { unshare } from '../namespaces.js';
 import { setNoNewPrivs } from '../prctl.js';
 import {
@@ -122,6 +123,12 @@ function runOne(op: SetupOp, ctx: SetupContext): typeof DEFERRED | undefined {
       return;
     case 'mountProc':
       return mountProc(op, ctx);
+    case 'bindInRoot':
+      bindMountInRoot(op.source, op.root, op.target, op.readonly);
+      return;
+    case 'tmpfsInRoot':
+      tmpfsMountInRoot(op.root, op.target, op.options, op.readonly);
+      return;
     case 'umount2':
       umount2(op.target, op.flags ?? 0);
       return;

@@ -24,6 +24,13 @@ export type SetupOp = OpBase &
      * before /proc exists (a jail's init waits for the supervisor's go, which comes later).
      */
     | { op: 'mountProc'; target: string; attrs?: number; options?: Record<string, string | true> }
+    /**
+     * A bind mount of the host path `source` at `target` inside `root` (resolved there, RESOLVE_IN_ROOT:
+     * no symlink leads out), nosuid, nodev, read-only when asked.
+     */
+    | { op: 'bindInRoot'; source: string; root: string; target: string; readonly: boolean }
+    /** A tmpfs at `target` inside `root` (as bindInRoot), with tmpfs options (size, mode). */
+    | { op: 'tmpfsInRoot'; root: string; target: string; options: Record<string, string>; readonly: boolean }
     | { op: 'umount2'; target: string; flags?: number }
     | { op: 'sethostname'; name: string }
     | { op: 'setdomainname'; name: string }
