@@ -85,9 +85,7 @@ describe('usage.ts and the man pages', () => {
   }
 
   it('prints FreeBSD-style usage lines', () => {
-    expect(usageText('sjls')).toBe('usage: sjls [-v] [--json] [-j jail]
-');
-    expect(usageText('jail')).toMatch(/
- {7}jail -r /);
+    expect(usageText('sjls')).toBe('usage: sjls [-v] [--json] [-j jail]\n');
+    expect(usageText('jail')).toMatch(/\n {7}jail -r /);
   });
 });
