@@ -18,10 +18,11 @@ import {
   startJail,
 } from '@sysjail/core';
 import { peerCredentials } from '@sysjail/systrace-bindings';
+import { parseJailRef } from '../config/jail-name.js';
 import { openConsoleLog } from '../console-log.js';
 import { keepCountersFile } from '../counters-file.js';
 import { chooseEmulation, jailEmulation } from '../emulation-choice.js';
-import { CliError, EngineUnavailableError, UsageError } from '../errors.js';
+import { CliError, EngineUnavailableError, JailNotFoundError, UsageError } from '../errors.js';
 import {
   type BackgroundJailOptions,
   changedFields,
@@ -199,16 +200,15 @@ export class SupervisorDaemon {
   }
 
   private find(ref: number | string): Hosted | undefined {
-    const jid = typeof ref === 'number' || /^[0-9]+$/.test(ref) ? Number(ref) : undefined;
+    const r = typeof ref === 'number' ? ref : parseJailRef(String(ref));
     for (const h of this.jails.values()) {
-      if (jid !== undefined ? h.jail.jid === jid : h.name === ref) return h;
+      if (typeof r === 'number' ? h.jail.jid === r : h.name === r) return h;
     }
     return undefined;
   }
 
   private notFound(ref: number | string): Failure {
-    const jid = typeof ref === 'number' || /^[0-9]+$/.test(ref);
-    return failure('JAIL_NOT_FOUND', jid ? `jail ${ref} not found` : `jail "${ref}" not found`, 1);
+    return failureOf(new JailNotFoundError(typeof ref === 'number' ? ref : parseJailRef(String(ref))));
   }
 
   private async create(options: BackgroundJailOptions): Promise<SupervisorReply> {
