@@ -1,7 +1,7 @@
 import { closeSync, lstatSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Emulation } from '@sysjail/core';
-import { EngineUnavailableError, RuntimeError } from './errors.js';
+import { EngineUnavailableError, RuntimeError, UsageError } from './errors.js';
 
 const jailPath = ['/bin', '/usr/bin', '/sbin', '/usr/sbin', '/usr/local/bin'];
 
@@ -85,6 +85,16 @@ export function chooseEmulation(emulations: readonly Emulation[], root: string, 
     emulations.find((e) => e.detect(header)) ??
     emulations[0]
   );
+}
+
+/** --emulation NAME: the emulation of that name; a usage error for another. */
+export function emulationNamed(emulations: readonly Emulation[], name: string): Emulation {
+  const e = emulations.find((x) => x.name === name);
+  if (!e) {
+    const known = emulations.map((x) => x.name).join(', ');
+    throw new UsageError('UNKNOWN_EMULATION', `unknown emulation ${name} (known: ${known})`);
+  }
+  return e;
 }
 
 /**

@@ -104,7 +104,12 @@ const badInputs = (): BadInput[] => [
   ['mkjail', ['rel'], 2, 'mkjail: directory must be absolute: rel'],
   ['mkjail', ['--mirror', 'http://m', '/j'], 2, 'mkjail: --mirror goes with --debootstrap'],
   ['mkjail', ['-f', '/'], 1, "mkjail: / is the host's root directory: refusing to build a jail root there"],
-  ['mkjail', ['--from-tar', join(base, 'no.tar'), join(base, 'nt')], 1, `mkjail: no such tarball: ${join(base, 'no.tar')}`],
+  [
+    'mkjail',
+    ['--from-tar', join(base, 'no.tar'), join(base, 'nt')],
+    1,
+    `mkjail: no such tarball: ${join(base, 'no.tar')}`,
+  ],
   ['mkjail', [file], 1, `mkjail: ${file} exists and is not a directory`],
 ];
 

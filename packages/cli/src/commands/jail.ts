@@ -9,7 +9,7 @@ import {
 import { consoleLogPath } from '../console-log.js';
 import { keepCountersFile } from '../counters-file.js';
 import { startBackgroundJail } from '../daemon/background-jail.js';
-import { chooseEmulation, jailEmulation } from '../emulation-choice.js';
+import { chooseEmulation, emulationNamed, jailEmulation } from '../emulation-choice.js';
 import { exitStatusOfJail, loadEmulations, loadEngine } from '../engine.js';
 import { CliError, JailNameTakenError } from '../errors.js';
 import { stopJail } from './stop-jail.js';
@@ -71,6 +71,7 @@ async function runInBackground(config: StartJailConfig): Promise<number> {
     // The command's output: a log file per jail, named after the jail (its host name if unnamed).
     consoleLog: consoleLogPath(config.prison.name ?? config.prison.hostname),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
+    ...(config.emulation === undefined ? {} : { emulation: config.emulation }),
   });
   process.stdout.write(`${jid}\n`);
   return 0;
@@ -86,7 +87,9 @@ async function runJail(config: StartJailConfig): Promise<number> {
   const emulations = await loadEmulations();
   const { emulation, loader, underLoader } = jailEmulation(
     emulations,
-    chooseEmulation(emulations, config.prison.path, config.command[0]),
+    config.emulation === undefined
+      ? chooseEmulation(emulations, config.prison.path, config.command[0])
+      : emulationNamed(emulations, config.emulation),
   );
   const registry = openRegistry();
   const jail = await engine

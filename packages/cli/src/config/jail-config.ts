@@ -41,6 +41,8 @@ export interface StartJailConfig {
     readonly action: string;
     readonly amount: number;
   }[];
+  /** --emulation: run the command as a program of this emulation, whatever its ELF header says. */
+  readonly emulation?: string;
 }
 
 /** Stop jails: `jail -r [-v] jid|name ...` or `jail -r '*'` (every jail). */
@@ -77,7 +79,12 @@ const specs = {
   jail: { short: 'in:ru:U:v', long: mountOptions },
   sysjail: {
     short: 'b4:6:in:ru:U:v',
-    long: [...Object.keys(allowFlags), ...Object.keys(limitOptions).map((l) => `${l}=`), ...mountOptions],
+    long: [
+      ...Object.keys(allowFlags),
+      ...Object.keys(limitOptions).map((l) => `${l}=`),
+      ...mountOptions,
+      'emulation=',
+    ],
   },
 } as const;
 
@@ -107,8 +114,13 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   const limits: { resource: string; action: string; amount: number }[] = [];
   const mounts: JailMount[] = [];
   const devices: string[] = [];
+  let emulation: string | undefined;
   for (const o of options) {
     switch (o.name) {
+      case 'emulation':
+        if (!o.value) throw new MissingArgumentError('emulation name');
+        emulation = o.value;
+        break;
       case 'b':
         background = true;
         break;
@@ -225,5 +237,6 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
     printJid,
     ...(jailUser === undefined ? {} : { user: jailUser }),
     ...(limits.length > 0 ? { limits } : {}),
+    ...(emulation === undefined ? {} : { emulation }),
   };
 }

@@ -14,7 +14,7 @@ export const synopses = {
     '[-bi] [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
       '[--allow-chflags] [--allow-rlimit] [--memory bytes] [--maxproc count] [--pcpu percent] ' +
       '[--bind source target] [--ro-bind source target] [--tmpfs target] [--device name] ' +
-      '[-n name] [-u user | -U user] ' +
+      '[--emulation name] [-n name] [-u user | -U user] ' +
       'path hostname address[,address...] command ...',
     '-r [-v] jid|name ... | *',
   ],

@@ -3,7 +3,7 @@
  * program loader (sysjail-freebsd) under the jail's Linux filter; a FreeBSD program the layer cannot
  * run is refused in one line with status 1.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freebsdVictimPath } from '@sysjail/emul-freebsd';
@@ -95,6 +95,30 @@ describe('FreeBSD programs in a jail', () => {
       p.child.stdin?.end(); // esbuild's serve mode ends with its stdin
     }
     expect((await p.done).status).toBe(0);
+  });
+
+  it('sysjail --emulation names the emulation; an unknown one is a usage error, nothing started', async () => {
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [join(binDir, 'sysjail.js'), ...args], {
+        env: fx.env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const ok = run([
+      '--emulation',
+      'freebsd',
+      fx.root,
+      'bsd.example',
+      ADDR,
+      '/usr/local/bin/victim',
+      'jailed',
+    ]);
+    expect(ok.stdout).toBe('jailed ok 1\n');
+    expect(ok.status).toBe(0);
+    const bad = run(['--emulation=nope', fx.root, 'bsd.example', ADDR, '/usr/local/bin/victim', 'jailed']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^sysjail: unknown emulation nope \(known: linux, freebsd\)\n/);
+    expect(bad.stdout).toBe('');
   });
 
   it('ngrok version', async () => {
