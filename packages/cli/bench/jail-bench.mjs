@@ -139,7 +139,9 @@ async function main() {
     };
     writeFileSync(
       jailFilter,
-      core.encodeFilter(core.compileFilter(linux, linux.policy(jailPrison), { auditDenials: true }).ops),
+      (await import('@sysjail/core/internals')).encodeFilter(
+        core.compileFilter(linux, linux.policy(jailPrison), { auditDenials: true }).ops,
+      ),
     );
     const loop = ['/bin/sj-syscalls', String(SYSCALL_N), '/etc/passwd'];
     const sys = await interleave(SYSCALL_ROUNDS, {

@@ -52,6 +52,7 @@ async function prewarm() {
 const sb = await import('@sysjail/systrace-bindings');
 mark('import systrace-bindings (koffi)');
 const core = await import('@sysjail/core');
+const internals = await import('@sysjail/core/internals');
 mark('import core');
 if (early) await prewarm();
 const { linux } = await import('@sysjail/emul-linux');
@@ -83,13 +84,13 @@ async function startAndWait(jid) {
   if (!f) {
     const compiled = core.compileFilter(linux, linux.policy(prison), { auditDenials: true });
     mark('compileFilter');
-    f = { compiled, program: core.encodeFilter(compiled.ops) };
+    f = { compiled, program: internals.encodeFilter(compiled.ops) };
     filters.set('linux', f);
     mark('encodeFilter');
   }
-  const cgroup = core.JailCgroup.create(`bench-${process.pid}-${jid}`);
+  const cgroup = internals.JailCgroup.create(`bench-${process.pid}-${jid}`);
   mark('cgroup mkdir');
-  const programs = core.addressPrograms(prison);
+  const programs = internals.addressPrograms(prison);
   mark('generate 8 eBPF programs');
   const cgFd = sb.open(cgroup.path, sb.O_RDONLY | sb.O_CLOEXEC);
   let loadMs = 0;

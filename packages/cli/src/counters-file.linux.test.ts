@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { defaultPrisonFlags, openRegistry, readJailCounters } from '@sysjail/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keepCountersFile } from './counters-file.js';
-import type { RunningJail } from './engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sysjail-counters-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,13 +21,7 @@ describe('keepCountersFile', () => {
       supervisorPid: process.pid,
     });
     let denied = 1;
-    const jail = {
-      jid: rec.jid,
-      initPid: process.pid,
-      exited: new Promise(() => {}),
-      stop: async () => {},
-      counters: () => ({ denied, emulated: 2 * denied }),
-    } as RunningJail;
+    const jail = { jid: rec.jid, counters: () => ({ notified: 0, denied, emulated: 2 * denied }) };
     const stop = keepCountersFile(registry, jail, join(dir, 'counters'), 20);
     const path = registry.find(rec.jid)?.countersPath as string;
     expect(path).toBe(join(dir, 'counters', `${rec.jid}.json`));

@@ -1,7 +1,6 @@
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Registry, sysjailRunDir, writeJailCounters } from '@sysjail/core';
-import type { RunningJail } from './engine.js';
+import { type Jail, type Registry, sysjailRunDir, writeJailCounters } from '@sysjail/core';
 
 /**
  * While the jail runs, the supervisor (this process) writes its counters every `periodMs` to
@@ -10,17 +9,16 @@ import type { RunningJail } from './engine.js';
  */
 export function keepCountersFile(
   registry: Registry,
-  jail: RunningJail,
+  jail: Pick<Jail, 'jid' | 'counters'>,
   dir = join(sysjailRunDir(), 'counters'),
   periodMs = 1000,
 ): () => void {
-  if (typeof jail.counters !== 'function') return () => {};
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const path = join(dir, `${jail.jid}.json`);
   const write = () => {
-    const c = jail.counters?.();
+    const c = jail.counters();
     try {
-      if (c) writeJailCounters(path, { denied: c.denied, emulated: c.emulated });
+      writeJailCounters(path, { denied: c.denied, emulated: c.emulated });
     } catch {} // a full disk costs sjls its numbers, never the jail (or a shared supervisor's others)
   };
   write();

@@ -40,6 +40,6 @@ describe('commands in the jail', () => {
     expect(chooseEmulation([linux, freebsd], root, '/bin/sh').name).toBe('linux');
     expect(chooseEmulation([linux, freebsd], root, 'fbsd').name).toBe('freebsd');
     expect(chooseEmulation([freebsd, linux], root, '/usr/bin/env').name).toBe('linux');
-    expect(() => chooseEmulation([], root, 'sh')).toThrow('engine not available');
+    expect(() => chooseEmulation([], root, 'sh')).toThrow('no emulation installed');
   });
 });

@@ -1,7 +1,7 @@
 import { closeSync, lstatSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Emulation } from '@sysjail/core';
-import { EngineUnavailableError, RuntimeError, UsageError } from './errors.js';
+import { NoEmulationError, RuntimeError, UsageError } from './errors.js';
 
 const jailPath = ['/bin', '/usr/bin', '/sbin', '/usr/sbin', '/usr/local/bin'];
 
@@ -70,7 +70,7 @@ export function commandInJail(root: string, command: string): string {
  * look like native ELF files.
  */
 export function chooseEmulation(emulations: readonly Emulation[], root: string, command: string): Emulation {
-  if (emulations.length === 0) throw new EngineUnavailableError();
+  if (emulations.length === 0) throw new NoEmulationError();
   const buf = new Uint8Array(4096);
   const fd = openSync(commandInJail(root, command), 'r');
   let n: number;

@@ -125,10 +125,10 @@ export class BinaryNotFoundError extends RuntimeError {
   }
 }
 
-/** The jail engine (core's startJail and friends) is not present in this build: exit status 1. */
-export class EngineUnavailableError extends CliError {
+/** No emulation package is installed: nothing can run a jail's command. Exit status 1. */
+export class NoEmulationError extends CliError {
   constructor() {
-    super('ENGINE_UNAVAILABLE', 'engine not available', 1);
+    super('NO_EMULATION', 'no emulation installed', 1);
   }
 }
 

@@ -1,3 +1,5 @@
+// The public API of @sysjail/core. Mechanism (eBPF programs, cgroups, locks, the jexec server, the filter
+// assembler) is in '@sysjail/core/internals'.
 export type { Architecture } from './arch.js';
 export { type Emulation, LOADER_STATUS_ADDRESS } from './emulation.js';
 export {
@@ -9,20 +11,45 @@ export {
   RctlRuleError,
   SysjailError,
 } from './errors.js';
-export type { CompiledFilter, CompileOptions, FilterOp, NotifyEntry } from './filter/index.js';
-export { assembleFilter, compileFilter, encodeFilter } from './filter/index.js';
+export type { CompiledFilter, CompileOptions, NotifyEntry } from './filter/compile.js';
+export { compileFilter } from './filter/compile.js';
+export { prewarm, settled } from './jail/engine.js';
 export type { JailMount } from './jail/jail-mounts.js';
 export { checkJailMount, parseFstab, parseFstabLine } from './jail/jail-mounts.js';
-export type { Jail, JailCounters, JailExit, JailOptions } from './jail/start-jail.js';
-export { jailEnvironment, prewarm, settled, startJail } from './jail/start-jail.js';
-export * from './jexec/index.js';
+export type { JailOptions } from './jail/jail-options.js';
+export type { Jail, JailCounters, JailExit } from './jail/running-jail.js';
+export { jailEnvironment, startJail } from './jail/start-jail.js';
+export {
+  JexecError,
+  JexecRefusedError,
+  JexecUnavailableError,
+  JexecUnknownUserError,
+} from './jexec/errors.js';
+export type { ExecInJailOptions, JailExec, JailExecExit } from './jexec/exec-in-jail.js';
+export { execInJail } from './jexec/exec-in-jail.js';
 export * from './limits/index.js';
-export * from './net/index.js';
+export type { IpAddress, IpFamily } from './net/ip-address.js';
+export { parseIpAddress } from './net/ip-address.js';
 export type { ArgTest, Decision, Policy, Rule } from './policy.js';
 export { allow, deny, kill, notify } from './policy.js';
 export type { Prison, PrisonFlags } from './prison.js';
 export { defaultPrisonFlags } from './prison.js';
-export * from './registry/index.js';
+export { decodeWaitStatus } from './process/wait-status.js';
+export {
+  BadJailRecordError,
+  JailNameInUseError,
+  JailRecordNotFoundError,
+  NoFreeJidError,
+  RegistryError,
+  RegistryLockTimeoutError,
+} from './registry/errors.js';
+export type { JailCountersFile } from './registry/jail-counters.js';
+export { readJailCounters, writeJailCounters } from './registry/jail-counters.js';
+export type { JailRecord, JailRecordPatch, NewJailRecord } from './registry/jail-record.js';
+export { isSameProcess, processStartTime } from './registry/process-start-time.js';
+export type { Registry } from './registry/registry.js';
+export { isLive, JID_MAX, openRegistry } from './registry/registry.js';
+export { defaultRegistryDir, sysjailRunDir } from './registry/run-dir.js';
 export type { AuditRecord } from './supervisor/protocol.js';
 export type { ArgKind, SyscallClass, SyscallEntry, SyscallTable } from './syscall-table.js';
 export { syscallByName, syscallByNumber } from './syscall-table.js';

@@ -8,6 +8,7 @@ export * from './ebpf/index.js';
 export * from './errors.js';
 export * from './file-descriptors.js';
 export * from './filesystem-root.js';
+export * from './ip-address.js';
 export * from './landlock.js';
 export * from './launcher/index.js';
 export { addressOf, lastErrno } from './libc.js';

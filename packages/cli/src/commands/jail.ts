@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { JailNameInUseError, openRegistry, type Registry } from '@sysjail/core';
+import { JailNameInUseError, openRegistry, prewarm, type Registry, startJail } from '@sysjail/core';
 import {
   type JailTool,
   parseJailArgs,
@@ -10,8 +10,9 @@ import { consoleLogPath } from '../console-log.js';
 import { keepCountersFile } from '../counters-file.js';
 import { startBackgroundJail } from '../daemon/background-jail.js';
 import { chooseEmulation, emulationNamed, jailEmulation } from '../emulation-choice.js';
-import { exitStatusOfJail, loadEmulations, loadEngine } from '../engine.js';
+import { installedEmulations } from '../emulations.js';
 import { CliError, JailNameTakenError } from '../errors.js';
+import { exitStatusOfJail } from '../exit-status.js';
 import { stopJail } from './stop-jail.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -82,9 +83,8 @@ async function runJail(config: StartJailConfig): Promise<number> {
   // command: it decides, and the status says how it ended (130, 143, 129 when it dies of them). One
   // that comes while the jail starts is passed on once it is up.
   const forwarder = forwardSignals();
-  const engine = await loadEngine();
-  engine.prewarm?.(1, { refill: false });
-  const emulations = await loadEmulations();
+  prewarm(1, { refill: false });
+  const emulations = installedEmulations();
   const { emulation, loader, underLoader } = jailEmulation(
     emulations,
     config.emulation === undefined
@@ -92,20 +92,17 @@ async function runJail(config: StartJailConfig): Promise<number> {
       : emulationNamed(emulations, config.emulation),
   );
   const registry = openRegistry();
-  const jail = await engine
-    .startJail({
-      prison: config.prison,
-      command: config.command,
-      emulation,
-      ...(loader === undefined ? {} : { loader, underLoader }),
-      registry,
-      ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
-      ...(config.prison.name === undefined ? {} : { name: config.prison.name }),
-      ...(config.limits === undefined ? {} : { limits: config.limits }),
-    })
-    .catch((e: unknown) => {
-      throw nameClashOf(e) ?? e;
-    });
+  const jail = await startJail({
+    prison: config.prison,
+    command: config.command,
+    emulation,
+    ...(loader === undefined ? {} : { loader, underLoader }),
+    registry,
+    ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
+    ...(config.limits === undefined ? {} : { limits: config.limits }),
+  }).catch((e: unknown) => {
+    throw nameClashOf(e) ?? e;
+  });
   const stopCounters = keepCountersFile(registry, jail);
   if (config.printJid) process.stdout.write(`${jail.jid}\n`);
   forwarder.to(jail.initPid);

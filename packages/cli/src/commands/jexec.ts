@@ -1,22 +1,11 @@
 import { constants } from 'node:os';
-import { type Emulation, openRegistry, type Registry } from '@sysjail/core';
+import { type Emulation, execInJail, type JailExec, openRegistry, type Registry } from '@sysjail/core';
 import { getopt } from '../config/getopt.js';
 import { parseJailRef } from '../config/jail-name.js';
 import { chooseEmulation } from '../emulation-choice.js';
-import {
-  type ExecInJailOptions,
-  exitStatusOfJail,
-  type JailExit,
-  loadEmulations,
-  loadEngine,
-} from '../engine.js';
-import {
-  EngineUnavailableError,
-  JailNotFoundError,
-  MissingArgumentError,
-  NotRootError,
-  RuntimeError,
-} from '../errors.js';
+import { installedEmulations } from '../emulations.js';
+import { JailNotFoundError, MissingArgumentError, NotRootError, RuntimeError } from '../errors.js';
+import { exitStatusOfJail } from '../exit-status.js';
 
 const FORWARDED: NodeJS.Signals[] = [
   'SIGINT',
@@ -48,19 +37,17 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
   const reg = registry ?? openRegistry();
   const record = reg.find(ref);
   if (!record) throw new JailNotFoundError(ref);
-  const engine = await loadEngine();
-  if (!engine.execInJail) throw new EngineUnavailableError();
   const command = rest.length ? rest : ['/bin/sh'];
-  let run: { exited: Promise<JailExit>; kill?(signal: NodeJS.Signals): void };
+  let run: JailExec;
   try {
-    run = await engine.execInJail({
+    run = await execInJail({
       record,
       command,
       ...(await underLoader(record.path, command[0] as string)),
       ...(user === undefined ? {} : { user, userInJail }),
       cleanEnvironment,
       registryDir: reg.dir,
-    } as ExecInJailOptions);
+    });
   } catch (e) {
     // An unknown user: nothing was started.
     if ((e as { code?: string }).code === 'EJEXECUSER')
@@ -68,7 +55,7 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
     throw e;
   }
   // The command runs in a session of its own: signals meant for it (^C on the terminal) reach jexec.
-  const forward = (signal: NodeJS.Signals) => run.kill?.(signal);
+  const forward = (signal: NodeJS.Signals) => run.kill(signal);
   for (const s of FORWARDED) process.on(s, forward);
   try {
     return exitStatusOfJail(await run.exited, constants.signals);
@@ -81,7 +68,7 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
 async function underLoader(root: string, command: string): Promise<{ underLoader?: true }> {
   let chosen: Emulation;
   try {
-    chosen = chooseEmulation(await loadEmulations(), root, command);
+    chosen = chooseEmulation(installedEmulations(), root, command);
   } catch {
     return {}; // not found or unreadable: the jail's init says so
   }

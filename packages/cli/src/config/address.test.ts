@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadAddressError } from '../errors.js';
-import { canonicalIPv6, isLoopback, parseAddress, parseAddressList } from './address.js';
+import { isLoopback, parseAddress, parseAddressList } from './address.js';
 
 describe('parseAddress', () => {
   it('accepts loopback addresses of both families', () => {
@@ -71,7 +71,9 @@ describe('parseAddress', () => {
   });
 });
 
-describe('canonicalIPv6', () => {
+const canonicalIPv6 = (t: string) => parseAddress(t, 'inet6').address;
+
+describe('canonical IPv6 text', () => {
   it('writes RFC 5952 text', () => {
     expect(canonicalIPv6('2001:DB8:0:0:0:0:2:1')).toBe('2001:db8::2:1');
     expect(canonicalIPv6('2001:db8:0:1:1:1:1:1')).toBe('2001:db8:0:1:1:1:1:1');

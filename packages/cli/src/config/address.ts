@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { parseIpAddress } from '@sysjail/core';
 import { BadAddressError } from '../errors.js';
 
 export type AddressFamily = 'inet' | 'inet6';
@@ -22,14 +22,8 @@ const aliasSyntax = /^([A-Za-z0-9_.:@-]{1,15})\|([^/|]+)(?:\/([0-9]{1,3}))?$/;
 export function parseAddress(text: string, family?: AddressFamily): JailAddress {
   const alias = aliasSyntax.exec(text);
   const addr = alias ? alias[2] : text;
-  let parsed: { family: AddressFamily; address: string };
-  if (isIPv4(addr) && family !== 'inet6') {
-    parsed = { family: 'inet', address: addr.split('.').map(Number).join('.') };
-  } else if (isIPv6(addr) && !addr.includes('%') && family !== 'inet') {
-    parsed = { family: 'inet6', address: canonicalIPv6(addr) };
-  } else {
-    throw new BadAddressError(text);
-  }
+  const parsed = parseIpAddress(addr, family);
+  if (!parsed) throw new BadAddressError(text);
   if (!alias) return parsed;
   const bits = parsed.family === 'inet' ? 32 : 128;
   const prefixLength = alias[3] === undefined ? bits : Number(alias[3]);
@@ -45,46 +39,4 @@ export function parseAddressList(text: string): JailAddress[] {
 /** 127.0.0.0/8 or ::1. */
 export function isLoopback(a: JailAddress): boolean {
   return a.family === 'inet' ? a.address.split('.')[0] === '127' : a.address === '::1';
-}
-
-/** The eight 16-bit groups of an IPv6 address (valid per `isIPv6`). */
-export function ipv6Groups(text: string): number[] {
-  let t = text;
-  const lastColon = t.lastIndexOf(':');
-  if (t.slice(lastColon + 1).includes('.')) {
-    const q = t
-      .slice(lastColon + 1)
-      .split('.')
-      .map(Number);
-    t = `${t.slice(0, lastColon + 1)}${((q[0] << 8) | q[1]).toString(16)}:${((q[2] << 8) | q[3]).toString(16)}`;
-  }
-  const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));
-  if (!t.includes('::')) return parse(t);
-  const [left, right] = t.split('::');
-  const l = parse(left);
-  const r = parse(right);
-  return [...l, ...new Array(8 - l.length - r.length).fill(0), ...r];
-}
-
-/** RFC 5952 text: lower case, no leading zeros, the longest run (>= 2) of zero groups as `::`. */
-export function canonicalIPv6(text: string): string {
-  const g = ipv6Groups(text);
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }

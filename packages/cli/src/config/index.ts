@@ -1,5 +1,5 @@
 export type { AddressFamily, JailAddress } from './address.js';
-export { canonicalIPv6, isLoopback, parseAddress, parseAddressList } from './address.js';
+export { isLoopback, parseAddress, parseAddressList } from './address.js';
 export type { OptionSpec, ParsedOption, ScannedArgv } from './getopt.js';
 export { getopt } from './getopt.js';
 export { checkHostname } from './hostname.js';

@@ -22,7 +22,7 @@ import { parseJailRef } from '../config/jail-name.js';
 import { openConsoleLog } from '../console-log.js';
 import { keepCountersFile } from '../counters-file.js';
 import { chooseEmulation, jailEmulation } from '../emulation-choice.js';
-import { CliError, EngineUnavailableError, JailNotFoundError, UsageError } from '../errors.js';
+import { CliError, JailNotFoundError, NoEmulationError, UsageError } from '../errors.js';
 import {
   type BackgroundJailOptions,
   changedFields,
@@ -271,7 +271,7 @@ export class SupervisorDaemon {
     }
     if (options.command.length > 0)
       return chooseEmulation(emulations, options.prison.path, options.command[0]);
-    if (emulations.length === 0) throw new EngineUnavailableError();
+    if (emulations.length === 0) throw new NoEmulationError();
     return emulations[0];
   }
 

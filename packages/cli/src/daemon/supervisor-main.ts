@@ -3,8 +3,9 @@
 // what a killed predecessor left (its socket; the registry heals dead records, core removes dead
 // cgroups), listens, and says "ready" on the fd the client gave it.
 import { closeSync, mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { openRegistry, processStartTime, withLockFile } from '@sysjail/core';
-import { loadEmulations } from '../engine.js';
+import { openRegistry, processStartTime } from '@sysjail/core';
+import { withLockFile } from '@sysjail/core/internals';
+import { installedEmulations } from '../emulations.js';
 import { READY_FD_ENV } from './ready-fd.js';
 import { removeStaleCounters } from './stale-state.js';
 import { SupervisorDaemon } from './supervisor-daemon.js';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   };
   const daemon = new SupervisorDaemon({
     socket: files.socket,
-    emulations: await loadEmulations(),
+    emulations: installedEmulations(),
     registry,
     onIdle: done,
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NoEmulationError } from '../errors.js';
 import { defaultPrisonFlags } from '../prison.js';
-import { type JailOptions, startJail } from './start-jail.js';
+import type { JailOptions } from './jail-options.js';
+import { startJail } from './start-jail.js';
 
 describe('startJail without an emulation', () => {
   it('says core needs one, before anything starts', async () => {

@@ -2,6 +2,7 @@
 // in the jail with this process's stdio, and reports how it ended.
 import { connect } from 'node:net';
 import { constants } from 'node:os';
+import { decodeWaitStatus } from '../process/wait-status.js';
 import type { JailRecord } from '../registry/jail-record.js';
 import { defaultRegistryDir } from '../registry/run-dir.js';
 import { JexecRefusedError, JexecUnavailableError, JexecUnknownUserError } from './errors.js';
@@ -44,15 +45,6 @@ export interface JailExec {
 }
 
 const LOGIN_PATH = '/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
-const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
-
-/** A wait(2) status as code or signal name. */
-export function decodeWaitStatus(status: number): { code: number | null; signal: string | null } {
-  const sig = status & 0x7f;
-  if (sig === 0) return { code: (status >> 8) & 0xff, signal: null };
-  return { code: null, signal: signalNames.get(sig) ?? `SIG${sig}` };
-}
-
 /** The user to run as: root by default; a uid without a passwd entry is taken as uid and gid. */
 function resolveUser(options: ExecInJailOptions): PasswdUser {
   if (options.user === undefined) {

@@ -17,7 +17,7 @@ import {
   pidfdOpen,
   SyscallError,
 } from '@sysjail/systrace-bindings';
-import { hostPidOf } from '../jail/host-pid.js';
+import { hostPidOf } from '../process/host-pid.js';
 import { encodeExec, MAX_EXEC_PAYLOAD } from '../supervisor/init-channel.js';
 import type { FromSupervisor } from '../supervisor/protocol.js';
 import { type JexecRequest, type JexecServerMessage, MAX_REQUEST_BYTES } from './protocol.js';

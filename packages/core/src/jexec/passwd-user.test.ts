@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeWaitStatus } from './exec-in-jail.js';
 import { lookupPasswdUser } from './passwd-user.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sysjail-passwd-'));
@@ -30,14 +29,5 @@ describe('lookupPasswdUser', () => {
     expect(lookupPasswdUser(root, 'nosuch')).toBeUndefined();
     expect(lookupPasswdUser(root, 4242)).toBeUndefined();
     expect(lookupPasswdUser(join(root, 'none'), 'root')).toBeUndefined();
-  });
-});
-
-describe('decodeWaitStatus', () => {
-  it('exit codes and signals', () => {
-    expect(decodeWaitStatus(0)).toEqual({ code: 0, signal: null });
-    expect(decodeWaitStatus(7 << 8)).toEqual({ code: 7, signal: null });
-    expect(decodeWaitStatus(9)).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(decodeWaitStatus(15 | 0x80)).toEqual({ code: null, signal: 'SIGTERM' }); // core dumped
   });
 });

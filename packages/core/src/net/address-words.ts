@@ -2,35 +2,25 @@
  * Jail addresses as the 32-bit words an eBPF program loads: network byte order bytes read as a
  * little-endian u32 (127.0.0.1 → 0x0100007f), IPv6 as four such words.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { parseIPv4, parseIPv6 } from '@sysjail/systrace-bindings';
 import { PrisonConfigError } from '../errors.js';
 
 export type Ip6Words = readonly [number, number, number, number];
 
-function bytesToWord(b: readonly number[], at: number): number {
+function bytesToWord(b: Uint8Array, at: number): number {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 }
 
-function ipv4Bytes(addr: string): number[] {
-  if (!isIPv4(addr)) throw new PrisonConfigError(`not an IPv4 address: ${addr}`);
-  return addr.split('.').map(Number);
+function ipv4Bytes(addr: string): Uint8Array {
+  const b = parseIPv4(addr);
+  if (!b) throw new PrisonConfigError(`not an IPv4 address: ${addr}`);
+  return b;
 }
 
-function ipv6Bytes(addr: string): number[] {
-  if (!isIPv6(addr) || addr.includes('%')) throw new PrisonConfigError(`not an IPv6 address: ${addr}`);
-  // A trailing dotted quad (::ffff:1.2.3.4) becomes two hex groups (::ffff:102:304).
-  const text = addr.replace(
-    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
-    (_m, a, b, c, d) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
-  );
-  const [head, rest] = text.includes('::') ? text.split('::') : [text, undefined];
-  const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));
-  const front = parse(head);
-  const back = rest === undefined ? [] : parse(rest);
-  const zeros = 8 - front.length - back.length;
-  const groups = [...front, ...(rest === undefined ? [] : new Array<number>(zeros).fill(0)), ...back];
-  if (groups.length !== 8) throw new PrisonConfigError(`not an IPv6 address: ${addr}`);
-  return groups.flatMap((g) => [g >> 8, g & 0xff]);
+function ipv6Bytes(addr: string): Uint8Array {
+  const b = parseIPv6(addr);
+  if (!b) throw new PrisonConfigError(`not an IPv6 address: ${addr}`);
+  return b;
 }
 
 export function ipv4Word(addr: string): number {
@@ -81,5 +71,5 @@ export const sameIp6 = (a: Ip6Words, b: Ip6Words): boolean => a.every((w, k) => 
 
 /** An address's network-order bytes: 4 for IPv4, 16 for IPv6. */
 export function addressBytes(addr: string): Uint8Array {
-  return Uint8Array.from(isIPv4(addr) ? ipv4Bytes(addr) : ipv6Bytes(addr));
+  return parseIPv4(addr) ?? ipv6Bytes(addr);
 }

@@ -5,12 +5,13 @@
  * network namespace).
  */
 import { readlinkSync } from 'node:fs';
-import { isIPv4, isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import {
   addInterfaceAddress,
   deleteInterfaceAddress,
   interfaceIndex,
+  parseIPv4,
+  parseIPv6,
   SyscallError,
 } from '@sysjail/systrace-bindings';
 import { JailSetupError, PrisonConfigError } from '../errors.js';
@@ -30,7 +31,7 @@ const ifnameSyntax = /^[A-Za-z0-9_.:@-]{1,15}$/;
 /** Checks an alias's fields (interface name syntax, address, prefix length). */
 export function checkInterfaceAlias(a: InterfaceAlias): void {
   if (!ifnameSyntax.test(a.interface)) throw new PrisonConfigError(`${a.interface}: not an interface name`);
-  const bits = isIPv4(a.address) ? 32 : isIPv6(a.address) ? 128 : 0;
+  const bits = parseIPv4(a.address) ? 32 : parseIPv6(a.address) ? 128 : 0;
   if (bits === 0) throw new PrisonConfigError(`${a.address}: not an IP address`);
   if (!Number.isInteger(a.prefixLength) || a.prefixLength < 0 || a.prefixLength > bits) {
     throw new PrisonConfigError(`${a.address}/${a.prefixLength}: bad prefix length`);

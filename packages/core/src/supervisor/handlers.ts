@@ -23,8 +23,8 @@ import {
   writeMemory,
 } from '@sysjail/systrace-bindings';
 import type { NotifyEntry } from '../filter/compile.js';
-import { hostPidOf } from '../jail/host-pid.js';
 import type { Decision } from '../policy.js';
+import { hostPidOf } from '../process/host-pid.js';
 import { receiveInitMessage, sendInitMessage } from './init-channel.js';
 
 /** A call the kernel handed to the supervisor, with its copy of the registers. */

@@ -26,7 +26,7 @@ import {
   WNOHANG,
   waitid,
 } from '@sysjail/systrace-bindings';
-import { mountJailProc, prepareMountThread } from '../jail/proc-mount.js';
+import { mountJailProc, prepareMountThread } from '../mount/proc-mount.js';
 import type { Decision } from '../policy.js';
 import { type HandlerContext, handlers, type NotifiedCall, type Reply, shutdownJail } from './handlers.js';
 import { encodeExec, receiveInitMessage, sendInitMessage } from './init-channel.js';

@@ -1,0 +1,7 @@
+// Mechanism behind @sysjail/core's API, for the repository's own tools and tests: no stability promise.
+export type { FilterOp } from './filter/index.js';
+export { assembleFilter, encodeFilter } from './filter/index.js';
+export * from './jexec/index.js';
+export * from './net/index.js';
+export { hostPidOf } from './process/host-pid.js';
+export * from './registry/index.js';

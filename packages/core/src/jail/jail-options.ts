@@ -1,0 +1,40 @@
+import type { Emulation } from '../emulation.js';
+import type { JailLimit } from '../limits/jail-limits.js';
+import type { Prison } from '../prison.js';
+import type { Registry } from '../registry/registry.js';
+
+export interface JailOptions {
+  readonly prison: Prison;
+  /** argv of the jailed command; argv[0] is looked up in the jail's PATH. */
+  readonly command: readonly string[];
+  readonly emulation: Emulation;
+  /** Run the command as this uid/gid inside (looked up by the caller in the jail's /etc/passwd). */
+  readonly user?: { readonly uid: number; readonly gid: number };
+  /** Environment of the command (default: this process's). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** [stdin, stdout, stderr] of the command (default 0, 1, 2). */
+  readonly stdio?: readonly [number, number, number];
+  /** Route denials through the supervisor so they are counted and audited (default true). */
+  readonly auditDenials?: boolean;
+  /** Record the jail in this registry (JID, jls); without one the JID is local to this process. */
+  readonly registry?: Registry;
+  /**
+   * Let the launcher thread go once the jail runs (default false): the init's parent becomes this
+   * process's main thread and its parent-death signal is set again there, so a process that hosts many
+   * jails keeps one thread, not one per jail (see launcher-handover.ts).
+   */
+  readonly releaseLauncher?: boolean;
+  /**
+   * A program loader for the jail (an emulation's `loader`: a static executable of this emulation's ABI
+   * that runs programs the kernel cannot). The init keeps it in a sealed memfd; commands marked for it
+   * run as `loader argv[0] argv...`, under this jail's filter like any program.
+   */
+  readonly loader?: string;
+  /** Run the command under `loader`. */
+  readonly underLoader?: boolean;
+  /**
+   * Resource limits of this jail (sysjail --memory ...), in force with the rctl rules naming it (rctl -a,
+   * /etc/rctl.conf); the strictest rule per resource wins.
+   */
+  readonly limits?: readonly JailLimit[];
+}
