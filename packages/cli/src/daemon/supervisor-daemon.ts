@@ -81,8 +81,8 @@ export class SupervisorDaemon {
   private readonly jails = new Map<number, Hosted>();
   private readonly registry: Registry;
   private server?: Server;
+  /** Requests being handled or answered. */
   private pending = 0;
-  private connections = 0;
   private idleTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: SupervisorDaemonOptions) {
@@ -125,18 +125,16 @@ export class SupervisorDaemon {
     return this.jails.size;
   }
 
-  /** No jail, no request, no connection: the supervisor's work is done. */
+  /**
+   * No jail and no request in hand: the supervisor's work is done. (A connection that has not sent a
+   * whole request holds nothing: its client sees the supervisor gone and starts another.)
+   */
   private exitIfIdle(): void {
-    if (this.jails.size === 0 && this.pending === 0 && this.connections === 0) this.options.onIdle();
+    if (this.jails.size === 0 && this.pending === 0) this.options.onIdle();
   }
 
   private accept(conn: Socket): void {
     clearTimeout(this.idleTimer);
-    this.connections++;
-    conn.once('close', () => {
-      this.connections--;
-      this.exitIfIdle();
-    });
     conn.on('error', () => {});
     // Answers and closes; what the peer still sends is read and dropped, and a peer that never ends its
     // side is cut off after REQUEST_MS: it holds nothing.
@@ -173,11 +171,19 @@ export class SupervisorDaemon {
         return;
       }
       this.pending++;
+      let answered = false;
+      const done = () => {
+        if (answered) return;
+        answered = true;
+        this.pending--;
+        this.exitIfIdle();
+      };
       this.handle(request)
         .catch(failureOf)
         .then((reply) => {
-          this.pending--;
-          conn.end(`${JSON.stringify(reply)}\n`);
+          // Counted until the answer is out (or the client gone): exiting must not cut it off.
+          conn.once('close', done);
+          conn.end(`${JSON.stringify(reply)}\n`, done);
         });
     });
   }
