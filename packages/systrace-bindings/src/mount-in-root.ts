@@ -3,6 +3,7 @@
 // if the root were `/` and cannot lead out of it; the mount is attached with move_mount onto that fd, so
 // no path is resolved twice. Sources are host paths (the caller's), opened once with open_tree.
 
+import { fstatSync, readSync } from 'node:fs';
 import { cString } from './c-string.js';
 import {
   AT_EMPTY_PATH,
@@ -10,7 +11,10 @@ import {
   close,
   O_CLOEXEC,
   O_DIRECTORY,
+  O_NOFOLLOW,
+  O_NONBLOCK,
   O_PATH,
+  O_RDONLY,
   openat,
 } from './file-descriptors.js';
 import {
@@ -36,10 +40,13 @@ import { sysno } from './sysno.js';
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_IN_ROOT = 0x10;
 
-/** openat2(2) with O_PATH: `path` resolved as if `rootFd` were `/` (RESOLVE_IN_ROOT, no magic links). */
-export function openInRoot(rootFd: number, path: string): number {
+/**
+ * openat2(2): `path` resolved as if `rootFd` were `/` (RESOLVE_IN_ROOT, no magic links); O_PATH unless
+ * other open flags are given (O_CLOEXEC always).
+ */
+export function openInRoot(rootFd: number, path: string, flags = O_PATH): number {
   const how = Buffer.alloc(24);
-  how.writeBigUInt64LE(BigInt(O_PATH | O_CLOEXEC), 0);
+  how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
   how.writeBigUInt64LE(BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), 16);
   return syscall4(sysno.openat2, rootFd, cString(path), how, how.byteLength);
 }
@@ -103,5 +110,36 @@ export function tmpfsMountInRoot(
     }
   } finally {
     close(fs);
+  }
+}
+
+/**
+ * Reads a regular file inside `root` without following any link out of it (RESOLVE_IN_ROOT,
+ * O_NOFOLLOW on the last component), non-blocking (a FIFO planted there cannot hold the caller), at most
+ * `maxBytes`; undefined if it is missing or not a regular file.
+ */
+export function readFileInRoot(root: string, path: string, maxBytes = 1 << 20): Buffer | undefined {
+  const rootFd = openat(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  let fd: number;
+  try {
+    fd = openInRoot(rootFd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch {
+    return undefined;
+  } finally {
+    close(rootFd);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    const buf = Buffer.alloc(Math.min(maxBytes, st.size));
+    let n = 0;
+    while (n < buf.length) {
+      const r = readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    close(fd);
   }
 }

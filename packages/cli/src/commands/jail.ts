@@ -1,5 +1,13 @@
 import { constants } from 'node:os';
-import { JailNameInUseError, openRegistry, prewarm, type Registry, startJail } from '@sysjail/core';
+import {
+  JailNameInUseError,
+  jailEnvironment,
+  loginEnvironment,
+  openRegistry,
+  prewarm,
+  type Registry,
+  startJail,
+} from '@sysjail/core';
 import {
   type JailTool,
   parseJailArgs,
@@ -63,6 +71,22 @@ function nameClashOf(e: unknown): JailNameTakenError | undefined {
   return undefined;
 }
 
+/**
+ * The command's environment: the caller's with the jail's PATH, as FreeBSD's jail(8) passes it, or with
+ * -l the clean login environment of the command's user (from the jail's passwd); then --unsetenv and
+ * --setenv in order.
+ */
+export function commandEnvironment(config: StartJailConfig): Record<string, string> {
+  const env = config.environment?.clean
+    ? loginEnvironment(config.prison.path, config.user?.uid ?? 0)
+    : jailEnvironment();
+  for (const [name, value] of config.environment?.changes ?? []) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
+}
+
 /** -b: the shared supervisor starts and keeps the jail; print its JID once the command runs. */
 async function runInBackground(config: StartJailConfig): Promise<number> {
   const { jid } = await startBackgroundJail({
@@ -73,6 +97,7 @@ async function runInBackground(config: StartJailConfig): Promise<number> {
     consoleLog: consoleLogPath(config.prison.name ?? config.prison.hostname),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     ...(config.emulation === undefined ? {} : { emulation: config.emulation }),
+    env: commandEnvironment(config),
   });
   process.stdout.write(`${jid}\n`);
   return 0;
@@ -100,6 +125,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
     registry,
     ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
+    env: commandEnvironment(config),
   }).catch((e: unknown) => {
     throw nameClashOf(e) ?? e;
   });

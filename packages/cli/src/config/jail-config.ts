@@ -35,6 +35,14 @@ export interface StartJailConfig {
   readonly printJid: boolean;
   /** -u: resolved in the host's /etc/passwd; -U: in the jail's (as FreeBSD's jail(8)). */
   readonly user?: JailUser;
+  /**
+   * -l (exec.clean): FreeBSD's clean login environment instead of the caller's; then --unsetenv and
+   * --setenv in the order given.
+   */
+  readonly environment?: {
+    readonly clean: boolean;
+    readonly changes: readonly (readonly [name: string, value: string | undefined])[];
+  };
   /** --memory, --maxproc, --pcpu: rctl limits of this jail (resource, deny, amount). */
   readonly limits?: readonly {
     readonly resource: string;
@@ -72,13 +80,15 @@ const allowFlags: Record<string, keyof PrisonFlags> = {
 /** sysjail's limit options and the rctl resource each sets (action deny). */
 const limitOptions: Record<string, string> = { memory: 'memoryuse', maxproc: 'maxproc', pcpu: 'pcpu' };
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** Host directories and file systems in the jail, with bubblewrap's names; mount.devfs devices. */
-const mountOptions = ['bind==', 'ro-bind==', 'tmpfs=', 'device='];
+const mountOptions = ['bind==', 'ro-bind==', 'tmpfs=', 'device=', 'setenv=', 'unsetenv='];
 
 const specs = {
-  jail: { short: 'in:ru:U:v', long: mountOptions },
+  jail: { short: 'iln:ru:U:v', long: mountOptions },
   sysjail: {
-    short: 'b4:6:in:ru:U:v',
+    short: 'b4:6:iln:ru:U:v',
     long: [
       ...Object.keys(allowFlags),
       ...Object.keys(limitOptions).map((l) => `${l}=`),
@@ -113,6 +123,8 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   let verbose = false;
   const limits: { resource: string; action: string; amount: number }[] = [];
   const mounts: JailMount[] = [];
+  let clean = false;
+  const changes: [string, string | undefined][] = [];
   const devices: string[] = [];
   let emulation: string | undefined;
   for (const o of options) {
@@ -146,6 +158,23 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
         break;
       case 'v':
         verbose = true;
+        break;
+      case 'l':
+        clean = true;
+        break;
+      case 'setenv': {
+        const text = o.value ?? '';
+        const eq = text.indexOf('=');
+        const envName = eq < 0 ? text : text.slice(0, eq);
+        if (eq < 0 || !ENV_NAME.test(envName))
+          throw new UsageError('BAD_SETENV', `--setenv: expected NAME=VALUE: ${text}`);
+        changes.push([envName, text.slice(eq + 1)]);
+        break;
+      }
+      case 'unsetenv':
+        if (!ENV_NAME.test(o.value ?? ''))
+          throw new UsageError('BAD_UNSETENV', `--unsetenv: not a variable name: ${o.value}`);
+        changes.push([o.value ?? '', undefined]);
         break;
       case 'bind':
       case 'ro-bind':
@@ -238,5 +267,6 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
     ...(jailUser === undefined ? {} : { user: jailUser }),
     ...(limits.length > 0 ? { limits } : {}),
     ...(emulation === undefined ? {} : { emulation }),
+    ...(clean || changes.length > 0 ? { environment: { clean, changes } } : {}),
   };
 }

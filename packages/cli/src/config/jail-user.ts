@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jailPasswdEntry } from '@sysjail/core';
 import { BadUserError, RuntimeError } from '../errors.js';
 
 /** The user a jail's command runs as, resolved in a passwd file (the host's for -u, the jail's for -U). */
@@ -26,6 +27,13 @@ export class UnknownJailUserError extends RuntimeError {
  */
 export function resolveJailUser(root: string, user: string): JailUser {
   if (!userSyntax.test(user)) throw new BadUserError(user);
+  if (root !== '/') {
+    // the jail's passwd: read inside its root, a regular file only, bounded
+    const entry = jailPasswdEntry(root, user);
+    if (entry) return { name: entry.name, uid: entry.uid, gid: entry.gid };
+    if (/^[0-9]+$/.test(user)) return { name: user, uid: Number(user), gid: Number(user) };
+    throw new UnknownJailUserError(user, 'jail');
+  }
   let passwd = '';
   try {
     passwd = readFileSync(join(root, 'etc/passwd'), 'utf8');

@@ -6,15 +6,16 @@
  */
 export const synopses = {
   jail: [
-    '[-i] [-n jailname] [-u username | -U username] [--bind source target] [--ro-bind source target] ' +
-      '[--tmpfs target] [--device name] path hostname ip-number command ...',
+    '[-il] [-n jailname] [-u username | -U username] [--setenv name=value] [--unsetenv name] ' +
+      '[--bind source target] [--ro-bind source target] [--tmpfs target] [--device name] ' +
+      'path hostname ip-number command ...',
     '-r [-v] jid|jailname ... | *',
   ],
   sysjail: [
-    '[-bi] [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
+    '[-bil] [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
       '[--allow-chflags] [--allow-rlimit] [--memory bytes] [--maxproc count] [--pcpu percent] ' +
       '[--bind source target] [--ro-bind source target] [--tmpfs target] [--device name] ' +
-      '[--emulation name] [-n name] [-u user | -U user] ' +
+      '[--emulation name] [--setenv name=value] [--unsetenv name] [-n name] [-u user | -U user] ' +
       'path hostname address[,address...] command ...',
     '-r [-v] jid|name ... | *',
   ],

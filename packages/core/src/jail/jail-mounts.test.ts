@@ -27,10 +27,14 @@ describe('fstab lines (mount.fstab)', () => {
       /file system type "ufs" is not supported/,
     );
     expect(() => parseFstabLine('/tmp /etc nullfs ro 0 0', '/jails/www')).toThrow(/must be inside the jail/);
-    expect(() => parseFstabLine('/tmp /jails/www/../x nullfs ro 0 0', '/jails/www')).toThrow(/inside the jail/);
+    expect(() => parseFstabLine('/tmp /jails/www/../x nullfs ro 0 0', '/jails/www')).toThrow(
+      /inside the jail/,
+    );
     expect(() => parseFstabLine('/tmp /jails/www nullfs ro 0 0', '/jails/www')).toThrow(/jail root/);
     expect(() => parseFstabLine('/tmp /jails/www/a nullfs union 0 0', '/jails/www')).toThrow(/"union"/);
-    expect(() => parseFstabLine('/nonexistent-x /jails/www/a nullfs ro 0 0', '/jails/www')).toThrow(/no such/);
+    expect(() => parseFstabLine('/nonexistent-x /jails/www/a nullfs ro 0 0', '/jails/www')).toThrow(
+      /no such/,
+    );
     expect(() => parseFstabLine('devfs /jails/www/d devfs rw 0 0', '/jails/www')).toThrow(/\/dev only/);
     expect(() => parseFstabLine('tmpfs /jails/www/t tmpfs size=lots 0 0', '/jails/www')).toThrow(/bad size/);
   });

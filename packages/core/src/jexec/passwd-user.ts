@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileInRoot } from '@sysjail/systrace-bindings';
 
 /** One passwd(5) entry. */
 export interface PasswdUser {
@@ -14,7 +14,11 @@ export interface PasswdUser {
 export function lookupPasswdUser(root: string, user: string | number): PasswdUser | undefined {
   let text = '';
   try {
-    text = readFileSync(join(root, 'etc/passwd'), 'utf8');
+    // a jail's passwd is read inside its root (no link followed out, regular file, bounded)
+    text =
+      root === '/'
+        ? readFileSync('/etc/passwd', 'utf8')
+        : (readFileInRoot(root, '/etc/passwd', 4 << 20)?.toString('utf8') ?? '');
   } catch {}
   const key = String(user);
   const numeric = /^[0-9]+$/.test(key);

@@ -1,0 +1,105 @@
+/**
+ * The jailed command's environment: the caller's by default (as FreeBSD's jail(8)); -l the clean login
+ * environment of the user from the jail's passwd, which hides the caller's variables; --setenv and
+ * --unsetenv; a passwd the jail planted as a link out of its root or as a FIFO is not followed or waited on.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
+
+let fx: JailFixture;
+
+function jailEnv(args: readonly string[], user: readonly string[] = []): string[] {
+  const r = spawnSync(
+    process.execPath,
+    [join(binDir, 'sysjail.js'), ...user, ...args, fx.root, 'h', '127.0.13.30', '/bin/busybox', 'env'],
+    {
+      env: { ...fx.env, SJ_CALLER_SECRET: 'caller-only', TERM: 'xterm-test' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return r.stdout.trim().split('\n').sort();
+}
+
+const LOGIN_PATH = 'PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
+
+beforeAll(() => {
+  fx = makeJailFixture('env');
+});
+afterAll(() => fx?.cleanup());
+
+describe('the jailed command environment', () => {
+  it("by default the caller's variables pass, with the jail's PATH", () => {
+    const env = jailEnv([]);
+    expect(env).toContain('SJ_CALLER_SECRET=caller-only');
+    expect(env).toContain('TERM=xterm-test');
+    expect(env).toContain('PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin');
+  });
+
+  it("-l hides the caller's variables: HOME, SHELL, USER, LOGNAME, TERM and PATH only", () => {
+    expect(jailEnv(['-l'])).toEqual(
+      ['HOME=/root', 'LOGNAME=root', LOGIN_PATH, 'SHELL=/bin/sh', 'TERM=xterm-test', 'USER=root'].sort(),
+    );
+    expect(jailEnv(['-l'], ['-U', 'nobody'])).toEqual(
+      [
+        'HOME=/nonexistent',
+        'LOGNAME=nobody',
+        LOGIN_PATH,
+        expect.stringMatching(/^SHELL=/),
+        'TERM=xterm-test',
+        'USER=nobody',
+      ].sort(),
+    );
+  });
+
+  it('--setenv and --unsetenv apply in order, after -l', () => {
+    const env = jailEnv([
+      '--unsetenv',
+      'SJ_CALLER_SECRET',
+      '--setenv',
+      'A=1=2',
+      '--setenv',
+      'B=',
+      '--unsetenv',
+      'B',
+    ]);
+    expect(env).toContain('A=1=2');
+    expect(env.some((l) => l.startsWith('SJ_CALLER_SECRET=') || l.startsWith('B='))).toBe(false);
+    expect(jailEnv(['-l', '--setenv', 'HOME=/srv'])).toContain('HOME=/srv');
+    const bad = spawnSync(
+      process.execPath,
+      [join(binDir, 'sysjail.js'), '--setenv', 'NOEQUALS', fx.root, 'h', '127.0.13.30', '/bin/true'],
+      {
+        env: fx.env,
+        encoding: 'utf8',
+      },
+    );
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe('sysjail: --setenv: expected NAME=VALUE: NOEQUALS');
+  });
+
+  it("-l reads the jail's passwd inside its root: a link out is not followed, a FIFO not waited on", () => {
+    const passwd = join(fx.root, 'etc/passwd');
+    const hostFile = join(fx.outside, 'passwd');
+    writeFileSync(hostFile, 'root:x:0:0:host:/host-secret-home:/bin/host-shell\n');
+    renameSync(passwd, `${passwd}.real`);
+    try {
+      symlinkSync(hostFile, passwd); // absolute: resolved inside the jail root, where it does not exist
+      const env = jailEnv(['-l']);
+      expect(env).toContain('HOME=/');
+      expect(env).toContain('USER=0');
+      expect(env.join('\n')).not.toContain('host-secret-home');
+      rmSync(passwd);
+      execFileSync('mkfifo', [passwd]);
+      expect(jailEnv(['-l'])).toContain('USER=0');
+    } finally {
+      rmSync(passwd, { force: true });
+      renameSync(`${passwd}.real`, passwd);
+    }
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * FreeBSD's clean environment for a jailed command (jail -l, exec.clean, jexec -l): only HOME and SHELL
+ * of the user's passwd entry in the jail, USER (and LOGNAME) the user's name, TERM from the caller, and
+ * the login PATH. The jail's passwd is read inside its root (no link followed out), regular file only,
+ * bounded: the jail may have planted anything there.
+ */
+import { readFileInRoot } from '@sysjail/systrace-bindings';
+
+export const LOGIN_PATH = '/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
+
+/** The passwd entry of `user` (name or uid) in the jail's /etc/passwd, read safely; undefined if none. */
+export function jailPasswdEntry(
+  root: string,
+  user: string | number,
+): { name: string; uid: number; gid: number; home: string; shell: string } | undefined {
+  const text = readFileInRoot(root, '/etc/passwd', 4 << 20)?.toString('utf8') ?? '';
+  const key = String(user);
+  const numeric = /^[0-9]+$/.test(key);
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7) continue;
+    if (numeric ? f[2] === key : f[0] === key) {
+      return {
+        name: f[0],
+        uid: Number(f[2]),
+        gid: Number(f[3]),
+        home: f[5] || '/',
+        shell: f[6] || '/bin/sh',
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The clean login environment for `uid` in the jail at `root`. A uid without a passwd entry gets its
+ * number as USER, HOME=/ and SHELL=/bin/sh.
+ */
+export function loginEnvironment(
+  root: string,
+  uid: number,
+  from: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const u = jailPasswdEntry(root, uid) ?? { name: String(uid), home: '/', shell: '/bin/sh' };
+  return {
+    HOME: u.home,
+    SHELL: u.shell,
+    USER: u.name,
+    LOGNAME: u.name,
+    ...(from.TERM ? { TERM: from.TERM } : {}),
+    PATH: LOGIN_PATH,
+  };
+}
