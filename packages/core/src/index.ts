@@ -18,7 +18,7 @@ export type { JailMount } from './jail/jail-mounts.js';
 export { jailPasswdEntry, LOGIN_PATH, loginEnvironment } from './jail/login-environment.js';
 export { checkJailMount, parseFstab, parseFstabLine } from './jail/jail-mounts.js';
 export type { JailOptions } from './jail/jail-options.js';
-export type { Jail, JailCounters, JailExit } from './jail/running-jail.js';
+export type { Jail, JailChange, JailCounters, JailExit } from './jail/running-jail.js';
 export { jailEnvironment, startJail } from './jail/start-jail.js';
 export {
   JexecError,

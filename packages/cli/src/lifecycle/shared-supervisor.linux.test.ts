@@ -147,15 +147,17 @@ describe('the control socket', () => {
     expect(status?.rssKb).toBeGreaterThan(0);
   });
 
-  it('modify: refused by name while core cannot change a running jail; unknown jails are named', async () => {
+  it('modify: changes the host name through core (jail.change); a flag is refused by name; unknown jails are named', async () => {
     const record = ctl.registry().find(jid);
     if (!record) throw new Error('no record');
     await expect(
       modifyBackgroundJail(record, { hostname: 'other.example', flags: { allowRawSockets: true } }),
     ).rejects.toMatchObject({
-      code: 'NOT_SUPPORTED',
-      message: `jail ${jid}: changing a running jail (hostname, flags.allowRawSockets) is not supported by this build of sysjail's core`,
+      message:
+        'flags.allowRawSockets: cannot change while the jail runs (its seccomp filter decides it and cannot be replaced)',
     });
+    expect(await modifyBackgroundJail(record, { hostname: 'other.example' })).toEqual(['hostname']);
+    expect(ctl.registry().find(jid)?.hostname).toBe('other.example');
     await expect(modifyBackgroundJail({ ...record, jid: 999_998 }, { hostname: 'x' })).rejects.toMatchObject({
       code: 'JAIL_NOT_FOUND',
       exitStatus: 1,

@@ -1,12 +1,32 @@
 import { EventEmitter } from 'node:events';
 import { P_PIDFD, pidfdSendSignal, SIGKILL, WEXITED, WNOHANG, waitid } from '@sysjail/systrace-bindings';
+import { PrisonConfigError } from '../errors.js';
 import type { JexecServer } from '../jexec/jexec-server.js';
+import { jailAddressWords } from '../net/address-words.js';
+import { confineAddresses } from '../net/confine-addresses.js';
 import type { JailCgroup } from '../net/jail-cgroup.js';
-import type { Prison } from '../prison.js';
+import type { Prison, PrisonFlags } from '../prison.js';
 import { decodeWaitStatus, signalName } from '../process/wait-status.js';
+import type { Registry } from '../registry/registry.js';
 import { type AuditRecord, COUNTER, type FromSupervisor } from '../supervisor/protocol.js';
 import { liveSupervisor } from './engine.js';
 import type { Teardown } from './teardown.js';
+
+/**
+ * A change to a running jail (jail -m). What can change, and how:
+ * - hostname: the supervisor sets it in the jail's UTS namespace (processes see it at once);
+ * - ipv4, ipv6: the jail's cgroup address programs are replaced (each hook atomically: a later bind,
+ *   connect or sendmsg sees the new list; ingress to a removed address is dropped, so sockets bound to it
+ *   stop receiving) and the supervisor's handlers bind to the new first address;
+ * - flags: none yet. They are decided by the jail's seccomp filter, which the kernel cannot replace;
+ *   asking for a different value is refused (PrisonConfigError), naming the flag.
+ */
+export interface JailChange {
+  readonly hostname?: string;
+  readonly ipv4?: readonly string[];
+  readonly ipv6?: readonly string[];
+  readonly flags?: Partial<PrisonFlags>;
+}
 
 export interface JailExit {
   /** Exit code of the command, or null when a signal ended it. */
@@ -33,6 +53,8 @@ export interface Jail extends EventEmitter {
   counters(): JailCounters;
   /** Sends `signal` (a number) to every process of the jail but its init, as kill(-1) inside would. */
   signal(signal: number): Promise<void>;
+  /** Changes the running jail (see JailChange); applies to later calls of every process of the jail. */
+  change(change: JailChange): Promise<void>;
   /** Ends every process of the jail. */
   stop(): Promise<JailExit>;
 }
@@ -51,11 +73,13 @@ export interface RunningJailParts {
   readonly teardown: Teardown;
   /** Settles when startJail is done (either way): the end waits for it before tearing down. */
   readonly started: Promise<unknown>;
+  /** Where the jail is recorded, if anywhere (change() keeps the record true). */
+  readonly registry?: Registry;
 }
 
 export class RunningJail extends EventEmitter implements Jail {
   readonly jid: number;
-  readonly prison: Prison;
+  prison: Prison;
   readonly initPid: number;
   readonly exited: Promise<JailExit>;
   readonly audit: AuditRecord[] = [];
@@ -156,6 +180,60 @@ export class RunningJail extends EventEmitter implements Jail {
   async signal(signal: number): Promise<void> {
     if (this.finished) return;
     await liveSupervisor()?.send({ type: 'signal', jid: this.jid, signal });
+  }
+
+  async change(change: JailChange): Promise<void> {
+    if (this.finished) throw new PrisonConfigError(`jail ${this.jid} has ended`);
+    const current = this.prison;
+    for (const [flag, value] of Object.entries(change.flags ?? {})) {
+      if (current.flags[flag as keyof PrisonFlags] !== value) {
+        throw new PrisonConfigError(
+          `flags.${flag}: cannot change while the jail runs (its seccomp filter decides it and cannot be replaced)`,
+        );
+      }
+    }
+    const next: Prison = {
+      ...current,
+      ...(change.hostname === undefined ? {} : { hostname: change.hostname }),
+      ...(change.ipv4 === undefined ? {} : { ipv4: [...change.ipv4] }),
+      ...(change.ipv6 === undefined ? {} : { ipv6: [...change.ipv6] }),
+    };
+    if (change.hostname !== undefined && (change.hostname.length === 0 || change.hostname.length > 64)) {
+      throw new PrisonConfigError(`${change.hostname}: not a host name`);
+    }
+    // A family the jail had no address of is refused by its filter (socket(2)); it cannot get one now.
+    for (const [family, before, after] of [
+      ['ipv4', current.ipv4, next.ipv4],
+      ['ipv6', current.ipv6, next.ipv6],
+    ] as const) {
+      if ((before.length === 0) !== (after.length === 0)) {
+        throw new PrisonConfigError(
+          `${family}: a jail cannot gain or lose its last address of a family while it runs (its seccomp filter decides the family)`,
+        );
+      }
+    }
+    jailAddressWords(next);
+    const addresses = change.ipv4 !== undefined || change.ipv6 !== undefined;
+    if (addresses) {
+      confineAddresses(this.parts.cgroup, {
+        ipv4: next.ipv4,
+        ipv6: next.ipv6,
+        allowRawSockets: next.flags.allowRawSockets,
+      });
+    }
+    const sup = liveSupervisor();
+    if (!sup) throw new PrisonConfigError(`jail ${this.jid}: its supervisor is gone`);
+    await sup.request((request) => ({
+      type: 'change',
+      jid: this.jid,
+      request,
+      ...(change.hostname === undefined ? {} : { hostname: change.hostname }),
+      ...(addresses ? { ipv4: next.ipv4, ipv6: next.ipv6 } : {}),
+    }));
+    this.prison = next;
+    try {
+      this.parts.registry?.update(this.jid, { hostname: next.hostname, ipv4: next.ipv4, ipv6: next.ipv6 });
+    } catch {}
   }
 
   stop(): Promise<JailExit> {

@@ -256,6 +256,7 @@ const jailObject: Stage = {
       initExited: s.child.exited,
       teardown: s.teardown,
       started: s.started,
+      ...(s.options.registry ? { registry: s.options.registry } : {}),
     });
     track(s.jid, s.jail);
     return () => untrack(s.jid);

@@ -49,8 +49,9 @@ export interface HandlerContext {
   readonly jid: number;
   readonly initPidfd: number;
   readonly controlFd: number;
-  readonly ipv4: readonly string[];
-  readonly ipv6: readonly string[];
+  /** The jail's addresses now (jail.change may replace them). */
+  ipv4: readonly string[];
+  ipv6: readonly string[];
   readonly allowRlimit: boolean;
   readonly cgroupProcs: string;
   errno(name: string): number;

@@ -61,6 +61,15 @@ export type ToSupervisor =
   | { readonly type: 'released'; readonly jid: number }
   /** Mount the jail's own /proc (the supervisor thread has the capabilities; the jail worker does not). */
   | { readonly type: 'mountProc'; readonly request: number; readonly initPid: number }
+  /** A running jail's change (jail.change): its addresses for the handlers, its host name. */
+  | {
+      readonly type: 'change';
+      readonly jid: number;
+      readonly request: number;
+      readonly hostname?: string;
+      readonly ipv4?: readonly string[];
+      readonly ipv6?: readonly string[];
+    }
   | { readonly type: 'stop' };
 
 /** One decision the supervisor made: what sjls counts and audit listeners receive. */

@@ -21,6 +21,7 @@ import {
   poll,
   read,
   SyscallError,
+  sethostname,
   setns,
   WEXITED,
   WNOHANG,
@@ -346,6 +347,22 @@ function controlUnsafe(msg: ToSupervisor): boolean {
     case 'released': {
       const jail = jails.get(msg.jid);
       if (jail && jail.reap === 'no') jail.reap = 'yes';
+      return true;
+    }
+    case 'change': {
+      const jail = jails.get(msg.jid);
+      try {
+        if (!jail) throw new Error('no such jail');
+        if (msg.hostname !== undefined) {
+          const name = msg.hostname;
+          jail.ctx.inJailUts(() => sethostname(name));
+        }
+        if (msg.ipv4) jail.ctx.ipv4 = msg.ipv4;
+        if (msg.ipv6) jail.ctx.ipv6 = msg.ipv6;
+        post({ type: 'done', request: msg.request });
+      } catch (e) {
+        post({ type: 'done', request: msg.request, error: (e as Error).message });
+      }
       return true;
     }
     case 'mountProc':
