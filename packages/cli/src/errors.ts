@@ -181,15 +181,32 @@ export function exitStatusOf(error: unknown): number {
   return error instanceof CliError ? error.exitStatus : 1;
 }
 
-/** A jail.conf(5) file that cannot be used: nothing is created. Message: `file:line:column: what`. */
-export class JailConfError extends UsageError {
+type ConfPos = { readonly file: string; readonly line: number; readonly column: number };
+
+/**
+ * A jail.conf(5) file that cannot be used: a runtime error (exit 1), nothing is created.
+ * Message: `file:line:column: what`.
+ */
+export class JailConfError extends CliError {
   constructor(
-    readonly pos: { readonly file: string; readonly line: number; readonly column: number } | undefined,
+    readonly pos: ConfPos | undefined,
     readonly detail: string,
     code = 'JAIL_CONF',
   ) {
-    super(code, pos ? `${pos.file}:${pos.line}:${pos.column}: ${detail}` : detail);
+    super(code, pos && pos.file !== '' ? `${pos.file}:${pos.line}:${pos.column}: ${detail}` : detail, 1);
   }
+}
+
+/** A bad jail parameter on the command line (jail -c param=value, jail -m): a usage error, exit 2. */
+export class JailParamError extends UsageError {
+  constructor(readonly detail: string) {
+    super('JAIL_PARAM', detail);
+  }
+}
+
+/** The error for a jail description: of its file (with the position), or of the command line. */
+export function jailDescriptionError(pos: ConfPos | undefined, detail: string): CliError {
+  return pos && pos.file === '' ? new JailParamError(detail) : new JailConfError(pos, detail);
 }
 
 /** Bad jail.conf(5) syntax. */
@@ -199,5 +216,30 @@ export class JailConfSyntaxError extends JailConfError {
     detail: string,
   ) {
     super(pos, detail, 'JAIL_CONF_SYNTAX');
+  }
+}
+
+/** A jail(8) hook command failed (non-zero status, signal, timeout): the jail was not created or removed. */
+export class HookFailedError extends CliError {
+  constructor(
+    readonly jailName: string,
+    readonly commandLine: string,
+    how: string,
+  ) {
+    super('HOOK_FAILED', `${jailName}: ${commandLine}: ${how}`, 1);
+  }
+}
+
+/** jail -c of a jail that exists already. */
+export class JailExistsError extends CliError {
+  constructor(readonly jailName: string) {
+    super('JAIL_EXISTS', `${jailName}: already exists`, 1);
+  }
+}
+
+/** Something jail(8) has in FreeBSD that sysjail does not do (yet): nothing was done. */
+export class NotSupportedError extends UsageError {
+  constructor(what: string) {
+    super('NOT_SUPPORTED', what);
   }
 }

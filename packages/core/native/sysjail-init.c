@@ -23,6 +23,10 @@
  * Program loader (-L): fd 4 is a static executable that runs programs the kernel cannot (an emulation's
  * user-space ABI layer); init keeps it close-on-exec and runs `loader argv[0] argv...` through it for the
  * command with -l and for 'E' requests whose argc has LOADER_BIT set.
+ *
+ * Service mode (-w, no command): the jail runs only what is exec'd into it (jail(8)'s exec.start) and
+ * ends when its last process has ended, once one has run; with -p (persist) it stays with no process
+ * at all, until its supervisor ends it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -226,8 +230,8 @@ int main(int argc, char **argv) {
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		die("PR_SET_DUMPABLE");
 	int32_t uid = -1, gid = -1;
-	int opt, command_under_loader = 0;
-	while ((opt = getopt(argc, argv, "+u:g:Ll")) != -1) {
+	int opt, command_under_loader = 0, service = 0, persist = 0, ran = 0;
+	while ((opt = getopt(argc, argv, "+u:g:Llwp")) != -1) {
 		if (opt == 'u')
 			uid = atoi(optarg);
 		else if (opt == 'g')
@@ -236,6 +240,10 @@ int main(int argc, char **argv) {
 			have_loader = 1;
 		else if (opt == 'l')
 			command_under_loader = 1;
+		else if (opt == 'w')
+			service = 1;
+		else if (opt == 'p')
+			persist = 1;
 		else
 			_exit(125);
 	}
@@ -245,8 +253,8 @@ int main(int argc, char **argv) {
 		die("close_range");
 	if (have_loader && fcntl(LOADER_FD, F_SETFD, FD_CLOEXEC) != 0)
 		die("program loader");
-	if (optind >= argc) {
-		dprintf(2, "usage: sysjail-init [-Ll] [-u uid] [-g gid] command ...\n");
+	if (service ? optind != argc : optind >= argc) {
+		dprintf(2, "usage: sysjail-init [-Ll] [-u uid] [-g gid] command ...\n       sysjail-init [-L] -w [-p]\n");
 		_exit(125);
 	}
 	if (fcntl(CTL_FD, F_SETFD, FD_CLOEXEC) != 0)
@@ -282,6 +290,9 @@ int main(int argc, char **argv) {
 					if (pid == command)
 						_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 				}
+				/* Service mode without persist: the last process of the jail has ended. */
+				if (service && !persist && ran && pid < 0 && errno == ECHILD)
+					_exit(0);
 			} else if (command > 0) {
 				kill(command, (int)si.ssi_signo);
 			} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP) {
@@ -297,7 +308,7 @@ int main(int argc, char **argv) {
 				continue;
 			switch (m.op) {
 			case 'G': {
-				if (command > 0)
+				if (command > 0 || service)
 					break;
 				int none[3] = { -1, -1, -1 };
 				command = run(argv + optind, NULL, NULL, none, uid, gid, command_under_loader);
@@ -318,6 +329,8 @@ int main(int argc, char **argv) {
 				int err = pid < 0 ? (ok ? errno : EINVAL) : 0;
 				free(r.argv);
 				free(r.envp);
+				if (pid > 0)
+					ran = 1;
 				if (pid > 0 && add_task(pid, m.c) == 0)
 					send_msg('P', pid, 0, m.c, NULL, 0);
 				else

@@ -21,12 +21,14 @@ import { chooseEmulation, emulationNamed, jailEmulation } from '../emulation-cho
 import { installedEmulations } from '../emulations.js';
 import { CliError, JailNameTakenError } from '../errors.js';
 import { exitStatusOfJail } from '../exit-status.js';
+import { isManageCommand, jailManageMain } from './jail-manage.js';
 import { stopJail } from './stop-jail.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** jail(8) and sysjail(1): start a jail and wait for its command, start one in the background (-b), or stop one (-r). */
 export async function jailMain(tool: JailTool, argv: readonly string[]): Promise<number> {
+  if (tool === 'jail' && isManageCommand(argv)) return jailManageMain(argv);
   const config = parseJailArgs(tool, argv, { euid: process.geteuid?.() ?? -1 });
   if (config.kind === 'remove') return removeJails(tool, config);
   checkNameFree(openRegistry(), config.prison.name);

@@ -132,7 +132,7 @@ describe('jexec into a running jail', () => {
     });
   });
 
-  it('a jexec’d process dies when the jail is stopped; jexec reports SIGKILL (137)', async () => {
+  it('a jexec’d process dies when the jail is removed (-R: no SIGTERM first); jexec reports SIGKILL (137)', async () => {
     const marker = ['/bin/sleep', String(400 + (process.pid % 100))];
     const child = spawn(process.execPath, [join(binDir, 'jexec.js'), name, ...marker], {
       env,
@@ -145,7 +145,7 @@ describe('jexec into a running jail', () => {
       found = hostProcesses(marker);
     }
     expect(found).toHaveLength(1);
-    expect(run('jail', ['-r', jid])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(run('jail', ['-R', jid])).toEqual({ status: 0, stdout: '', stderr: '' });
     expect(await status).toBe(137);
     expect(hostProcesses(marker)).toEqual([]);
     expect(existsSync(join(runDir, 'jails', `${jid}.sock`))).toBe(false);

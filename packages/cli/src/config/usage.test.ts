@@ -13,6 +13,7 @@ const manPage: Record<Tool, string> = {
   jexec: 'jexec.8',
   mkjail: 'mkjail.1',
   rctl: 'rctl.8',
+  'sysjail-service': 'sysjail-service.8',
 };
 
 interface Shape {
@@ -30,7 +31,7 @@ function usageShape(forms: readonly string[]): Shape {
   const words = new Set<string>();
   for (const form of forms) {
     const tokens = form
-      .replace(/[[\]|,.]/g, ' ')
+      .replace(/[[\]|,.=]/g, ' ')
       .split(/\s+/)
       .filter(Boolean);
     for (let i = 0; i < tokens.length; i++) {

@@ -6,10 +6,14 @@
  */
 export const synopses = {
   jail: [
+    '[-iqv] [-f conf_file] [-J jid_file] [-p limit] -c [jail ... | *]',
+    '-r | -rc [-qv] [-f conf_file] [* | jail ...]',
+    '-R [-qv] [* | jail ...]',
+    '[-q] -m jail param=value ...',
+    '[-ilqv] [-J jid_file] [-n jailname] [-u username] [-U username] -c param=value ... [command=command ...]',
     '[-il] [-n jailname] [-u username | -U username] [--setenv name=value] [--unsetenv name] ' +
       '[--bind source target] [--ro-bind source target] [--tmpfs target] [--device name] ' +
       'path hostname ip-number command ...',
-    '-r [-v] jid|jailname ... | *',
   ],
   sysjail: [
     '[-bil] [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
@@ -24,6 +28,7 @@ export const synopses = {
   jexec: ['[-l] [-u username | -U username] jail [command ...]'],
   mkjail: ['[-f] [-b binary ...] [--from-tar file | --debootstrap suite [--mirror url]] directory'],
   rctl: ['[-h] [-n] [filter]', '-a rule ...', '-r filter ...', '-u [-h] [-n] filter'],
+  'sysjail-service': ['[-f file] start | stop', '[-d destdir] install | uninstall'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Tool = keyof typeof synopses;

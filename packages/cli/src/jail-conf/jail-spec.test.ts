@@ -52,6 +52,19 @@ describe('jail parameters', () => {
     expect(s.depend).toEqual(['a', 'b']);
   });
 
+  it('interface|address/prefix and the interface parameter make aliases the jail adds', () => {
+    const s = spec(
+      '  interface = dummy0;\n  ip4.addr = 192.0.2.10, "lo|192.0.2.11/24";\n  ip6.addr = 2001:db8::1/64;\n  persist;',
+    );
+    expect(s.prison.ipv4).toEqual(['192.0.2.10', '192.0.2.11']);
+    expect(s.prison.ipv6).toEqual(['2001:db8::1']);
+    expect(s.prison.aliases).toEqual([
+      { interface: 'dummy0', address: '192.0.2.10', prefixLength: 32 },
+      { interface: 'lo', address: '192.0.2.11', prefixLength: 24 },
+      { interface: 'dummy0', address: '2001:db8::1', prefixLength: 64 },
+    ]);
+  });
+
   it('defaults: stop.timeout 10, set_hostname allowed, nothing else', () => {
     const s = spec('  persist;');
     expect(s.stopTimeout).toBe(10);
@@ -78,7 +91,7 @@ describe('jail parameters', () => {
     ],
     [
       '  mount.fstab = /etc/fstab.j;\n  persist;',
-      'jail.conf:3:3: mount.fstab: not supported yet (host integration: mounts and interface addresses)',
+      'jail.conf:3:3: mount.fstab: not supported yet (host integration: mounts)',
     ],
     [
       '  mount.nodevfs;\n  persist;',
@@ -87,10 +100,6 @@ describe('jail parameters', () => {
     ['  persist = maybe;', 'jail.conf:3:3: persist: unknown boolean value "maybe"'],
     ['  stop.timeout = soon;\n  persist;', 'jail.conf:3:3: stop.timeout: non-integer value "soon"'],
     ['  ip4.addr = 10.0.0.300;\n  persist;', 'jail.conf:3:3: invalid IP address: 10.0.0.300'],
-    [
-      '  ip4.addr = "lo|127.0.10.1/8";\n  persist;',
-      'jail.conf:3:3: ip4.addr: "lo|127.0.10.1/8": the interface|address/prefix form is not supported yet (host integration)',
-    ],
     [
       '  host.hostname = "bad host";\n  persist;',
       'jail.conf:3:3: invalid hostname "bad host": label "bad host" must be letters, digits and inner hyphens',
@@ -109,5 +118,36 @@ describe('jail parameters', () => {
       forCreate: false,
     });
     expect(s.prison.path).toBe('/nonexistent');
+  });
+});
+
+describe('the example of our jail.conf(5) (and the README)', () => {
+  it('two jails: variables, a * block, persist, depend, a console log each', async () => {
+    const { readFileSync } = await import('node:fs');
+    const man = readFileSync(new URL('../../man/jail.conf.5', import.meta.url), 'utf8');
+    const example = man
+      .slice(
+        man.indexOf('# Defaults for every jail.'),
+        man.indexOf('.Ed', man.indexOf('# Defaults for every jail.')),
+      )
+      .replaceAll('\\e', '\\');
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const indented = example
+      .trim()
+      .split('\n')
+      .map((l) => `    ${l}`.trimEnd())
+      .join('\n');
+    expect(readme).toContain(indented);
+    const specs = resolveJails(parseJailConf(example, 'example')).map((j) =>
+      jailSpec(j, { forCreate: false }),
+    );
+    expect(
+      specs.map((s) => [s.name, s.prison.path, s.prison.hostname, s.prison.ipv4, s.depend, s.persist]),
+    ).toEqual([
+      ['www', '/jails/www', 'www.example', ['127.0.0.5'], ['db'], true],
+      ['db', '/jails/db', 'db.example', ['127.0.0.6'], [], true],
+    ]);
+    expect(specs[0].hooks['exec.start']).toEqual(['/usr/sbin/httpd -p 127.0.0.5:80 -h /www']);
+    expect(specs[0].consoleLog).toBe('/var/log/jail_www_console.log');
   });
 });

@@ -7,7 +7,7 @@ import { parseAddress } from '../config/address.js';
 import { checkHostname } from '../config/hostname.js';
 import { checkJailName } from '../config/jail-name.js';
 import { checkJailPath } from '../config/jail-path.js';
-import { CliError, JailConfError } from '../errors.js';
+import { CliError, JailConfError, JailParamError, jailDescriptionError } from '../errors.js';
 import { boolValue, lookupParameter } from './parameters.js';
 import type { ResolvedJail, ResolvedParam } from './resolve.js';
 import type { SourcePos } from './source.js';
@@ -63,7 +63,7 @@ export interface SpecOptions {
 /** Checks every parameter of a jail and builds its spec. */
 export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
   const fail = (p: ResolvedParam | undefined, message: string): never => {
-    throw new JailConfError(p?.pos ?? jail.pos, message);
+    throw jailDescriptionError(p?.pos ?? jail.pos, message);
   };
   const byName = new Map<string, { param: ResolvedParam; negated: boolean }>();
   for (const p of jail.params) {
@@ -105,21 +105,26 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
     try {
       return f();
     } catch (e) {
-      if (e instanceof CliError && !(e instanceof JailConfError)) fail(p, e.message);
+      if (e instanceof CliError && !(e instanceof JailConfError) && !(e instanceof JailParamError))
+        fail(p, e.message);
       throw e;
     }
   };
 
-  const name = at(undefined, () => checkJailName(jail.name));
+  // A jail described on the command line may have no name (it is known by its JID).
+  const name = jail.name === '' ? '' : at(undefined, () => checkJailName(jail.name));
   const pathParam = get('path');
-  const path = pathParam?.values.at(-1);
-  if (path === undefined || path === '') fail(pathParam, `jail ${name}: no path`);
-  const root = options.forCreate ? at(pathParam, () => checkJailPath(path as string)) : (path as string);
+  const path = pathParam?.values.at(-1) ?? '';
+  if (path === '' && options.forCreate) fail(pathParam, `jail ${name || '(unnamed)'}: no path`);
+  const root = options.forCreate ? at(pathParam, () => checkJailPath(path)) : path;
   const hostParam = get('host.hostname');
   const host = hostParam
     ? at(hostParam, () => checkHostname(str('host.hostname') as string))
     : hostHostname();
 
+  // `interface` (FreeBSD): the interface every plain address is added to as an alias.
+  const iface = str('interface');
+  const aliases = new Map<string, { interface: string; address: string; prefixLength: number }>();
   const addresses = (param: string, family: 'inet' | 'inet6') => {
     const p = get(param);
     if (!p) return [];
@@ -129,14 +134,19 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
       .filter((v) => v !== '');
     return [
       ...new Set(
-        list.map((a) => {
-          if (a.includes('|') || a.includes('/') || a.includes(' ')) {
-            fail(
-              p,
-              `${param}: "${a}": the interface|address/prefix form is not supported yet (host integration)`,
-            );
+        list.map((text) => {
+          if (text.includes(' '))
+            fail(p, `${param}: "${text}": ifconfig parameters after the address are not supported`);
+          const withIface = iface !== undefined && !text.includes('|') ? `${iface}|${text}` : text;
+          const a = at(p, () => parseAddress(withIface, family));
+          if (a.interface !== undefined) {
+            aliases.set(a.address, {
+              interface: a.interface,
+              address: a.address,
+              prefixLength: a.prefixLength ?? (family === 'inet' ? 32 : 128),
+            });
           }
-          return at(p, () => parseAddress(a, family)).address;
+          return a.address;
         }),
       ),
     ];
@@ -197,7 +207,15 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
   return {
     name,
     pos: jail.pos,
-    prison: { path: root, hostname: host, ipv4, ipv6, name, flags },
+    prison: {
+      path: root,
+      hostname: host,
+      ipv4,
+      ipv6,
+      ...(aliases.size > 0 ? { aliases: [...aliases.values()] } : {}),
+      ...(name === '' ? {} : { name }),
+      flags,
+    },
     ...(str('sysjail.emulation') === undefined ? {} : { emulation: str('sysjail.emulation') }),
     persist,
     hooks,

@@ -55,11 +55,12 @@ export const parameters: Readonly<Record<string, ParameterSpec>> = {
   'mount.devfs': flag,
   'mount.procfs': flag,
   depend: { kind: 'list' },
+  interface: { kind: 'string' },
   'sysjail.emulation': { kind: 'string' },
   'sysjail.allow.rlimit': flag,
 };
 
-const later = 'not supported yet (host integration: mounts and interface addresses)';
+const later = 'not supported yet (host integration: mounts)';
 const noMount = 'not supported: mounting is refused inside a jail';
 
 /** FreeBSD parameters refused, and why. */
@@ -99,7 +100,6 @@ export const unsupportedParameters: Readonly<Record<string, string>> = {
   'ip4.saddrsel': 'not supported: the first address is used for unbound sockets',
   'ip6.saddrsel': 'not supported: the first address is used for unbound sockets',
   ip_hostname: 'not supported: give the addresses in ip4.addr and ip6.addr',
-  interface: later,
   mount: later,
   'mount.fstab': later,
   'mount.fdescfs': 'not supported: the jail /dev is fixed',

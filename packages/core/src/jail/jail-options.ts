@@ -37,4 +37,10 @@ export interface JailOptions {
    * /etc/rctl.conf); the strictest rule per resource wins.
    */
   readonly limits?: readonly JailLimit[];
+  /**
+   * No command (`command` empty): the jail runs what is exec'd into it (jexec, jail(8)'s exec.start)
+   * and ends when its last process has ended, once one has run; with `persist` it stays with no
+   * process until stopped.
+   */
+  readonly service?: { readonly persist: boolean };
 }

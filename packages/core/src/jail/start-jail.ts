@@ -98,7 +98,9 @@ const launch: Stage = {
         setup: s.setupOps,
         command: `/proc/self/fd/${memfd}`,
         argv0: 'sysjail-init',
-        args: [...userArgs, ...loaderArgs, '--', ...options.command],
+        args: options.service
+          ? ['-w', ...(options.service.persist ? ['-p'] : []), ...loaderArgs]
+          : [...userArgs, ...loaderArgs, '--', ...options.command],
         env: { ...(options.env ?? jailEnvironment()) },
         stdio: loaderFd === undefined ? [...stdio, controlChild] : [...stdio, controlChild, loaderFd],
       })
@@ -344,7 +346,9 @@ export async function startJail(options: JailOptions): Promise<Jail> {
   if (!isEmulation(emulation)) throw new NoEmulationError();
   const trace = startTrace();
   checkPrison(prison);
-  if (options.command.length === 0) throw new PrisonConfigError('no command');
+  if (options.service ? options.command.length > 0 : options.command.length === 0) {
+    throw new PrisonConfigError(options.service ? 'a service jail takes no command' : 'no command');
+  }
   if (options.underLoader && !options.loader) throw new PrisonConfigError('underLoader without a loader');
   const { supervisor } = engine();
   const filter = filterFor(emulation, prison, options.auditDenials ?? true);

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { modifyParams } from './modify-jail.js';
+
+describe('jail -m parameters', () => {
+  it('host name, addresses and allow flags, canonical', () => {
+    expect(
+      modifyParams([
+        'host.hostname=new.example',
+        'ip4.addr=127.0.10.1,127.0.10.5',
+        'ip6.addr=::1',
+        'allow.raw_sockets',
+        'allow.noset_hostname',
+      ]),
+    ).toEqual({
+      'host.hostname': 'new.example',
+      'ip4.addr': '127.0.10.1,127.0.10.5',
+      'ip6.addr': '::1',
+      'allow.raw_sockets': 'true',
+      'allow.set_hostname': 'false',
+    });
+  });
+
+  it.each([
+    ['path=/x', 'path: cannot be changed on a running jail'],
+    ['persist', 'persist: cannot be changed on a running jail'],
+    ['vnet', 'vnet: not supported: '],
+    ['host.hostnam=x', 'unknown parameter "host.hostnam" (did you mean "host.hostname"?)'],
+    ['allow.raw_sockets=maybe', 'allow.raw_sockets: unknown boolean value "maybe"'],
+    ['ip4.addr=::1', 'invalid IP address: ::1'],
+  ])('%s is refused', (op, message) => {
+    expect(() => modifyParams([op])).toThrow(message);
+  });
+});

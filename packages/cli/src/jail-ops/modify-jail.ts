@@ -1,0 +1,63 @@
+// jail -m: change a running jail's host name, addresses and allow.* flags, through the shared
+// supervisor that hosts it (which applies them with core's runtime-change API). Every parameter is
+// checked first; one that cannot change on a running jail is refused by name.
+import type { JailRecord } from '@sysjail/core';
+import { parseAddress } from '../config/address.js';
+import { checkHostname } from '../config/hostname.js';
+import { modifyBackgroundJail } from '../daemon/background-jail.js';
+import { JailParamError } from '../errors.js';
+import { boolValue, lookupParameter } from '../jail-conf/parameters.js';
+
+/** What jail -m may change. */
+export const MODIFIABLE = new Set([
+  'host.hostname',
+  'ip4.addr',
+  'ip6.addr',
+  'allow.raw_sockets',
+  'allow.sysvipc',
+  'allow.chflags',
+  'allow.set_hostname',
+  'allow.socket_af',
+]);
+
+/** `param=value` operands → canonical names and values (booleans `true`/`false`, canonical addresses). */
+export function modifyParams(operands: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const op of operands) {
+    const eq = op.indexOf('=');
+    const name = eq < 0 ? op : op.slice(0, eq);
+    const values = eq < 0 ? [] : [op.slice(eq + 1)];
+    const l = lookupParameter(name);
+    if (l.found === 'unknown') {
+      throw new JailParamError(
+        `unknown parameter "${name}"${l.nearest ? ` (did you mean "${l.nearest}"?)` : ''}`,
+      );
+    }
+    if (l.found === 'unsupported') throw new JailParamError(`${l.canonical}: ${l.reason}`);
+    if (!MODIFIABLE.has(l.canonical)) {
+      throw new JailParamError(`${l.canonical}: cannot be changed on a running jail`);
+    }
+    if (l.spec.kind === 'bool') {
+      const v = boolValue(values, l.negated);
+      if (v === undefined) throw new JailParamError(`${name}: unknown boolean value "${values[0]}"`);
+      out[l.canonical] = String(v);
+    } else if (l.canonical === 'host.hostname') {
+      out[l.canonical] = checkHostname(values[0] ?? '');
+    } else {
+      const family = l.canonical === 'ip4.addr' ? 'inet' : 'inet6';
+      const list = (values[0] ?? '').split(',').filter((a) => a !== '');
+      out[l.canonical] = list.map((a) => parseAddress(a, family).address).join(',');
+    }
+  }
+  return out;
+}
+
+/** Applies the changes; FreeBSD's "name: updated". */
+export async function modifyJail(
+  record: JailRecord,
+  params: Readonly<Record<string, string>>,
+  verbose: number,
+): Promise<void> {
+  await modifyBackgroundJail(record, params);
+  if (verbose > 0) process.stdout.write(`${record.name ?? record.jid}: updated\n`);
+}

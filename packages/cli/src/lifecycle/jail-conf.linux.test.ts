@@ -1,0 +1,297 @@
+/**
+ * jail(8) with a real jail.conf: a `*` block, two jails with variables, exec.start running busybox
+ * httpd on each jail's address, exec.consolelog, persist, depend; `jail -c` creates both (dependency
+ * first), jls shows them, each serves on its own address only; `jail -r '*'` runs exec.stop and the
+ * host hooks and leaves nothing behind. Plus persist without processes, a non-persistent jail ending
+ * with its last process, a failing exec.start, a bad file, and a console log planted as a symlink.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type JailSnapshot, leftovers, snapshotJail, waitGone } from './jail-traces.js';
+import { binDir, type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
+import { runTool } from './run-tool.js';
+
+let fx: LifecycleFixture;
+let conf: string;
+const WEB = '127.0.10.1';
+const DB = '127.0.10.2';
+const UNUSED = '127.0.10.3';
+const PORT = 8610;
+
+/** The `name: created` / `name: removed` lines of jail -v. */
+const notes = (stdout: string) => stdout.split('\n').filter((l) => /: (created|removed)$/.test(l));
+
+/** GET http://addr:port/path → body, or the error code (ECONNREFUSED ...). */
+function fetchText(addr: string, path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = get({ host: addr, port: PORT, path, timeout: 3000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+  });
+}
+
+function mkroot(name: string): string {
+  const root = join(fx.base, name);
+  execFileSync(process.execPath, [join(binDir, 'mkjail.js'), root], { stdio: 'pipe' });
+  mkdirSync(join(root, 'www'));
+  writeFileSync(join(root, 'www', 'name.txt'), `${name}\n`);
+  return root;
+}
+
+beforeAll(() => {
+  fx = makeLifecycleFixture('conf');
+  mkroot('web');
+  mkroot('db');
+  conf = join(fx.base, 'jail.conf');
+  writeFileSync(
+    conf,
+    `# Two jails serving HTTP on their own addresses.
+$jails = "${fx.base}";
+* {
+  path = "$jails/$name";
+  host.hostname = "\${name}.example";
+  exec.consolelog = "$jails/$name.console";
+  exec.prestart = "echo prestart $name on the host";
+  exec.start = "/usr/sbin/httpd $httpd_port -h /www";
+  exec.start += "echo started $name";
+  exec.stop = "echo stopping $name";
+  exec.poststop = "touch $jails/$name.poststop";
+  persist;
+  stop.timeout = 3;
+}
+web {
+  ip4.addr = ${WEB};
+  $httpd_port = "-p ${WEB}:${PORT}";
+  depend = db;
+}
+db {
+  ip4.addr = ${DB};
+  // busybox httpd binds the wildcard: the jail gets its own address.
+  $httpd_port = "-p ${PORT}";
+}
+`,
+  );
+});
+afterAll(() => fx?.cleanup());
+
+describe('jail -c / -r with jail.conf', () => {
+  let web: JailSnapshot;
+  let db: JailSnapshot;
+
+  it('creates both jails, the dependency first, and jls shows them', async () => {
+    const r = await runTool(fx, 'jail', ['-v', '-f', conf, '-c', 'web']);
+    expect(r.stderr).toBe('');
+    expect(notes(r.stdout)).toEqual(['db: created', 'web: created']);
+    expect(r.stdout).toContain(`db: run command in jail: /usr/sbin/httpd -p ${PORT} -h /www\n`);
+    expect(r.status).toBe(0);
+    const reg = fx.registry();
+    web = snapshotJail(reg, (reg.find('web') ?? { jid: 0 }).jid);
+    db = snapshotJail(reg, (reg.find('db') ?? { jid: 0 }).jid);
+    expect(db.record.jid).toBeLessThan(web.record.jid);
+    const jls = await runTool(fx, 'jls', []);
+    expect(jls.stdout).toContain(`${String(web.record.jid).padStart(6)}  ${WEB.padEnd(15)} web.example`);
+    expect(jls.stdout).toContain(`${String(db.record.jid).padStart(6)}  ${DB.padEnd(15)} db.example`);
+  });
+
+  it('each jail serves on its own address only', async () => {
+    expect(await fetchText(WEB, '/name.txt')).toBe('web\n');
+    expect(await fetchText(DB, '/name.txt')).toBe('db\n');
+    expect(await fetchText(UNUSED, '/name.txt')).toBe('ECONNREFUSED');
+  });
+
+  it('exec.consolelog holds the hooks output, created mode 0600', () => {
+    for (const name of ['web', 'db']) {
+      const log = join(fx.base, `${name}.console`);
+      expect(readFileSync(log, 'utf8')).toBe(`prestart ${name} on the host\nstarted ${name}\n`);
+      expect(lstatSync(log).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('the jail persists: jexec runs in it, with its hostname', async () => {
+    const r = await runTool(fx, 'jexec', ['web', '/bin/hostname']);
+    expect(r.stdout).toBe('web.example\n');
+  });
+
+  it("jail -r '*' removes the dependent first, runs exec.stop and the host hooks, leaves nothing", async () => {
+    const r = await runTool(fx, 'jail', ['-v', '-f', conf, '-r', '*']);
+    expect(r.stderr).toBe('');
+    expect(notes(r.stdout)).toEqual(['web: removed', 'db: removed']);
+    expect(r.status).toBe(0);
+    expect(await waitGone(web)).toEqual([]);
+    expect(await waitGone(db)).toEqual([]);
+    for (const name of ['web', 'db']) {
+      expect(readFileSync(join(fx.base, `${name}.console`), 'utf8')).toBe(
+        `prestart ${name} on the host\nstarted ${name}\nstopping ${name}\n`,
+      );
+      expect(existsSync(join(fx.base, `${name}.poststop`))).toBe(true);
+    }
+    expect(fx.registry().list()).toEqual([]);
+    expect(await fetchText(WEB, '/name.txt')).toBe('ECONNREFUSED');
+    // No console-log copier is left either: it ends with the jail's last writer.
+    const copiers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l === '/bin/cat');
+    expect(copiers).toEqual([]);
+  });
+});
+
+describe('persist and the life of a jail', () => {
+  it('a persistent jail with no process stays until removed', async () => {
+    const r = await runTool(fx, 'jail', [
+      '-v',
+      '-c',
+      `path=${join(fx.base, 'web')}`,
+      'name=idle',
+      'host.hostname=idle',
+      'persist',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('idle: created\n');
+    const jid = fx.registry().find('idle')?.jid ?? 0;
+    const s = snapshotJail(fx.registry(), jid);
+    expect(s.processes.length).toBe(1); // its init alone
+    const jls = await runTool(fx, 'jls', ['-j', 'idle']);
+    expect(jls.stdout).toContain('idle');
+    expect((await runTool(fx, 'jexec', ['idle', '/bin/echo', 'in idle'])).stdout).toBe('in idle\n');
+    expect(fx.registry().find('idle')).toBeDefined();
+    const rm = await runTool(fx, 'jail', ['-v', '-r', 'idle']);
+    expect(rm.stdout).toBe('idle: removed\n');
+    expect(await waitGone(s)).toEqual([]);
+  });
+
+  it('without persist, the jail ends when its last process does', async () => {
+    const r = await runTool(fx, 'jail', [
+      '-c',
+      `path=${join(fx.base, 'db')}`,
+      'name=brief',
+      // The console log, not this test's pipe, is the background command's output.
+      `exec.consolelog=${join(fx.base, 'brief.console')}`,
+      'exec.start=/bin/sleep 5 &',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const jid = fx.registry().find('brief')?.jid ?? 0;
+    const s = snapshotJail(fx.registry(), jid);
+    await eventually(() => !fx.registry().find('brief'), 10_000, 'the jail to end with its last process');
+    expect(await waitGone(s)).toEqual([]);
+  });
+
+  it('command= runs in the jail with the caller stdio and its status passes through', async () => {
+    const r = await runTool(fx, 'jail', [
+      '-c',
+      `path=${join(fx.base, 'db')}`,
+      'host.hostname=cmd.example',
+      'ip4.addr=127.0.10.4',
+      'command=/bin/sh',
+      '-c',
+      'hostname; exit 3',
+    ]);
+    expect(r.stdout).toBe('cmd.example\n');
+    expect(r.status).toBe(3);
+    expect(fx.registry().list()).toEqual([]);
+  });
+
+  it('a failing exec.start: the jail is removed again, exit 1 naming the command', async () => {
+    const r = await runTool(fx, 'jail', [
+      '-c',
+      `path=${join(fx.base, 'db')}`,
+      'name=bad',
+      'persist',
+      'exec.start=/bin/false',
+    ]);
+    expect(r.stderr).toBe('jail: bad: /bin/false: failed\n');
+    expect(r.status).toBe(1);
+    await eventually(() => fx.registry().list().length === 0, 10_000, 'the failed jail to be gone');
+  });
+});
+
+describe('options and users', () => {
+  it('-i prints the JID, -J writes the parameters, -rc restarts, -q is quiet', async () => {
+    const jidFile = join(fx.base, 'jids');
+    const params = [`path=${join(fx.base, 'web')}`, 'name=opts', 'persist', 'ip4.addr=127.0.10.5'];
+    const c = await runTool(fx, 'jail', ['-i', '-J', jidFile, '-c', ...params]);
+    expect(c.stderr).toBe('');
+    const jid = Number(c.stdout.trim());
+    expect(c.stdout).toBe(`${jid}\n`);
+    expect(readFileSync(jidFile, 'utf8')).toBe(
+      `jid=${jid} name=opts path=${join(fx.base, 'web')} persist ip4.addr=127.0.10.5\n`,
+    );
+    expect(lstatSync(jidFile).mode & 0o777).toBe(0o600);
+    const conf = join(fx.base, 'opts.conf');
+    writeFileSync(conf, `opts { path = "${join(fx.base, 'web')}"; persist; ip4.addr = 127.0.10.5; }\n`);
+    const rc = await runTool(fx, 'jail', ['-v', '-f', conf, '-rc', 'opts']);
+    expect(rc.stderr).toBe('');
+    expect(rc.stdout).toBe('opts: removed\nopts: created\n');
+    expect(fx.registry().find('opts')?.jid).not.toBe(jid);
+    const q = await runTool(fx, 'jail', ['-q', '-f', conf, '-r', 'opts']);
+    expect(q).toMatchObject({ status: 0, stdout: '', stderr: '' });
+  });
+
+  it('exec.start runs as exec.jail_user (looked up in the jail), host hooks as the caller', async () => {
+    const out = join(fx.base, 'users.log');
+    const r = await runTool(fx, 'jail', [
+      '-c',
+      `path=${join(fx.base, 'db')}`,
+      'name=users',
+      'exec.jail_user=nobody',
+      `exec.consolelog=${out}`,
+      'exec.prestart=/usr/bin/id -u',
+      'exec.start=/bin/sh -c "id -u; id -g"',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('0\n65534\n65534\n');
+  });
+});
+
+describe('refused before anything is created', () => {
+  it('a bad file: file, line and column, exit 1, no jail', async () => {
+    const bad = join(fx.base, 'bad.conf');
+    writeFileSync(bad, `web {\n  path = ${fx.base}/web;\n  persist;\n  allow.raw_socket;\n}\n`);
+    const r = await runTool(fx, 'jail', ['-f', bad, '-c', 'web']);
+    expect(r.stderr).toBe(
+      `jail: ${bad}:4:3: unknown parameter "allow.raw_socket" (did you mean "allow.raw_sockets"?)\n`,
+    );
+    expect(r.status).toBe(1);
+    expect(fx.registry().list()).toEqual([]);
+  });
+
+  it('an unsupported FreeBSD parameter is refused by name with the reason', async () => {
+    const r = await runTool(fx, 'jail', ['-c', `path=${fx.base}/web`, 'persist', 'vnet']);
+    expect(r.stderr).toMatch(/^jail: vnet: not supported: /);
+    expect(r.status).toBe(2);
+  });
+
+  it('a console log the jail replaced by a symlink is not followed: refused, nothing created outside', async () => {
+    const root = join(fx.base, 'web');
+    const outside = join(fx.base, 'outside');
+    mkdirSync(outside);
+    mkdirSync(join(root, 'var', 'log'), { recursive: true });
+    symlinkSync(outside, join(root, 'var', 'log', 'jail'));
+    const r = await runTool(fx, 'jail', [
+      '-c',
+      `path=${root}`,
+      'name=planted',
+      'persist',
+      `exec.consolelog=${root}/var/log/jail/console.log`,
+    ]);
+    expect(r.stderr).toBe(
+      `jail: exec.consolelog: ${root}/var/log/jail/console.log: a symbolic link on the way\n`,
+    );
+    expect(r.status).toBe(1);
+    expect(existsSync(join(outside, 'console.log'))).toBe(false);
+    expect(fx.registry().list()).toEqual([]);
+  });
+});
+
+void leftovers;
