@@ -59,6 +59,7 @@ function manShape(page: string): Shape {
   for (const line of forms.join('\n').split('\n')) {
     const tokens = line
       .replace(/^\.(Op|Oo|Oc)\b/, ' ')
+      .replace(/=/g, ' ')
       .replace(/^\./, '')
       .split(/\s+/)
       .filter(Boolean);
