@@ -24,12 +24,15 @@ describe('sjtest --baseline', () => {
     const only = ['--preset', 'chroot', '--only', 'fs.root,fs.sysrq-trigger', '--baseline'];
     const json = await sjtest([...only, '--json']);
     expect(json.err).toBe('');
-    const results = (JSON.parse(json.out) as { results: { id: string; status: string; baseline: string }[] }).results;
+    const results = (JSON.parse(json.out) as { results: { id: string; status: string; baseline: string }[] })
+      .results;
     const byId = Object.fromEntries(results.map((r) => [r.id, [r.status, r.baseline]]));
     expect(byId['fs.root']).toEqual(['kept', 'broken']);
     expect(byId['fs.sysrq-trigger']?.[1]).toBe('kept');
     const table = await sjtest(only);
     expect(table.out).toContain('baseline (no jail): 1 promise kept with no jail at all\n');
-    expect(table.out).toMatch(/the jail itself keeps 1 of its 2 kept promises; the host keeps the other 1 for everyone:\n {2}host {2}fs\.sysrq-trigger\n$/);
+    expect(table.out).toMatch(
+      /the jail itself keeps 1 of its 2 kept promises; the host keeps the other 1 for everyone:\n {2}host {2}fs\.sysrq-trigger\n$/,
+    );
   }, 120_000);
 });
