@@ -78,7 +78,7 @@ if (names.includes('bwrap'))
     'bwrap run as root without `--unshare-user` keeps every capability of root: most "closed" rows are broken; `bwrap-strict` adds a user namespace and `--cap-drop ALL`.',
   );
 writeFileSync(output, formatResultsMarkdown(reports, notes));
-const html = output.replace(/\.md$/, '') + '.html';
+const html = `${output.replace(/\.md$/, '')}.html`;
 writeFileSync(
   html,
   formatHtml(
