@@ -10,7 +10,7 @@ const binDir = fileURLToPath(new URL('../../dist/bin/', import.meta.url));
 const base = mkdtempSync(join(tmpdir(), 'sysjail-jexec-'));
 const runDir = join(base, 'run');
 const root = join(base, 'root');
-const env = { ...process.env, SYSJAIL_RUN_DIR: runDir };
+const env = { ...process.env, SYSJAIL_RUN_DIR: runDir, SYSJAIL_LOG_DIR: join(runDir, 'log') };
 const name = `jx${process.pid}`;
 let jid = '';
 
