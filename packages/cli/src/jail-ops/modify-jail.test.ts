@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modifyParams } from './modify-jail.js';
+import { jailChange, modifyParams } from './modify-jail.js';
 
 describe('jail -m parameters', () => {
   it('host name, addresses and allow flags, canonical', () => {
@@ -17,6 +17,18 @@ describe('jail -m parameters', () => {
       'ip6.addr': '::1',
       'allow.raw_sockets': 'true',
       'allow.set_hostname': 'false',
+    });
+  });
+
+  it("become core's change of a running jail", () => {
+    expect(
+      jailChange(
+        modifyParams(['host.hostname=n.example', 'ip4.addr=127.0.10.1,127.0.10.2', 'allow.raw_sockets']),
+      ),
+    ).toEqual({
+      hostname: 'n.example',
+      ipv4: ['127.0.10.1', '127.0.10.2'],
+      flags: { allowRawSockets: true },
     });
   });
 

@@ -1,7 +1,7 @@
 // jail -m: change a running jail's host name, addresses and allow.* flags, through the shared
 // supervisor that hosts it (which applies them with core's runtime-change API). Every parameter is
 // checked first; one that cannot change on a running jail is refused by name.
-import type { JailRecord } from '@sysjail/core';
+import type { JailChange, JailRecord, PrisonFlags } from '@sysjail/core';
 import { parseAddress } from '../config/address.js';
 import { checkHostname } from '../config/hostname.js';
 import { modifyBackgroundJail } from '../daemon/background-jail.js';
@@ -19,6 +19,28 @@ export const MODIFIABLE = new Set([
   'allow.set_hostname',
   'allow.socket_af',
 ]);
+
+const FLAGS: Readonly<Record<string, keyof PrisonFlags>> = {
+  'allow.raw_sockets': 'allowRawSockets',
+  'allow.sysvipc': 'allowIpc',
+  'allow.chflags': 'allowChflags',
+  'allow.set_hostname': 'allowSetHostname',
+  'allow.socket_af': 'allowAllDomains',
+};
+
+/** The parameters as core's change of a running jail (an address list replaces the jail's list). */
+export function jailChange(params: Readonly<Record<string, string>>): JailChange {
+  const flags: { -readonly [K in keyof PrisonFlags]?: boolean } = {};
+  let change: { -readonly [K in keyof JailChange]: JailChange[K] } = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (name === 'host.hostname') change.hostname = value;
+    else if (name === 'ip4.addr') change.ipv4 = value === '' ? [] : value.split(',');
+    else if (name === 'ip6.addr') change.ipv6 = value === '' ? [] : value.split(',');
+    else flags[FLAGS[name]] = value === 'true';
+  }
+  if (Object.keys(flags).length > 0) change = { ...change, flags };
+  return change;
+}
 
 /** `param=value` operands → canonical names and values (booleans `true`/`false`, canonical addresses). */
 export function modifyParams(operands: readonly string[]): Record<string, string> {
@@ -58,6 +80,6 @@ export async function modifyJail(
   params: Readonly<Record<string, string>>,
   verbose: number,
 ): Promise<void> {
-  await modifyBackgroundJail(record, params);
+  await modifyBackgroundJail(record, jailChange(params));
   if (verbose > 0) process.stdout.write(`${record.name ?? record.jid}: updated\n`);
 }

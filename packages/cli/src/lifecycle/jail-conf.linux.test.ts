@@ -26,9 +26,9 @@ const PORT = 8610;
 const notes = (stdout: string) => stdout.split('\n').filter((l) => /: (created|removed)$/.test(l));
 
 /** GET http://addr:port/path → body, or the error code (ECONNREFUSED ...). */
-function fetchText(addr: string, path: string): Promise<string> {
+function fetchText(addr: string, path: string, port = PORT): Promise<string> {
   return new Promise((resolve) => {
-    const req = get({ host: addr, port: PORT, path, timeout: 3000 }, (res) => {
+    const req = get({ host: addr, port, path, timeout: 3000 }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => {
         body += d;
@@ -251,6 +251,46 @@ describe('options and users', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe('0\n65534\n65534\n');
+  });
+});
+
+describe('jail -m', () => {
+  it('changes the host name and adds an address of a running jail, seen from inside through jexec', async () => {
+    const c = await runTool(fx, 'jail', [
+      '-c',
+      `path=${join(fx.base, 'web')}`,
+      'name=changing',
+      'host.hostname=old.example',
+      'ip4.addr=127.0.10.31',
+      'persist',
+    ]);
+    expect(c.stderr).toBe('');
+    const m = await runTool(fx, 'jail', [
+      '-v',
+      '-m',
+      'changing',
+      'host.hostname=new.example',
+      'ip4.addr=127.0.10.31,127.0.10.32',
+    ]);
+    expect(m).toMatchObject({ status: 0, stdout: 'changing: updated\n', stderr: '' });
+    expect((await runTool(fx, 'jexec', ['changing', '/bin/hostname'])).stdout).toBe('new.example\n');
+    // Inside, a server bound to the wildcard gets the first address; one bound to the new address works.
+    const bound = await runTool(fx, 'jexec', [
+      'changing',
+      '/bin/sh',
+      '-c',
+      '/usr/sbin/httpd -p 127.0.10.32:8630 -h /www && echo ok',
+    ]);
+    expect(bound.stdout).toBe('ok\n');
+    expect(await fetchText('127.0.10.32', '/name.txt', 8630)).toBe('web\n');
+    expect((await runTool(fx, 'jls', ['-j', 'changing', 'ip4.addr'])).stdout).toBe(
+      '127.0.10.31,127.0.10.32\n',
+    );
+    // What the jail's seccomp filter decides cannot change while it runs: refused, nothing changed.
+    const raw = await runTool(fx, 'jail', ['-m', 'changing', 'allow.raw_sockets']);
+    expect(raw.status).not.toBe(0);
+    expect(raw.stderr).toMatch(/allowRawSockets: cannot change while the jail runs/);
+    expect((await runTool(fx, 'jail', ['-r', 'changing'])).status).toBe(0);
   });
 });
 
