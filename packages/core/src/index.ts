@@ -15,9 +15,9 @@ export type { CompiledFilter, CompileOptions, NotifyEntry } from './filter/compi
 export { compileFilter } from './filter/compile.js';
 export { prewarm, settled } from './jail/engine.js';
 export type { JailMount } from './jail/jail-mounts.js';
-export { jailPasswdEntry, LOGIN_PATH, loginEnvironment } from './jail/login-environment.js';
 export { checkJailMount, parseFstab, parseFstabLine } from './jail/jail-mounts.js';
 export type { JailOptions } from './jail/jail-options.js';
+export { jailPasswdEntry, LOGIN_PATH, loginEnvironment } from './jail/login-environment.js';
 export type { Jail, JailChange, JailCounters, JailExit } from './jail/running-jail.js';
 export { jailEnvironment, startJail } from './jail/start-jail.js';
 export {

@@ -134,3 +134,23 @@ describe('compileFilter', () => {
     expect(program.length).toBeLessThan(4096);
   });
 });
+
+describe('compileFilter refuses names it does not know', () => {
+  const withRule = (rule: Policy['rules'][number]): Policy => ({ ...policy, rules: [rule] });
+
+  it('a syscall absent from every table is an error, not the default decision', () => {
+    expect(() => compileFilter(toy, withRule({ syscall: 'mkdri', decision: deny('EPERM') }))).toThrow(
+      'mkdri: no such system call in any table of emulation toy',
+    );
+    // Present in one table only (prlimit64 is x86_64's here): fine.
+    expect(() =>
+      compileFilter(toy, withRule({ syscall: 'prlimit64', decision: deny('EPERM') })),
+    ).not.toThrow();
+  });
+
+  it('a notify rule naming no supervisor handler is an error', () => {
+    expect(() => compileFilter(toy, withRule({ syscall: 'reboot', decision: notify('rebot') }))).toThrow(
+      'reboot: no supervisor handler rebot',
+    );
+  });
+});

@@ -9,6 +9,7 @@ import type { Architecture } from '../arch.js';
 import type { Emulation } from '../emulation.js';
 import { PolicyError } from '../errors.js';
 import type { ArgTest, Decision, Policy, Rule } from '../policy.js';
+import { builtinHandlerNames } from '../supervisor/handler-names.js';
 import type { ArgKind, SyscallEntry, SyscallTable } from '../syscall-table.js';
 import type { FilterOp } from './ir.js';
 
@@ -58,9 +59,29 @@ export function compileFilter(
     if (i + 1 < tables.length) ops.push({ op: 'label', name: `arch.next.${i}` });
   });
   if (tables.length === 0) throw new PolicyError(`emulation ${emulation.name} has no syscall table`);
+  checkNames(emulation, policy);
   for (const table of tables) ops.push(...builder.tableSection(table, policy));
   ops.push(...builder.returns());
   return { ops, notifyTable: builder.notifyTable, notifyByCall: builder.notifyByCall };
+}
+
+/**
+ * Every rule names a syscall of some table and a handler the supervisor has: a typo must never become
+ * the default decision (allow).
+ */
+function checkNames(emulation: Emulation, policy: Policy): void {
+  const known = new Set(emulation.tables.flatMap((t) => t.entries.map((e) => e.name)));
+  for (const rule of policy.rules) {
+    if (!known.has(rule.syscall)) {
+      throw new PolicyError(
+        `${rule.syscall}: no such system call in any table of emulation ${emulation.name}`,
+      );
+    }
+    const d = rule.decision;
+    if (d.action === 'notify' && !builtinHandlerNames.includes(d.handler)) {
+      throw new PolicyError(`${rule.syscall}: no supervisor handler ${d.handler}`);
+    }
+  }
 }
 
 function archLabel(arch: Architecture): string {
