@@ -65,6 +65,19 @@ describe('jail parameters', () => {
     ]);
   });
 
+  it('mount.fstab and mount: fstab lines under the jail path become its mounts', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const fstab = join(root, '..', 'fstab.j');
+    writeFileSync(fstab, `# www\n/srv ${root}/srv nullfs ro 0 0\n`);
+    const s = spec(
+      `  mount.fstab = ${fstab};\n  mount = "tmpfs ${root}/tmp tmpfs rw,size=1m 0 0";\n  persist;`,
+    );
+    expect(s.prison.mounts).toEqual([
+      { kind: 'bind', source: '/srv', target: '/srv', readonly: true },
+      { kind: 'tmpfs', target: '/tmp', readonly: false, size: '1m' },
+    ]);
+  });
+
   it('defaults: stop.timeout 10, set_hostname allowed, nothing else', () => {
     const s = spec('  persist;');
     expect(s.stopTimeout).toBe(10);
@@ -90,8 +103,8 @@ describe('jail parameters', () => {
       'jail.conf:3:3: allow.mount: not supported: mounting is refused inside a jail',
     ],
     [
-      '  mount.fstab = /etc/fstab.j;\n  persist;',
-      'jail.conf:3:3: mount.fstab: not supported yet (host integration: mounts)',
+      '  mount = "/srv /elsewhere nullfs ro 0 0";\n  persist;',
+      'jail.conf:3:3: mount: fstab: /elsewhere: the mount point must be inside the jail',
     ],
     [
       '  mount.nodevfs;\n  persist;',

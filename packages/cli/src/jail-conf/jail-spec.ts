@@ -1,8 +1,10 @@
 // A resolved jail.conf jail (or a command-line jail) → what jail(8) needs to create and remove it:
 // the prison, its hooks and the pseudo-parameters. Every parameter is checked here, before anything
 // is created; an error names the parameter's file, line and column.
+
+import { readFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
-import type { Prison, PrisonFlags } from '@sysjail/core';
+import { type JailMount, type Prison, type PrisonFlags, parseFstab, parseFstabLine } from '@sysjail/core';
 import { parseAddress } from '../config/address.js';
 import { checkHostname } from '../config/hostname.js';
 import { checkJailName } from '../config/jail-name.js';
@@ -180,6 +182,23 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
     fail(get('allow.sysvipc'), 'allow.nosysvipc contradicts sysvmsg/sysvsem/sysvshm = new');
   }
 
+  // mount.fstab (a host file) and mount (fstab lines): nullfs binds and tmpfs under the jail's path.
+  const mounts: JailMount[] = [];
+  const mountParam = (p: ResolvedParam | undefined, f: () => JailMount[]) => {
+    if (!p) return;
+    try {
+      mounts.push(...f());
+    } catch (e) {
+      fail(p, `${p.name}: ${(e as Error).message}`);
+    }
+  };
+  mountParam(get('mount.fstab'), () => {
+    const file = str('mount.fstab') as string;
+    if (!options.forCreate) return [];
+    return parseFstab(readFileSync(file, 'utf8'), root);
+  });
+  mountParam(get('mount'), () => (get('mount')?.values ?? []).flatMap((l) => parseFstabLine(l, root) ?? []));
+
   const flags: PrisonFlags = {
     allowIpc: ipc,
     allowAllDomains: bool('allow.socket_af', false),
@@ -213,6 +232,7 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
       ipv4,
       ipv6,
       ...(aliases.size > 0 ? { aliases: [...aliases.values()] } : {}),
+      ...(mounts.length > 0 ? { mounts } : {}),
       ...(name === '' ? {} : { name }),
       flags,
     },

@@ -55,12 +55,13 @@ export const parameters: Readonly<Record<string, ParameterSpec>> = {
   'mount.devfs': flag,
   'mount.procfs': flag,
   depend: { kind: 'list' },
+  'mount.fstab': { kind: 'string' },
+  mount: { kind: 'list' },
   interface: { kind: 'string' },
   'sysjail.emulation': { kind: 'string' },
   'sysjail.allow.rlimit': flag,
 };
 
-const later = 'not supported yet (host integration: mounts)';
 const noMount = 'not supported: mounting is refused inside a jail';
 
 /** FreeBSD parameters refused, and why. */
@@ -100,8 +101,6 @@ export const unsupportedParameters: Readonly<Record<string, string>> = {
   'ip4.saddrsel': 'not supported: the first address is used for unbound sockets',
   'ip6.saddrsel': 'not supported: the first address is used for unbound sockets',
   ip_hostname: 'not supported: give the addresses in ip4.addr and ip6.addr',
-  mount: later,
-  'mount.fstab': later,
   'mount.fdescfs': 'not supported: the jail /dev is fixed',
   'host.domainname': 'not supported: Linux jails have only a host name',
   'host.hostuuid': 'not supported: Linux jails have only a host name',
