@@ -8,7 +8,8 @@
  * ends the PID namespace and every process left in it.
  *
  * Control channel: a SOCK_SEQPACKET socket on fd 3, fixed-size messages (struct ctl_msg).
- *   supervisor -> init: 'G' go; 'S' socket(a, b, c) -> reply 'S' (errno in a, the new fd's number in b:
+ *   supervisor -> init: 'G' go (a terminal attached: the command's stdio in mask a);
+ *                       'S' socket(a, b, c) -> reply 'S' (errno in a, the new fd's number in b:
  *                       the supervisor takes it with pidfd_getfd, then sends 'C' to close it, b = fd);
  *                       'E' exec: payload argv, env and cwd (see parse_exec), 3 fds attached, a = uid,
  *                       b = gid, c = tag
@@ -310,8 +311,12 @@ int main(int argc, char **argv) {
 			case 'G': {
 				if (command > 0 || service)
 					break;
-				int none[3] = { -1, -1, -1 };
-				command = run(argv + optind, NULL, NULL, none, uid, gid, command_under_loader);
+				/* a: which of the command's 0, 1, 2 are the terminal sent along (the others: init's own). */
+				int stdio[3] = { -1, -1, -1 };
+				for (int i = 0; i < 3 && fds[0] >= 0; i++)
+					if (m.a & (1 << i))
+						stdio[i] = fds[0];
+				command = run(argv + optind, NULL, NULL, stdio, uid, gid, command_under_loader);
 				if (command < 0)
 					die("fork");
 				add_task(command, 0);

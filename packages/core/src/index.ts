@@ -51,6 +51,7 @@ export { isSameProcess, processStartTime } from './registry/process-start-time.j
 export type { Registry } from './registry/registry.js';
 export { isLive, JID_MAX, openRegistry } from './registry/registry.js';
 export { defaultRegistryDir, sysjailRunDir } from './registry/run-dir.js';
+export type { TerminalMode } from './stdio/index.js';
 export type { AuditRecord } from './supervisor/protocol.js';
 export type { ArgKind, SyscallClass, SyscallEntry, SyscallTable } from './syscall-table.js';
 export { syscallByName, syscallByNumber } from './syscall-table.js';

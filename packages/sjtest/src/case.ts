@@ -34,6 +34,12 @@ export interface Case {
   readonly functional?: boolean;
   /** run in a jail of its own (reboot ends the jail) */
   readonly solo?: boolean;
+  /**
+   * What the runner gives the jail tool as its standard input (default: nothing): the directory outside
+   * the root, a TCP connection to the host's 127.0.0.1 service, or a terminal of the runner's (the
+   * victim's `ptyrun` gives the verdict: whether the terminal changed).
+   */
+  readonly stdin?: 'directory' | 'socket' | 'terminal';
 }
 
 /** What a victim reported for one probe. */

@@ -82,6 +82,33 @@ const filesystem: Case[] = [
     probe: 'fd-escape',
     expect: { value: ['inside'], errno: ['EBADF', 'EACCES', 'EPERM'] },
   }),
+  v64({
+    id: 'stdio.directory',
+    tags: ['fs', 'stdio', 'escape'],
+    promise: 'a directory outside given as stdin does not lead out (openat(0, ...), /proc/self/fd/0/...)',
+    probe: 'stdin-directory',
+    stdin: 'directory',
+    expect: { value: ['inside'], errno: ['ENOTDIR', 'EBADF', 'EACCES', 'EPERM', 'ENOENT'] },
+  }),
+  v64({
+    id: 'stdio.socket',
+    tags: ['net', 'stdio', 'escape'],
+    promise: "a connected socket given as stdin cannot be reconnected to the host's 127.0.0.1 service",
+    probe: 'stdin-reconnect',
+    stdin: 'socket',
+    expect: {
+      value: ['unanswered'],
+      errno: ['ENOTSOCK', 'EBADF', 'EPERM', 'EACCES', 'ECONNREFUSED', 'ENETUNREACH', 'EINVAL'],
+    },
+  }),
+  v64({
+    id: 'stdio.terminal',
+    tags: ['host', 'stdio', 'escape'],
+    promise: "the caller's terminal as stdin keeps its size, modes, flow, input and mode bits",
+    probe: 'stdin-terminal',
+    stdin: 'terminal',
+    expect: { value: ['unchanged'] },
+  }),
   ...both({
     id: 'fs.open-by-handle',
     tags: ['fs', 'escape', 'closed'],

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { hostname as hostHostname, release } from 'node:os';
 import { join } from 'node:path';
 import type { Case, CaseResult, Outcome, Victim } from './case.js';
@@ -56,6 +57,7 @@ export interface RunReport {
 interface Group {
   readonly victim: Victim;
   readonly cases: readonly Case[];
+  readonly stdin?: Case['stdin'];
 }
 
 /** Probes per victim run: some tools cap the argument count (firejail: fewer than 128 arguments). */
@@ -65,10 +67,11 @@ function groups(cases: readonly Case[]): Group[] {
   const out: Group[] = [];
   for (const victim of ['v64', 'v32', 'sh'] as const) {
     const mine = cases.filter((c) => c.victim === victim);
-    const shared = mine.filter((c) => !c.solo);
+    const shared = mine.filter((c) => !c.solo && !c.stdin);
     for (let i = 0; i < shared.length; i += GROUP_SIZE)
       out.push({ victim, cases: shared.slice(i, i + GROUP_SIZE) });
-    for (const c of mine.filter((c) => c.solo)) out.push({ victim, cases: [c] });
+    for (const c of mine.filter((c) => c.solo && !c.stdin)) out.push({ victim, cases: [c] });
+    for (const c of mine.filter((c) => c.stdin)) out.push({ victim, cases: [c], stdin: c.stdin });
   }
   return out;
 }
@@ -77,12 +80,13 @@ function runJail(
   argv: readonly string[],
   fd: number,
   timeoutMs: number,
+  stdin: number | Socket | 'ignore' = 'ignore',
 ): Promise<Omit<JailRun, 'victim'> & { stdout: string }> {
   const started = Date.now();
   return new Promise((resolve) => {
     let child: ChildProcess;
     try {
-      child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe', fd], detached: true });
+      child = spawn(argv[0]!, argv.slice(1), { stdio: [stdin, 'pipe', 'pipe', fd], detached: true });
     } catch (e) {
       resolve({
         argv,
@@ -254,8 +258,26 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
           ...specs,
         ];
       }
-      const argv = expandTemplate(adapter.template, { root: root.root, hostname, ip, cmd });
-      const run = await runJail(argv, outsideFd, timeoutMs);
+      let argv = expandTemplate(adapter.template, { root: root.root, hostname, ip, cmd });
+      // The stdio cases: what the caller hands the tool as its stdin.
+      let stdin: number | Socket | 'ignore' = 'ignore';
+      let socket: Socket | undefined;
+      if (group.stdin === 'directory') stdin = outsideFd;
+      if (group.stdin === 'socket' && loopback) {
+        const s = connect(loopback.tcpPort, '127.0.0.1');
+        s.on('error', () => {});
+        await new Promise<void>((r) => {
+          s.once('connect', () => r());
+          s.once('error', () => r());
+        });
+        socket = s;
+        stdin = s;
+      }
+      if (group.stdin === 'terminal' && typeof victims.v64 === 'string') {
+        argv = [victims.v64, 'ptyrun', group.cases[0]!.id, '--', ...argv];
+      }
+      const run = await runJail(argv, outsideFd, timeoutMs, stdin);
+      socket?.destroy();
       const { stdout, ...info } = run;
       const jailRun: JailRun = { victim: group.victim, ...info };
       runs.push(jailRun);

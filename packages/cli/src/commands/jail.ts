@@ -128,6 +128,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
     ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     env: commandEnvironment(config),
+    terminal: config.terminal,
   }).catch((e: unknown) => {
     throw nameClashOf(e) ?? e;
   });

@@ -17,14 +17,17 @@ const FORWARDED: NodeJS.Signals[] = [
   'SIGWINCH',
 ];
 
-/** jexec(8): `jexec [-l] [-u username | -U username] jid|name [command ...]` (no command: /bin/sh). */
+/** jexec(8): `jexec [-ltT] [-u username | -U username] jid|name [command ...]` (no command: /bin/sh). */
 export async function jexecMain(argv: readonly string[], registry?: Registry): Promise<number> {
-  const { options, operands } = getopt(argv, { short: 'lu:U:' });
+  const { options, operands } = getopt(argv, { short: 'ltTu:U:' });
   let user: string | undefined;
   let userInJail = false;
   let cleanEnvironment = false;
+  let terminal: 'auto' | 'force' | 'never' = 'auto';
   for (const o of options) {
     if (o.name === 'l') cleanEnvironment = true;
+    else if (o.name === 't') terminal = 'force';
+    else if (o.name === 'T') terminal = 'never';
     else {
       user = o.value;
       userInJail = o.name === 'U';
@@ -46,6 +49,7 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
       ...(await underLoader(record.path, command[0] as string)),
       ...(user === undefined ? {} : { user, userInJail }),
       cleanEnvironment,
+      terminal,
       registryDir: reg.dir,
     });
   } catch (e) {

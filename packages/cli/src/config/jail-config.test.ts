@@ -89,7 +89,14 @@ describe('jail: the four-argument form', () => {
       command: ['/bin/sh', '-c', 'id'],
       background: false,
       printJid: false,
+      terminal: 'auto',
     });
+  });
+
+  it('-t forces a terminal of the jail, -T refuses one', () => {
+    const args = [dir, 'ahost', '127.0.0.1', 'sh'];
+    expect(parseJailArgs('jail', ['-t', ...args], root)).toMatchObject({ terminal: 'force' });
+    expect(parseJailArgs('sysjail', ['-T', ...args], root)).toMatchObject({ terminal: 'never' });
   });
 
   it('has no --allow flags and no -b', () => {

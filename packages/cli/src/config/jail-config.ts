@@ -51,6 +51,8 @@ export interface StartJailConfig {
   }[];
   /** --emulation: run the command as a program of this emulation, whatever its ELF header says. */
   readonly emulation?: string;
+  /** -t: a terminal for the command always; -T: never; default: when stdin is a terminal. */
+  readonly terminal: 'auto' | 'force' | 'never';
 }
 
 /** Stop jails: `jail -r [-v] jid|name ...` or `jail -r '*'` (every jail). */
@@ -86,9 +88,9 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const mountOptions = ['bind==', 'ro-bind==', 'tmpfs=', 'device=', 'setenv=', 'unsetenv='];
 
 const specs = {
-  jail: { short: 'iln:ru:U:v', long: mountOptions },
+  jail: { short: 'iln:rtTu:U:v', long: mountOptions },
   sysjail: {
-    short: 'b4:6:iln:ru:U:v',
+    short: 'b4:6:iln:rtTu:U:v',
     long: [
       ...Object.keys(allowFlags),
       ...Object.keys(limitOptions).map((l) => `${l}=`),
@@ -127,8 +129,15 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   const changes: [string, string | undefined][] = [];
   const devices: string[] = [];
   let emulation: string | undefined;
+  let terminal: StartJailConfig['terminal'] = 'auto';
   for (const o of options) {
     switch (o.name) {
+      case 't':
+        terminal = 'force';
+        break;
+      case 'T':
+        terminal = 'never';
+        break;
       case 'emulation':
         if (!o.value) throw new MissingArgumentError('emulation name');
         emulation = o.value;
@@ -264,6 +273,7 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
     command,
     background,
     printJid,
+    terminal,
     ...(jailUser === undefined ? {} : { user: jailUser }),
     ...(limits.length > 0 ? { limits } : {}),
     ...(emulation === undefined ? {} : { emulation }),

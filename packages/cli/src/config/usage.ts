@@ -11,12 +11,12 @@ export const synopses = {
     '-R [-qv] [* | jail ...]',
     '[-q] -m jail param=value ...',
     '[-ilqv] [-J jid_file] [-n jailname] [-u username] [-U username] -c param=value ... [command=command ...]',
-    '[-il] [-n jailname] [-u username | -U username] [--setenv name=value] [--unsetenv name] ' +
+    '[-iltT] [-n jailname] [-u username | -U username] [--setenv name=value] [--unsetenv name] ' +
       '[--bind source target] [--ro-bind source target] [--tmpfs target] [--device name] ' +
       'path hostname ip-number command ...',
   ],
   sysjail: [
-    '[-bil] [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
+    '[-biltT] [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
       '[--allow-chflags] [--allow-rlimit] [--memory bytes] [--maxproc count] [--pcpu percent] ' +
       '[--bind source target] [--ro-bind source target] [--tmpfs target] [--device name] ' +
       '[--emulation name] [--setenv name=value] [--unsetenv name] [-n name] [-u user | -U user] ' +
@@ -25,7 +25,7 @@ export const synopses = {
   ],
   jls: ['[-dhNnqsv] [--json] [-j jail] [parameter ...]'],
   sjls: ['[-v] [--json] [-j jail]'],
-  jexec: ['[-l] [-u username | -U username] jail [command ...]'],
+  jexec: ['[-ltT] [-u username | -U username] jail [command ...]'],
   mkjail: ['[-f] [-b binary ...] [--from-tar file | --debootstrap suite [--mirror url]] directory'],
   rctl: ['[-h] [-n] [filter]', '-a rule ...', '-r filter ...', '-u [-h] [-n] filter'],
   'sysjail-service': ['[-f file] start | stop', '[-d destdir] install | uninstall'],

@@ -2,6 +2,7 @@ import type { Emulation } from '../emulation.js';
 import type { JailLimit } from '../limits/jail-limits.js';
 import type { Prison } from '../prison.js';
 import type { Registry } from '../registry/registry.js';
+import type { TerminalMode } from '../stdio/jail-stdio.js';
 
 export interface JailOptions {
   readonly prison: Prison;
@@ -12,8 +13,13 @@ export interface JailOptions {
   readonly user?: { readonly uid: number; readonly gid: number };
   /** Environment of the command (default: this process's). */
   readonly env?: Readonly<Record<string, string>>;
-  /** [stdin, stdout, stderr] of the command (default 0, 1, 2). */
+  /**
+   * The caller's stdin, stdout and stderr for the command (default 0, 1, 2). They are relayed through
+   * pipes (and a terminal of the jail's devpts, see `terminal`), never handed to the jail.
+   */
   readonly stdio?: readonly [number, number, number];
+  /** A terminal for the command: when stdin is one ('auto', default), always ('force'), never. */
+  readonly terminal?: TerminalMode;
   /** Route denials through the supervisor so they are counted and audited (default true). */
   readonly auditDenials?: boolean;
   /** Record the jail in this registry (JID, jls); without one the JID is local to this process. */

@@ -154,11 +154,13 @@ export function jailSetupOps(prison: Prison, filter: Uint8Array): SetupOp[] {
     { op: 'setCapabilities', effective: caps, permitted: caps, inheritable: [] },
     { op: 'noNewPrivs' },
   );
+  // Landlock: file system access only beneath the jail's root (ABI 1, Linux 5.13), so that a path through
+  // a host descriptor that reached the jail (/proc/self/fd/N/..., openat) stops at the jail's boundary.
   // The jail shares the host's network namespace, and so its abstract unix sockets: Landlock's scopes
   // (ABI 6, Linux 6.12) keep the jail from connecting to the host's ones and from signalling out.
-  if (landlockAbiVersion() >= 6) {
-    ops.push({ op: 'landlockScope', scoped: LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL });
-  }
+  const abi = landlockAbiVersion();
+  const scoped = abi >= 6 ? LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL : 0;
+  if (abi >= 1) ops.push({ op: 'landlock', scoped, beneath: '/' });
   ops.push({ op: 'seccomp', filter, flags: SECCOMP_FILTER_FLAG_NEW_LISTENER });
   return ops;
 }

@@ -30,6 +30,7 @@ import { confineAddresses } from '../net/confine-addresses.js';
 import { addJailAliases } from '../net/interface-aliases.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
 import { processStartTime } from '../registry/process-start-time.js';
+import { JailStdio } from '../stdio/jail-stdio.js';
 import { COUNTER_SLOTS } from '../supervisor/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { checkPrison } from './check-prison.js';
@@ -67,6 +68,10 @@ interface Starting {
   limits: AppliedLimits | undefined;
   /** The supervisor owns listenerFd, control and initPidfd: their own undos no longer apply. */
   supervised: boolean;
+  /** The command's stdio: pipes of the jail's, relayed to the caller's (see stdio/jail-stdio.ts). */
+  stdio: JailStdio;
+  /** The command's terminal in the jail's devpts, when it gets one (ours until sent with the go). */
+  terminal: number | undefined;
 }
 
 /** One step of a start: does its part and returns how to undo it (nothing to undo: undefined). */
@@ -87,7 +92,10 @@ const launch: Stage = {
     const [control, controlChild] = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
     s.control = control;
     const memfd = initMemfd();
-    const stdio = options.stdio ?? [0, 1, 2];
+    // The caller's stdio never reaches the jail: it gets pipes, relayed once it runs.
+    const stdio = new JailStdio(options.stdio ?? [0, 1, 2], options.terminal ?? 'auto');
+    s.stdio = stdio;
+    s.teardown.push('stdio', () => stdio.finish(true)); // at the end: the outputs to their end
     const userArgs = options.user ? ['-u', String(options.user.uid), '-g', String(options.user.gid)] : [];
     const loaderFd = options.loader
       ? sealedExecutable(options.loader, 'build its emulation package')
@@ -102,9 +110,15 @@ const launch: Stage = {
           ? ['-w', ...(options.service.persist ? ['-p'] : []), ...loaderArgs]
           : [...userArgs, ...loaderArgs, '--', ...options.command],
         env: { ...(options.env ?? jailEnvironment()) },
-        stdio: loaderFd === undefined ? [...stdio, controlChild] : [...stdio, controlChild, loaderFd],
+        stdio:
+          loaderFd === undefined
+            ? [...stdio.jailSide, controlChild]
+            : [...stdio.jailSide, controlChild, loaderFd],
       })
-      .finally(() => close(controlChild));
+      .finally(() => {
+        close(controlChild);
+        stdio.closeJailSide();
+      });
     s.launching.catch(() => {});
     return async () => {
       if (s.supervised) return;
@@ -248,6 +262,14 @@ const cputime: Stage = {
 const jailObject: Stage = {
   name: 'jail object',
   apply(s) {
+    // The command's terminal, in the jail's own devpts (reached through the init's root).
+    if (s.stdio.usesTerminal) {
+      const terminal = s.stdio.openTerminal(`/proc/${s.initPid}/root`);
+      s.terminal = terminal;
+      s.teardown.push('terminal', () => {
+        if (s.terminal !== undefined) close(s.terminal);
+      });
+    }
     s.jail = new RunningJail({
       jid: s.jid,
       prison: s.options.prison,
@@ -279,6 +301,7 @@ const jexec: Stage = {
       jail: s.jail,
       exec: (m) => sup.send({ type: 'exec', jid, ...m }),
       cgroupProcs: join(s.cgroup.path, 'cgroup.procs'),
+      jailRoot: `/proc/${s.initPid}/root`,
     });
     s.jail.jexec = server;
     return () => server.close();
@@ -381,7 +404,15 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       ...(s.limits ? { limits: s.limits.rules, limitCgroups: s.limits.cgroups } : {}),
     });
     supervisor.ref();
-    await supervisor.send({ type: 'go', jid: s.jid });
+    s.stdio.start();
+    const terminal = s.terminal;
+    s.terminal = undefined; // the supervisor thread closes it once sent
+    const onTerminal = s.stdio.onTerminal.reduce((mask, on, i) => mask | (on ? 1 << i : 0), 0);
+    await supervisor.send({
+      type: 'go',
+      jid: s.jid,
+      ...(terminal === undefined ? {} : { terminal, onTerminal }),
+    });
     trace('supervised');
     if (options.releaseLauncher) {
       const { jail, jid } = s;

@@ -2,9 +2,12 @@
 // in the jail with this process's stdio, and reports how it ended.
 import { connect } from 'node:net';
 import { constants } from 'node:os';
+import { close } from '@sysjail/systrace-bindings';
 import { decodeWaitStatus } from '../process/wait-status.js';
 import type { JailRecord } from '../registry/jail-record.js';
+import { isSameProcess } from '../registry/process-start-time.js';
 import { defaultRegistryDir } from '../registry/run-dir.js';
+import { JailStdio, type TerminalMode } from '../stdio/jail-stdio.js';
 import { JexecRefusedError, JexecUnavailableError, JexecUnknownUserError } from './errors.js';
 import { lookupPasswdUser, type PasswdUser } from './passwd-user.js';
 import type { JexecRequest, JexecServerMessage } from './protocol.js';
@@ -20,10 +23,15 @@ export interface ExecInJailOptions {
   readonly cleanEnvironment?: boolean;
   /** The registry directory the jail is recorded in (default: the run dir's). */
   readonly registryDir?: string;
-  /** This process's descriptors to give the command as stdin, stdout, stderr (default 0, 1, 2). */
+  /**
+   * This process's stdin, stdout, stderr for the command (default 0, 1, 2): relayed through pipes and
+   * a terminal of the jail's devpts, never handed to the jail.
+   */
   readonly stdio?: readonly [number, number, number];
   /** Run the command under the jail's program loader (an emulation's, given at the jail's start). */
   readonly underLoader?: boolean;
+  /** A terminal for the command: when stdin is one ('auto', default), always ('force'), never. */
+  readonly terminal?: TerminalMode;
 }
 
 export interface JailExecExit {
@@ -83,12 +91,36 @@ function callerEnvironment(): Record<string, string> {
 export function execInJail(options: ExecInJailOptions): Promise<JailExec> {
   const { record } = options;
   const user = resolveUser(options);
+  const stdio = new JailStdio(options.stdio ?? [0, 1, 2], options.terminal ?? 'auto');
+  let fds: [number, number, number];
+  let terminal: number | undefined;
+  try {
+    fds = [...stdio.jailSide];
+    if (stdio.usesTerminal) {
+      // The command's terminal, in the jail's own devpts, reached through its init's root.
+      if (!isSameProcess(record.initPid ?? 0, record.initStartTime)) throw new Error('its init is gone');
+      const t = stdio.openTerminal(`/proc/${record.initPid}/root`);
+      terminal = t;
+      fds = fds.map((fd, i) => (stdio.onTerminal[i] ? t : fd)) as [number, number, number];
+      if (!isSameProcess(record.initPid ?? 0, record.initStartTime)) throw new Error('its init is gone');
+    }
+  } catch (e) {
+    stdio.discard();
+    if (terminal !== undefined) closeQuietly(terminal);
+    return Promise.reject(new JexecUnavailableError(record.jid, (e as Error).message));
+  }
+  // The server has taken its copies (or refused): ours go.
+  const handedOver = () => {
+    stdio.closeJailSide();
+    if (terminal !== undefined) closeQuietly(terminal);
+    terminal = undefined;
+  };
   const request: JexecRequest = {
     type: 'exec',
     argv: options.command.length > 0 ? options.command : ['/bin/sh'],
     uid: user.uid,
     gid: user.gid,
-    fds: options.stdio ?? [0, 1, 2],
+    fds,
     ...(options.underLoader ? { underLoader: true } : {}),
     ...(options.cleanEnvironment
       ? {
@@ -115,11 +147,15 @@ export function execInJail(options: ExecInJailOptions): Promise<JailExec> {
     let exit: JailExecExit | undefined;
     const socket = connect(path);
     socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
+    socket.on('connect', () => {
+      stdio.start();
+      socket.write(`${JSON.stringify(request)}\n`);
+    });
     let buffered = '';
     const onMessage = (msg: JexecServerMessage) => {
       if (msg.type === 'started' && !started) {
         started = true;
+        handedOver();
         resolveStart({
           pid: msg.pid,
           ...(msg.hostPid ? { hostPid: msg.hostPid } : {}),
@@ -131,6 +167,8 @@ export function execInJail(options: ExecInJailOptions): Promise<JailExec> {
           },
         });
       } else if (msg.type === 'error' && !started) {
+        handedOver();
+        void stdio.finish(false);
         rejectStart(new JexecRefusedError(msg.code, msg.message));
         socket.destroy();
       } else if (msg.type === 'exit' && started) {
@@ -155,15 +193,29 @@ export function execInJail(options: ExecInJailOptions): Promise<JailExec> {
           : e.code === 'ECONNREFUSED'
             ? 'nothing listens on its socket'
             : e.message;
+      handedOver();
+      void stdio.finish(false);
       rejectStart(new JexecUnavailableError(record.jid, reason));
     });
     socket.on('close', () => {
       if (!started) {
+        handedOver();
+        void stdio.finish(false);
         rejectStart(new JexecUnavailableError(record.jid, 'the supervisor closed the connection'));
         return;
       }
-      // Without an exit line the supervisor died: the jail (PR_SET_PDEATHSIG) and the command with it.
-      resolveExit(exit ?? { code: null, signal: 'SIGKILL', reason: 'supervisor' });
+      // What the command wrote is in the pipes (its terminal: until quiet): relay it, then report.
+      const ended = exit;
+      void stdio.finish(false).finally(() =>
+        // Without an exit line the supervisor died: the jail (PR_SET_PDEATHSIG) and the command with it.
+        resolveExit(ended ?? { code: null, signal: 'SIGKILL', reason: 'supervisor' }),
+      );
     });
   });
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    close(fd);
+  } catch {}
 }

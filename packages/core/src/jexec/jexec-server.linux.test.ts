@@ -45,6 +45,7 @@ async function server(onExec: (m: JexecExec, jail: EventEmitter) => void) {
     socketPath: jexecSocketPath(base, id),
     jail,
     cgroupProcs: join(base, 'no-cgroup.procs'),
+    jailRoot: base,
     exec: async (m) => onExec(m, jail),
   });
   servers.push(s);
@@ -134,9 +135,28 @@ describe('jexec server', () => {
     await expect(execInJail({ record: record(id), command: [''], registryDir: base })).rejects.toThrow(
       'bad request: empty command',
     );
-    await expect(
-      execInJail({ record: record(id), command: ['x'], registryDir: base, stdio: [0, 1, -1] }),
-    ).rejects.toThrow('bad request: fds');
+    expect(calls).toEqual([]);
+  });
+
+  it("refuses a client's own files, directories or sockets as the command's stdio (relay them)", async () => {
+    const calls: JexecExec[] = [];
+    const { server: s } = await server((m) => calls.push(m));
+    writeFileSync(join(base, 'host-file'), '');
+    // An old or careless client: its stdin a host directory, its stdout a host file.
+    const client = `
+      const fs = require('node:fs');
+      const dir = fs.openSync(${JSON.stringify(base)}, 'r');
+      const file = fs.openSync(${JSON.stringify(join(base, 'host-file'))}, 'w');
+      const s = require('node:net').connect(${JSON.stringify(s.socketPath)});
+      s.on('connect', () => s.write(JSON.stringify({ type: 'exec', argv: ['id'], uid: 0, gid: 0, fds: [dir, file, 2] }) + '\\n'));
+      s.on('data', (d) => process.stdout.write(d));`;
+    const child = spawn(process.execPath, ['-e', client], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(JSON.parse(out)).toMatchObject({ type: 'error', code: 'EPERM' });
     expect(calls).toEqual([]);
   });
 

@@ -7,14 +7,23 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   close,
+  DEVPTS_SUPER_MAGIC,
   errnoName,
+  fstat,
+  fstatfs,
   O_CLOEXEC,
-  O_RDWR,
+  O_DIRECTORY,
+  O_PATH,
   open,
+  openat2,
   peerCredentials,
   peerPidfd,
   pidfdGetfd,
   pidfdOpen,
+  pipe2,
+  RESOLVE_IN_ROOT,
+  RESOLVE_NO_MAGICLINKS,
+  RESOLVE_NO_SYMLINKS,
   SyscallError,
 } from '@sysjail/systrace-bindings';
 import { hostPidOf } from '../process/host-pid.js';
@@ -46,6 +55,8 @@ export interface JexecServerOptions {
   readonly exec: (msg: JexecExec) => Promise<void>;
   /** cgroup.procs of the jail, to find a command's host pid (signals). */
   readonly cgroupProcs: string;
+  /** The jail's root as this process reaches it (/proc/INITPID/root): its devpts, for terminals. */
+  readonly jailRoot: string;
 }
 
 export interface JexecServer {
@@ -130,6 +141,12 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
     let fds: [number, number, number];
     try {
       fds = takeClientFds(socket, request.fds);
+      try {
+        checkJailStdio(fds, options.jailRoot);
+      } catch (e) {
+        for (const fd of fds) close(fd);
+        throw e;
+      }
     } catch (e) {
       const code = e instanceof SyscallError ? e.errnoName : 'EPERM';
       return fail(socket, code, (e as Error).message);
@@ -236,7 +253,7 @@ function checkRequest(r: JexecRequest): string | undefined {
 /**
  * The client's stdin, stdout and stderr, duplicated from its process: only for a root peer, through a
  * pidfd of the peer (SO_PEERPIDFD, no pid reuse race; SO_PEERCRED's pid on older kernels). A descriptor
- * the client does not have becomes /dev/null.
+ * the client does not have becomes a pipe with nothing at the other end (end of file, or EPIPE).
  */
 function takeClientFds(socket: Socket, wanted: readonly number[]): [number, number, number] {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
@@ -251,12 +268,14 @@ function takeClientFds(socket: Socket, wanted: readonly number[]): [number, numb
   }
   const got: number[] = [];
   try {
-    for (const n of wanted) {
+    for (const [i, n] of wanted.entries()) {
       try {
         got.push(pidfdGetfd(pidfd, n));
       } catch (e) {
         if (!(e instanceof SyscallError) || e.errnoName !== 'EBADF') throw e;
-        got.push(open('/dev/null', O_RDWR | O_CLOEXEC));
+        const [r, w] = pipe2(O_CLOEXEC);
+        close(i === 0 ? w : r);
+        got.push(i === 0 ? r : w);
       }
     }
   } catch (e) {
@@ -266,4 +285,51 @@ function takeClientFds(socket: Socket, wanted: readonly number[]): [number, numb
     close(pidfd);
   }
   return got as [number, number, number];
+}
+
+const PIPEFS_MAGIC = 0x50495045;
+
+/**
+ * The command's stdio must be the jail's own: pipes (the client relays its own descriptors through
+ * them) or a terminal of the jail's devpts. A file, directory, socket or terminal of the host would give
+ * jailed root a host object (chmod it, open the host through it, connect it, drive the terminal).
+ */
+function checkJailStdio(fds: readonly number[], jailRoot: string): void {
+  let jailPts: bigint | undefined;
+  for (const fd of fds) {
+    const type = fstatfs(fd).type;
+    if (type === PIPEFS_MAGIC) continue;
+    if (type === DEVPTS_SUPER_MAGIC) {
+      jailPts ??= devOf(jailRoot, 'dev/pts');
+      if (fstat(fd).dev === jailPts) continue;
+    }
+    throw new JexecStdioError();
+  }
+}
+
+class JexecStdioError extends Error {
+  constructor() {
+    super("permission denied: the command's stdio must be pipes or a terminal of the jail (relay them)");
+  }
+}
+
+function devOf(root: string, path: string): bigint | undefined {
+  let rootFd: number | undefined;
+  let fd: number | undefined;
+  try {
+    rootFd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    fd = openat2(
+      rootFd,
+      path,
+      O_PATH | O_CLOEXEC,
+      0,
+      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    );
+    return fstat(fd).dev;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) close(fd);
+    if (rootFd !== undefined) close(rootFd);
+  }
 }

@@ -305,7 +305,18 @@ function controlUnsafe(msg: ToSupervisor): boolean {
     }
     case 'go': {
       const jail = jails.get(msg.jid);
-      if (jail) sendInitMessage(jail.spec.controlFd, { op: 'G', a: 0, b: 0, c: 0 });
+      try {
+        if (jail) {
+          const fds = msg.terminal === undefined ? undefined : [msg.terminal];
+          sendInitMessage(jail.spec.controlFd, { op: 'G', a: msg.onTerminal ?? 0, b: 0, c: 0 }, fds);
+        }
+      } finally {
+        if (msg.terminal !== undefined) {
+          try {
+            close(msg.terminal);
+          } catch {}
+        }
+      }
       return true;
     }
     case 'exec': {

@@ -6,7 +6,7 @@ import { capMask, capset, dropBoundingSet } from '../capabilities.js';
 import { SyscallError } from '../errors.js';
 import { AT_FDCWD, close, O_CLOEXEC, O_DIRECTORY, O_PATH, O_RDONLY, openat } from '../file-descriptors.js';
 import { chdir, chroot, fchdir, pivotRoot } from '../filesystem-root.js';
-import { landlockRestrictScopes } from '../landlock.js';
+import { landlockRestrict, landlockRestrictScopes } from '../landlock.js';
 import { mount, umount2 } from '../mount.js';
 import {
   attachMount,
@@ -173,6 +173,9 @@ function runOne(op: SetupOp, ctx: SetupContext): typeof DEFERRED | undefined {
       return;
     case 'landlockScope':
       landlockRestrictScopes(op.scoped);
+      return;
+    case 'landlock':
+      landlockRestrict(op);
       return;
     case 'noNewPrivs':
       setNoNewPrivs();

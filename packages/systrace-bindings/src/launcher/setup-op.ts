@@ -49,6 +49,11 @@ export type SetupOp = OpBase &
     | { op: 'noNewPrivs' }
     /** A Landlock domain with these scopes only (LANDLOCK_SCOPE_*); needs no_new_privs first. */
     | { op: 'landlockScope'; scoped: number }
+    /**
+     * A Landlock domain with these scopes whose file system access is confined beneath `beneath` (see
+     * landlockRestrict); needs no_new_privs first.
+     */
+    | { op: 'landlock'; scoped: number; beneath: string }
     /** seccomp(SECCOMP_SET_MODE_FILTER); with SECCOMP_FILTER_FLAG_NEW_LISTENER the listener is returned. */
     | { op: 'seccomp'; filter: Uint8Array; flags?: number }
   );

@@ -1,0 +1,1 @@
+export { JAIL_PTMX, JailStdio, type TerminalMode } from './jail-stdio.js';

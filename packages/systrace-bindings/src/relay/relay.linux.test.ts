@@ -1,0 +1,63 @@
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { close, read, write } from '../file-descriptors.js';
+import { pipe2 } from '../pipe.js';
+import { startRelay } from './relay.js';
+
+const base = mkdtempSync(join(tmpdir(), 'sysjail-relay-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+function writeAll(fd: number, data: Buffer): void {
+  for (let off = 0; off < data.length; ) off += write(fd, data.subarray(off));
+}
+
+describe('startRelay', () => {
+  it('moves an output to a file to its end (splice), then closes its source', async () => {
+    const [r, w] = pipe2();
+    const file = join(base, 'out');
+    const out = openSync(file, 'w');
+    const relay = startRelay({ inputs: [], outputs: [{ from: r, to: out }] });
+    const data = Buffer.alloc(3 << 20, 'abc');
+    writeAll(w, data);
+    close(w);
+    await relay.finish(true);
+    expect(readFileSync(file).equals(data)).toBe(true);
+    expect(() => close(r)).toThrow(/EBADF/);
+  });
+
+  it('passes end of file on an input, and stops an input that is never read when finishing', async () => {
+    const [hostIn, hostInW] = pipe2();
+    const [jailIn, ours] = pipe2();
+    const relay = startRelay({ inputs: [{ from: hostIn, to: ours }], outputs: [] });
+    writeAll(hostInW, Buffer.from('line\n'));
+    close(hostInW);
+    const buf = Buffer.alloc(16);
+    // blocking reads: the relay writes the line, then closes its end at the caller's end of file
+    expect(buf.subarray(0, read(jailIn, buf)).toString()).toBe('line\n');
+    expect(read(jailIn, buf)).toBe(0);
+    await relay.finish(false);
+    close(jailIn);
+    close(hostIn);
+
+    const [quietIn, quietW] = pipe2();
+    const [jailIn2, ours2] = pipe2();
+    const quiet = startRelay({ inputs: [{ from: quietIn, to: ours2 }], outputs: [] });
+    await quiet.finish(false); // the caller never writes: finishing does not wait for it
+    expect(read(jailIn2, buf)).toBe(0);
+    for (const fd of [quietIn, quietW, jailIn2]) close(fd);
+  });
+
+  it('copies (read/write) where splice cannot, and gives what is there when finishing early', async () => {
+    const [r, w] = pipe2();
+    const [hostOut, hostOutW] = pipe2();
+    const relay = startRelay({ inputs: [], outputs: [{ from: r, to: hostOutW, copy: true }] });
+    writeAll(w, Buffer.from('before finish'));
+    await new Promise((res) => setTimeout(res, 50));
+    await relay.finish(false); // a writer is still there (w): no end of file, only what was written
+    const buf = Buffer.alloc(64);
+    expect(buf.subarray(0, read(hostOut, buf)).toString()).toBe('before finish');
+    for (const fd of [w, hostOut, hostOutW]) close(fd);
+  });
+});

@@ -1,0 +1,14 @@
+// splice(2) and pipe sizes: moving data between descriptors without copying it through user space.
+import { syscallNoThrow } from './syscall.js';
+
+const NR_splice = 275;
+
+export const SPLICE_F_MOVE = 1;
+export const SPLICE_F_NONBLOCK = 2;
+export const F_SETPIPE_SZ = 1031;
+export const F_GETPIPE_SZ = 1032;
+
+/** Moves up to `length` bytes from `from` to `to` (one of them a pipe); returns bytes moved or -errno. */
+export function splice(from: number, to: number, length: number, flags: number): number {
+  return syscallNoThrow(NR_splice, from, null, to, null, length, flags);
+}
