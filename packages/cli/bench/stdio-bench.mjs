@@ -53,7 +53,8 @@ try {
     // rotate the order every round
     for (let i = 0; i < kinds.length; i++) {
       const [key, shell] = kinds[(i + round) % kinds.length];
-      (samples[key] ??= []).push(timed(shell));
+      samples[key] ??= [];
+      samples[key].push(timed(shell));
     }
   }
 } finally {
