@@ -19,6 +19,8 @@ const ADDRESS = '127.0.31.9';
 const resultsFile = fileURLToPath(new URL('../../../bench/results/stdio.md', import.meta.url));
 
 const { root, remove } = makeBenchRoot();
+// chroot(8) gets no /dev of its own (a jail gets a tmpfs over this one): a zero device for its dd.
+spawnSync('mknod', [`${root}/dev/zero`, 'c', '1', '5']);
 const dd = (count) => ['/bin/dd', 'if=/dev/zero', 'bs=1M', `count=${count}`];
 const quote = (args) => args.map((a) => `'${a}'`).join(' ');
 const ways = {
