@@ -206,6 +206,38 @@ describe('rctl limits', () => {
     expect(tool('rctl', ['-r', 'jail:spinner']).status).toBe(0);
   });
 
+  it("openfiles is the jail's RLIMIT_NOFILE; readbps and writeiops become block I/O throttles", () => {
+    expect(
+      tool('rctl', [
+        '-a',
+        'jail:nofile:openfiles:deny=64',
+        'jail:nofile:readbps:throttle=1m',
+        'jail:nofile:writeiops:deny=100',
+      ]).status,
+    ).toBe(0);
+    const started = tool('sysjail', ['-b', '-n', 'nofile', fx.root, 'h', '127.0.13.8', '/bin/sleep', '600']);
+    expect(started.status).toBe(0);
+    const inside = spawnSync(
+      process.execPath,
+      [join(binDir, 'jexec.js'), 'nofile', '/bin/sh', '-c', 'ulimit -n'],
+      {
+        env: fx.env,
+        encoding: 'utf8',
+      },
+    );
+    expect(inside.stdout).toBe('64\n');
+    const io = record('nofile').limitCgroups?.io;
+    expect(readFileSync(join(io!, 'blkio.throttle.read_bps_device'), 'utf8')).toMatch(
+      /^[0-9]+:[0-9]+ 1048576$/m,
+    );
+    expect(readFileSync(join(io!, 'blkio.throttle.write_iops_device'), 'utf8')).toMatch(
+      /^[0-9]+:[0-9]+ 100$/m,
+    );
+    expect(tool('jail', ['-r', 'nofile']).status).toBe(0);
+    expect(existsSync(io!)).toBe(false);
+    expect(tool('rctl', ['-r', 'jail:nofile']).status).toBe(0);
+  });
+
   it('bad rules are usage errors naming the problem', () => {
     const user = tool('rctl', ['-a', 'user:1000:maxproc:deny=1']);
     expect(user.status).toBe(2);
