@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulation } from '@sysjail/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chooseEmulation, commandInJail, resolveInJail } from './emulation-choice.js';
+import { chooseEmulation, commandHeader } from './emulation-choice.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sysjail-choice-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -24,14 +25,20 @@ const fake = (name: string, magic: string): Emulation =>
 
 describe('commands in the jail', () => {
   it('resolves absolute symlinks against the jail root, never the host', () => {
-    expect(resolveInJail(root, '/bin/sh')).toBe(join(root, 'bin/busybox'));
-    expect(resolveInJail(root, '/usr/bin/env')).toBe(join(root, 'bin/busybox'));
-    expect(resolveInJail(root, '/sbin/sh')).toBe(join(root, 'bin/busybox'));
-    expect(resolveInJail(root, '/bin/escape')).toBeUndefined();
-    expect(resolveInJail(root, '/../../bin/sh')).toBe(join(root, 'bin/busybox'));
-    expect(commandInJail(root, 'env')).toBe(join(root, 'bin/busybox'));
-    expect(() => commandInJail(root, 'nope')).toThrow('nope: not found in the jail');
-    expect(() => commandInJail(root, '/bin')).toThrow('/bin: is a directory in the jail');
+    const text = (cmd: string) => Buffer.from(commandHeader(root, cmd)).toString('latin1');
+    expect(text('/bin/sh')).toBe('\x7fELF-jail-busybox');
+    expect(text('/usr/bin/env')).toBe('\x7fELF-jail-busybox');
+    expect(text('/sbin/sh')).toBe('\x7fELF-jail-busybox');
+    expect(text('/../../bin/sh')).toBe('\x7fELF-jail-busybox');
+    expect(text('env')).toBe('\x7fELF-jail-busybox');
+    expect(() => commandHeader(root, '/bin/escape')).toThrow('/bin/escape: not found in the jail');
+    expect(() => commandHeader(root, 'nope')).toThrow('nope: not found in the jail');
+    expect(() => commandHeader(root, '/bin')).toThrow('/bin: is a directory in the jail');
+  });
+
+  it('skips a FIFO (never waits on one)', () => {
+    execFileSync('mkfifo', [join(root, 'bin/fifo')]);
+    expect(() => commandHeader(root, '/bin/fifo')).toThrow('/bin/fifo: not found in the jail');
   });
 
   it('picks the emulation that detects the command, else the first', () => {

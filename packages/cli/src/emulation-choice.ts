@@ -1,64 +1,42 @@
-import { closeSync, lstatSync, openSync, readlinkSync, readSync } from 'node:fs';
-import { join, posix } from 'node:path';
-import type { Emulation } from '@sysjail/core';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { posix } from 'node:path';
+import { type Emulation, JailRoot } from '@sysjail/core';
+import { O_NOCTTY, O_NONBLOCK, O_RDONLY } from '@sysjail/systrace-bindings';
 import { NoEmulationError, RuntimeError, UsageError } from './errors.js';
 
 const jailPath = ['/bin', '/usr/bin', '/sbin', '/usr/sbin', '/usr/local/bin'];
 
 /**
- * `path` (absolute, inside the jail) resolved as the jail would see it: every symlink, absolute ones
- * against the jail's root. Returns the host path of a regular file, or undefined.
+ * The first `length` bytes of the jail's command, `command` as the jail's root resolves it (PATH search
+ * if bare), read through core's JailRoot: links resolved inside the root, regular files only, opened
+ * non-blocking (a FIFO planted there is skipped, never waited on).
  */
-export function resolveInJail(root: string, path: string): string | undefined {
-  const found = findInJail(root, path);
-  return found?.kind === 'file' ? found.host : undefined;
-}
-
-/** As resolveInJail, for any kind of object: its host path and whether it is a regular file. */
-function findInJail(
-  root: string,
-  path: string,
-): { host: string; kind: 'file' | 'directory' | 'other' } | undefined {
-  const parts = path.split('/').filter(Boolean);
-  const done: string[] = [];
-  for (let hops = 0; parts.length > 0; ) {
-    const part = parts.shift() as string;
-    if (part === '.') continue;
-    if (part === '..') {
-      done.pop();
-      continue;
-    }
-    const host = join(root, ...done, part);
-    let st: ReturnType<typeof lstatSync>;
-    try {
-      st = lstatSync(host);
-    } catch {
-      return undefined;
-    }
-    if (st.isSymbolicLink()) {
-      if (++hops > 40) return undefined;
-      const target = readlinkSync(host);
-      if (target.startsWith('/')) done.length = 0;
-      parts.unshift(...target.split('/').filter(Boolean));
-      continue;
-    }
-    done.push(part);
-    if (parts.length === 0)
-      return { host, kind: st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other' };
-  }
-  return undefined;
-}
-
-/** The host path of the jail's command: `command` as the jail's root resolves it (PATH search if bare). */
-export function commandInJail(root: string, command: string): string {
+export function commandHeader(root: string, command: string, length = 4096): Uint8Array {
   const candidates = command.includes('/')
     ? [posix.resolve('/', command)]
     : jailPath.map((d) => `${d}/${command}`);
   let directory = false;
-  for (const c of candidates) {
-    const found = findInJail(root, c);
-    if (found?.kind === 'file') return found.host;
-    directory ||= found?.kind === 'directory';
+  const jail = new JailRoot(root);
+  try {
+    for (const c of candidates) {
+      let fd: number;
+      try {
+        fd = jail.open(c, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+      } catch {
+        continue;
+      }
+      try {
+        const st = fstatSync(fd);
+        directory ||= st.isDirectory();
+        if (!st.isFile()) continue;
+        const header = new Uint8Array(length);
+        return header.subarray(0, readSync(fd, header, 0, length, 0));
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } finally {
+    jail.close();
   }
   if (directory) throw new RuntimeError('COMMAND_IS_DIRECTORY', `${command}: is a directory in the jail`);
   throw new RuntimeError('COMMAND_NOT_FOUND', `${command}: not found in the jail`);
@@ -71,15 +49,7 @@ export function commandInJail(root: string, command: string): string {
  */
 export function chooseEmulation(emulations: readonly Emulation[], root: string, command: string): Emulation {
   if (emulations.length === 0) throw new NoEmulationError();
-  const buf = new Uint8Array(4096);
-  const fd = openSync(commandInJail(root, command), 'r');
-  let n: number;
-  try {
-    n = readSync(fd, buf, 0, buf.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const header = buf.subarray(0, n);
+  const header = commandHeader(root, command);
   return (
     emulations.find((e) => e.loader && e.detect(header)) ??
     emulations.find((e) => e.detect(header)) ??

@@ -71,6 +71,19 @@ export class NotADirectoryError extends RuntimeError {
   }
 }
 
+export class HostRootPathError extends UsageError {
+  constructor(readonly path: string) {
+    super('HOST_ROOT_PATH', `jail path ${path} is the host's root directory`);
+  }
+}
+
+/** A jail path that host users other than root can reach (see core's jailPathExposure): exit 1. */
+export class JailPathReachableError extends RuntimeError {
+  constructor(message: string) {
+    super('JAIL_PATH_REACHABLE', message);
+  }
+}
+
 export class BadHostnameError extends UsageError {
   constructor(
     readonly hostname: string,
@@ -83,6 +96,21 @@ export class BadHostnameError extends UsageError {
 export class BadAddressError extends UsageError {
   constructor(readonly address: string) {
     super('BAD_ADDRESS', `invalid IP address: ${address}`);
+  }
+}
+
+/** 127.0.0.1, ::1, 127.0.0.0, 127.255.255.255 without --allow-host-loopback. */
+export class HostLoopbackAddressError extends UsageError {
+  constructor(
+    readonly address: string,
+    role: string,
+    option = '--allow-host-loopback',
+  ) {
+    super(
+      'HOST_LOOPBACK_ADDRESS',
+      `address ${address} is ${role}: a jail on it would reach the host's services there ` +
+        `(use another address, or ${option} if the host's loopback is meant)`,
+    );
   }
 }
 

@@ -6,7 +6,7 @@ export { sjlsMain } from './commands/sjls.js';
 export { stopJail } from './commands/stop-jail.js';
 export * from './config/index.js';
 export * from './daemon/index.js';
-export { chooseEmulation, commandInJail, resolveInJail } from './emulation-choice.js';
+export { chooseEmulation, commandHeader } from './emulation-choice.js';
 export { installedEmulations } from './emulations.js';
 export * from './errors.js';
 export { exitStatusOfJail } from './exit-status.js';

@@ -55,3 +55,23 @@ export class LimitError extends SysjailError {
     super('ELIMIT', message, options);
   }
 }
+
+/** A file under a jail root that host-side code will not touch as asked (a FIFO, a link in the way, too big). */
+export class JailFileError extends SysjailError {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super('EJAILFILE', `${path}: ${reason}`);
+  }
+}
+
+/** A jail path that a host user other than root can reach, or the host's root itself. */
+export class JailPathError extends SysjailError {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super('EJAILPATH', message);
+  }
+}

@@ -3,6 +3,8 @@
 export type { Architecture } from './arch.js';
 export { type Emulation, LOADER_STATUS_ADDRESS } from './emulation.js';
 export {
+  JailFileError,
+  JailPathError,
   JailSetupError,
   LimitError,
   NoEmulationError,
@@ -18,6 +20,9 @@ export type { JailMount } from './jail/jail-mounts.js';
 export { checkJailMount, parseFstab, parseFstabLine } from './jail/jail-mounts.js';
 export type { JailOptions } from './jail/jail-options.js';
 export { jailPasswdEntry, LOGIN_PATH, loginEnvironment } from './jail/login-environment.js';
+export type { PathExposure } from './jail/path-exposure.js';
+export { exposureMessage, jailPathExposure } from './jail/path-exposure.js';
+export { JailRoot } from './jail/root-files.js';
 export type { Jail, JailChange, JailCounters, JailExit } from './jail/running-jail.js';
 export { jailEnvironment, startJail } from './jail/start-jail.js';
 export {
@@ -28,6 +33,7 @@ export {
 } from './jexec/errors.js';
 export type { ExecInJailOptions, JailExec, JailExecExit } from './jexec/exec-in-jail.js';
 export { execInJail } from './jexec/exec-in-jail.js';
+export { PASSWD_MAX_BYTES, readPasswd } from './jexec/passwd-user.js';
 export * from './limits/index.js';
 export type { IpAddress, IpFamily } from './net/ip-address.js';
 export { parseIpAddress } from './net/ip-address.js';

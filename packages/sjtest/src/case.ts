@@ -15,6 +15,8 @@ export interface Expect {
   readonly value?: readonly string[];
   /** no report because the whole jail ended (reboot) */
   readonly ended?: boolean;
+  /** the jail tool refused to run the jail at all (see Case.reachableRoot) */
+  readonly refused?: boolean;
   /** errno names or values that prove nothing either way */
   readonly inconclusive?: readonly string[];
 }
@@ -40,11 +42,16 @@ export interface Case {
    * victim's `ptyrun` gives the verdict: whether the terminal changed).
    */
   readonly stdin?: 'directory' | 'socket' | 'terminal';
+  /**
+   * Run (solo) with the jail root reachable by host users (its parent opened to 0755 for the run), as a
+   * tool may be given it: the case checks what the tool makes of that.
+   */
+  readonly reachableRoot?: boolean;
 }
 
 /** What a victim reported for one probe. */
 export interface Outcome {
-  readonly kind: 'ok' | 'err' | 'value' | 'killed' | 'timeout' | 'unproven' | 'skip' | 'missing';
+  readonly kind: 'ok' | 'err' | 'value' | 'killed' | 'timeout' | 'unproven' | 'skip' | 'missing' | 'refused';
   readonly errno?: string;
   readonly value?: string;
   readonly detail: string;

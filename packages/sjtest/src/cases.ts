@@ -46,6 +46,16 @@ const filesystem: Case[] = [
     expect: { value: ['jail-root'] },
   }),
   v64({
+    id: 'fs.setuid-host-user',
+    tags: ['fs', 'escape'],
+    promise:
+      'a setuid file root makes in the jail does not run with euid 0 for a host user (the jail root given where host users can reach it)',
+    probe: 'setuid-plant',
+    solo: true,
+    reachableRoot: true,
+    expect: { value: ['not-root', 'not-setuid-root'], errno: ['EPERM', 'EACCES', 'EROFS'], refused: true },
+  }),
+  v64({
     id: 'fs.dotdot',
     tags: ['fs', 'escape'],
     promise: 'chdir("..") from / does not lead out',
@@ -442,6 +452,14 @@ const network: Case[] = [
     arg: 'stream',
     // ECONNREFUSED: the listener exists in the host's network namespace, the jail does not see it
     expect: { errno: ['EPERM', 'EACCES', 'ECONNREFUSED', 'ENOENT'], killed: true },
+  }),
+  v64({
+    id: 'net.unix-abstract-squat',
+    tags: ['net', 'unix', 'escape'],
+    promise:
+      'a host client connecting to an abstract UNIX name does not reach a socket the jail bound to it (squatting)',
+    probe: 'abstract-squat',
+    expect: { errno: ['EPERM', 'EACCES'], value: ['unanswered'] },
   }),
   ...both({
     id: 'net.unix-abstract-dgram',

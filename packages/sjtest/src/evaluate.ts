@@ -21,6 +21,8 @@ export function evaluate(c: Case, o: Outcome, s: Substitutions): Status {
       return 'inconclusive';
     case 'missing':
       return e.ended ? 'kept' : 'error';
+    case 'refused':
+      return e.refused ? 'kept' : 'error';
     case 'timeout':
       return 'error';
     case 'killed':

@@ -41,7 +41,6 @@ export function findBusybox(): string | undefined {
 
 export function buildJailRoot(victims: VictimBinaries, busyboxPath = findBusybox()): JailRoot {
   const base = mkdtempSync(join(tmpdir(), 'sjtest-'));
-  chmodSync(base, 0o755);
   const root = join(base, 'root');
   const outside = join(base, 'outside');
   const token = `sjtest-${randomBytes(8).toString('hex')}`;

@@ -3,11 +3,11 @@
  * outside, runs each victim through the template (64 probes a run at most; solo cases in a jail of their
  * own), bounded by a timeout, judges the outcomes, and cleans up (sleeper killed by pid, temp dir removed).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { hostname as hostHostname, release } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Case, CaseResult, Outcome, Victim } from './case.js';
 import { evaluate } from './evaluate.js';
 import { buildJailRoot, type JailRoot } from './jail-root.js';
@@ -161,6 +161,48 @@ async function sleeperAbstract(token: string): Promise<boolean> {
   return false;
 }
 
+/**
+ * fs.setuid-host-user: when the jail planted its setuid copy, a host user (nobody: forked, ids set, then
+ * exec'd) tries to run it by its host path. The copy only prints its euid when run setuid.
+ */
+function setuidFromHost(path: string, planted: Outcome | undefined): Outcome | undefined {
+  if (planted?.kind !== 'value' || planted.value !== 'planted') return undefined;
+  const r = spawnSync(path, [], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 10_000 });
+  const euid = /^euid (\d+)$/m.exec(r.stdout ?? '')?.[1];
+  if (euid === '0')
+    return { kind: 'value', value: 'host-euid-0', detail: `a host user (nobody) ran ${path} with euid 0` };
+  const why = r.error ? (r.error as NodeJS.ErrnoException).code : euid ? `euid ${euid}` : `exit ${r.status}`;
+  return { kind: 'value', value: 'not-root', detail: `a host user (nobody) running ${path}: ${why}` };
+}
+
+/**
+ * net.unix-abstract-squat's host client: whenever @sjtest-squat-TOKEN shows in /proc/net/unix (a jail
+ * bound it), the victim, run on the host, connects to it and says "host". Returns the stop function.
+ */
+function watchSquat(victims: VictimBinaries, token: string): () => void {
+  if (typeof victims.v64 !== 'string') return () => {};
+  const client = victims.v64;
+  const name = `sjtest-squat-${token}`;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    let table = '';
+    try {
+      table = readFileSync('/proc/net/unix', 'utf8');
+    } catch {
+      return;
+    }
+    if (!table.includes(` @${name}\n`)) return;
+    busy = true;
+    const child = spawn(client, ['abstract-client', name], { stdio: 'ignore' });
+    child.on('error', () => {});
+    child.on('close', () => {
+      busy = false;
+    });
+  }, 25);
+  return () => clearInterval(timer);
+}
+
 function nsInode(which: string): number {
   try {
     return statSync(`/proc/self/ns/${which}`).ino;
@@ -186,6 +228,7 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
   const runs: JailRun[] = [];
   const subs = { ip, hostname, token: root.token };
   let loopback: LoopbackService | undefined;
+  const stopSquat = watchSquat(victims, root.token);
   try {
     await new Promise((r) => setTimeout(r, 100)); // let the sleeper exec
     const abstract = await sleeperAbstract(root.token);
@@ -276,8 +319,25 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
       if (group.stdin === 'terminal' && typeof victims.v64 === 'string') {
         argv = [victims.v64, 'ptyrun', group.cases[0]!.id, '--', ...argv];
       }
-      const run = await runJail(argv, outsideFd, timeoutMs, stdin);
-      socket?.destroy();
+      const reachable = solo && group.cases[0]!.reachableRoot === true;
+      const base = dirname(root.root);
+      if (reachable) chmodSync(base, 0o755);
+      let run: Awaited<ReturnType<typeof runJail>>;
+      let hostTry: Outcome | undefined;
+      try {
+        run = await runJail(argv, outsideFd, timeoutMs, stdin);
+        if (reachable)
+          hostTry = setuidFromHost(
+            join(root.root, 'tmp', 'sjtest-suid'),
+            parseVictimOutput(run.stdout).outcomes.get(group.cases[0]!.id),
+          );
+      } finally {
+        socket?.destroy();
+        if (reachable) {
+          rmSync(join(root.root, 'tmp', 'sjtest-suid'), { force: true });
+          chmodSync(base, 0o700);
+        }
+      }
       const { stdout, ...info } = run;
       const jailRun: JailRun = { victim: group.victim, ...info };
       runs.push(jailRun);
@@ -291,6 +351,14 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
             run.stderr ? `: ${run.stderr.trim().split('\n').slice(-2).join(' ')}` : ''
           }`,
         };
+        if (outcome.kind === 'missing' && reachable && !started && !run.timedOut && run.exitCode !== 0) {
+          outcome = {
+            ...outcome,
+            kind: 'refused',
+            detail: `the tool refused to run it (exit ${run.exitCode}): ${run.stderr.trim().split('\n')[0]}`,
+          };
+        }
+        if (hostTry) outcome = hostTry;
         if (outcome.kind === 'missing' && solo && !started) outcome = { ...outcome, kind: 'timeout' };
         if (outcome.kind === 'missing' && solo && started && !run.timedOut) {
           outcome = {
@@ -319,6 +387,7 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
       }
     }
   } finally {
+    stopSquat();
     loopback?.close();
     if (sleeper.pid)
       try {

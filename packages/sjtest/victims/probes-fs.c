@@ -161,6 +161,28 @@ static void cgroup_procs(const struct sj_ctx *c, const char *a) {
   sj_err(err, seen ? "cgroup.procs of a cgroup2 mount" : "no cgroup2 mount visible");
 }
 
+/* Root in the jail makes a setuid copy of the victim in its /tmp; the runner then tries to run it as a
+ * host user (nobody). Run setuid, the victim only prints its euid (see main). */
+static void setuid_plant(const struct sj_ctx *c, const char *a) {
+  (void)a;
+  char path[512];
+  snprintf(path, sizeof path, "%s/sjtest-suid", c->scratch);
+  int in = open(c->self, O_RDONLY | O_CLOEXEC);
+  if (in < 0) { sj_err(errno, "open self"); return; }
+  unlink(path);
+  int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+  if (out < 0) { sj_err(errno, "create the copy"); close(in); return; }
+  char buf[65536];
+  for (ssize_t n; (n = read(in, buf, sizeof buf)) > 0;)
+    if (write(out, buf, (size_t)n) != n) { sj_err(errno, "write the copy"); close(in); close(out); return; }
+  close(in);
+  if (fchmod(out, 04755) < 0) { sj_err(errno, "fchmod 4755"); close(out); return; }
+  struct stat st;
+  int ok = fstat(out, &st) == 0 && (st.st_mode & S_ISUID) && st.st_uid == 0;
+  close(out);
+  sj_value(ok ? "planted" : "not-setuid-root", path);
+}
+
 static void proc_pid(const struct sj_ctx *c, const char *a) {
   char path[64];
   (void)a;
@@ -172,4 +194,5 @@ const struct sj_probe sj_probes_fs[] = {
     {"root-marker", root_marker}, {"dotdot", dotdot},           {"symlink", symlink_escape},
     {"chroot-escape", chroot_escape}, {"fd-escape", fd_escape}, {"handle-escape", handle_escape},
     {"open-wronly", open_wronly}, {"proc-pid", proc_pid},       {"open-rdonly", open_rdonly},
-    {"dev-block", dev_block},     {"cgroup-procs", cgroup_procs}, SJ_PROBE_END};
+    {"dev-block", dev_block},     {"cgroup-procs", cgroup_procs}, {"setuid-plant", setuid_plant},
+    SJ_PROBE_END};

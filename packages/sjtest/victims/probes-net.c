@@ -4,6 +4,7 @@
 #include "victim.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +155,31 @@ static void unix_abstract(const struct sj_ctx *c, const char *a) {
   sj_value(n > 0 && strstr(buf, c->token) ? "outside" : "connected", "connected to the host's abstract socket");
 }
 
+/* Squatting: the jail binds an abstract name (@sjtest-squat-TOKEN) a host service could later want;
+ * the runner, outside, connects to that name as soon as it appears and says "host". Kept if the bind
+ * is refused or no host client gets in within 3 s. */
+static void abstract_squat(const struct sj_ctx *c, const char *a) {
+  (void)a;
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                              snprintf(sun.sun_path + 1, sizeof sun.sun_path - 1, "sjtest-squat-%s", c->token));
+  long s = sj_sys(SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0, 0);
+  if (s < 0) { sj_err(errno, "socket(AF_UNIX)"); return; }
+  if (sj_sys(SYS_bind, s, (long)&sun, len, 0, 0) < 0) { sj_err(errno, "bind(@sjtest-squat-TOKEN)"); close((int)s); return; }
+  if (listen((int)s, 4) < 0) { sj_err(errno, "listen"); close((int)s); return; }
+  struct pollfd p = {.fd = (int)s, .events = POLLIN};
+  if (poll(&p, 1, 3000) <= 0) { close((int)s); sj_value("unanswered", "no host client within 3 s"); return; }
+  int conn = accept((int)s, NULL, NULL);
+  close((int)s);
+  if (conn < 0) { sj_err(errno, "accept"); return; }
+  char buf[16] = {0};
+  struct pollfd q = {.fd = conn, .events = POLLIN};
+  ssize_t n = poll(&q, 1, 2000) > 0 ? read(conn, buf, sizeof buf - 1) : 0;
+  close(conn);
+  sj_value(n > 0 && strncmp(buf, "host", 4) == 0 ? "host-connected" : "connected",
+           "a host client connected to the name the jail bound");
+}
+
 /* The runner's service on 127.0.0.1 only answers with the token; a jail maps 127.0.0.1 to its own
  * address, so connect (ARG tcp) is refused and a datagram (ARG udp) gets no answer from outside. */
 static void loopback_service(const struct sj_ctx *c, const char *a) {
@@ -260,6 +286,7 @@ const struct sj_probe sj_probes_net[] = {{"socket", socket_family},         {"bi
                                          {"listen-unbound", listen_unbound}, {"race-bind", race_bind},
                                          {"udp-pktinfo", udp_pktinfo},
                                          {"unix-abstract", unix_abstract},
+                                         {"abstract-squat", abstract_squat},
                                          {"loopback-service", loopback_service},
                                          {"race-connect", race_connect},
                                          {"race-bind-socketcall", race_bind_sc},

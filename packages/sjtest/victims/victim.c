@@ -206,12 +206,26 @@ static void sleeper_serve(const char *token) {
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
+  /* Run setuid (fs.setuid-host-user's copy): print the effective uid and nothing else. */
+  if (geteuid() != getuid()) {
+    printf("euid %d\n", (int)geteuid());
+    return 0;
+  }
   if (argc >= 3 && strcmp(argv[1], "sleeper") == 0) {
     snprintf(sj_token_buf, sizeof sj_token_buf, "%s", argv[2]);
     sleeper_serve(argv[2]);
     for (;;) pause();
   }
   if (argc >= 3 && strcmp(argv[1], "handle") == 0) { handle_mode(argv[2]); return 0; }
+  if (argc >= 3 && strcmp(argv[1], "abstract-client") == 0) {
+    /* The runner's host client of net.unix-abstract-squat: connect to @NAME, say "host". */
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                                snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "%s", argv[2]));
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (s < 0 || connect(s, (struct sockaddr *)&a, len) < 0) return 1;
+    return write(s, "host\n", 5) == 5 ? 0 : 1;
+  }
   if (argc >= 3 && strcmp(argv[1], "exit") == 0) return atoi(argv[2]);
   if (argc >= 2 && strcmp(argv[1], "ptyrun") == 0) return sj_ptyrun(argc, argv);
   if (argc < 2 || strcmp(argv[1], "run") != 0) {

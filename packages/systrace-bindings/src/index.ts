@@ -19,6 +19,7 @@ export * from './namespaces.js';
 export * from './netlink-route.js';
 export * from './notify.js';
 export * from './openat2.js';
+export * from './paths-at.js';
 export * from './pidfd.js';
 export * from './pipe.js';
 export * from './poll.js';

@@ -34,21 +34,16 @@ import {
   OPEN_TREE_CLONE,
   openTree,
 } from './mount-api.js';
-import { syscall4, syscall5 } from './syscall.js';
+import { openat2, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } from './openat2.js';
+import { syscall5 } from './syscall.js';
 import { sysno } from './sysno.js';
-
-const RESOLVE_NO_MAGICLINKS = 0x02;
-const RESOLVE_IN_ROOT = 0x10;
 
 /**
  * openat2(2): `path` resolved as if `rootFd` were `/` (RESOLVE_IN_ROOT, no magic links); O_PATH unless
  * other open flags are given (O_CLOEXEC always).
  */
 export function openInRoot(rootFd: number, path: string, flags = O_PATH): number {
-  const how = Buffer.alloc(24);
-  how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
-  how.writeBigUInt64LE(BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), 16);
-  return syscall4(sysno.openat2, rootFd, cString(path), how, how.byteLength);
+  return openat2(rootFd, path, flags | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 /** mount_setattr(2) on a mount fd (AT_EMPTY_PATH), recursively: sets `set`, clears `clear`. */

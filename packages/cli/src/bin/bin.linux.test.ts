@@ -18,7 +18,9 @@ const base = mkdtempSync(join(tmpdir(), 'sysjail-bin-'));
 const runDir = join(base, 'run');
 const logDir = join(base, 'log');
 const env = { ...process.env, SYSJAIL_RUN_DIR: runDir, SYSJAIL_LOG_DIR: logDir };
-const root = join(base, 'root');
+// The jail root below a root-only directory (the tools refuse one host users can reach); base itself
+// is open, for the bins and the not-root rows.
+const root = join(base, 'closed', 'root');
 const file = join(base, 'a-file');
 const tools = Object.keys(synopses) as Tool[];
 
@@ -35,6 +37,7 @@ function run(tool: Tool, args: readonly string[], opts: { uid?: number } = {}) {
 beforeAll(() => {
   // The bins must be readable by nobody for the not-root rows.
   for (const d of [base, runDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  mkdirSync(join(base, 'closed'), { mode: 0o700 });
   expect(run('mkjail', [root])).toEqual({ status: 0, stdout: '', stderr: '' });
   writeFileSync(file, 'not a directory\n');
 }, 60_000);
@@ -47,41 +50,48 @@ afterAll(() => {
 type BadInput = [Tool, string[], 1 | 2, string | RegExp, number?];
 const badInputs = (): BadInput[] => [
   ['jail', [], 2, 'jail: missing jail path'],
-  ['jail', ['--bogus', root, 'h', '127.0.0.1', 'sh'], 2, 'jail: unknown option: --bogus'],
+  ['jail', ['--bogus', root, 'h', '127.0.0.2', 'sh'], 2, 'jail: unknown option: --bogus'],
   ['jail', ['-n'], 2, 'jail: option requires an argument: -n'],
-  ['jail', ['rel', 'h', '127.0.0.1', 'sh'], 2, 'jail: jail path must be absolute: rel'],
+  ['jail', ['rel', 'h', '127.0.0.2', 'sh'], 2, 'jail: jail path must be absolute: rel'],
   ['jail', [root], 2, 'jail: missing hostname'],
-  ['jail', [root, '-h-', '127.0.0.1', 'sh'], 2, /^jail: invalid hostname "-h-"/],
+  ['jail', [root, '-h-', '127.0.0.2', 'sh'], 2, /^jail: invalid hostname "-h-"/],
   ['jail', [root, 'h'], 2, 'jail: missing IP address'],
   ['jail', [root, 'h', '127.1', 'sh'], 2, 'jail: invalid IP address: 127.1'],
-  ['jail', [root, 'h', '127.0.0.1'], 2, 'jail: no command given'],
-  ['jail', ['--allow-ipc', root, 'h', '127.0.0.1', 'sh'], 2, 'jail: unknown option: --allow-ipc'],
-  ['jail', ['-n', '42', root, 'h', '127.0.0.1', 'sh'], 2, /^jail: invalid jail name "42"/],
-  ['jail', ['-u', 'a:b', root, 'h', '127.0.0.1', 'sh'], 2, 'jail: invalid user: a:b'],
+  ['jail', [root, 'h', '127.0.0.2'], 2, 'jail: no command given'],
+  ['jail', ['--allow-ipc', root, 'h', '127.0.0.2', 'sh'], 2, 'jail: unknown option: --allow-ipc'],
+  ['jail', ['-n', '42', root, 'h', '127.0.0.2', 'sh'], 2, /^jail: invalid jail name "42"/],
+  ['jail', ['-u', 'a:b', root, 'h', '127.0.0.2', 'sh'], 2, 'jail: invalid user: a:b'],
   ['jail', ['-r'], 2, 'jail: missing jail to remove'],
-  ['jail', ['-v', root, 'h', '127.0.0.1', 'sh'], 2, 'jail: -v goes with -r'],
+  ['jail', ['-v', root, 'h', '127.0.0.2', 'sh'], 2, 'jail: -v goes with -r'],
   [
     'jail',
-    [join(base, 'none'), 'h', '127.0.0.1', 'sh'],
+    [join(base, 'none'), 'h', '127.0.0.2', 'sh'],
     1,
     `jail: jail path does not exist: ${join(base, 'none')}`,
   ],
-  ['jail', [file, 'h', '127.0.0.1', 'sh'], 1, `jail: jail path is not a directory: ${file}`],
-  ['jail', ['-U', 'nosuch', root, 'h', '127.0.0.1', 'sh'], 1, 'jail: unknown user in the jail: nosuch'],
-  ['jail', ['-u', 'nosuch', root, 'h', '127.0.0.1', 'sh'], 1, 'jail: unknown user: nosuch'],
-  ['jail', [root, 'h', '127.0.0.1', 'nosuch'], 1, 'jail: nosuch: not found in the jail'],
-  ['jail', [root, 'h', '127.0.0.1', '/etc'], 1, 'jail: /etc: is a directory in the jail'],
+  ['jail', [file, 'h', '127.0.0.2', 'sh'], 1, `jail: jail path is not a directory: ${file}`],
+  ['jail', ['-U', 'nosuch', root, 'h', '127.0.0.2', 'sh'], 1, 'jail: unknown user in the jail: nosuch'],
+  ['jail', ['-u', 'nosuch', root, 'h', '127.0.0.2', 'sh'], 1, 'jail: unknown user: nosuch'],
+  ['jail', [root, 'h', '127.0.0.2', 'nosuch'], 1, 'jail: nosuch: not found in the jail'],
+  ['jail', [root, 'h', '127.0.0.2', '/etc'], 1, 'jail: /etc: is a directory in the jail'],
   ['jail', ['-r', 'web'], 1, 'jail: jail "web" not found'],
   ['jail', ['-r', '77'], 1, 'jail: jail 77 not found'],
   ['jail', ['-r', '7'], 1, 'jail: jail must be run as root', 65534],
   [
     'sysjail',
-    ['--allow-nothing', root, 'h', '127.0.0.1', 'sh'],
+    ['--allow-nothing', root, 'h', '127.0.0.2', 'sh'],
     2,
     'sysjail: unknown option: --allow-nothing',
   ],
-  ['sysjail', ['-4', '::1', root, 'h', '127.0.0.1', 'sh'], 2, 'sysjail: invalid IP address: ::1'],
-  ['sysjail', ['-6', '127.0.0.1', root, 'h', '127.0.0.1', 'sh'], 2, 'sysjail: invalid IP address: 127.0.0.1'],
+  ['sysjail', ['-4', '::1', root, 'h', '127.0.0.2', 'sh'], 2, 'sysjail: invalid IP address: ::1'],
+  ['sysjail', ['-6', '127.0.0.1', root, 'h', '127.0.0.2', 'sh'], 2, 'sysjail: invalid IP address: 127.0.0.1'],
+  [
+    'jail',
+    [root, 'h', '127.0.0.1', 'sh'],
+    2,
+    "jail: address 127.0.0.1 is the host's own loopback address: a jail on it would reach the host's services there (use another address, or --allow-host-loopback if the host's loopback is meant)",
+  ],
+  ['jail', ['/tmp/..', 'h', '127.0.0.2', 'sh'], 2, "jail: jail path /tmp/.. is the host's root directory"],
   ['sysjail', ['-r', 'web'], 1, 'sysjail: jail "web" not found'],
   ['jls', ['-x'], 2, 'jls: unknown option: -x'],
   ['jls', ['bogus.param'], 2, 'jls: unknown parameter: bogus.param'],

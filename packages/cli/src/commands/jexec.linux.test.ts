@@ -132,6 +132,45 @@ describe('jexec into a running jail', () => {
     });
   });
 
+  it('what jailed root plants at /etc/passwd: a FIFO hangs nothing, a link to a host file is not followed', () => {
+    const hostFile = join(base, 'host-passwd');
+    writeFileSync(hostFile, 'hostonly:x:4242:4242::/:/bin/sh\n');
+    const planted = run('jexec', [
+      name,
+      '/bin/sh',
+      '-c',
+      'rm /etc/passwd && mkfifo /etc/passwd && echo planted',
+    ]);
+    expect(planted).toEqual({ status: 0, stdout: 'planted\n', stderr: '' });
+    // Without -U/-l jexec does not read the jail's passwd at all.
+    expect(run('jexec', [name, 'echo', 'ok'])).toEqual({ status: 0, stdout: 'ok\n', stderr: '' });
+    const fifo = `jexec: ${join(root, 'etc/passwd')}: not a regular file\n`;
+    expect(run('jexec', ['-U', 'nobody', name, 'id'])).toEqual({ status: 1, stdout: '', stderr: fifo });
+    expect(run('jexec', ['-l', name, 'id'])).toEqual({ status: 1, stdout: '', stderr: fifo });
+    // jail -U reads the jail's passwd too, before anything starts.
+    expect(run('jail', ['-U', 'nobody', root, 'h', '127.0.0.7', '/bin/true'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `jail: ${join(root, 'etc/passwd')}: not a regular file\n`,
+    });
+
+    const relink = `rm /etc/passwd && ln -s ${hostFile} /etc/passwd && echo linked`;
+    expect(run('jexec', [name, '/bin/sh', '-c', relink]).stdout).toBe('linked\n');
+    expect(run('jexec', ['-U', 'hostonly', name, 'id', '-u'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'jexec: unknown user in the jail: hostonly\n',
+    });
+    expect(run('jail', ['-U', 'hostonly', root, 'h', '127.0.0.7', '/bin/true']).stderr).toBe(
+      'jail: unknown user in the jail: hostonly\n',
+    );
+    // A link that stays inside the root is the jail's own business, and is followed there.
+    const inside =
+      'rm /etc/passwd && echo "inner:x:77:77::/:/bin/sh" > /etc/pw2 && ln -s /etc/pw2 /etc/passwd';
+    expect(run('jexec', [name, '/bin/sh', '-c', inside]).status).toBe(0);
+    expect(run('jexec', ['-U', 'inner', name, 'id', '-u']).stdout).toBe('77\n');
+  });
+
   it('a jexec’d process dies when the jail is removed (-R: no SIGTERM first); jexec reports SIGKILL (137)', async () => {
     const marker = ['/bin/sleep', String(400 + (process.pid % 100))];
     const child = spawn(process.execPath, [join(binDir, 'jexec.js'), name, ...marker], {

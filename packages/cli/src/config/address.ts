@@ -40,3 +40,58 @@ export function parseAddressList(text: string): JailAddress[] {
 export function isLoopback(a: JailAddress): boolean {
   return a.family === 'inet' ? a.address.split('.')[0] === '127' : a.address === '::1';
 }
+
+/**
+ * Why an address is the host's own loopback rather than a jail's: 127.0.0.1 and ::1 (a jail on them
+ * reaches every host service that listens there) and the network and broadcast addresses of 127.0.0.0/8.
+ * Undefined for any other address.
+ */
+export function hostLoopbackRole(a: JailAddress): string | undefined {
+  if (a.family === 'inet6') return a.address === '::1' ? "the host's own loopback address" : undefined;
+  if (a.address === '127.0.0.1') return "the host's own loopback address";
+  if (a.address === '127.0.0.0') return 'the network address of 127.0.0.0/8';
+  if (a.address === '127.255.255.255') return 'the broadcast address of 127.0.0.0/8';
+  return undefined;
+}
+
+/** The eight 16-bit groups of an IPv6 address (valid per `isIPv6`). */
+export function ipv6Groups(text: string): number[] {
+  let t = text;
+  const lastColon = t.lastIndexOf(':');
+  if (t.slice(lastColon + 1).includes('.')) {
+    const q = t
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
+    t = `${t.slice(0, lastColon + 1)}${((q[0] << 8) | q[1]).toString(16)}:${((q[2] << 8) | q[3]).toString(16)}`;
+  }
+  const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));
+  if (!t.includes('::')) return parse(t);
+  const [left, right] = t.split('::');
+  const l = parse(left);
+  const r = parse(right);
+  return [...l, ...new Array(8 - l.length - r.length).fill(0), ...r];
+}
+
+/** RFC 5952 text: lower case, no leading zeros, the longest run (>= 2) of zero groups as `::`. */
+export function canonicalIPv6(text: string): string {
+  const g = ipv6Groups(text);
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = g.map((x) => x.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}

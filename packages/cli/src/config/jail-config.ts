@@ -8,13 +8,14 @@ import {
   type RctlRule,
 } from '@sysjail/core';
 import {
+  HostLoopbackAddressError,
   MissingArgumentError,
   MissingPathError,
   NoCommandError,
   NotRootError,
   UsageError,
 } from '../errors.js';
-import { type JailAddress, parseAddress, parseAddressList } from './address.js';
+import { hostLoopbackRole, type JailAddress, parseAddress, parseAddressList } from './address.js';
 import { getopt } from './getopt.js';
 import { checkHostname } from './hostname.js';
 import { checkJailName, parseJailRef } from './jail-name.js';
@@ -79,6 +80,9 @@ const allowFlags: Record<string, keyof PrisonFlags> = {
   'allow-rlimit': 'allowRlimit',
 };
 
+/** Accept the host's own loopback (127.0.0.1, ::1) and the 127/8 network and broadcast as jail addresses. */
+const ALLOW_HOST_LOOPBACK = 'allow-host-loopback';
+
 /** sysjail's limit options and the rctl resource each sets (action deny). */
 const limitOptions: Record<string, string> = { memory: 'memoryuse', maxproc: 'maxproc', pcpu: 'pcpu' };
 
@@ -93,6 +97,7 @@ const specs = {
     short: 'b4:6:iln:rtTu:U:v',
     long: [
       ...Object.keys(allowFlags),
+      ALLOW_HOST_LOOPBACK,
       ...Object.keys(limitOptions).map((l) => `${l}=`),
       ...mountOptions,
       'emulation=',
@@ -130,6 +135,7 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   const devices: string[] = [];
   let emulation: string | undefined;
   let terminal: StartJailConfig['terminal'] = 'auto';
+  let allowHostLoopback = false;
   for (const o of options) {
     switch (o.name) {
       case 't':
@@ -167,6 +173,9 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
         break;
       case 'v':
         verbose = true;
+        break;
+      case ALLOW_HOST_LOOPBACK:
+        allowHostLoopback = true;
         break;
       case 'l':
         clean = true;
@@ -228,6 +237,12 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   checkHostname(hostname);
   if (addresses === undefined) throw new MissingArgumentError('IP address');
   const all = [...parseAddressList(addresses), ...extra];
+  if (!allowHostLoopback) {
+    for (const a of all) {
+      const role = hostLoopbackRole(a);
+      if (role !== undefined) throw new HostLoopbackAddressError(a.address, role);
+    }
+  }
   if (command.length === 0) throw new NoCommandError();
   const jailUser = user === undefined ? undefined : resolveJailUser(userInJail ? root : '/', user);
   if (ctx.euid !== 0) throw new NotRootError(tool);

@@ -1,18 +1,33 @@
-import { statSync } from 'node:fs';
-import { isAbsolute, normalize } from 'node:path';
-import { MissingPathError, NotADirectoryError, PathNotFoundError, RelativePathError } from '../errors.js';
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { exposureMessage, jailPathExposure } from '@sysjail/core';
+import {
+  HostRootPathError,
+  JailPathReachableError,
+  MissingPathError,
+  NotADirectoryError,
+  PathNotFoundError,
+  RelativePathError,
+} from '../errors.js';
 
-/** The jail's root: absolute, existing, a directory. Returns it normalized. */
+/**
+ * The jail's root: absolute, existing, a directory, not the host's root however spelt (links, `..`,
+ * `//`), and out of reach of host users other than root. Resolved once; the resolved path is returned
+ * and is the one used from then on.
+ */
 export function checkJailPath(path: string | undefined): string {
   if (path === undefined || path === '') throw new MissingPathError();
   if (!isAbsolute(path)) throw new RelativePathError(path);
-  const p = normalize(path);
-  let st: ReturnType<typeof statSync>;
+  let real: string;
   try {
-    st = statSync(p);
-  } catch {
+    real = realpathSync.native(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new NotADirectoryError(path);
     throw new PathNotFoundError(path);
   }
-  if (!st.isDirectory()) throw new NotADirectoryError(path);
-  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+  if (!statSync(real).isDirectory()) throw new NotADirectoryError(path);
+  if (real === '/') throw new HostRootPathError(path);
+  const exposure = jailPathExposure(real);
+  if (exposure) throw new JailPathReachableError(exposureMessage(real, exposure));
+  return real;
 }

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { jailPasswdEntry } from '@sysjail/core';
+import { readPasswd } from '@sysjail/core';
 import { BadUserError, RuntimeError } from '../errors.js';
 
 /** The user a jail's command runs as, resolved in a passwd file (the host's for -u, the jail's for -U). */
@@ -27,17 +25,8 @@ export class UnknownJailUserError extends RuntimeError {
  */
 export function resolveJailUser(root: string, user: string): JailUser {
   if (!userSyntax.test(user)) throw new BadUserError(user);
-  if (root !== '/') {
-    // the jail's passwd: read inside its root, a regular file only, bounded
-    const entry = jailPasswdEntry(root, user);
-    if (entry) return { name: entry.name, uid: entry.uid, gid: entry.gid };
-    if (/^[0-9]+$/.test(user)) return { name: user, uid: Number(user), gid: Number(user) };
-    throw new UnknownJailUserError(user, 'jail');
-  }
-  let passwd = '';
-  try {
-    passwd = readFileSync(join(root, 'etc/passwd'), 'utf8');
-  } catch {}
+  // Resolved inside the root, a regular file only, bounded (a FIFO there is an error, not a hang).
+  const passwd = readPasswd(root);
   const numeric = /^[0-9]+$/.test(user);
   for (const line of passwd.split('\n')) {
     const f = line.split(':');

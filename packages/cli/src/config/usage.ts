@@ -17,7 +17,7 @@ export const synopses = {
   ],
   sysjail: [
     '[-biltT] [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
-      '[--allow-chflags] [--allow-rlimit] [--memory bytes] [--maxproc count] [--pcpu percent] ' +
+      '[--allow-chflags] [--allow-rlimit] [--allow-host-loopback] [--memory bytes] [--maxproc count] [--pcpu percent] ' +
       '[--bind source target] [--ro-bind source target] [--tmpfs target] [--device name] ' +
       '[--emulation name] [--setenv name=value] [--unsetenv name] [-n name] [-u user | -U user] ' +
       'path hostname address[,address...] command ...',

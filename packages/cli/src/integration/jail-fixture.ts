@@ -38,7 +38,6 @@ export function makeJailFixture(prefix: string): JailFixture {
   mkdirSync(runDir);
   const secretPath = join(outside, 'secret');
   writeFileSync(secretPath, `${SECRET}\n`);
-  chmodSync(base, 0o755);
   execFileSync(process.execPath, [join(binDir, 'mkjail.js'), root], { stdio: 'pipe' });
   const probes = buildProbes();
   copyFileSync(probes.probe64, join(root, 'bin', 'probe64'));

@@ -28,7 +28,8 @@ describe('jail parameters', () => {
   exec.consolelog = /var/log/jail_j_console.log;
   stop.timeout = 3;
   depend = a, b;
-  sysjail.allow.rlimit;`);
+  sysjail.allow.rlimit;
+  sysjail.allow.host_loopback;`);
     expect(s.prison).toEqual({
       path: root,
       hostname: 'j.example',
@@ -50,6 +51,24 @@ describe('jail parameters', () => {
     expect(s.stopTimeout).toBe(3);
     expect(s.execTimeout).toBe(0);
     expect(s.depend).toEqual(['a', 'b']);
+  });
+
+  it("refuses the host's own loopback and 127.0.0.0, 127.255.255.255 unless sysjail.allow.host_loopback", () => {
+    const cases: [string, string][] = [
+      ['  ip4.addr = 127.0.10.1, 127.0.0.1;', "127.0.0.1 is the host's own loopback address"],
+      ['  ip6.addr = ::1;', "::1 is the host's own loopback address"],
+      ['  ip4.addr = 127.0.0.0;', '127.0.0.0 is the network address of 127.0.0.0/8'],
+      ['  ip4.addr = 127.255.255.255;', '127.255.255.255 is the broadcast address of 127.0.0.0/8'],
+    ];
+    for (const [line, what] of cases) {
+      expect(() => spec(line), line).toThrow(
+        `jail.conf:3:3: address ${what}: a jail on it would reach the host's services there (use another ` +
+          "address, or sysjail.allow.host_loopback if the host's loopback is meant)",
+      );
+      const allowed = spec(`${line}\n  sysjail.allow.host_loopback;\n  persist;`).prison;
+      expect([...allowed.ipv4, ...allowed.ipv6], line).toContain(what.split(' ')[0]);
+    }
+    expect(spec('  ip4.addr = 127.0.10.1;\n  persist;').prison.ipv4).toEqual(['127.0.10.1']);
   });
 
   it('interface|address/prefix and the interface parameter make aliases the jail adds', () => {

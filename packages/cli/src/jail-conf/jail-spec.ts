@@ -5,11 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
 import { type JailMount, type Prison, type PrisonFlags, parseFstab, parseFstabLine } from '@sysjail/core';
-import { parseAddress } from '../config/address.js';
+import { hostLoopbackRole, parseAddress } from '../config/address.js';
 import { checkHostname } from '../config/hostname.js';
 import { checkJailName } from '../config/jail-name.js';
 import { checkJailPath } from '../config/jail-path.js';
-import { CliError, JailConfError, JailParamError, jailDescriptionError } from '../errors.js';
+import {
+  CliError,
+  HostLoopbackAddressError,
+  JailConfError,
+  JailParamError,
+  jailDescriptionError,
+} from '../errors.js';
 import { boolValue, lookupParameter } from './parameters.js';
 import type { ResolvedJail, ResolvedParam } from './resolve.js';
 import type { SourcePos } from './source.js';
@@ -155,6 +161,20 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
   };
   const ipv4 = addresses('ip4.addr', 'inet');
   const ipv6 = addresses('ip6.addr', 'inet6');
+  if (!bool('sysjail.allow.host_loopback', false)) {
+    for (const [param, family, list] of [
+      ['ip4.addr', 'inet', ipv4],
+      ['ip6.addr', 'inet6', ipv6],
+    ] as const) {
+      for (const address of list) {
+        const role = hostLoopbackRole({ family, address });
+        if (role !== undefined)
+          at(get(param), () => {
+            throw new HostLoopbackAddressError(address, role, 'sysjail.allow.host_loopback');
+          });
+      }
+    }
+  }
   if (str('ip4') === 'disable' && ipv4.length > 0) fail(get('ip4'), 'ip4 = disable with ip4.addr set');
   if (str('ip6') === 'disable' && ipv6.length > 0) fail(get('ip6'), 'ip6 = disable with ip6.addr set');
 

@@ -60,6 +60,7 @@ export const parameters: Readonly<Record<string, ParameterSpec>> = {
   interface: { kind: 'string' },
   'sysjail.emulation': { kind: 'string' },
   'sysjail.allow.rlimit': flag,
+  'sysjail.allow.host_loopback': flag,
 };
 
 const noMount = 'not supported: mounting is refused inside a jail';

@@ -142,6 +142,18 @@ describe('unknown jails and bad addresses', () => {
       [['-4', '::1', fx.root, 'h', '127.0.0.5'], 'sysjail: invalid IP address: ::1\n'],
       [['-6', '127.0.0.6', fx.root, 'h', '127.0.0.5'], 'sysjail: invalid IP address: 127.0.0.6\n'],
       [['-4', '127.0.0.256', fx.root, 'h', '127.0.0.5'], 'sysjail: invalid IP address: 127.0.0.256\n'],
+      ...(
+        [
+          [[fx.root, 'h', '127.0.0.5,127.0.0.1'], "127.0.0.1 is the host's own loopback address"],
+          [['-6', '::1', fx.root, 'h', '127.0.0.5'], "::1 is the host's own loopback address"],
+          [['-4', '127.0.0.0', fx.root, 'h', '127.0.0.5'], '127.0.0.0 is the network address of 127.0.0.0/8'],
+          [[fx.root, 'h', '127.255.255.255'], '127.255.255.255 is the broadcast address of 127.0.0.0/8'],
+        ] as [string[], string][]
+      ).map(([args, what]): [string[], string] => [
+        args,
+        `sysjail: address ${what}: a jail on it would reach the host's services there (use another address, ` +
+          "or --allow-host-loopback if the host's loopback is meant)\n",
+      ]),
     ];
     for (const [args, stderr] of cases) {
       for (const bg of [[], ['-b']]) {

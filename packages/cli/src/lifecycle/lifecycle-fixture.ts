@@ -27,7 +27,6 @@ export interface LifecycleFixture {
 
 export function makeLifecycleFixture(prefix: string): LifecycleFixture {
   const base = mkdtempSync(join(tmpdir(), `sysjail-lc-${prefix}-`));
-  chmodSync(base, 0o755);
   const root = join(base, 'root');
   const runDir = join(base, 'run');
   mkdirSync(runDir);

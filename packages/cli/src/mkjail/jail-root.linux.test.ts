@@ -1,13 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -62,6 +65,55 @@ describe.runIf(isRoot)('buildJailRoot (root: chroots into the result)', () => {
     expect(execFileSync('chroot', [dir, '/bin/echo', 'ok'], { encoding: 'utf8' })).toBe('ok\n');
   });
 
+  it('-f follows no link planted in the root out of it: host directories and files stay untouched', () => {
+    const dir = join(base, 'planted');
+    buildJailRoot({ dir, force: false, binaries: [] });
+    // What jailed root could leave behind: /var/tmp and /tmp as links to host directories, /etc/hosts
+    // and /etc/passwd as links to host files, /usr/bin as a link to a host directory.
+    const host = join(base, 'host-side');
+    mkdirSync(join(host, 'dir'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(host, 'etc'));
+    chmodSync(join(host, 'etc'), 0o755);
+    mkdirSync(join(host, 'bin'), { mode: 0o700 });
+    writeFileSync(join(host, 'hosts'), 'host hosts\n', { mode: 0o600 });
+    writeFileSync(join(host, 'passwd'), 'host passwd\n', { mode: 0o600 });
+    rmSync(join(dir, 'var/tmp'), { recursive: true });
+    symlinkSync(join(host, 'dir'), join(dir, 'var/tmp'));
+    rmSync(join(dir, 'tmp'), { recursive: true });
+    symlinkSync(join(host, 'etc'), join(dir, 'tmp'));
+    rmSync(join(dir, 'etc/hosts'));
+    symlinkSync(join(host, 'hosts'), join(dir, 'etc/hosts'));
+    rmSync(join(dir, 'etc/passwd'));
+    symlinkSync(`../../../../../../../..${join(host, 'passwd')}`, join(dir, 'etc/passwd'));
+    rmSync(join(dir, 'usr/bin'), { recursive: true });
+    symlinkSync(join(host, 'bin'), join(dir, 'usr/bin'));
+    const before = snapshot(host);
+
+    const summary = buildJailRoot({ dir, force: true, binaries: ['/usr/bin/ls'] });
+
+    expect(snapshot(host)).toEqual(before);
+    expect(readFileSync(join(host, 'hosts'), 'utf8')).toBe('host hosts\n');
+    expect(statSync(join(host, 'etc')).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(host, 'dir')).mode & 0o7777).toBe(0o700);
+    // The jail's links are its own: kept as they are (mkjail did not make them), never followed out.
+    for (const d of ['var/tmp', 'tmp', 'usr/bin', 'etc/hosts', 'etc/passwd'])
+      expect(lstatSync(join(dir, d)).isSymbolicLink(), d).toBe(true);
+    expect(summary.kept).toEqual(expect.arrayContaining(['/etc/hosts', '/etc/passwd', '/usr/bin/ls']));
+  });
+
+  it('-f: a link in a parent of what it writes is resolved inside the root', () => {
+    const dir = join(base, 'planted-parent');
+    buildJailRoot({ dir, force: false, binaries: [] });
+    const host = join(base, 'host-etc');
+    mkdirSync(host);
+    chmodSync(host, 0o755);
+    rmSync(join(dir, 'etc'), { recursive: true });
+    symlinkSync(host, join(dir, 'etc')); // /etc → a host directory: resolved as <root>/<host path>
+    buildJailRoot({ dir, force: true, binaries: [] });
+    expect(readdirSync(host)).toEqual([]);
+    expect(statSync(host).mode & 0o7777).toBe(0o755);
+  });
+
   it('-b copies dynamic host binaries with their libraries and interpreter', () => {
     const dir = join(base, 'dynamic');
     const s = buildJailRoot({ dir, force: false, binaries: ['/usr/bin/ls', 'getent'] });
@@ -77,7 +129,47 @@ describe.runIf(isRoot)('buildJailRoot (root: chroots into the result)', () => {
   });
 });
 
+/** Every entry below `dir` (links not followed) with its mode, size and content digest. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      out[p] = `${st.mode.toString(8)} ${st.uid} ${st.size} ${st.isFile() ? readFileSync(p, 'base64') : ''}`;
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  out[dir] = lstatSync(dir).mode.toString(8);
+  walk(dir);
+  return out;
+}
+
 describe('buildJailRoot refusals', () => {
+  it('makes missing parents root-only and refuses a directory host users can reach', () => {
+    const dir = join(base, 'new-parent', 'deeper', 'jail');
+    buildJailRoot({ dir, force: false, binaries: [] });
+    expect(statSync(join(base, 'new-parent')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(base, 'new-parent', 'deeper')).mode & 0o777).toBe(0o700);
+    // The host's temp dir must be open to all (1777) for a directory in it to be reachable.
+    expect((statSync(tmpdir()).mode & 0o7777).toString(8), `${tmpdir()} mode`).toBe('1777');
+    const open = mkdtempSync(join(tmpdir(), 'sysjail-mkjail-open-'));
+    try {
+      chmodSync(open, 0o755);
+      expect(() => buildJailRoot({ dir: join(open, 'jail'), force: false, binaries: [] })).toThrow(
+        `jail path ${join(open, 'jail')} is reachable by host users: ${open} lets every host user through ` +
+          'to the jail path: they could run the setuid files that root in the jail makes, as root ' +
+          `(fix: chmod 700 ${open})`,
+      );
+      expect(existsSync(join(open, 'jail'))).toBe(false);
+      chmodSync(open, 0o700);
+      buildJailRoot({ dir: join(open, 'jail'), force: false, binaries: [] });
+      expect(statSync(join(open, 'jail')).mode & 0o777).toBe(0o755);
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a file as the directory, a missing binary or busybox', () => {
     const file = join(base, 'file');
     writeFileSync(file, 'x');

@@ -12,11 +12,13 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
+import { basename, delimiter, dirname, isAbsolute, join, relative } from 'node:path';
+import { exposureMessage, JailRoot, jailPathExposure } from '@sysjail/core';
 import {
   BinaryNotFoundError,
   BusyboxNotFoundError,
   DirectoryNotEmptyError,
+  JailPathReachableError,
   NotAJailRootError,
   RuntimeError,
 } from '../errors.js';
@@ -106,8 +108,12 @@ export function checkNotHostRoot(dir: string): void {
  * `DIR/.mkjail`): anything else there is kept.
  */
 export function buildJailRoot(opts: BuildOptions): JailRootSummary {
-  const { dir } = opts;
-  checkNotHostRoot(dir);
+  checkNotHostRoot(opts.dir);
+  // Missing parents are made root-only; a directory host users can reach is refused (jailPathExposure).
+  mkdirSync(dirname(opts.dir), { recursive: true, mode: 0o700 });
+  const dir = join(realpathSync(dirname(opts.dir)), basename(opts.dir));
+  const exposure = jailPathExposure(dir);
+  if (exposure) throw new JailPathReachableError(exposureMessage(dir, exposure));
   const busybox = opts.busybox ?? DEFAULT_BUSYBOX;
   const binaries = opts.binaries.map((b) => findBinary(b, opts.env));
   const fromBusybox = !opts.prepared && opts.fromTar === undefined;
@@ -117,14 +123,32 @@ export function buildJailRoot(opts: BuildOptions): JailRootSummary {
   if (st && !opts.force && !opts.prepared && readdirSync(dir).length > 0)
     throw new DirectoryNotEmptyError(dir);
 
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (!st) {
+    mkdirSync(dir);
+    chmodSync(dir, 0o755); // whatever the umask (just made, below a root-only directory)
+  }
   if (opts.fromTar !== undefined) extractTarball(opts.fromTar, dir);
-  const made = new MadeFiles(dir);
+  // Inside the root, everything goes through core's JailRoot: links planted there by a jail are never
+  // followed out of it.
+  const root = new JailRoot(dir);
+  try {
+    return build(dir, root, busybox, binaries, fromBusybox);
+  } finally {
+    root.close();
+  }
+}
+
+function build(
+  dir: string,
+  root: JailRoot,
+  busybox: string,
+  binaries: readonly string[],
+  fromBusybox: boolean,
+): JailRootSummary {
+  const made = new MadeFiles(root);
   for (const [d, mode] of jailDirectories) {
-    const path = join(dir, d);
-    if (lstatOrUndefined(path)) continue; // someone's directory: its mode is theirs
-    mkdirSync(path, { recursive: true });
-    chmodSync(path, mode);
+    if (root.exists(d)) continue; // someone's directory (or link): its mode is theirs
+    root.makeDirectory(d, mode, { keepExisting: true });
   }
   const copied: string[] = [];
   const applets: string[] = [];
@@ -136,7 +160,7 @@ export function buildJailRoot(opts: BuildOptions): JailRootSummary {
     const list = execFileSync(busybox, ['--list-full'], { encoding: 'utf8' });
     for (const rel of list.split('\n').filter(Boolean)) {
       if (rel === 'bin/busybox' || rel === 'linuxrc') continue;
-      const existed = lstatOrUndefined(join(dir, rel)) !== undefined;
+      const existed = root.exists(rel);
       if (made.place(`/${rel}`, { link: '/bin/busybox' }, { quiet: true }) && !existed)
         applets.push(`/${rel}`);
     }

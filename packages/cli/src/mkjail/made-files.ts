@@ -4,17 +4,8 @@
  * when mkjail made it. A file that is not listed, or changed since, is someone else's: it is kept.
  */
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  readlinkSync,
-  symlinkSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { posix } from 'node:path';
+import type { JailRoot } from '@sysjail/core';
 
 export const MADE_FILES = '.mkjail';
 
@@ -23,23 +14,19 @@ export type Content = { readonly data: Buffer | string; readonly mode: number } 
 const sha256 = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 const stamp = (c: Content) => ('link' in c ? `link:${c.link}` : sha256(c.data));
 
-function lstatOrUndefined(path: string) {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
+/** The most mkjail reads of a file in the root to compare it (a larger one is someone else's). */
+const MAX_COMPARED = 1 << 30;
 
 export class MadeFiles {
   private readonly made = new Map<string, string>();
   /** Jail paths left alone: there before, not made by mkjail (or changed since). */
   readonly kept: string[] = [];
 
-  constructor(private readonly dir: string) {
+  /** Every access goes through `root` (resolved inside it, never followed out). */
+  constructor(private readonly root: JailRoot) {
     let text = '';
     try {
-      text = readFileSync(join(dir, MADE_FILES), 'utf8');
+      text = root.readFile(MADE_FILES, 16 << 20)?.toString('utf8') ?? '';
     } catch {}
     for (const line of text.split('\n')) {
       const space = line.indexOf(' ');
@@ -48,11 +35,17 @@ export class MadeFiles {
   }
 
   /** The stamp of what is at `path` now: its content's hash, a link's target, or undefined. */
-  private current(target: string): string | undefined {
-    const st = lstatOrUndefined(target);
+  private current(path: string): string | undefined {
+    const st = this.root.lstat(path);
     if (!st) return undefined;
-    if (st.isSymbolicLink()) return `link:${readlinkSync(target)}`;
-    if (st.isFile()) return sha256(readFileSync(target));
+    if (st.isSymbolicLink()) return `link:${this.root.readlink(path)}`;
+    if (st.isFile()) {
+      try {
+        return sha256(this.root.readFile(path, MAX_COMPARED) ?? '');
+      } catch {
+        return 'other';
+      }
+    }
     return 'other';
   }
 
@@ -61,8 +54,20 @@ export class MadeFiles {
    * kept and listed in `kept`, unless `quiet`). Returns whether `path` now holds `content`.
    */
   place(path: string, content: Content, opts: { quiet?: boolean } = {}): boolean {
-    const target = join(this.dir, path);
-    const now = this.current(target);
+    try {
+      return this.placeInRoot(path, content, opts);
+    } catch (e) {
+      // Something in the way inside the root (a link that leads nowhere or loops, a file where a
+      // directory belongs): what is there is kept, as any file mkjail did not make.
+      if ((e as { code?: string }).code !== 'EJAILFILE' && (e as { code?: string }).code !== 'SYSCALL_FAILED')
+        throw e;
+      if (!opts.quiet) this.kept.push(path);
+      return false;
+    }
+  }
+
+  private placeInRoot(path: string, content: Content, opts: { quiet?: boolean }): boolean {
+    const now = this.current(path);
     const want = stamp(content);
     if (now !== undefined) {
       if (now === want) {
@@ -73,15 +78,11 @@ export class MadeFiles {
         if (!opts.quiet) this.kept.push(path);
         return false;
       }
-      unlinkSync(target);
+      this.root.unlink(path);
     }
-    mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
-    if ('link' in content) symlinkSync(content.link, target);
-    else {
-      // 'wx': create only, never through a link planted since the check.
-      writeFileSync(target, content.data, { flag: 'wx', mode: content.mode & 0o777 });
-      chmodSync(target, content.mode & 0o7777);
-    }
+    this.root.makeDirectory(posix.dirname(path), 0o755, { keepExisting: true });
+    if ('link' in content) this.root.symlink(path, content.link);
+    else this.root.writeFile(path, Buffer.from(content.data), content.mode & 0o7777);
     this.made.set(path, want);
     return true;
   }
@@ -89,8 +90,6 @@ export class MadeFiles {
   /** Writes the list (mode 0600: it is mkjail's). */
   save(): void {
     const lines = [...this.made].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, s]) => `${s} ${p}\n`);
-    const file = join(this.dir, MADE_FILES);
-    if (lstatOrUndefined(file)) unlinkSync(file);
-    writeFileSync(file, lines.join(''), { flag: 'wx', mode: 0o600 });
+    this.root.writeFile(MADE_FILES, Buffer.from(lines.join('')), 0o600);
   }
 }

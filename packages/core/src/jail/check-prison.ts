@@ -1,11 +1,15 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { PrisonConfigError } from '../errors.js';
+import { JailPathError, PrisonConfigError } from '../errors.js';
 import { checkHostAddresses, checkInterfaceAlias } from '../net/interface-aliases.js';
 import type { Prison } from '../prison.js';
 import { checkJailMount } from './jail-mounts.js';
+import { exposureMessage, jailPathExposure } from './path-exposure.js';
 
-/** A prison's root must be an absolute directory other than /, with a proc directory to mount on. */
+/**
+ * A prison's root must be an absolute, resolved directory other than /, out of host users' reach, with a
+ * proc directory to mount on.
+ */
 export function checkPrison(prison: Prison): void {
   if (!isAbsolute(prison.path)) throw new PrisonConfigError(`${prison.path}: not an absolute path`);
   let st: ReturnType<typeof statSync>;
@@ -15,7 +19,13 @@ export function checkPrison(prison: Prison): void {
     throw new PrisonConfigError(`${prison.path}: no such directory`);
   }
   if (!st.isDirectory()) throw new PrisonConfigError(`${prison.path}: not a directory`);
-  if (prison.path === '/') throw new PrisonConfigError('/: the host root cannot be a jail root');
+  const real = realpathSync.native(prison.path);
+  if (real === '/') throw new PrisonConfigError(`${prison.path}: the host root cannot be a jail root`);
+  if (real !== prison.path)
+    throw new PrisonConfigError(`${prison.path}: not a resolved path (it is ${real}); give that one`);
+  // Jailed root is host root: its setuid files must be out of host users' reach.
+  const exposure = jailPathExposure(real);
+  if (exposure) throw new JailPathError(real, exposureMessage(real, exposure));
   try {
     if (!statSync(join(prison.path, 'proc')).isDirectory()) throw new Error();
   } catch {

@@ -56,8 +56,10 @@ const LOGIN_PATH = '/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin
 /** The user to run as: root by default; a uid without a passwd entry is taken as uid and gid. */
 function resolveUser(options: ExecInJailOptions): PasswdUser {
   if (options.user === undefined) {
+    // Root's home and shell matter only for a login environment (-l): otherwise the jail's passwd is
+    // not read at all.
     return (
-      lookupPasswdUser(options.record.path, 0) ?? {
+      (options.cleanEnvironment ? lookupPasswdUser(options.record.path, 0) : undefined) ?? {
         name: 'root',
         uid: 0,
         gid: 0,

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { readFileInRoot } from '@sysjail/systrace-bindings';
+import { SyscallError } from '@sysjail/systrace-bindings';
+import { JailRoot } from '../jail/root-files.js';
 
 /** One passwd(5) entry. */
 export interface PasswdUser {
@@ -10,16 +10,31 @@ export interface PasswdUser {
   readonly shell: string;
 }
 
+/** The most of a passwd file read (a jail's is the jail's to fill). */
+export const PASSWD_MAX_BYTES = 4 << 20;
+
+/**
+ * `<root>/etc/passwd` (root '/' for the host's), read through JailRoot: resolved inside the root, a
+ * regular file only, non-blocking, at most PASSWD_MAX_BYTES (else JailFileError). '' if there is none.
+ */
+export function readPasswd(root: string): string {
+  let r: JailRoot;
+  try {
+    r = new JailRoot(root);
+  } catch (e) {
+    if (e instanceof SyscallError && e.errnoName === 'ENOENT') return '';
+    throw e;
+  }
+  try {
+    return r.readFile('etc/passwd', PASSWD_MAX_BYTES)?.toString('utf8') ?? '';
+  } finally {
+    r.close();
+  }
+}
+
 /** A user by name or uid in `<root>/etc/passwd` (root '/' for the host's); undefined if it has no entry. */
 export function lookupPasswdUser(root: string, user: string | number): PasswdUser | undefined {
-  let text = '';
-  try {
-    // a jail's passwd is read inside its root (no link followed out, regular file, bounded)
-    text =
-      root === '/'
-        ? readFileSync('/etc/passwd', 'utf8')
-        : (readFileInRoot(root, '/etc/passwd', 4 << 20)?.toString('utf8') ?? '');
-  } catch {}
+  const text = readPasswd(root);
   const key = String(user);
   const numeric = /^[0-9]+$/.test(key);
   for (const line of text.split('\n')) {

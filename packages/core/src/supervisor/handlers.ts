@@ -74,10 +74,20 @@ export type Handler = (call: NotifiedCall, ctx: HandlerContext) => Reply;
 const int32 = (v: bigint) => Number(BigInt.asIntN(32, v));
 const errnoOf = (e: unknown) => (e instanceof SyscallError ? e.errno : errnoNumber('EIO'));
 
-/** Runs fn on the caller's file descriptor, taken with pidfd_getfd: the object, not the number, is used. */
-function withCallerFd<T>(call: NotifiedCall, fd: number, fn: (ours: number) => T): T {
+/**
+ * Runs fn on the caller's file descriptor, taken with pidfd_getfd: the object, not the number, is used.
+ * The pidfd is checked against the notification once opened (the caller may have died and its pid been
+ * reused): undefined if the call is gone.
+ */
+function withCallerFd<T>(
+  call: NotifiedCall,
+  ctx: HandlerContext,
+  fd: number,
+  fn: (ours: number) => T,
+): T | undefined {
   const pidfd = pidfdOpen(call.pid, PIDFD_THREAD);
   try {
+    if (!ctx.stillValid(call.id)) return undefined;
     const ours = pidfdGetfd(pidfd, fd, 0);
     try {
       return fn(ours);
@@ -92,7 +102,7 @@ function withCallerFd<T>(call: NotifiedCall, fd: number, fn: (ours: number) => T
 /** listen(2): a never-bound inet socket is first bound to the jail's address, then listened on. */
 function listenOn(call: NotifiedCall, ctx: HandlerContext, fd: number, backlog: number): Reply {
   try {
-    return withCallerFd(call, fd, (sock) => {
+    const reply = withCallerFd(call, ctx, fd, (sock): Reply => {
       const name = getsockname(sock);
       if (
         (name.family === AF_INET || name.family === AF_INET6) &&
@@ -108,6 +118,7 @@ function listenOn(call: NotifiedCall, ctx: HandlerContext, fd: number, backlog: 
       listen(sock, backlog);
       return { val: 0 };
     });
+    return reply ?? { errno: ctx.errno('ESRCH') };
   } catch (e) {
     return { errno: errnoOf(e), reason: `listen(${fd}) of ${call.pid}: ${(e as Error).message}` };
   }

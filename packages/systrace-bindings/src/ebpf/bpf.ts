@@ -1,6 +1,7 @@
 /** bpf(2) for cgroup programs: load (with the verifier log on failure), attach, detach, query. */
 import { InvalidArgumentError } from '../errors.js';
 import { addressOf } from '../libc.js';
+import { withSignalsBlocked } from '../signals.js';
 import { syscall, syscallNoThrow } from '../syscall.js';
 import { sysno } from '../sysno.js';
 import { type EbpfInsn, encodeInsns } from './insn.js';
@@ -26,6 +27,23 @@ function bpf(cmd: number, attr: Buffer): number {
   return syscall(sysno.bpf, cmd, attr, attr.length);
 }
 
+const EAGAIN = 11;
+/** How often a load that failed with EAGAIN is tried again (libbpf: 5). */
+export const PROG_LOAD_TRIES = 5;
+
+/**
+ * BPF_PROG_LOAD. The verifier gives up with EAGAIN when a signal is pending for the thread (a
+ * profiler's SIGPROF, a SIGCHLD in a busy process): tried again, as libbpf does, and then with every
+ * signal blocked on this thread for the call, so that a signal arriving again cannot interrupt it (it
+ * is delivered when the call returns). Returns the fd or -errno.
+ */
+function progLoad(attr: Buffer): number {
+  const load = () => syscallNoThrow(sysno.bpf, BPF_PROG_LOAD, attr, attr.length);
+  let r = load();
+  for (let i = 0; i < PROG_LOAD_TRIES && r === -EAGAIN; i++) r = withSignalsBlocked(load);
+  return r;
+}
+
 /** Load a program; returns its fd (close it with closeFd when attached). */
 export function bpfProgLoad(opts: EbpfProgLoadOptions): number {
   const code = encodeInsns(opts.insns);
@@ -41,14 +59,14 @@ export function bpfProgLoad(opts: EbpfProgLoadOptions): number {
   attr.writeBigUInt64LE(addressOf(license), 16);
   attr.write(name, 48, 'latin1');
   attr.writeUInt32LE(opts.expectedAttachType ?? 0, 68);
-  const fd = syscallNoThrow(sysno.bpf, BPF_PROG_LOAD, attr, attr.length);
+  const fd = progLoad(attr);
   if (fd >= 0) return fd;
   // Again with the verifier log, for the error.
   const log = Buffer.alloc(opts.logSize ?? 1 << 20);
   attr.writeUInt32LE(1, 24);
   attr.writeUInt32LE(log.length, 28);
   attr.writeBigUInt64LE(addressOf(log), 32);
-  const again = syscallNoThrow(sysno.bpf, BPF_PROG_LOAD, attr, attr.length);
+  const again = progLoad(attr);
   if (again >= 0) return again;
   const end = log.indexOf(0);
   throw new EbpfLoadError(name || '(anonymous)', -again, log.toString('utf8', 0, end < 0 ? log.length : end));
