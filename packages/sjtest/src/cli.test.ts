@@ -34,7 +34,7 @@ describe('sjtest(1) command line', () => {
     expect(some.out).not.toContain('i386.');
   });
 
-  it('refuses bad usage with 64: the message, then the synopsis', async () => {
+  it('refuses bad usage with 2: the message, then the synopsis', async () => {
     const bad: [string[], string][] = [
       [['--bogus'], "sjtest: Unknown option '--bogus'"],
       [
@@ -60,22 +60,22 @@ describe('sjtest(1) command line', () => {
     ];
     for (const [argv, first] of bad) {
       const r = await run(argv);
-      expect(r, argv.join(' ')).toEqual({ code: 64, out: '', err: `${first}\n${synopsis}` });
+      expect(r, argv.join(' ')).toEqual({ code: 2, out: '', err: `${first}\n${synopsis}` });
     }
   });
 
-  it('a missing jail tool is one error before any case runs, exit 2', async () => {
+  it('a missing jail tool is one error before any case runs, exit 3', async () => {
     expect(await run(['--run', 'no-such-jail-tool {root} {cmd}'])).toEqual({
-      code: 2,
+      code: 3,
       out: '',
       err: 'sjtest: custom: no-such-jail-tool: command not found (no case was run)\n',
     });
     expect(await run(['--preset', 'sysjail', '--jail-bin', '/nonexistent/jail'])).toMatchObject({
-      code: 2,
+      code: 3,
       err: 'sjtest: sysjail: /nonexistent/jail: command not found (no case was run)\n',
     });
     expect(await run(['--preset', 'bwrap'], { PATH: '/nonexistent' })).toMatchObject({
-      code: 2,
+      code: 3,
       err: 'sjtest: bwrap: bwrap: command not found (no case was run)\n',
     });
   });
@@ -104,7 +104,9 @@ describe('sjtest(1) command line', () => {
       'version',
     ])
       expect(help.out, option).toMatch(new RegExp(`^\\s+(-h, )?--${option}\\b`, 'm'));
-    expect(help.out).toMatch(/Exit status: 0 .* 1 .*\n.*2 .*\n.*64 on\nbad usage, 70/);
+    expect(help.out).toMatch(
+      /Exit status: 0 .* 1 .*\n.*2 on bad usage, 3 when a case could not\n[\s\S]*70 on an internal error/,
+    );
     expect(await run(['--version'])).toEqual({
       code: 0,
       out: `sjtest (@sysjail/sjtest) ${packageVersion()}\n`,

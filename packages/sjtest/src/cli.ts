@@ -12,12 +12,12 @@ import { formatTable } from './report-table.js';
 import { formatTap } from './report-tap.js';
 import { type RunReport, runCases } from './runner.js';
 import { selectCases, unmatchedPatterns } from './select.js';
-import { exitStatus, plural } from './summary.js';
+import { exitStatus, NOT_RUN, plural } from './summary.js';
 import { missingCommand } from './template.js';
 import { buildVictims } from './victim-build.js';
 
-/** EX_USAGE: 1 and 2 already say how the jail did. */
-export const USAGE_STATUS = 64;
+/** As every tool of the project: 2 on bad usage. */
+export const USAGE_STATUS = 2;
 
 export const synopsis = `usage: sjtest [--preset name | --run template [--host-paths]] [--baseline]
               [--ip address] [--hostname name] [--jail-bin path]
@@ -60,9 +60,9 @@ kept, broken, inconclusive or skipped.
   build            compile the victims now (otherwise: on first run)
 
 Exit status: 0 when every promise is kept, 1 when a promise is broken (or a
-functional check fails), 2 when a case could not be run (or the victims could
-not be built, or the jail tool is missing: then no case runs), ${USAGE_STATUS} on
-bad usage, 70 on an internal error.
+functional check fails), ${USAGE_STATUS} on bad usage, ${NOT_RUN} when a case could not
+be run (or the victims could not be built, or the jail tool is missing: then no
+case runs), 70 on an internal error.
 `;
 
 export interface CliIo {
@@ -153,7 +153,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const v = buildVictims();
     for (const [name, r] of Object.entries(v))
       io.stdout(`${name}: ${typeof r === 'string' ? r : r.skipped}\n`);
-    return typeof v.v64 === 'string' ? 0 : 2;
+    return typeof v.v64 === 'string' ? 0 : NOT_RUN;
   }
   if (command === 'report') {
     if (!operands.length) return usageError('report needs at least one file.json');
@@ -166,7 +166,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         reports.push(r);
       } catch (e) {
         io.stderr(`sjtest: ${file}: ${(e as Error).message}\n`);
-        return 2;
+        return NOT_RUN;
       }
     }
     writeFileSync(o.html, formatHtml(reports));
@@ -197,7 +197,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const missing = missingCommand(adapter.template, env);
     if (missing) {
       io.stderr(`sjtest: ${adapter.name}: ${missing}: command not found (no case was run)\n`);
-      return 2;
+      return NOT_RUN;
     }
   } catch (e) {
     if (e instanceof UsageError) return usageError(e.message);

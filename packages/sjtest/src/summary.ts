@@ -9,9 +9,12 @@ export function summarize(results: readonly CaseResult[]): Summary {
   return s;
 }
 
+/** The exit status when a case could not be run (1 is a broken promise, 2 bad usage). */
+export const NOT_RUN = 3;
+
 export function exitStatus(results: readonly CaseResult[]): number {
   const s = summarize(results);
-  return s.broken > 0 ? 1 : s.error > 0 ? 2 : 0;
+  return s.broken > 0 ? 1 : s.error > 0 ? NOT_RUN : 0;
 }
 
 export function outcomeText(r: CaseResult): string {
