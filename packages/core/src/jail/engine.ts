@@ -1,7 +1,7 @@
 // The engine of this process: the launcher's worker pool, the one supervisor thread, and the jails
 // running here (which the supervisor's messages are routed to).
 import { readFileSync } from 'node:fs';
-import { SpawnerPool } from '@sysjail/systrace-bindings';
+import { relaysSettled, SpawnerPool } from '@sysjail/systrace-bindings';
 import { hostControllerLayout } from '../limits/jail-limits.js';
 import { removeStaleLimitCgroups } from '../limits/limit-cgroups.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
@@ -33,9 +33,13 @@ export function prewarm(size = 2, options: { refill?: boolean } = {}): void {
   supervisor ??= startSupervisor();
 }
 
-/** Resolves once the prewarmed launcher workers are all ready: nothing of the engine is still starting. */
+/**
+ * Resolves once the prewarmed launcher workers are ready and no stdio relay thread runs: nothing of the
+ * engine is still starting or ending.
+ */
 export async function settled(): Promise<void> {
   await pool?.settled();
+  await relaysSettled();
 }
 
 /** The launcher pool and the supervisor thread, started if need be. */

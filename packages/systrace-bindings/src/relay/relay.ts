@@ -49,6 +49,8 @@ interface RelayThread {
   /** Messages posted, for the thread to know how many to wait for ([0]; [1] only to sleep on). */
   readonly sent: Int32Array;
   readonly sessions: Map<number, () => void>;
+  /** Resolves when the thread has exited and its descriptors are closed. */
+  readonly exited: Promise<void>;
   nextId: number;
 }
 
@@ -63,8 +65,13 @@ function relayThread(): RelayThread {
     workerData: { port: port2, wakeFd: wakeRead, sent },
     transferList: [port2],
   });
+  let resolveExited = () => {};
+  const exited = new Promise<void>((resolve) => {
+    resolveExited = resolve;
+  });
   const t: RelayThread = {
     worker,
+    exited,
     port: port1,
     wakeWrite,
     sent: new Int32Array(sent),
@@ -83,6 +90,7 @@ function relayThread(): RelayThread {
     close(wakeWrite);
     for (const resolve of t.sessions.values()) resolve();
     t.sessions.clear();
+    resolveExited();
   });
   worker.on('error', (e) => {
     // Never expected: every session ends, and the next relay starts a new thread.
@@ -93,6 +101,14 @@ function relayThread(): RelayThread {
   });
   thread = t;
   return t;
+}
+
+/**
+ * Resolves once no relay thread runs: the last one has ended its sessions, exited and closed its
+ * descriptors (a thread with sessions left keeps this waiting until they end).
+ */
+export async function relaysSettled(): Promise<void> {
+  while (thread) await thread.exited;
 }
 
 /** Without sessions the thread (blocked in poll) does not keep the process alive. */
