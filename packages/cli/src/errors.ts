@@ -147,6 +147,19 @@ export class DirectoryNotEmptyError extends RuntimeError {
   }
 }
 
+/** tar and debootstrap follow links a jail may have planted: they only write into an empty directory. */
+export class HostToolNeedsEmptyDirectoryError extends RuntimeError {
+  constructor(
+    readonly path: string,
+    readonly option: string,
+  ) {
+    super(
+      'DIRECTORY_NOT_EMPTY',
+      `${path} is not empty: ${option} writes with a host tool that would follow links planted there (give it a new or empty directory)`,
+    );
+  }
+}
+
 export class BinaryNotFoundError extends RuntimeError {
   constructor(readonly binary: string) {
     super('BINARY_NOT_FOUND', `no such binary: ${binary}`);

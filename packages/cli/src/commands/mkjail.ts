@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { DirectoryNotEmptyError } from '../errors.js';
+import { HostToolNeedsEmptyDirectoryError } from '../errors.js';
 import { buildJailRoot, checkNotHostRoot, parseMkjailArgs } from '../mkjail/index.js';
 import { debootstrapRoot } from '../mkjail/root-source.js';
 
@@ -11,8 +11,8 @@ export async function mkjailMain(argv: readonly string[]): Promise<number> {
   const config = parseMkjailArgs(argv);
   if (config.debootstrap !== undefined) {
     checkNotHostRoot(config.dir);
-    if (existsSync(config.dir) && readdirSync(config.dir).length > 0 && !config.force)
-      throw new DirectoryNotEmptyError(config.dir);
+    if (existsSync(config.dir) && readdirSync(config.dir).length > 0)
+      throw new HostToolNeedsEmptyDirectoryError(config.dir, '--debootstrap');
     await debootstrapRoot(config.debootstrap, config.dir, config.mirror);
   }
   const summary = buildJailRoot({ ...config, prepared: config.debootstrap !== undefined });

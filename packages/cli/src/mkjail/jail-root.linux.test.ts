@@ -303,6 +303,25 @@ describe.runIf(isRoot)('mkjail --from-tar', () => {
       buildJailRoot({ dir: join(base, 't2'), force: false, binaries: [], fromTar: join(base, 'nope.tar') }),
     ).toThrow(`no such tarball: ${join(base, 'nope.tar')}`);
   });
+
+  it('with -f, refuses a root that is not empty: tar would follow the links a jail planted there', () => {
+    const tarball = join(base, 'hosts.tar');
+    mkdirSync(join(base, 'tar-src/etc'), { recursive: true });
+    writeFileSync(join(base, 'tar-src/etc/hosts'), 'from the tarball\n');
+    execFileSync('tar', ['-C', join(base, 'tar-src'), '-cf', tarball, 'etc']);
+    const hostEtc = join(base, 'tar-host-etc');
+    mkdirSync(hostEtc);
+    writeFileSync(join(hostEtc, 'hosts'), 'the host file\n');
+    const dir = join(base, 'tar-planted');
+    buildJailRoot({ dir, force: false, binaries: [] });
+    // what root in a jail can do: /etc becomes a link to a host directory
+    rmSync(join(dir, 'etc'), { recursive: true });
+    symlinkSync(hostEtc, join(dir, 'etc'));
+    expect(() => buildJailRoot({ dir, force: true, binaries: [], fromTar: tarball })).toThrow(
+      `${dir} is not empty: --from-tar writes with a host tool that would follow links planted there`,
+    );
+    expect(readFileSync(join(hostEtc, 'hosts'), 'utf8')).toBe('the host file\n');
+  });
 });
 
 describe('mkjail --debootstrap (no download: a stand-in debootstrap and a loopback mirror)', () => {

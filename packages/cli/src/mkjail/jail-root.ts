@@ -18,6 +18,7 @@ import {
   BinaryNotFoundError,
   BusyboxNotFoundError,
   DirectoryNotEmptyError,
+  HostToolNeedsEmptyDirectoryError,
   JailPathReachableError,
   NotAJailRootError,
   RuntimeError,
@@ -127,7 +128,11 @@ export function buildJailRoot(opts: BuildOptions): JailRootSummary {
     mkdirSync(dir);
     chmodSync(dir, 0o755); // whatever the umask (just made, below a root-only directory)
   }
-  if (opts.fromTar !== undefined) extractTarball(opts.fromTar, dir);
+  if (opts.fromTar !== undefined) {
+    // tar follows links already in the directory (a jail's, with -f): only a new or empty one.
+    if (st && readdirSync(dir).length > 0) throw new HostToolNeedsEmptyDirectoryError(dir, '--from-tar');
+    extractTarball(opts.fromTar, dir);
+  }
   // Inside the root, everything goes through core's JailRoot: links planted there by a jail are never
   // followed out of it.
   const root = new JailRoot(dir);
