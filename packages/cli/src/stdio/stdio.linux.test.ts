@@ -45,7 +45,7 @@ const bin = (tool: string) => join(binDir, `${tool}.js`);
 const base = mkdtempSync(join(tmpdir(), 'sysjail-stdio-'));
 const root = join(base, 'root');
 const runDir = join(base, 'run');
-const env = { ...process.env, SYSJAIL_RUN_DIR: runDir };
+const env = { ...process.env, SYSJAIL_RUN_DIR: runDir, SYSJAIL_LOG_DIR: join(base, 'log') };
 const name = `stdio${process.pid}`;
 const JAIL_ADDR = '127.0.31.7';
 let jid = '';
