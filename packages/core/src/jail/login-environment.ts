@@ -5,31 +5,13 @@
  * bounded: the jail may have planted anything there.
  */
 import { readFileInRoot } from '@sysjail/systrace-bindings';
+import { type PasswdUser, passwdEntry } from '../jexec/passwd-user.js';
 
 export const LOGIN_PATH = '/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
 
 /** The passwd entry of `user` (name or uid) in the jail's /etc/passwd, read safely; undefined if none. */
-export function jailPasswdEntry(
-  root: string,
-  user: string | number,
-): { name: string; uid: number; gid: number; home: string; shell: string } | undefined {
-  const text = readFileInRoot(root, '/etc/passwd', 4 << 20)?.toString('utf8') ?? '';
-  const key = String(user);
-  const numeric = /^[0-9]+$/.test(key);
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f.length < 7) continue;
-    if (numeric ? f[2] === key : f[0] === key) {
-      return {
-        name: f[0],
-        uid: Number(f[2]),
-        gid: Number(f[3]),
-        home: f[5] || '/',
-        shell: f[6] || '/bin/sh',
-      };
-    }
-  }
-  return undefined;
+export function jailPasswdEntry(root: string, user: string | number): PasswdUser | undefined {
+  return passwdEntry(readFileInRoot(root, '/etc/passwd', 4 << 20)?.toString('utf8') ?? '', user);
 }
 
 /**

@@ -34,7 +34,11 @@ export function readPasswd(root: string): string {
 
 /** A user by name or uid in `<root>/etc/passwd` (root '/' for the host's); undefined if it has no entry. */
 export function lookupPasswdUser(root: string, user: string | number): PasswdUser | undefined {
-  const text = readPasswd(root);
+  return passwdEntry(readPasswd(root), user);
+}
+
+/** The entry of `user` (name or uid) in the text of a passwd file; undefined if it has none. */
+export function passwdEntry(text: string, user: string | number): PasswdUser | undefined {
   const key = String(user);
   const numeric = /^[0-9]+$/.test(key);
   for (const line of text.split('\n')) {
