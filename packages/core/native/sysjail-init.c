@@ -231,12 +231,15 @@ int main(int argc, char **argv) {
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		die("PR_SET_DUMPABLE");
 	int32_t uid = -1, gid = -1;
+	const char *command_cwd = NULL;
 	int opt, command_under_loader = 0, service = 0, persist = 0, ran = 0;
-	while ((opt = getopt(argc, argv, "+u:g:Llwp")) != -1) {
+	while ((opt = getopt(argc, argv, "+u:g:d:Llwp")) != -1) {
 		if (opt == 'u')
 			uid = atoi(optarg);
 		else if (opt == 'g')
 			gid = atoi(optarg);
+		else if (opt == 'd')
+			command_cwd = optarg;
 		else if (opt == 'L')
 			have_loader = 1;
 		else if (opt == 'l')
@@ -255,7 +258,7 @@ int main(int argc, char **argv) {
 	if (have_loader && fcntl(LOADER_FD, F_SETFD, FD_CLOEXEC) != 0)
 		die("program loader");
 	if (service ? optind != argc : optind >= argc) {
-		dprintf(2, "usage: sysjail-init [-Ll] [-u uid] [-g gid] command ...\n       sysjail-init [-L] -w [-p]\n");
+		dprintf(2, "usage: sysjail-init [-Ll] [-u uid] [-g gid] [-d dir] command ...\n       sysjail-init [-L] -w [-p]\n");
 		_exit(125);
 	}
 	if (fcntl(CTL_FD, F_SETFD, FD_CLOEXEC) != 0)
@@ -316,7 +319,7 @@ int main(int argc, char **argv) {
 				for (int i = 0; i < 3 && fds[0] >= 0; i++)
 					if (m.a & (1 << i))
 						stdio[i] = fds[0];
-				command = run(argv + optind, NULL, NULL, stdio, uid, gid, command_under_loader);
+				command = run(argv + optind, NULL, command_cwd, stdio, uid, gid, command_under_loader);
 				if (command < 0)
 					die("fork");
 				add_task(command, 0);

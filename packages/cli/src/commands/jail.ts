@@ -2,6 +2,7 @@ import { constants } from 'node:os';
 import {
   JailNameInUseError,
   jailEnvironment,
+  jailPasswdEntry,
   loginEnvironment,
   openRegistry,
   prewarm,
@@ -89,6 +90,17 @@ export function commandEnvironment(config: StartJailConfig): Record<string, stri
   return env;
 }
 
+/** -l: the command starts in its user's home directory (from the jail's passwd), as FreeBSD's jail -l. */
+export function commandDirectory(config: StartJailConfig): string | undefined {
+  if (!config.environment?.clean) return undefined;
+  return jailPasswdEntry(config.prison.path, config.user?.uid ?? 0)?.home ?? '/';
+}
+
+function cwdOption(config: StartJailConfig): { cwd?: string } {
+  const cwd = commandDirectory(config);
+  return cwd === undefined ? {} : { cwd };
+}
+
 /** -b: the shared supervisor starts and keeps the jail; print its JID once the command runs. */
 async function runInBackground(config: StartJailConfig): Promise<number> {
   const { jid } = await startBackgroundJail({
@@ -100,6 +112,7 @@ async function runInBackground(config: StartJailConfig): Promise<number> {
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     ...(config.emulation === undefined ? {} : { emulation: config.emulation }),
     env: commandEnvironment(config),
+    ...cwdOption(config),
   });
   process.stdout.write(`${jid}\n`);
   return 0;
@@ -128,6 +141,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
     ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     env: commandEnvironment(config),
+    ...cwdOption(config),
     terminal: config.terminal,
   }).catch((e: unknown) => {
     throw nameClashOf(e) ?? e;

@@ -33,6 +33,8 @@ export interface BackgroundJailOptions {
   readonly user?: { readonly uid: number; readonly gid: number };
   /** The command's environment (default: the caller's, with the jail's PATH). */
   readonly env?: Readonly<Record<string, string>>;
+  /** The command's working directory inside the jail (default /). */
+  readonly cwd?: string;
   /** Host file that receives the command's stdout and stderr (appended; created mode 0600). Default /dev/null. */
   readonly consoleLog?: string;
   /** rctl limits of this jail (sysjail --memory, --maxproc, --pcpu). */

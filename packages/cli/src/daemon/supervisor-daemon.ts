@@ -243,6 +243,7 @@ export class SupervisorDaemon {
         ...(loader === undefined ? {} : { loader, underLoader }),
         registry: this.registry,
         env: options.env ?? jailEnvironment(),
+        ...(typeof options.cwd === 'string' ? { cwd: options.cwd } : {}),
         stdio: [devNull, out ?? devNull, out ?? devNull],
         releaseLauncher: true,
         ...(options.user ? { user: options.user } : {}),

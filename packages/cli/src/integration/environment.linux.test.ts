@@ -4,7 +4,17 @@
  * --unsetenv; a passwd the jail planted as a link out of its root or as a FIFO is not followed or waited on.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
@@ -28,8 +38,25 @@ function jailEnv(args: readonly string[], user: readonly string[] = []): string[
 
 const LOGIN_PATH = 'PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
 
+function run(tool: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(binDir, tool), ...args], {
+    env: fx.env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 beforeAll(() => {
   fx = makeJailFixture('env');
+  // Two users with homes: www can enter its own, locked cannot (mode 0700, root's).
+  appendFileSync(
+    join(fx.root, 'etc/passwd'),
+    'www:x:80:80:www:/home/www:/bin/ash\nlocked:x:81:81:locked:/home/locked:/bin/sh\n',
+  );
+  mkdirSync(join(fx.root, 'home/www'), { recursive: true });
+  chownSync(join(fx.root, 'home/www'), 80, 80);
+  mkdirSync(join(fx.root, 'home/locked'), { mode: 0o700 });
 });
 afterAll(() => fx?.cleanup());
 
@@ -45,16 +72,42 @@ describe('the jailed command environment', () => {
     expect(jailEnv(['-l'])).toEqual(
       ['HOME=/root', 'LOGNAME=root', LOGIN_PATH, 'SHELL=/bin/sh', 'TERM=xterm-test', 'USER=root'].sort(),
     );
-    expect(jailEnv(['-l'], ['-U', 'nobody'])).toEqual(
-      [
-        'HOME=/nonexistent',
-        'LOGNAME=nobody',
-        LOGIN_PATH,
-        expect.stringMatching(/^SHELL=/),
-        'TERM=xterm-test',
-        'USER=nobody',
-      ].sort(),
+    expect(jailEnv(['-l'], ['-U', 'www'])).toEqual(
+      ['HOME=/home/www', 'LOGNAME=www', LOGIN_PATH, 'SHELL=/bin/ash', 'TERM=xterm-test', 'USER=www'].sort(),
     );
+  });
+
+  it("-l starts the command in its user's home directory, as FreeBSD's jail -l (without it: /)", () => {
+    const pwd = (tool: string, args: readonly string[]) =>
+      run(tool, [...args, fx.root, 'h', '127.0.13.30', '/bin/busybox', 'pwd']);
+    for (const tool of ['jail.js', 'sysjail.js']) {
+      expect(pwd(tool, ['-l'])).toEqual({ status: 0, stdout: '/root\n', stderr: '' });
+      expect(pwd(tool, ['-l', '-U', 'www'])).toEqual({ status: 0, stdout: '/home/www\n', stderr: '' });
+      expect(pwd(tool, ['-U', 'www'])).toEqual({ status: 0, stdout: '/\n', stderr: '' });
+      expect(pwd(tool, [])).toEqual({ status: 0, stdout: '/\n', stderr: '' });
+    }
+    // A home directory that does not exist (or that the user cannot enter) is an error, as on FreeBSD:
+    // the command does not run somewhere else.
+    expect(pwd('sysjail.js', ['-l', '-U', 'nobody'])).toEqual({
+      status: 126,
+      stdout: '',
+      stderr: 'jail: /nonexistent: No such file or directory\n',
+    });
+    expect(pwd('sysjail.js', ['-l', '-U', 'locked'])).toEqual({
+      status: 126,
+      stdout: '',
+      stderr: 'jail: /home/locked: Permission denied\n',
+    });
+  });
+
+  it('-b -l: the background command starts in the home directory too', () => {
+    const r = run('sysjail.js', ['-b', '-l', '-n', 'envhome', fx.root, 'h', '127.0.13.31', '/bin/sh', '-c', 'pwd > /tmp/started-in']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const file = join(fx.root, 'tmp/started-in');
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(file) && Date.now() < deadline) execFileSync('sleep', ['0.1']);
+    expect(readFileSync(file, 'utf8')).toBe('/root\n');
   });
 
   it('--setenv and --unsetenv apply in order, after -l', () => {

@@ -13,6 +13,8 @@ export interface JailOptions {
   readonly user?: { readonly uid: number; readonly gid: number };
   /** Environment of the command (default: this process's). */
   readonly env?: Readonly<Record<string, string>>;
+  /** The command's working directory inside the jail, entered as its user (default /). */
+  readonly cwd?: string;
   /**
    * The caller's stdin, stdout and stderr for the command (default 0, 1, 2). They are relayed through
    * pipes (and a terminal of the jail's devpts, see `terminal`), never handed to the jail.

@@ -97,6 +97,7 @@ const launch: Stage = {
     s.stdio = stdio;
     s.teardown.push('stdio', () => stdio.finish(true)); // at the end: the outputs to their end
     const userArgs = options.user ? ['-u', String(options.user.uid), '-g', String(options.user.gid)] : [];
+    const cwdArgs = options.cwd === undefined ? [] : ['-d', options.cwd];
     const loaderFd = options.loader
       ? sealedExecutable(options.loader, 'build its emulation package')
       : undefined;
@@ -108,7 +109,7 @@ const launch: Stage = {
         argv0: 'sysjail-init',
         args: options.service
           ? ['-w', ...(options.service.persist ? ['-p'] : []), ...loaderArgs]
-          : [...userArgs, ...loaderArgs, '--', ...options.command],
+          : [...userArgs, ...cwdArgs, ...loaderArgs, '--', ...options.command],
         env: { ...(options.env ?? jailEnvironment()) },
         stdio:
           loaderFd === undefined
