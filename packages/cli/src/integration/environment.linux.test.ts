@@ -38,7 +38,10 @@ function jailEnv(args: readonly string[], user: readonly string[] = []): string[
 
 const LOGIN_PATH = 'PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
 
-function run(tool: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+function run(
+  tool: string,
+  args: readonly string[],
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(binDir, tool), ...args], {
     env: fx.env,
     encoding: 'utf8',
@@ -101,7 +104,18 @@ describe('the jailed command environment', () => {
   });
 
   it('-b -l: the background command starts in the home directory too', () => {
-    const r = run('sysjail.js', ['-b', '-l', '-n', 'envhome', fx.root, 'h', '127.0.13.31', '/bin/sh', '-c', 'pwd > /tmp/started-in']);
+    const r = run('sysjail.js', [
+      '-b',
+      '-l',
+      '-n',
+      'envhome',
+      fx.root,
+      'h',
+      '127.0.13.31',
+      '/bin/sh',
+      '-c',
+      'pwd > /tmp/started-in',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const file = join(fx.root, 'tmp/started-in');
