@@ -18,6 +18,11 @@ export interface Emulation {
   readonly errno: Readonly<Record<string, number>>;
   /** The jail policy for a prison; calls absent from a table get `unknownDecision`. */
   policy(prison: Prison): Policy;
+  /**
+   * For --explain: the name of a constant an argument value of a rule stands for (`AF_UNIX` for
+   * socket's argument 0 equal to 1), or undefined to print the number.
+   */
+  argumentName?(syscall: string, arg: number, value: bigint): string | undefined;
   /** True when this emulation runs the given executable (its first bytes, ELF header). */
   detect(header: Uint8Array): boolean;
   /**

@@ -15,6 +15,13 @@ export {
 } from './errors.js';
 export type { CompiledFilter, CompileOptions, NotifyEntry } from './filter/compile.js';
 export { compileFilter } from './filter/compile.js';
+export type {
+  ExplainedAbi,
+  ExplainedCall,
+  ExplainedRule,
+  PolicyExplanation,
+} from './filter/explain.js';
+export { decisionText, explainPolicy, formatPolicyExplanation } from './filter/explain.js';
 export { prewarm, settled } from './jail/engine.js';
 export type { JailMount } from './jail/jail-mounts.js';
 export { checkJailMount, parseFstab, parseFstabLine } from './jail/jail-mounts.js';

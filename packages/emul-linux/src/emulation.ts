@@ -12,6 +12,7 @@ import {
 } from './elf.js';
 import { linuxErrno } from './errno.js';
 import { linuxJailPolicy } from './policy.js';
+import { linuxArgumentName } from './policy-table.js';
 import { i386 } from './tables/i386.js';
 import { x86_64 } from './tables/x86_64.js';
 
@@ -37,4 +38,5 @@ export const linux: Emulation = {
   errno: linuxErrno,
   policy: linuxJailPolicy,
   detect: detectLinuxElf,
+  argumentName: linuxArgumentName,
 };

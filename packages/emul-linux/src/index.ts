@@ -12,7 +12,7 @@ export { readElfIdent } from './elf.js';
 export { detectLinuxElf, linux } from './emulation.js';
 export { linuxErrno } from './errno.js';
 export { forbiddenCalls, linuxJailPolicy, sysvIpcCalls } from './policy.js';
-export { policyTable } from './policy-table.js';
+export { linuxArgumentName, policyTable } from './policy-table.js';
 export type { Signature } from './signatures.js';
 export { signatures } from './signatures.js';
 export { i386 } from './tables/i386.js';

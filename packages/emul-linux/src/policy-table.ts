@@ -13,20 +13,24 @@ const argNames: Readonly<Record<string, readonly (readonly string[] | undefined)
   unshare: [['CLONE_NEW_MASK']],
 };
 
-function symbol(syscall: string, arg: number, value: bigint): string {
+/** The constant an argument value of a rule stands for (`AF_UNIX`), for --explain and the README. */
+export function linuxArgumentName(syscall: string, arg: number, value: bigint): string | undefined {
   const prefixes = argNames[syscall]?.[arg];
-  if (prefixes) {
-    for (const [name, v] of Object.entries(constants)) {
-      if (
-        prefixes.some((p) => name.startsWith(p)) &&
-        BigInt(v >>> 0) === value &&
-        name !== 'AF_LOCAL' &&
-        name !== 'AF_ROUTE'
-      )
-        return name;
-    }
+  if (!prefixes) return undefined;
+  for (const [name, v] of Object.entries(constants)) {
+    if (
+      prefixes.some((p) => name.startsWith(p)) &&
+      BigInt(v >>> 0) === value &&
+      name !== 'AF_LOCAL' &&
+      name !== 'AF_ROUTE'
+    )
+      return name;
   }
-  return value > 9n ? `0x${value.toString(16)}` : String(value);
+  return undefined;
+}
+
+function symbol(syscall: string, arg: number, value: bigint): string {
+  return linuxArgumentName(syscall, arg, value) ?? (value > 9n ? `0x${value.toString(16)}` : String(value));
 }
 
 function test(syscall: string, t: ArgTest): string {

@@ -22,6 +22,7 @@ import { chooseEmulation, emulationNamed, jailEmulation } from '../emulation-cho
 import { installedEmulations } from '../emulations.js';
 import { CliError, JailNameTakenError } from '../errors.js';
 import { exitStatusOfJail } from '../exit-status.js';
+import { explainText } from './explain.js';
 import { isManageCommand, jailManageMain } from './jail-manage.js';
 import { stopJail } from './stop-jail.js';
 
@@ -32,6 +33,10 @@ export async function jailMain(tool: JailTool, argv: readonly string[]): Promise
   if (tool === 'jail' && isManageCommand(argv)) return jailManageMain(argv);
   const config = parseJailArgs(tool, argv, { euid: process.geteuid?.() ?? -1 });
   if (config.kind === 'remove') return removeJails(tool, config);
+  if (config.kind === 'explain') {
+    process.stdout.write(explainText(config));
+    return 0;
+  }
   checkNameFree(openRegistry(), config.prison.name);
   if (config.background) return runInBackground(config);
   return runJail(config);

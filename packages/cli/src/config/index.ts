@@ -4,6 +4,7 @@ export type { OptionSpec, ParsedOption, ScannedArgv } from './getopt.js';
 export { getopt } from './getopt.js';
 export { checkHostname } from './hostname.js';
 export type {
+  ExplainJailConfig,
   JailConfig,
   JailTool,
   ParseContext,

@@ -65,7 +65,20 @@ export interface RemoveJailConfig {
   readonly verbose: boolean;
 }
 
-export type JailConfig = StartJailConfig | RemoveJailConfig;
+/**
+ * sysjail --explain: print the policy a jail of this prison would run under, per ABI; start nothing.
+ * Operands are optional (`[path hostname addresses [command ...]]`): the policy depends on the flags,
+ * on which address families the prison has, and on the emulation (--emulation, else the command's).
+ */
+export interface ExplainJailConfig {
+  readonly kind: 'explain';
+  readonly tool: JailTool;
+  readonly prison: Prison;
+  readonly command: readonly string[];
+  readonly emulation?: string;
+}
+
+export type JailConfig = StartJailConfig | RemoveJailConfig | ExplainJailConfig;
 
 export interface ParseContext {
   /** geteuid(); only root may start or stop jails. */
@@ -101,6 +114,7 @@ const specs = {
       ...Object.keys(limitOptions).map((l) => `${l}=`),
       ...mountOptions,
       'emulation=',
+      'explain',
     ],
   },
 } as const;
@@ -136,8 +150,12 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   let emulation: string | undefined;
   let terminal: StartJailConfig['terminal'] = 'auto';
   let allowHostLoopback = false;
+  let explain = false;
   for (const o of options) {
     switch (o.name) {
+      case 'explain':
+        explain = true;
+        break;
       case 't':
         terminal = 'force';
         break;
@@ -222,6 +240,11 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
         } else flags[allowFlags[o.name]] = true;
     }
   }
+  if (explain && (remove || background))
+    throw new UsageError(
+      'EXPLAIN_STARTS_NOTHING',
+      `--explain starts no jail: not with ${remove ? '-r' : '-b'}`,
+    );
   if (remove) {
     if (operands.length === 0) throw new MissingArgumentError('jail to remove');
     const all = operands.length === 1 && operands[0] === '*';
@@ -231,33 +254,35 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   }
   if (verbose) throw new UsageError('VERBOSE_WITHOUT_REMOVE', '-v goes with -r');
   const [path, hostname, addresses, ...command] = operands;
+  if (explain && path === undefined) {
+    checkHostLoopback(extra, allowHostLoopback);
+    return {
+      kind: 'explain',
+      tool,
+      prison: prisonOf('/', 'jail', extra, flags),
+      command: [],
+      ...(emulation === undefined ? {} : { emulation }),
+    };
+  }
   if (path === undefined) throw new MissingPathError();
   const root = checkJailPath(path);
   if (hostname === undefined) throw new MissingArgumentError('hostname');
   checkHostname(hostname);
   if (addresses === undefined) throw new MissingArgumentError('IP address');
   const all = [...parseAddressList(addresses), ...extra];
-  if (!allowHostLoopback) {
-    for (const a of all) {
-      const role = hostLoopbackRole(a);
-      if (role !== undefined) throw new HostLoopbackAddressError(a.address, role);
-    }
+  checkHostLoopback(all, allowHostLoopback);
+  if (explain) {
+    return {
+      kind: 'explain',
+      tool,
+      prison: { ...prisonOf(root, hostname, all, flags), ...(name === undefined ? {} : { name }) },
+      command,
+      ...(emulation === undefined ? {} : { emulation }),
+    };
   }
   if (command.length === 0) throw new NoCommandError();
   const jailUser = user === undefined ? undefined : resolveJailUser(userInJail ? root : '/', user);
   if (ctx.euid !== 0) throw new NotRootError(tool);
-  const unique = (family: JailAddress['family']) => [
-    ...new Set(all.filter((a) => a.family === family).map((a) => a.address)),
-  ];
-  const aliases = [
-    ...new Map(
-      all.flatMap((a) =>
-        a.interface === undefined
-          ? []
-          : [[a.address, { interface: a.interface, address: a.address, prefixLength: a.prefixLength ?? 32 }]],
-      ),
-    ).values(),
-  ];
   for (const m of mounts) {
     try {
       checkJailMount(m);
@@ -271,15 +296,10 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
     }
   }
   const prison: Prison = {
-    path: root,
-    hostname,
-    ipv4: unique('inet'),
-    ipv6: unique('inet6'),
-    ...(aliases.length > 0 ? { aliases } : {}),
+    ...prisonOf(root, hostname, all, flags),
     ...(mounts.length > 0 ? { mounts } : {}),
     ...(devices.length > 0 ? { devices } : {}),
     ...(name === undefined ? {} : { name }),
-    flags,
   };
   return {
     kind: 'start',
@@ -293,5 +313,38 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
     ...(limits.length > 0 ? { limits } : {}),
     ...(emulation === undefined ? {} : { emulation }),
     ...(clean || changes.length > 0 ? { environment: { clean, changes } } : {}),
+  };
+}
+
+/** Without --allow-host-loopback, the host's own loopback addresses are refused as jail addresses. */
+function checkHostLoopback(all: readonly JailAddress[], allowHostLoopback: boolean): void {
+  if (allowHostLoopback) return;
+  for (const a of all) {
+    const role = hostLoopbackRole(a);
+    if (role !== undefined) throw new HostLoopbackAddressError(a.address, role);
+  }
+}
+
+/** The prison's root, name, addresses (each once, by family), interface aliases and flags. */
+function prisonOf(root: string, hostname: string, all: readonly JailAddress[], flags: PrisonFlags): Prison {
+  const unique = (family: JailAddress['family']) => [
+    ...new Set(all.filter((a) => a.family === family).map((a) => a.address)),
+  ];
+  const aliases = [
+    ...new Map(
+      all.flatMap((a) =>
+        a.interface === undefined
+          ? []
+          : [[a.address, { interface: a.interface, address: a.address, prefixLength: a.prefixLength ?? 32 }]],
+      ),
+    ).values(),
+  ];
+  return {
+    path: root,
+    hostname,
+    ipv4: unique('inet'),
+    ipv6: unique('inet6'),
+    ...(aliases.length > 0 ? { aliases } : {}),
+    flags,
   };
 }

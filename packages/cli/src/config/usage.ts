@@ -22,6 +22,9 @@ export const synopses = {
       '[--emulation name] [--setenv name=value] [--unsetenv name] [-n name] [-u user | -U user] ' +
       'path hostname address[,address...] command ...',
     '-r [-v] jid|name ... | *',
+    '--explain [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
+      '[--allow-chflags] [--allow-rlimit] [--allow-host-loopback] [--emulation name] ' +
+      '[path hostname address[,address...] [command ...]]',
   ],
   jls: ['[-dhNnqsv] [--json] [-j jail] [parameter ...]'],
   sjls: ['[-v] [--json] [-j jail]'],

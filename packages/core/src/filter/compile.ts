@@ -59,7 +59,7 @@ export function compileFilter(
     if (i + 1 < tables.length) ops.push({ op: 'label', name: `arch.next.${i}` });
   });
   if (tables.length === 0) throw new PolicyError(`emulation ${emulation.name} has no syscall table`);
-  checkNames(emulation, policy);
+  checkPolicyNames(emulation, policy);
   for (const table of tables) ops.push(...builder.tableSection(table, policy));
   ops.push(...builder.returns());
   return { ops, notifyTable: builder.notifyTable, notifyByCall: builder.notifyByCall };
@@ -69,7 +69,7 @@ export function compileFilter(
  * Every rule names a syscall of some table and a handler the supervisor has: a typo must never become
  * the default decision (allow).
  */
-function checkNames(emulation: Emulation, policy: Policy): void {
+export function checkPolicyNames(emulation: Emulation, policy: Policy): void {
   const known = new Set(emulation.tables.flatMap((t) => t.entries.map((e) => e.name)));
   for (const rule of policy.rules) {
     if (!known.has(rule.syscall)) {

@@ -1,0 +1,33 @@
+import { explainPolicy, formatPolicyExplanation, type Prison } from '@sysjail/core';
+import type { ExplainJailConfig } from '../config/index.js';
+import { chooseEmulation, emulationNamed, jailEmulation } from '../emulation-choice.js';
+import { installedEmulations } from '../emulations.js';
+
+/** The prison as far as its policy depends on it: address families and flags. */
+function prisonLines(prison: Prison): string[] {
+  const addresses = (family: string, list: readonly string[]) =>
+    `${family}: ${list.length > 0 ? list.join(' ') : 'none (sockets of this family are refused)'}`;
+  const flags = Object.entries(prison.flags).map(([flag, on]) => `${flag}=${on ? 'yes' : 'no'}`);
+  return [addresses('ipv4', prison.ipv4), addresses('ipv6', prison.ipv6), `flags: ${flags.join(' ')}`];
+}
+
+/**
+ * sysjail --explain: the policy a jail of this prison runs under, per ABI, every syscall with its
+ * decision and reason (core's explainPolicy). The emulation is --emulation's, else the command's (as a
+ * jail would pick it), else the native one. Starts nothing, needs no privilege.
+ */
+export function explainText(config: ExplainJailConfig): string {
+  const emulations = installedEmulations();
+  const chosen =
+    config.emulation !== undefined
+      ? emulationNamed(emulations, config.emulation)
+      : config.command.length > 0
+        ? chooseEmulation(emulations, config.prison.path, config.command[0])
+        : emulations[0];
+  const { emulation, underLoader } = jailEmulation(emulations, chosen);
+  const lines = ['# sysjail --explain: the seccomp policy of a jail of this prison (no jail started)'];
+  lines.push(...prisonLines(config.prison).map((l) => `# ${l}`));
+  if (underLoader)
+    lines.push(`# ${chosen.name} programs run through their loader, under the ${emulation.name} policy`);
+  return `${lines.join('\n')}\n${formatPolicyExplanation(explainPolicy(config.prison, emulation))}`;
+}
