@@ -5,8 +5,8 @@
 //
 //   node scripts/generate-tables.mjs [--source DIR] [--check]
 //
-// DIR is a freebsd-src tree (at least the files in SOURCE_FILES); default $FREEBSD_SRC, else
-// shared/freebsd-src beside the repository. The FreeBSD text is not kept in this repository.
+// DIR is a freebsd-src tree holding SOURCE_FILES: default $FREEBSD_SRC, else freebsd/ in this package,
+// the facts of those files at SOURCE.commit (numbers, names, C types; see freebsd/README.md).
 // --check: exit 1 if src/tables/amd64.ts differs from what the source gives, or a number disagrees.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -34,9 +34,9 @@ export const SOURCE_FILES = {
  */
 export const LAST_SYSCALL = 587;
 
-/** The default source tree: $FREEBSD_SRC, else shared/freebsd-src beside the repository. */
+/** The default source tree: $FREEBSD_SRC, else the package's freebsd/ (facts of freebsd-src at SOURCE.commit). */
 export function defaultSource() {
-  return process.env.FREEBSD_SRC || resolve(pkg, '..', '..', '..', 'shared', 'freebsd-src');
+  return process.env.FREEBSD_SRC || join(pkg, 'freebsd');
 }
 
 // ---- syscalls.master ---------------------------------------------------------------------------
