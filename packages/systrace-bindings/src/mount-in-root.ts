@@ -3,7 +3,6 @@
 // if the root were `/` and cannot lead out of it; the mount is attached with move_mount onto that fd, so
 // no path is resolved twice. Sources are host paths (the caller's), opened once with open_tree.
 
-import { fstatSync, readSync } from 'node:fs';
 import { cString } from './c-string.js';
 import {
   AT_EMPTY_PATH,
@@ -11,10 +10,7 @@ import {
   close,
   O_CLOEXEC,
   O_DIRECTORY,
-  O_NOFOLLOW,
-  O_NONBLOCK,
   O_PATH,
-  O_RDONLY,
   openat,
 } from './file-descriptors.js';
 import {
@@ -105,36 +101,5 @@ export function tmpfsMountInRoot(
     }
   } finally {
     close(fs);
-  }
-}
-
-/**
- * Reads a regular file inside `root` without following any link out of it (RESOLVE_IN_ROOT,
- * O_NOFOLLOW on the last component), non-blocking (a FIFO planted there cannot hold the caller), at most
- * `maxBytes`; undefined if it is missing or not a regular file.
- */
-export function readFileInRoot(root: string, path: string, maxBytes = 1 << 20): Buffer | undefined {
-  const rootFd = openat(AT_FDCWD, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  let fd: number;
-  try {
-    fd = openInRoot(rootFd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-  } catch {
-    return undefined;
-  } finally {
-    close(rootFd);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return undefined;
-    const buf = Buffer.alloc(Math.min(maxBytes, st.size));
-    let n = 0;
-    while (n < buf.length) {
-      const r = readSync(fd, buf, n, buf.length - n, null);
-      if (r === 0) break;
-      n += r;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    close(fd);
   }
 }

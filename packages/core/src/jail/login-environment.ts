@@ -1,17 +1,19 @@
 /**
  * FreeBSD's clean environment for a jailed command (jail -l, exec.clean, jexec -l): only HOME and SHELL
  * of the user's passwd entry in the jail, USER (and LOGNAME) the user's name, TERM from the caller, and
- * the login PATH. The jail's passwd is read inside its root (no link followed out), regular file only,
- * bounded: the jail may have planted anything there.
+ * the login PATH. The jail's passwd is read as jexec reads it (readPasswd: through JailRoot, inside the
+ * root, regular file only, non-blocking, bounded): the jail may have planted anything there.
  */
-import { readFileInRoot } from '@sysjail/systrace-bindings';
-import { type PasswdUser, passwdEntry } from '../jexec/passwd-user.js';
+import { lookupPasswdUser, type PasswdUser } from '../jexec/passwd-user.js';
 
 export const LOGIN_PATH = '/bin:/sbin:/usr/bin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
 
-/** The passwd entry of `user` (name or uid) in the jail's /etc/passwd, read safely; undefined if none. */
+/**
+ * The passwd entry of `user` (name or uid) in the jail's /etc/passwd; undefined if none. A FIFO, device
+ * or directory planted there, or a file over PASSWD_MAX_BYTES, is a JailFileError.
+ */
 export function jailPasswdEntry(root: string, user: string | number): PasswdUser | undefined {
-  return passwdEntry(readFileInRoot(root, '/etc/passwd', 4 << 20)?.toString('utf8') ?? '', user);
+  return lookupPasswdUser(root, user);
 }
 
 /**
