@@ -1,22 +1,9 @@
 // --baseline on a real run: the same cases with no jail; each result says how it went there, and the
 // table tells the promises the jail keeps from those the host keeps for everyone.
 import { describe, expect, it } from 'vitest';
-import { main } from './cli.js';
+import { mainOutput } from './main-output.js';
 
-async function sjtest(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-    isTty: false,
-  });
-  return { code, out, err };
-}
+const sjtest = (argv: string[]) => mainOutput(argv);
 
 describe('sjtest --baseline', () => {
   it('runs the cases with no jail too and says which promises the jail itself keeps', async () => {

@@ -3,26 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { CaseResult } from './case.js';
 import { cases } from './cases.js';
-import { baselineNotes, main, packageVersion, synopsis, usage } from './cli.js';
+import { baselineNotes, packageVersion, synopsis, usage } from './cli.js';
 import { isLoopback } from './loopback.js';
+import { mainOutput } from './main-output.js';
 import { formatTable } from './report-table.js';
 import type { RunReport } from './runner.js';
 
-const run = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-    isTty: false,
-    env: { PATH: process.env.PATH, ...env },
-  });
-  return { code, out, err };
-};
+const run = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+  mainOutput(argv, { PATH: process.env.PATH, ...env });
 
 describe('sjtest(1) command line', () => {
   it('lists the cases, filtered', async () => {

@@ -8,26 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from './cli.js';
+import { mainOutput } from './main-output.js';
 import { statusColour } from './report-html.js';
 
 const work = mkdtempSync(join(tmpdir(), 'sjtest-html-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function sjtest(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-    isTty: false,
-  });
-  return { code, out, err };
-}
+const sjtest = (argv: string[]) => mainOutput(argv);
 
 /** RGBA pixels of an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium writes). */
 function decodePng(png: Buffer): { width: number; height: number; pixel(x: number, y: number): number[] } {
