@@ -5,3 +5,4 @@ export * from './jexec/index.js';
 export * from './net/index.js';
 export { hostPidOf } from './process/host-pid.js';
 export * from './registry/index.js';
+export { requestAsUser } from './testing/peer-as-user.js';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { close, pipe2, read, write } from '@sysjail/systrace-bindings';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { JailRecord } from '../registry/jail-record.js';
+import { requestAsUser } from '../testing/peer-as-user.js';
 import { JexecRefusedError, JexecUnavailableError } from './errors.js';
 import { execInJail } from './exec-in-jail.js';
 import { type JexecExec, type JexecServer, startJexecServer } from './jexec-server.js';
@@ -111,22 +112,10 @@ describe('jexec server', () => {
   it('refuses a peer that is not root, and bad requests, without running anything', async () => {
     const calls: JexecExec[] = [];
     const { jid: id, server: s } = await server((m) => calls.push(m));
-    chmodSync(s.socketPath, 0o666); // let the kernel through, so that the server's own check is what refuses
-    const client = `
-      const s = require('node:net').connect(${JSON.stringify(s.socketPath)});
-      s.on('connect', () => s.write(JSON.stringify({ type: 'exec', argv: ['id'], uid: 0, gid: 0, fds: [0, 1, 2] }) + '\\n'));
-      s.on('data', (d) => process.stdout.write(d));`;
-    // Asynchronously: the server answers from this process's event loop.
-    const child = spawn(process.execPath, ['-e', client], {
-      uid: 65534,
-      gid: 65534,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    await new Promise((resolve) => child.on('close', resolve));
+    const out = await requestAsUser(
+      s.socketPath,
+      `${JSON.stringify({ type: 'exec', argv: ['id'], uid: 0, gid: 0, fds: [0, 1, 2] })}\n`,
+    );
     expect(JSON.parse(out)).toEqual({
       type: 'error',
       code: 'EPERM',
