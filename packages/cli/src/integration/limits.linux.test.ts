@@ -127,6 +127,7 @@ describe('rctl limits', () => {
       '127.0.13.4',
       '/bin/sh',
       '-c',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${#x} is the shell's, not a template's
       'x=$(head -c 8000000 /dev/zero | tr "\\0" a); echo held > /tmp/held; sleep 600; echo ${#x}',
     ]);
     expect(started.status).toBe(0);
