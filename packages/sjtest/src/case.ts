@@ -1,7 +1,10 @@
 /** A test case is data: which promise, which victim runs which probe, what outcome keeps the promise. */
 
-/** The victim that runs a probe: the static 64-bit program, the static i386 one, or busybox sh. */
-export type Victim = 'v64' | 'v32' | 'sh';
+/**
+ * The victim that runs a probe: the static 64-bit program, the static i386 one, busybox sh, or the
+ * freestanding FreeBSD amd64 program (for tools that run FreeBSD programs).
+ */
+export type Victim = 'v64' | 'v32' | 'sh' | 'fbsd';
 
 /** What keeps the promise. Anything the victim reports that is not listed breaks it. */
 export interface Expect {

@@ -2,18 +2,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cases } from './cases.js';
-import { victimSourceDir } from './victim-build.js';
+import { freebsdVictimSource, victimSourceDir } from './victim-build.js';
 
+const probeTable = /\{"([a-z0-9-]+)",\s*[a-z_0-9]+\}/g;
 const probeNames = (): Set<string> => {
   const names = new Set<string>();
   for (const f of readdirSync(victimSourceDir).filter((f) => f.endsWith('.c'))) {
-    for (const m of readFileSync(join(victimSourceDir, f), 'utf8').matchAll(
-      /\{"([a-z0-9-]+)",\s*[a-z_0-9]+\}/g,
-    ))
-      names.add(m[1]!);
+    for (const m of readFileSync(join(victimSourceDir, f), 'utf8').matchAll(probeTable)) names.add(m[1]!);
   }
   return names;
 };
+const freebsdProbeNames = (): Set<string> =>
+  new Set([...readFileSync(freebsdVictimSource, 'utf8').matchAll(probeTable)].map((m) => m[1]!));
 
 describe('cases table', () => {
   it('has unique, well-formed ids', () => {
@@ -34,8 +34,29 @@ describe('cases table', () => {
 
   it('names only probes the victims implement', () => {
     const names = probeNames();
-    for (const c of cases.filter((c) => c.victim !== 'sh'))
+    const freebsdNames = freebsdProbeNames();
+    for (const c of cases.filter((c) => c.victim === 'v64' || c.victim === 'v32'))
       expect(names.has(c.probe), `${c.id}: ${c.probe}`).toBe(true);
+    for (const c of cases.filter((c) => c.victim === 'fbsd'))
+      expect(freebsdNames.has(c.probe), `${c.id}: ${c.probe}`).toBe(true);
+  });
+
+  it('runs the FreeBSD cases in the FreeBSD victim: the filesystem, process, hostname and network promises', () => {
+    const freebsd = cases.filter((c) => c.victim === 'fbsd');
+    for (const c of cases) expect(c.id.startsWith('freebsd.'), c.id).toBe(c.victim === 'fbsd');
+    for (const c of freebsd) {
+      expect(c.tags, c.id).toContain('freebsd');
+      const linux = cases.find((l) => l.id === c.id.slice('freebsd.'.length));
+      expect(linux?.promise, c.id).toBe(c.promise);
+      expect(linux?.expect, c.id).toEqual(c.expect);
+    }
+    for (const area of ['fs', 'proc', 'hostname', 'net', 'escape', 'address', 'socket', 'race'])
+      expect(
+        freebsd.some((c) => c.tags.includes(area)),
+        area,
+      ).toBe(true);
+    // FreeBSD's AF_INET6 is 28, not Linux's 10
+    expect(cases.find((c) => c.id === 'freebsd.net.ipv6')?.arg).toBe('28,1,0');
   });
 
   it('tags i386 cases and runs them in the i386 victim', () => {

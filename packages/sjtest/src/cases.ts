@@ -1050,6 +1050,55 @@ const shell: Case[] = [
   }),
 ];
 
+/**
+ * The same promises kept for a FreeBSD program: the FreeBSD victim (victims/freebsd/victim.c, raw FreeBSD
+ * system calls) runs the probe of the 64-bit row of that id, named `freebsd.<id>`. Only tools that run
+ * FreeBSD programs can keep them; for the others the runner reports them skipped. Socket families are
+ * FreeBSD's numbers (AF_INET6 is 28); errnos are FreeBSD's, by name.
+ */
+const FREEBSD_AF = { INET: 2, INET6: 28 };
+const freebsdOf = (id: string, arg?: string): Case => {
+  const row = [...filesystem, ...processes, ...hostname, ...network].find(
+    (c) => c.id === id && c.victim === 'v64',
+  );
+  if (!row) throw new Error(`no 64-bit case ${id}`);
+  return {
+    ...row,
+    id: `freebsd.${id}`,
+    victim: 'fbsd',
+    tags: [...row.tags, 'freebsd'],
+    ...(arg === undefined ? {} : { arg }),
+  };
+};
+const freebsd: Case[] = [
+  freebsdOf('fs.root'),
+  freebsdOf('fs.dotdot'),
+  freebsdOf('fs.symlink-absolute'),
+  freebsdOf('fs.symlink-relative'),
+  freebsdOf('fs.chroot-escape'),
+  freebsdOf('fs.inherited-fd'),
+  freebsdOf('proc.kill'),
+  freebsdOf('proc.ptrace'),
+  freebsdOf('host.uname'),
+  freebsdOf('host.gethostname'),
+  freebsdOf('net.raw-inet', sock(FREEBSD_AF.INET, SOCK.RAW, 1)),
+  freebsdOf('net.ping-socket', sock(FREEBSD_AF.INET, SOCK.DGRAM, 1)),
+  freebsdOf('net.raw-inet6', sock(FREEBSD_AF.INET6, SOCK.RAW, 58)),
+  freebsdOf('net.ipv6', sock(FREEBSD_AF.INET6, SOCK.STREAM)),
+  freebsdOf('net.bind-any'),
+  freebsdOf('net.bind-loopback'),
+  freebsdOf('net.bind-other'),
+  freebsdOf('net.connect-source'),
+  freebsdOf('net.connect-loopback'),
+  freebsdOf('net.udp-source'),
+  freebsdOf('net.loopback-service-tcp'),
+  freebsdOf('net.loopback-service-udp'),
+  freebsdOf('net.unix-abstract'),
+  freebsdOf('net.unix-abstract-dgram'),
+  freebsdOf('net.listen-unbound'),
+  freebsdOf('net.race-bind'),
+];
+
 /** Every case, in report order. */
 export const cases: readonly Case[] = [
   ...filesystem,
@@ -1060,4 +1109,5 @@ export const cases: readonly Case[] = [
   ...entryPoints,
   ...functional,
   ...shell,
+  ...freebsd,
 ];

@@ -1,7 +1,7 @@
 /**
  * The jail root sjtest builds in a temp dir: the victims, busybox, mount points, a marker holding a
  * random token, escape symlinks; and beside it, outside the root, the marker the escapes look for.
- *   <base>/root/{sjtest/victim64,sjtest/victim32,bin/busybox,bin/sh,proc,dev,sys,tmp,etc,.sjtest-root}
+ *   <base>/root/{sjtest/victim64,sjtest/victim32,sjtest/victim-freebsd,bin/busybox,bin/sh,proc,dev,sys,tmp,etc,.sjtest-root}
  *   <base>/outside/marker
  */
 import { randomBytes } from 'node:crypto';
@@ -28,6 +28,7 @@ export interface JailRoot {
   /** in-root paths of what exists: victims and busybox */
   readonly victim64?: string;
   readonly victim32?: string;
+  readonly victimFreebsd?: string;
   readonly busybox?: string;
   /** removes everything (the root holds no mounts of ours) */
   remove(): void;
@@ -67,6 +68,8 @@ export function buildJailRoot(victims: VictimBinaries, busyboxPath = findBusybox
   };
   const victim64 = typeof victims.v64 === 'string' ? copy(victims.v64, 'sjtest/victim64') : undefined;
   const victim32 = typeof victims.v32 === 'string' ? copy(victims.v32, 'sjtest/victim32') : undefined;
+  const victimFreebsd =
+    typeof victims.fbsd === 'string' ? copy(victims.fbsd, 'sjtest/victim-freebsd') : undefined;
   let busybox: string | undefined;
   if (busyboxPath) {
     busybox = copy(busyboxPath, 'bin/busybox');
@@ -80,6 +83,7 @@ export function buildJailRoot(victims: VictimBinaries, busyboxPath = findBusybox
     token,
     victim64,
     victim32,
+    victimFreebsd,
     busybox,
     remove: () => rmSync(base, { recursive: true, force: true }),
   };

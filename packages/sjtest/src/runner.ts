@@ -65,7 +65,7 @@ const GROUP_SIZE = 64;
 
 function groups(cases: readonly Case[]): Group[] {
   const out: Group[] = [];
-  for (const victim of ['v64', 'v32', 'sh'] as const) {
+  for (const victim of ['v64', 'v32', 'sh', 'fbsd'] as const) {
     const mine = cases.filter((c) => c.victim === victim);
     const shared = mine.filter((c) => !c.solo && !c.stdin);
     for (let i = 0; i < shared.length; i += GROUP_SIZE)
@@ -261,13 +261,17 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
       `loopudp=${loopback?.udpPort ?? 0}`,
     ];
     for (const group of groups(options.cases)) {
-      const binary =
-        group.victim === 'v64' ? root.victim64 : group.victim === 'v32' ? root.victim32 : root.busybox;
+      const binary = {
+        v64: root.victim64,
+        v32: root.victim32,
+        sh: root.busybox,
+        fbsd: root.victimFreebsd,
+      }[group.victim];
       if (!binary) {
         const why =
           group.victim === 'sh'
             ? 'skipped: no busybox (install busybox-static)'
-            : ((group.victim === 'v64' ? victims.v64 : victims.v32) as { skipped: string });
+            : (victims[group.victim] as { skipped: string });
         const detail = typeof why === 'string' ? why : why.skipped;
         for (const c of group.cases)
           results.push({ case: c, status: 'skipped', outcome: { kind: 'skip', detail } });
@@ -343,6 +347,16 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
       runs.push(jailRun);
       options.onRun?.(jailRun);
       const parsed = parseVictimOutput(stdout);
+      // A tool that does not run FreeBSD programs (the kernel runs the FreeBSD victim as a Linux program,
+      // which dies at once) gets no report at all from it: its FreeBSD cases are skipped, not broken.
+      if (group.victim === 'fbsd' && parsed.outcomes.size === 0 && !parsed.complete) {
+        const detail = `skipped: the tool does not run FreeBSD programs (the FreeBSD victim made no report: ${
+          run.timedOut ? 'timed out' : `exit ${run.exitCode ?? run.signal}`
+        })`;
+        for (const c of group.cases)
+          results.push({ case: c, status: 'skipped', outcome: { kind: 'skip', detail } });
+        continue;
+      }
       const started = !solo || parsed.outcomes.has('_started');
       for (const c of group.cases) {
         let outcome: Outcome = parsed.outcomes.get(c.id) ?? {

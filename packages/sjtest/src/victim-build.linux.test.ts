@@ -30,6 +30,13 @@ describe('victims', () => {
     for (const bin of [v.v64, v.v32] as string[]) expect(spawnSync(bin, ['exit', '5']).status).toBe(5);
   });
 
+  it('builds the FreeBSD victim: static amd64, no libc, branded FreeBSD (OS/ABI 9)', () => {
+    const v = buildVictims({ cacheDir: cache });
+    expect(typeof v.fbsd).toBe('string');
+    expect(elf(v.fbsd as string)).toEqual({ bits: 64, machine: 62, dynamic: false });
+    expect(readFileSync(v.fbsd as string)[7]).toBe(9);
+  });
+
   it('reuses the cache and prints one line per probe', () => {
     const v = buildVictims({ cacheDir: cache });
     const out = execFileSync(v.v32 as string, ['run', 'ip=127.0.0.5', '--', 'a=plain', 'b=no-such-probe'], {
@@ -43,5 +50,6 @@ describe('victims', () => {
   it('reports every case as skipped when there is no compiler', () => {
     const v = buildVictims({ cacheDir: cache, cc: '/nonexistent/cc' });
     expect(v.v64).toEqual({ skipped: expect.stringContaining('skipped: no compiler') });
+    expect(v.fbsd).toEqual({ skipped: expect.stringContaining('skipped: no compiler') });
   });
 });
