@@ -21,7 +21,12 @@ export type {
   ExplainedRule,
   PolicyExplanation,
 } from './filter/explain.js';
-export { decisionText, explainPolicy, formatPolicyExplanation } from './filter/explain.js';
+export {
+  argTestsText,
+  decisionText,
+  explainPolicy,
+  formatPolicyExplanation,
+} from './filter/explain.js';
 export { prewarm, settled } from './jail/engine.js';
 export type { JailMount } from './jail/jail-mounts.js';
 export { checkJailMount, parseFstab, parseFstabLine } from './jail/jail-mounts.js';

@@ -1,5 +1,5 @@
 import type { Emulation } from '../emulation.js';
-import type { ArgTest, Decision, Policy, Rule } from '../policy.js';
+import type { ArgTest, Decision, Policy } from '../policy.js';
 import type { Prison } from '../prison.js';
 import { checkPolicyNames } from './compile.js';
 
@@ -78,15 +78,27 @@ function explainCall(syscall: string, policy: Policy, emulation: Emulation): Exp
       lines.push({ decision: rule.decision, ...reason });
       return lines;
     }
-    lines.push({ when: describeTests(rule, emulation), decision: rule.decision, ...reason });
+    lines.push({
+      when: argTestsText(rule.syscall, rule.when, emulation.argumentName?.bind(emulation)),
+      decision: rule.decision,
+      ...reason,
+    });
   }
   lines.push({ decision: policy.defaultDecision, isDefault: true });
   return lines;
 }
 
-function describeTests(rule: Rule, emulation: Emulation): string {
+/**
+ * A rule's argument tests as text, `&&`-joined: `arg0 == AF_UNIX`, `(arg1 & SOCK_TYPE_MASK) == SOCK_RAW`,
+ * `arg0 in {1, 2}`; values by the emulation's constant names where it gives them, else numbers.
+ */
+export function argTestsText(
+  syscall: string,
+  tests: readonly ArgTest[],
+  argumentName?: Emulation['argumentName'],
+): string {
   const value = (arg: number, v: bigint) =>
-    emulation.argumentName?.(rule.syscall, arg, v) ?? (v > 9n ? `0x${v.toString(16)}` : String(v));
+    argumentName?.(syscall, arg, v) ?? (v > 9n ? `0x${v.toString(16)}` : String(v));
   const ops = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' } as const;
   const one = (t: ArgTest): string => {
     const a = `arg${t.arg}`;
@@ -99,7 +111,7 @@ function describeTests(rule: Rule, emulation: Emulation): string {
         return `${a} ${ops[t.op]} ${value(t.arg, t.value)}`;
     }
   };
-  return (rule.when ?? []).map(one).join(' && ');
+  return tests.map(one).join(' && ');
 }
 
 /** A decision as --explain prints it: `allow`, `kill`, `errno EPERM`, `notify reboot`. */

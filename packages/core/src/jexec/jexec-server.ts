@@ -28,23 +28,13 @@ import {
 } from '@sysjail/systrace-bindings';
 import { hostPidOf } from '../process/host-pid.js';
 import { encodeExec, MAX_EXEC_PAYLOAD } from '../supervisor/init-channel.js';
-import type { FromSupervisor } from '../supervisor/protocol.js';
+import type { FromSupervisor, ToSupervisor } from '../supervisor/protocol.js';
 import { type JexecRequest, type JexecServerMessage, MAX_REQUEST_BYTES } from './protocol.js';
 
-/** What the server sends to the supervisor thread (an 'exec' without its jid). */
-export interface JexecExec {
-  readonly tag: number;
-  readonly argv: readonly string[];
-  /** KEY=VALUE; absent: the jail's start environment. */
-  readonly env?: readonly string[];
-  /** Inside the jail; absent: /. */
-  readonly cwd?: string;
-  /** Under the jail's program loader. */
-  readonly underLoader?: boolean;
-  readonly uid: number;
-  readonly gid: number;
+/** What the server sends to the supervisor thread: the supervisor's 'exec' without its jid, with its fds. */
+export type JexecExec = Omit<Extract<ToSupervisor, { type: 'exec' }>, 'type' | 'jid' | 'fds'> & {
   readonly fds: readonly [number, number, number];
-}
+};
 
 export interface JexecServerOptions {
   readonly jid: number;
