@@ -1,6 +1,7 @@
 import type { Architecture } from './arch.js';
 import type { Policy } from './policy.js';
 import type { Prison } from './prison.js';
+import type { EmulationHandlers } from './supervisor/handler-context.js';
 import type { SyscallTable } from './syscall-table.js';
 
 /**
@@ -23,6 +24,11 @@ export interface Emulation {
    * socket's argument 0 equal to 1), or undefined to print the number.
    */
   argumentName?(syscall: string, arg: number, value: bigint): string | undefined;
+  /**
+   * The module of the handlers its policy names in notify(name), which the supervisor thread imports,
+   * and their names. Without it a policy may not notify.
+   */
+  readonly handlers?: EmulationHandlers;
   /** True when this emulation runs the given executable (its first bytes, ELF header). */
   detect(header: Uint8Array): boolean;
   /**

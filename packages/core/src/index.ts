@@ -70,6 +70,16 @@ export type { Registry } from './registry/registry.js';
 export { isLive, JID_MAX, openRegistry } from './registry/registry.js';
 export { defaultRegistryDir, sysjailRunDir } from './registry/run-dir.js';
 export type { TerminalMode } from './stdio/index.js';
+export type {
+  CopiedSockaddr,
+  EmulationHandlers,
+  Handler,
+  HandlerContext,
+  HandlerModule,
+  HostRlimit,
+  NotifiedCall,
+  Reply,
+} from './supervisor/handler-context.js';
 export type { AuditRecord } from './supervisor/protocol.js';
 export type { ArgKind, SyscallClass, SyscallEntry, SyscallTable } from './syscall-table.js';
 export { syscallByName, syscallByNumber } from './syscall-table.js';

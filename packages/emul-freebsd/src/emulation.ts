@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Emulation } from '@sysjail/core';
 import { isFreebsdElf } from './elf.js';
 import { freebsdErrno } from './errno.js';
+import { handlers } from './handlers.js';
 import { freebsdJailPolicy } from './policy.js';
 import { amd64 } from './tables/amd64.js';
 
@@ -10,6 +11,9 @@ import { amd64 } from './tables/amd64.js';
 export const freebsdLoaderPath = fileURLToPath(new URL('../dist/native/sysjail-freebsd', import.meta.url));
 /** A freestanding FreeBSD program of raw FreeBSD system calls that tries what a jail refuses (victim/). */
 export const freebsdVictimPath = fileURLToPath(new URL('../dist/native/freebsd-victim', import.meta.url));
+
+/** The built handler module the supervisor thread imports (dist/, also from src/ in tests). */
+export const freebsdHandlersModule = new URL('../dist/handlers.js', import.meta.url).href;
 
 export const freebsd: Emulation = {
   name: 'freebsd',
@@ -19,6 +23,7 @@ export const freebsd: Emulation = {
   refusedArchitectures: [],
   errno: freebsdErrno,
   policy: freebsdJailPolicy,
+  handlers: { module: freebsdHandlersModule, names: Object.keys(handlers) },
   detect: isFreebsdElf,
   loader: freebsdLoaderPath,
 };

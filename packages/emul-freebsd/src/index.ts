@@ -1,8 +1,9 @@
 export { amd64Arch } from './arch.js';
 export * as constants from './constants.js';
 export { isFreebsdElf } from './elf.js';
-export { freebsd, freebsdLoaderPath, freebsdVictimPath } from './emulation.js';
+export { freebsd, freebsdHandlersModule, freebsdLoaderPath, freebsdVictimPath } from './emulation.js';
 export { freebsdErrno } from './errno.js';
+export { handlers as freebsdHandlers } from './handlers.js';
 export { generateLoaderTables, refusedCalls, sysctlOids } from './loader-tables.js';
 export { forbiddenCalls, freebsdJailPolicy, sysvIpcCalls } from './policy.js';
 export { amd64 } from './tables/amd64.js';

@@ -47,6 +47,7 @@ const includes = [
   'asm/resource.h',
   'linux/ipc.h',
   'linux/net.h',
+  'linux/utsname.h',
 ];
 
 describe('constants', () => {

@@ -168,6 +168,9 @@ export const LINUX_REBOOT_CMD_RESTART2 = 0xa1b2c3d4;
 export const LINUX_REBOOT_CMD_SW_SUSPEND = 0xd000fce2;
 export const LINUX_REBOOT_CMD_KEXEC = 0x45584543;
 
+/** Longest host name sethostname(2) takes (linux/utsname.h). */
+export const __NEW_UTS_LEN = 64;
+
 /** Resource limits (asm-generic/resource.h). */
 export const RLIMIT_CPU = 0;
 export const RLIMIT_FSIZE = 1;

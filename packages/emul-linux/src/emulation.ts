@@ -11,6 +11,7 @@ import {
   readElfIdent,
 } from './elf.js';
 import { linuxErrno } from './errno.js';
+import { handlers } from './handlers.js';
 import { linuxJailPolicy } from './policy.js';
 import { linuxArgumentName } from './policy-table.js';
 import { i386 } from './tables/i386.js';
@@ -30,6 +31,12 @@ export function detectLinuxElf(header: Uint8Array): boolean {
   );
 }
 
+/**
+ * The built handler module the supervisor thread imports (dist/, from src/ in this package's tests too:
+ * a worker loads JavaScript).
+ */
+export const linuxHandlersModule = new URL('../dist/handlers.js', import.meta.url).href;
+
 export const linux: Emulation = {
   name: 'linux',
   description: 'Linux x86_64 and i386 binaries on the Linux kernel (x32 refused)',
@@ -37,6 +44,7 @@ export const linux: Emulation = {
   refusedArchitectures: [x32Arch],
   errno: linuxErrno,
   policy: linuxJailPolicy,
+  handlers: { module: linuxHandlersModule, names: Object.keys(handlers) },
   detect: detectLinuxElf,
   argumentName: linuxArgumentName,
 };

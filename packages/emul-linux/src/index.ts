@@ -9,8 +9,9 @@ export {
 export * as constants from './constants.js';
 export type { ElfIdent } from './elf.js';
 export { readElfIdent } from './elf.js';
-export { detectLinuxElf, linux } from './emulation.js';
+export { detectLinuxElf, linux, linuxHandlersModule } from './emulation.js';
 export { linuxErrno } from './errno.js';
+export { handlers as linuxHandlers } from './handlers.js';
 export { forbiddenCalls, linuxJailPolicy, sysvIpcCalls } from './policy.js';
 export { linuxArgumentName, policyTable } from './policy-table.js';
 export type { Signature } from './signatures.js';

@@ -19,6 +19,26 @@ export const RLIMIT_NICE = 13;
 export const RLIMIT_RTPRIO = 14;
 export const RLIMIT_RTTIME = 15;
 
+/** The resources by name. */
+export const rlimitResources: Readonly<Record<string, number>> = Object.freeze({
+  RLIMIT_CPU,
+  RLIMIT_FSIZE,
+  RLIMIT_DATA,
+  RLIMIT_STACK,
+  RLIMIT_CORE,
+  RLIMIT_RSS,
+  RLIMIT_NPROC,
+  RLIMIT_NOFILE,
+  RLIMIT_MEMLOCK,
+  RLIMIT_AS,
+  RLIMIT_LOCKS,
+  RLIMIT_SIGPENDING,
+  RLIMIT_MSGQUEUE,
+  RLIMIT_NICE,
+  RLIMIT_RTPRIO,
+  RLIMIT_RTTIME,
+});
+
 export const RLIM_INFINITY = 0xffffffffffffffffn;
 
 export interface Rlimit {

@@ -50,6 +50,7 @@ const toy: Emulation = {
   refusedArchitectures: [x32],
   errno: { EPERM: 1, ENOSYS: 38, EAFNOSUPPORT: 97 },
   policy: () => policy,
+  handlers: { module: 'file:///nonexistent/toy-handlers.js', names: ['reboot', 'setrlimit'] },
   detect: () => true,
 };
 
@@ -148,9 +149,13 @@ describe('compileFilter refuses names it does not know', () => {
     ).not.toThrow();
   });
 
-  it('a notify rule naming no supervisor handler is an error', () => {
+  it('a notify rule naming no handler of the emulation is an error', () => {
     expect(() => compileFilter(toy, withRule({ syscall: 'reboot', decision: notify('rebot') }))).toThrow(
-      'reboot: no supervisor handler rebot',
+      'reboot: emulation toy has no handler rebot',
     );
+    const { handlers: _, ...noHandlers } = toy;
+    expect(() =>
+      compileFilter(noHandlers, withRule({ syscall: 'reboot', decision: notify('reboot') })),
+    ).toThrow('reboot: emulation toy has no handler reboot');
   });
 });

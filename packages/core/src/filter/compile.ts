@@ -9,7 +9,6 @@ import type { Architecture } from '../arch.js';
 import type { Emulation } from '../emulation.js';
 import { PolicyError } from '../errors.js';
 import type { ArgTest, Decision, Policy, Rule } from '../policy.js';
-import { builtinHandlerNames } from '../supervisor/handler-names.js';
 import type { ArgKind, SyscallEntry, SyscallTable } from '../syscall-table.js';
 import type { FilterOp } from './ir.js';
 
@@ -66,11 +65,12 @@ export function compileFilter(
 }
 
 /**
- * Every rule names a syscall of some table and a handler the supervisor has: a typo must never become
- * the default decision (allow).
+ * Every rule names a syscall of some table and a handler the emulation's handler module has: a typo must
+ * never become the default decision (allow).
  */
 export function checkPolicyNames(emulation: Emulation, policy: Policy): void {
   const known = new Set(emulation.tables.flatMap((t) => t.entries.map((e) => e.name)));
+  const handlers = new Set(emulation.handlers?.names ?? []);
   for (const rule of policy.rules) {
     if (!known.has(rule.syscall)) {
       throw new PolicyError(
@@ -78,8 +78,8 @@ export function checkPolicyNames(emulation: Emulation, policy: Policy): void {
       );
     }
     const d = rule.decision;
-    if (d.action === 'notify' && !builtinHandlerNames.includes(d.handler)) {
-      throw new PolicyError(`${rule.syscall}: no supervisor handler ${d.handler}`);
+    if (d.action === 'notify' && !handlers.has(d.handler)) {
+      throw new PolicyError(`${rule.syscall}: emulation ${emulation.name} has no handler ${d.handler}`);
     }
   }
 }

@@ -321,17 +321,19 @@ const supervise: Stage = {
       initPid: s.initPid,
       initPidfd: s.initPidfd,
       controlFd: s.control,
-      ipv4: prison.ipv4,
-      ipv6: prison.ipv6,
-      allowRlimit: prison.flags.allowRlimit,
+      prison,
+      ...(emulation.handlers ? { handlers: emulation.handlers } : {}),
       program: filter.program,
       notifyTable: filter.compiled.notifyTable,
       notifyByCall: [...filter.compiled.notifyByCall].map(([arch, m]) => [
         arch,
         [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
       ]),
-      numbers: handlerNumbers(emulation),
-      archNames: emulation.tables.map((t) => [t.arch.auditArch, t.arch.name]),
+      numbers: emulation.tables.map((t) => [
+        t.arch.auditArch,
+        Object.fromEntries(t.entries.map((e) => [e.name, e.nr])),
+      ]),
+      abis: emulation.tables.map((t) => [t.arch.auditArch, { name: t.arch.name, bits: t.arch.bits }]),
       errno: emulation.errno,
       cgroupProcs: join(s.cgroup.path, 'cgroup.procs'),
       counters: s.jail.countersBuffer,
@@ -441,16 +443,6 @@ export async function startJail(options: JailOptions): Promise<Jail> {
 function isEmulation(e: unknown): e is Emulation {
   const o = e as Partial<Emulation> | undefined;
   return typeof o === 'object' && o !== null && Array.isArray(o.tables) && typeof o.policy === 'function';
-}
-
-/** Host-side numbers the supervisor handlers need, per ABI. */
-function handlerNumbers(emulation: Emulation): [number, Record<string, number>][] {
-  return emulation.tables.map((t) => [
-    t.arch.auditArch,
-    Object.fromEntries(
-      t.entries.filter((e) => e.name === 'socket' || e.name === 'listen').map((e) => [e.name, e.nr]),
-    ),
-  ]);
 }
 
 /** The environment a jailed command gets by default: `from` (this process's) with the jail's PATH. */

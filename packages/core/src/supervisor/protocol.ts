@@ -1,4 +1,6 @@
 import type { NotifyEntry } from '../filter/compile.js';
+import type { Prison } from '../prison.js';
+import type { EmulationHandlers } from './handler-context.js';
 
 /** Counters of one jail, shared with the supervisor thread (Int32Array over a SharedArrayBuffer). */
 export const COUNTER = { notified: 0, denied: 1, emulated: 2, allowed: 3 } as const;
@@ -13,18 +15,19 @@ export interface SupervisedJailSpec {
   readonly initPidfd: number;
   /** Control channel to the init (SOCK_SEQPACKET). */
   readonly controlFd: number;
-  readonly ipv4: readonly string[];
-  readonly ipv6: readonly string[];
-  readonly allowRlimit: boolean;
+  /** The prison handlers see (its addresses, host name and flags). */
+  readonly prison: Prison;
+  /** The emulation's handler module, loaded by the supervisor thread before it serves the jail. */
+  readonly handlers?: EmulationHandlers;
   /** The program the kernel runs (encoded sock_filter[]), interpreted for calls with several notify entries. */
   readonly program: Uint8Array;
   readonly notifyTable: readonly NotifyEntry[];
   /** auditArch → nr → indexes into notifyTable. */
   readonly notifyByCall: ReadonlyArray<[number, ReadonlyArray<[number, readonly number[]]>]>;
-  /** auditArch → syscall name → number, for the names handlers need (socket, listen). */
+  /** auditArch → syscall name → number, from the emulation's tables (handlers evaluate calls by name). */
   readonly numbers: ReadonlyArray<[number, Readonly<Record<string, number>>]>;
-  /** auditArch → the ABI's name (x86_64, i386), from the emulation's tables. */
-  readonly archNames: ReadonlyArray<[number, string]>;
+  /** auditArch → the ABI's name and word size, from the emulation's tables. */
+  readonly abis: ReadonlyArray<[number, { readonly name: string; readonly bits: 32 | 64 }]>;
   /** errno name → number of the jail's emulation. */
   readonly errno: Readonly<Record<string, number>>;
   /** cgroup.procs of the jail's cgroup: the host pids of its processes. */
@@ -33,7 +36,8 @@ export interface SupervisedJailSpec {
 }
 
 export type ToSupervisor =
-  | { readonly type: 'add'; readonly jail: SupervisedJailSpec }
+  /** Serve a jail (after loading its emulation's handler module); answered by 'done'. */
+  | { readonly type: 'add'; readonly request: number; readonly jail: SupervisedJailSpec }
   /** Forget a jail (after reading what its init still had to say). */
   | { readonly type: 'remove'; readonly jid: number; readonly request: number }
   /**

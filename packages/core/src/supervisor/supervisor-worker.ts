@@ -18,8 +18,13 @@ import {
   POLLHUP,
   POLLIN,
   type PollFd,
+  pidfdSendSignal,
   poll,
   read,
+  SECCOMP_RET_ACTION_FULL,
+  SECCOMP_RET_DATA,
+  SECCOMP_RET_USER_NOTIF,
+  SIGKILL,
   SyscallError,
   sethostname,
   setns,
@@ -28,22 +33,17 @@ import {
   waitid,
 } from '@sysjail/systrace-bindings';
 import { mountJailProc, prepareMountThread } from '../mount/proc-mount.js';
-import type { Decision } from '../policy.js';
-import { type HandlerContext, handlers, type NotifiedCall, type Reply, shutdownJail } from './handlers.js';
+import { callContext, errnoNameIn, type ServedJail } from './call-context.js';
+import type { EmulationHandlers, Handler, NotifiedCall, Reply } from './handler-context.js';
 import { encodeExec, receiveInitMessage, sendInitMessage } from './init-channel.js';
 import { COUNTER, type FromSupervisor, type SupervisedJailSpec, type ToSupervisor } from './protocol.js';
 
-interface Served {
-  readonly spec: SupervisedJailSpec;
-  readonly listener: NotificationListener;
+interface Served extends ServedJail {
   readonly counters: Int32Array;
   readonly byCall: Map<number, Map<number, number[]>>;
-  /** The jail's filter as a function; built on first use (most notified calls have one rule). */
-  interpreter: () => FilterInterpreter;
-  readonly numbers: Map<number, Record<string, number>>;
-  readonly archNames: Map<number, string>;
-  readonly deferred: { op: string; a: number; b: number; c: number }[];
-  readonly ctx: HandlerContext;
+  readonly abis: Map<number, { readonly name: string; readonly bits: 32 | 64 }>;
+  /** The emulation's handlers by the name policies use in notify(name). */
+  readonly handlers: Readonly<Record<string, Handler>>;
   hungUp: boolean;
   initGone: boolean;
   /** The init is this process's to reap (its launcher thread let it go); set again once reaped. */
@@ -81,76 +81,65 @@ function post(msg: FromSupervisor): void {
   port.postMessage(msg);
 }
 
-function serve(spec: SupervisedJailSpec): Served {
-  const listener = new NotificationListener(spec.listenerFd);
-  const byCall = new Map(
-    spec.notifyByCall.map(([arch, list]) => [arch, new Map(list.map(([nr, ix]) => [nr, [...ix]]))]),
-  );
-  const numbers = new Map(spec.numbers.map(([arch, names]) => [arch, { ...names }]));
-  const deferred: Served['deferred'] = [];
+function serve(spec: SupervisedJailSpec, handlers: Readonly<Record<string, Handler>>): Served {
   let built: FilterInterpreter | undefined;
-  const interpreter = () => {
-    built ??= new FilterInterpreter(decode(spec.program));
-    return built;
-  };
-  const served: Served = {
+  return {
     spec,
-    listener,
+    listener: new NotificationListener(spec.listenerFd),
+    prison: spec.prison,
+    handlers,
     counters: new Int32Array(spec.counters),
-    byCall,
-    interpreter,
-    numbers,
-    archNames: new Map(spec.archNames),
-    deferred,
+    byCall: new Map(
+      spec.notifyByCall.map(([arch, list]) => [arch, new Map(list.map(([nr, ix]) => [nr, [...ix]]))]),
+    ),
+    interpreter: () => {
+      built ??= new FilterInterpreter(decode(spec.program));
+      return built;
+    },
+    numbers: new Map(spec.numbers.map(([arch, names]) => [arch, { ...names }])),
+    abis: new Map(spec.abis),
+    deferred: [],
     hungUp: false,
     initGone: false,
     reap: 'no',
     busy: false,
-    ctx: {
-      jid: spec.jid,
-      initPidfd: spec.initPidfd,
-      controlFd: spec.controlFd,
-      ipv4: spec.ipv4,
-      ipv6: spec.ipv6,
-      allowRlimit: spec.allowRlimit,
-      cgroupProcs: spec.cgroupProcs,
-      errno: (name) => spec.errno[name] ?? spec.errno.EPERM,
-      stillValid: (id) => listener.idValid(id),
-      evaluate: (arch, name, args) => {
-        const nr = numbers.get(arch)?.[name];
-        if (nr === undefined) return { action: 'errno', errno: 'ENOSYS' };
-        const padded = [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6);
-        const action = interpreter().run({ nr, arch, instructionPointer: 0n, args: padded }) >>> 0;
-        return decisionOf(spec, action);
-      },
-      addFdAndReply: (id, fd, cloexec) => {
-        listener.addFd(id, fd, { send: true, cloexec });
-      },
-      shutdown: (reason) => {
-        post({ type: 'shutdown', jid: spec.jid, reason });
-        shutdownJail(spec);
-      },
-      deferInitMessage: (msg) => deferred.push(msg),
-      inJailUts: (fn) => inNamespaceOf(spec.initPid, 'uts', CLONE_NEWUTS, fn),
+    inJailUts: (fn) => inNamespaceOf(spec.initPid, 'uts', CLONE_NEWUTS, fn),
+    shutdown: (reason) => {
+      post({ type: 'shutdown', jid: spec.jid, reason });
+      shutdownJail(spec);
     },
   };
-  return served;
 }
 
-/** The policy decision behind a filter verdict (a notify verdict carries its entry's index). */
-function decisionOf(spec: SupervisedJailSpec, action: number): Decision & { reason?: string } {
-  const kind = (action & 0xffff0000) >>> 0;
-  if (kind === 0x7fff0000) return { action: 'allow' };
-  if (kind === 0x7fc00000) {
-    const entry = spec.notifyTable[action & 0xffff];
-    if (entry) return { ...entry.decision, reason: entry.rule?.reason };
+function shutdownJail(spec: { initPidfd: number }): void {
+  try {
+    pidfdSendSignal(spec.initPidfd, SIGKILL);
+  } catch {}
+}
+
+/** Handler modules by specifier, loaded once (an emulation's module serves all its jails). */
+const handlerModules = new Map<string, Readonly<Record<string, Handler>>>();
+
+/** Loads an emulation's handler module and checks that it has every handler the emulation names. */
+async function loadHandlers(
+  declared: EmulationHandlers | undefined,
+): Promise<Readonly<Record<string, Handler>>> {
+  if (!declared) return {};
+  let loaded = handlerModules.get(declared.module);
+  if (!loaded) {
+    const mod = (await import(declared.module)) as { handlers?: unknown };
+    if (typeof mod.handlers !== 'object' || mod.handlers === null) {
+      throw new Error(`handler module ${declared.module} exports no handlers`);
+    }
+    loaded = mod.handlers as Readonly<Record<string, Handler>>;
+    handlerModules.set(declared.module, loaded);
   }
-  if (kind === 0x00050000) {
-    const errno = action & 0xffff;
-    const name = errnoNameIn(spec.errno, errno) ?? 'EPERM';
-    return { action: 'errno', errno: name };
+  for (const name of declared.names) {
+    if (typeof loaded[name] !== 'function') {
+      throw new Error(`handler module ${declared.module} has no handler ${name}`);
+    }
   }
-  return { action: 'kill' };
+  return loaded;
 }
 
 /** The notify entry a call came from: direct when the call has one, else by running the filter. */
@@ -159,7 +148,9 @@ function entryOf(jail: Served, arch: number, nr: number, args: readonly bigint[]
   if (!candidates || candidates.length === 0) return undefined;
   if (candidates.length === 1) return candidates[0];
   const action = jail.interpreter().run({ nr, arch, instructionPointer: 0n, args });
-  return (action & 0xffff0000) >>> 0 === 0x7fc00000 ? action & 0xffff : undefined;
+  return (action & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_USER_NOTIF
+    ? action & SECCOMP_RET_DATA
+    : undefined;
 }
 
 function handleNotification(jail: Served): void {
@@ -179,60 +170,78 @@ function handleNotification(jail: Served): void {
   const entry = index === undefined ? undefined : jail.spec.notifyTable[index];
   Atomics.add(jail.counters, COUNTER.notified, 1);
   let reply: Reply;
-  const archName = jail.archNames.get(data.arch) ?? String(data.arch);
-  if (!entry) {
-    reply = { errno: jail.ctx.errno('ENOSYS'), reason: 'no rule for this notification' };
+  const abi = jail.abis.get(data.arch);
+  const abiName = abi?.name ?? String(data.arch);
+  if (!entry || !abi) {
+    reply = { errno: 'ENOSYS', reason: 'no rule for this notification' };
   } else if (entry.decision.action === 'errno') {
-    reply = { errno: jail.ctx.errno(entry.decision.errno), reason: entry.rule?.reason ?? 'denied by policy' };
+    reply = { errno: entry.decision.errno, reason: entry.rule?.reason ?? 'denied by policy' };
   } else if (entry.decision.action === 'notify') {
-    const handler = handlers[entry.decision.handler];
-    const call: NotifiedCall = { id, pid, arch: data.arch, archName, nr: data.nr, args: data.args, entry };
+    const name = entry.decision.handler;
+    const handler = Object.hasOwn(jail.handlers, name) ? jail.handlers[name] : undefined;
+    const call: NotifiedCall = {
+      id,
+      pid,
+      auditArch: data.arch,
+      abi: abi.name,
+      bits: abi.bits,
+      nr: data.nr,
+      syscall: entry.syscall,
+      args: data.args,
+      ...(entry.rule ? { rule: entry.rule } : {}),
+    };
     try {
       reply = handler
-        ? handler(call, jail.ctx)
-        : { errno: jail.ctx.errno('ENOSYS'), reason: `no handler ${entry.decision.handler}` };
+        ? handler(call, callContext(jail, call))
+        : { errno: 'ENOSYS', reason: `no handler ${name}` };
     } catch (e) {
-      post({
-        type: 'error',
-        jid: jail.spec.jid,
-        message: `${entry.decision.handler}: ${(e as Error).message}`,
-      });
-      reply = { errno: jail.ctx.errno('EIO'), reason: 'supervisor handler failed' };
+      if (e instanceof SyscallError) {
+        // The host refused what the handler performed: the same errno, in the emulation's numbering.
+        reply = { errno: e.errnoName, reason: `${name}: ${e.message}` };
+      } else {
+        post({ type: 'error', jid: jail.spec.jid, message: `${name}: ${(e as Error).message}` });
+        reply = { errno: 'EIO', reason: 'supervisor handler failed' };
+      }
     }
   } else {
-    reply = { errno: jail.ctx.errno('EPERM') };
+    reply = { errno: 'EPERM' };
   }
   const syscall = entry?.syscall ?? `nr ${data.nr}`;
   if ('errno' in reply) {
     Atomics.add(jail.counters, COUNTER.denied, 1);
+    const errno = errnoNumberIn(jail.spec.errno, reply.errno);
     post({
       type: 'audit',
       record: {
         jid: jail.spec.jid,
         time: Date.now(),
         pid,
-        arch: archName,
+        arch: abiName,
         syscall,
         action: 'denied',
-        errno: errnoNameIn(jail.spec.errno, reply.errno) ?? String(reply.errno),
+        errno: errnoNameIn(jail.spec.errno, errno) ?? String(errno),
         reason: reply.reason ?? entry?.rule?.reason ?? 'denied',
       },
     });
-  } else {
-    Atomics.add(jail.counters, COUNTER.emulated, 1);
+    try {
+      jail.listener.respond(id, { error: errno });
+    } catch (e) {
+      if (!(e instanceof SyscallError)) throw e; // ENOENT: the caller is gone
+    }
+    return;
   }
+  Atomics.add(jail.counters, COUNTER.emulated, 1);
   if ('sent' in reply) return;
   try {
-    if ('errno' in reply) jail.listener.respond(id, { error: reply.errno });
-    else jail.listener.respond(id, { val: reply.val });
+    jail.listener.respond(id, { val: reply.val });
   } catch (e) {
     if (!(e instanceof SyscallError)) throw e; // ENOENT: the caller is gone
   }
 }
 
-/** The name of an errno number in the jail's emulation, if it has one. */
-function errnoNameIn(errno: Readonly<Record<string, number>>, n: number): string | undefined {
-  return Object.keys(errno).find((k) => errno[k] === n);
+/** An errno name's number in the jail's emulation; a name it lacks is EPERM (fail closed). */
+function errnoNumberIn(errno: Readonly<Record<string, number>>, name: string): number {
+  return Object.hasOwn(errno, name) ? errno[name] : errno.EPERM;
 }
 
 function handleInit(jail: Served, msg: { op: string; a: number; b: number; c: number } | undefined): void {
@@ -281,7 +290,9 @@ function control(msg: ToSupervisor): boolean {
 function controlUnsafe(msg: ToSupervisor): boolean {
   switch (msg.type) {
     case 'add':
-      jails.set(msg.jail.jid, serve(msg.jail));
+      // Reached after loadHandlers (main): the module is in handlerModules.
+      jails.set(msg.jail.jid, serve(msg.jail, handlerModules.get(msg.jail.handlers?.module ?? '') ?? {}));
+      post({ type: 'done', request: msg.request });
       return true;
     case 'remove': {
       const jail = jails.get(msg.jid);
@@ -366,10 +377,14 @@ function controlUnsafe(msg: ToSupervisor): boolean {
         if (!jail) throw new Error('no such jail');
         if (msg.hostname !== undefined) {
           const name = msg.hostname;
-          jail.ctx.inJailUts(() => sethostname(name));
+          jail.inJailUts(() => sethostname(name));
         }
-        if (msg.ipv4) jail.ctx.ipv4 = msg.ipv4;
-        if (msg.ipv6) jail.ctx.ipv6 = msg.ipv6;
+        jail.prison = {
+          ...jail.prison,
+          ...(msg.hostname === undefined ? {} : { hostname: msg.hostname }),
+          ...(msg.ipv4 ? { ipv4: msg.ipv4 } : {}),
+          ...(msg.ipv6 ? { ipv6: msg.ipv6 } : {}),
+        };
         post({ type: 'done', request: msg.request });
       } catch (e) {
         post({ type: 'done', request: msg.request, error: (e as Error).message });
@@ -389,13 +404,24 @@ function controlUnsafe(msg: ToSupervisor): boolean {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   prepareMountThread();
   post({ type: 'ready' });
   for (;;) {
     if (Atomics.load(stopFlag, 0) !== 0) return; // the process is exiting
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-      if (!control(m.message as ToSupervisor)) return;
+      const msg = m.message as ToSupervisor;
+      if (msg.type === 'add') {
+        // The only wait outside poll: an emulation's handler module is imported once, before its
+        // first jail is served (the jail's init waits for the go meanwhile).
+        try {
+          await loadHandlers(msg.jail.handlers);
+        } catch (e) {
+          post({ type: 'done', request: msg.request, error: (e as Error).message });
+          continue;
+        }
+      }
+      if (!control(msg)) return;
     }
     const fds: PollFd[] = [{ fd: wakeFd, events: POLLIN }];
     const owners: [Served, 'listener' | 'init' | 'pidfd'][] = [];
@@ -457,4 +483,4 @@ function main(): void {
   }
 }
 
-main();
+void main();

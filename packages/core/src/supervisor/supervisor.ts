@@ -92,8 +92,9 @@ export class Supervisor extends EventEmitter {
     return done;
   }
 
+  /** Serves a jail once the thread has its emulation's handler module (rejects if it cannot load it). */
   add(jail: SupervisedJailSpec): Promise<void> {
-    return this.send({ type: 'add', jail });
+    return this.request((request) => ({ type: 'add', request, jail }));
   }
 
   /** Keeps the process alive while jails run. */
