@@ -47,6 +47,7 @@ const toy: Emulation = {
   refusedArchitectures: [x32],
   errno: { EPERM: 1, ENOSYS: 38, EAFNOSUPPORT: 97 },
   policy: policyOf,
+  handlers: { module: 'file:///nonexistent/toy-handlers.js', names: ['reboot'] },
   detect: () => true,
   argumentName: (syscall, arg, value) =>
     syscall === 'socket' && arg === 0 && value === 1n ? 'AF_UNIX' : undefined,
