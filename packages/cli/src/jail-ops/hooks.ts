@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { execInJail, type JailRecord } from '@sysjail/core';
 import { resolveJailUser } from '../config/jail-user.js';
+import { chooseEmulation, emulationNamed } from '../emulation-choice.js';
+import { installedEmulations } from '../emulations.js';
 import { CliError, HookFailedError } from '../errors.js';
 import { type HookName, IN_JAIL_HOOKS, type JailSpec } from '../jail-conf/jail-spec.js';
 import { commandArgv } from './command-line.js';
@@ -50,6 +52,20 @@ export async function runHook(ctx: HookContext, hook: HookName): Promise<void> {
 }
 
 /** Runs one command (an argv) of a hook; `line` is how it is reported. */
+/**
+ * Whether an in-jail command runs under the jail's program loader: by sysjail.emulation when the jail
+ * names one (a usage error for an unknown name), else by what the binary is (a FreeBSD program).
+ */
+function underLoader(spec: JailSpec, root: string, command: string): boolean {
+  const emulations = installedEmulations();
+  if (spec.emulation !== undefined) return emulationNamed(emulations, spec.emulation).loader !== undefined;
+  try {
+    return chooseEmulation(emulations, root, command).loader !== undefined;
+  } catch {
+    return false; // not found or unreadable: the jail's init says so
+  }
+}
+
 export async function runCommand(
   ctx: HookContext,
   hook: HookName,
@@ -77,6 +93,7 @@ export async function runCommand(
     const run = await execInJail({
       record: ctx.record,
       command,
+      ...(underLoader(ctx.spec, ctx.record.path, command[0] as string) ? { underLoader: true } : {}),
       ...(user === undefined ? {} : { user, userInJail: !ctx.spec.systemJailUser }),
       cleanEnvironment: ctx.spec.clean,
       registryDir: ctx.registryDir,
