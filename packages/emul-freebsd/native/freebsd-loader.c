@@ -24,6 +24,8 @@
 #include <linux/futex.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/ipc.h>
+#include <linux/sem.h>
 #include <linux/mman.h>
 #include <linux/prctl.h>
 #include <linux/resource.h>
@@ -384,6 +386,29 @@ static long t_madvise(struct call *c) {
 	long r = sc3(__NR_madvise, ARG(0), ARG(1), linux_madvise_of_fbsd[a] - 1);
 	return r == -EINVAL && a == 5 ? 0 : r;
 }
+/* SysV IPC control, the commands without a structure (linux_ipc_command_of_fbsd); others EINVAL. */
+static long linux_ipc_command(long cmd) {
+	if (cmd >= 0 && cmd < (long)sizeof linux_ipc_command_of_fbsd && linux_ipc_command_of_fbsd[cmd])
+		return linux_ipc_command_of_fbsd[cmd] - 1;
+	return -1;
+}
+static long t_shmctl(struct call *c) {
+	return linux_ipc_command(ARG(1)) == IPC_RMID ? sc3(__NR_shmctl, ARG(0), IPC_RMID, 0) : -EINVAL;
+}
+static long t_msgctl(struct call *c) {
+	return linux_ipc_command(ARG(1)) == IPC_RMID ? sc3(__NR_msgctl, ARG(0), IPC_RMID, 0) : -EINVAL;
+}
+static long t___semctl(struct call *c) {
+	long cmd = linux_ipc_command(ARG(2));
+	if (cmd < 0) return -EINVAL;
+	if (cmd != SETVAL) return sc4(__NR_semctl, ARG(0), ARG(1), cmd, 0);
+	/* FreeBSD passes a pointer to union semun; Linux takes the union by value: read val once. */
+	int val;
+	if (!ARG(3)) return -EFAULT;
+	memcpy(&val, (const void *)ARG(3), sizeof val);
+	return sc4(__NR_semctl, ARG(0), ARG(1), SETVAL, val);
+}
+
 static long t_msync(struct call *c) {
 	/* FreeBSD MS_ASYNC 1, MS_INVALIDATE 2, MS_SYNC 0. */
 	long f = ARG(2), lf = (f & 1) ? MS_ASYNC : MS_SYNC;

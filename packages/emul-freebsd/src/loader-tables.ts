@@ -4,7 +4,7 @@
  * refuses outright. FreeBSD numbers are written as numbers; Linux ones as the UAPI macro of the same
  * name, so the compiler takes them from the Linux headers. A pure function (tested without a compiler).
  */
-import { defaultPrisonFlags } from '@sysjail/core';
+import { defaultPrisonFlags, type PrisonFlags } from '@sysjail/core';
 import { freebsdErrno } from './errno.js';
 import { freebsdJailPolicy } from './policy.js';
 import { amd64 } from './tables/amd64.js';
@@ -14,6 +14,7 @@ import {
   compatTranslations,
   FREEBSD_SIGRTMIN,
   families,
+  ipcCommands,
   linuxErrnoAliases,
   MAP_EXCL,
   MAP_GUARD,
@@ -52,23 +53,37 @@ export function sysctlOids(): Map<string, readonly number[]> {
   return new Map(sysctls.map((s, i) => [s.name, s.oid ?? [SYSCTL_OWN_OID + i]]));
 }
 
-/** Calls the FreeBSD jail policy refuses whatever their arguments: FreeBSD number → errno name. */
+/**
+ * Calls the FreeBSD jail policy refuses whatever their arguments and whatever the jail's flags:
+ * FreeBSD number → errno name. A call refused only under some flags (SysV IPC without allow.sysvipc)
+ * is left to the jail's Linux filter, which knows the jail's flags.
+ */
 export function refusedCalls(): Map<number, string> {
-  const policy = freebsdJailPolicy({
-    path: '/',
-    hostname: 'policy',
-    ipv4: ['127.0.0.1'],
-    ipv6: ['::1'],
-    flags: defaultPrisonFlags,
-  });
+  const refused = (flags: PrisonFlags) => {
+    const policy = freebsdJailPolicy({
+      path: '/',
+      hostname: 'policy',
+      ipv4: ['127.0.0.1'],
+      ipv6: ['::1'],
+      flags,
+    });
+    const out = new Map<string, string>();
+    const seen = new Set<string>();
+    for (const rule of policy.rules) {
+      if (seen.has(rule.syscall)) continue;
+      seen.add(rule.syscall);
+      if (!rule.when && rule.decision.action === 'errno') out.set(rule.syscall, rule.decision.errno);
+    }
+    return out;
+  };
+  const all = Object.fromEntries(
+    Object.keys(defaultPrisonFlags).map((k) => [k, true]),
+  ) as unknown as PrisonFlags;
+  const whatever = refused(all);
   const out = new Map<number, string>();
-  const seen = new Set<string>();
-  for (const rule of policy.rules) {
-    if (seen.has(rule.syscall)) continue;
-    seen.add(rule.syscall);
-    if (rule.when || rule.decision.action !== 'errno') continue;
-    const entry = amd64.entries.find((e) => e.name === rule.syscall);
-    if (entry) out.set(entry.nr, rule.decision.errno);
+  for (const [name, errno] of refused(defaultPrisonFlags)) {
+    const entry = amd64.entries.find((e) => e.name === name);
+    if (entry && whatever.get(name) === errno) out.set(entry.nr, errno);
   }
   return out;
 }
@@ -183,6 +198,7 @@ export function generateLoaderTables(): string {
   plusOne('linux_rlimit_of_fbsd', rlimits);
   plusOne('linux_madvise_of_fbsd', madvise);
   plusOne('linux_family_of_fbsd', families);
+  plusOne('linux_ipc_command_of_fbsd', ipcCommands);
 
   lines.push('static const struct { int level, name, llevel, lname; } fbsd_sockopts[] = {');
   for (const o of socketOptions)

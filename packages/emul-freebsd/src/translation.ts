@@ -179,6 +179,34 @@ export const translations: Readonly<Record<string, Translation>> = {
   close_range: handler('close_range'),
   sched_getcpu: handler('sched_getcpu'),
   sigfastblock: handler('sigfastblock'),
+  // SysV IPC: the jail's filter decides (ENOSYS unless allow.sysvipc). The flags (IPC_CREAT 01000,
+  // IPC_EXCL 02000, IPC_NOWAIT 04000, SHM_RDONLY 010000, SHM_RND 020000, SEM_UNDO 010000, MSG_NOERROR
+  // 010000), struct sembuf and a message's long type are the same on both; the *ctl calls are handlers.
+  shmget: same('shmget'),
+  shmat: same('shmat'),
+  shmdt: same('shmdt'),
+  shmctl: handler('shmctl'),
+  semget: same('semget'),
+  semop: same('semop'),
+  __semctl: handler('__semctl'),
+  msgget: same('msgget'),
+  msgsnd: same('msgsnd'),
+  msgrcv: same('msgrcv'),
+  msgctl: handler('msgctl'),
+};
+
+/**
+ * The commands of shmctl, msgctl and __semctl that carry no structure (FreeBSD's struct ipc_perm and
+ * the *id_ds differ from Linux's): FreeBSD command (sys/ipc.h, sys/sem.h) → Linux name. IPC_STAT,
+ * IPC_SET, GETALL and SETALL are not translated (EINVAL).
+ */
+export const ipcCommands: Readonly<Record<number, string>> = {
+  0: 'IPC_RMID',
+  3: 'GETNCNT',
+  4: 'GETPID',
+  5: 'GETVAL',
+  7: 'GETZCNT',
+  8: 'SETVAL',
 };
 
 /** Linux errnos with no FreeBSD errno of the same name → the FreeBSD errno by name; others get EINVAL. */

@@ -20,6 +20,9 @@
  *                                   gets FreeBSD's signal number, siginfo and ucontext, returns by sigreturn
  *   freebsd-victim nosys-wait       ptrace 3 times, kldnext twice (untranslated), "waiting", then
  *                                   reads stdin until EOF
+ *   freebsd-victim sysv             SysV IPC: a shared memory segment written and read back, a semaphore
+ *                                   set to 2 and taken once (GETVAL 1), a message sent and received; each
+ *                                   removed (IPC_RMID) → "sysv ok shm sem msg"; the first failure's errno
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -29,7 +32,11 @@ enum {
 	SYS_exit = 1, SYS_read = 3, SYS_write = 4, SYS_open = 5, SYS_close = 6, SYS_getpid = 20,
 	SYS_mount = 21, SYS_ptrace = 26, SYS_kill = 37, SYS_getppid = 39, SYS_execve = 59, SYS_socket = 97,
 	SYS_bind = 104, SYS_getsockname = 32, SYS_kldnext = 307, SYS_clock_gettime = 232, SYS_sigaction = 416, SYS___sysctl = 202, SYS___sysctlbyname = 570,
+	SYS_semget = 221, SYS_semop = 222, SYS_msgget = 225, SYS_msgsnd = 226, SYS_msgrcv = 227, SYS_shmat = 228,
+	SYS_shmdt = 230, SYS_shmget = 231, SYS___semctl = 510, SYS_msgctl = 511, SYS_shmctl = 512,
 };
+/* sys/ipc.h, sys/sem.h: IPC_CREAT, IPC_RMID; __semctl's GETVAL and SETVAL. */
+enum { IPC_CREAT = 01000, IPC_RMID = 0, GETVAL = 5, SETVAL = 8 };
 
 static long fsys(long n, long a, long b, long c, long d, long e, long f, int *err) {
 	register long r10 __asm__("r10") = d;
@@ -222,6 +229,28 @@ __attribute__((used)) void victim_main(long *sp) {
 		out("waiting\n");
 		while (F(SYS_read, 0, buf, sizeof buf, 0, 0, 0) > 0) {}
 		result("nosys-wait", 0, 0);
+	} else if (eq(cmd, "sysv")) {
+		long shm = F(SYS_shmget, 0, 4096, IPC_CREAT | 0600, 0, 0, 0);
+		char *mem = err ? 0 : (char *)F(SYS_shmat, shm, 0, 0, 0, 0, 0);
+		if (!err) {
+			mem[0] = 'b', mem[1] = 0;
+			F(SYS_shmdt, mem, 0, 0, 0, 0, 0);
+		}
+		if (!err) F(SYS_shmctl, shm, IPC_RMID, 0, 0, 0, 0);
+		long sem = err ? -1 : F(SYS_semget, 0, 1, IPC_CREAT | 0600, 0, 0, 0);
+		int two = 2;
+		struct { unsigned short num; short op, flg; } down = {0, -1, 0};
+		if (!err) F(SYS___semctl, sem, 0, SETVAL, &two, 0, 0);
+		if (!err) F(SYS_semop, sem, &down, 1, 0, 0, 0);
+		long val = err ? -1 : F(SYS___semctl, sem, 0, GETVAL, 0, 0, 0);
+		if (!err) F(SYS___semctl, sem, 0, IPC_RMID, 0, 0, 0);
+		long msq = err ? -1 : F(SYS_msgget, 0, IPC_CREAT | 0600, 0, 0, 0, 0);
+		struct { long type; char text[8]; } msg = {1, "hi"}, got = {0, ""};
+		if (!err) F(SYS_msgsnd, msq, &msg, 2, 0, 0, 0);
+		long n = err ? -1 : F(SYS_msgrcv, msq, &got, sizeof got.text, 0, 0, 0);
+		if (!err) F(SYS_msgctl, msq, IPC_RMID, 0, 0, 0, 0);
+		if (!err && (val != 1 || n != 2 || got.text[0] != 'h')) err = 1000;
+		result("sysv", err, "shm sem msg");
 	} else if (eq(cmd, "getpid-loop") && argc > 2) {
 		/* The loop's CPU time, on the thread's clock (FreeBSD CLOCK_THREAD_CPUTIME_ID 14), in ns. */
 		long a[2], b[2];

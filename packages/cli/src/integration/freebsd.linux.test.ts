@@ -190,6 +190,25 @@ describe('a FreeBSD program of raw FreeBSD system calls, confined in FreeBSD ter
     expect((await victim('jailed')).line).toBe('jailed ok 1');
   });
 
+  it('SysV IPC per allow.sysvipc: FreeBSD’s ENOSYS (78) without it, shared memory, semaphores and messages with it', async () => {
+    expect((await victim('sysv')).line).toBe('sysv errno 78');
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(binDir, 'sysjail.js'),
+        '--allow-ipc',
+        fx.root,
+        'bsd.example',
+        ADDR,
+        '/usr/local/bin/victim',
+        'sysv',
+      ],
+      { env: fx.env, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.stdout).toBe('sysv ok shm sem msg\n');
+    expect(r.status).toBe(0);
+  });
+
   it('mount is refused as FreeBSD’s jail refuses it: EPERM', async () => {
     expect((await victim('mount')).line).toBe('mount errno 1');
   });
