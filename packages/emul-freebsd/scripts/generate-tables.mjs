@@ -27,6 +27,8 @@ export const SOURCE_FILES = {
   fcntl: 'sys/sys/fcntl.h',
   mman: 'sys/sys/mman.h',
   socket: 'sys/sys/socket.h',
+  clock: 'sys/sys/_clock_id.h',
+  resource: 'sys/sys/resource.h',
 };
 /**
  * The last FreeBSD call taken (timerfd_settime, FreeBSD 15). The stored copy of syscalls.master
@@ -239,7 +241,15 @@ export async function packageNumbers() {
     errno: Object.entries(freebsdErrno),
     signal: [...Object.entries(t.signals), ...Object.entries(t.signalsWithoutLinux), ['SIGRTMIN', t.FREEBSD_SIGRTMIN]],
     fcntl: [...Object.entries(t.openFlags), ...Object.entries(t.openFlagsDropped), ...Object.entries(t.openFlagsRefused), ...Object.entries(t.atFlags)],
-    mman: [...Object.entries(t.mmapFlags).map(([n, v]) => [n, v.freebsd]), ['MAP_GUARD', t.MAP_GUARD], ['MAP_EXCL', t.MAP_EXCL], ...Object.entries(t.mmapFlagsDropped)],
+    mman: [
+      ...Object.entries(t.mmapFlags).map(([n, v]) => [n, v.freebsd]),
+      ['MAP_GUARD', t.MAP_GUARD],
+      ['MAP_EXCL', t.MAP_EXCL],
+      ...Object.entries(t.mmapFlagsDropped),
+      ...Object.entries(t.madviseIds).map(([n, v]) => [n, v.freebsd]),
+    ],
+    clock: Object.entries(t.clockIds).map(([n, v]) => [n, v.freebsd]),
+    resource: Object.entries(t.rlimitIds).map(([n, v]) => [n, v.freebsd]),
     socket: pick(SOCKET_CONSTANTS.filter((n) => !(n in UNCHECKED))),
   };
 }

@@ -353,36 +353,46 @@ export const signalsWithoutLinux: Readonly<Record<string, number>> = {
 /** FreeBSD's first realtime signal; FreeBSD SIGRTMIN + n is Linux SIGRTMIN + n. */
 export const FREEBSD_SIGRTMIN = 65;
 
-/** FreeBSD clock ids (sys/_clock_id.h) → the Linux clock (by Linux name). */
-export const clocks: Readonly<Record<number, string>> = {
-  0: 'CLOCK_REALTIME',
-  2: 'CLOCK_PROCESS_CPUTIME_ID', // CLOCK_PROF
-  4: 'CLOCK_MONOTONIC',
-  5: 'CLOCK_BOOTTIME', // CLOCK_UPTIME
-  7: 'CLOCK_BOOTTIME', // CLOCK_UPTIME_PRECISE
-  8: 'CLOCK_BOOTTIME', // CLOCK_UPTIME_FAST
-  9: 'CLOCK_REALTIME', // CLOCK_REALTIME_PRECISE
-  10: 'CLOCK_REALTIME_COARSE', // CLOCK_REALTIME_FAST
-  11: 'CLOCK_MONOTONIC', // CLOCK_MONOTONIC_PRECISE
-  12: 'CLOCK_MONOTONIC_COARSE', // CLOCK_MONOTONIC_FAST
-  13: 'CLOCK_REALTIME_COARSE', // CLOCK_SECOND (rounded down by the loader)
-  14: 'CLOCK_THREAD_CPUTIME_ID',
-  15: 'CLOCK_PROCESS_CPUTIME_ID',
-};
+/** A FreeBSD number by its FreeBSD name, and the Linux one (by Linux name) it becomes. */
+interface Mapped {
+  readonly freebsd: number;
+  readonly linux: string;
+}
+const byNumber = (m: Readonly<Record<string, Mapped>>): Readonly<Record<number, string>> =>
+  Object.fromEntries(Object.values(m).map((v) => [v.freebsd, v.linux]));
 
-/** FreeBSD resource limits (sys/resource.h) → Linux name; FreeBSD-only ones are absent (EINVAL). */
-export const rlimits: Readonly<Record<number, string>> = {
-  0: 'RLIMIT_CPU',
-  1: 'RLIMIT_FSIZE',
-  2: 'RLIMIT_DATA',
-  3: 'RLIMIT_STACK',
-  4: 'RLIMIT_CORE',
-  5: 'RLIMIT_RSS',
-  6: 'RLIMIT_MEMLOCK',
-  7: 'RLIMIT_NPROC',
-  8: 'RLIMIT_NOFILE',
-  10: 'RLIMIT_AS',
+/** FreeBSD clock ids (sys/_clock_id.h) → the Linux clock. */
+export const clockIds: Readonly<Record<string, Mapped>> = {
+  CLOCK_REALTIME: { freebsd: 0, linux: 'CLOCK_REALTIME' },
+  CLOCK_PROF: { freebsd: 2, linux: 'CLOCK_PROCESS_CPUTIME_ID' },
+  CLOCK_MONOTONIC: { freebsd: 4, linux: 'CLOCK_MONOTONIC' },
+  CLOCK_UPTIME: { freebsd: 5, linux: 'CLOCK_BOOTTIME' },
+  CLOCK_UPTIME_PRECISE: { freebsd: 7, linux: 'CLOCK_BOOTTIME' },
+  CLOCK_UPTIME_FAST: { freebsd: 8, linux: 'CLOCK_BOOTTIME' },
+  CLOCK_REALTIME_PRECISE: { freebsd: 9, linux: 'CLOCK_REALTIME' },
+  CLOCK_REALTIME_FAST: { freebsd: 10, linux: 'CLOCK_REALTIME_COARSE' },
+  CLOCK_MONOTONIC_PRECISE: { freebsd: 11, linux: 'CLOCK_MONOTONIC' },
+  CLOCK_MONOTONIC_FAST: { freebsd: 12, linux: 'CLOCK_MONOTONIC_COARSE' },
+  CLOCK_SECOND: { freebsd: 13, linux: 'CLOCK_REALTIME_COARSE' }, // rounded down by the loader
+  CLOCK_THREAD_CPUTIME_ID: { freebsd: 14, linux: 'CLOCK_THREAD_CPUTIME_ID' },
+  CLOCK_PROCESS_CPUTIME_ID: { freebsd: 15, linux: 'CLOCK_PROCESS_CPUTIME_ID' },
 };
+export const clocks = byNumber(clockIds);
+
+/** FreeBSD resource limits (sys/resource.h) → Linux; FreeBSD-only ones (SBSIZE, NPTS, SWAP, ...) are absent (EINVAL). */
+export const rlimitIds: Readonly<Record<string, Mapped>> = {
+  RLIMIT_CPU: { freebsd: 0, linux: 'RLIMIT_CPU' },
+  RLIMIT_FSIZE: { freebsd: 1, linux: 'RLIMIT_FSIZE' },
+  RLIMIT_DATA: { freebsd: 2, linux: 'RLIMIT_DATA' },
+  RLIMIT_STACK: { freebsd: 3, linux: 'RLIMIT_STACK' },
+  RLIMIT_CORE: { freebsd: 4, linux: 'RLIMIT_CORE' },
+  RLIMIT_RSS: { freebsd: 5, linux: 'RLIMIT_RSS' },
+  RLIMIT_MEMLOCK: { freebsd: 6, linux: 'RLIMIT_MEMLOCK' },
+  RLIMIT_NPROC: { freebsd: 7, linux: 'RLIMIT_NPROC' },
+  RLIMIT_NOFILE: { freebsd: 8, linux: 'RLIMIT_NOFILE' },
+  RLIMIT_AS: { freebsd: 10, linux: 'RLIMIT_AS' },
+};
+export const rlimits = byNumber(rlimitIds);
 
 /** FreeBSD mmap(2) flags (sys/mman.h) with a Linux flag of their own. */
 export const mmapFlags: Readonly<Record<string, { readonly freebsd: number; readonly linux: string }>> = {
@@ -402,18 +412,19 @@ export const mmapFlagsDropped: Readonly<Record<string, number>> = {
   MAP_PREFAULT_READ: 0x40000,
 };
 
-/** FreeBSD madvise(2) advice → Linux name. */
-export const madvise: Readonly<Record<number, string>> = {
-  0: 'MADV_NORMAL',
-  1: 'MADV_RANDOM',
-  2: 'MADV_SEQUENTIAL',
-  3: 'MADV_WILLNEED',
-  4: 'MADV_DONTNEED',
-  5: 'MADV_FREE',
-  6: 'MADV_DONTDUMP', // MADV_NOSYNC: no Linux meaning; harmless hint
-  8: 'MADV_DONTDUMP', // MADV_NOCORE
-  9: 'MADV_DODUMP', // MADV_CORE
+/** FreeBSD madvise(2) advice (sys/mman.h) → Linux. NOSYNC and NOCORE have no Linux meaning but keeping the pages out of a core dump. */
+export const madviseIds: Readonly<Record<string, Mapped>> = {
+  MADV_NORMAL: { freebsd: 0, linux: 'MADV_NORMAL' },
+  MADV_RANDOM: { freebsd: 1, linux: 'MADV_RANDOM' },
+  MADV_SEQUENTIAL: { freebsd: 2, linux: 'MADV_SEQUENTIAL' },
+  MADV_WILLNEED: { freebsd: 3, linux: 'MADV_WILLNEED' },
+  MADV_DONTNEED: { freebsd: 4, linux: 'MADV_DONTNEED' },
+  MADV_FREE: { freebsd: 5, linux: 'MADV_FREE' },
+  MADV_NOSYNC: { freebsd: 6, linux: 'MADV_DONTDUMP' },
+  MADV_NOCORE: { freebsd: 8, linux: 'MADV_DONTDUMP' },
+  MADV_CORE: { freebsd: 9, linux: 'MADV_DODUMP' },
 };
+export const madvise = byNumber(madviseIds);
 
 /** FreeBSD socket address families → Linux name. */
 export const families: Readonly<Record<number, string>> = {

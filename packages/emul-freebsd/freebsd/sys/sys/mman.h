@@ -1,4 +1,4 @@
-/* Facts of freebsd/freebsd-src sys/sys/mman.h: its MAP_* #define lines, without comments. Not the upstream text. */
+/* Facts of freebsd/freebsd-src sys/sys/mman.h: its MAP_* and MADV_* #define lines, without comments. Not the upstream text. */
 #define	MAP_SHARED	0x0001
 #define	MAP_PRIVATE	0x0002
 #define	MAP_FIXED	 0x0010
@@ -11,3 +11,19 @@
 #define	MAP_NOCORE	 0x00020000
 #define	MAP_PREFAULT_READ 0x00040000
 #define	MAP_32BIT	 0x00080000
+#define	_MADV_NORMAL	0
+#define	_MADV_RANDOM	1
+#define	_MADV_SEQUENTIAL 2
+#define	_MADV_WILLNEED	3
+#define	_MADV_DONTNEED	4
+#define	MADV_NORMAL	_MADV_NORMAL
+#define	MADV_RANDOM	_MADV_RANDOM
+#define	MADV_SEQUENTIAL _MADV_SEQUENTIAL
+#define	MADV_WILLNEED	_MADV_WILLNEED
+#define	MADV_DONTNEED	_MADV_DONTNEED
+#define	MADV_FREE	5
+#define	MADV_NOSYNC	6
+#define	MADV_AUTOSYNC	7
+#define	MADV_NOCORE	8
+#define	MADV_CORE	9
+#define	MADV_PROTECT	10
