@@ -47,6 +47,16 @@ export type { ExecInJailOptions, JailExec, JailExecExit } from './jexec/exec-in-
 export { execInJail } from './jexec/exec-in-jail.js';
 export { PASSWD_MAX_BYTES, readPasswd } from './jexec/passwd-user.js';
 export * from './limits/index.js';
+export type { ChangeableFlag } from './listen/jail-policy.js';
+export { changeableFlags } from './listen/jail-policy.js';
+export type {
+  ListenedArg,
+  ListenedCall,
+  ListenedSockaddr,
+  Listener,
+  ListenerAnswer,
+} from './listen/listener.js';
+export { emulate } from './listen/listener.js';
 export type { IpAddress, IpFamily } from './net/ip-address.js';
 export { parseIpAddress } from './net/ip-address.js';
 export type { ArgTest, Decision, Policy, Rule } from './policy.js';

@@ -1,3 +1,5 @@
+import type { Listener } from './listen/listener.js';
+
 /**
  * Policies speak of syscalls by name and errnos by name; an emulation turns them into numbers.
  * Decisions mirror the kernel's seccomp actions.
@@ -33,6 +35,8 @@ export interface Rule {
   readonly decision: Decision;
   /** Why: shown by --explain and audit records. */
   readonly reason?: string;
+  /** Only for this ABI's table (x86_64, i386); default every table. */
+  readonly abi?: string;
 }
 
 export interface Policy {
@@ -42,4 +46,6 @@ export interface Policy {
   readonly defaultDecision: Decision;
   /** For a number absent from the table (newer kernels): ENOSYS, as for a call that does not exist. */
   readonly unknownDecision: Decision;
+  /** Listeners that come with the policy (see Listener); their calls go to them before any rule. */
+  readonly listeners?: readonly Listener[];
 }

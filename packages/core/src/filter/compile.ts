@@ -24,6 +24,8 @@ export interface NotifyEntry {
 export interface CompileOptions {
   /** Route denials through the supervisor (it replies the same errno and counts/audits them). */
   readonly auditDenials?: boolean;
+  /** Notify handlers beyond the supervisor's own: the jail's listeners and its policy route. */
+  readonly handlers?: readonly string[];
 }
 
 export interface CompiledFilter {
@@ -58,7 +60,7 @@ export function compileFilter(
     if (i + 1 < tables.length) ops.push({ op: 'label', name: `arch.next.${i}` });
   });
   if (tables.length === 0) throw new PolicyError(`emulation ${emulation.name} has no syscall table`);
-  checkPolicyNames(emulation, policy);
+  checkPolicyNames(emulation, policy, options.handlers ?? []);
   for (const table of tables) ops.push(...builder.tableSection(table, policy));
   ops.push(...builder.returns());
   return { ops, notifyTable: builder.notifyTable, notifyByCall: builder.notifyByCall };
@@ -68,17 +70,24 @@ export function compileFilter(
  * Every rule names a syscall of some table and a handler the emulation's handler module has: a typo must
  * never become the default decision (allow).
  */
-export function checkPolicyNames(emulation: Emulation, policy: Policy): void {
+export function checkPolicyNames(
+  emulation: Emulation,
+  policy: Policy,
+  extraHandlers: readonly string[] = [],
+): void {
   const known = new Set(emulation.tables.flatMap((t) => t.entries.map((e) => e.name)));
   const handlers = new Set(emulation.handlers?.names ?? []);
   for (const rule of policy.rules) {
+    if (rule.abi !== undefined && !emulation.tables.some((t) => t.arch.name === rule.abi)) {
+      throw new PolicyError(`${rule.syscall}: emulation ${emulation.name} has no ABI ${rule.abi}`);
+    }
     if (!known.has(rule.syscall)) {
       throw new PolicyError(
         `${rule.syscall}: no such system call in any table of emulation ${emulation.name}`,
       );
     }
     const d = rule.decision;
-    if (d.action === 'notify' && !handlers.has(d.handler)) {
+    if (d.action === 'notify' && !handlers.has(d.handler) && !extraHandlers.includes(d.handler)) {
       throw new PolicyError(`${rule.syscall}: emulation ${emulation.name} has no handler ${d.handler}`);
     }
   }
@@ -113,6 +122,7 @@ class FilterBuilder {
     const arch = table.arch;
     const rulesByName = new Map<string, Rule[]>();
     for (const rule of policy.rules) {
+      if (rule.abi !== undefined && rule.abi !== arch.name) continue;
       const list = rulesByName.get(rule.syscall) ?? [];
       list.push(rule);
       rulesByName.set(rule.syscall, list);

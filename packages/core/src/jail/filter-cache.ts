@@ -1,7 +1,9 @@
 import type { Emulation } from '../emulation.js';
 import { encodeFilter } from '../filter/assemble.js';
 import { type CompiledFilter, compileFilter } from '../filter/compile.js';
-import type { Prison } from '../prison.js';
+import { jailPolicies } from '../listen/jail-policy.js';
+import type { Listener } from '../listen/listener.js';
+import type { Prison, PrisonFlags } from '../prison.js';
 
 export interface JailFilter {
   readonly compiled: CompiledFilter;
@@ -27,4 +29,31 @@ export function filterFor(emulation: Emulation, prison: Prison, auditDenials: bo
     filters.set(key, f);
   }
   return f;
+}
+
+/** A jail's filters: the one the kernel runs, and the one its supervisor decides routed calls by. */
+export interface JailFilters {
+  readonly filter: JailFilter;
+  readonly decision: JailFilter;
+  readonly listeners: readonly Listener[];
+}
+
+/** The filters of a jail with listeners or changeable flags (compiled each time: listeners are code). */
+export function jailFilters(
+  emulation: Emulation,
+  prison: Prison,
+  auditDenials: boolean,
+  listeners: readonly Listener[] = [],
+  changeable: readonly (keyof PrisonFlags)[] = [],
+): JailFilters {
+  const decision = filterFor(emulation, prison, auditDenials);
+  const policies = jailPolicies(emulation, prison, listeners, changeable);
+  if (policies.listeners.length === 0 && changeable.length === 0)
+    return { filter: decision, decision, listeners: [] };
+  const compiled = compileFilter(emulation, policies.filter, { auditDenials, handlers: policies.handlers });
+  return {
+    filter: { compiled, program: encodeFilter(compiled.ops) },
+    decision,
+    listeners: policies.listeners,
+  };
 }

@@ -1,5 +1,7 @@
 import type { Emulation } from '../emulation.js';
 import type { JailLimit } from '../limits/jail-limits.js';
+import type { ChangeableFlag } from '../listen/jail-policy.js';
+import type { Listener } from '../listen/listener.js';
 import type { Prison } from '../prison.js';
 import type { Registry } from '../registry/registry.js';
 import type { TerminalMode } from '../stdio/jail-stdio.js';
@@ -51,4 +53,15 @@ export interface JailOptions {
    * process until stopped.
    */
   readonly service?: { readonly persist: boolean };
+  /**
+   * Handlers for calls of the jail, run in this process (see Listener). The filter is compiled with
+   * them: they cannot be added once the jail runs.
+   */
+  readonly listeners?: readonly Listener[];
+  /**
+   * Flags jail.change may switch while the jail runs. The calls they decide go to the supervisor, which
+   * decides them by the current flags (calls decided on scalar arguments: the kernel's copy); the flag's
+   * capability (CAP_NET_RAW, CAP_LINUX_IMMUTABLE) is kept from the start. Other flags cannot change.
+   */
+  readonly changeableFlags?: readonly ChangeableFlag[];
 }

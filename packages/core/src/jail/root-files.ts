@@ -4,7 +4,7 @@
 // links refused), the last component is never followed where something is written, modes are set on
 // the opened fd, files are replaced by rename (never written through), and reads take only regular
 // files, opened non-blocking, up to a size bound.
-import { closeSync, fchmodSync, fstatSync, readSync, type Stats, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, readlinkSync, readSync, type Stats, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import {
   mkdirat,
@@ -239,6 +239,28 @@ export class JailRoot {
     } catch (e) {
       if (errnoOf(e) === 'EEXIST') return false;
       throw e;
+    } finally {
+      closeSync(dir);
+    }
+  }
+
+  /**
+   * mkdir(2) of one directory inside the root, for a listener that performs the call on its copy: the
+   * parent is opened inside the root once, `allowIn` is asked with the parent's path as the root sees it
+   * (after links: a link cannot lead the directory elsewhere than what was asked), and the directory is
+   * made in that parent (EEXIST if something is there; the last component is never followed).
+   * Returns false if `allowIn` refused; kernel errors are thrown (SyscallError).
+   */
+  mkdir(jailPath: string, mode: number, allowIn: (parent: string) => boolean = () => true): boolean {
+    const { dir, name } = this.parent(jailPath);
+    try {
+      const host = readlinkSync(`/proc/self/fd/${dir}`);
+      const rootHost = readlinkSync(`/proc/self/fd/${this.fd}`);
+      const inRoot =
+        host === rootHost ? '/' : host.startsWith(`${rootHost}/`) ? host.slice(rootHost.length) : undefined;
+      if (inRoot === undefined || !allowIn(inRoot)) return false;
+      mkdirat(dir, name, mode);
+      return true;
     } finally {
       closeSync(dir);
     }

@@ -1,14 +1,23 @@
 import { EventEmitter } from 'node:events';
 import { P_PIDFD, pidfdSendSignal, SIGKILL, WEXITED, WNOHANG, waitid } from '@sysjail/systrace-bindings';
 import { PrisonConfigError } from '../errors.js';
+import type { NotifyEntry } from '../filter/compile.js';
 import type { JexecServer } from '../jexec/jexec-server.js';
+import type { ChangeableFlag } from '../listen/jail-policy.js';
+import type { Listener, ListenerAnswer } from '../listen/listener.js';
 import { jailAddressWords } from '../net/address-words.js';
 import { confineAddresses } from '../net/confine-addresses.js';
 import type { JailCgroup } from '../net/jail-cgroup.js';
 import type { Prison, PrisonFlags } from '../prison.js';
 import { decodeWaitStatus, signalName } from '../process/wait-status.js';
 import type { Registry } from '../registry/registry.js';
-import { type AuditRecord, COUNTER, type FromSupervisor } from '../supervisor/protocol.js';
+import {
+  type AuditRecord,
+  COUNTER,
+  type DecisionProgram,
+  entryCounter,
+  type FromSupervisor,
+} from '../supervisor/protocol.js';
 import { liveSupervisor } from './engine.js';
 import type { Teardown } from './teardown.js';
 
@@ -18,8 +27,10 @@ import type { Teardown } from './teardown.js';
  * - ipv4, ipv6: the jail's cgroup address programs are replaced (each hook atomically: a later bind,
  *   connect or sendmsg sees the new list; ingress to a removed address is dropped, so sockets bound to it
  *   stop receiving) and the supervisor's handlers bind to the new first address;
- * - flags: none yet. They are decided by the jail's seccomp filter, which the kernel cannot replace;
- *   asking for a different value is refused (PrisonConfigError), naming the flag.
+ * - flags: those the jail was started with as changeable (JailOptions.changeableFlags): the calls they
+ *   decide go to the supervisor, which now decides them by the new flags (and the cgroup's socket
+ *   program follows allowRawSockets). Any other flag is decided by the jail's seccomp filter, which the
+ *   kernel cannot replace: asking for a different value is refused (PrisonConfigError), naming the flag.
  */
 export interface JailChange {
   readonly hostname?: string;
@@ -40,6 +51,10 @@ export interface JailCounters {
   readonly notified: number;
   readonly denied: number;
   readonly emulated: number;
+  /** Calls denied because a listener threw, answered nonsense or missed its time limit. */
+  readonly listenerFailures: number;
+  /** Per syscall (`name`, or `name/abi` for a call of another ABI than the native one), when non-zero. */
+  readonly byCall: Readonly<Record<string, { readonly denied: number; readonly emulated: number }>>;
 }
 
 /** A running jail. Events: 'audit' (AuditRecord). */
@@ -75,6 +90,14 @@ export interface RunningJailParts {
   readonly started: Promise<unknown>;
   /** Where the jail is recorded, if anywhere (change() keeps the record true). */
   readonly registry?: Registry;
+  /** The notify table of the jail's filter (its entries have counters). */
+  readonly notifyTable: readonly NotifyEntry[];
+  /** The emulation's first ABI (counted by the bare syscall name). */
+  readonly nativeAbi: string;
+  readonly listeners: readonly Listener[];
+  /** The decision program for other flags (change). */
+  policyOf(prison: Prison): DecisionProgram;
+  readonly changeableFlags: readonly ChangeableFlag[];
 }
 
 export class RunningJail extends EventEmitter implements Jail {
@@ -134,6 +157,10 @@ export class RunningJail extends EventEmitter implements Jail {
   }
 
   onSupervisor(msg: FromSupervisor): void {
+    if (msg.type === 'listen') {
+      this.listen(msg);
+      return;
+    }
     if (msg.type === 'exit' && msg.tag === 0) this.commandStatus = msg.status;
     else if (msg.type === 'shutdown') this.reason = 'shutdown';
     else if (msg.type === 'reaped') {
@@ -148,11 +175,54 @@ export class RunningJail extends EventEmitter implements Jail {
   }
 
   counters(): JailCounters {
+    const byCall: Record<string, { denied: number; emulated: number }> = {};
+    for (const e of this.parts.notifyTable) {
+      const denied = Atomics.load(this.counterView, entryCounter(e.index, 'denied'));
+      const emulated = Atomics.load(this.counterView, entryCounter(e.index, 'emulated'));
+      if (denied === 0 && emulated === 0) continue;
+      const name = e.arch === this.parts.nativeAbi ? e.syscall : `${e.syscall}/${e.arch}`;
+      const c = (byCall[name] ??= { denied: 0, emulated: 0 });
+      c.denied += denied;
+      c.emulated += emulated;
+    }
     return {
       notified: Atomics.load(this.counterView, COUNTER.notified),
       denied: Atomics.load(this.counterView, COUNTER.denied),
       emulated: Atomics.load(this.counterView, COUNTER.emulated),
+      listenerFailures: Atomics.load(this.counterView, COUNTER.listenerFailures),
+      byCall,
     };
+  }
+
+  /** A call for one of the jail's listeners: its answer goes back to the supervisor thread. */
+  private listen(msg: Extract<FromSupervisor, { type: 'listen' }>): void {
+    const listener = this.parts.listeners[msg.listener];
+    const reply = (answer: ListenerAnswer | undefined, failure?: string) => {
+      liveSupervisor()
+        ?.send({
+          type: 'answer',
+          jid: this.jid,
+          ticket: msg.ticket,
+          answer: answer ?? { action: 'errno', errno: 'EPERM' },
+          ...(failure === undefined ? {} : { failure }),
+        })
+        .catch(() => {}); // the thread is gone: the call failed closed with it
+    };
+    if (!listener) {
+      reply(undefined, `no listener ${msg.listener}`);
+      return;
+    }
+    let result: ListenerAnswer | Promise<ListenerAnswer>;
+    try {
+      result = listener.handle(msg.call);
+    } catch (e) {
+      reply(undefined, (e as Error)?.message ?? String(e));
+      return;
+    }
+    Promise.resolve(result).then(
+      (answer) => reply(answer),
+      (e: unknown) => reply(undefined, (e as Error)?.message ?? String(e)),
+    );
   }
 
   kill(reason: JailExit['reason']): void {
@@ -185,15 +255,23 @@ export class RunningJail extends EventEmitter implements Jail {
   async change(change: JailChange): Promise<void> {
     if (this.finished) throw new PrisonConfigError(`jail ${this.jid} has ended`);
     const current = this.prison;
+    const flags: Record<string, boolean> = { ...current.flags };
     for (const [flag, value] of Object.entries(change.flags ?? {})) {
-      if (current.flags[flag as keyof PrisonFlags] !== value) {
+      if (!(flag in current.flags) || typeof value !== 'boolean') {
+        throw new PrisonConfigError(`flags.${flag}: not a prison flag`);
+      }
+      if (current.flags[flag as keyof PrisonFlags] === value) continue;
+      if (!(this.parts.changeableFlags as readonly string[]).includes(flag)) {
         throw new PrisonConfigError(
-          `flags.${flag}: cannot change while the jail runs (its seccomp filter decides it and cannot be replaced)`,
+          `flags.${flag}: cannot change while the jail runs (its seccomp filter decides it and cannot be replaced; start the jail with it changeable)`,
         );
       }
+      flags[flag] = value;
     }
+    const flagsChanged = Object.keys(flags).some((f) => flags[f] !== current.flags[f as keyof PrisonFlags]);
     const next: Prison = {
       ...current,
+      flags: flags as unknown as PrisonFlags,
       ...(change.hostname === undefined ? {} : { hostname: change.hostname }),
       ...(change.ipv4 === undefined ? {} : { ipv4: [...change.ipv4] }),
       ...(change.ipv6 === undefined ? {} : { ipv6: [...change.ipv6] }),
@@ -214,15 +292,27 @@ export class RunningJail extends EventEmitter implements Jail {
     }
     jailAddressWords(next);
     const addresses = change.ipv4 !== undefined || change.ipv6 !== undefined;
-    if (addresses) {
+    const sup = liveSupervisor();
+    if (!sup) throw new PrisonConfigError(`jail ${this.jid}: its supervisor is gone`);
+    // Routed calls are decided by the new flags from now on; the cgroup's socket program follows
+    // allowRawSockets (both refuse raw sockets until both allow them).
+    const program = flagsChanged ? this.parts.policyOf(next) : undefined;
+    if (program) {
+      await sup.request((request) => ({
+        type: 'policy',
+        jid: this.jid,
+        request,
+        decision: program,
+        flags: next.flags,
+      }));
+    }
+    if (addresses || next.flags.allowRawSockets !== current.flags.allowRawSockets) {
       confineAddresses(this.parts.cgroup, {
         ipv4: next.ipv4,
         ipv6: next.ipv6,
         allowRawSockets: next.flags.allowRawSockets,
       });
     }
-    const sup = liveSupervisor();
-    if (!sup) throw new PrisonConfigError(`jail ${this.jid}: its supervisor is gone`);
     await sup.request((request) => ({
       type: 'change',
       jid: this.jid,
@@ -232,7 +322,12 @@ export class RunningJail extends EventEmitter implements Jail {
     }));
     this.prison = next;
     try {
-      this.parts.registry?.update(this.jid, { hostname: next.hostname, ipv4: next.ipv4, ipv6: next.ipv6 });
+      this.parts.registry?.update(this.jid, {
+        hostname: next.hostname,
+        ipv4: next.ipv4,
+        ipv6: next.ipv6,
+        flags: next.flags,
+      });
     } catch {}
   }
 

@@ -26,16 +26,18 @@ import {
   rulesForJail,
 } from '../limits/jail-limits.js';
 import type { RctlRule } from '../limits/rctl-rule.js';
+import { listenerIndex } from '../listen/listener.js';
 import { confineAddresses } from '../net/confine-addresses.js';
 import { addJailAliases } from '../net/interface-aliases.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
+import type { Prison } from '../prison.js';
 import { processStartTime } from '../registry/process-start-time.js';
 import { JailStdio } from '../stdio/jail-stdio.js';
 import { COUNTER_SLOTS } from '../supervisor/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { checkPrison } from './check-prison.js';
 import { engine, nextLocalJid, track, untrack } from './engine.js';
-import { filterFor, type JailFilter } from './filter-cache.js';
+import { type JailFilters, jailFilters } from './filter-cache.js';
 import { initMemfd, sealedExecutable } from './init-binary.js';
 import type { JailOptions } from './jail-options.js';
 import { releaseLauncher } from './launcher-handover.js';
@@ -47,7 +49,7 @@ import { Teardown, type Undo } from './teardown.js';
 /** A jail being started: what the stages made so far. */
 interface Starting {
   readonly options: JailOptions;
-  readonly filter: JailFilter;
+  readonly filters: JailFilters;
   /** What the launcher does between clone and exec (namespaces, mounts, root, filter). */
   readonly setupOps: ReturnType<typeof jailSetupOps>;
   readonly supervisor: Supervisor;
@@ -271,13 +273,22 @@ const jailObject: Stage = {
         if (s.terminal !== undefined) close(s.terminal);
       });
     }
+    const { notifyTable } = s.filters.filter.compiled;
     s.jail = new RunningJail({
       jid: s.jid,
       prison: s.options.prison,
       initPid: s.initPid,
       initPidfd: s.initPidfd,
       cgroup: s.cgroup,
-      counters: new SharedArrayBuffer(4 * COUNTER_SLOTS),
+      counters: new SharedArrayBuffer(4 * (COUNTER_SLOTS + 2 * notifyTable.length)),
+      notifyTable,
+      nativeAbi: s.options.emulation.tables[0].arch.name,
+      listeners: s.filters.listeners,
+      policyOf: (prison) => {
+        const f = jailFilters(s.options.emulation, prison, s.options.auditDenials ?? true);
+        return { program: f.decision.program, notifyTable: f.decision.compiled.notifyTable };
+      },
+      changeableFlags: s.options.changeableFlags ?? [],
       initExited: s.child.exited,
       teardown: s.teardown,
       started: s.started,
@@ -314,7 +325,12 @@ const supervise: Stage = {
   name: 'supervisor add',
   async apply(s) {
     const { prison, emulation } = s.options;
-    const { filter } = s;
+    const { filter, decision, listeners } = s.filters;
+    const listened = new Set(
+      filter.compiled.notifyTable.filter(
+        (e) => e.decision.action === 'notify' && listenerIndex(e.decision.handler) !== undefined,
+      ),
+    );
     await s.supervisor.add({
       jid: s.jid,
       listenerFd: s.listenerFd,
@@ -337,6 +353,17 @@ const supervise: Stage = {
       errno: emulation.errno,
       cgroupProcs: join(s.cgroup.path, 'cgroup.procs'),
       counters: s.jail.countersBuffer,
+      decision: { program: decision.program, notifyTable: decision.compiled.notifyTable },
+      listeners: listeners.map((l) => ({
+        timeoutMs: l.timeoutMs ?? 1000,
+        scalarsOnly: l.scalarsOnly === true,
+      })),
+      argKinds: [...listened].flatMap((e) => {
+        const entry = emulation.tables
+          .find((t) => t.arch.name === e.arch)
+          ?.entries.find((x) => x.name === e.syscall);
+        return entry ? [[e.arch, e.syscall, entry.args] as const] : [];
+      }),
     });
     s.supervised = true;
     const sup = s.supervisor;
@@ -377,14 +404,26 @@ export async function startJail(options: JailOptions): Promise<Jail> {
   }
   if (options.underLoader && !options.loader) throw new PrisonConfigError('underLoader without a loader');
   const { supervisor } = engine();
-  const filter = filterFor(emulation, prison, options.auditDenials ?? true);
+  const filters = jailFilters(
+    emulation,
+    prison,
+    options.auditDenials ?? true,
+    options.listeners ?? [],
+    options.changeableFlags ?? [],
+  );
   trace('filter');
 
   let startDone!: () => void;
-  const setupOps = jailSetupOps(prison, filter.program);
+  // A changeable flag keeps its capability: the filter and the supervisor decide the calls it gates.
+  const capabilityFlags: Record<string, boolean> = { ...prison.flags };
+  for (const flag of options.changeableFlags ?? []) capabilityFlags[flag] = true;
+  const setupOps = jailSetupOps(
+    { ...prison, flags: capabilityFlags as unknown as Prison['flags'] },
+    filters.filter.program,
+  );
   const s = {
     options,
-    filter,
+    filters,
     setupOps,
     supervisor,
     teardown: new Teardown(),

@@ -34,6 +34,7 @@ import {
   threadSetresuid,
   writeMemory,
 } from '@sysjail/systrace-bindings';
+import type { NotifyEntry } from '../filter/compile.js';
 import type { Decision } from '../policy.js';
 import type { Prison } from '../prison.js';
 import { hostPidOf } from '../process/host-pid.js';
@@ -51,6 +52,11 @@ export interface ServedJail {
   readonly numbers: ReadonlyMap<number, Readonly<Record<string, number>>>;
   /** The jail's filter as a function (built on first use). */
   interpreter(): FilterInterpreter;
+  /**
+   * The jail's policy for its current flags, without listeners, as a function: what handlers evaluate
+   * calls by (the filter itself may send a call to a listener or to the supervisor's policy route).
+   */
+  policy(): { readonly interpreter: FilterInterpreter; readonly notifyTable: readonly NotifyEntry[] };
   /** Init-channel messages that arrived while a handler waited for the init's answer. */
   readonly deferred: { op: string; a: number; b: number; c: number }[];
   /** Runs fn in the jail's UTS namespace. */
@@ -139,16 +145,21 @@ function evaluate(
   const nr = jail.numbers.get(auditArch)?.[syscall];
   if (nr === undefined) return { action: 'errno', errno: 'ENOSYS' };
   const padded = [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6);
-  const action = jail.interpreter().run({ nr, arch: auditArch, instructionPointer: 0n, args: padded }) >>> 0;
-  return decisionOf(jail.spec, action);
+  const { interpreter, notifyTable } = jail.policy();
+  const action = interpreter.run({ nr, arch: auditArch, instructionPointer: 0n, args: padded }) >>> 0;
+  return decisionOf(jail.spec, notifyTable, action);
 }
 
 /** The policy decision behind a filter verdict (a notify verdict carries its entry's index). */
-function decisionOf(spec: SupervisedJailSpec, action: number): Decision & { reason?: string } {
+function decisionOf(
+  spec: SupervisedJailSpec,
+  notifyTable: readonly NotifyEntry[],
+  action: number,
+): Decision & { reason?: string } {
   const kind = (action & SECCOMP_RET_ACTION_FULL) >>> 0;
   if (kind === SECCOMP_RET_ALLOW) return { action: 'allow' };
   if (kind === SECCOMP_RET_USER_NOTIF) {
-    const entry = spec.notifyTable[action & SECCOMP_RET_DATA];
+    const entry = notifyTable[action & SECCOMP_RET_DATA];
     if (entry) return { ...entry.decision, reason: entry.rule?.reason };
   }
   if (kind === SECCOMP_RET_ERRNO) {

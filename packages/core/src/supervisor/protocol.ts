@@ -1,10 +1,25 @@
 import type { NotifyEntry } from '../filter/compile.js';
-import type { Prison } from '../prison.js';
+import type { ListenedCall, ListenerAnswer } from '../listen/listener.js';
+import type { Prison, PrisonFlags } from '../prison.js';
+import type { ArgKind } from '../syscall-table.js';
 import type { EmulationHandlers } from './handler-context.js';
 
-/** Counters of one jail, shared with the supervisor thread (Int32Array over a SharedArrayBuffer). */
-export const COUNTER = { notified: 0, denied: 1, emulated: 2, allowed: 3 } as const;
-export const COUNTER_SLOTS = 4;
+/**
+ * Counters of one jail, shared with the supervisor thread (Int32Array over a SharedArrayBuffer): the
+ * totals, then two per notify entry of the jail's filter (denied, emulated): `entryCounter`.
+ */
+export const COUNTER = { notified: 0, denied: 1, emulated: 2, allowed: 3, listenerFailures: 4 } as const;
+export const COUNTER_SLOTS = 5;
+
+export function entryCounter(index: number, what: 'denied' | 'emulated'): number {
+  return COUNTER_SLOTS + 2 * index + (what === 'denied' ? 0 : 1);
+}
+
+/** The decision program of a jail: its policy for the current flags, without listeners. */
+export interface DecisionProgram {
+  readonly program: Uint8Array;
+  readonly notifyTable: readonly NotifyEntry[];
+}
 
 /** Everything the supervisor thread needs to serve one jail. */
 export interface SupervisedJailSpec {
@@ -33,6 +48,12 @@ export interface SupervisedJailSpec {
   /** cgroup.procs of the jail's cgroup: the host pids of its processes. */
   readonly cgroupProcs: string;
   readonly counters: SharedArrayBuffer;
+  /** What listeners' `allow` and the routed calls (notify 'policy') are decided by. */
+  readonly decision: DecisionProgram;
+  /** The jail's listeners (listener:i), as the thread needs them. */
+  readonly listeners: readonly { readonly timeoutMs: number; readonly scalarsOnly: boolean }[];
+  /** [ABI name, syscall, argument kinds] of the listened calls. */
+  readonly argKinds: ReadonlyArray<readonly [string, string, readonly ArgKind[]]>;
 }
 
 export type ToSupervisor =
@@ -77,6 +98,23 @@ export type ToSupervisor =
       readonly hostname?: string;
       readonly ipv4?: readonly string[];
       readonly ipv6?: readonly string[];
+    }
+  /** A listener's answer to the call `ticket` (late answers are dropped). */
+  | {
+      readonly type: 'answer';
+      readonly jid: number;
+      readonly ticket: number;
+      readonly answer: ListenerAnswer;
+      /** The handler threw or answered nonsense: the call is denied (EPERM), counted as a failure. */
+      readonly failure?: string;
+    }
+  /** The jail's flags changed: routed calls are now decided by this program. */
+  | {
+      readonly type: 'policy';
+      readonly jid: number;
+      readonly request: number;
+      readonly decision: DecisionProgram;
+      readonly flags: PrisonFlags;
     }
   | { readonly type: 'stop' };
 
@@ -123,4 +161,12 @@ export type FromSupervisor =
       readonly signal: number | null;
     }
   | { readonly type: 'shutdown'; readonly jid: number; readonly reason: string }
+  /** A call for listener `listener` of the jail; answer with 'answer' and the same ticket. */
+  | {
+      readonly type: 'listen';
+      readonly jid: number;
+      readonly ticket: number;
+      readonly listener: number;
+      readonly call: ListenedCall;
+    }
   | { readonly type: 'error'; readonly jid: number; readonly message: string };

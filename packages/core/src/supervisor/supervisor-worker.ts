@@ -6,6 +6,7 @@ import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_
 import {
   CLD_EXITED,
   CLONE_NEWUTS,
+  CStringTooLongError,
   close,
   decode,
   FilterInterpreter,
@@ -22,7 +23,9 @@ import {
   poll,
   read,
   SECCOMP_RET_ACTION_FULL,
+  SECCOMP_RET_ALLOW,
   SECCOMP_RET_DATA,
+  SECCOMP_RET_ERRNO,
   SECCOMP_RET_USER_NOTIF,
   SIGKILL,
   SyscallError,
@@ -32,11 +35,46 @@ import {
   WNOHANG,
   waitid,
 } from '@sysjail/systrace-bindings';
+import type { NotifyEntry } from '../filter/compile.js';
+import {
+  type ListenedArg,
+  type ListenedSockaddr,
+  listenerIndex,
+  POLICY_ROUTE,
+  sockaddrArgs,
+} from '../listen/listener.js';
 import { mountJailProc, prepareMountThread } from '../mount/proc-mount.js';
+import type { ArgKind } from '../syscall-table.js';
 import { callContext, errnoNameIn, type ServedJail } from './call-context.js';
 import type { EmulationHandlers, Handler, NotifiedCall, Reply } from './handler-context.js';
 import { encodeExec, receiveInitMessage, sendInitMessage } from './init-channel.js';
-import { COUNTER, type FromSupervisor, type SupervisedJailSpec, type ToSupervisor } from './protocol.js';
+import {
+  COUNTER,
+  type DecisionProgram,
+  entryCounter,
+  type FromSupervisor,
+  type SupervisedJailSpec,
+  type ToSupervisor,
+} from './protocol.js';
+
+/** What the thread answers: a handler's reply, or "let the kernel run it" (decided on scalars alone). */
+type Answer = Reply | { readonly continue: true };
+
+/** A call waiting for a listener in the main thread. */
+interface Pending {
+  readonly jail: Served;
+  readonly call: NotifiedCall;
+  readonly entry: NotifyEntry;
+  readonly listener: number;
+  readonly deadline: number;
+  /** The listener was given copies of user memory: it may not let the kernel run the call. */
+  readonly sawMemory: boolean;
+}
+const pending = new Map<number, Pending>();
+let tickets = 0;
+/** The longest a string argument copied for a listener may be (PATH_MAX). */
+const STRING_MAX = 4096;
+const SOCKADDR_MAX = 128;
 
 interface Served extends ServedJail {
   readonly counters: Int32Array;
@@ -50,6 +88,12 @@ interface Served extends ServedJail {
   reap: 'no' | 'yes' | 'done';
   /** A notification of this jail was answered in the previous turn of the loop. */
   busy: boolean;
+  /** The policy for the current flags; what routed calls and listeners' allow are decided by. */
+  decision: DecisionProgram;
+  decisionInterpreter: FilterInterpreter | undefined;
+  policy(): { readonly interpreter: FilterInterpreter; readonly notifyTable: readonly NotifyEntry[] };
+  /** "ABI syscall" → argument kinds, for the listened calls. */
+  readonly argKinds: Map<string, readonly ArgKind[]>;
 }
 
 const { port, wakeFd, stopFlag } = workerData as { port: MessagePort; wakeFd: number; stopFlag: Int32Array };
@@ -83,7 +127,7 @@ function post(msg: FromSupervisor): void {
 
 function serve(spec: SupervisedJailSpec, handlers: Readonly<Record<string, Handler>>): Served {
   let built: FilterInterpreter | undefined;
-  return {
+  const served: Served = {
     spec,
     listener: new NotificationListener(spec.listenerFd),
     prison: spec.prison,
@@ -103,12 +147,20 @@ function serve(spec: SupervisedJailSpec, handlers: Readonly<Record<string, Handl
     initGone: false,
     reap: 'no',
     busy: false,
+    decision: spec.decision,
+    decisionInterpreter: undefined,
+    policy: () => {
+      served.decisionInterpreter ??= new FilterInterpreter(decode(served.decision.program));
+      return { interpreter: served.decisionInterpreter, notifyTable: served.decision.notifyTable };
+    },
+    argKinds: new Map(spec.argKinds.map(([abi, name, kinds]) => [`${abi} ${name}`, kinds])),
     inJailUts: (fn) => inNamespaceOf(spec.initPid, 'uts', CLONE_NEWUTS, fn),
     shutdown: (reason) => {
       post({ type: 'shutdown', jid: spec.jid, reason });
       shutdownJail(spec);
     },
   };
+  return served;
 }
 
 function shutdownJail(spec: { initPidfd: number }): void {
@@ -169,71 +221,244 @@ function handleNotification(jail: Served): void {
   const index = entryOf(jail, data.arch, data.nr, data.args);
   const entry = index === undefined ? undefined : jail.spec.notifyTable[index];
   Atomics.add(jail.counters, COUNTER.notified, 1);
-  let reply: Reply;
   const abi = jail.abis.get(data.arch);
-  const abiName = abi?.name ?? String(data.arch);
+  const call: NotifiedCall = {
+    id,
+    pid,
+    auditArch: data.arch,
+    abi: abi?.name ?? String(data.arch),
+    bits: abi?.bits ?? 64,
+    nr: data.nr,
+    syscall: entry?.syscall ?? `nr ${data.nr}`,
+    args: data.args,
+    ...(entry?.rule ? { rule: entry.rule } : {}),
+  };
+  let reply: Answer | undefined;
   if (!entry || !abi) {
     reply = { errno: 'ENOSYS', reason: 'no rule for this notification' };
   } else if (entry.decision.action === 'errno') {
     reply = { errno: entry.decision.errno, reason: entry.rule?.reason ?? 'denied by policy' };
   } else if (entry.decision.action === 'notify') {
     const name = entry.decision.handler;
-    const handler = Object.hasOwn(jail.handlers, name) ? jail.handlers[name] : undefined;
-    const call: NotifiedCall = {
-      id,
-      pid,
-      auditArch: data.arch,
-      abi: abi.name,
-      bits: abi.bits,
-      nr: data.nr,
-      syscall: entry.syscall,
-      args: data.args,
-      ...(entry.rule ? { rule: entry.rule } : {}),
-    };
-    try {
-      reply = handler
-        ? handler(call, callContext(jail, call))
-        : { errno: 'ENOSYS', reason: `no handler ${name}` };
-    } catch (e) {
-      if (e instanceof SyscallError) {
-        // The host refused what the handler performed: the same errno, in the emulation's numbering.
-        reply = { errno: e.errnoName, reason: `${name}: ${e.message}` };
-      } else {
-        post({ type: 'error', jid: jail.spec.jid, message: `${name}: ${(e as Error).message}` });
-        reply = { errno: 'EIO', reason: 'supervisor handler failed' };
-      }
+    const listener = listenerIndex(name);
+    if (listener !== undefined) {
+      reply = askListener(jail, call, entry, listener);
+      if (reply === undefined) return; // answered when the listener does, or when its time is up
+    } else if (name === POLICY_ROUTE) {
+      reply = decideByPolicy(jail, call, false);
+    } else {
+      reply = runHandler(jail, call, name);
     }
   } else {
     reply = { errno: 'EPERM' };
   }
-  const syscall = entry?.syscall ?? `nr ${data.nr}`;
+  finish(jail, call, entry, reply);
+}
+
+/** The emulation's handler `name` for the call; one that throws denies it. */
+function runHandler(jail: Served, call: NotifiedCall, name: string): Reply {
+  const handler = Object.hasOwn(jail.handlers, name) ? jail.handlers[name] : undefined;
+  try {
+    return handler
+      ? handler(call, callContext(jail, call))
+      : { errno: 'ENOSYS', reason: `no handler ${name}` };
+  } catch (e) {
+    if (e instanceof SyscallError) {
+      // The host refused what the handler performed: the same errno, in the emulation's numbering.
+      return { errno: e.errnoName, reason: `${name}: ${e.message}` };
+    }
+    post({ type: 'error', jid: jail.spec.jid, message: `${name}: ${(e as Error).message}` });
+    return { errno: 'EIO', reason: 'supervisor handler failed' };
+  }
+}
+
+/**
+ * The decision of the jail's policy for its current flags (its filter run on the kernel's copy of the
+ * registers): allow lets the kernel run the call, unless a listener saw copies of its memory.
+ */
+function decideByPolicy(jail: Served, call: NotifiedCall, sawMemory: boolean): Answer {
+  const action =
+    jail.policy().interpreter.run({
+      nr: call.nr,
+      arch: call.auditArch,
+      instructionPointer: 0n,
+      args: [...call.args],
+    }) >>> 0;
+  const kind = (action & SECCOMP_RET_ACTION_FULL) >>> 0;
+  if (kind === SECCOMP_RET_ALLOW) {
+    if (sawMemory) {
+      return {
+        errno: 'EPERM',
+        reason:
+          "a listener that read the call's memory cannot let the kernel run it (it would read it again)",
+      };
+    }
+    return { continue: true };
+  }
+  if (kind === SECCOMP_RET_ERRNO) {
+    const errno = action & SECCOMP_RET_DATA;
+    return { errno: errnoNameIn(jail.spec.errno, errno) ?? 'EPERM', reason: 'denied by policy' };
+  }
+  if (kind === SECCOMP_RET_USER_NOTIF) {
+    const entry = jail.decision.notifyTable[action & SECCOMP_RET_DATA];
+    if (entry?.decision.action === 'errno') {
+      return { errno: entry.decision.errno, reason: entry.rule?.reason ?? 'denied by policy' };
+    }
+    if (entry?.decision.action === 'notify') {
+      const viaRule: NotifiedCall = { ...call, ...(entry.rule ? { rule: entry.rule } : {}) };
+      return runHandler(jail, viaRule, entry.decision.handler);
+    }
+    return { errno: 'EPERM', reason: 'no rule for this call' };
+  }
+  // kill: as SECCOMP_RET_KILL_PROCESS would.
+  callContext(jail, call).killCaller();
+  return { sent: true };
+}
+
+/**
+ * Copies the call's strings and socket addresses once and hands the copy to the main thread. undefined:
+ * the call waits for the answer (or the deadline); otherwise the answer now (a copy that failed).
+ */
+function askListener(
+  jail: Served,
+  call: NotifiedCall,
+  entry: NotifyEntry,
+  listener: number,
+): Answer | undefined {
+  const spec = jail.spec.listeners[listener];
+  if (!spec) return { errno: 'EPERM', reason: `no listener ${listener}` };
+  const ctx = callContext(jail, call);
+  const kinds = jail.argKinds.get(`${call.abi} ${call.syscall}`) ?? [];
+  const sockaddr = Object.hasOwn(sockaddrArgs, call.syscall) ? sockaddrArgs[call.syscall] : undefined;
+  const args: ListenedArg[] = [];
+  let sawMemory = false;
+  for (const [i, kind] of kinds.entries()) {
+    const value = call.args[i];
+    let arg: ListenedArg = { kind, value };
+    if (!spec.scalarsOnly && value !== 0n) {
+      try {
+        if (kind === 'path' || kind === 'str') {
+          arg = { kind, value, string: ctx.readString(value, STRING_MAX).toString('utf8') };
+          sawMemory = true;
+        } else if (sockaddr && sockaddr[0] === i) {
+          const len = Number(call.args[sockaddr[1]] & 0xffffffffn);
+          if (len > SOCKADDR_MAX) return { errno: 'EINVAL', reason: 'socket address too long' };
+          if (len >= 2) {
+            arg = { kind, value, sockaddr: ctx.readSockaddr(value, len) as ListenedSockaddr };
+            sawMemory = true;
+          }
+        }
+      } catch (e) {
+        if (e instanceof CStringTooLongError) return { errno: 'ENAMETOOLONG' };
+        return { errno: 'EFAULT', reason: `argument ${i}: ${(e as Error).message}` };
+      }
+    }
+    args.push(arg);
+  }
+  // The copies are the caller's only if the call is still the one notified (no pid reuse).
+  if (!ctx.stillValid()) return { errno: 'ESRCH' };
+  const ticket = ++tickets;
+  pending.set(ticket, { jail, call, entry, listener, deadline: Date.now() + spec.timeoutMs, sawMemory });
+  post({
+    type: 'listen',
+    jid: jail.spec.jid,
+    ticket,
+    listener,
+    call: { jid: jail.spec.jid, pid: call.pid, abi: call.abi, syscall: call.syscall, args },
+  });
+  return undefined;
+}
+
+/** A listener's answer (or its failure) for a waiting call. */
+function answered(msg: Extract<ToSupervisor, { type: 'answer' }>): void {
+  const p = pending.get(msg.ticket);
+  if (!p || p.jail.spec.jid !== msg.jid || jails.get(msg.jid) !== p.jail) return; // late: already denied
+  pending.delete(msg.ticket);
+  const { jail, call } = p;
+  let reply: Answer;
+  const a = msg.answer;
+  if (msg.failure !== undefined) {
+    reply = failed(jail, `listener ${p.listener} failed: ${msg.failure}`);
+  } else if (
+    a?.action === 'errno' &&
+    typeof a.errno === 'string' &&
+    Object.hasOwn(jail.spec.errno, a.errno)
+  ) {
+    reply = { errno: a.errno, reason: call.rule?.reason ?? `listener ${p.listener}` };
+  } else if (a?.action === 'emulate' && (typeof a.value === 'number' || typeof a.value === 'bigint')) {
+    reply = { val: a.value as number };
+  } else if (a?.action === 'allow') {
+    reply = decideByPolicy(jail, call, p.sawMemory);
+  } else {
+    const text = JSON.stringify(a, (_, v) => (typeof v === 'bigint' ? String(v) : v));
+    reply = failed(jail, `listener ${p.listener} answered ${text}`);
+  }
+  finish(jail, call, p.entry, reply);
+}
+
+/** A listener that failed or did not answer in time: EPERM, counted (fail closed). */
+function failed(jail: Served, reason: string): Reply {
+  Atomics.add(jail.counters, COUNTER.listenerFailures, 1);
+  return { errno: 'EPERM', reason };
+}
+
+/** Denies the waiting calls whose listener's time is up; returns ms until the next deadline (at most max). */
+function expireListeners(max: number): number {
+  const now = Date.now();
+  let next = max;
+  for (const [ticket, p] of pending) {
+    if (jails.get(p.jail.spec.jid) !== p.jail) {
+      pending.delete(ticket);
+      continue;
+    }
+    const left = p.deadline - now;
+    if (left > 0) {
+      next = Math.min(next, left);
+      continue;
+    }
+    pending.delete(ticket);
+    const ms = p.jail.spec.listeners[p.listener]?.timeoutMs;
+    finish(p.jail, p.call, p.entry, failed(p.jail, `listener ${p.listener} did not answer within ${ms} ms`));
+  }
+  return next;
+}
+
+/** Counts, audits and answers a call. */
+function finish(jail: Served, call: NotifiedCall, entry: NotifyEntry | undefined, reply: Answer): void {
   if ('errno' in reply) {
     Atomics.add(jail.counters, COUNTER.denied, 1);
+    if (entry) Atomics.add(jail.counters, entryCounter(entry.index, 'denied'), 1);
     const errno = errnoNumberIn(jail.spec.errno, reply.errno);
     post({
       type: 'audit',
       record: {
         jid: jail.spec.jid,
         time: Date.now(),
-        pid,
-        arch: abiName,
-        syscall,
+        pid: call.pid,
+        arch: call.abi,
+        syscall: call.syscall,
         action: 'denied',
         errno: errnoNameIn(jail.spec.errno, errno) ?? String(errno),
         reason: reply.reason ?? entry?.rule?.reason ?? 'denied',
       },
     });
-    try {
-      jail.listener.respond(id, { error: errno });
-    } catch (e) {
-      if (!(e instanceof SyscallError)) throw e; // ENOENT: the caller is gone
-    }
+    respond(jail, () => jail.listener.respond(call.id, { error: errno }));
+    return;
+  }
+  if ('continue' in reply) {
+    Atomics.add(jail.counters, COUNTER.allowed, 1);
+    respond(jail, () => jail.listener.respondContinue(call.id));
     return;
   }
   Atomics.add(jail.counters, COUNTER.emulated, 1);
+  if (entry) Atomics.add(jail.counters, entryCounter(entry.index, 'emulated'), 1);
   if ('sent' in reply) return;
+  respond(jail, () => jail.listener.respond(call.id, { val: reply.val }));
+}
+
+function respond(_jail: Served, send: () => void): void {
   try {
-    jail.listener.respond(id, { val: reply.val });
+    send();
   } catch (e) {
     if (!(e instanceof SyscallError)) throw e; // ENOENT: the caller is gone
   }
@@ -391,6 +616,19 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       }
       return true;
     }
+    case 'answer':
+      answered(msg);
+      return true;
+    case 'policy': {
+      const jail = jails.get(msg.jid);
+      if (jail) {
+        jail.decision = msg.decision;
+        jail.decisionInterpreter = undefined;
+        jail.prison = { ...jail.prison, flags: msg.flags };
+      }
+      post({ type: 'done', request: msg.request, ...(jail ? {} : { error: 'no such jail' }) });
+      return true;
+    }
     case 'mountProc':
       try {
         mountJailProc(msg.initPid);
@@ -439,7 +677,7 @@ async function main(): Promise<void> {
         owners.push([jail, 'pidfd']);
       }
     }
-    const revents = poll(fds, 1000);
+    const revents = poll(fds, expireListeners(1000));
     for (const jail of jails.values())
       while (jail.deferred.length > 0) handleInit(jail, jail.deferred.shift());
     if (revents[0] & POLLIN) read(wakeFd, wakeBuf);
@@ -455,6 +693,7 @@ async function main(): Promise<void> {
         if (revents[i]) (wasBusy ? later : first).push(i);
       } else if (revents[i]) first.push(i);
     }
+    expireListeners(0);
     for (const i of [...first, ...later]) {
       const ev = revents[i];
       const [jail, kind] = owners[i - 1];
