@@ -2,6 +2,7 @@
 export type { FilterOp } from './filter/index.js';
 export { assembleFilter, encodeFilter } from './filter/index.js';
 export * from './jexec/index.js';
+export { type JailPolicies, jailPolicies } from './listen/jail-policy.js';
 export * from './net/index.js';
 export { hostPidOf } from './process/host-pid.js';
 export * from './registry/index.js';

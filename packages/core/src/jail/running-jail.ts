@@ -181,9 +181,8 @@ export class RunningJail extends EventEmitter implements Jail {
       const emulated = Atomics.load(this.counterView, entryCounter(e.index, 'emulated'));
       if (denied === 0 && emulated === 0) continue;
       const name = e.arch === this.parts.nativeAbi ? e.syscall : `${e.syscall}/${e.arch}`;
-      const c = (byCall[name] ??= { denied: 0, emulated: 0 });
-      c.denied += denied;
-      c.emulated += emulated;
+      const c = byCall[name] ?? { denied: 0, emulated: 0 };
+      byCall[name] = { denied: c.denied + denied, emulated: c.emulated + emulated };
     }
     return {
       notified: Atomics.load(this.counterView, COUNTER.notified),

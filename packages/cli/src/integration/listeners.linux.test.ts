@@ -1,0 +1,144 @@
+/**
+ * Listeners (core's sysjail(3) API) against a real jail: a listener decides and performs on its own
+ * copy (a string flipped by another thread of the caller cannot make it act on what it refused), a
+ * listener that does not answer in time denies (the main thread blocked: the jail does not hang), a
+ * listener's `allow` is refused for a call it read memory of and honoured for a scalar-only call, and
+ * the calls are counted per syscall.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type AuditRecord,
+  allow,
+  defaultPrisonFlags,
+  deny,
+  emulate,
+  type JailOptions,
+  JailRoot,
+  type Listener,
+  startJail,
+} from '@sysjail/core';
+import { linux } from '@sysjail/emul-linux';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JailFixture, makeJailFixture } from './jail-fixture.js';
+
+const flipSource = fileURLToPath(
+  new URL('./victims/flip-mkdir.c', import.meta.url).href.replace('/dist/', '/src/'),
+);
+
+let fx: JailFixture;
+beforeAll(() => {
+  fx = makeJailFixture('listeners');
+  mkdirSync(join(fx.root, 'tmp'), { recursive: true, mode: 0o1777 });
+  const bin = join(fx.base, 'flip-mkdir');
+  execFileSync('gcc', ['-O1', '-static', '-pthread', '-o', bin, flipSource], { stdio: 'pipe' });
+  copyFileSync(bin, join(fx.root, 'bin', 'flip-mkdir'));
+  chmodSync(join(fx.root, 'bin', 'flip-mkdir'), 0o755);
+});
+afterAll(() => fx?.cleanup());
+
+function jailWith(command: string, listeners: readonly Listener[]): JailOptions {
+  return {
+    prison: { path: fx.root, hostname: 'listen.example', ipv4: [], ipv6: [], flags: defaultPrisonFlags },
+    command: ['/bin/sh', '-c', command],
+    emulation: linux,
+    stdio: [0, 1, 2],
+    listeners,
+  };
+}
+
+describe('listeners', () => {
+  it('decide and perform on their copy: a path flipped by another thread never reaches /etc', async () => {
+    const root = new JailRoot(fx.root);
+    const seen = new Map<string, number>();
+    const underEtc = (p: string) => p === '/etc' || p.startsWith('/etc/');
+    const listener: Listener = {
+      syscall: 'mkdir',
+      handle(call) {
+        const path = call.args[0].string ?? '';
+        seen.set(path, (seen.get(path) ?? 0) + 1);
+        if (underEtc(path)) return deny('EACCES');
+        return root.mkdir(path, 0o755, (parent) => !underEtc(parent)) ? emulate(0) : deny('EACCES');
+      },
+    };
+    const jail = await startJail(jailWith('/bin/flip-mkdir 3000 > /tmp/flip.out', [listener]));
+    expect((await jail.exited).code).toBe(0);
+    root.close();
+    const out = readFileSync(join(fx.root, 'tmp', 'flip.out'), 'utf8');
+    const [made, failed] = (/made ([0-9]+), failed ([0-9]+)/.exec(out) ?? []).slice(1).map(Number);
+    expect(made + failed).toBe(3000);
+    // The race was run: the listener saw both strings, made some and refused some.
+    expect(seen.get('/tmp/flip') ?? 0).toBeGreaterThan(0);
+    expect(seen.get('/etc/flip') ?? 0).toBeGreaterThan(0);
+    expect(made).toBe(seen.get('/tmp/flip'));
+    expect(existsSync(join(fx.root, 'etc', 'flip'))).toBe(false);
+    expect(jail.counters().byCall.mkdir).toEqual({ denied: failed, emulated: made });
+  });
+
+  it('deny with EPERM when the listener misses its time limit, also while the main thread is blocked', async () => {
+    let blockedFor = 0;
+    const listener: Listener = {
+      syscall: 'mkdir',
+      timeoutMs: 200,
+      handle() {
+        // The main thread stays busy far beyond the limit: the supervisor thread must answer alone.
+        const start = Date.now();
+        while (Date.now() - start < 1500) {}
+        blockedFor = Date.now() - start;
+        return emulate(0);
+      },
+    };
+    const audits: AuditRecord[] = [];
+    const jail = await startJail(
+      jailWith('mkdir /tmp/late 2>/dev/null; echo "status $?" > /tmp/late.out', [listener]),
+    );
+    jail.on('audit', (r: AuditRecord) => audits.push(r));
+    expect((await jail.exited).code).toBe(0);
+    expect(blockedFor).toBeGreaterThanOrEqual(1500);
+    expect(readFileSync(join(fx.root, 'tmp', 'late.out'), 'utf8').trim()).toBe('status 1');
+    expect(existsSync(join(fx.root, 'tmp', 'late'))).toBe(false);
+    expect(jail.counters().listenerFailures).toBe(1);
+    expect(audits.map((a) => [a.syscall, a.errno, a.reason])).toContainEqual([
+      'mkdir',
+      'EPERM',
+      'listener 0 did not answer within 200 ms',
+    ]);
+  });
+
+  it('refuse `allow` for a call whose memory the listener read; honour it for scalar calls', async () => {
+    const asked: string[] = [];
+    const ask = <T>(name: string, answer: T): T => {
+      asked.push(name);
+      return answer;
+    };
+    const listeners: Listener[] = [
+      { syscall: 'mkdir', handle: () => ask('mkdir', allow) },
+      { syscall: 'umask', scalarsOnly: true, handle: () => ask('umask', allow) },
+      { syscall: 'rmdir', handle: () => ask('rmdir', deny('EROFS')) },
+    ];
+    const jail = await startJail(
+      jailWith(
+        'mkdir /tmp/allowed 2>/dev/null; echo "mkdir $?" > /tmp/allow.out; umask 027; echo "umask $(umask)" >> /tmp/allow.out; ' +
+          'rmdir /tmp 2>> /tmp/allow.out; echo "rmdir $?" >> /tmp/allow.out',
+        listeners,
+      ),
+    );
+    expect((await jail.exited).code).toBe(0);
+    const out = readFileSync(join(fx.root, 'tmp', 'allow.out'), 'utf8');
+    expect(out).toContain('mkdir 1');
+    expect(existsSync(join(fx.root, 'tmp', 'allowed'))).toBe(false);
+    expect(out).toContain('umask 0027');
+    expect(out).toMatch(/Read-only file system/);
+    expect(out).toContain('rmdir 1');
+    expect(asked).toEqual(expect.arrayContaining(['mkdir', 'umask', 'rmdir']));
+    expect(jail.counters().byCall.mkdir?.denied).toBe(1);
+  });
+
+  it('refuse a listener that names no call of the emulation (a typo never becomes allow)', async () => {
+    await expect(startJail(jailWith('true', [{ syscall: 'mkdri', handle: () => allow }]))).rejects.toThrow(
+      'no system call mkdri',
+    );
+  });
+});
