@@ -21,14 +21,31 @@ describe('keepCountersFile', () => {
       supervisorPid: process.pid,
     });
     let denied = 1;
-    const jail = { jid: rec.jid, counters: () => ({ notified: 0, denied, emulated: 2 * denied }) };
+    const jail = {
+      jid: rec.jid,
+      counters: () => ({
+        notified: 0,
+        denied,
+        emulated: 2 * denied,
+        listenerFailures: 0,
+        byCall: { mkdir: { denied, emulated: 0 }, listen: { denied: 0, emulated: 2 * denied } },
+      }),
+    };
     const stop = keepCountersFile(registry, jail, join(dir, 'counters'), 20);
     const path = registry.find(rec.jid)?.countersPath as string;
     expect(path).toBe(join(dir, 'counters', `${rec.jid}.json`));
-    expect(readJailCounters(path)).toEqual({ denied: 1, emulated: 2 });
+    expect(readJailCounters(path)).toEqual({
+      denied: 1,
+      emulated: 2,
+      byCall: { mkdir: { denied: 1, emulated: 0 }, listen: { denied: 0, emulated: 2 } },
+    });
     denied = 5;
     await new Promise((r) => setTimeout(r, 100));
-    expect(readJailCounters(path)).toEqual({ denied: 5, emulated: 10 });
+    expect(readJailCounters(path)).toMatchObject({
+      denied: 5,
+      emulated: 10,
+      byCall: { mkdir: { denied: 5 } },
+    });
     stop();
     expect(existsSync(path)).toBe(false);
   });

@@ -18,7 +18,7 @@ export function keepCountersFile(
   const write = () => {
     const c = jail.counters();
     try {
-      writeJailCounters(path, { denied: c.denied, emulated: c.emulated });
+      writeJailCounters(path, { denied: c.denied, emulated: c.emulated, byCall: c.byCall });
     } catch {} // a full disk costs sjls its numbers, never the jail (or a shared supervisor's others)
   };
   write();

@@ -31,6 +31,9 @@ const FLAGLESS: Record<Probe, string> = {
 interface ProbeRun {
   readonly results: Record<string, string>;
   readonly denied: number;
+  readonly byCall: Record<string, { denied: number; emulated: number }>;
+  /** sjls -v */
+  readonly verbose: string;
 }
 
 /** Starts a background jail with `flags`, waits for its probes and the counters written after them. */
@@ -64,7 +67,8 @@ async function probe(name: string, flags: string[]): Promise<ProbeRun> {
       expect(results.ipc).toBe('ok');
       expect(readFileSync('/proc/sysvipc/shm', 'utf8')).not.toMatch(/^ *85293585 /m);
     }
-    return { results, denied: status.denied };
+    const verbose = (await runTool(fx, 'sjls', ['-v', '-j', name])).stdout;
+    return { results, denied: status.denied, byCall: status.byCall ?? {}, verbose };
   } finally {
     await runTool(fx, 'jail', ['-r', name]);
   }
@@ -79,6 +83,15 @@ describe('--allow-* flags', () => {
   it('without a flag every probe is refused, each refusal counted by the supervisor', () => {
     expect(flagless.results).toEqual(FLAGLESS);
     expect(flagless.denied).toBeGreaterThanOrEqual(5);
+  });
+
+  it('sjls shows the denials per system call, and they add up to the total', () => {
+    const { byCall, denied, verbose } = flagless;
+    expect(byCall.socket?.denied).toBeGreaterThanOrEqual(2); // a netlink generic socket, a raw socket
+    expect(byCall.ioctl?.denied).toBeGreaterThanOrEqual(1); // FS_IOC_SETFLAGS
+    expect(Object.values(byCall).reduce((n, c) => n + c.denied, 0)).toBe(denied);
+    expect(verbose).toMatch(/^ {2}socket: +denied [0-9]+, emulated [0-9]+$/m);
+    expect(verbose).toMatch(/^ {2}ioctl: +denied [0-9]+, emulated 0$/m);
   });
 
   const cases: [string, Probe][] = [
