@@ -1,5 +1,5 @@
 // The shared supervisor's control protocol: one JSON request per connection, one JSON line back.
-import type { Prison, PrisonFlags } from '@sysjail/core';
+import type { ChangeableFlag, Prison, PrisonFlags } from '@sysjail/core';
 
 /** jail -m: what changes in a running jail (absent: unchanged); addresses and flags replace the old ones. */
 export interface JailChange {
@@ -37,6 +37,8 @@ export interface BackgroundJailOptions {
   readonly cwd?: string;
   /** Host file that receives the command's stdout and stderr (appended; created mode 0600). Default /dev/null. */
   readonly consoleLog?: string;
+  /** The flags jail -m may change while the jail runs (core's JailOptions.changeableFlags). */
+  readonly changeableFlags?: readonly ChangeableFlag[];
   /** rctl limits of this jail (sysjail --memory, --maxproc, --pcpu). */
   readonly limits?: readonly {
     readonly resource: string;

@@ -23,6 +23,7 @@ import { openConsoleLog } from '../console-log.js';
 import { keepCountersFile } from '../counters-file.js';
 import { chooseEmulation, jailEmulation } from '../emulation-choice.js';
 import { CliError, JailNotFoundError, NoEmulationError, UsageError } from '../errors.js';
+import { CHANGEABLE } from '../jail-conf/jail-spec.js';
 import {
   type BackgroundJailOptions,
   changedFields,
@@ -44,6 +45,8 @@ interface Hosted {
   readonly jail: Jail;
   readonly name?: string;
   readonly stopCounters: () => void;
+  /** The flags jail -m may change (sysjail.changeable). */
+  readonly changeable: readonly string[];
 }
 
 type Failure = Extract<SupervisorReply, { ok: false }>;
@@ -249,12 +252,14 @@ export class SupervisorDaemon {
         ...(options.user ? { user: options.user } : {}),
         ...(service ? { service } : {}),
         ...(Array.isArray(options.limits) ? { limits: options.limits } : {}),
+        ...(Array.isArray(options.changeableFlags) ? { changeableFlags: options.changeableFlags } : {}),
       };
       const jail = await startJail(jailOptions);
       const hosted: Hosted = {
         jail,
         ...(prison.name === undefined ? {} : { name: prison.name }),
         stopCounters: keepCountersFile(this.registry, jail),
+        changeable: Array.isArray(options.changeableFlags) ? [...options.changeableFlags] : [],
       };
       this.jails.set(jail.jid, hosted);
       jail.exited.finally(() => {
@@ -310,6 +315,19 @@ export class SupervisorDaemon {
         `jail ${h.jail.jid}: changing a running jail (${fields.join(', ') || 'nothing'}) is not supported by this build of sysjail's core`,
         1,
       );
+    }
+    // A flag is decided by the jail's seccomp filter, which cannot be replaced: only the flags the jail
+    // was created changeable (sysjail.changeable) are routed to this supervisor and may change.
+    for (const [flag, value] of Object.entries(change?.flags ?? {})) {
+      if (h.jail.prison.flags[flag as keyof typeof h.jail.prison.flags] === value) continue;
+      if (!h.changeable.includes(flag)) {
+        const param = Object.keys(CHANGEABLE).find((k) => CHANGEABLE[k] === flag) ?? `flags.${flag}`;
+        return failure(
+          'NOT_CHANGEABLE',
+          `${param}: cannot change while the jail runs (it was created without ${param} in sysjail.changeable)`,
+          1,
+        );
+      }
     }
     await apply.call(h.jail, change);
     return { ok: true, jid: h.jail.jid, modified: fields };

@@ -97,6 +97,16 @@ describe('jail parameters', () => {
     ]);
   });
 
+  it('sysjail.changeable: the allow.* flags jail -m may change, by their jail.conf names', () => {
+    expect(spec('  persist;').changeableFlags).toEqual([]);
+    expect(
+      spec('  persist;\n  sysjail.changeable = allow.raw_sockets, allow.sysvipc;').changeableFlags,
+    ).toEqual(['allowRawSockets', 'allowIpc']);
+    expect(() => spec('  persist;\n  sysjail.changeable = sysjail.allow.rlimit;')).toThrow(
+      'jail.conf:4:3: sysjail.changeable: sysjail.allow.rlimit: not a flag that can change while the jail runs',
+    );
+  });
+
   it('defaults: stop.timeout 10, set_hostname allowed, nothing else', () => {
     const s = spec('  persist;');
     expect(s.stopTimeout).toBe(10);

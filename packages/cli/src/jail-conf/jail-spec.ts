@@ -4,7 +4,14 @@
 
 import { readFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
-import { type JailMount, type Prison, type PrisonFlags, parseFstab, parseFstabLine } from '@sysjail/core';
+import {
+  type ChangeableFlag,
+  type JailMount,
+  type Prison,
+  type PrisonFlags,
+  parseFstab,
+  parseFstabLine,
+} from '@sysjail/core';
 import { hostLoopbackRole, parseAddress } from '../config/address.js';
 import { checkHostname } from '../config/hostname.js';
 import { checkJailName } from '../config/jail-name.js';
@@ -38,6 +45,15 @@ export type HookName = (typeof HOOKS)[number];
 /** Hooks run inside the jail (as exec.jail_user); the others run on the host (as exec.system_user). */
 export const IN_JAIL_HOOKS: ReadonlySet<HookName> = new Set(['exec.start', 'command', 'exec.stop']);
 
+/** sysjail.changeable's values: the allow.* parameters core can change on a running jail. */
+export const CHANGEABLE: Readonly<Record<string, ChangeableFlag>> = {
+  'allow.raw_sockets': 'allowRawSockets',
+  'allow.sysvipc': 'allowIpc',
+  'allow.chflags': 'allowChflags',
+  'allow.set_hostname': 'allowSetHostname',
+  'allow.socket_af': 'allowAllDomains',
+};
+
 export interface JailSpec {
   readonly name: string;
   readonly pos?: SourcePos;
@@ -45,6 +61,8 @@ export interface JailSpec {
   /** sysjail.emulation, when given. */
   readonly emulation?: string;
   readonly persist: boolean;
+  /** sysjail.changeable: the allow.* flags jail -m may change while the jail runs (core's names). */
+  readonly changeableFlags: readonly ChangeableFlag[];
   /** Each hook's command strings (sh command lines); `command` from the command line is an argv. */
   readonly hooks: Readonly<Record<HookName, readonly string[]>>;
   /** `command=...` on the command line: the argv to run in the jail. */
@@ -227,6 +245,27 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
     allowRlimit: bool('sysjail.allow.rlimit', false),
     allowSetHostname: bool('allow.set_hostname', true),
   };
+  // sysjail.changeable: the allow.* flags jail -m may switch (the jail's filter sends the calls they
+  // decide to the supervisor; a flag's capability is kept from the start).
+  const changeableParam = get('sysjail.changeable');
+  const changeableFlags = [
+    ...new Set(
+      (changeableParam?.values ?? [])
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter((v) => v !== '')
+        .map((v) => {
+          const flag = CHANGEABLE[v];
+          if (!flag) {
+            fail(
+              changeableParam,
+              `sysjail.changeable: ${v}: not a flag that can change while the jail runs (${Object.keys(CHANGEABLE).join(', ')})`,
+            );
+          }
+          return flag as ChangeableFlag;
+        }),
+    ),
+  ];
   const hooks = Object.fromEntries(
     HOOKS.map((h) => [h, (get(h)?.values ?? []).filter((c) => c !== '')]),
   ) as Record<HookName, string[]>;
@@ -258,6 +297,7 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
     },
     ...(str('sysjail.emulation') === undefined ? {} : { emulation: str('sysjail.emulation') }),
     persist,
+    changeableFlags,
     hooks,
     clean: bool('exec.clean', false),
     ...(jailUser ? { jailUser } : {}),

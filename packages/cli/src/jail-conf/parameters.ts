@@ -61,6 +61,7 @@ export const parameters: Readonly<Record<string, ParameterSpec>> = {
   'sysjail.emulation': { kind: 'string' },
   'sysjail.allow.rlimit': flag,
   'sysjail.allow.host_loopback': flag,
+  'sysjail.changeable': { kind: 'list' },
 };
 
 const noMount = 'not supported: mounting is refused inside a jail';

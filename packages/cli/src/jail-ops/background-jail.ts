@@ -1,6 +1,6 @@
 // "Start this jail in the background": the one boundary jail(8) uses for jails that outlive the
 // command that creates them. They are hosted by the shared supervisor (started by the first of them).
-import type { Prison } from '@sysjail/core';
+import type { ChangeableFlag, Prison } from '@sysjail/core';
 import { startBackgroundJail } from '../daemon/background-jail.js';
 
 export interface BackgroundJailRequest {
@@ -9,6 +9,8 @@ export interface BackgroundJailRequest {
   readonly emulation?: string;
   /** Stays with no process until removed; otherwise it ends with its last process (once one ran). */
   readonly persist: boolean;
+  /** The flags jail -m may change (sysjail.changeable). */
+  readonly changeableFlags?: readonly ChangeableFlag[];
 }
 
 /**
@@ -20,6 +22,7 @@ export async function startJailInBackground(request: BackgroundJailRequest): Pro
     prison: request.prison,
     command: [],
     service: { persist: request.persist },
+    ...(request.changeableFlags?.length ? { changeableFlags: request.changeableFlags } : {}),
     ...(request.emulation === undefined ? {} : { emulation: request.emulation }),
   });
   return jid;

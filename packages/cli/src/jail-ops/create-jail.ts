@@ -42,6 +42,7 @@ export async function createJail(spec: JailSpec, opts: JailOpOptions): Promise<n
     const jid = await startJailInBackground({
       prison: spec.prison,
       persist: spec.persist,
+      changeableFlags: spec.changeableFlags,
       ...(spec.emulation === undefined ? {} : { emulation: spec.emulation }),
     });
     ctx.record = opts.registry.find(jid);

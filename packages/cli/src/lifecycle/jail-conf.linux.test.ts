@@ -286,11 +286,37 @@ describe('jail -m', () => {
     expect((await runTool(fx, 'jls', ['-j', 'changing', 'ip4.addr'])).stdout).toBe(
       '127.0.10.31,127.0.10.32\n',
     );
-    // What the jail's seccomp filter decides cannot change while it runs: refused, nothing changed.
+    // A flag the jail was not created changeable is decided by its seccomp filter: refused, nothing changed.
     const raw = await runTool(fx, 'jail', ['-m', 'changing', 'allow.raw_sockets']);
-    expect(raw.status).not.toBe(0);
-    expect(raw.stderr).toMatch(/allowRawSockets: cannot change while the jail runs/);
+    expect(raw.status).toBe(1);
+    expect(raw.stderr).toBe(
+      'jail: allow.raw_sockets: cannot change while the jail runs (it was created without allow.raw_sockets in sysjail.changeable)\n',
+    );
+    expect((await runTool(fx, 'jls', ['-j', 'changing', 'allow.raw_sockets'])).stdout).toBe('false\n');
     expect((await runTool(fx, 'jail', ['-r', 'changing'])).status).toBe(0);
+  });
+
+  it('switches allow.raw_sockets and allow.sysvipc of a jail created with them changeable, seen from inside through jexec', async () => {
+    const conf = join(fx.base, 'switch.conf');
+    writeFileSync(
+      conf,
+      `switch {\n  path = "${join(fx.base, 'web')}";\n  ip4.addr = 127.0.10.41;\n  persist;\n` +
+        '  sysjail.changeable = allow.raw_sockets, allow.sysvipc;\n}\n',
+    );
+    expect((await runTool(fx, 'jail', ['-f', conf, '-c', 'switch'])).stderr).toBe('');
+    const ping = async () =>
+      (await runTool(fx, 'jexec', ['switch', '/bin/sh', '-c', 'ping -c1 -W1 127.0.10.41 2>&1; true'])).stdout;
+    expect(await ping()).toMatch(/permission denied/);
+    const on = await runTool(fx, 'jail', ['-m', 'switch', 'allow.raw_sockets=1', 'allow.sysvipc=true']);
+    expect(on).toMatchObject({ status: 0, stderr: '' });
+    expect(await ping()).toMatch(/packets transmitted/);
+    expect((await runTool(fx, 'jls', ['-j', 'switch', 'allow.raw_sockets', 'allow.sysvipc'])).stdout).toBe(
+      'true true\n',
+    );
+    const off = await runTool(fx, 'jail', ['-m', 'switch', 'allow.noraw_sockets']);
+    expect(off).toMatchObject({ status: 0, stderr: '' });
+    expect(await ping()).toMatch(/permission denied/);
+    expect((await runTool(fx, 'jail', ['-r', 'switch'])).status).toBe(0);
   });
 });
 
