@@ -14,6 +14,7 @@ export const natives = {
   'sj-notify': 'notify-loop.c',
   'sj-notify-floor': 'notify-floor.c',
   'sj-notify-lat': 'notify-latency.c',
+  'sj-net': 'net-loop.c',
 };
 
 /** Compiles every program into dir; returns name → host path. */

@@ -48,6 +48,7 @@ const includes = [
   'linux/ipc.h',
   'linux/net.h',
   'linux/utsname.h',
+  'netinet/in.h',
 ];
 
 describe('constants', () => {

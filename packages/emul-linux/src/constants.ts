@@ -54,6 +54,10 @@ export const AF_SMC = 43;
 export const AF_XDP = 44;
 export const AF_MCTP = 45;
 
+/** Inet protocols of socket(2)'s third argument (linux/in.h). */
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
 /** Socket types (linux/net.h); the type argument of socket(2) also carries SOCK_NONBLOCK and SOCK_CLOEXEC. */
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;

@@ -146,6 +146,40 @@ describe('linuxJailPolicy', () => {
     expect(decide(both, x86_64, 'socket', [c.AF_PACKET, c.SOCK_RAW, 0])).toEqual(allowed);
   });
 
+  it('inet sockets: TCP and UDP only (ping, SCTP, MPTCP, UDP-Lite are EPERM) unless allowRawSockets', () => {
+    const v46 = linuxJailPolicy(prison({}, ['127.0.0.2'], ['::1']));
+    for (const af of [c.AF_INET, c.AF_INET6]) {
+      for (const [type, proto] of [
+        [c.SOCK_STREAM | c.SOCK_CLOEXEC, 0],
+        [c.SOCK_STREAM | c.SOCK_NONBLOCK, c.IPPROTO_TCP],
+        [c.SOCK_DGRAM, 0],
+        [c.SOCK_DGRAM | c.SOCK_CLOEXEC, c.IPPROTO_UDP],
+      ]) {
+        expect(decide(v46, x86_64, 'socket', [af, type, proto]), `${af} ${type} ${proto}`).toEqual(allowed);
+        expect(decide(v46, i386, 'socket', [af, type, proto]), `i386 ${af} ${type} ${proto}`).toEqual(allowed);
+      }
+      for (const [type, proto] of [
+        [c.SOCK_DGRAM, 1], // ICMP ping
+        [c.SOCK_DGRAM, 58], // ICMPv6 ping
+        [c.SOCK_STREAM, 262], // MPTCP
+        [c.SOCK_STREAM, 132], // SCTP
+        [c.SOCK_SEQPACKET, 132],
+        [c.SOCK_DGRAM, 136], // UDP-Lite
+        [c.SOCK_STREAM, c.IPPROTO_UDP],
+        [c.SOCK_DGRAM, c.IPPROTO_TCP],
+        [c.SOCK_DCCP, 33],
+        [c.SOCK_RDM, 0],
+      ]) {
+        expect(decide(v46, x86_64, 'socket', [af, type, proto]), `${af} ${type} ${proto}`).toEqual(
+          errno('EPERM'),
+        );
+      }
+    }
+    const raw = linuxJailPolicy(prison({ allowRawSockets: true }));
+    expect(decide(raw, x86_64, 'socket', [c.AF_INET, c.SOCK_DGRAM, 1])).toEqual(allowed);
+    expect(decide(raw, x86_64, 'socket', [c.AF_INET, c.SOCK_STREAM, 262])).toEqual(allowed);
+  });
+
   it('hands socketcall(SYS_SOCKET) and listen to the supervisor, allows the rest, EINVAL for unknown calls', () => {
     expect(decide(policy, i386, 'socketcall', [c.SYS_SOCKET, 0])).toEqual(notified('socketcall'));
     expect(decide(policy, i386, 'socketcall', [c.SYS_LISTEN, 0])).toEqual(notified('listen'));

@@ -13,6 +13,8 @@ import {
   AF_PACKET,
   AF_UNIX,
   CLONE_NEW_MASK,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
   FS_IOC_FSSETXATTR,
   FS_IOC_SETFLAGS,
   FS_IOC32_SETFLAGS,
@@ -20,8 +22,10 @@ import {
   S_IFBLK,
   S_IFCHR,
   S_IFMT,
+  SOCK_DGRAM,
   SOCK_PACKET,
   SOCK_RAW,
+  SOCK_STREAM,
   SOCK_TYPE_MASK,
   SYS_LISTEN,
   SYS_SENDMMSG,
@@ -155,16 +159,8 @@ function socketRules(prison: Prison): Rule[] {
       rules.push(rule('socket', deny('EPERM'), 'packet sockets (allow.raw_sockets)', [eq(0, AF_PACKET)]));
   }
   // As FreeBSD's prison_check_af: inet families follow the jail's addresses, even with allow.socket_af.
-  const ipv4 = prison.ipv4.length > 0;
-  const ipv6 = prison.ipv6.length > 0;
-  rules.push(
-    ipv4
-      ? rule('socket', allow, 'IPv4 sockets (addresses confined by the cgroup hooks)', [eq(0, AF_INET)])
-      : rule('socket', deny('EAFNOSUPPORT'), 'the jail has no IPv4 address', [eq(0, AF_INET)]),
-    ipv6
-      ? rule('socket', allow, 'IPv6 sockets (addresses confined by the cgroup hooks)', [eq(0, AF_INET6)])
-      : rule('socket', deny('EAFNOSUPPORT'), 'the jail has no IPv6 address', [eq(0, AF_INET6)]),
-  );
+  rules.push(...inetSocketRules(AF_INET, 'IPv4', prison.ipv4.length > 0, allowRawSockets));
+  rules.push(...inetSocketRules(AF_INET6, 'IPv6', prison.ipv6.length > 0, allowRawSockets));
   if (!allowAllDomains) {
     rules.push(
       rule(
@@ -175,6 +171,40 @@ function socketRules(prison: Prison): Rule[] {
     );
   }
   return rules;
+}
+
+/**
+ * Inet sockets of a family: none without an address of it; else TCP and UDP only unless raw sockets are
+ * allowed. ICMP "ping" sockets (their bind() skips the cgroup bind hook), SCTP, MPTCP and UDP-Lite fail
+ * with EPERM: decided here on socket(2)'s scalars, so no cgroup program runs at socket creation.
+ */
+function inetSocketRules(family: number, name: string, hasAddress: boolean, raw: boolean): Rule[] {
+  if (!hasAddress) {
+    return [rule('socket', deny('EAFNOSUPPORT'), `the jail has no ${name} address`, [eq(0, family)])];
+  }
+  if (raw) {
+    return [
+      rule('socket', allow, `${name} sockets (addresses confined by the cgroup hooks)`, [eq(0, family)]),
+    ];
+  }
+  return [
+    rule('socket', allow, `${name} TCP sockets (addresses confined by the cgroup hooks)`, [
+      eq(0, family),
+      masked(1, SOCK_TYPE_MASK, SOCK_STREAM),
+      oneOf(2, [0, IPPROTO_TCP]),
+    ]),
+    rule('socket', allow, `${name} UDP sockets (addresses confined by the cgroup hooks)`, [
+      eq(0, family),
+      masked(1, SOCK_TYPE_MASK, SOCK_DGRAM),
+      oneOf(2, [0, IPPROTO_UDP]),
+    ]),
+    rule(
+      'socket',
+      deny('EPERM'),
+      `${name} protocols other than TCP and UDP: ping, SCTP, MPTCP, UDP-Lite (allow.raw_sockets)`,
+      [eq(0, family)],
+    ),
+  ];
 }
 
 function socketcallRules(): Rule[] {

@@ -74,6 +74,28 @@ describe.each(['probe64', 'probe32'])('network confinement (%s)', (probe) => {
     expect(pick(out, ['NETLINK_ROUTE', 'AF_UNIX'])).toEqual({ NETLINK_ROUTE: 'ok', AF_UNIX: 'ok' });
   });
 
+  it('inet protocols other than TCP and UDP (ping, MPTCP, SCTP, UDP-Lite) are EPERM; TCP and UDP are not', () => {
+    expect(
+      pick(out, [
+        'AF_INET-ping',
+        'AF_INET-mptcp',
+        'AF_INET-sctp',
+        'AF_INET-sctp-stream',
+        'AF_INET-udplite',
+        'AF_INET-tcp',
+        'AF_INET-udp',
+      ]),
+    ).toEqual({
+      'AF_INET-ping': 'EPERM',
+      'AF_INET-mptcp': 'EPERM',
+      'AF_INET-sctp': 'EPERM',
+      'AF_INET-sctp-stream': 'EPERM',
+      'AF_INET-udplite': 'EPERM',
+      'AF_INET-tcp': 'ok',
+      'AF_INET-udp': 'ok',
+    });
+  });
+
   it('no IPv6 address: AF_INET6 fails with EAFNOSUPPORT', () => {
     expect(out.get('AF_INET6')).toBe('EAFNOSUPPORT');
   });

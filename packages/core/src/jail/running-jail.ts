@@ -293,8 +293,8 @@ export class RunningJail extends EventEmitter implements Jail {
     const addresses = change.ipv4 !== undefined || change.ipv6 !== undefined;
     const sup = liveSupervisor();
     if (!sup) throw new PrisonConfigError(`jail ${this.jid}: its supervisor is gone`);
-    // Routed calls are decided by the new flags from now on; the cgroup's socket program follows
-    // allowRawSockets (both refuse raw sockets until both allow them).
+    // Routed calls are decided by the new flags from now on (socket(2) with them: which inet sockets
+    // may be made is the filter's decision, no cgroup program's).
     const program = flagsChanged ? this.parts.policyOf(next) : undefined;
     if (program) {
       await sup.request((request) => ({
@@ -305,12 +305,8 @@ export class RunningJail extends EventEmitter implements Jail {
         flags: next.flags,
       }));
     }
-    if (addresses || next.flags.allowRawSockets !== current.flags.allowRawSockets) {
-      confineAddresses(this.parts.cgroup, {
-        ipv4: next.ipv4,
-        ipv6: next.ipv6,
-        allowRawSockets: next.flags.allowRawSockets,
-      });
+    if (addresses) {
+      confineAddresses(this.parts.cgroup, { ipv4: next.ipv4, ipv6: next.ipv6 });
     }
     await sup.request((request) => ({
       type: 'change',

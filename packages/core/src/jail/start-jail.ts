@@ -177,11 +177,7 @@ const addresses: Stage = {
   name: 'address programs',
   apply(s) {
     const { prison } = s.options;
-    confineAddresses(s.cgroup, {
-      ipv4: prison.ipv4,
-      ipv6: prison.ipv6,
-      allowRawSockets: prison.flags.allowRawSockets,
-    });
+    confineAddresses(s.cgroup, { ipv4: prison.ipv4, ipv6: prison.ipv6 });
     return undefined;
   },
 };

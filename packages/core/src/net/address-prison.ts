@@ -4,6 +4,4 @@ export interface AddressPrison {
   readonly ipv4: readonly string[];
   /** Jail IPv6 addresses; the first is primary. */
   readonly ipv6: readonly string[];
-  /** SOCK_RAW (and protocols other than TCP and UDP) on inet sockets. */
-  readonly allowRawSockets: boolean;
 }

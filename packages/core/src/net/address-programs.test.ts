@@ -5,7 +5,6 @@ import { addressPrograms } from './confine-addresses.js';
 import { connectProgram4 } from './connect-program.js';
 import { ingressProgram } from './ingress-program.js';
 import { sendmsgProgram4 } from './sendmsg-program.js';
-import { sockCreateProgram } from './sock-create-program.js';
 
 // Pure checks of the generated programs; what they do is checked on the kernel in
 // address-confinement.linux.test.ts.
@@ -14,7 +13,7 @@ const JMP32_JEQ_K = ebpf.BPF_JMP32 | ebpf.BPF_JEQ | ebpf.BPF_K;
 const STX_W = ebpf.BPF_STX | ebpf.BPF_W | ebpf.BPF_MEM;
 const CALL = ebpf.BPF_JMP | ebpf.BPF_CALL;
 const EXIT = ebpf.BPF_JMP | ebpf.BPF_EXIT;
-const prison = { ipv4: ['127.31.0.5', '10.200.0.200'], ipv6: ['fd00::5'], allowRawSockets: false };
+const prison = { ipv4: ['127.31.0.5', '10.200.0.200'], ipv6: ['fd00::5'] };
 
 /** Every jump lands inside the program, and the program ends in exit. */
 function wellFormed(p: EbpfInsn[]): void {
@@ -92,14 +91,6 @@ describe('address program generators', () => {
     ]);
   });
 
-  it('sock_create allows everything when raw sockets are allowed', () => {
-    expect(sockCreateProgram({ allowRawSockets: true }).map((i) => i.code)).toEqual([
-      ebpf.BPF_ALU64 | ebpf.BPF_MOV | ebpf.BPF_K,
-      EXIT,
-    ]);
-    wellFormed(sockCreateProgram({ allowRawSockets: false }));
-  });
-
   it('ingress bounds-checks the packet before reading the destination', () => {
     const p = ingressProgram(prison);
     wellFormed(p);
@@ -110,10 +101,11 @@ describe('address program generators', () => {
     expect(ingressProgram({ ipv4: [], ipv6: [] })).toHaveLength(2);
   });
 
-  it('addressPrograms: eight programs, one per attach type, names bpftool accepts', () => {
+  it('addressPrograms: seven programs, one per attach type, none at socket creation, names bpftool accepts', () => {
     const all = addressPrograms(prison);
-    expect(all).toHaveLength(8);
-    expect(new Set(all.map((p) => p.attachType)).size).toBe(8);
+    expect(all).toHaveLength(7);
+    expect(new Set(all.map((p) => p.attachType)).size).toBe(7);
+    expect(all.map((p) => p.attachType)).not.toContain(ebpf.BPF_CGROUP_INET_SOCK_CREATE);
     for (const p of all) {
       expect(p.name).toMatch(/^[a-z0-9_]{1,15}$/);
       wellFormed(p.insns);
@@ -121,7 +113,7 @@ describe('address program generators', () => {
   });
 
   it('refuses bad prisons before generating anything', () => {
-    expect(() => addressPrograms({ ipv4: ['0.0.0.0'], ipv6: [], allowRawSockets: false })).toThrow();
-    expect(() => addressPrograms({ ipv4: [], ipv6: ['::ffff:1.2.3.4'], allowRawSockets: false })).toThrow();
+    expect(() => addressPrograms({ ipv4: ['0.0.0.0'], ipv6: [] })).toThrow();
+    expect(() => addressPrograms({ ipv4: [], ipv6: ['::ffff:1.2.3.4'] })).toThrow();
   });
 });

@@ -20,7 +20,6 @@ import { connectProgram4, connectProgram6 } from './connect-program.js';
 import { ingressProgram } from './ingress-program.js';
 import type { JailCgroup } from './jail-cgroup.js';
 import { sendmsgProgram4, sendmsgProgram6 } from './sendmsg-program.js';
-import { sockCreateProgram } from './sock-create-program.js';
 
 export interface AddressProgram {
   /** Program name (shown by bpftool prog). */
@@ -30,7 +29,11 @@ export interface AddressProgram {
   readonly insns: EbpfInsn[];
 }
 
-/** Every program a jail gets, generated (pure: no kernel involved). */
+/**
+ * Every program a jail gets, generated (pure: no kernel involved). None runs at socket creation: which
+ * inet sockets a jail may create (TCP and UDP, unless raw sockets are allowed) is decided by its seccomp
+ * filter on socket(2)'s scalar arguments, which runs for that call anyway.
+ */
 export function addressPrograms(prison: AddressPrison): AddressProgram[] {
   const sockAddr = ebpf.BPF_PROG_TYPE_CGROUP_SOCK_ADDR;
   return [
@@ -69,12 +72,6 @@ export function addressPrograms(prison: AddressPrison): AddressProgram[] {
       progType: sockAddr,
       attachType: ebpf.BPF_CGROUP_UDP6_SENDMSG,
       insns: sendmsgProgram6(prison),
-    },
-    {
-      name: 'sj_sock_create',
-      progType: ebpf.BPF_PROG_TYPE_CGROUP_SOCK,
-      attachType: ebpf.BPF_CGROUP_INET_SOCK_CREATE,
-      insns: sockCreateProgram(prison),
     },
     {
       name: 'sj_ingress',

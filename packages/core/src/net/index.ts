@@ -17,4 +17,3 @@ export {
 export type { JailCgroupOptions } from './jail-cgroup.js';
 export { JailCgroup } from './jail-cgroup.js';
 export { sendmsgProgram4, sendmsgProgram6 } from './sendmsg-program.js';
-export { sockCreateProgram } from './sock-create-program.js';

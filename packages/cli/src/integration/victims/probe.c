@@ -218,6 +218,14 @@ static void netProbe(const char *jailIp, const char *otherIp, int tcpPort, int u
   reportFd("AF_ALG", socket(AF_ALG, SOCK_SEQPACKET, 0));
   reportFd("AF_VSOCK", socket(AF_VSOCK, SOCK_STREAM, 0));
   reportFd("AF_INET-raw", socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
+  /* inet protocols other than TCP and UDP (the ping socket's bind skips the cgroup bind hook) */
+  reportFd("AF_INET-ping", socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP));
+  reportFd("AF_INET-mptcp", socket(AF_INET, SOCK_STREAM, 262));
+  reportFd("AF_INET-sctp", socket(AF_INET, SOCK_SEQPACKET, 132));
+  reportFd("AF_INET-sctp-stream", socket(AF_INET, SOCK_STREAM, 132));
+  reportFd("AF_INET-udplite", socket(AF_INET, SOCK_DGRAM, 136));
+  reportFd("AF_INET-tcp", socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP));
+  reportFd("AF_INET-udp", socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP));
   reportFd("AF_INET6", socket(AF_INET6, SOCK_STREAM, 0));
   reportFd("AF_UNIX", socket(AF_UNIX, SOCK_STREAM, 0));
   struct sockaddr_in sa = {.sin_family = AF_INET};
