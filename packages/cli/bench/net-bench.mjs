@@ -105,10 +105,10 @@ try {
     variants[key] = { label: `${label}${made.programs.length ? ` (${made.programs.join(', ')})` : ''}`, run: inCgroup(made.cg, filter) };
   };
   // Cumulative: each row adds one kind of program to the one above (ingress alone would drop the replies
-  // to a client whose source no connect program set).
+  // to a client whose source no connect program set). No program runs at socket creation (the filter
+  // decides which inet sockets may be made).
   add('floor', 'floor: chroot + allow filter, a cgroup without programs', () => false);
-  add('sockCreate', 'floor + socket creation', (n) => n === 'sj_sock_create');
-  add('addr', 'floor + socket creation + bind/connect/sendmsg', (n) => n !== 'sj_ingress');
+  add('addr', 'floor + bind/connect/sendmsg programs', (n) => n !== 'sj_ingress');
   add('programs', "floor + all of the jail's programs (+ ingress)", () => true);
   add('filter', "chroot + the jail's seccomp filter, no programs", () => false, '/jail.bpf');
   variants.jail = {

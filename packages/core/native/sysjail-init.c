@@ -8,7 +8,8 @@
  * ends the PID namespace and every process left in it.
  *
  * Control channel: a SOCK_SEQPACKET socket on fd 3, fixed-size messages (struct ctl_msg).
- *   supervisor -> init: 'G' go (a terminal attached: the command's stdio in mask a);
+ *   supervisor -> init: 'G' go (a terminal attached: the command's stdio in mask a; the command's stdio
+ *                       in mask b opened on the jail's own /dev/null, where the caller's is a null device);
  *                       'S' socket(a, b, c) -> reply 'S' (errno in a, the new fd's number in b:
  *                       the supervisor takes it with pidfd_getfd, then sends 'C' to close it, b = fd);
  *                       'E' exec: payload argv, env and cwd (see parse_exec), 3 fds attached, a = uid,
@@ -44,7 +45,9 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,10 +124,22 @@ static int add_task(pid_t pid, int32_t tag) {
 	return -1;
 }
 
-/* Runs argv as a child with the given stdio (fds of -1 keep init's own), uid/gid (-1: unchanged), under
- * the program loader when asked. */
-static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], int32_t uid, int32_t gid,
-		 int under_loader) {
+/* Fd i on the jail's own /dev/null: only a null device (1:3) opened without following a link; anything
+ * else the jail put there leaves fd i as it was (a pipe the supervisor relays). */
+static void jail_null(int i) {
+	int fd = open("/dev/null", (i == 0 ? O_RDONLY : O_WRONLY) | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+		dup2(fd, i);
+	close(fd);
+}
+
+/* Runs argv as a child with the given stdio (fds of -1 keep init's own; bit i of null_mask: the jail's
+ * /dev/null), uid/gid (-1: unchanged), under the program loader when asked. */
+static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], int null_mask, int32_t uid,
+		 int32_t gid, int under_loader) {
 	if (under_loader && !have_loader) {
 		errno = ENOEXEC;
 		return -1;
@@ -138,6 +153,9 @@ static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], 
 	for (int i = 0; i < 3; i++)
 		if (stdio[i] >= 0 && dup2(stdio[i], i) < 0)
 			_exit(126);
+	for (int i = 0; i < 3; i++)
+		if (null_mask & (1 << i))
+			jail_null(i);
 	setsid();
 	if (stdio[0] >= 0 && isatty(0))
 		ioctl(0, TIOCSCTTY, 0);
@@ -319,7 +337,7 @@ int main(int argc, char **argv) {
 				for (int i = 0; i < 3 && fds[0] >= 0; i++)
 					if (m.a & (1 << i))
 						stdio[i] = fds[0];
-				command = run(argv + optind, NULL, command_cwd, stdio, uid, gid, command_under_loader);
+				command = run(argv + optind, NULL, command_cwd, stdio, m.b & 7, uid, gid, command_under_loader);
 				if (command < 0)
 					die("fork");
 				add_task(command, 0);
@@ -333,7 +351,7 @@ int main(int argc, char **argv) {
 			case 'E': {
 				struct exec_request r;
 				int ok = parse_exec(m.payload, m.len, &r) == 0;
-				pid_t pid = ok ? run(r.argv, r.envp, r.cwd, fds, m.a, m.b, r.under_loader) : -1;
+				pid_t pid = ok ? run(r.argv, r.envp, r.cwd, fds, 0, m.a, m.b, r.under_loader) : -1;
 				int err = pid < 0 ? (ok ? errno : EINVAL) : 0;
 				free(r.argv);
 				free(r.envp);

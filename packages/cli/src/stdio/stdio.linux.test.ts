@@ -124,6 +124,31 @@ describe.each(Object.keys(ways) as (keyof typeof ways)[])('stdio through %s', (w
     expect(readFileSync(out, 'utf8')).toBe('fchmod ok\n');
   });
 
+  it('a null device as stdout: the jail writes to its own /dev/null (jail) or a pipe (jexec), never the host node', async () => {
+    // A host null-device node of the test's own (not /dev/null: a failure must not break the host).
+    const node = join(base, `null-${way}`);
+    expect(spawnSync('mknod', ['-m', '0666', node, 'c', '1', '3']).status).toBe(0);
+    const before = statSync(node);
+    const fd = openSync(node, 'w');
+    const r = await runWith(ways[way](['/bin/stdio-attack', 'null', '1']), ['ignore', fd, 'pipe']);
+    closeSync(fd);
+    expect(r.status).toBe(0);
+    const m = /^null (\w+) (\d+):(\d+) (\d+):(\d+)$/m.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    const [, type, major, minor, dev, ino] = m as RegExpExecArray;
+    if (way === 'jail') {
+      // The jail's own null device (its /dev), not the node the caller handed over.
+      expect([type, major, minor]).toEqual(['chr', '1', '3']);
+      expect(`${dev}:${ino}`).not.toBe(`${before.dev}:${before.ino}`);
+      expect(`${dev}:${ino}`).not.toBe(`${statSync('/dev/null').dev}:${statSync('/dev/null').ino}`);
+    } else {
+      expect(type).toBe('fifo');
+    }
+    expect(r.stderr).toMatch(/^fchmod ok$/m);
+    const after = statSync(node);
+    expect([after.mode, after.uid, after.gid]).toEqual([before.mode, before.uid, before.gid]);
+  });
+
   it('a directory as stdin does not open the host (openat, /proc/self/fd/0/...)', async () => {
     const hostfs = join(base, `hostfs-${way}`);
     mkdirSync(join(hostfs, 'etc'), { recursive: true });

@@ -445,11 +445,14 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     s.stdio.start();
     const terminal = s.terminal;
     s.terminal = undefined; // the supervisor thread closes it once sent
-    const onTerminal = s.stdio.onTerminal.reduce((mask, on, i) => mask | (on ? 1 << i : 0), 0);
+    const mask = (bits: readonly boolean[]) => bits.reduce((m, on, i) => m | (on ? 1 << i : 0), 0);
+    const onTerminal = mask(s.stdio.onTerminal);
+    const onNull = mask(s.stdio.onNull);
     await supervisor.send({
       type: 'go',
       jid: s.jid,
       ...(terminal === undefined ? {} : { terminal, onTerminal }),
+      ...(onNull === 0 ? {} : { onNull }),
     });
     trace('supervised');
     if (options.releaseLauncher) {

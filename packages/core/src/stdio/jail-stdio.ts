@@ -7,6 +7,7 @@ import {
   F_SETFL,
   F_SETPIPE_SZ,
   fcntl,
+  fstat,
   isTerminal,
   O_CLOEXEC,
   O_DIRECTORY,
@@ -19,12 +20,15 @@ import {
   type Relay,
   type RelayPair,
   rawModes,
+  S_IFCHR,
+  S_IFMT,
   setTerminalModes,
   setWindowSize,
   startRelay,
   terminalModes,
   windowSize,
 } from '@sysjail/systrace-bindings';
+import { jailDevices } from '../jail/setup-ops.js';
 
 /** 'auto': a terminal when stdin is one; 'force' (-t); 'never' (-T). */
 export type TerminalMode = 'auto' | 'force' | 'never';
@@ -32,6 +36,18 @@ export type TerminalMode = 'auto' | 'force' | 'never';
 const PIPE_SIZE = 1 << 20;
 /** After a jexec'd command ends, its terminal's output is read until quiet this long. */
 const TERMINAL_IDLE_MS = 100;
+
+const [, NULL_MAJOR, NULL_MINOR] = jailDevices.find(([name]) => name === 'null') ?? ['null', 1, 3];
+
+/** A null device (the host's /dev/null or any node of it): what is written there goes nowhere. */
+function isNullDevice(fd: number): boolean {
+  try {
+    const st = fstat(fd);
+    return (st.mode & S_IFMT) === S_IFCHR && st.rdevMajor === NULL_MAJOR && st.rdevMinor === NULL_MINOR;
+  } catch {
+    return false;
+  }
+}
 
 /** Where the jail's devpts multiplexer is, inside its root. */
 export const JAIL_PTMX = 'dev/pts/ptmx';
@@ -41,6 +57,12 @@ export class JailStdio {
   readonly jailSide: [number, number, number];
   /** Which of the program's 0, 1, 2 are the terminal (when one is used). */
   readonly onTerminal: readonly [boolean, boolean, boolean];
+  /**
+   * Which of the caller's 0, 1, 2 are a null device: the command gets the jail's own /dev/null there
+   * (init opens it; a fresh description of the jail's node, never the caller's), so output the caller
+   * throws away is not relayed. Where the jail has no null device of its own, the relayed pipe stays.
+   */
+  readonly onNull: readonly [boolean, boolean, boolean];
   private readonly ours: [number, number, number];
   private pty?: PseudoTerminal;
   private relay?: Relay;
@@ -57,6 +79,11 @@ export class JailStdio {
     this.onTerminal = useTerminal
       ? [true, mode === 'force' || isTerminal(host[1]), mode === 'force' || isTerminal(host[2])]
       : [false, false, false];
+    this.onNull = [0, 1, 2].map((i) => !this.onTerminal[i] && isNullDevice(host[i])) as [
+      boolean,
+      boolean,
+      boolean,
+    ];
     const stdin = pipe2(O_CLOEXEC);
     const stdout = pipe2(O_CLOEXEC);
     const stderr = pipe2(O_CLOEXEC);

@@ -63,9 +63,16 @@ export type ToSupervisor =
   | { readonly type: 'remove'; readonly jid: number; readonly request: number }
   /**
    * Let the command run (init's 'G'); `terminal`: the command's terminal for the stdio in the
-   * `onTerminal` mask (bit i: fd i), closed by the thread once sent.
+   * `onTerminal` mask (bit i: fd i), closed by the thread once sent; `onNull`: the stdio that init opens
+   * on the jail's own /dev/null.
    */
-  | { readonly type: 'go'; readonly jid: number; readonly terminal?: number; readonly onTerminal?: number }
+  | {
+      readonly type: 'go';
+      readonly jid: number;
+      readonly terminal?: number;
+      readonly onTerminal?: number;
+      readonly onNull?: number;
+    }
   /** Send a signal to every process of the jail but its init (the init's 'K' with pid 0). */
   | { readonly type: 'signal'; readonly jid: number; readonly signal: number }
   /** Run argv in the jail (init's 'E'); fds: its stdin, stdout, stderr, closed by the thread once sent. */

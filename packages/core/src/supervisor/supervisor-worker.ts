@@ -544,7 +544,11 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       try {
         if (jail) {
           const fds = msg.terminal === undefined ? undefined : [msg.terminal];
-          sendInitMessage(jail.spec.controlFd, { op: 'G', a: msg.onTerminal ?? 0, b: 0, c: 0 }, fds);
+          sendInitMessage(
+            jail.spec.controlFd,
+            { op: 'G', a: msg.onTerminal ?? 0, b: msg.onNull ?? 0, c: 0 },
+            fds,
+          );
         }
       } finally {
         if (msg.terminal !== undefined) {

@@ -8,6 +8,8 @@
  *                         tcflow(TCOOFF), TIOCSTI
  *   recvfd PATH FILE      listen on the unix socket PATH, take one descriptor, open FILE below it
  *                         (openat and /proc/self/fd/N/FILE)
+ *   null FD               fd FD where the caller handed a null device, reported on stderr: its type,
+ *                         device numbers and st_dev:st_ino, then fchmod(FD, 0600) and fchown(FD, 1, 1)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -20,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -50,7 +53,16 @@ static void read_from(const char *name, int fd) {
 
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc > 3 && !strcmp(argv[1], "fchmod")) {
+	if (argc > 2 && !strcmp(argv[1], "null")) {
+		int fd = atoi(argv[2]);
+		struct stat st;
+		if (fstat(fd, &st) != 0)
+			return 1;
+		dprintf(2, "null %s %u:%u %llu:%llu\n", S_ISCHR(st.st_mode) ? "chr" : S_ISFIFO(st.st_mode) ? "fifo" : "other",
+			major(st.st_rdev), minor(st.st_rdev), (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+		dprintf(2, "fchmod %s\n", fchmod(fd, 0600) == 0 ? "ok" : strerrorname_np(errno));
+		dprintf(2, "fchown %s\n", fchown(fd, 1, 1) == 0 ? "ok" : strerrorname_np(errno));
+	} else if (argc > 3 && !strcmp(argv[1], "fchmod")) {
 		report("fchmod", fchmod(atoi(argv[2]), (mode_t)strtol(argv[3], NULL, 8)));
 	} else if (argc > 1 && !strcmp(argv[1], "dir")) {
 		read_from("openat-shadow", openat(0, "etc/shadow", O_RDONLY));
