@@ -102,7 +102,10 @@ try {
   const add = (key, label, keep, filter = 'allow') => {
     const made = benchCgroup(key, root, keep);
     cgroups.push(made.cg);
-    variants[key] = { label: `${label}${made.programs.length ? ` (${made.programs.join(', ')})` : ''}`, run: inCgroup(made.cg, filter) };
+    variants[key] = {
+      label: `${label}${made.programs.length ? ` (${made.programs.join(', ')})` : ''}`,
+      run: inCgroup(made.cg, filter),
+    };
   };
   // Cumulative: each row adds one kind of program to the one above (ingress alone would drop the replies
   // to a client whose source no connect program set). No program runs at socket creation (the filter
@@ -126,7 +129,8 @@ try {
       for (let i = 0; i < names.length; i++) {
         const v = names[(i + round) % names.length];
         const key = `${mode}|${v}`;
-        (samples[key] ??= []).push(await variants[v].run(mode));
+        if (!samples[key]) samples[key] = [];
+        samples[key].push(await variants[v].run(mode));
       }
     }
     console.error(`round ${round + 1} of ${ROUNDS}`);
@@ -144,9 +148,7 @@ try {
       .join('; ')}.`,
     '',
     `| variant | ${modes.join(' | ')} |`,
-    `|---|${modes
-      .map(() => '---|')
-      .join('')}`,
+    `|---|${modes.map(() => '---|').join('')}`,
     ...names.map((v) => {
       const cells = modes.map((mode) => {
         const x = median(samples[`${mode}|${v}`]);

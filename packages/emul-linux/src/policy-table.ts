@@ -4,8 +4,9 @@ import { argTestsText, decisionText } from '@sysjail/core';
 import * as constants from './constants.js';
 
 /** Which constants name the values of an argument, by syscall and argument index. */
+// socket(2)'s protocol stays a number: its names depend on the family (0 is NETLINK_ROUTE and IPPROTO_IP).
 const argNames: Readonly<Record<string, readonly (readonly string[] | undefined)[]>> = {
-  socket: [['AF_'], ['SOCK_'], ['NETLINK_']],
+  socket: [['AF_'], ['SOCK_']],
   socketcall: [['SYS_']],
   ioctl: [undefined, ['TIOC', 'FS_IOC']],
   mknod: [undefined, ['S_IF']],

@@ -156,7 +156,9 @@ describe('linuxJailPolicy', () => {
         [c.SOCK_DGRAM | c.SOCK_CLOEXEC, c.IPPROTO_UDP],
       ]) {
         expect(decide(v46, x86_64, 'socket', [af, type, proto]), `${af} ${type} ${proto}`).toEqual(allowed);
-        expect(decide(v46, i386, 'socket', [af, type, proto]), `i386 ${af} ${type} ${proto}`).toEqual(allowed);
+        expect(decide(v46, i386, 'socket', [af, type, proto]), `i386 ${af} ${type} ${proto}`).toEqual(
+          allowed,
+        );
       }
       for (const [type, proto] of [
         [c.SOCK_DGRAM, 1], // ICMP ping
