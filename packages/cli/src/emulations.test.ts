@@ -1,0 +1,72 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { discoverEmulations, emulationSearchDirs, installedEmulations, loadEmulation } from './emulations.js';
+
+const base = mkdtempSync(join(tmpdir(), 'cli-emulations-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+function pkg(dir: string, manifest: object, index = ''): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest));
+  if (index) writeFileSync(join(dir, 'index.js'), index);
+  return dir;
+}
+const declared = (name: string, native = false) => ({
+  name: `@sysjail/emul-${name}`,
+  sysjail: { emulation: { module: './index.js', export: name, ...(native ? { native } : {}) } },
+});
+
+describe('emulation discovery', () => {
+  it('searches the cli’s siblings, then node_modules/@sysjail upwards, then NODE_PATH’s', () => {
+    expect(emulationSearchDirs('/a/b/cli', '/lib/node:relative:/usr/lib/node')).toEqual([
+      '/a/b',
+      '/a/b/cli/node_modules/@sysjail',
+      '/a/b/node_modules/@sysjail',
+      '/a/node_modules/@sysjail',
+      '/node_modules/@sysjail',
+      '/lib/node/@sysjail',
+      '/usr/lib/node/@sysjail',
+    ]);
+  });
+
+  it('finds declared @sysjail/emul-* packages once, native first, and nothing else', () => {
+    const siblings = join(base, 'packages');
+    const upper = join(base, 'node_modules', '@sysjail');
+    pkg(join(siblings, 'emul-zeta'), declared('zeta'));
+    pkg(join(siblings, 'emul-native'), declared('native', true));
+    pkg(join(siblings, 'emul-undeclared'), { name: '@sysjail/emul-undeclared' });
+    pkg(join(siblings, 'emul-foreign'), { ...declared('foreign'), name: 'emul-foreign' });
+    pkg(join(siblings, 'other'), declared('other'));
+    pkg(join(upper, 'emul-alpha'), declared('alpha'));
+    pkg(join(upper, 'emul-zeta'), declared('zeta')); // the sibling's name: the first found wins
+    mkdirSync(join(base, 'links'));
+    symlinkSync(join(siblings, 'emul-native'), join(base, 'links', 'emul-native'));
+    const found = discoverEmulations([siblings, join(base, 'missing'), upper, join(base, 'links')]);
+    expect(found.map((d) => [d.packageName, d.directory])).toEqual([
+      ['@sysjail/emul-native', join(siblings, 'emul-native')],
+      ['@sysjail/emul-alpha', join(upper, 'emul-alpha')],
+      ['@sysjail/emul-zeta', join(siblings, 'emul-zeta')],
+    ]);
+  });
+
+  it('loads the declared export, and refuses one that is not an emulation', async () => {
+    const good = pkg(
+      join(base, 'load', 'emul-good'),
+      declared('good'),
+      'export const good = { name: "good", tables: [], policy() {} };',
+    );
+    const bad = pkg(join(base, 'load', 'emul-bad'), declared('bad'), 'export const bad = 42;');
+    const [b, g] = discoverEmulations([join(base, 'load')]);
+    expect(g.directory).toBe(good);
+    expect((await loadEmulation(g)).name).toBe('good');
+    expect(b.directory).toBe(bad);
+    await expect(loadEmulation(b)).rejects.toThrow('@sysjail/emul-bad: bad is not an emulation');
+  });
+
+  it('in this workspace: linux (native) first, then freebsd', () => {
+    const names = installedEmulations().map((e) => e.name);
+    expect(names.slice(0, 2)).toEqual(['linux', 'freebsd']);
+  });
+});
