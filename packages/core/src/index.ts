@@ -57,6 +57,7 @@ export type {
   ListenerAnswer,
 } from './listen/listener.js';
 export { emulate } from './listen/listener.js';
+export type { SubPolicy } from './listen/sub-policy.js';
 export type { IpAddress, IpFamily } from './net/ip-address.js';
 export { parseIpAddress } from './net/ip-address.js';
 export type { ArgTest, Decision, Policy, Rule } from './policy.js';

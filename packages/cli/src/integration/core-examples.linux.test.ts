@@ -70,6 +70,19 @@ describe('core examples', () => {
     expect(existsSync(join(fx.root, 'tmp', 'never'))).toBe(false);
   });
 
+  it("sub-policy: a command exec'd under a stricter sub-policy, and its child, cannot mkdir; the rest of the jail can", () => {
+    for (const d of ['plain', 'moved', 'child', 'by-command'])
+      rmSync(join(fx.root, 'tmp', d), { recursive: true, force: true });
+    const r = run('sub-policy.mjs');
+    expect(r).toEqual({
+      exit: 0,
+      plain: 'plain 0',
+      moved: ['moved 1', 'child 1'],
+      command: 'command 0',
+      made: ['plain', 'by-command'],
+    });
+  });
+
   it('runtime-raw-sockets: raw sockets refused, allowed, refused again in one running jail', () => {
     const r = run('runtime-raw-sockets.mjs', '127.0.23.1');
     expect(r.exit).toBe(0);

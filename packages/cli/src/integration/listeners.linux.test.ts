@@ -6,7 +6,7 @@
  * the calls are counted per syscall.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -15,9 +15,11 @@ import {
   defaultPrisonFlags,
   deny,
   emulate,
+  execInJail,
   type JailOptions,
   JailRoot,
   type Listener,
+  openRegistry,
   startJail,
 } from '@sysjail/core';
 import { linux } from '@sysjail/emul-linux';
@@ -140,5 +142,66 @@ describe('listeners', () => {
     await expect(startJail(jailWith('true', [{ syscall: 'mkdri', handle: () => allow }]))).rejects.toThrow(
       'no system call mkdri',
     );
+  });
+});
+
+describe('sub-policies', () => {
+  it('only take away: a sub-policy that allows what the jail denies does not widen it; unknown names and notify rules are refused', async () => {
+    const registryDir = join(fx.base, 'sub-registry');
+    const registry = openRegistry(registryDir);
+    const jail = await startJail({
+      ...jailWith('while [ ! -e /tmp/sub-stop ]; do sleep 0.05; done', []),
+      registry,
+      subPolicies: {
+        // allow is the default of a sub-policy: the jail's own filter still refuses mount and setns.
+        loose: {
+          rules: [
+            { syscall: 'mount', decision: allow },
+            { syscall: 'setns', decision: allow },
+          ],
+        },
+        strict: {
+          rules: ['chmod', 'fchmodat'].map((syscall) => ({ syscall, decision: deny('EACCES') })),
+        },
+      },
+    });
+    try {
+      const record = registry.find(jail.jid);
+      if (!record) throw new Error('no record');
+      const run = async (line: string, subPolicy?: string) =>
+        (
+          await (
+            await execInJail({
+              record,
+              registryDir,
+              command: ['/bin/sh', '-c', line],
+              terminal: 'never',
+              ...(subPolicy ? { subPolicy } : {}),
+            })
+          ).exited
+        ).code;
+      await run('mount -t tmpfs none /mnt 2> /tmp/loose.out; echo "mount $?" >> /tmp/loose.out', 'loose');
+      const loose = readFileSync(join(fx.root, 'tmp', 'loose.out'), 'utf8');
+      expect(loose).toContain('mount 1');
+      expect(loose).toMatch(/Operation not permitted|permission denied/i);
+      // The strict one: chmod fails in the moved shell and in what it execs, and not elsewhere.
+      const chmod = 'chmod 1777 /tmp 2>/dev/null; echo "chmod $?"';
+      await run(`${chmod} > /tmp/strict.out; sh -c '${chmod}' >> /tmp/strict.out`, 'strict');
+      expect(readFileSync(join(fx.root, 'tmp', 'strict.out'), 'utf8')).toBe('chmod 1\nchmod 1\n');
+      await run(`${chmod} > /tmp/free.out`);
+      expect(readFileSync(join(fx.root, 'tmp', 'free.out'), 'utf8')).toBe('chmod 0\n');
+      await expect(run('true', 'nonexistent')).rejects.toThrow('has no sub-policy nonexistent');
+    } finally {
+      writeFileSync(join(fx.root, 'tmp', 'sub-stop'), '');
+      await jail.exited;
+    }
+    await expect(
+      startJail({
+        ...jailWith('true', []),
+        subPolicies: {
+          bad: { rules: [{ syscall: 'mkdir', decision: { action: 'notify', handler: 'listen' } }] },
+        },
+      }),
+    ).rejects.toThrow('sub-policy bad: mkdir: only allow, deny and kill');
   });
 });

@@ -2,6 +2,7 @@ import type { Emulation } from '../emulation.js';
 import type { JailLimit } from '../limits/jail-limits.js';
 import type { ChangeableFlag } from '../listen/jail-policy.js';
 import type { Listener } from '../listen/listener.js';
+import type { SubPolicy } from '../listen/sub-policy.js';
 import type { Prison } from '../prison.js';
 import type { Registry } from '../registry/registry.js';
 import type { TerminalMode } from '../stdio/jail-stdio.js';
@@ -64,4 +65,9 @@ export interface JailOptions {
    * capability (CAP_NET_RAW, CAP_LINUX_IMMUTABLE) is kept from the start. Other flags cannot change.
    */
   readonly changeableFlags?: readonly ChangeableFlag[];
+  /**
+   * Named sub-policies: stricter rules a command exec'd into the jail (execInJail's subPolicy, jexec -P)
+   * and every process it starts run under, as a seccomp filter stacked on the jail's. Compiled at start.
+   */
+  readonly subPolicies?: Readonly<Record<string, SubPolicy>>;
 }

@@ -27,6 +27,7 @@ import {
 } from '../limits/jail-limits.js';
 import type { RctlRule } from '../limits/rctl-rule.js';
 import { listenerIndex } from '../listen/listener.js';
+import { compileSubPolicies } from '../listen/sub-policy.js';
 import { confineAddresses } from '../net/confine-addresses.js';
 import { addJailAliases } from '../net/interface-aliases.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
@@ -50,6 +51,8 @@ import { Teardown, type Undo } from './teardown.js';
 interface Starting {
   readonly options: JailOptions;
   readonly filters: JailFilters;
+  /** Encoded filters of the jail's sub-policies, by name. */
+  readonly subPolicies: Readonly<Record<string, Uint8Array>>;
   /** What the launcher does between clone and exec (namespaces, mounts, root, filter). */
   readonly setupOps: ReturnType<typeof jailSetupOps>;
   readonly supervisor: Supervisor;
@@ -310,6 +313,7 @@ const jexec: Stage = {
       exec: (m) => sup.send({ type: 'exec', jid, ...m }),
       cgroupProcs: join(s.cgroup.path, 'cgroup.procs'),
       jailRoot: `/proc/${s.initPid}/root`,
+      subPolicy: (name) => (Object.hasOwn(s.subPolicies, name) ? s.subPolicies[name] : undefined),
     });
     s.jail.jexec = server;
     return () => server.close();
@@ -407,6 +411,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     options.listeners ?? [],
     options.changeableFlags ?? [],
   );
+  const subPolicies = compileSubPolicies(emulation, options.subPolicies);
   trace('filter');
 
   let startDone!: () => void;
@@ -420,6 +425,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
   const s = {
     options,
     filters,
+    subPolicies: Object.fromEntries(subPolicies),
     setupOps,
     supervisor,
     teardown: new Teardown(),

@@ -30,6 +30,11 @@ export interface ExecInJailOptions {
   readonly stdio?: readonly [number, number, number];
   /** Run the command under the jail's program loader (an emulation's, given at the jail's start). */
   readonly underLoader?: boolean;
+  /**
+   * Run the command, and so every process it starts, under this named sub-policy of the jail
+   * (JailOptions.subPolicies): a stricter filter stacked on the jail's, installed before exec.
+   */
+  readonly subPolicy?: string;
   /** A terminal for the command: when stdin is one ('auto', default), always ('force'), never. */
   readonly terminal?: TerminalMode;
 }
@@ -124,6 +129,7 @@ export function execInJail(options: ExecInJailOptions): Promise<JailExec> {
     gid: user.gid,
     fds,
     ...(options.underLoader ? { underLoader: true } : {}),
+    ...(options.subPolicy === undefined ? {} : { subPolicy: options.subPolicy }),
     ...(options.cleanEnvironment
       ? {
           env: {

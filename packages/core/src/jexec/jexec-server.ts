@@ -47,6 +47,8 @@ export interface JexecServerOptions {
   readonly cgroupProcs: string;
   /** The jail's root as this process reaches it (/proc/INITPID/root): its devpts, for terminals. */
   readonly jailRoot: string;
+  /** The compiled filter of a named sub-policy of the jail, if it has one by that name. */
+  readonly subPolicy?: (name: string) => Uint8Array | undefined;
 }
 
 export interface JexecServer {
@@ -126,7 +128,10 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
     if (problem) return fail(socket, 'EINVAL', `bad request: ${problem}`);
     const argv = request.argv;
     const env = request.env && Object.entries(request.env).map(([k, v]) => `${k}=${v}`);
-    if (encodeExec(argv, env, request.cwd).length > MAX_EXEC_PAYLOAD)
+    const filter = request.subPolicy === undefined ? undefined : options.subPolicy?.(request.subPolicy);
+    if (request.subPolicy !== undefined && !filter)
+      return fail(socket, 'EINVAL', `jail ${options.jid} has no sub-policy ${request.subPolicy}`);
+    if (encodeExec(argv, env, request.cwd, false, filter).length > MAX_EXEC_PAYLOAD)
       return fail(socket, 'E2BIG', 'command too long');
     let fds: [number, number, number];
     try {
@@ -152,6 +157,7 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
         env,
         cwd: request.cwd,
         ...(request.underLoader ? { underLoader: true } : {}),
+        ...(filter ? { filter } : {}),
         uid: request.uid,
         gid: request.gid,
         fds,
@@ -237,6 +243,8 @@ function checkRequest(r: JexecRequest): string | undefined {
   }
   if (r.cwd !== undefined && !clean(r.cwd)) return 'cwd';
   if (r.underLoader !== undefined && typeof r.underLoader !== 'boolean') return 'underLoader';
+  if (r.subPolicy !== undefined && (typeof r.subPolicy !== 'string' || !clean(r.subPolicy)))
+    return 'subPolicy';
   return undefined;
 }
 

@@ -14,6 +14,8 @@ export interface JexecRequest {
   readonly cwd?: string;
   /** Run the command under the jail's program loader (JailOptions.loader). */
   readonly underLoader?: boolean;
+  /** Run the command (and so its descendants) under this named sub-policy of the jail, stacked. */
+  readonly subPolicy?: string;
 }
 
 /** client → supervisor, later lines: forward a signal to the command's process group. */

@@ -50,12 +50,20 @@ export function encodeExec(
   env?: readonly string[],
   cwd = '',
   underLoader = false,
+  filter?: Uint8Array,
 ): Uint8Array {
   const strings = [...argv, ...(env ?? []), cwd].map((a) => `${a}\0`).join('');
   const head = Buffer.alloc(8);
   head.writeUInt32LE((argv.length | (underLoader ? 0x80000000 : 0)) >>> 0, 0);
   head.writeUInt32LE(env ? env.length : 0xffffffff, 4);
-  return Buffer.concat([head, Buffer.from(strings, 'utf8')]);
+  const parts: Buffer[] = [head, Buffer.from(strings, 'utf8')];
+  if (filter) {
+    // u32 byte length, then the sock_filter[] the command installs before exec (a stacked filter).
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(filter.byteLength, 0);
+    parts.push(len, Buffer.from(filter));
+  }
+  return Buffer.concat(parts);
 }
 
 /** Largest 'E' payload the init takes. */

@@ -87,6 +87,8 @@ export type ToSupervisor =
       readonly cwd?: string;
       /** Run under the jail's program loader. */
       readonly underLoader?: boolean;
+      /** A sub-policy's filter (sock_filter[]) the command's process installs before exec, stacked. */
+      readonly filter?: Uint8Array;
       readonly uid: number;
       readonly gid: number;
       readonly fds?: readonly [number, number, number];

@@ -568,7 +568,7 @@ function controlUnsafe(msg: ToSupervisor): boolean {
           a: msg.uid,
           b: msg.gid,
           c: msg.tag,
-          payload: encodeExec(msg.argv, msg.env, msg.cwd, msg.underLoader),
+          payload: encodeExec(msg.argv, msg.env, msg.cwd, msg.underLoader, msg.filter),
         };
         sendInitMessage(jail.spec.controlFd, e, msg.fds);
       } catch (e) {
