@@ -138,6 +138,76 @@ describe('listeners', () => {
     expect(jail.counters().byCall.mkdir?.denied).toBe(1);
   });
 
+  it('listen to a class of calls; allow of a scalar-only listener lets the kernel run them', async () => {
+    const seen = new Set<string>();
+    const listener: Listener = {
+      class: 'creds',
+      scalarsOnly: true,
+      handle(call) {
+        seen.add(call.syscall);
+        return allow;
+      },
+    };
+    const jail = await startJail(jailWith('id -u > /tmp/creds.out; id -g >> /tmp/creds.out', [listener]));
+    expect((await jail.exited).code).toBe(0);
+    expect(readFileSync(join(fx.root, 'tmp', 'creds.out'), 'utf8')).toBe('0\n0\n');
+    expect([...seen].length).toBeGreaterThan(0);
+    const creds = new Set(
+      linux.tables.flatMap((t) => t.entries.filter((e) => e.classes?.includes('creds')).map((e) => e.name)),
+    );
+    for (const name of seen) expect(creds.has(name), name).toBe(true);
+    // Let through, so neither denied nor emulated.
+    for (const name of seen) expect(jail.counters().byCall[name]).toBeUndefined();
+  });
+
+  it('listen to one ABI only: i386 getpid emulated, x86_64 getpid untouched', async () => {
+    const listener: Listener = {
+      syscall: 'getpid',
+      abi: 'i386',
+      scalarsOnly: true,
+      handle: () => emulate(4242),
+    };
+    const jail = await startJail(
+      jailWith(
+        '/bin/probe32 proc 99999 | grep mypid > /tmp/abi.out; /bin/probe64 proc 99999 | grep mypid >> /tmp/abi.out',
+        [listener],
+      ),
+    );
+    expect((await jail.exited).code).toBe(0);
+    const [i386, x86_64] = readFileSync(join(fx.root, 'tmp', 'abi.out'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(i386).toBe('mypid 4242');
+    expect(x86_64).toMatch(/^mypid [0-9]+$/);
+    expect(x86_64).not.toBe('mypid 4242');
+    expect(jail.counters().byCall).toMatchObject({ 'getpid/i386': { denied: 0, emulated: 1 } });
+  });
+
+  it('deny with EPERM, counted, when a listener rejects or answers what is not an answer', async () => {
+    const listeners: Listener[] = [
+      { syscall: 'mkdir', handle: () => Promise.reject(new Error('no')) },
+      { syscall: 'rmdir', handle: () => ({ action: 'errno', errno: 'ENOTANERRNO' }) as never },
+      { syscall: 'chmod', handle: () => ({ action: 'emulate', value: 'zero' }) as never },
+    ];
+    const audits: AuditRecord[] = [];
+    const jail = await startJail(
+      jailWith(
+        'mkdir /tmp/r 2>/dev/null; echo "mkdir $?" > /tmp/bad.out; rmdir /tmp 2>/dev/null; echo "rmdir $?" >> /tmp/bad.out; ' +
+          'chmod 1777 /tmp 2>/dev/null; echo "chmod $?" >> /tmp/bad.out',
+        listeners,
+      ),
+    );
+    jail.on('audit', (r: AuditRecord) => audits.push(r));
+    expect((await jail.exited).code).toBe(0);
+    expect(readFileSync(join(fx.root, 'tmp', 'bad.out'), 'utf8')).toBe('mkdir 1\nrmdir 1\nchmod 1\n');
+    expect(jail.counters().listenerFailures).toBe(3);
+    expect(audits.map((a) => [a.syscall, a.errno])).toEqual([
+      ['mkdir', 'EPERM'],
+      ['rmdir', 'EPERM'],
+      ['chmod', 'EPERM'],
+    ]);
+  });
+
   it('refuse a listener that names no call of the emulation (a typo never becomes allow)', async () => {
     await expect(startJail(jailWith('true', [{ syscall: 'mkdri', handle: () => allow }]))).rejects.toThrow(
       'no system call mkdri',
