@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usageText } from '../config/usage.js';
 import { cgroupsOf, registryEntries } from './host-state.js';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
-import { startJailCommand } from './run-jail.js';
+import { startJailCommand } from './run-tool.js';
 
 let fx: JailFixture;
 let file: string;

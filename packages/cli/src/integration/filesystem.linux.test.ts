@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture, SECRET } from './jail-fixture.js';
 import { parseProbe } from './probe-output.js';
-import { runJail } from './run-jail.js';
+import { runJail } from './run-tool.js';
 
 let fx: JailFixture;
 beforeAll(() => {

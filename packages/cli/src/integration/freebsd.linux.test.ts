@@ -10,7 +10,7 @@ import { freebsdVictimPath } from '@sysjail/emul-freebsd';
 import { ESBUILD_VERSION, freebsdEsbuild, freebsdNgrok } from '@sysjail/emul-freebsd/npm-programs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
-import { runJail, startJailCommand } from './run-jail.js';
+import { runJail, startJailCommand } from './run-tool.js';
 
 let fx: JailFixture;
 beforeAll(() => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { parseProbe } from './probe-output.js';
-import { runJail } from './run-jail.js';
+import { runJail } from './run-tool.js';
 
 const JAIL_IP = '127.0.0.23';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { parseProbe } from './probe-output.js';
-import { runJail } from './run-jail.js';
+import { runJail } from './run-tool.js';
 
 let fx: JailFixture;
 beforeAll(() => {

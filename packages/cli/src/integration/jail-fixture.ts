@@ -1,14 +1,17 @@
 /**
- * A jail root for the integration tests: mkjail into a temp dir, the probe victims (64-bit and i386,
- * static) copied into its /bin, a host directory beside it with a secret file the jail must not reach,
- * and a private sysjail run dir (registry). Everything lives under one temp dir, removed by cleanup().
+ * The jail root of the cli's integration tests: mkjail into a temp dir, with the victims in its /bin
+ * (probe64 and probe32, static 64-bit and i386; victim, the lifecycle victim; stdio-attack), a host
+ * directory beside it with a secret file the jail must not reach, and a private sysjail run dir
+ * (SYSJAIL_RUN_DIR: registry, counters, logs). cleanup() kills the jails still registered there (by
+ * their recorded pids, start times checked), then removes the temp dir.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildProbes } from './probe-build.js';
+import { isSameProcess, openRegistry, type Registry } from '@sysjail/core';
+import { buildProbes, buildVictim } from './victim-build.js';
 
 /** The built cli bins (tsc -b first). */
 export const binDir = fileURLToPath(new URL('../../dist/bin/', import.meta.url));
@@ -18,7 +21,7 @@ export const SECRET = 'HOST-SECRET-sysjail';
 
 export interface JailFixture {
   readonly base: string;
-  /** The jail root (mkjail). */
+  /** The jail root (mkjail), with the victims in /bin. */
   readonly root: string;
   /** A host directory outside the root, holding `secret`. */
   readonly outside: string;
@@ -26,6 +29,8 @@ export interface JailFixture {
   /** SYSJAIL_RUN_DIR of the jails started by this fixture. */
   readonly runDir: string;
   readonly env: NodeJS.ProcessEnv;
+  /** The registry the cli writes to (SYSJAIL_RUN_DIR/jails). */
+  registry(): Registry;
   cleanup(): void;
 }
 
@@ -39,11 +44,18 @@ export function makeJailFixture(prefix: string): JailFixture {
   const secretPath = join(outside, 'secret');
   writeFileSync(secretPath, `${SECRET}\n`);
   execFileSync(process.execPath, [join(binDir, 'mkjail.js'), root], { stdio: 'pipe' });
-  const probes = buildProbes();
-  copyFileSync(probes.probe64, join(root, 'bin', 'probe64'));
-  copyFileSync(probes.probe32, join(root, 'bin', 'probe32'));
-  chmodSync(join(root, 'bin', 'probe64'), 0o755);
-  chmodSync(join(root, 'bin', 'probe32'), 0o755);
+  const { probe64, probe32 } = buildProbes();
+  const victims = {
+    probe64,
+    probe32,
+    victim: buildVictim('integration/victims/lifecycle-victim.c'),
+    'stdio-attack': buildVictim('integration/victims/stdio-attack.c'),
+  };
+  for (const [name, built] of Object.entries(victims)) {
+    copyFileSync(built, join(root, 'bin', name));
+    chmodSync(join(root, 'bin', name), 0o755);
+  }
+  const registry = () => openRegistry(join(runDir, 'jails'));
   return {
     base,
     root,
@@ -51,6 +63,17 @@ export function makeJailFixture(prefix: string): JailFixture {
     secretPath,
     runDir,
     env: { ...process.env, SYSJAIL_RUN_DIR: runDir, SYSJAIL_LOG_DIR: join(runDir, 'log') },
-    cleanup: () => rmSync(base, { recursive: true, force: true }),
+    registry,
+    cleanup: () => {
+      for (const r of registry().list()) {
+        if (isSameProcess(r.supervisorPid, r.supervisorStartTime)) process.kill(r.supervisorPid, 'SIGKILL');
+        if (r.initPid !== undefined && isSameProcess(r.initPid, r.initStartTime))
+          process.kill(r.initPid, 'SIGKILL');
+      }
+      try {
+        execFileSync('chattr', ['-i', join(root, 'tmp', 'chflags-probe')], { stdio: 'ignore' });
+      } catch {}
+      rmSync(base, { recursive: true, force: true });
+    },
   };
 }

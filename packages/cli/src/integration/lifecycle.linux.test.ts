@@ -17,7 +17,7 @@ import {
   waitForRecord,
 } from './host-state.js';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
-import { runJail, startJailCommand } from './run-jail.js';
+import { runJail, startJailCommand } from './run-tool.js';
 
 let fx: JailFixture;
 beforeAll(() => {

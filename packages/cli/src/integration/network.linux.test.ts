@@ -11,7 +11,7 @@ import { type TcpWitness, tcpWitness, type UdpWitness, udpWitness } from './host
 import { eventually } from './host-state.js';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { parseProbe, pick } from './probe-output.js';
-import { runJail } from './run-jail.js';
+import { runJail } from './run-tool.js';
 
 const JAIL_IP = '127.0.0.21';
 const OTHER_IP = '127.0.0.9';

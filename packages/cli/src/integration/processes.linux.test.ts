@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, cgroupProcs, eventually, waitForRecord } from './host-state.js';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { parseProbe, pick } from './probe-output.js';
-import { runJail, startJailCommand } from './run-jail.js';
+import { runJail, startJailCommand } from './run-tool.js';
 
 let fx: JailFixture;
 let sleeper: ChildProcess;

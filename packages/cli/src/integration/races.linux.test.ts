@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpWitness } from './host-servers.js';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { parseProbe } from './probe-output.js';
-import { runJail } from './run-jail.js';
+import { runJail } from './run-tool.js';
 
 const JAIL_IP = '127.0.0.22';
 

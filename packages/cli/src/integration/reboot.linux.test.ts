@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, cgroupProcs, hostPidNamespace, registryEntries, waitForRecord } from './host-state.js';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
-import { startJailCommand } from './run-jail.js';
+import { startJailCommand } from './run-tool.js';
 
 let fx: JailFixture;
 beforeAll(() => {

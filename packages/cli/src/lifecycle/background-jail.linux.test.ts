@@ -5,13 +5,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { runTool, startBackground, sysjailFromShell } from '../integration/run-tool.js';
 import { eventually, leftovers, snapshotJail, waitGone } from './jail-traces.js';
-import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
-import { runTool, startBackground, sysjailFromShell } from './run-tool.js';
 
-let fx: LifecycleFixture;
+let fx: JailFixture;
 beforeAll(() => {
-  fx = makeLifecycleFixture('bg');
+  fx = makeJailFixture('bg');
 });
 afterAll(() => fx?.cleanup());
 
@@ -104,6 +104,7 @@ describe('a running background jail', () => {
     expect(await runTool(fx, 'jls', [])).toEqual({
       status: 0,
       signal: null,
+      timedOut: false,
       stdout: `${JLS_HEADER}\n${jlsLine(jid, '127.0.0.5', 'web2.example', fx.root)}\n`,
       stderr: '',
     });

@@ -9,11 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binDir, type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { runTool } from '../integration/run-tool.js';
 import { type JailSnapshot, snapshotJail, waitGone } from './jail-traces.js';
-import { binDir, type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
-import { runTool } from './run-tool.js';
 
-let fx: LifecycleFixture;
+let fx: JailFixture;
 let root: string;
 let srv: string;
 let conf: string;
@@ -26,7 +26,7 @@ const hostMountsUnder = (dir: string) =>
     .filter((l) => l.includes(dir));
 
 beforeAll(() => {
-  fx = makeLifecycleFixture('fstab');
+  fx = makeJailFixture('fstab');
   root = join(fx.base, 'www');
   execFileSync(process.execPath, [join(binDir, 'mkjail.js'), root], { stdio: 'pipe' });
   mkdirSync(join(root, 'usr/local/www'), { recursive: true });

@@ -11,11 +11,11 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileS
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binDir, type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { runTool } from '../integration/run-tool.js';
 import { eventually, type JailSnapshot, leftovers, snapshotJail, waitGone } from './jail-traces.js';
-import { binDir, type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
-import { runTool } from './run-tool.js';
 
-let fx: LifecycleFixture;
+let fx: JailFixture;
 let conf: string;
 const WEB = '127.0.10.1';
 const DB = '127.0.10.2';
@@ -49,7 +49,7 @@ function mkroot(name: string): string {
 }
 
 beforeAll(() => {
-  fx = makeLifecycleFixture('conf');
+  fx = makeJailFixture('conf');
   mkroot('web');
   mkroot('db');
   conf = join(fx.base, 'jail.conf');

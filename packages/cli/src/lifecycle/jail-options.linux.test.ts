@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usageText } from '../config/usage.js';
+import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { runTool, startBackground } from '../integration/run-tool.js';
 import { eventually, snapshotJail, waitGone } from './jail-traces.js';
-import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
-import { runTool, startBackground } from './run-tool.js';
 
-let fx: LifecycleFixture;
+let fx: JailFixture;
 beforeAll(() => {
-  fx = makeLifecycleFixture('opts');
+  fx = makeJailFixture('opts');
 });
 afterAll(() => fx?.cleanup());
 
@@ -91,6 +91,7 @@ describe('names', () => {
       const expected = {
         status: 1,
         signal: null,
+        timedOut: false,
         stdout: '',
         stderr: `sysjail: jail name "same" is in use by jail ${jid}\n`,
       };
@@ -129,6 +130,7 @@ describe('unknown jails and bad addresses', () => {
       expect(await runTool(fx, tool, args), `${tool} ${args.join(' ')}`).toEqual({
         status: 1,
         signal: null,
+        timedOut: false,
         stdout: '',
         stderr,
       });
@@ -161,6 +163,7 @@ describe('unknown jails and bad addresses', () => {
         expect(r, args.join(' ')).toEqual({
           status: 2,
           signal: null,
+          timedOut: false,
           stdout: '',
           stderr: stderr + usageText('sysjail'),
         });
@@ -209,6 +212,7 @@ describe('-U user (the jail’s passwd)', () => {
     ).toEqual({
       status: 1,
       signal: null,
+      timedOut: false,
       stdout: '',
       stderr: 'sysjail: unknown user in the jail: nosuchuser\n',
     });

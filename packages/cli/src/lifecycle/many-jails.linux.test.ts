@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { defaultPrisonFlags, openRegistry, settled, startJail } from '@sysjail/core';
 import { linux } from '@sysjail/emul-linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { runTool, startBackground } from '../integration/run-tool.js';
 import { eventually, type JailSnapshot, snapshotJail, waitGone } from './jail-traces.js';
-import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
-import { runTool, startBackground } from './run-tool.js';
 
-let fx: LifecycleFixture;
+let fx: JailFixture;
 beforeAll(() => {
-  fx = makeLifecycleFixture('many');
+  fx = makeJailFixture('many');
 });
 afterAll(() => fx?.cleanup());
 

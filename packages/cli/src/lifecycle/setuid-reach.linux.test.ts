@@ -10,15 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
-import { runTool, startBackground } from './run-tool.js';
+import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { runTool, startBackground } from '../integration/run-tool.js';
 
-let fx: LifecycleFixture;
+let fx: JailFixture;
 let jid = 0;
 const marker = ['/bin/sleep', `7${process.pid % 1000}`];
 
 beforeAll(async () => {
-  fx = makeLifecycleFixture('suid');
+  fx = makeJailFixture('suid');
   jid = await startBackground(fx, ['-u', 'nobody', fx.root, 'suid.test', '127.0.9.5', ...marker]);
 });
 afterAll(async () => {

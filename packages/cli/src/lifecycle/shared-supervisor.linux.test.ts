@@ -13,12 +13,12 @@ import { requestAsUser } from '@sysjail/core/internals';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The built cli, as the tools run it (the supervisor is found by the path of its built entry).
 import { modifyBackgroundJail, supervisorStatus } from '../../dist/index.js';
-import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
-import { runTool, startBackground } from './run-tool.js';
+import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { runTool, startBackground } from '../integration/run-tool.js';
 
-let fx: LifecycleFixture;
+let fx: JailFixture;
 beforeAll(() => {
-  fx = makeLifecycleFixture('shared');
+  fx = makeJailFixture('shared');
 });
 afterAll(() => fx?.cleanup());
 
@@ -106,7 +106,7 @@ describe('jails sharing one supervisor', () => {
 describe('the control socket', () => {
   // A run directory uid 65534 can reach (this host's /tmp is 0700), for the peer-credentials test.
   let runDir: string;
-  let ctl: LifecycleFixture;
+  let ctl: JailFixture;
   let jid: number;
   beforeAll(async () => {
     runDir = mkdtempSync('/dev/shm/sysjail-ctl-');

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { defaultPrisonFlags, openRegistry, startJail } from '@sysjail/core';
 import { linux } from '@sysjail/emul-linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
+import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
 
-let fx: LifecycleFixture;
+let fx: JailFixture;
 beforeAll(() => {
-  fx = makeLifecycleFixture('atonce');
+  fx = makeJailFixture('atonce');
 });
 afterAll(async () => {
   // What a failed run leaves: this process's empty cgroups and registry records.

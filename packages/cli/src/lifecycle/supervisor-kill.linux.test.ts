@@ -9,13 +9,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processStartTime } from '@sysjail/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { runTool, startBackground } from '../integration/run-tool.js';
 import { eventually, type JailSnapshot, leftovers, pidsInNamespace, snapshotJail } from './jail-traces.js';
-import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
-import { runTool, startBackground } from './run-tool.js';
 
-let fx: LifecycleFixture;
+let fx: JailFixture;
 beforeAll(() => {
-  fx = makeLifecycleFixture('kill');
+  fx = makeJailFixture('kill');
 });
 afterAll(() => fx?.cleanup());
 

@@ -6,12 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LifecycleFixture, makeLifecycleFixture } from './lifecycle-fixture.js';
-import { runTool } from './run-tool.js';
+import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { runTool } from '../integration/run-tool.js';
 
-let fx: LifecycleFixture;
+let fx: JailFixture;
 beforeAll(() => {
-  fx = makeLifecycleFixture('svc');
+  fx = makeJailFixture('svc');
 });
 afterAll(() => fx?.cleanup());
 

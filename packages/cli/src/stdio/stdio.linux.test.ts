@@ -5,14 +5,11 @@ import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:chi
 import {
   chmodSync,
   closeSync,
-  copyFileSync,
   existsSync,
   fstatSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readFileSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -23,7 +20,6 @@ import {
   connect as tcpConnect,
   connect as unixConnect,
 } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -37,15 +33,14 @@ import {
   windowSize,
 } from '@sysjail/systrace-bindings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildStdioAttack } from './attack-build.js';
+import { makeJailFixture } from '../integration/jail-fixture.js';
 import { TerminalDriver } from './terminal-driver.js';
 
 const binDir = fileURLToPath(new URL('../../dist/bin/', import.meta.url));
 const bin = (tool: string) => join(binDir, `${tool}.js`);
-const base = mkdtempSync(join(tmpdir(), 'sysjail-stdio-'));
-const root = join(base, 'root');
-const runDir = join(base, 'run');
-const env = { ...process.env, SYSJAIL_RUN_DIR: runDir, SYSJAIL_LOG_DIR: join(base, 'log') };
+// The jail root (with /bin/stdio-attack) and run dir of the integration fixture.
+const fx = makeJailFixture('stdio');
+const { base, root, env } = fx;
 const name = `stdio${process.pid}`;
 const JAIL_ADDR = '127.0.31.7';
 let jid = '';
@@ -86,10 +81,6 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 beforeAll(() => {
-  mkdirSync(runDir);
-  expect(spawnSync(process.execPath, [bin('mkjail'), root], { env }).status).toBe(0);
-  copyFileSync(buildStdioAttack(), join(root, 'bin/stdio-attack'));
-  chmodSync(join(root, 'bin/stdio-attack'), 0o755);
   const r = spawnSync(
     process.execPath,
     [bin('sysjail'), '-b', '-n', name, root, 'stdio.test', JAIL_ADDR, '/bin/sleep', '600'],
@@ -106,7 +97,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (jid) spawnSync(process.execPath, [bin('jail'), '-r', jid], { env, timeout: 30_000 });
-  rmSync(base, { recursive: true, force: true });
+  fx.cleanup();
 });
 
 describe.each(Object.keys(ways) as (keyof typeof ways)[])('stdio through %s', (way) => {
