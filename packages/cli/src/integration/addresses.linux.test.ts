@@ -5,12 +5,13 @@
  * healed; an address the host lacks is refused by name. The tools run with nsenter --net (the mount
  * namespace stays the host's, where cgroup2 is mounted).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSameProcess, openRegistry } from '@sysjail/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
+import { runProcess } from './run-tool.js';
 
 const NS = `sjhost-${process.pid}`;
 let fx: JailFixture;
@@ -19,32 +20,9 @@ function ip(...args: string[]): string {
   return execFileSync('ip', ['-n', NS, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** A tool run in the test's network namespace: status, stdout, stderr. */
-function inNetns(
-  file: string,
-  args: readonly string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('nsenter', [`--net=/run/netns/${NS}`, file, ...args], {
-      env: fx.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+/** A program run in the test's network namespace: status, stdout, stderr. */
+const inNetns = (file: string, args: readonly string[]) =>
+  runProcess(fx, 'nsenter', [`--net=/run/netns/${NS}`, file, ...args]);
 
 const tool = (name: string, args: readonly string[]) =>
   inNetns(process.execPath, [join(binDir, `${name}.js`), ...args]);

@@ -89,6 +89,16 @@ function startProcess(
   return { child, stdout: () => out, waitFor, done };
 }
 
+/** Any program with the fixture's environment, to its end (stdin /dev/null unless given). */
+export function runProcess(
+  fixture: JailFixture,
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<ToolResult> {
+  return startProcess(file, args, fixture.env, { stdin: 'ignore', ...options }).done;
+}
+
 /** `tool args...` (jail, sysjail, jls, sjls, jexec ...), running. */
 export function startTool(
   fixture: JailFixture,
