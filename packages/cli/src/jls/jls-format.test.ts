@@ -1,15 +1,8 @@
-import type { JailRecord } from '@sysjail/core';
+import { defaultPrisonFlags, type JailRecord } from '@sysjail/core';
 import { describe, expect, it } from 'vitest';
 import { formatJls, formatJlsJson, formatJlsNameValue, formatJlsVerbose } from './jls-format.js';
 
-const flags = {
-  allowIpc: false,
-  allowAllDomains: false,
-  allowRawSockets: false,
-  allowChflags: false,
-  allowRlimit: false,
-  allowSetHostname: true,
-};
+const flags = defaultPrisonFlags;
 
 const records: JailRecord[] = [
   {
