@@ -10,18 +10,18 @@
  */
 import { EbpfAssembler, type EbpfInsn, ebpf } from '@sysjail/systrace-bindings';
 import type { AddressPrison } from './address-prison.js';
-import { INADDR_LOOPBACK_WORD, jailAddressWords } from './address-words.js';
+import { jailAddressWords } from './address-words.js';
 import {
   emitAllow,
+  emitDestination4,
   emitDestination6,
   emitLoad6,
   emitMatch4,
   emitMatch6,
   emitRefuse,
-  emitStoreWord,
 } from './program-fragments.js';
 
-const { BPF_DW, BPF_JEQ, BPF_JNE, BPF_W } = ebpf;
+const { BPF_DW, BPF_JEQ, BPF_W } = ebpf;
 const { BPF_REG_0, BPF_REG_1, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7, BPF_REG_10 } =
   ebpf;
 const ctx = ebpf.bpf_sock_addr;
@@ -53,12 +53,7 @@ export function connectProgram4(prison: Pick<AddressPrison, 'ipv4' | 'ipv6'>): E
     emitRefuse(a, 'EADDRNOTAVAIL');
     return a.assemble();
   }
-  if (!ipv4.includes(INADDR_LOOPBACK_WORD)) {
-    a.emit(ebpf.ldxMem(BPF_W, BPF_REG_7, BPF_REG_6, ctx.user_ip4));
-    a.jmp32Imm(BPF_JNE, BPF_REG_7, INADDR_LOOPBACK_WORD, 'bind');
-    emitStoreWord(a, BPF_REG_6, ctx.user_ip4, ipv4[0], BPF_REG_2);
-  }
-  a.label('bind');
+  emitDestination4(a, BPF_REG_7, BPF_REG_2, BPF_REG_6, ctx.user_ip4, ipv4, 'bind');
   // struct sockaddr_in at r10-16: sin_family, sin_port 0, sin_addr, zero.
   a.emit(
     ebpf.stMem(BPF_W, BPF_REG_10, -16, AF_INET),

@@ -1,6 +1,12 @@
 /** Pieces every address program shares: matching a word (or four) against the jail list, and verdicts. */
 import { type EbpfAssembler, type EbpfReg, ebpf, errnoNumber } from '@sysjail/systrace-bindings';
-import { IN6ADDR_LOOPBACK_WORDS, type Ip6Words, sameIp6, V4MAPPED_WORD2 } from './address-words.js';
+import {
+  IN6ADDR_LOOPBACK_WORDS,
+  INADDR_LOOPBACK_WORD,
+  type Ip6Words,
+  sameIp6,
+  V4MAPPED_WORD2,
+} from './address-words.js';
 
 const { BPF_JEQ, BPF_JNE, BPF_REG_0, BPF_REG_1, BPF_W } = ebpf;
 
@@ -72,6 +78,27 @@ export function emitRefuse(a: EbpfAssembler, errno?: string): void {
     a.emit(ebpf.mov64Imm(BPF_REG_1, -errnoNumber(errno)), ebpf.call(ebpf.BPF_FUNC_set_retval));
   }
   a.emit(ebpf.mov64Imm(BPF_REG_0, 0), ebpf.exit());
+}
+
+/**
+ * The IPv4 destination of a connect or sendmsg, at ctx.user_ip4 of ctxReg: 127.0.0.1 (unless a jail
+ * address itself) is rewritten to the primary jail address; then goto `next`. Uses `reg` and `scratch`.
+ */
+export function emitDestination4(
+  a: EbpfAssembler,
+  reg: EbpfReg,
+  scratch: EbpfReg,
+  ctxReg: EbpfReg,
+  userIp4: number,
+  ipv4: readonly number[],
+  next: string,
+): void {
+  if (!ipv4.includes(INADDR_LOOPBACK_WORD)) {
+    a.emit(ebpf.ldxMem(BPF_W, reg, ctxReg, userIp4));
+    a.jmp32Imm(BPF_JNE, reg, INADDR_LOOPBACK_WORD, next);
+    emitStoreWord(a, ctxReg, userIp4, ipv4[0], scratch);
+  }
+  a.label(next);
 }
 
 /**

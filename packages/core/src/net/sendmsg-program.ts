@@ -7,9 +7,10 @@
  */
 import { EbpfAssembler, type EbpfInsn, ebpf } from '@sysjail/systrace-bindings';
 import type { AddressPrison } from './address-prison.js';
-import { INADDR_LOOPBACK_WORD, jailAddressWords } from './address-words.js';
+import { jailAddressWords } from './address-words.js';
 import {
   emitAllow,
+  emitDestination4,
   emitDestination6,
   emitLoad6,
   emitMatch4,
@@ -31,12 +32,7 @@ export function sendmsgProgram4(prison: Pick<AddressPrison, 'ipv4' | 'ipv6'>): E
     emitRefuse(a, 'EADDRNOTAVAIL');
     return a.assemble();
   }
-  if (!ipv4.includes(INADDR_LOOPBACK_WORD)) {
-    a.emit(ebpf.ldxMem(BPF_W, BPF_REG_7, BPF_REG_6, ctx.user_ip4));
-    a.jmp32Imm(BPF_JNE, BPF_REG_7, INADDR_LOOPBACK_WORD, 'source');
-    emitStoreWord(a, BPF_REG_6, ctx.user_ip4, ipv4[0], BPF_REG_2);
-  }
-  a.label('source');
+  emitDestination4(a, BPF_REG_7, BPF_REG_2, BPF_REG_6, ctx.user_ip4, ipv4, 'source');
   a.emit(ebpf.ldxMem(BPF_W, BPF_REG_7, BPF_REG_6, ctx.msg_src_ip4));
   emitMatch4(a, BPF_REG_7, ipv4, 'allow');
   a.jmp32Imm(BPF_JNE, BPF_REG_7, 0, 'refuse');
