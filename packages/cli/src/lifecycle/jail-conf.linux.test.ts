@@ -340,8 +340,7 @@ describe('refused before anything is created', () => {
 
   it('a console log the jail replaced by a symlink is not followed: refused, nothing created outside', async () => {
     const root = join(fx.base, 'web');
-    const outside = join(fx.base, 'outside');
-    mkdirSync(outside);
+    const outside = fx.outside;
     mkdirSync(join(root, 'var', 'log'), { recursive: true });
     symlinkSync(outside, join(root, 'var', 'log', 'jail'));
     const r = await runTool(fx, 'jail', [
