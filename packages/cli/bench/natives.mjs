@@ -15,6 +15,7 @@ export const natives = {
   'sj-notify-floor': 'notify-floor.c',
   'sj-notify-lat': 'notify-latency.c',
   'sj-net': 'net-loop.c',
+  'sj-write': 'write-loop.c',
 };
 
 /** Compiles every program into dir; returns name → host path. */

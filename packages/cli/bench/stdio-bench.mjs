@@ -1,38 +1,41 @@
-// Throughput of a jailed program's stdout: 1 GiB from `dd if=/dev/zero bs=1M` in the jail (through the
-// relay: a pipe spliced to the caller's stdout) versus the same dd under chroot(8) (stdout the caller's
-// own), side by side in one run, interleaved, medians. Sinks: /dev/null, and a pipe read by a host dd.
-// A `count=0` run of each gives the fixed cost (start and exit), subtracted for the MB/s column.
-// Writes <repo>/bench/results/stdio.md. Knobs: BENCH_ROUNDS (default 5), BENCH_MB (default 1024),
+// Throughput of a jailed program's stdout versus the same program under chroot(8), side by side in one
+// run, interleaved, medians. The program (native/write-loop.c, sj-write) writes BENCH_MB MiB of zeros in
+// 1 MiB writes, as `dd bs=1M` does, and times itself from its first write to its last, so process and
+// jail start-up do not count. Sinks: /dev/null, and a pipe read by a host `dd bs=1M`.
+// Under chroot the program writes to the caller's descriptor itself. In the jail, its stdout is the
+// jail's own: for a caller's /dev/null the jail's own /dev/null (nothing relayed); for anything else a
+// pipe of the jail's, spliced by the relay thread to the caller's descriptor.
+// Writes <repo>/bench/results/stdio.md. Knobs: BENCH_ROUNDS (default 7), BENCH_MB (default 1024),
 // BENCH_CPUS (a taskset(1) CPU list to pin every run to, e.g. "1").
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliBin, makeBenchRoot } from './jail-root.mjs';
 import { machineInfo } from './machine.mjs';
 import { median } from './median.mjs';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const MB = Number(process.env.BENCH_MB ?? 1024);
 const CPUS = process.env.BENCH_CPUS;
 const ADDRESS = '127.0.31.9';
 const resultsFile = fileURLToPath(new URL('../../../bench/results/stdio.md', import.meta.url));
 
-const { root, remove } = makeBenchRoot();
-// chroot(8) gets no /dev of its own (a jail gets a tmpfs over this one): a zero device for its dd.
-spawnSync('mknod', [`${root}/dev/zero`, 'c', '1', '5']);
-const dd = (count) => ['/bin/dd', 'if=/dev/zero', 'bs=1M', `count=${count}`];
+const { root, dir, remove } = makeBenchRoot();
+const timeFile = join(dir, 'write-ns');
+const write = ['/bin/sj-write', String(MB)];
 const quote = (args) => args.map((a) => `'${a}'`).join(' ');
 const ways = {
-  chroot: (count) => quote(['chroot', root, ...dd(count)]),
-  jail: (count) => quote([process.execPath, cliBin('jail'), root, 'bench.example', ADDRESS, ...dd(count)]),
+  chroot: quote(['chroot', root, ...write]),
+  jail: quote([process.execPath, cliBin('jail'), root, 'bench.example', ADDRESS, ...write]),
 };
 const sinks = {
-  '/dev/null': (cmd) => `${cmd} >/dev/null 2>/dev/null`,
-  'a pipe (host dd)': (cmd) => `${cmd} 2>/dev/null | dd of=/dev/null bs=1M 2>/dev/null`,
+  '/dev/null': (cmd) => `${cmd} >/dev/null 2>'${timeFile}'`,
+  'a pipe (host dd bs=1M)': (cmd) => `${cmd} 2>'${timeFile}' | dd of=/dev/null bs=1M 2>/dev/null`,
 };
 
-function timed(shell) {
+/** One run: [MiB/s by the program's own clock, wall ms of the whole command]. */
+function run(shell) {
   const pin = CPUS ? ['taskset', '-c', CPUS] : [];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(pin[0] ?? 'sh', [...pin.slice(1), ...(pin.length ? ['sh'] : []), '-c', shell], {
@@ -40,50 +43,48 @@ function timed(shell) {
   });
   const t1 = process.hrtime.bigint();
   if (r.status !== 0) throw new Error(`${shell}: exit ${r.status}`);
-  return Number(t1 - t0) / 1e6;
+  const ns = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
+  return [MB / (ns / 1e9), Number(t1 - t0) / 1e6];
 }
 
 const samples = {};
 try {
   for (let round = 0; round < ROUNDS; round++) {
     const kinds = Object.entries(ways).flatMap(([way, cmd]) =>
-      Object.entries(sinks).flatMap(([sink, wrap]) => [
-        [`${way}|${sink}|full`, wrap(cmd(MB))],
-        [`${way}|${sink}|empty`, wrap(cmd(0))],
-      ]),
+      Object.entries(sinks).map(([sink, wrap]) => [`${way}|${sink}`, wrap(cmd)]),
     );
-    // rotate the order every round
     for (let i = 0; i < kinds.length; i++) {
       const [key, shell] = kinds[(i + round) % kinds.length];
-      samples[key] ??= [];
-      samples[key].push(timed(shell));
+      if (!samples[key]) samples[key] = [];
+      samples[key].push(run(shell));
     }
+    console.error(`round ${round + 1} of ${ROUNDS}`);
   }
 } finally {
   remove();
 }
 
-const m = (k) => median(samples[k]);
-const rate = (way, sink) => MB / ((m(`${way}|${sink}|full`) - m(`${way}|${sink}|empty`)) / 1000);
+const rate = (k) => median(samples[k].map((s) => s[0]));
+const wall = (k) => median(samples[k].map((s) => s[1]));
 const info = machineInfo();
 const lines = [
-  '# stdout throughput: jail (relayed) vs chroot',
+  '# stdout throughput: jail vs chroot',
   '',
-  `Generated by \`packages/cli/bench/stdio-bench.mjs\` on ${info.date}: ${info.cpuModel} x${info.cpus}, Linux ${info.kernel}, Node ${info.node}, load ${info.loadavg}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}. ${MB} MiB from \`dd if=/dev/zero bs=1M\`, ${ROUNDS} rounds interleaved, medians (ms). The machine is shared: compare the columns of one run, not runs.`,
+  `Generated by \`packages/cli/bench/stdio-bench.mjs\` on ${info.date}: ${info.cpuModel} x${info.cpus}, Linux ${info.kernel}, Node ${info.node}, load ${info.loadavg}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}. ${MB} MiB in 1 MiB writes by \`sj-write\` (native/write-loop.c), ${ROUNDS} rounds interleaved, medians. MiB/s is by the program's own clock from its first write to its last (start-up and exit excluded); the wall column is the whole command (the jail's includes its start). The machine is shared: compare the columns of one run, not runs.`,
   '',
-  "The jail relays the program's stdout: its stdout is a pipe of the jail's (1 MiB), spliced by the relay worker to the caller's stdout; under chroot the program writes to the caller's stdout itself. \"empty\" is `count=0` (start and exit only); MiB/s is over the difference.",
+  "Under chroot the program writes to the caller's descriptor. In the jail it never holds the caller's: where the caller's is a null device it gets the jail's own /dev/null (nothing to relay); otherwise a pipe of the jail's (1 MiB) that the relay thread splices to the caller's descriptor.",
   '',
-  '| sink | chroot full | chroot empty | chroot MiB/s | jail full | jail empty | jail MiB/s | jail/chroot throughput |',
-  '|---|---|---|---|---|---|---|---|',
+  '| sink | chroot MiB/s | jail MiB/s | jail/chroot throughput | chroot wall ms | jail wall ms |',
+  '|---|---|---|---|---|---|',
   ...Object.keys(sinks).map((sink) => {
-    const c = rate('chroot', sink);
-    const j = rate('jail', sink);
-    return `| ${sink} | ${m(`chroot|${sink}|full`).toFixed(0)} | ${m(`chroot|${sink}|empty`).toFixed(0)} | ${c.toFixed(0)} | ${m(`jail|${sink}|full`).toFixed(0)} | ${m(`jail|${sink}|empty`).toFixed(0)} | ${j.toFixed(0)} | ${(j / c).toFixed(2)} |`;
+    const c = rate(`chroot|${sink}`);
+    const j = rate(`jail|${sink}`);
+    return `| ${sink} | ${c.toFixed(0)} | ${j.toFixed(0)} | ${(j / c).toFixed(2)} | ${wall(`chroot|${sink}`).toFixed(0)} | ${wall(`jail|${sink}`).toFixed(0)} |`;
   }),
   '',
-  'Samples (ms):',
+  'Samples (MiB/s, in run order):',
   '',
-  ...Object.entries(samples).map(([k, v]) => `- ${k}: ${v.map((x) => x.toFixed(0)).join(' ')}`),
+  ...Object.entries(samples).map(([k, v]) => `- ${k}: ${v.map((x) => x[0].toFixed(0)).join(' ')}`),
   '',
 ];
 mkdirSync(dirname(resultsFile), { recursive: true });

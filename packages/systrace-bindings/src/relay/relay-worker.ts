@@ -45,6 +45,20 @@ let received = 0;
 const sessions = new Map<number, Session>();
 const owned = new Map<number, number>(); // our descriptors and how many live channels use each
 const buf = Buffer.alloc(COPY_CHUNK);
+/** The live channels and their struct pollfd[] (wake pipe first, then source and destination of each):
+ * rebuilt only when a channel comes or goes, so that a wake-up allocates nothing. */
+let live: Channel[] = [];
+let pollfds = Buffer.alloc(8);
+let dirty = true;
+
+function rebuild(): void {
+  live = [];
+  for (const s of sessions.values()) for (const c of s.channels) if (!c.ended) live.push(c);
+  pollfds = Buffer.alloc(8 * (2 * live.length + 1));
+  pollfds.writeInt32LE(wakeFd, 0);
+  pollfds.writeInt16LE(POLLIN, 4);
+  dirty = false;
+}
 
 function addSession(m: Extract<ToRelay, { type: 'add' }>): void {
   const s: Session = { id: m.id, idleMs: m.idleMs, channels: [], callers: m.callers, quietSince: 0 };
@@ -66,12 +80,14 @@ function addSession(m: Extract<ToRelay, { type: 'add' }>): void {
   add(m.inputs, true);
   add(m.outputs, false);
   sessions.set(s.id, s);
+  dirty = true;
 }
 
 function end(c: Channel): void {
   if (c.ended) return;
   c.ended = true;
   c.pending = undefined;
+  dirty = true;
   const mine = c.input ? c.to : c.from;
   const left = (owned.get(mine) ?? 1) - 1;
   owned.set(mine, left);
@@ -182,11 +198,10 @@ for (;;) {
   reap();
   // No session left and no message on its way: close ([0] = -1, so that the next relay starts a thread).
   if (sessions.size === 0 && Atomics.compareExchange(sentCount, 0, received, -1) === received) break;
-  const live = [...sessions.values()].flatMap((s) => s.channels.filter((c) => !c.ended));
-  const fds = Buffer.alloc(8 * (2 * live.length + 1));
-  fds.writeInt32LE(wakeFd, 0);
-  fds.writeInt16LE(POLLIN, 4);
-  live.forEach((c, i) => {
+  if (dirty) rebuild();
+  const fds = pollfds;
+  for (let i = 0; i < live.length; i++) {
+    const c = live[i];
     // Wait for the source, or for a full destination; a destination is always watched for errors
     // (nobody reads any more).
     const waitOut = !!c.pending || c.full;
@@ -194,12 +209,11 @@ for (;;) {
     fds.writeInt16LE(POLLIN, 8 * (2 * i + 1) + 4);
     fds.writeInt32LE(c.to, 8 * (2 * i + 2));
     fds.writeInt16LE(waitOut ? POLLOUT : 0, 8 * (2 * i + 2) + 4);
-  });
-  const now = Date.now();
+  }
   let timeout = -1;
   for (const s of sessions.values()) {
     if (s.finishing !== 'd') continue;
-    const left = Math.max(0, s.idleMs - (now - s.quietSince));
+    const left = Math.max(0, s.idleMs - (Date.now() - s.quietSince));
     timeout = timeout < 0 ? left : Math.min(timeout, left);
   }
   // At most a second: a thread blocked in poll(2) could not be terminated at the process's exit.
@@ -208,26 +222,30 @@ for (;;) {
     receive();
     continue;
   }
-  live.forEach((c, i) => {
-    if (c.ended) return;
+  let quiet = false; // a session finishing 'd' exists: its quiet time counts
+  for (const s of sessions.values()) if (s.finishing === 'd') quiet = true;
+  for (let i = 0; i < live.length; i++) {
+    const c = live[i];
+    if (c.ended) continue;
     const inEv = fds.readUInt16LE(8 * (2 * i + 1) + 6);
     const outEv = fds.readUInt16LE(8 * (2 * i + 2) + 6);
     if (outEv & (POLLERR | POLLNVAL) || (c.input && outEv & POLLHUP)) {
       end(c); // nobody reads what we would write: stop taking it from the source
-      return;
+      continue;
     }
     if (c.pending || c.full) {
-      if (!(outEv & POLLOUT)) return;
+      if (!(outEv & POLLOUT)) continue;
       c.full = false;
-      if (c.pending && !flush(c)) return;
+      if (c.pending && !flush(c)) continue;
     }
     if (inEv & (POLLIN | POLLHUP | POLLERR)) {
-      c.session.quietSince = Date.now();
+      if (quiet) c.session.quietSince = Date.now();
       // The caller's source may block once drained (a terminal, a socket): one read per wake-up;
       // ours (outputs) are non-blocking and are read while they have data.
       for (let k = 0; k < (c.input ? 1 : 16) && transfer(c); k++) {}
     } else if (inEv & POLLNVAL) end(c);
-  });
+  }
+  if (!quiet) continue;
   const later = Date.now();
   for (const s of sessions.values()) {
     if (s.finishing === 'd' && later - s.quietSince >= s.idleMs) for (const c of s.channels) end(c);
