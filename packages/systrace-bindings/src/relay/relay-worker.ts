@@ -117,17 +117,24 @@ function flush(c: Channel): boolean {
 }
 
 /** One transfer from a readable source; false when nothing more can be had from it now. */
-function transfer(c: Channel): boolean {
+function transfer(c: Channel, roomKnown = false): boolean {
   if (!c.copy) {
     const n = splice(c.from, c.to, CHUNK, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
-    if (n > 0) return true;
+    if (n > 0) {
+      if (n === CHUNK || c.input) return true;
+      // Short: our source is drained or the destination full. Waiting for room tells which, and saves
+      // the splice that would only say EAGAIN (a pipe to a caller's pipe: one splice per wake-up).
+      c.full = true;
+      return false;
+    }
     if (n === 0) {
       end(c);
       return false;
     }
     if (-n === EAGAIN) {
-      // A full destination (or, after the first transfer of a wake-up, an empty source of ours).
-      c.full = true;
+      // With room known (just polled): our source is empty. Otherwise a full destination (or, after
+      // the first transfer of a wake-up, an empty source of ours).
+      if (!roomKnown) c.full = true;
       return false;
     }
     if (-n === EINTR) return false;
@@ -233,16 +240,19 @@ for (;;) {
       end(c); // nobody reads what we would write: stop taking it from the source
       continue;
     }
+    let roomKnown = false;
     if (c.pending || c.full) {
       if (!(outEv & POLLOUT)) continue;
       c.full = false;
       if (c.pending && !flush(c)) continue;
+      // Ours (an output's source) is non-blocking: try it now rather than after another poll.
+      roomKnown = !c.input;
     }
-    if (inEv & (POLLIN | POLLHUP | POLLERR)) {
+    if (roomKnown || inEv & (POLLIN | POLLHUP | POLLERR)) {
       if (quiet) c.session.quietSince = Date.now();
       // The caller's source may block once drained (a terminal, a socket): one read per wake-up;
       // ours (outputs) are non-blocking and are read while they have data.
-      for (let k = 0; k < (c.input ? 1 : 16) && transfer(c); k++) {}
+      for (let k = 0; k < (c.input ? 1 : 16) && transfer(c, roomKnown && k === 0); k++) {}
     } else if (inEv & POLLNVAL) end(c);
   }
   if (!quiet) continue;
