@@ -4,13 +4,24 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, read, write } from '../file-descriptors.js';
 import { pipe2 } from '../pipe.js';
+import { POLLIN, POLLOUT, poll } from '../poll.js';
 import { startRelay } from './relay.js';
 
 const base = mkdtempSync(join(tmpdir(), 'sysjail-relay-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-function writeAll(fd: number, data: Buffer): void {
-  for (let off = 0; off < data.length; ) off += write(fd, data.subarray(off));
+/** Writes everything, waiting (in the event loop, where the relay runs) while the pipe is full. */
+async function writeAll(fd: number, data: Buffer): Promise<void> {
+  for (let off = 0; off < data.length; ) {
+    while (poll([{ fd, events: POLLOUT }], 0)[0] === 0) await new Promise((r) => setTimeout(r, 1));
+    off += write(fd, data.subarray(off, off + 4096));
+  }
+}
+
+/** Reads once `fd` is readable, letting the event loop (where the relay runs) turn meanwhile. */
+async function readWhenReady(fd: number, buf: Buffer): Promise<number> {
+  while (poll([{ fd, events: POLLIN }], 0)[0] === 0) await new Promise((r) => setTimeout(r, 1));
+  return read(fd, buf);
 }
 
 describe('startRelay', () => {
@@ -20,7 +31,7 @@ describe('startRelay', () => {
     const out = openSync(file, 'w');
     const relay = startRelay({ inputs: [], outputs: [{ from: r, to: out }] });
     const data = Buffer.alloc(3 << 20, 'abc');
-    writeAll(w, data);
+    await writeAll(w, data);
     close(w);
     await relay.finish(true);
     expect(readFileSync(file).equals(data)).toBe(true);
@@ -31,12 +42,12 @@ describe('startRelay', () => {
     const [hostIn, hostInW] = pipe2();
     const [jailIn, ours] = pipe2();
     const relay = startRelay({ inputs: [{ from: hostIn, to: ours }], outputs: [] });
-    writeAll(hostInW, Buffer.from('line\n'));
+    await writeAll(hostInW, Buffer.from('line\n'));
     close(hostInW);
     const buf = Buffer.alloc(16);
-    // blocking reads: the relay writes the line, then closes its end at the caller's end of file
-    expect(buf.subarray(0, read(jailIn, buf)).toString()).toBe('line\n');
-    expect(read(jailIn, buf)).toBe(0);
+    // the relay writes the line, then closes its end at the caller's end of file
+    expect(buf.subarray(0, await readWhenReady(jailIn, buf)).toString()).toBe('line\n');
+    expect(await readWhenReady(jailIn, buf)).toBe(0);
     await relay.finish(false);
     close(jailIn);
     close(hostIn);
@@ -53,7 +64,7 @@ describe('startRelay', () => {
     const [r, w] = pipe2();
     const [hostOut, hostOutW] = pipe2();
     const relay = startRelay({ inputs: [], outputs: [{ from: r, to: hostOutW, copy: true }] });
-    writeAll(w, Buffer.from('before finish'));
+    await writeAll(w, Buffer.from('before finish'));
     await new Promise((res) => setTimeout(res, 50));
     await relay.finish(false); // a writer is still there (w): no end of file, only what was written
     const buf = Buffer.alloc(64);

@@ -1,9 +1,25 @@
-// Relay: one thread per process that moves bytes between descriptor pairs, so that a jailed program gets
-// pipes or a terminal of its own while the caller's descriptors (files, terminals, sockets, directories)
-// stay outside. A session's inputs (caller → program) stop when it finishes; outputs are read to their end.
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { close, F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, fcntl, O_NONBLOCK, write } from '../file-descriptors.js';
+// Relay: moves bytes between descriptor pairs so that a jailed program gets pipes or a terminal of its
+// own while the caller's descriptors (files, terminals, sockets, directories) stay outside. It runs in
+// the event loop of the thread that starts it: poll(2) waits on libuv's thread pool (a koffi async
+// call, one pool thread while any session lives), the transfers (splice(2); read/write where splice
+// cannot: terminals) run in the loop when poll says a descriptor is ready. No thread of its own, so a
+// jail's start does not pay for one. A session's inputs (caller → program) stop when it finishes;
+// outputs are read to their end.
+import {
+  close,
+  F_DUPFD_CLOEXEC,
+  F_GETFL,
+  F_SETFL,
+  fcntl,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  read,
+  write,
+} from '../file-descriptors.js';
+import { libc } from '../libc.js';
 import { pipe2 } from '../pipe.js';
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../poll.js';
+import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, splice } from '../splice.js';
 
 export interface RelayPair {
   readonly from: number;
@@ -11,18 +27,6 @@ export interface RelayPair {
   /** Copy with read/write from the start (splice needs a pipe on one side). */
   readonly copy?: boolean;
 }
-
-/** Messages to the relay thread. */
-export type ToRelay =
-  | {
-      readonly type: 'add';
-      readonly id: number;
-      readonly inputs: readonly RelayPair[];
-      readonly outputs: readonly RelayPair[];
-      readonly idleMs: number;
-      readonly callers: readonly number[];
-    }
-  | { readonly type: 'finish'; readonly id: number; readonly untilEnd: boolean };
 
 export interface Relay {
   /** Resolves when every channel has ended and the session's descriptors are closed. */
@@ -34,104 +38,311 @@ export interface Relay {
   finish(untilEnd: boolean): Promise<void>;
 }
 
-/** dist/relay/relay-worker.js, also when this module runs from src/ (tests). */
-function workerUrl(): URL {
-  const here = new URL(import.meta.url);
-  return here.pathname.endsWith('.ts')
-    ? new URL('../../dist/relay/relay-worker.js', here)
-    : new URL('./relay-worker.js', here);
+const EAGAIN = 11;
+const EINVAL = 22;
+const EINTR = 4;
+const CHUNK = 1 << 20;
+const COPY_CHUNK = 64 * 1024;
+
+interface Session {
+  readonly idleMs: number;
+  readonly channels: Channel[];
+  /** The caller's descriptors (dups of theirs): closed when the session ends. */
+  readonly callers: readonly number[];
+  /** 'e': inputs stopped, outputs read to their end; 'd': outputs read until quiet for idleMs. */
+  finishing?: 'e' | 'd';
+  /** finish() asked for this; applied by the loop between two polls (never while a poll waits). */
+  finishRequest?: 'e' | 'd';
+  quietSince: number;
+  readonly resolve: () => void;
 }
 
-interface RelayThread {
-  readonly worker: Worker;
-  readonly port: MessagePort;
+interface Channel {
+  readonly session: Session;
+  readonly from: number;
+  readonly to: number;
+  readonly input: boolean;
+  /** splice() refused this pair: copy through a buffer. */
+  copy: boolean;
+  /** Bytes read but not yet written (copy mode). */
+  pending?: Uint8Array;
+  /** The destination took nothing: wait until it can take more. */
+  full: boolean;
+  ended: boolean;
+}
+
+/** The relay of this thread: its sessions, the pipe that wakes its poll, the loop while it runs. */
+interface RelayLoop {
+  readonly sessions: Set<Session>;
+  /** Sessions started while the loop polls: taken in at its next turn. */
+  readonly added: Session[];
+  readonly wakeRead: number;
   readonly wakeWrite: number;
-  /** Messages posted, for the thread to know how many to wait for ([0]; [1] only to sleep on). */
-  readonly sent: Int32Array;
-  readonly sessions: Map<number, () => void>;
-  /** Resolves when the thread has exited and its descriptors are closed. */
-  readonly exited: Promise<void>;
-  nextId: number;
+  readonly owned: Map<number, number>; // our descriptors and how many live channels use each
+  /** The live channels and their struct pollfd[] (wake pipe first, then source and destination of
+   * each): rebuilt only when a channel comes or goes, so that a wake-up allocates nothing. */
+  live: Channel[];
+  pollfds: Buffer;
+  dirty: boolean;
+  running: Promise<void>;
+  /** The loop has ended and closed its wake pipe. */
+  closed: boolean;
 }
 
-let thread: RelayThread | undefined;
+// poll on the thread pool; the struct pollfd[] buffer is not touched by this thread until it returns.
+const pollBlocking = libc.func('int poll(void *fds, unsigned long n, int timeout)');
+const buf = Buffer.alloc(COPY_CHUNK);
+let loop: RelayLoop | undefined;
+/** Loops not yet ended (with their descriptors closed). */
+const unsettled = new Set<Promise<void>>();
 
-function relayThread(): RelayThread {
-  if (thread) return thread;
-  const [wakeRead, wakeWrite] = pipe2();
-  const { port1, port2 } = new MessageChannel();
-  const sent = new SharedArrayBuffer(8);
-  const worker = new Worker(workerUrl(), {
-    workerData: { port: port2, wakeFd: wakeRead, sent },
-    transferList: [port2],
+function pollAsync(fds: Buffer, n: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    // -1 (EINTR on the pool thread, or an error a descriptor's revents tells): look at revents
+    pollBlocking.async(fds, n, timeoutMs, () => resolve());
   });
-  let resolveExited = () => {};
-  const exited = new Promise<void>((resolve) => {
-    resolveExited = resolve;
-  });
-  const t: RelayThread = {
-    worker,
-    exited,
-    port: port1,
-    wakeWrite,
-    sent: new Int32Array(sent),
-    sessions: new Map(),
-    nextId: 0,
-  };
-  port1.on('message', (m: { type: 'done'; id: number }) => {
-    t.sessions.get(m.id)?.();
-    t.sessions.delete(m.id);
-    if (t.sessions.size === 0) idle(t);
-  });
-  port1.unref();
-  worker.on('exit', () => {
-    if (thread === t) thread = undefined;
-    close(wakeRead);
-    close(wakeWrite);
-    for (const resolve of t.sessions.values()) resolve();
-    t.sessions.clear();
-    resolveExited();
-  });
-  worker.on('error', (e) => {
-    // Never expected: every session ends, and the next relay starts a new thread.
-    process.emitWarning(`sysjail relay thread: ${(e as Error).message}`);
-    for (const resolve of t.sessions.values()) resolve();
-    t.sessions.clear();
-    if (thread === t) thread = undefined;
-  });
-  thread = t;
-  return t;
 }
 
-/**
- * Resolves once no relay thread runs: the last one has ended its sessions, exited and closed its
- * descriptors (a thread with sessions left keeps this waiting until they end).
- */
-export async function relaysSettled(): Promise<void> {
-  while (thread) await thread.exited;
-}
-
-/** Without sessions the thread (blocked in poll) does not keep the process alive. */
-function idle(t: RelayThread): void {
-  t.worker.unref();
-  t.port.unref();
-}
-
-/**
- * Posts a message and wakes the thread; false when the thread has closed (it closes once it has no
- * session and no message on its way, marking the count -1).
- */
-function send(t: RelayThread, msg: ToRelay): boolean {
-  for (;;) {
-    const n = Atomics.load(t.sent, 0);
-    if (n < 0) return false;
-    if (Atomics.compareExchange(t.sent, 0, n, n + 1) === n) break;
-  }
-  t.port.postMessage(msg);
+function wake(l: RelayLoop): void {
+  if (l.closed) return;
   try {
-    write(t.wakeWrite, Buffer.from('w'));
+    write(l.wakeWrite, Buffer.from('w'));
   } catch {} // the pipe is full of wake-ups already
+}
+
+function rebuild(l: RelayLoop): void {
+  l.live = [];
+  for (const s of l.sessions) for (const c of s.channels) if (!c.ended) l.live.push(c);
+  l.pollfds = Buffer.alloc(8 * (2 * l.live.length + 1));
+  l.pollfds.writeInt32LE(l.wakeRead, 0);
+  l.pollfds.writeInt16LE(POLLIN, 4);
+  l.dirty = false;
+}
+
+function end(l: RelayLoop, c: Channel): void {
+  if (c.ended) return;
+  c.ended = true;
+  c.pending = undefined;
+  l.dirty = true;
+  const mine = c.input ? c.to : c.from;
+  const left = (l.owned.get(mine) ?? 1) - 1;
+  l.owned.set(mine, left);
+  if (left === 0) {
+    l.owned.delete(mine);
+    close(mine);
+  }
+}
+
+/** Writes pending bytes; false when the destination cannot take more now. */
+function flush(l: RelayLoop, c: Channel): boolean {
+  while (c.pending && c.pending.length > 0) {
+    let n: number;
+    try {
+      n = write(c.to, c.pending);
+    } catch (e) {
+      const errno = (e as { errno?: number }).errno;
+      if (errno === EAGAIN) return false;
+      if (errno === EINTR) continue;
+      end(l, c);
+      return false;
+    }
+    c.pending = c.pending.subarray(n);
+  }
+  c.pending = undefined;
   return true;
+}
+
+/** One transfer from a readable source; false when nothing more can be had from it now. */
+function transfer(l: RelayLoop, c: Channel, roomKnown = false): boolean {
+  if (!c.copy) {
+    const n = splice(c.from, c.to, CHUNK, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+    if (n > 0) {
+      if (n === CHUNK || c.input) return true;
+      // Short: our source is drained or the destination full. Waiting for room tells which, and saves
+      // the splice that would only say EAGAIN (a pipe to a caller's pipe: one splice per wake-up).
+      c.full = true;
+      return false;
+    }
+    if (n === 0) {
+      end(l, c);
+      return false;
+    }
+    if (-n === EAGAIN) {
+      // With room known (just polled): our source is empty. Otherwise a full destination (or, after
+      // the first transfer of a wake-up, an empty source of ours).
+      if (!roomKnown) c.full = true;
+      return false;
+    }
+    if (-n === EINTR) return false;
+    if (-n !== EINVAL) {
+      end(l, c); // EPIPE (no reader), EIO (a terminal hung up) ...
+      return false;
+    }
+    c.copy = true;
+  }
+  let n: number;
+  try {
+    n = read(c.from, buf);
+  } catch (e) {
+    const errno = (e as { errno?: number }).errno;
+    if (errno === EAGAIN || errno === EINTR) return false;
+    end(l, c);
+    return false;
+  }
+  if (n === 0) {
+    end(l, c);
+    return false;
+  }
+  // a copy: buf is reused by the next read
+  c.pending = Buffer.from(buf.subarray(0, n));
+  return flush(l, c);
+}
+
+/** Takes in new sessions and finish requests (between polls only: no descriptor closes under a poll). */
+function receive(l: RelayLoop): void {
+  const drain = Buffer.alloc(256);
+  try {
+    read(l.wakeRead, drain);
+  } catch {}
+  for (const s of l.added.splice(0)) {
+    l.sessions.add(s);
+    l.dirty = true;
+    for (const c of s.channels) {
+      const mine = c.input ? c.to : c.from;
+      l.owned.set(mine, (l.owned.get(mine) ?? 0) + 1);
+    }
+  }
+  for (const s of l.sessions) {
+    if (!s.finishRequest || s.finishing) continue;
+    s.finishing = s.finishRequest;
+    s.quietSince = Date.now();
+    for (const c of s.channels) if (c.input) end(l, c);
+  }
+}
+
+function reap(l: RelayLoop): void {
+  for (const s of l.sessions) {
+    if (!s.channels.every((c) => c.ended)) continue;
+    for (const fd of s.callers) {
+      try {
+        close(fd);
+      } catch {}
+    }
+    l.sessions.delete(s);
+    s.resolve();
+  }
+}
+
+async function run(l: RelayLoop): Promise<void> {
+  // The first turn starts after startRelay() has returned: its session is in `added`.
+  await Promise.resolve();
+  for (;;) {
+    receive(l);
+    reap(l);
+    if (l.sessions.size === 0 && l.added.length === 0) {
+      // Ended, in the same turn as the check: whatever starts from now on starts a new loop.
+      if (loop === l) loop = undefined;
+      return;
+    }
+    if (l.dirty) rebuild(l);
+    const { live, pollfds: fds } = l;
+    for (let i = 0; i < live.length; i++) {
+      const c = live[i] as Channel;
+      // Wait for the source, or for a full destination; a destination is always watched for errors
+      // (nobody reads any more).
+      const waitOut = !!c.pending || c.full;
+      fds.writeInt32LE(waitOut ? -1 : c.from, 8 * (2 * i + 1));
+      fds.writeInt16LE(POLLIN, 8 * (2 * i + 1) + 4);
+      fds.writeInt32LE(c.to, 8 * (2 * i + 2));
+      fds.writeInt16LE(waitOut ? POLLOUT : 0, 8 * (2 * i + 2) + 4);
+    }
+    let timeout = -1;
+    for (const s of l.sessions) {
+      if (s.finishing !== 'd') continue;
+      const left = Math.max(0, s.idleMs - (Date.now() - s.quietSince));
+      timeout = timeout < 0 ? left : Math.min(timeout, left);
+    }
+    // At most a second: a poll left waiting on the pool holds up the process's exit.
+    await pollAsync(fds, 2 * live.length + 1, timeout < 0 ? 1000 : Math.min(timeout, 1000));
+    if (fds.readUInt16LE(6) & POLLIN) continue; // new sessions or finish requests first
+    let quiet = false; // a session finishing 'd' exists: its quiet time counts
+    for (const s of l.sessions) if (s.finishing === 'd') quiet = true;
+    for (let i = 0; i < live.length; i++) {
+      const c = live[i] as Channel;
+      if (c.ended) continue;
+      const inEv = fds.readUInt16LE(8 * (2 * i + 1) + 6);
+      const outEv = fds.readUInt16LE(8 * (2 * i + 2) + 6);
+      if (outEv & (POLLERR | POLLNVAL) || (c.input && outEv & POLLHUP)) {
+        end(l, c); // nobody reads what we would write: stop taking it from the source
+        continue;
+      }
+      let roomKnown = false;
+      if (c.pending || c.full) {
+        if (!(outEv & POLLOUT)) continue;
+        c.full = false;
+        if (c.pending && !flush(l, c)) continue;
+        // Ours (an output's source) is non-blocking: try it now rather than after another poll.
+        roomKnown = !c.input;
+      }
+      if (roomKnown || inEv & (POLLIN | POLLHUP | POLLERR)) {
+        if (quiet) c.session.quietSince = Date.now();
+        // The caller's source may block once drained (a terminal, a socket): one read per wake-up;
+        // ours (outputs) are non-blocking and are read while they have data.
+        for (let k = 0; k < (c.input ? 1 : 16) && transfer(l, c, roomKnown && k === 0); k++) {}
+      } else if (inEv & POLLNVAL) end(l, c);
+    }
+    if (!quiet) continue;
+    const later = Date.now();
+    for (const s of l.sessions) {
+      if (s.finishing === 'd' && later - s.quietSince >= s.idleMs) for (const c of s.channels) end(l, c);
+    }
+  }
+}
+
+function relayLoop(): RelayLoop {
+  if (loop) return loop;
+  const [wakeRead, wakeWrite] = pipe2(O_CLOEXEC | O_NONBLOCK);
+  const l: RelayLoop = {
+    sessions: new Set(),
+    added: [],
+    wakeRead,
+    wakeWrite,
+    owned: new Map(),
+    live: [],
+    pollfds: Buffer.alloc(8),
+    dirty: true,
+    running: Promise.resolve(),
+    closed: false,
+  };
+  // At this process's exit, a poll still waiting on the pool would hold the exit up: wake it.
+  const wakeAtExit = () => wake(l);
+  const running = (async () => {
+    try {
+      await run(l);
+    } finally {
+      if (loop === l) loop = undefined;
+      l.closed = true;
+      process.off('exit', wakeAtExit);
+      close(wakeRead);
+      close(wakeWrite);
+    }
+  })();
+  l.running = running;
+  running.catch((e: Error) => {
+    // Never expected: each session ends when the loop does.
+    process.emitWarning(`sysjail relay: ${e.message}`);
+    for (const s of [...l.sessions, ...l.added]) s.resolve();
+  });
+  process.on('exit', wakeAtExit);
+  unsettled.add(running);
+  void running.finally(() => unsettled.delete(running)).catch(() => {});
+  loop = l;
+  return l;
+}
+
+/** Resolves once no relay runs: every session has ended and the loop's descriptors are closed. */
+export async function relaysSettled(): Promise<void> {
+  while (unsettled.size > 0) await Promise.all([...unsettled].map((p) => p.catch(() => {})));
 }
 
 /**
@@ -164,32 +375,36 @@ export function startRelay(spec: {
     for (const d of dups.values()) close(d);
     throw e;
   }
-  let t: RelayThread;
-  let id: number;
-  let done: Promise<void>;
-  for (;;) {
-    t = relayThread();
-    id = ++t.nextId;
-    const tt = t;
-    const sid = id;
-    done = new Promise<void>((resolve) => tt.sessions.set(sid, resolve));
-    t.worker.ref();
-    t.port.ref();
-    if (
-      send(t, { type: 'add', id, inputs, outputs, idleMs: spec.idleMs ?? 0, callers: [...dups.values()] })
-    ) {
-      break;
-    }
-    t.sessions.delete(id);
-    if (thread === t) thread = undefined; // closing: the next one starts afresh
-  }
-  let finished = false;
+  const l = relayLoop();
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const s: Session = {
+    idleMs: spec.idleMs ?? 0,
+    channels: [],
+    callers: [...dups.values()],
+    quietSince: 0,
+    resolve,
+  };
+  const channel = (p: RelayPair, input: boolean): Channel => ({
+    session: s,
+    from: p.from,
+    to: p.to,
+    input,
+    copy: !!p.copy,
+    full: false,
+    ended: false,
+  });
+  s.channels.push(...inputs.map((p) => channel(p, true)), ...outputs.map((p) => channel(p, false)));
+  l.added.push(s);
+  wake(l);
   return {
     done,
     finish(untilEnd) {
-      if (!finished) {
-        finished = true;
-        send(t, { type: 'finish', id, untilEnd }); // false: the session has ended already
+      if (!s.finishRequest) {
+        s.finishRequest = untilEnd ? 'e' : 'd';
+        wake(l);
       }
       return done;
     },
