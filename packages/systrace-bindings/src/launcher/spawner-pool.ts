@@ -54,7 +54,10 @@ async function taskExists(tid: number): Promise<boolean> {
 
 let threadPoolStarted: Promise<unknown> | undefined;
 
-/** libuv's thread pool must exist before a worker unshares or chroots (its threads would not follow). */
+/**
+ * libuv's thread pool must exist before a worker unshares or chroots (its threads would not follow).
+ * The first request submitted creates the pool's threads at once, from the submitting thread: this one.
+ */
 function startThreadPool(): Promise<unknown> {
   threadPoolStarted ??= fsp.stat('/');
   return threadPoolStarted;
@@ -90,7 +93,9 @@ export class SpawnerPool {
   constructor(options: SpawnerPoolOptions = {}) {
     this.size = options.size ?? 2;
     this.refills = options.refill ?? true;
-    this.ready = startThreadPool().then(() => this.refill());
+    // The workers boot while this thread goes on (the pool threads exist once the stat is submitted).
+    this.ready = startThreadPool();
+    this.refill();
   }
 
   private refill(): void {
