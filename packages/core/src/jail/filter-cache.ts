@@ -1,34 +1,253 @@
+// A prison's compiled seccomp filter, cached in memory and on disk. The disk cache is a directory only
+// root can write (every component from / root's and not writable by others), its files written
+// atomically (a new file renamed over), keyed by a hash of everything the program depends on: the
+// compiler's code (the files of core's filter/ and the bindings' BPF assembler and seccomp constants,
+// by inode, size and times), the emulation's tables, refused ABIs, errnos and handler names, the policy and the audit
+// choice. Anything unexpected
+// (missing, unreadable, foreign owner, bad shape, another key) means compiling again.
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bpfSourceFiles } from '@sysjail/systrace-bindings';
 import type { Emulation } from '../emulation.js';
 import { encodeFilter } from '../filter/assemble.js';
-import { type CompiledFilter, compileFilter } from '../filter/compile.js';
+import { type CompiledFilter, compileFilter, type NotifyEntry } from '../filter/compile.js';
 import { jailPolicies } from '../listen/jail-policy.js';
 import type { Listener } from '../listen/listener.js';
 import type { Prison, PrisonFlags } from '../prison.js';
+import { sysjailRunDir } from '../registry/run-dir.js';
 
 export interface JailFilter {
-  readonly compiled: CompiledFilter;
+  /** What the supervisor needs of the compiled filter (a cached one has no ops). */
+  readonly compiled: Pick<CompiledFilter, 'notifyTable' | 'notifyByCall'>;
   /** The encoded sock_filter[] the kernel runs. */
   readonly program: Uint8Array;
 }
 
-const filters = new Map<string, JailFilter>();
+/** Bumped when the file's shape changes. */
+const FORMAT = 'sysjail-filter-1';
+const MAX_FILE = 4 << 20;
+/** Per emulation object (a process's own), by cache directory and policy. */
+const filters = new WeakMap<Emulation, Map<string, JailFilter>>();
 
-/** The compiled filter of a prison's policy, cached by what the policy depends on. */
-export function filterFor(emulation: Emulation, prison: Prison, auditDenials: boolean): JailFilter {
-  const key = JSON.stringify([
-    emulation.name,
-    prison.ipv4.length > 0,
-    prison.ipv6.length > 0,
-    prison.flags,
-    auditDenials,
-  ]);
-  let f = filters.get(key);
-  if (!f) {
-    const compiled = compileFilter(emulation, emulation.policy(prison), { auditDenials });
-    f = { compiled, program: encodeFilter(compiled.ops) };
-    filters.set(key, f);
+/** Where the compiled filters are kept: <run dir>/filters. */
+export function defaultFilterCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(sysjailRunDir(env), 'filters');
+}
+
+/**
+ * The compiled filter of a prison's policy: from memory, else from the disk cache in `cacheDir`
+ * (undefined: none), else compiled (and written there).
+ */
+export function filterFor(
+  emulation: Emulation,
+  prison: Prison,
+  auditDenials: boolean,
+  cacheDir: string | undefined = defaultFilterCacheDir(),
+): JailFilter {
+  const policy = emulation.policy(prison);
+  const decided = stringify([policy, auditDenials]);
+  const memoryKey = `${cacheDir ?? ''}\0${decided}`;
+  let ours = filters.get(emulation);
+  if (!ours) {
+    ours = new Map();
+    filters.set(emulation, ours);
   }
+  const known = ours.get(memoryKey);
+  if (known) return known;
+  const compiler = compilerId();
+  const key =
+    compiler === undefined
+      ? undefined
+      : createHash('sha256')
+          .update(`${FORMAT}\0${compiler}\0${emulationText(emulation)}\0${decided}`)
+          .digest('hex');
+  const dir = key !== undefined && cacheDir !== undefined ? rootOnlyDir(cacheDir) : undefined;
+  let f = dir && key ? readCached(dir, key) : undefined;
+  if (!f) {
+    const compiled = compileFilter(emulation, policy, { auditDenials });
+    f = { compiled, program: encodeFilter(compiled.ops) };
+    if (dir && key) writeCached(dir, key, f);
+  }
+  ours.set(memoryKey, f);
   return f;
+}
+
+const emulationTexts = new WeakMap<Emulation, string>();
+
+/** What of an emulation the program depends on, as text (once per emulation object). */
+function emulationText(emulation: Emulation): string {
+  let text = emulationTexts.get(emulation);
+  if (text === undefined) {
+    const parts = [
+      emulation.name,
+      emulation.tables,
+      emulation.refusedArchitectures,
+      emulation.errno,
+      emulation.handlers ?? null,
+    ];
+    try {
+      text = JSON.stringify(parts); // tables are names and numbers: no replacer (several times faster)
+    } catch {
+      text = stringify(parts);
+    }
+    emulationTexts.set(emulation, text);
+  }
+  return text;
+}
+
+/** JSON with bigints as {"$n": "..."}. */
+function stringify(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? { $n: v.toString() } : v));
+}
+
+/** The bigints stringify() wrote, back (a walk after a plain parse: much faster than a reviver). */
+function revive(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = revive(v[i]);
+    return v;
+  }
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  if (typeof o.$n === 'string' && Object.keys(o).length === 1) return BigInt(o.$n);
+  for (const k of Object.keys(o)) o[k] = revive(o[k]);
+  return o;
+}
+
+let compiler: string | undefined | null = null;
+
+/**
+ * What identifies the code that turns a policy into a program: the files of core's filter/ and of the
+ * bindings' BPF assembler and seccomp constants, by inode, size and change time (a rebuilt or changed
+ * file is another compiler). Undefined if they cannot be found: no disk cache then.
+ */
+function compilerId(): string | undefined {
+  if (compiler !== null) return compiler;
+  try {
+    const hash = createHash('sha256');
+    const ours = fileURLToPath(new URL('../filter/', import.meta.url));
+    const code = (name: string) => /\.(js|ts)$/.test(name) && !/\.(test|d)\.ts$/.test(name);
+    const files = [
+      ...readdirSync(ours)
+        .filter(code)
+        .map((n) => join(ours, n)),
+      ...bpfSourceFiles(),
+    ].sort();
+    if (files.length < 3) throw new Error('compiler sources not found');
+    for (const file of files) {
+      const st = statSync(file, { bigint: true });
+      hash.update(`${file}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}\n`);
+    }
+    compiler = hash.digest('hex');
+  } catch {
+    compiler = undefined;
+  }
+  return compiler;
+}
+
+/**
+ * `dir` (made 0700 if missing) when only root can write it and every directory above it; otherwise
+ * undefined: a cache others could write would decide what the kernel lets a jail do.
+ */
+function rootOnlyDir(dir: string): string | undefined {
+  try {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const real = realpathSync(dir);
+    const own = lstatSync(real);
+    if (!own.isDirectory() || own.uid !== 0 || (own.mode & 0o077) !== 0) return undefined;
+    for (let d = dirname(real); ; d = dirname(d)) {
+      const st = lstatSync(d);
+      const sticky = (st.mode & 0o1000) !== 0;
+      if (!st.isDirectory() || st.uid !== 0 || ((st.mode & 0o022) !== 0 && !sticky)) return undefined;
+      if (d === '/') break;
+    }
+    return real;
+  } catch {
+    return undefined;
+  }
+}
+
+function readCached(dir: string, key: string): JailFilter | undefined {
+  let fd: number;
+  try {
+    fd = openSync(join(dir, `${key}.json`), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== 0 || st.size > MAX_FILE) return undefined;
+    const v = JSON.parse(readFileSync(fd, 'utf8')) as {
+      key?: unknown;
+      program?: unknown;
+      notifyTable?: unknown;
+      notifyByCall?: unknown;
+    };
+    if (v.key !== key || typeof v.program !== 'string') return undefined;
+    if (!Array.isArray(v.notifyTable) || !Array.isArray(v.notifyByCall)) return undefined;
+    const program = Buffer.from(v.program, 'base64');
+    if (program.length === 0 || program.length % 8 !== 0) return undefined;
+    const notifyTable = revive(v.notifyTable) as NotifyEntry[];
+    const byCall = v.notifyByCall as [number, [number, number[]][]][];
+    const notifyByCall = new Map(
+      byCall.map(([arch, calls]) => [
+        arch,
+        new Map(
+          calls.map(([nr, ix]) => {
+            const entries = ix.map((i) => notifyTable[i]);
+            if (entries.some((e) => e === undefined)) throw new Error('bad notify index');
+            return [nr, entries as NotifyEntry[]];
+          }),
+        ),
+      ]),
+    );
+    return { compiled: { notifyTable, notifyByCall }, program: new Uint8Array(program) };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Best effort: a new file renamed over the old, so a reader sees a whole file or none. */
+function writeCached(dir: string, key: string, f: JailFilter): void {
+  const tmp = join(dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  try {
+    const text = stringify({
+      key,
+      program: Buffer.from(f.program).toString('base64'),
+      notifyTable: f.compiled.notifyTable,
+      notifyByCall: [...f.compiled.notifyByCall].map(([arch, m]) => [
+        arch,
+        [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
+      ]),
+    });
+    writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, join(dir, `${key}.json`));
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {}
+  }
 }
 
 /** A jail's filters: the one the kernel runs, and the one its supervisor decides routed calls by. */

@@ -12,4 +12,5 @@ export * from './instruction.js';
 export * from './interpreter.js';
 export * from './label.js';
 export * from './seccomp-data.js';
+export * from './source-files.js';
 export * from './validator.js';
