@@ -40,6 +40,7 @@ function toy(name: string): Emulation {
     ],
     refusedArchitectures: [],
     errno: { EPERM: 1, ENOSYS: 38 },
+    handlers: { module: 'file:///nonexistent/toy-handlers.js', names: ['reboot'] },
     policy: (prison): Policy => ({
       name: name,
       defaultDecision: allow,

@@ -2,9 +2,9 @@
 // root can write (every component from / root's and not writable by others), its files written
 // atomically (a new file renamed over), keyed by a hash of everything the program depends on: the
 // compiler's code (the files of core's filter/ and the bindings' BPF assembler and seccomp constants,
-// by inode, size and times), the emulation's tables, refused ABIs, errnos and handler names, the policy and the audit
-// choice. Anything unexpected
-// (missing, unreadable, foreign owner, bad shape, another key) means compiling again.
+// by inode, size and times), the emulation's tables, refused ABIs, errnos and handler names, the
+// policy and the audit choice. Anything unexpected (missing, unreadable, foreign owner, bad shape,
+// another key) means compiling again.
 import { createHash } from 'node:crypto';
 import {
   closeSync,
