@@ -95,7 +95,9 @@ describe('filterFor on disk', () => {
     writeFileSync(file, JSON.stringify({ ...stored, program: marked.toString('base64') }));
     const again = filterFor(toy('toy-a'), prison(), true, dir);
     expect(Buffer.from(again.program).equals(marked)).toBe(true);
-    expect(again.compiled.notifyTable.map((x) => x.syscall)).toEqual(f.compiled.notifyTable.map((x) => x.syscall));
+    expect(again.compiled.notifyTable.map((x) => x.syscall)).toEqual(
+      f.compiled.notifyTable.map((x) => x.syscall),
+    );
   });
 
   it('another policy (a prison flag) is another entry', () => {
