@@ -16,6 +16,7 @@ export const natives = {
   'sj-notify-lat': 'notify-latency.c',
   'sj-net': 'net-loop.c',
   'sj-write': 'write-loop.c',
+  'sj-unix-sockets': 'unix-socket-loop.c',
 };
 
 /** Compiles every program into dir; returns name → host path. */

@@ -23,9 +23,10 @@ function context(memory: Map<bigint, Buffer>, performed: Performed[], valid = tr
     write: (address, data) => void performed.push(['write', address, Buffer.from(data).toString('hex')]),
     evaluate: (syscall, args) => {
       performed.push(['evaluate', syscall, args]);
-      return args[0] === 17n
-        ? { action: 'errno', errno: 'EPERM', reason: 'no packet sockets' }
-        : { action: 'allow' };
+      if (args[0] === 17n) return { action: 'errno', errno: 'EPERM', reason: 'no packet sockets' };
+      if (args[0] === 1n) return { action: 'notify', handler: 'unix-socket' };
+      if (syscall === 'socketpair') return { action: 'errno', errno: 'EOPNOTSUPP' };
+      return { action: 'allow' };
     },
     withCallerFd: () => undefined,
     listen: (fd, backlog) => {
@@ -35,6 +36,14 @@ function context(memory: Map<bigint, Buffer>, performed: Performed[], valid = tr
     socket: (...a) => {
       performed.push(['socket', ...a]);
       return { sent: true };
+    },
+    unixSocket: (...a) => {
+      performed.push(['unixSocket', ...a]);
+      return { sent: true };
+    },
+    unixSocketpair: (...a) => {
+      performed.push(['unixSocketpair', ...a]);
+      return [7, 8];
     },
     prlimit: (pid, resource, wanted: HostRlimit | undefined) => {
       performed.push(['prlimit', pid, resource, wanted]);
@@ -111,6 +120,54 @@ describe('Linux handlers', () => {
       ['socket', 2, 1 | 0o2000000, 0, true],
       ['evaluate', 'socket', [17n, 3n, 0n]],
       ['listen', 5, 16],
+    ]);
+  });
+
+  it('unix-socket: socket and socketpair of AF_UNIX are made by core in the jail’s namespace; a pair’s numbers are written', () => {
+    const done: Performed[] = [];
+    const ctx = context(new Map(), done);
+    const cloexec = 0o2000000;
+    const nonblock = 0o4000;
+    expect(handlers['unix-socket'](call('socket', [1n, BigInt(1 | cloexec), 0n]), ctx)).toEqual({
+      sent: true,
+    });
+    expect(handlers['unix-socket'](call('socket', [1n, 2n, 0n]), ctx)).toEqual({ sent: true });
+    expect(handlers['unix-socket'](call('socketpair', [1n, BigInt(5 | nonblock), 0n, 0x4000n]), ctx)).toEqual(
+      {
+        val: 0,
+      },
+    );
+    // only AF_UNIX is made here (the filter sends nothing else)
+    expect(handlers['unix-socket'](call('socket', [2n, 1n, 0n]), ctx)).toEqual({ errno: 'EAFNOSUPPORT' });
+    expect(handlers['unix-socket'](call('socketpair', [2n, 1n, 0n, 0x4000n]), ctx)).toEqual({
+      errno: 'EOPNOTSUPP',
+    });
+    expect(done).toEqual([
+      ['unixSocket', 1 | cloexec, 0, true],
+      ['unixSocket', 2, 0, false],
+      ['unixSocketpair', 5 | nonblock, 0, false],
+      ['write', 0x4000n, '0700000008000000'],
+    ]);
+  });
+
+  it('socketcall: SYS_SOCKET and SYS_SOCKETPAIR of AF_UNIX go to the jail’s namespace, decided on the copy', () => {
+    const done: Performed[] = [];
+    const mem = new Map([
+      [0x1000n, words(1, 1, 0)],
+      [0x2000n, words(1, 2 | 0o2000000, 0, 0x5000)],
+      [0x3000n, words(2, 1, 0, 0x5000)],
+    ]);
+    const ctx = context(mem, done);
+    expect(handlers.socketcall(call('socketcall', [1n, 0x1000n], 32), ctx)).toEqual({ sent: true });
+    expect(handlers.socketcall(call('socketcall', [8n, 0x2000n], 32), ctx)).toEqual({ val: 0 });
+    expect(handlers.socketcall(call('socketcall', [8n, 0x3000n], 32), ctx)).toEqual({ errno: 'EOPNOTSUPP' });
+    expect(done).toEqual([
+      ['evaluate', 'socket', [1n, 1n, 0n]],
+      ['unixSocket', 1, 0, false],
+      ['evaluate', 'socketpair', [1n, BigInt(2 | 0o2000000), 0n]],
+      ['unixSocketpair', 2 | 0o2000000, 0, true],
+      ['write', 0x5000n, '0700000008000000'],
+      ['evaluate', 'socketpair', [2n, 1n, 0n]],
     ]);
   });
 

@@ -7,6 +7,7 @@ import type { Handler, HandlerContext, NotifiedCall, Reply } from '@sysjail/core
 import * as constants from './constants.js';
 import {
   __NEW_UTS_LEN,
+  AF_UNIX,
   LINUX_REBOOT_CMD_HALT,
   LINUX_REBOOT_CMD_POWER_OFF,
   LINUX_REBOOT_CMD_RESTART,
@@ -19,6 +20,7 @@ import {
   SOCK_CLOEXEC,
   SYS_LISTEN,
   SYS_SOCKET,
+  SYS_SOCKETPAIR,
 } from './constants.js';
 
 const int32 = (v: bigint) => Number(BigInt.asIntN(32, v));
@@ -37,21 +39,76 @@ const listen: Handler = (call, ctx) =>
     ? socketcall(call, ctx)
     : ctx.listen(int32(call.args[0]), int32(call.args[1]));
 
+/** The words socketcall(2) reads from user memory for each call it hands to the supervisor. */
+const SOCKETCALL_WORDS: Readonly<Record<number, number>> = {
+  [SYS_SOCKET]: 3,
+  [SYS_LISTEN]: 2,
+  [SYS_SOCKETPAIR]: 4,
+};
+
 /** i386 socketcall(2): the arguments are in user memory, so the decision is made on our copy. */
 const socketcall: Handler = (call, ctx) => {
   const op = int32(call.args[0]);
-  const words = op === SYS_SOCKET ? 3 : op === SYS_LISTEN ? 2 : 0;
+  const words = SOCKETCALL_WORDS[op] ?? 0;
   if (words === 0) return { errno: 'EINVAL' };
   const copy = ctx.read(call.args[1], 4 * words);
   const args = Array.from({ length: words }, (_, i) => BigInt(copy.readUInt32LE(4 * i)));
   if (!ctx.stillValid()) return { errno: 'ESRCH' };
   if (op === SYS_LISTEN) return ctx.listen(int32(args[0]), int32(args[1]));
-  // The same decision as the direct socket(2) call, from the jail's own filter.
-  const decision = ctx.evaluate('socket', args);
+  // The same decision as the direct call, from the jail's own filter.
+  const name = op === SYS_SOCKETPAIR ? 'socketpair' : 'socket';
+  const decision = ctx.evaluate(name, args.slice(0, 3));
   if (decision.action === 'errno') return { errno: decision.errno, reason: decision.reason };
-  if (decision.action !== 'allow') return { errno: 'EPERM', reason: 'socket(2) not allowed' };
-  const [family, type, protocol] = args.map(int32);
+  const [family, type, protocol] = args.slice(0, 3).map(int32);
+  if (decision.action === 'notify' && decision.handler === 'unix-socket') {
+    return op === SYS_SOCKETPAIR
+      ? unixSocketpair(ctx, family, type, protocol, args[3])
+      : unixSocket(ctx, family, type, protocol);
+  }
+  if (decision.action !== 'allow' || op !== SYS_SOCKET) {
+    return { errno: 'EPERM', reason: `${name}(2) not allowed` };
+  }
   return ctx.socket(family, type, protocol, (type & SOCK_CLOEXEC) !== 0);
+};
+
+/** socket(AF_UNIX): made in the jail's own network namespace, so its abstract names are the jail's. */
+function unixSocket(ctx: HandlerContext, family: number, type: number, protocol: number): Reply {
+  if (family !== AF_UNIX) return { errno: 'EAFNOSUPPORT' };
+  return ctx.unixSocket(type, protocol, (type & SOCK_CLOEXEC) !== 0);
+}
+
+/**
+ * socketpair(AF_UNIX): made likewise (neither socket can take a name of the host's); the two numbers
+ * are written to the caller's int[2], output only. If that write fails the caller gets EFAULT and keeps
+ * the two descriptors.
+ */
+function unixSocketpair(
+  ctx: HandlerContext,
+  family: number,
+  type: number,
+  protocol: number,
+  sv: bigint,
+): Reply {
+  if (family !== AF_UNIX) return { errno: 'EOPNOTSUPP' };
+  const [first, second] = ctx.unixSocketpair(type, protocol, (type & SOCK_CLOEXEC) !== 0);
+  const numbers = Buffer.alloc(8);
+  numbers.writeInt32LE(first, 0);
+  numbers.writeInt32LE(second, 4);
+  // The call still waits for our answer, so the caller's pid is still its own.
+  if (!ctx.stillValid()) return { errno: 'ESRCH' };
+  ctx.write(sv, numbers);
+  return { val: 0 };
+}
+
+/**
+ * socket(2) and socketpair(2) of AF_UNIX (the filter decides on the family argument): the jail's UNIX
+ * sockets live in its own network namespace.
+ */
+const unixSocketHandler: Handler = (call, ctx) => {
+  const [family, type, protocol] = call.args.slice(0, 3).map(int32);
+  return call.syscall === 'socketpair'
+    ? unixSocketpair(ctx, family, type, protocol, call.args[3])
+    : unixSocket(ctx, family, type, protocol);
 };
 
 /** struct rlimit of a 32-bit ABI (compat_rlimit): RLIM_INFINITY is 2^32-1 there. */
@@ -129,5 +186,6 @@ export const handlers: Readonly<Record<string, Handler>> = {
   setrlimit,
   reboot,
   socketcall,
+  'unix-socket': unixSocketHandler,
   sethostname,
 };

@@ -7,6 +7,7 @@ import * as constants from './constants.js';
 // socket(2)'s protocol stays a number: its names depend on the family (0 is NETLINK_ROUTE and IPPROTO_IP).
 const argNames: Readonly<Record<string, readonly (readonly string[] | undefined)[]>> = {
   socket: [['AF_'], ['SOCK_']],
+  socketpair: [['AF_'], ['SOCK_']],
   socketcall: [['SYS_']],
   ioctl: [undefined, ['TIOC', 'FS_IOC']],
   mknod: [undefined, ['S_IF']],

@@ -92,7 +92,14 @@ describe('linuxJailPolicy', () => {
     const handlers = new Set(
       policy.rules.flatMap((r) => (r.decision.action === 'notify' ? [r.decision.handler] : [])),
     );
-    expect([...handlers].sort()).toEqual(['listen', 'reboot', 'sethostname', 'setrlimit', 'socketcall']);
+    expect([...handlers].sort()).toEqual([
+      'listen',
+      'reboot',
+      'sethostname',
+      'setrlimit',
+      'socketcall',
+      'unix-socket',
+    ]);
   });
 
   it('turns SysV IPC off (ENOSYS) unless allowIpc', () => {
@@ -106,7 +113,10 @@ describe('linuxJailPolicy', () => {
 
   it('confines socket families like jail.socket_unixiproute_only', () => {
     const t = x86_64;
-    expect(decide(policy, t, 'socket', [c.AF_UNIX, c.SOCK_STREAM | c.SOCK_CLOEXEC, 0])).toEqual(allowed);
+    // UNIX sockets are made by the supervisor in the jail's own network namespace (abstract names)
+    expect(decide(policy, t, 'socket', [c.AF_UNIX, c.SOCK_STREAM | c.SOCK_CLOEXEC, 0])).toEqual(
+      notified('unix-socket'),
+    );
     expect(decide(policy, t, 'socket', [c.AF_INET, c.SOCK_STREAM, 0])).toEqual(allowed);
     expect(decide(policy, t, 'socket', [c.AF_INET6, c.SOCK_DGRAM, 0])).toEqual(errno('EAFNOSUPPORT'));
     expect(decide(policy, t, 'socket', [c.AF_NETLINK, c.SOCK_RAW | c.SOCK_CLOEXEC, c.NETLINK_ROUTE])).toEqual(
@@ -119,8 +129,13 @@ describe('linuxJailPolicy', () => {
       expect(decide(policy, t, 'socket', [af, c.SOCK_DGRAM, 0]), `af ${af}`).toEqual(errno('EAFNOSUPPORT'));
     }
     // the upper half of an int argument is ignored, as the kernel does
-    expect(decide(policy, t, 'socket', [(1n << 32n) | BigInt(c.AF_UNIX), c.SOCK_STREAM, 0])).toEqual(allowed);
-    expect(decide(policy, t, 'socketpair', [c.AF_UNIX, c.SOCK_STREAM, 0, 0])).toEqual(allowed);
+    expect(decide(policy, t, 'socket', [(1n << 32n) | BigInt(c.AF_UNIX), c.SOCK_STREAM, 0])).toEqual(
+      notified('unix-socket'),
+    );
+    expect(decide(policy, t, 'socketpair', [c.AF_UNIX, c.SOCK_STREAM, 0, 0])).toEqual(
+      notified('unix-socket'),
+    );
+    expect(decide(policy, t, 'socketpair', [c.AF_INET, c.SOCK_STREAM, 0, 0])).toEqual(errno('EOPNOTSUPP'));
   });
 
   it('follows the jail addresses for inet families', () => {
@@ -182,10 +197,11 @@ describe('linuxJailPolicy', () => {
     expect(decide(raw, x86_64, 'socket', [c.AF_INET, c.SOCK_STREAM, 262])).toEqual(allowed);
   });
 
-  it('hands socketcall(SYS_SOCKET) and listen to the supervisor, allows the rest, EINVAL for unknown calls', () => {
+  it('hands socketcall(SYS_SOCKET, SYS_SOCKETPAIR) and listen to the supervisor, allows the rest, EINVAL for unknown calls', () => {
     expect(decide(policy, i386, 'socketcall', [c.SYS_SOCKET, 0])).toEqual(notified('socketcall'));
+    expect(decide(policy, i386, 'socketcall', [c.SYS_SOCKETPAIR, 0])).toEqual(notified('socketcall'));
     expect(decide(policy, i386, 'socketcall', [c.SYS_LISTEN, 0])).toEqual(notified('listen'));
-    for (const call of [c.SYS_BIND, c.SYS_CONNECT, c.SYS_SENDMSG, c.SYS_SOCKETPAIR, c.SYS_SENDMMSG]) {
+    for (const call of [c.SYS_BIND, c.SYS_CONNECT, c.SYS_SENDMSG, c.SYS_SENDMMSG]) {
       expect(decide(policy, i386, 'socketcall', [call, 0]), `call ${call}`).toEqual(allowed);
     }
     expect(decide(policy, i386, 'socketcall', [0, 0])).toEqual(errno('EINVAL'));

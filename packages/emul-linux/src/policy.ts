@@ -30,6 +30,7 @@ import {
   SYS_LISTEN,
   SYS_SENDMMSG,
   SYS_SOCKET,
+  SYS_SOCKETPAIR,
   TIOCLINUX,
   TIOCSETD,
   TIOCSTI,
@@ -132,9 +133,12 @@ function ipcRules(prison: Prison): Rule[] {
   );
 }
 
+const unixReason =
+  'UNIX sockets are made by the supervisor in the jail\u2019s own network namespace (its own abstract names)';
+
 function socketRules(prison: Prison): Rule[] {
   const { allowAllDomains, allowRawSockets } = prison.flags;
-  const rules: Rule[] = [rule('socket', allow, 'local (UNIX) sockets', [eq(0, AF_UNIX)])];
+  const rules: Rule[] = [rule('socket', notify('unix-socket'), unixReason, [eq(0, AF_UNIX)])];
   if (allowAllDomains) {
     rules.push(rule('socket', allow, 'netlink, all protocols (allow.socket_af)', [eq(0, AF_NETLINK)]));
   } else {
@@ -210,11 +214,17 @@ function inetSocketRules(family: number, name: string, hasAddress: boolean, raw:
 function socketcallRules(): Rule[] {
   const others: number[] = [];
   for (let call = 1; call <= SYS_SENDMMSG; call++)
-    if (call !== SYS_SOCKET && call !== SYS_LISTEN) others.push(call);
+    if (call !== SYS_SOCKET && call !== SYS_LISTEN && call !== SYS_SOCKETPAIR) others.push(call);
   return [
     rule('socketcall', notify('socketcall'), 'socket(2) through socketcall: the family is in user memory', [
       eq(0, SYS_SOCKET),
     ]),
+    rule(
+      'socketcall',
+      notify('socketcall'),
+      'socketpair(2) through socketcall: the family is in user memory',
+      [eq(0, SYS_SOCKETPAIR)],
+    ),
     rule(
       'socketcall',
       notify('listen'),
@@ -231,7 +241,8 @@ function socketcallRules(): Rule[] {
 function networkRules(prison: Prison): Rule[] {
   return [
     ...socketRules(prison),
-    rule('socketpair', allow, 'socket pairs are local'),
+    rule('socketpair', notify('unix-socket'), unixReason, [eq(0, AF_UNIX)]),
+    rule('socketpair', deny('EOPNOTSUPP'), 'socket pairs are UNIX ones only'),
     ...socketcallRules(),
     rule('listen', notify('listen'), 'bind a never-bound inet socket to the jail address before listening'),
     ...['bind', 'connect', 'sendto', 'sendmsg', 'sendmmsg'].map((name) =>

@@ -13,10 +13,7 @@ describe('sjtest --preset sysjail', () => {
     const bad = report.results
       .filter((r) => r.status === 'broken' || r.status === 'error')
       .map((r) => `${r.case.id}: ${r.status}`);
-    // Known open (issue 9, item 8): the jail can bind an abstract unix name that a host client then
-    // connects to. Exactly this one: the test fails when it is fixed (remove it here) or when anything
-    // else breaks.
-    expect(bad).toEqual(['net.unix-abstract-squat: broken']);
+    expect(bad).toEqual([]);
     expect(report.results.length).toBe(cases.length);
   }, 600_000);
 });

@@ -6,7 +6,6 @@ import {
   CLONE_NEWPID,
   CLONE_NEWUTS,
   capget,
-  LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET,
   LANDLOCK_SCOPE_SIGNAL,
   landlockAbiVersion,
   MNT_DETACH,
@@ -156,10 +155,11 @@ export function jailSetupOps(prison: Prison, filter: Uint8Array): SetupOp[] {
   );
   // Landlock: file system access only beneath the jail's root (ABI 1, Linux 5.13), so that a path through
   // a host descriptor that reached the jail (/proc/self/fd/N/..., openat) stops at the jail's boundary.
-  // The jail shares the host's network namespace, and so its abstract unix sockets: Landlock's scopes
-  // (ABI 6, Linux 6.12) keep the jail from connecting to the host's ones and from signalling out.
+  // Its signal scope (ABI 6, Linux 6.12) keeps the jail from signalling out. Not its abstract-socket
+  // scope: the jail's UNIX sockets are made by the supervisor (outside any Landlock domain) in the
+  // jail's own network namespace, which keeps the host's abstract names out of reach instead.
   const abi = landlockAbiVersion();
-  const scoped = abi >= 6 ? LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL : 0;
+  const scoped = abi >= 6 ? LANDLOCK_SCOPE_SIGNAL : 0;
   if (abi >= 1) ops.push({ op: 'landlock', scoped, beneath: '/' });
   ops.push({ op: 'seccomp', filter, flags: SECCOMP_FILTER_FLAG_NEW_LISTENER });
   return ops;

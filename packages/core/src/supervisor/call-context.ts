@@ -41,6 +41,7 @@ import { hostPidOf } from '../process/host-pid.js';
 import type { HandlerContext, NotifiedCall, Reply } from './handler-context.js';
 import { receiveInitMessage, sendInitMessage } from './init-channel.js';
 import type { SupervisedJailSpec } from './protocol.js';
+import type { UnixNamespace } from './unix-namespace.js';
 
 /** What the supervisor thread keeps of one jail that handlers reach through their context. */
 export interface ServedJail {
@@ -61,6 +62,8 @@ export interface ServedJail {
   readonly deferred: { op: string; a: number; b: number; c: number }[];
   /** Runs fn in the jail's UTS namespace. */
   inJailUts(fn: () => void): void;
+  /** The jail's own network namespace, where its UNIX sockets are made (abstract names). */
+  readonly unixNamespace: UnixNamespace;
   /** Ends the jail (reason for its 'shutdown' message). */
   shutdown(reason: string): void;
 }
@@ -95,6 +98,25 @@ export function callContext(jail: ServedJail, call: NotifiedCall): HandlerContex
     listen: (fd, backlog) => listenOn(jail, withCallerFd, fd, backlog),
     socket: (family, type, protocol, closeOnExec) =>
       socketInJail(jail, call, family, type, protocol, closeOnExec),
+    unixSocket: (type, protocol, closeOnExec) => {
+      const ours = jail.unixNamespace.socket(type, protocol);
+      try {
+        jail.listener.addFd(call.id, ours, { send: true, cloexec: closeOnExec });
+        return { sent: true };
+      } finally {
+        close(ours);
+      }
+    },
+    unixSocketpair: (type, protocol, closeOnExec) => {
+      const pair = jail.unixNamespace.socketpair(type, protocol);
+      try {
+        const first = jail.listener.addFd(call.id, pair[0], { cloexec: closeOnExec });
+        return [first, jail.listener.addFd(call.id, pair[1], { cloexec: closeOnExec })] as const;
+      } finally {
+        close(pair[0]);
+        close(pair[1]);
+      }
+    },
     prlimit: (jailPid, name, wanted) => {
       if (!Object.hasOwn(rlimitResources, name)) return { errno: 'EINVAL', reason: `no resource ${name}` };
       const resource = rlimitResources[name];

@@ -84,6 +84,17 @@ export interface HandlerContext {
    */
   socket(family: number, type: number, protocol: number, closeOnExec: boolean): Reply;
   /**
+   * socket(AF_UNIX) for the caller, made by the supervisor in the jail's own network namespace (an
+   * empty one per jail), so that every abstract name the socket binds, connects to or autobinds is the
+   * jail's own, never the host's; installed in the caller as the call's result. Host type and protocol.
+   */
+  unixSocket(type: number, protocol: number, closeOnExec: boolean): Reply;
+  /**
+   * socketpair(AF_UNIX) likewise: both sockets installed in the caller; returns their numbers there (the
+   * handler writes them where the caller asked).
+   */
+  unixSocketpair(type: number, protocol: number, closeOnExec: boolean): readonly [number, number];
+  /**
    * prlimit64(2) as the caller may do it: `jailPid` as the jail sees it (0: the caller), the resource by
    * its host name (`RLIMIT_NOFILE`); raising a hard limit needs allow.rlimit. Returns the limit before,
    * or a refusal (EINVAL for a resource the host does not have).

@@ -56,6 +56,7 @@ import {
   type SupervisedJailSpec,
   type ToSupervisor,
 } from './protocol.js';
+import { UnixNamespace } from './unix-namespace.js';
 
 /** What the thread answers: a handler's reply, or "let the kernel run it" (decided on scalars alone). */
 type Answer = Reply | { readonly continue: true };
@@ -127,6 +128,7 @@ function post(msg: FromSupervisor): void {
 
 function serve(spec: SupervisedJailSpec, handlers: Readonly<Record<string, Handler>>): Served {
   let built: FilterInterpreter | undefined;
+  const unixNamespace = UnixNamespace.create();
   const served: Served = {
     spec,
     listener: new NotificationListener(spec.listenerFd),
@@ -155,6 +157,7 @@ function serve(spec: SupervisedJailSpec, handlers: Readonly<Record<string, Handl
     },
     argKinds: new Map(spec.argKinds.map(([abi, name, kinds]) => [`${abi} ${name}`, kinds])),
     inJailUts: (fn) => inNamespaceOf(spec.initPid, 'uts', CLONE_NEWUTS, fn),
+    unixNamespace,
     shutdown: (reason) => {
       post({ type: 'shutdown', jid: spec.jid, reason });
       shutdownJail(spec);
@@ -530,6 +533,7 @@ function controlUnsafe(msg: ToSupervisor): boolean {
         }
         if (jail.reap === 'yes') reapInit(jail);
         jails.delete(msg.jid);
+        jail.unixNamespace.close();
         for (const fd of [jail.spec.listenerFd, jail.spec.controlFd, jail.spec.initPidfd]) {
           try {
             close(fd);

@@ -14,9 +14,11 @@
 #include <linux/fs.h>
 #include <linux/reboot.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,6 +439,184 @@ static void int80Probe(void) {
 }
 #endif
 
+/* ---- unix: the jail's UNIX sockets live in its own network namespace (abstract names) ---- */
+
+/* An abstract address @name (sun_path[0] = NUL); returns its length. */
+static socklen_t abstractAddr(struct sockaddr_un *a, const char *name) {
+  memset(a, 0, sizeof *a);
+  a->sun_family = AF_UNIX;
+  size_t n = strlen(name);
+  if (n > sizeof a->sun_path - 1) n = sizeof a->sun_path - 1;
+  memcpy(a->sun_path + 1, name, n);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+/* A UNIX socket and a socket pair made by each way this ABI has (x86_64: socket and socketpair; i386:
+ * the direct calls and socketcall's SYS_SOCKET and SYS_SOCKETPAIR). */
+static long unixSocketBy(int way, int type) {
+#ifdef __i386__
+  long args[3] = {AF_UNIX, type, 0};
+  return way ? int80(102, 1 /* SYS_SOCKET */, (long)args, 0, 0) : int80(359, AF_UNIX, type, 0, 0);
+#else
+  (void)way;
+  return syscall(SYS_socket, AF_UNIX, type, 0);
+#endif
+}
+static long unixPairBy(int way, int type, int sv[2]) {
+#ifdef __i386__
+  long args[4] = {AF_UNIX, type, 0, (long)sv};
+  return way ? int80(102, 8 /* SYS_SOCKETPAIR */, (long)args, 0, 0) : int80(360, AF_UNIX, type, 0, (long)sv);
+#else
+  (void)way;
+  return syscall(SYS_socketpair, AF_UNIX, type, 0, sv);
+#endif
+}
+#ifdef __i386__
+#define UNIX_WAYS 2
+static const char *const unixWay[] = {"direct", "socketcall"};
+#else
+#define UNIX_WAYS 1
+static const char *const unixWay[] = {"direct"};
+#endif
+
+/* probe unix-squat <name> <ms>: binds @name-<way> (listening stream sockets) and @name-<way>-pair (one
+ * end of a datagram socket pair), says "bound", then reports whether any client reached the listeners
+ * within ms. A host client must not: the names are the jail's own. */
+static void unixSquat(const char *name, int ms) {
+  struct pollfd p[UNIX_WAYS];
+  for (int w = 0; w < UNIX_WAYS; w++) {
+    char n[96];
+    struct sockaddr_un a;
+    snprintf(n, sizeof n, "%s-%s", name, unixWay[w]);
+    long s = unixSocketBy(w, SOCK_STREAM);
+    socklen_t len = abstractAddr(&a, n);
+    if (s < 0 || bind((int)s, (struct sockaddr *)&a, len) < 0 || listen((int)s, 4) < 0) {
+      printf("bind-%s %s\n", unixWay[w], strerrorname_np(errno));
+      return;
+    }
+    p[w] = (struct pollfd){.fd = (int)s, .events = POLLIN};
+    int sv[2];
+    snprintf(n, sizeof n, "%s-%s-pair", name, unixWay[w]);
+    len = abstractAddr(&a, n);
+    if (unixPairBy(w, SOCK_DGRAM, sv) < 0 || bind(sv[0], (struct sockaddr *)&a, len) < 0) {
+      printf("bind-%s-pair %s\n", unixWay[w], strerrorname_np(errno));
+      return;
+    }
+  }
+  printf("bound ok\n");
+  fflush(stdout);
+  int n = poll(p, UNIX_WAYS, ms);
+  printf("host-client %s\n", n > 0 ? "accepted" : "none");
+}
+
+/* One byte each way over a connected pair of descriptors. */
+static int exchange(int a, int b) {
+  char c = 0;
+  return write(a, "x", 1) == 1 && read(b, &c, 1) == 1 && c == 'x' && write(b, "y", 1) == 1 &&
+         read(a, &c, 1) == 1 && c == 'y';
+}
+
+/* probe unix-own <name> <host-abstract-name> <host-pathname>: the jail's own abstract and pathname
+ * sockets work, socket pairs work with their flags, the host's abstract name is not there, and a host
+ * service's pathname socket (a directory bound into the jail) is reached. */
+static void unixOwn(const char *name, const char *hostName, const char *hostPath) {
+  for (int w = 0; w < UNIX_WAYS; w++) {
+    char n[96], label[64];
+    struct sockaddr_un a;
+    snprintf(n, sizeof n, "%s-%s", name, unixWay[w]);
+    socklen_t len = abstractAddr(&a, n);
+    long srv = unixSocketBy(w, SOCK_STREAM), cli = unixSocketBy(w, SOCK_STREAM);
+    int ok = srv >= 0 && cli >= 0 && bind((int)srv, (struct sockaddr *)&a, len) == 0 && listen((int)srv, 1) == 0 &&
+             connect((int)cli, (struct sockaddr *)&a, len) == 0;
+    int acc = ok ? accept((int)srv, NULL, NULL) : -1;
+    snprintf(label, sizeof label, "abstract-stream-%s", unixWay[w]);
+    printf("%s %s\n", label, acc >= 0 && exchange((int)cli, acc) ? "ok" : strerrorname_np(errno));
+    /* datagrams to an abstract name, from an autobound sender */
+    snprintf(n, sizeof n, "%s-%s-dgram", name, unixWay[w]);
+    len = abstractAddr(&a, n);
+    long rd = unixSocketBy(w, SOCK_DGRAM), sd = unixSocketBy(w, SOCK_DGRAM);
+    struct sockaddr_un from = {.sun_family = AF_UNIX};
+    socklen_t flen = sizeof(sa_family_t);
+    char c = 0;
+    ok = rd >= 0 && sd >= 0 && bind((int)rd, (struct sockaddr *)&a, len) == 0 &&
+         bind((int)sd, (struct sockaddr *)&from, flen) == 0 /* autobind */ &&
+         sendto((int)sd, "d", 1, 0, (struct sockaddr *)&a, len) == 1 && recv((int)rd, &c, 1, 0) == 1 && c == 'd';
+    flen = sizeof from;
+    ok = ok && getsockname((int)sd, (struct sockaddr *)&from, &flen) == 0 && flen > sizeof(sa_family_t) &&
+         from.sun_path[0] == 0;
+    printf("abstract-dgram-%s %s\n", unixWay[w], ok ? "ok" : strerrorname_np(errno));
+    /* socket pairs, with and without flags */
+    int sv[2];
+    ok = unixPairBy(w, SOCK_STREAM, sv) == 0 && exchange(sv[0], sv[1]) &&
+         !(fcntl(sv[0], F_GETFD) & FD_CLOEXEC) && !(fcntl(sv[1], F_GETFL) & O_NONBLOCK);
+    printf("socketpair-%s %s\n", unixWay[w], ok ? "ok" : strerrorname_np(errno));
+    ok = unixPairBy(w, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, sv) == 0 && exchange(sv[0], sv[1]) &&
+         (fcntl(sv[0], F_GETFD) & FD_CLOEXEC) && (fcntl(sv[1], F_GETFD) & FD_CLOEXEC) &&
+         (fcntl(sv[0], F_GETFL) & O_NONBLOCK) && (fcntl(sv[1], F_GETFL) & O_NONBLOCK);
+    printf("socketpair-flags-%s %s\n", unixWay[w], ok ? "ok" : strerrorname_np(errno));
+    long f = unixSocketBy(w, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK);
+    ok = f >= 0 && (fcntl((int)f, F_GETFD) & FD_CLOEXEC) && (fcntl((int)f, F_GETFL) & O_NONBLOCK) &&
+         !(fcntl((int)cli, F_GETFD) & FD_CLOEXEC) && !(fcntl((int)cli, F_GETFL) & O_NONBLOCK);
+    printf("socket-flags-%s %s\n", unixWay[w], ok ? "ok" : strerrorname_np(errno));
+    /* the host's abstract name (a host server listens on it) is not in the jail's namespace */
+    len = abstractAddr(&a, hostName);
+    long h = unixSocketBy(w, SOCK_STREAM);
+    char got[32] = {0};
+    if (h >= 0 && connect((int)h, (struct sockaddr *)&a, len) == 0)
+      printf("host-abstract-%s %s\n", unixWay[w], read((int)h, got, sizeof got - 1) > 0 ? got : "connected");
+    else
+      printf("host-abstract-%s %s\n", unixWay[w], strerrorname_np(errno));
+    /* a host service's pathname socket, through a directory bound into the jail */
+    struct sockaddr_un pa = {.sun_family = AF_UNIX};
+    snprintf(pa.sun_path, sizeof pa.sun_path, "%s", hostPath);
+    long hp = unixSocketBy(w, SOCK_STREAM);
+    char buf[32] = {0};
+    ok = hp >= 0 && connect((int)hp, (struct sockaddr *)&pa, sizeof pa) == 0 && read((int)hp, buf, sizeof buf - 1) > 0;
+    printf("host-pathname-%s %s\n", unixWay[w], ok ? buf : strerrorname_np(errno));
+    /* a syslog-style pathname datagram socket of the jail's (/dev/log in a real jail) */
+    struct sockaddr_un la = {.sun_family = AF_UNIX};
+    snprintf(la.sun_path, sizeof la.sun_path, "/tmp/log-%s", unixWay[w]);
+    unlink(la.sun_path);
+    long lr = unixSocketBy(w, SOCK_DGRAM), ls = unixSocketBy(w, SOCK_DGRAM);
+    c = 0;
+    ok = lr >= 0 && ls >= 0 && bind((int)lr, (struct sockaddr *)&la, sizeof la) == 0 &&
+         connect((int)ls, (struct sockaddr *)&la, sizeof la) == 0 && send((int)ls, "l", 1, 0) == 1 &&
+         recv((int)lr, &c, 1, 0) == 1 && c == 'l';
+    printf("pathname-dgram-%s %s\n", unixWay[w], ok ? "ok" : strerrorname_np(errno));
+    unlink(la.sun_path);
+  }
+}
+
+/* The host's side, run outside any jail with names of exact length (Node pads abstract names to the
+ * whole sun_path): probe unix-connect <name> → "connect ok|ERRNO"; probe unix-bind <name> → "bind
+ * ok|ERRNO"; probe unix-serve <name> <answer> → "serving ok", then answers every client until killed. */
+static void unixHost(const char *what, const char *name, const char *answer) {
+  struct sockaddr_un a;
+  socklen_t len = abstractAddr(&a, name);
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (!strcmp(what, "connect")) {
+    printf("connect %s\n", connect(s, (struct sockaddr *)&a, len) == 0 ? "ok" : strerrorname_np(errno));
+    return;
+  }
+  if (bind(s, (struct sockaddr *)&a, len) < 0) {
+    printf("bind %s\n", strerrorname_np(errno));
+    return;
+  }
+  if (!strcmp(what, "bind")) {
+    printf("bind ok\n");
+    return;
+  }
+  listen(s, 16);
+  printf("serving ok\n");
+  fflush(stdout);
+  for (;;) {
+    int c = accept(s, NULL, NULL);
+    if (c < 0) continue;
+    if (write(c, answer, strlen(answer)) < 0) {}
+    close(c);
+  }
+}
+
 #ifdef __x86_64__
 /* ---- x86_64 only: an x32 call (nr | __X32_SYSCALL_BIT) must kill the process ---- */
 
@@ -772,6 +952,11 @@ int main(int argc, char **argv) {
   else if (!strcmp(g, "reboot") && argc > 2) rebootProbe(argv[2]);
   else if (!strcmp(g, "mediated-loop") && argc > 2) mediatedLoop(argv[2]);
   else if (!strcmp(g, "func") && argc > 2) funcProbe(argv[2]);
+  else if (!strcmp(g, "unix-squat") && argc > 3) unixSquat(argv[2], atoi(argv[3]));
+  else if (!strcmp(g, "unix-own") && argc > 4) unixOwn(argv[2], argv[3], argv[4]);
+  else if (!strcmp(g, "unix-connect") && argc > 2) unixHost("connect", argv[2], "");
+  else if (!strcmp(g, "unix-bind") && argc > 2) unixHost("bind", argv[2], "");
+  else if (!strcmp(g, "unix-serve") && argc > 3) unixHost("serve", argv[2], argv[3]);
   else if (!strcmp(g, "exit") && argc > 2) return atoi(argv[2]);
   else if (!strcmp(g, "selfkill") && argc > 2) {
     signal(atoi(argv[2]), SIG_DFL);
