@@ -12,9 +12,9 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
-import { buildProbes } from './probe-build.js';
 import { parseProbe } from './probe-output.js';
-import { startJailCommand } from './run-jail.js';
+import { startJailCommand } from './run-tool.js';
+import { buildProbes } from './victim-build.js';
 
 let fx: JailFixture;
 beforeAll(() => {
