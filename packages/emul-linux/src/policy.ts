@@ -118,6 +118,7 @@ const masked = (arg: number, mask: number, value: number): ArgTest => ({
   mask: big(mask),
   value: big(value),
 });
+const ne = (arg: number, value: number): ArgTest => ({ arg, op: 'ne', value: big(value) });
 const oneOf = (arg: number, values: readonly number[]): ArgTest => ({
   arg,
   op: 'in',
@@ -180,34 +181,53 @@ function socketRules(prison: Prison): Rule[] {
 /**
  * Inet sockets of a family: none without an address of it; else TCP and UDP only unless raw sockets are
  * allowed. ICMP "ping" sockets (their bind() skips the cgroup bind hook), SCTP, MPTCP and UDP-Lite fail
- * with EPERM: decided here on socket(2)'s scalars, so no cgroup program runs at socket creation.
+ * with EPERM: decided here on socket(2)'s scalars, so no cgroup program runs at socket creation. TCP and
+ * UDP come first and the refusals match nothing of theirs, so that with allow.raw_sockets changeable
+ * only the refused kinds are routed to the supervisor.
  */
 function inetSocketRules(family: number, name: string, hasAddress: boolean, raw: boolean): Rule[] {
   if (!hasAddress) {
     return [rule('socket', deny('EAFNOSUPPORT'), `the jail has no ${name} address`, [eq(0, family)])];
   }
-  if (raw) {
-    return [
-      rule('socket', allow, `${name} sockets (addresses confined by the cgroup hooks)`, [eq(0, family)]),
-    ];
-  }
+  const af = eq(0, family);
+  const why = `${name} protocols other than TCP and UDP: ping, SCTP, MPTCP, UDP-Lite (allow.raw_sockets)`;
+  const refused = raw
+    ? []
+    : [
+        rule('socket', deny('EPERM'), why, [
+          af,
+          masked(1, SOCK_TYPE_MASK, SOCK_STREAM),
+          ne(2, 0),
+          ne(2, IPPROTO_TCP),
+        ]),
+        rule('socket', deny('EPERM'), why, [
+          af,
+          masked(1, SOCK_TYPE_MASK, SOCK_DGRAM),
+          ne(2, 0),
+          ne(2, IPPROTO_UDP),
+        ]),
+        // Every other type (of the 4 type bits): 0, 3, 4-7, 8-11, 12-15.
+        ...[
+          [SOCK_TYPE_MASK, 0],
+          [SOCK_TYPE_MASK, SOCK_RAW],
+          [0xc, 0x4],
+          [0xc, 0x8],
+          [0xc, 0xc],
+        ].map(([mask, value]) => rule('socket', deny('EPERM'), why, [af, masked(1, mask, value)])),
+      ];
   return [
     rule('socket', allow, `${name} TCP sockets (addresses confined by the cgroup hooks)`, [
-      eq(0, family),
+      af,
       masked(1, SOCK_TYPE_MASK, SOCK_STREAM),
       oneOf(2, [0, IPPROTO_TCP]),
     ]),
     rule('socket', allow, `${name} UDP sockets (addresses confined by the cgroup hooks)`, [
-      eq(0, family),
+      af,
       masked(1, SOCK_TYPE_MASK, SOCK_DGRAM),
       oneOf(2, [0, IPPROTO_UDP]),
     ]),
-    rule(
-      'socket',
-      deny('EPERM'),
-      `${name} protocols other than TCP and UDP: ping, SCTP, MPTCP, UDP-Lite (allow.raw_sockets)`,
-      [eq(0, family)],
-    ),
+    ...refused,
+    rule('socket', allow, `${name} sockets (addresses confined by the cgroup hooks)`, [af]),
   ];
 }
 
