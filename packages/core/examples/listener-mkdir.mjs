@@ -7,6 +7,10 @@
 // copy to this process's handler. The handler never lets the kernel run the call (the kernel would read
 // the path again, after the caller could have changed it): it answers with an errno, or makes the
 // directory itself, in the jail root, and answers 0.
+//
+// Left out to keep it short: relative paths (from the caller's cwd or mkdirat's directory fd) are refused;
+// the directory is made as host root with the mode asked (the caller's umask and uid are not applied);
+// a directory of the jail renamed into /etc between the check of its parent and the mkdir is not seen.
 import { posix } from 'node:path';
 import { defaultPrisonFlags, deny, emulate, JailRoot, startJail } from '@sysjail/core';
 import { linux } from '@sysjail/emul-linux';
