@@ -93,10 +93,13 @@ describe('changeable flags', () => {
     });
   }
 
-  it('routes only what the flags decide: raw socket types, the chflags ioctls', () => {
+  it('routes only what the flags decide: inet and raw socket types, the chflags ioctls', () => {
     const raw = jailPolicies(linux, prison(), [], ['allowRawSockets']).filter;
     const routedSocket = (args: number[]) => decide(raw, 'socket', args.map(BigInt));
-    expect(routedSocket([AF_INET, SOCK_STREAM, 0])).toEqual({ action: 'allow' });
+    expect(routedSocket([AF_UNIX, SOCK_STREAM, 0])).toEqual({ action: 'allow' });
+    expect(routedSocket([AF_UNIX, SOCK_DGRAM, 0])).toEqual({ action: 'allow' });
+    // The policy decides inet protocols (TCP and UDP, or all) by allow.raw_sockets.
+    expect(routedSocket([AF_INET, SOCK_STREAM, 0])).toEqual({ action: 'notify', handler: 'policy' });
     expect(routedSocket([AF_INET, SOCK_RAW, 1])).toEqual({ action: 'notify', handler: 'policy' });
     const chflags = jailPolicies(linux, prison(), [], ['allowChflags']).filter;
     expect(decide(chflags, 'ioctl', [0n, 0x5401n])).toEqual({ action: 'allow' });
