@@ -153,9 +153,13 @@ describe('the control socket', () => {
     await expect(
       modifyBackgroundJail(record, { hostname: 'other.example', flags: { allowRawSockets: true } }),
     ).rejects.toMatchObject({
+      code: 'NOT_CHANGEABLE',
       message:
-        'flags.allowRawSockets: cannot change while the jail runs (its seccomp filter decides it and cannot be replaced)',
+        'allow.raw_sockets: cannot change while the jail runs (it was created without allow.raw_sockets in sysjail.changeable)',
     });
+    // Nothing changed, the host name included.
+    expect(ctl.registry().find(jid)?.hostname).not.toBe('other.example');
+    expect(ctl.registry().find(jid)?.flags.allowRawSockets).toBe(false);
     expect(await modifyBackgroundJail(record, { hostname: 'other.example' })).toEqual(['hostname']);
     expect(ctl.registry().find(jid)?.hostname).toBe('other.example');
     await expect(modifyBackgroundJail({ ...record, jid: 999_998 }, { hostname: 'x' })).rejects.toMatchObject({
