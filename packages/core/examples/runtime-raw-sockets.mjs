@@ -3,7 +3,7 @@
 //   node runtime-raw-sockets.mjs JAIL_ROOT [JAIL_ADDRESS]
 //
 // The jail is started with allowRawSockets changeable: its filter sends the socket(2) calls that flag
-// decides (SOCK_RAW, SOCK_PACKET, and every IPv4/IPv6 socket) to the supervisor, which decides them by the jail's current flags
+// decides (SOCK_RAW, SOCK_PACKET, inet protocols other than TCP and UDP) to the supervisor, which decides them by the jail's current flags
 // (on the kernel's copy of the arguments: nothing in memory), and the jail keeps CAP_NET_RAW. Inside,
 // busybox ping tries to open its ICMP socket at each of three steps; between them, jail.change()
 // switches the flag. The steps are coordinated through files in the jail's /tmp, written and read by

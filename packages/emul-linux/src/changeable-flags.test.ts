@@ -93,13 +93,22 @@ describe('changeable flags', () => {
     });
   }
 
-  it('routes only what the flags decide: inet and raw socket types, the chflags ioctls', () => {
+  it('routes only what the flags decide: raw types and inet protocols but TCP and UDP, the chflags ioctls', () => {
     const raw = jailPolicies(linux, prison(), [], ['allowRawSockets']).filter;
     const routedSocket = (args: number[]) => decide(raw, 'socket', args.map(BigInt));
-    expect(routedSocket([AF_UNIX, SOCK_STREAM, 0])).toEqual({ action: 'allow' });
-    expect(routedSocket([AF_UNIX, SOCK_DGRAM, 0])).toEqual({ action: 'allow' });
-    // The policy decides inet protocols (TCP and UDP, or all) by allow.raw_sockets.
-    expect(routedSocket([AF_INET, SOCK_STREAM, 0])).toEqual({ action: 'notify', handler: 'policy' });
+    // Local sockets keep the policy's own decision, whatever it is.
+    for (const type of [SOCK_STREAM, SOCK_DGRAM]) {
+      const args = [AF_UNIX, type, 0].map(BigInt);
+      expect(decide(raw, 'socket', args)).toEqual(decide(linux.policy(prison()), 'socket', args));
+      expect(decide(raw, 'socket', args)).not.toEqual({ action: 'notify', handler: 'policy' });
+    }
+    // TCP and UDP stay in the kernel; other inet protocols and raw types are the flag's.
+    expect(routedSocket([AF_INET, SOCK_STREAM, 0])).toEqual({ action: 'allow' });
+    expect(routedSocket([AF_INET, SOCK_DGRAM, 17])).toEqual({ action: 'allow' });
+    expect(routedSocket([AF_INET, SOCK_STREAM, 262 /* IPPROTO_MPTCP */])).toEqual({
+      action: 'notify',
+      handler: 'policy',
+    });
     expect(routedSocket([AF_INET, SOCK_RAW, 1])).toEqual({ action: 'notify', handler: 'policy' });
     const chflags = jailPolicies(linux, prison(), [], ['allowChflags']).filter;
     expect(decide(chflags, 'ioctl', [0n, 0x5401n])).toEqual({ action: 'allow' });
