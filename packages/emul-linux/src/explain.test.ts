@@ -87,7 +87,10 @@ describe('explainPolicy over the Linux emulation', () => {
   it('names argument values by their constants', () => {
     const abi = explainPolicy(prisons.default, linux).abis[0];
     const socket = abi.calls.find((c) => c.name === 'socket');
-    expect(socket?.rules[0]).toMatchObject({ when: 'arg0 == AF_UNIX', decision: { action: 'allow' } });
+    expect(socket?.rules[0]).toMatchObject({
+      when: 'arg0 == AF_UNIX',
+      decision: { action: 'notify', handler: 'unix-socket' },
+    });
     expect(socket?.rules.at(-1)).toMatchObject({ decision: { action: 'errno', errno: 'EAFNOSUPPORT' } });
   });
 });
