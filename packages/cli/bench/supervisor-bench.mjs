@@ -3,7 +3,8 @@
 //      1, 10, 25 and 50 jails                                  goal: at most 60 MB + 3 MB per jail
 //      reference: one `jail` process (a jail's own supervisor, as each background jail had before)
 //   2. fairness: a jail's notified-call latency (listen(2), median of each call's own time) alone and
-//      while another jail hammers notified calls from 8 threads, interleaved rounds
+//      while another jail hammers notified calls from 8 threads, interleaved rounds, with the default
+//      two supervisor threads and, side by side in the same rounds, with one (SYSJAIL_SUPERVISOR_THREADS=1)
 //                                                               goal: at most 2x
 // Writes <repo>/bench/results/supervisor.md. Knobs: BENCH_JAILS (50), BENCH_ROUNDS (7), BENCH_CALLS (2000).
 import { spawn, spawnSync } from 'node:child_process';
@@ -108,34 +109,61 @@ function jexecLatency(jail) {
   return { med, p90, p99 };
 }
 
-async function fairnessBench() {
-  await cli.startBackgroundJail({ prison: prison(1, { name: 'quiet' }), command: ['/bin/sleep', '100000'] });
-  const alone = [];
-  const hammered = [];
-  let loudCalls = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? ['alone', 'hammered'] : ['hammered', 'alone'];
-    for (const kind of order) {
-      if (kind === 'alone') {
-        alone.push(jexecLatency('quiet'));
-        continue;
+/** Removes every jail and waits for the shared supervisor to exit (the next start makes a new one). */
+async function noSupervisor() {
+  const pids = new Set(
+    openRegistry()
+      .list()
+      .map((r) => r.supervisorPid),
+  );
+  await removeAll();
+  for (const pid of pids) {
+    for (let i = 0; i < 200; i++) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
       }
-      const { jid } = await cli.startBackgroundJail({
-        prison: prison(2),
-        command: ['/bin/sj-notify-lat', 'hammer', '8'],
-      });
-      await sleep(1000);
-      hammered.push(jexecLatency('quiet'));
-      const c = JSON.parse(
-        spawnSync(process.execPath, [cliBin('sjls'), '--json', '-j', String(jid)], { env, encoding: 'utf8' })
-          .stdout,
-      );
-      loudCalls = Math.max(loudCalls, c.jails[0].emulated);
-      await cli.removeBackgroundJail(openRegistry().find(jid), 2000);
+      await sleep(50);
     }
   }
-  await removeAll();
-  return { alone, hammered, loudCalls };
+}
+
+/** One round of a supervisor with `threads` threads: the quiet jail alone and hammered, in `order`. */
+async function fairnessRound(threads, order, out) {
+  process.env.SYSJAIL_SUPERVISOR_THREADS = String(threads);
+  await cli.startBackgroundJail({ prison: prison(1, { name: 'quiet' }), command: ['/bin/sleep', '100000'] });
+  const supervisorPid = openRegistry().find('quiet').supervisorPid;
+  out.threadsSeen = memoryOf(supervisorPid).threads;
+  for (const kind of order) {
+    if (kind === 'alone') {
+      out.alone.push(jexecLatency('quiet'));
+      continue;
+    }
+    const { jid } = await cli.startBackgroundJail({
+      prison: prison(2),
+      command: ['/bin/sj-notify-lat', 'hammer', '8'],
+    });
+    await sleep(1000);
+    out.hammered.push(jexecLatency('quiet'));
+    const c = JSON.parse(
+      spawnSync(process.execPath, [cliBin('sjls'), '--json', '-j', String(jid)], { env, encoding: 'utf8' })
+        .stdout,
+    );
+    out.loudCalls = Math.max(out.loudCalls, c.jails[0].emulated);
+    await cli.removeBackgroundJail(openRegistry().find(jid), 2000);
+  }
+  await noSupervisor();
+}
+
+async function fairnessBench() {
+  const runs = { 2: { alone: [], hammered: [], loudCalls: 0 }, 1: { alone: [], hammered: [], loudCalls: 0 } };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? ['alone', 'hammered'] : ['hammered', 'alone'];
+    for (const threads of round % 2 === 0 ? [2, 1] : [1, 2]) await fairnessRound(threads, order, runs[threads]);
+  }
+  delete process.env.SYSJAIL_SUPERVISOR_THREADS;
+  return runs;
 }
 
 const info = machineInfo();
@@ -152,10 +180,23 @@ try {
 const last = mem.samples[mem.samples.length - 1];
 const budget = goalMb(last.jails);
 const pick = (rows, k) => rows.map((r) => r[k]);
-const aloneMed = median(pick(fair.alone, 'med'));
-const hamMed = median(pick(fair.hammered, 'med'));
-const aloneP90 = median(pick(fair.alone, 'p90'));
-const hamP90 = median(pick(fair.hammered, 'p90'));
+const ratios = (run) => ({
+  aloneMed: median(pick(run.alone, 'med')),
+  hamMed: median(pick(run.hammered, 'med')),
+  aloneP90: median(pick(run.alone, 'p90')),
+  hamP90: median(pick(run.hammered, 'p90')),
+  /** Each round's hammered median over its own alone median, then their median. */
+  perRound: median(run.alone.map((a, i) => run.hammered[i].med / a.med)),
+});
+const two = ratios(fair[2]);
+const one = ratios(fair[1]);
+const table = (run) =>
+  run.alone
+    .map(
+      (a, i) =>
+        `| ${i + 1} | ${f2(a.med)} | ${f2(a.p90)} | ${f2(run.hammered[i].med)} | ${f2(run.hammered[i].p90)} | ${f2(run.hammered[i].med / a.med)}x |`,
+    )
+    .join('\n');
 const met = (ok) => (ok ? 'met' : 'not met');
 const out = `# sysjail benchmark: the shared supervisor
 
@@ -174,8 +215,10 @@ after a build). Do not edit by hand.
 |---|---|---|---|
 | supervisor memory with ${last.jails} background jails, RSS | ${f1(last.rss)} MB (${mem.supervisors} supervisor process) | ${budget} MB (60 + 3 x ${last.jails}) | ${met(last.rss <= budget)} |
 | same, PSS | ${f1(last.pss)} MB | ${budget} MB | ${met(last.pss <= budget)} |
-| a jail's notified-call latency while another jail hammers, median of medians | ${f2(hamMed)} µs vs ${f2(aloneMed)} µs alone: ${f2(hamMed / aloneMed)}x | 2x | ${met(hamMed / aloneMed <= 2)} |
-| same, 90th percentile | ${f2(hamP90)} µs vs ${f2(aloneP90)} µs alone: ${f2(hamP90 / aloneP90)}x | (2x) | ${met(hamP90 / aloneP90 <= 2)} |
+| a jail's notified-call latency while another jail hammers, median of medians (2 supervisor threads, the default) | ${f2(two.hamMed)} µs vs ${f2(two.aloneMed)} µs alone: ${f2(two.hamMed / two.aloneMed)}x | 2x | ${met(two.hamMed / two.aloneMed <= 2)} |
+| same, median of each round's ratio | ${f2(two.perRound)}x | 2x | ${met(two.perRound <= 2)} |
+| same, 90th percentile | ${f2(two.hamP90)} µs vs ${f2(two.aloneP90)} µs alone: ${f2(two.hamP90 / two.aloneP90)}x | (2x) | ${met(two.hamP90 / two.aloneP90 <= 2)} |
+| side by side, 1 supervisor thread (as before): median of medians | ${f2(one.hamMed)} µs vs ${f2(one.aloneMed)} µs alone: ${f2(one.hamMed / one.aloneMed)}x; per round ${f2(one.perRound)}x | 2x | ${met(one.hamMed / one.aloneMed <= 2)} |
 
 ## Memory
 
@@ -192,14 +235,25 @@ ${last.jails} of them would take ${f1(mem.reference.rss * last.jails)} MB.
 
 ## Fairness
 
-${ROUNDS} rounds, alone and hammered interleaved (order alternating). Each sample: \`jexec quiet sj-notify-lat ${CALLS}\`,
+${ROUNDS} rounds; in each, a supervisor with 2 threads and one with 1 thread (order alternating; all jails
+removed and the supervisor restarted between them), each measuring the quiet jail alone and hammered
+(order alternating). Each sample: \`jexec quiet sj-notify-lat ${CALLS}\`,
 ${CALLS} listen(2) calls on a listening socket, each timed by the program (CLOCK_MONOTONIC), median and
 90th percentile. "Hammered": another jail of the same supervisor runs \`sj-notify-lat hammer 8\` (8 threads
-calling listen(2) without pause; up to ${fair.loudCalls} of its calls answered in a round).
+calling listen(2) without pause; up to ${fair[2].loudCalls} (2 threads) and ${fair[1].loudCalls} (1 thread) of its
+calls answered in a round).
 
-| round | alone median µs | alone p90 µs | hammered median µs | hammered p90 µs |
-|---|---|---|---|---|
-${fair.alone.map((a, i) => `| ${i + 1} | ${f2(a.med)} | ${f2(a.p90)} | ${f2(fair.hammered[i].med)} | ${f2(fair.hammered[i].p90)} |`).join('\n')}
+2 supervisor threads (the default; the supervisor process had ${fair[2].threadsSeen} threads):
+
+| round | alone median µs | alone p90 µs | hammered median µs | hammered p90 µs | ratio |
+|---|---|---|---|---|---|
+${table(fair[2])}
+
+1 supervisor thread (SYSJAIL_SUPERVISOR_THREADS=1; ${fair[1].threadsSeen} threads):
+
+| round | alone median µs | alone p90 µs | hammered median µs | hammered p90 µs | ratio |
+|---|---|---|---|---|---|
+${table(fair[1])}
 `;
 mkdirSync(join(resultsFile, '..'), { recursive: true });
 writeFileSync(resultsFile, out);

@@ -56,11 +56,29 @@ export interface SupervisedJailSpec {
   readonly argKinds: ReadonlyArray<readonly [string, string, readonly ArgKind[]]>;
 }
 
+/**
+ * Which thread may serve a jail's notifications or read its init channel now (the first Int32 of a
+ * SharedArrayBuffer every supervisor thread sees; the second counts the releases): 0 nobody, else the
+ * serving thread's CLAIM bit, plus CLAIM.waiting when the first thread could not take it and wants a
+ * wake-up once it is free.
+ */
+export const CLAIM = { first: 1, second: 2, waiting: 4 } as const;
+
 export type ToSupervisor =
   /** Serve a jail (after loading its emulation's handler module); answered by 'done'. */
-  | { readonly type: 'add'; readonly request: number; readonly jail: SupervisedJailSpec }
+  | {
+      readonly type: 'add';
+      readonly request: number;
+      readonly jail: SupervisedJailSpec;
+      /** The jail's claim, shared by the threads (see CLAIM). */
+      readonly claim: SharedArrayBuffer;
+    }
   /** Forget a jail (after reading what its init still had to say). */
   | { readonly type: 'remove'; readonly jid: number; readonly request: number }
+  /** The second thread: stop serving a jail (before the first one removes it and closes its fds). */
+  | { readonly type: 'forget'; readonly jid: number; readonly request: number }
+  /** The second thread: answer this flooding jail's notifications (until it calms down). */
+  | { readonly type: 'serve'; readonly jid: number }
   /**
    * Let the command run (init's 'G'); `terminal`: the command's terminal for the stdio in the
    * `onTerminal` mask (bit i: fd i), closed by the thread once sent; `onNull`: the stdio that init opens
@@ -178,4 +196,6 @@ export type FromSupervisor =
       readonly listener: number;
       readonly call: ListenedCall;
     }
+  /** The first thread: this jail's calls queue up; the main thread hands it to the second. */
+  | { readonly type: 'flooding'; readonly jid: number }
   | { readonly type: 'error'; readonly jid: number; readonly message: string };

@@ -1,7 +1,18 @@
-// The supervisor thread: serves the seccomp listeners and init channels of every jail of this process.
-// A synchronous loop (poll → receive → decide → reply); messages from the main thread arrive through
-// receiveMessageOnPort after a byte on the wake pipe.
+// A supervisor thread: serves the seccomp listeners (and, the first thread, the init channels) of every
+// jail of this process. A synchronous loop (poll → receive → decide → reply); messages from the main
+// thread arrive through receiveMessageOnPort after a byte on the wake pipe.
+//
+// Two such threads share the jails. The first serves every jail: notifications, init channels, reaping
+// and the main thread's requests. A jail that floods the supervisor (its notifications queue up: another
+// is waiting as soon as one is answered, HOT_AFTER times in a row) is handed to the second thread, which
+// answers its notifications until it has had no queue for COOL_MS; the other jails' calls never wait
+// behind it. A jail's claim (CLAIM, Int32s both threads see) lets one thread at a time answer its
+// notifications or read its init channel, so each notification is answered once and a jail's init
+// messages keep their order across a handover. Init messages the second reads while it waits for a
+// socket's reply go to the first (through `peer`) before it lets the jail go. A listener's answer goes
+// back to the thread that asked (its tickets are odd, the first's even).
 
+import { writeFileSync } from 'node:fs';
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
   CLD_EXITED,
@@ -34,6 +45,7 @@ import {
   WEXITED,
   WNOHANG,
   waitid,
+  write,
 } from '@sysjail/systrace-bindings';
 import type { NotifyEntry } from '../filter/compile.js';
 import {
@@ -49,6 +61,7 @@ import { callContext, errnoNameIn, type ServedJail } from './call-context.js';
 import type { EmulationHandlers, Handler, NotifiedCall, Reply } from './handler-context.js';
 import { encodeExec, receiveInitMessage, sendInitMessage } from './init-channel.js';
 import {
+  CLAIM,
   COUNTER,
   type DecisionProgram,
   entryCounter,
@@ -89,6 +102,18 @@ interface Served extends ServedJail {
   reap: 'no' | 'yes' | 'done';
   /** A notification of this jail was answered in the previous turn of the loop. */
   busy: boolean;
+  /** ... and in the turn before. */
+  wasBusy: boolean;
+  /** SERVING, RELEASES, OWNER (see above). */
+  readonly claim: Int32Array;
+  /** claim[RELEASES] when this thread last polled the jail: if it moved, what poll saw may be taken. */
+  seen: number;
+  /** Answers in a row after which another notification was waiting. */
+  queued: number;
+  /** The first thread asked for the jail's handover (and has not seen it come back yet). */
+  handedOver: 'no' | 'asked' | 'away';
+  /** The second thread: when the jail last had a queue. */
+  lastQueued: number;
   /** The policy for the current flags; what routed calls and listeners' allow are decided by. */
   decision: DecisionProgram;
   decisionInterpreter: FilterInterpreter | undefined;
@@ -97,7 +122,29 @@ interface Served extends ServedJail {
   readonly argKinds: Map<string, readonly ArgKind[]>;
 }
 
-const { port, wakeFd, stopFlag } = workerData as { port: MessagePort; wakeFd: number; stopFlag: Int32Array };
+const { port, wakeFd, stopFlag, role, peer, wakeFirst } = workerData as {
+  port: MessagePort;
+  wakeFd: number;
+  stopFlag: Int32Array;
+  role: 'first' | 'second';
+  /** first: init messages from the second; second: to the first. */
+  peer: MessagePort;
+  /** The first thread's wake pipe (the second's only). */
+  wakeFirst: number;
+};
+const isFirst = role === 'first';
+/** Answers in a row after which another notification of the jail was already waiting: hand it over. */
+const HOT_AFTER = 32;
+/** A handed-over jail without a queue for this long goes back to the first thread. */
+const COOL_MS = 1000;
+/** claim[] slots: who serves now, releases so far, which thread answers notifications (1: first, 2: second), */
+const SERVING = 0;
+const RELEASES = 1;
+const OWNER = 2;
+/** The jail's UNIX-socket namespace (an fd of this process), made by the first thread. */
+const UNIX_NAMESPACE = 3;
+const ME = isFirst ? CLAIM.first : CLAIM.second;
+const wakeByte = Buffer.from([1]);
 const jails = new Map<number, Served>();
 const hostNamespaces = new Map<string, number>();
 
@@ -126,9 +173,18 @@ function post(msg: FromSupervisor): void {
   port.postMessage(msg);
 }
 
-function serve(spec: SupervisedJailSpec, handlers: Readonly<Record<string, Handler>>): Served {
+function serve(
+  spec: SupervisedJailSpec,
+  handlers: Readonly<Record<string, Handler>>,
+  claim: SharedArrayBuffer,
+): Served {
   let built: FilterInterpreter | undefined;
-  const unixNamespace = UnixNamespace.create();
+  const claimView = new Int32Array(claim);
+  // One namespace per jail, made by the first thread; the second uses the first's (same abstract names).
+  const unixNamespace = isFirst
+    ? UnixNamespace.create()
+    : UnixNamespace.of(Atomics.load(claimView, UNIX_NAMESPACE));
+  if (isFirst) Atomics.store(claimView, UNIX_NAMESPACE, unixNamespace.descriptor);
   const served: Served = {
     spec,
     listener: new NotificationListener(spec.listenerFd),
@@ -149,6 +205,12 @@ function serve(spec: SupervisedJailSpec, handlers: Readonly<Record<string, Handl
     initGone: false,
     reap: 'no',
     busy: false,
+    wasBusy: false,
+    claim: claimView,
+    seen: 0,
+    queued: 0,
+    handedOver: 'no',
+    lastQueued: 0,
     decision: spec.decision,
     decisionInterpreter: undefined,
     policy: () => {
@@ -206,6 +268,103 @@ function entryOf(jail: Served, arch: number, nr: number, args: readonly bigint[]
   return (action & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_USER_NOTIF
     ? action & SECCOMP_RET_DATA
     : undefined;
+}
+
+/** Does this thread answer the jail's notifications now? */
+function answers(jail: Served): boolean {
+  return (Atomics.load(jail.claim, OWNER) === 2) !== isFirst;
+}
+
+/** After an answer: was another notification of the jail already waiting? */
+function queuedBehind(jail: Served): boolean {
+  return (poll([{ fd: jail.spec.listenerFd, events: POLLIN }], 0)[0] & POLLIN) !== 0;
+}
+
+/**
+ * The first thread, after answering a jail that was busy in the previous turn too: a jail whose calls
+ * queue up HOT_AFTER times in a row is asked to go to the second thread (the main thread passes it on).
+ */
+function watchQueue(jail: Served, wasBusy: boolean): void {
+  if (jail.handedOver !== 'no' || !wasBusy) {
+    jail.queued = 0;
+    return;
+  }
+  jail.queued = queuedBehind(jail) ? jail.queued + 1 : 0;
+  if (jail.queued < HOT_AFTER) return;
+  jail.queued = 0;
+  jail.handedOver = 'asked';
+  post({ type: 'flooding', jid: jail.spec.jid });
+}
+
+/** The second thread: gives back (to the first) the jails that had no queue for COOL_MS or hung up. */
+function giveBack(now: number): void {
+  for (const jail of jails.values()) {
+    if (!answers(jail) || (now - jail.lastQueued < COOL_MS && !jail.hungUp)) continue;
+    Atomics.store(jail.claim, OWNER, 1);
+    wakeTheFirst();
+  }
+}
+
+function wakeTheFirst(): void {
+  try {
+    write(wakeFirst, wakeByte);
+  } catch {}
+}
+
+/**
+ * Takes the jail for this thread; false while the other thread serves it (the first thread then marks
+ * that it waits, and the second wakes it when it lets the jail go).
+ */
+function claim(jail: Served): boolean {
+  for (;;) {
+    const v = Atomics.load(jail.claim, SERVING);
+    if (v === 0) {
+      if (Atomics.compareExchange(jail.claim, SERVING, 0, ME) === 0) return true;
+      continue;
+    }
+    if (!isFirst || (v & CLAIM.waiting) !== 0) return false;
+    if (Atomics.compareExchange(jail.claim, SERVING, v, v | CLAIM.waiting) === v) return false;
+  }
+}
+
+function release(jail: Served): void {
+  Atomics.add(jail.claim, RELEASES, 1);
+  if ((Atomics.exchange(jail.claim, SERVING, 0) & CLAIM.waiting) !== 0) wakeTheFirst();
+}
+
+/**
+ * Claimed after poll said fd is readable: still so? (The other thread may have served the jail in
+ * between; a receive with nothing to receive would block this thread.)
+ */
+function stillReadable(jail: Served, fd: number): boolean {
+  if (Atomics.load(jail.claim, RELEASES) === jail.seen) return true;
+  return (poll([{ fd, events: POLLIN }], 0)[0] & (POLLIN | POLLHUP | POLLERR)) !== 0;
+}
+
+/** The first thread: takes the jail, waiting for the second to let it go. */
+function claimWaiting(jail: Served): void {
+  while (!claim(jail)) Atomics.wait(jail.claim, SERVING, Atomics.load(jail.claim, SERVING), 1);
+}
+
+/** The first thread: the init messages the second read for it, in the order they came. */
+function takeForwarded(): void {
+  for (let m = receiveMessageOnPort(peer); m; m = receiveMessageOnPort(peer)) {
+    const { jid, msg } = m.message as { jid: number; msg: Served['deferred'][number] };
+    jails.get(jid)?.deferred.push(msg);
+  }
+}
+
+/** The second thread, still holding the jail: the init messages it read go to the first, in order. */
+function passDeferred(jail: Served): void {
+  if (isFirst || jail.deferred.length === 0) return;
+  for (const msg of jail.deferred.splice(0)) peer.postMessage({ jid: jail.spec.jid, msg });
+  wakeTheFirst();
+}
+
+/** The first thread, holding the jail: its init messages read elsewhere, before any read from its channel. */
+function handleDeferred(jail: Served): void {
+  takeForwarded();
+  while (jail.deferred.length > 0) handleInit(jail, jail.deferred.shift());
 }
 
 function handleNotification(jail: Served): void {
@@ -360,7 +519,7 @@ function askListener(
   }
   // The copies are the caller's only if the call is still the one notified (no pid reuse).
   if (!ctx.stillValid()) return { errno: 'ESRCH' };
-  const ticket = ++tickets;
+  const ticket = 2 * ++tickets + (isFirst ? 0 : 1);
   pending.set(ticket, { jail, call, entry, listener, deadline: Date.now() + spec.timeoutMs, sawMemory });
   post({
     type: 'listen',
@@ -377,6 +536,18 @@ function answered(msg: Extract<ToSupervisor, { type: 'answer' }>): void {
   const p = pending.get(msg.ticket);
   if (!p || p.jail.spec.jid !== msg.jid || jails.get(msg.jid) !== p.jail) return; // late: already denied
   pending.delete(msg.ticket);
+  const { jail, call } = p;
+  // What the answer leads to (a handler of the policy) may use the jail's init channel: hold the jail.
+  claimWaiting(jail);
+  try {
+    answeredHeld(p, msg);
+  } finally {
+    passDeferred(jail);
+    release(jail);
+  }
+}
+
+function answeredHeld(p: Pending, msg: Extract<ToSupervisor, { type: 'answer' }>): void {
   const { jail, call } = p;
   let reply: Answer;
   const a = msg.answer;
@@ -519,12 +690,30 @@ function controlUnsafe(msg: ToSupervisor): boolean {
   switch (msg.type) {
     case 'add':
       // Reached after loadHandlers (main): the module is in handlerModules.
-      jails.set(msg.jail.jid, serve(msg.jail, handlerModules.get(msg.jail.handlers?.module ?? '') ?? {}));
+      jails.set(
+        msg.jail.jid,
+        serve(msg.jail, handlerModules.get(msg.jail.handlers?.module ?? '') ?? {}, msg.claim),
+      );
       post({ type: 'done', request: msg.request });
       return true;
+    case 'forget':
+      jails.delete(msg.jid);
+      post({ type: 'done', request: msg.request });
+      return true;
+    case 'serve': {
+      const jail = jails.get(msg.jid);
+      if (jail && !jail.hungUp) {
+        jail.lastQueued = Date.now();
+        Atomics.store(jail.claim, OWNER, 2);
+        wakeTheFirst(); // to leave it out of its poll
+      }
+      return true;
+    }
     case 'remove': {
       const jail = jails.get(msg.jid);
       if (jail) {
+        claimWaiting(jail);
+        handleDeferred(jail);
         while (
           !jail.initGone &&
           poll([{ fd: jail.spec.controlFd, events: POLLIN }], 0)[0] & (POLLIN | POLLHUP)
@@ -534,6 +723,7 @@ function controlUnsafe(msg: ToSupervisor): boolean {
         if (jail.reap === 'yes') reapInit(jail);
         jails.delete(msg.jid);
         jail.unixNamespace.close();
+        release(jail);
         for (const fd of [jail.spec.listenerFd, jail.spec.controlFd, jail.spec.initPidfd]) {
           try {
             close(fd);
@@ -608,7 +798,7 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       const jail = jails.get(msg.jid);
       try {
         if (!jail) throw new Error('no such jail');
-        if (msg.hostname !== undefined) {
+        if (msg.hostname !== undefined && isFirst) {
           const name = msg.hostname;
           jail.inJailUts(() => sethostname(name));
         }
@@ -651,8 +841,14 @@ function controlUnsafe(msg: ToSupervisor): boolean {
 }
 
 async function main(): Promise<void> {
-  prepareMountThread();
+  try {
+    // Named for ps -T and top -H (and the tests that look for the second thread).
+    writeFileSync('/proc/thread-self/comm', isFirst ? 'sysjail-serve1' : 'sysjail-serve2');
+  } catch {}
+  if (isFirst) prepareMountThread();
   post({ type: 'ready' });
+  /** Jails the other thread held when this one tried: left out of the next poll. */
+  let skipped = new Set<Served>();
   for (;;) {
     if (Atomics.load(stopFlag, 0) !== 0) return; // the process is exiting
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
@@ -671,11 +867,21 @@ async function main(): Promise<void> {
     }
     const fds: PollFd[] = [{ fd: wakeFd, events: POLLIN }];
     const owners: [Served, 'listener' | 'init' | 'pidfd'][] = [];
+    if (!isFirst) giveBack(Date.now());
     for (const jail of jails.values()) {
-      if (!jail.hungUp) {
+      if (skipped.has(jail)) continue;
+      jail.seen = Atomics.load(jail.claim, RELEASES);
+      const mine = answers(jail);
+      if (isFirst) {
+        // A handed-over jail that came back is watched again.
+        if (!mine && jail.handedOver === 'asked') jail.handedOver = 'away';
+        else if (mine && jail.handedOver === 'away') jail.handedOver = 'no';
+      }
+      if (!jail.hungUp && mine) {
         fds.push({ fd: jail.spec.listenerFd, events: POLLIN });
         owners.push([jail, 'listener']);
       }
+      if (!isFirst) continue;
       if (!jail.initGone) {
         fds.push({ fd: jail.spec.controlFd, events: POLLIN });
         owners.push([jail, 'init']);
@@ -685,10 +891,28 @@ async function main(): Promise<void> {
         owners.push([jail, 'pidfd']);
       }
     }
-    const revents = poll(fds, expireListeners(1000));
-    for (const jail of jails.values())
-      while (jail.deferred.length > 0) handleInit(jail, jail.deferred.shift());
+    // The first thread is woken when a jail it waits for is free; the second looks again soon.
+    const revents = poll(
+      fds,
+      expireListeners(!isFirst && skipped.size > 0 ? 1 : !isFirst && fds.length > 1 ? COOL_MS / 4 : 1000),
+    );
+    skipped = new Set();
     if (revents[0] & POLLIN) read(wakeFd, wakeBuf);
+    if (isFirst) {
+      takeForwarded();
+      for (const jail of jails.values()) {
+        if (jail.deferred.length === 0) continue;
+        if (!claim(jail)) {
+          skipped.add(jail);
+          continue;
+        }
+        try {
+          handleDeferred(jail);
+        } finally {
+          release(jail);
+        }
+      }
+    }
     // One notification per jail per turn; jails that were not served in the previous turn first, so
     // that a jail's call waits at most for the one being answered, whichever jails flood.
     const first: number[] = [];
@@ -696,27 +920,43 @@ async function main(): Promise<void> {
     for (let i = 1; i < fds.length; i++) {
       const [jail, kind] = owners[i - 1];
       if (kind === 'listener') {
-        const wasBusy = jail.busy;
+        jail.wasBusy = jail.busy;
         jail.busy = (revents[i] & POLLIN) !== 0;
-        if (revents[i]) (wasBusy ? later : first).push(i);
+        if (revents[i]) (jail.wasBusy ? later : first).push(i);
       } else if (revents[i]) first.push(i);
     }
     expireListeners(0);
     for (const i of [...first, ...later]) {
       const ev = revents[i];
       const [jail, kind] = owners[i - 1];
-      if (!jails.has(jail.spec.jid)) continue;
+      if (!jails.has(jail.spec.jid) || skipped.has(jail)) continue;
+      if (kind === 'pidfd') {
+        reapInit(jail);
+        continue;
+      }
+      if (kind === 'listener' && !(ev & POLLIN)) {
+        if (ev & POLLHUP) {
+          jail.hungUp = true; // the second gives it back: the first says so
+          if (isFirst) post({ type: 'hangup', jid: jail.spec.jid });
+        }
+        continue;
+      }
+      if (!claim(jail)) {
+        skipped.add(jail);
+        continue;
+      }
       try {
         if (kind === 'listener') {
-          if (ev & POLLIN) handleNotification(jail);
-          else if (ev & POLLHUP) {
-            jail.hungUp = true;
-            post({ type: 'hangup', jid: jail.spec.jid });
+          if (stillReadable(jail, jail.spec.listenerFd)) {
+            handleNotification(jail);
+            passDeferred(jail);
+            if (isFirst) watchQueue(jail, jail.wasBusy);
+            else if (queuedBehind(jail)) jail.lastQueued = Date.now();
           }
-        } else if (kind === 'pidfd') {
-          reapInit(jail);
         } else if (ev & (POLLIN | POLLHUP | POLLERR)) {
-          handleInit(jail, receiveInitMessage(jail.spec.controlFd));
+          handleDeferred(jail);
+          if (stillReadable(jail, jail.spec.controlFd))
+            handleInit(jail, receiveInitMessage(jail.spec.controlFd));
         }
       } catch (e) {
         // ECONNRESET from a dead init, EBADF from a racing remove, a notification no handler could
@@ -725,6 +965,8 @@ async function main(): Promise<void> {
         else if (kind === 'listener') jail.hungUp = true;
         shutdownJail(jail.spec);
         post({ type: 'error', jid: jail.spec.jid, message: (e as Error).message });
+      } finally {
+        release(jail);
       }
     }
   }

@@ -1,74 +1,148 @@
 import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { pipe2, write } from '@sysjail/systrace-bindings';
 import type { FromSupervisor, SupervisedJailSpec, ToSupervisor } from './protocol.js';
 
 const workerScript = fileURLToPath(new URL('../../dist/supervisor/supervisor-worker.js', import.meta.url));
 
 /**
- * The main-thread side of the supervisor thread. One per process; it serves every jail started here.
- * Events: 'message' (FromSupervisor), 'exit' (the thread ended: every jail must die with it).
+ * How many supervisor threads serve the jails: SYSJAIL_SUPERVISOR_THREADS (1 or 2), else 2 when the
+ * host has more than one CPU (a second thread on one CPU only adds switches).
  */
-export class Supervisor extends EventEmitter {
-  private readonly worker: Worker;
-  private readonly port: MessageChannel['port1'];
-  private readonly wakeWrite: number;
-  private readonly ready: Promise<void>;
-  private readonly wakeByte = Buffer.from([1]);
-  /** The thread has ended (error or exit). */
-  gone = false;
+export function supervisorThreadCount(env: NodeJS.ProcessEnv = process.env): 1 | 2 {
+  const asked = env.SYSJAIL_SUPERVISOR_THREADS;
+  if (asked === '1' || asked === '2') return Number(asked) as 1 | 2;
+  return availableParallelism() > 1 ? 2 : 1;
+}
 
-  constructor() {
-    super();
+/** Which supervisor thread: the first serves everything, the second only notifications (see the worker). */
+export type SupervisorRole = 'first' | 'second';
+
+/** One supervisor thread: its worker, its message port and the pipe that wakes it from poll(2). */
+class SupervisorThread {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  private readonly wakeWrite: number;
+  private readonly wakeByte = Buffer.from([1]);
+
+  /** `peer`: the port between the two threads; `wakeFirst`: the first thread's wake pipe (for the second). */
+  constructor(role: SupervisorRole, stopFlag: Int32Array, peer: MessagePort, wakeFirst: number) {
     const { port1, port2 } = new MessageChannel();
     const [wakeRead, wakeWrite] = pipe2();
     this.wakeWrite = wakeWrite;
     this.port = port1;
-    const stopFlag = new Int32Array(new SharedArrayBuffer(4));
     this.worker = new Worker(workerScript, {
-      workerData: { port: port2, wakeFd: wakeRead, stopFlag },
-      transferList: [port2],
-    });
-    this.ready = new Promise((resolve, reject) => {
-      const onMessage = (msg: FromSupervisor) => {
-        if (msg.type === 'ready') resolve();
-        this.emit('message', msg);
-      };
-      port1.on('message', onMessage);
-      this.worker.once('error', (e) => {
-        reject(e);
-        this.gone = true;
-        this.emit('exit', e);
-      });
-      this.worker.once('exit', (code) => {
-        if (this.gone) return;
-        this.gone = true;
-        this.emit('exit', code);
-      });
+      workerData: { port: port2, wakeFd: wakeRead, stopFlag, role, peer, wakeFirst },
+      transferList: [port2, peer],
     });
     this.worker.unref();
     port1.unref();
-    // The thread sleeps in poll(2), where terminate() cannot reach it: wake it so that exit can join it.
+  }
+
+  wakeFd(): number {
+    return this.wakeWrite;
+  }
+
+  post(msg: ToSupervisor): void {
+    this.port.postMessage(msg);
+    this.wake();
+  }
+
+  wake(): void {
+    try {
+      write(this.wakeWrite, this.wakeByte);
+    } catch {}
+  }
+}
+
+/**
+ * The main-thread side of the supervisor threads. One per process; it serves every jail started here.
+ * The first thread serves every jail; a jail whose notifications flood it is handed to a second thread
+ * (started then, when the host allows two: see supervisorThreadCount), so that the other jails' calls
+ * never wait behind it. The first thread alone reads the inits' channels, reaps and runs the requests.
+ * Events: 'message' (FromSupervisor), 'exit' (a thread ended: every jail must die with it).
+ */
+export class Supervisor extends EventEmitter {
+  private readonly first: SupervisorThread;
+  private second?: SupervisorThread;
+  private readonly threads: SupervisorThread[] = [];
+  private readonly ready: Promise<void>;
+  private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  /** The second thread's end of the channel to the first (its init messages), until it starts. */
+  private readonly toFirst: MessagePort;
+  /** The jails being served, as added (addresses kept current): what a second thread starts with. */
+  private readonly served = new Map<number, Extract<ToSupervisor, { type: 'add' }>>();
+  /** A thread has ended (error or exit). */
+  gone = false;
+
+  constructor() {
+    super();
+    const { port1: toFirst, port2: fromSecond } = new MessageChannel();
+    this.toFirst = toFirst;
+    this.first = this.startThread('first', fromSecond, -1);
+    this.ready = new Promise((resolve, reject) => {
+      this.first.port.on('message', (msg: FromSupervisor) => {
+        if (msg.type === 'ready') resolve();
+      });
+      this.first.worker.once('error', reject);
+    });
+    this.ready.catch(() => {});
+    // The threads sleep in poll(2), where terminate() cannot reach them: wake them so that exit can join.
     process.once('exit', () => {
-      Atomics.store(stopFlag, 0, 1);
-      try {
-        write(wakeWrite, this.wakeByte);
-      } catch {}
+      Atomics.store(this.stopFlag, 0, 1);
+      for (const t of this.threads) t.wake();
     });
   }
 
+  private startThread(role: SupervisorRole, peer: MessagePort, wakeFirst: number): SupervisorThread {
+    const t = new SupervisorThread(role, this.stopFlag, peer, wakeFirst);
+    this.threads.push(t);
+    t.port.on('message', (msg: FromSupervisor) => {
+      if (msg.type === 'ready') return;
+      if (msg.type === 'flooding') this.handOver(msg.jid);
+      else this.emit('message', msg);
+    });
+    t.worker.once('error', (e) => this.end(e));
+    t.worker.once('exit', (code) => this.end(code));
+    return t;
+  }
+
+  /** A jail floods the first thread: the second (started now if need be, with every jail) serves it. */
+  private handOver(jid: number): void {
+    if (this.gone || !this.served.has(jid)) return;
+    if (!this.second) {
+      if (supervisorThreadCount() < 2) return;
+      this.second = this.startThread('second', this.toFirst, this.first.wakeFd());
+      // Its copies of the jails: the dones of these adds go to nobody.
+      for (const add of this.served.values()) this.second.post({ ...add, request: ++this.requests });
+    }
+    this.second.post({ type: 'serve', jid });
+  }
+
+  private end(why: unknown): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.emit('exit', why);
+  }
+
+  /** Sends a message to the thread it is for (a listener's answer: the thread that asked). */
   async send(msg: ToSupervisor): Promise<void> {
     await this.ready;
     if (this.gone) throw new Error('the supervisor thread is gone');
-    this.port.postMessage(msg);
-    write(this.wakeWrite, this.wakeByte);
+    if (msg.type === 'answer' && msg.ticket % 2 === 1) {
+      this.second?.post(msg);
+      return;
+    }
+    if (msg.type === 'stop') this.second?.post(msg);
+    this.first.post(msg);
   }
 
   private requests = 0;
 
-  /** Sends a request and waits for its 'done'. */
-  async request(make: (request: number) => ToSupervisor): Promise<void> {
+  /** Sends a request to one thread and waits for its 'done'. */
+  private async requestOf(thread: SupervisorThread, make: (request: number) => ToSupervisor): Promise<void> {
     const request = ++this.requests;
     const done = new Promise<void>((resolve, reject) => {
       const settle = () => {
@@ -88,26 +162,71 @@ export class Supervisor extends EventEmitter {
       this.on('message', onMessage);
       this.on('exit', onExit);
     });
-    await this.send(make(request));
+    await this.ready;
+    if (this.gone) throw new Error('the supervisor thread is gone');
+    thread.post(make(request));
     return done;
   }
 
-  /** Serves a jail once the thread has its emulation's handler module (rejects if it cannot load it). */
+  /**
+   * Sends a request and waits for its 'done'. A jail's removal and changes reach the second thread (if it
+   * runs) first: it stops serving the jail, or takes its new prison and policy, before the first acts; a
+   * new jail reaches the first thread first.
+   */
+  async request(make: (request: number) => ToSupervisor): Promise<void> {
+    const msg = make(0);
+    if (msg.type === 'add') {
+      this.served.set(msg.jail.jid, msg);
+    } else if (msg.type === 'remove') {
+      this.served.delete(msg.jid);
+    } else if (msg.type === 'change' || msg.type === 'policy') {
+      const add = this.served.get(msg.jid);
+      if (add) {
+        const { prison } = add.jail;
+        const jail =
+          msg.type === 'policy'
+            ? { ...add.jail, decision: msg.decision, prison: { ...prison, flags: msg.flags } }
+            : {
+                ...add.jail,
+                prison: {
+                  ...prison,
+                  ...(msg.hostname === undefined ? {} : { hostname: msg.hostname }),
+                  ...(msg.ipv4 ? { ipv4: msg.ipv4 } : {}),
+                  ...(msg.ipv6 ? { ipv6: msg.ipv6 } : {}),
+                },
+              };
+        this.served.set(msg.jid, { ...add, jail });
+      }
+    }
+    const forBoth = msg.type === 'add' || msg.type === 'remove' || msg.type === 'change' || msg.type === 'policy';
+    // A new jail reaches the first thread first (it makes the jail's UNIX-socket namespace the second uses).
+    if (msg.type === 'add') await this.requestOf(this.first, make);
+    if (this.second && forBoth) {
+      const second = this.second;
+      await this.requestOf(second, (request) =>
+        msg.type === 'remove' ? { type: 'forget', jid: msg.jid, request } : { ...make(request), request },
+      );
+    }
+    if (msg.type !== 'add') await this.requestOf(this.first, make);
+  }
+
+  /** Serves a jail once the threads have its emulation's handler module (rejects if they cannot load it). */
   add(jail: SupervisedJailSpec): Promise<void> {
-    return this.request((request) => ({ type: 'add', request, jail }));
+    const claim = new SharedArrayBuffer(16);
+    return this.request((request) => ({ type: 'add', request, jail, claim }));
   }
 
   /** Keeps the process alive while jails run. */
   ref(): void {
-    this.port.ref();
+    this.first.port.ref();
   }
 
   unref(): void {
-    this.port.unref();
+    this.first.port.unref();
   }
 
   async close(): Promise<void> {
     await this.send({ type: 'stop' });
-    await this.worker.terminate();
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
   }
 }

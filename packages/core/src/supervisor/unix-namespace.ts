@@ -31,7 +31,22 @@ function hostNetwork(): number {
  * host's namespace when this returns), closed with the jail; the kernel frees it with the last socket.
  */
 export class UnixNamespace {
-  private constructor(private fd: number | undefined) {}
+  private constructor(
+    private fd: number | undefined,
+    /** Closed by close(); false for another thread's (see of). */
+    private readonly owned = true,
+  ) {}
+
+  /** The namespace another thread of this process made, by its fd (left open by close()). */
+  static of(fd: number): UnixNamespace {
+    return new UnixNamespace(fd, false);
+  }
+
+  /** Its fd, for another thread of this process (see of). */
+  get descriptor(): number {
+    if (this.fd === undefined) throw new Error('the jail has ended');
+    return this.fd;
+  }
 
   /** An empty network namespace: unshare(CLONE_NEWNET) on this thread, kept by fd, then back. */
   static create(): UnixNamespace {
@@ -69,7 +84,7 @@ export class UnixNamespace {
 
   close(): void {
     if (this.fd === undefined) return;
-    close(this.fd);
+    if (this.owned) close(this.fd);
     this.fd = undefined;
   }
 }
