@@ -160,7 +160,8 @@ async function fairnessBench() {
   const runs = { 2: { alone: [], hammered: [], loudCalls: 0 }, 1: { alone: [], hammered: [], loudCalls: 0 } };
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? ['alone', 'hammered'] : ['hammered', 'alone'];
-    for (const threads of round % 2 === 0 ? [2, 1] : [1, 2]) await fairnessRound(threads, order, runs[threads]);
+    for (const threads of round % 2 === 0 ? [2, 1] : [1, 2])
+      await fairnessRound(threads, order, runs[threads]);
   }
   delete process.env.SYSJAIL_SUPERVISOR_THREADS;
   return runs;

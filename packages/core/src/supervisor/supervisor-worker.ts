@@ -536,7 +536,7 @@ function answered(msg: Extract<ToSupervisor, { type: 'answer' }>): void {
   const p = pending.get(msg.ticket);
   if (!p || p.jail.spec.jid !== msg.jid || jails.get(msg.jid) !== p.jail) return; // late: already denied
   pending.delete(msg.ticket);
-  const { jail, call } = p;
+  const { jail } = p;
   // What the answer leads to (a handler of the policy) may use the jail's init channel: hold the jail.
   claimWaiting(jail);
   try {

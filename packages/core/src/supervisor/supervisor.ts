@@ -198,7 +198,8 @@ export class Supervisor extends EventEmitter {
         this.served.set(msg.jid, { ...add, jail });
       }
     }
-    const forBoth = msg.type === 'add' || msg.type === 'remove' || msg.type === 'change' || msg.type === 'policy';
+    const forBoth =
+      msg.type === 'add' || msg.type === 'remove' || msg.type === 'change' || msg.type === 'policy';
     // A new jail reaches the first thread first (it makes the jail's UNIX-socket namespace the second uses).
     if (msg.type === 'add') await this.requestOf(this.first, make);
     if (this.second && forBoth) {
