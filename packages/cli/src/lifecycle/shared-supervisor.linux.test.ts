@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The built cli, as the tools run it (the supervisor is found by the path of its built entry).
 import { modifyBackgroundJail, supervisorStatus } from '../../dist/index.js';
 import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { parseProbe } from '../integration/probe-output.js';
 import { runTool, startBackground } from '../integration/run-tool.js';
 
 let fx: JailFixture;
@@ -94,6 +95,22 @@ describe('jails sharing one supervisor', () => {
     console.info(`while the quiet jail made ${CALLS} notified calls, the hammering jail made ${during}`);
     // Both went on at once: the hammering jail was served all along, and so was the quiet one.
     expect(during).toBeGreaterThan(CALLS);
+    // UNIX sockets the second thread makes for the flooding jail are in the jail's one namespace.
+    const unix = await runTool(fx, 'jexec', [
+      String(loud),
+      '/bin/probe64',
+      'unix-own',
+      `sj-flood-${loud}`,
+      'absent',
+      '/absent',
+    ]);
+    expect(unix.status).toBe(0);
+    const out = parseProbe(unix.stdout);
+    expect(['abstract-stream', 'abstract-dgram', 'socketpair'].map((k) => out.get(`${k}-direct`))).toEqual([
+      'ok',
+      'ok',
+      'ok',
+    ]);
     // The flooding jail's own init channel (the first thread's) still works: jexec into it, its status.
     const inLoud = await runTool(fx, 'jexec', [
       String(loud),
