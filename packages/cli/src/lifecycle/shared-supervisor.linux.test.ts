@@ -111,6 +111,13 @@ describe('jails sharing one supervisor', () => {
       'ok',
       'ok',
     ]);
+    // An i386 socketcall(SYS_SOCKET, AF_INET) is made by the jail's init: the thread that answers it
+    // reads the init channel while the first thread watches the same channel for jexec's messages.
+    for (let i = 0; i < 5; i++) {
+      const inet = await runTool(fx, 'jexec', [String(loud), '/bin/probe32', 'int80']);
+      expect(inet.status).toBe(0);
+      expect(parseProbe(inet.stdout).get('socketcall-AF_INET')).toBe('ok');
+    }
     // The flooding jail's own init channel (the first thread's) still works: jexec into it, its status.
     const inLoud = await runTool(fx, 'jexec', [
       String(loud),
