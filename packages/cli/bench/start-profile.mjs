@@ -146,26 +146,28 @@ async function startAndWait(jid) {
   ]);
   const numbers = linux.tables.map((tb) => [
     tb.arch.auditArch,
-    Object.fromEntries(
-      tb.entries.filter((e) => e.name === 'socket' || e.name === 'listen').map((e) => [e.name, e.nr]),
-    ),
+    Object.fromEntries(tb.entries.map((e) => [e.name, e.nr])),
   ]);
+  // The spec startJail's 'supervisor add' stage sends (no listeners).
   await supervisor.add({
     jid,
     listenerFd: child.listenerFd,
     initPid: child.pid,
     initPidfd,
     controlFd: control,
-    ipv4: prison.ipv4,
-    ipv6: prison.ipv6,
-    allowRlimit: false,
+    prison,
+    ...(linux.handlers ? { handlers: linux.handlers } : {}),
     program: f.program,
     notifyTable: f.compiled.notifyTable,
     notifyByCall: byCall,
     numbers,
+    abis: linux.tables.map((tb) => [tb.arch.auditArch, { name: tb.arch.name, bits: tb.arch.bits }]),
     errno: linux.errno,
     cgroupProcs: `${cgroup.path}/cgroup.procs`,
     counters,
+    decision: { program: f.program, notifyTable: f.compiled.notifyTable },
+    listeners: [],
+    argKinds: [],
   });
   supervisor.ref();
   await supervisor.send({ type: 'go', jid });
