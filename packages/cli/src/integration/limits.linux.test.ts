@@ -2,13 +2,14 @@
  * rctl limits on real jails: a memoryuse limit (sysjail --memory, and from rctl.conf) stops an allocating
  * process; maxproc holds a fork bomb while the host still forks; rctl -u shows usage; rctl -a / -r change
  * a running jail's limits; a cputime rule signals the jail; the jail cannot lift its own limits; the v1
- * controller cgroups go with the jail.
+ * controller cgroups go with the jail; sysjail.rctl in jail.conf gives a jail created by jail -c its limits.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type JailRecord, openRegistry } from '@sysjail/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotJail, waitGone } from '../lifecycle/jail-traces.js';
 import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
 
 let fx: JailFixture;
@@ -294,6 +295,72 @@ describe('rctl limits', () => {
     expect(tool('rctl', ['-r', 'jail:iothrottle']).status).toBe(0);
     for (const dd of [write3M, read60]) expect(seconds(dd)).toBeLessThan(1.5);
     expect(tool('jail', ['-r', 'iothrottle']).status).toBe(0);
+  });
+
+  it('sysjail.rctl in jail.conf: jail -c applies the rules, a fork loop hits maxproc, jail -r leaves nothing', async () => {
+    const conf = join(fx.base, 'rctl-jail.conf');
+    writeFileSync(
+      conf,
+      `confrctl {
+  path = "${fx.root}";
+  host.hostname = confrctl;
+  ip4.addr = 127.0.13.10;
+  persist;
+  sysjail.rctl = "maxproc:deny=12";
+  sysjail.rctl += "memoryuse:deny=48m";
+}
+`,
+    );
+    expect(tool('jail', ['-f', conf, '-c', 'confrctl'])).toMatchObject({ status: 0, stderr: '' });
+    const rec = record('confrctl');
+    const snapshot = snapshotJail(registry(), rec.jid);
+    const pids = rec.limitCgroups?.pids;
+    const memory = rec.limitCgroups?.memory;
+    expect(readFileSync(join(pids!, 'pids.max'), 'utf8')).toBe('12\n');
+    expect(readFileSync(join(memory!, 'memory.limit_in_bytes'), 'utf8')).toBe(`${48 * 2 ** 20}\n`);
+    expect(tool('rctl', ['-h', 'jail:confrctl']).stdout).toBe(
+      'jail:confrctl:maxproc:deny=12\njail:confrctl:memoryuse:deny=48M\n',
+    );
+    expect(tool('sjls', ['-v', '-j', 'confrctl']).stdout).toMatch(
+      /^limits: +maxproc:deny=12 memoryuse:deny=48M$/m,
+    );
+    // 30 background sleeps: the fork that would make the 13th process of the jail fails
+    const loop = tool('jexec', [
+      'confrctl',
+      '/bin/sh',
+      '-c',
+      'n=0; while [ $n -lt 30 ]; do sleep 600 >/dev/null 2>&1 & n=$((n+1)); done; echo forked $n',
+    ]);
+    expect(loop.stdout).not.toContain('forked 30');
+    expect(loop.stderr).toMatch(/can't fork/);
+    expect(readFileSync(join(pids!, 'pids.events'), 'utf8')).toMatch(/^max [1-9][0-9]*$/m);
+    expect(Number(readFileSync(join(pids!, 'pids.current'), 'utf8'))).toBeLessThanOrEqual(12);
+    expect(Number(readFileSync(join(pids!, 'pids.current'), 'utf8'))).toBeGreaterThan(5);
+    expect(tool('jail', ['-r', 'confrctl'])).toMatchObject({ status: 0, stderr: '' });
+    expect(await waitGone(snapshot)).toEqual([]);
+    expect(existsSync(pids!)).toBe(false);
+    expect(existsSync(memory!)).toBe(false);
+    expect(tool('rctl', ['jail:confrctl']).stdout).toBe('');
+  });
+
+  it('a bad sysjail.rctl rule stops jail -c before anything is created, naming file, line and column', () => {
+    const conf = join(fx.base, 'bad-rctl-jail.conf');
+    writeFileSync(
+      conf,
+      `badrctl {
+  path = "${fx.root}";
+  persist;
+  sysjail.rctl = "maxproc:deny=12",
+    "memoryuse:sigkill=1g";
+}
+`,
+    );
+    const r = tool('jail', ['-f', conf, '-c', 'badrctl']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `jail: ${conf}:5:5: sysjail.rctl: memoryuse:sigkill=1g: action "sigkill" is not supported for memoryuse (deny)\n`,
+    );
+    expect(registry().find('badrctl')).toBeUndefined();
   });
 
   it('bad rules are usage errors naming the problem', () => {

@@ -107,6 +107,58 @@ describe('jail parameters', () => {
     );
   });
 
+  it("sysjail.rctl: rctl rules without the jail subject, += appends, checked by rctl(8)'s parser", () => {
+    expect(spec('  persist;').limits).toEqual([]);
+    expect(
+      spec(`  persist;
+  sysjail.rctl = "memoryuse:deny=64m", "maxproc:deny=20";
+  sysjail.rctl += "pcpu:deny=50", "cputime:sigterm=3600/jail";
+  sysjail.rctl += "readbps:throttle=1m";`).limits,
+    ).toEqual([
+      { resource: 'memoryuse', action: 'deny', amount: 64 * 2 ** 20 },
+      { resource: 'maxproc', action: 'deny', amount: 20 },
+      { resource: 'pcpu', action: 'deny', amount: 50 },
+      { resource: 'cputime', action: 'sigterm', amount: 3600 },
+      { resource: 'readbps', action: 'throttle', amount: 2 ** 20 },
+    ]);
+    // `=` replaces what was set before
+    expect(
+      spec('  persist;\n  sysjail.rctl = "maxproc:deny=5";\n  sysjail.rctl = "pcpu:deny=10";').limits,
+    ).toEqual([{ resource: 'pcpu', action: 'deny', amount: 10 }]);
+  });
+
+  it.each([
+    ['sysjail.rctl = "memoryuse:deny=64q";', '4:18: sysjail.rctl: memoryuse:deny=64q: bad amount "64q"'],
+    [
+      'sysjail.rctl = "maxproc:sigkill=5";',
+      '4:18: sysjail.rctl: maxproc:sigkill=5: action "sigkill" is not supported for maxproc (deny)',
+    ],
+    [
+      'sysjail.rctl = "vmemoryuse:deny=1g";',
+      '4:18: sysjail.rctl: vmemoryuse:deny=1g: resource "vmemoryuse" is not supported on Linux',
+    ],
+    ['sysjail.rctl = "nosuch:deny=1";', '4:18: sysjail.rctl: nosuch:deny=1: unknown resource "nosuch"'],
+    [
+      'sysjail.rctl = "pcpu:deny=0";',
+      '4:18: sysjail.rctl: pcpu:deny=0: pcpu is a percentage of one CPU, 1 or more',
+    ],
+    [
+      'sysjail.rctl = "memoryuse:deny=1m/user";',
+      '4:18: sysjail.rctl: memoryuse:deny=1m/user: per "user" is not supported: amounts are per jail',
+    ],
+    ['sysjail.rctl = "memoryuse:deny";', '4:18: sysjail.rctl: memoryuse:deny: expected one "="'],
+    [
+      'sysjail.rctl = "jail:j:maxproc:deny=5";',
+      '4:18: sysjail.rctl: jail:j:maxproc:deny=5: expected resource:action=amount (no jail:NAME: subject)',
+    ],
+    [
+      'sysjail.rctl = "maxproc:deny=5";\n  sysjail.rctl += "pcpu:deny=50",\n    "maxproc:deny=x";',
+      '6:5: sysjail.rctl: maxproc:deny=x: bad amount "x"',
+    ],
+  ])('sysjail.rctl: %s is refused with its place', (line, message) => {
+    expect(() => spec(`  persist;\n  ${line}`)).toThrow(`jail.conf:${message}`);
+  });
+
   it('defaults: stop.timeout 10, set_hostname allowed, nothing else', () => {
     const s = spec('  persist;');
     expect(s.stopTimeout).toBe(10);

@@ -6,11 +6,14 @@ import { readFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
 import {
   type ChangeableFlag,
+  type JailLimit,
   type JailMount,
   type Prison,
   type PrisonFlags,
   parseFstab,
   parseFstabLine,
+  parseRctlRule,
+  RctlRuleError,
 } from '@sysjail/core';
 import { hostLoopbackRole, parseAddress } from '../config/address.js';
 import { checkHostname } from '../config/hostname.js';
@@ -63,6 +66,8 @@ export interface JailSpec {
   readonly persist: boolean;
   /** sysjail.changeable: the allow.* flags jail -m may change while the jail runs (core's names). */
   readonly changeableFlags: readonly ChangeableFlag[];
+  /** sysjail.rctl: the jail's own rctl limits, applied at creation as sysjail --memory etc. are. */
+  readonly limits: readonly JailLimit[];
   /** Each hook's command strings (sh command lines); `command` from the command line is an argv. */
   readonly hooks: Readonly<Record<HookName, readonly string[]>>;
   /** `command=...` on the command line: the argv to run in the jail. */
@@ -266,6 +271,29 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
         }),
     ),
   ];
+  // sysjail.rctl: rctl(8) rules without the `jail:NAME:` subject, checked by rctl's own parser.
+  const rctlParam = get('sysjail.rctl');
+  const limits = (rctlParam?.values ?? []).flatMap((value, i) => {
+    // the error names the line of the value itself (a `+=` list spans lines)
+    const where = rctlParam?.valuePos?.[i]
+      ? { ...(rctlParam as ResolvedParam), pos: rctlParam.valuePos[i] }
+      : rctlParam;
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '')
+      .map((text): JailLimit => {
+        if (text.split('=')[0].split(':').length !== 2)
+          fail(where, `sysjail.rctl: ${text}: expected resource:action=amount (no jail:NAME: subject)`);
+        try {
+          const { resource, action, amount } = parseRctlRule(`jail:${name || 'jail'}:${text}`);
+          return { resource, action, amount };
+        } catch (e) {
+          if (!(e instanceof RctlRuleError)) throw e;
+          return fail(where, `sysjail.rctl: ${text}: ${e.message.slice(e.rule.length + 2)}`);
+        }
+      });
+  });
   const hooks = Object.fromEntries(
     HOOKS.map((h) => [h, (get(h)?.values ?? []).filter((c) => c !== '')]),
   ) as Record<HookName, string[]>;
@@ -298,6 +326,7 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
     ...(str('sysjail.emulation') === undefined ? {} : { emulation: str('sysjail.emulation') }),
     persist,
     changeableFlags,
+    limits,
     hooks,
     clean: bool('exec.clean', false),
     ...(jailUser ? { jailUser } : {}),

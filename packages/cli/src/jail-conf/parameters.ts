@@ -62,6 +62,7 @@ export const parameters: Readonly<Record<string, ParameterSpec>> = {
   'sysjail.allow.rlimit': flag,
   'sysjail.allow.host_loopback': flag,
   'sysjail.changeable': { kind: 'list' },
+  'sysjail.rctl': { kind: 'list' },
 };
 
 const noMount = 'not supported: mounting is refused inside a jail';

@@ -11,6 +11,8 @@ export interface ResolvedParam {
   readonly values: readonly string[];
   /** Where it was last set. */
   readonly pos: SourcePos;
+  /** Where each value was written (a `+=` list's values come from several lines). */
+  readonly valuePos?: readonly SourcePos[];
 }
 
 export interface ResolvedJail {
@@ -26,6 +28,7 @@ interface Entry {
   values: ConfValue[];
   pos: SourcePos;
   resolved?: string[];
+  resolvedPos?: SourcePos[];
   resolving?: boolean;
 }
 
@@ -127,9 +130,12 @@ export function resolveJail(blocks: readonly ConfBlock[], seq: number): Resolved
     if (e.resolving) throw new JailConfError(e.pos, `${e.name}: variable loop`);
     e.resolving = true;
     const out: string[] = [];
+    const outPos: SourcePos[] = [];
     for (const v of e.values) {
       if (v.pieces.length === 1 && 'variable' in v.pieces[0]) {
-        out.push(...lookup(v.pieces[0].variable, v.pieces[0].pos, e));
+        const sub = lookup(v.pieces[0].variable, v.pieces[0].pos, e);
+        out.push(...sub);
+        outPos.push(...sub.map(() => v.pos));
         continue;
       }
       let s = '';
@@ -144,9 +150,11 @@ export function resolveJail(blocks: readonly ConfBlock[], seq: number): Resolved
         s += sub[0];
       }
       out.push(s);
+      outPos.push(v.pos);
     }
     e.resolving = false;
     e.resolved = out;
+    e.resolvedPos = outPos;
     return out;
   };
   const lookup = (name: string, pos: SourcePos, from: Entry): string[] => {
@@ -159,7 +167,7 @@ export function resolveJail(blocks: readonly ConfBlock[], seq: number): Resolved
   const params: ResolvedParam[] = [];
   for (const e of entries) {
     const values = resolve(e);
-    if (!e.variable) params.push({ name: e.name, values, pos: e.pos });
+    if (!e.variable) params.push({ name: e.name, values, pos: e.pos, valuePos: e.resolvedPos ?? [] });
   }
   return { name: block.name, pos: block.pos, params };
 }
