@@ -19,6 +19,7 @@ export type {
   ExplainedAbi,
   ExplainedCall,
   ExplainedRule,
+  ExplainOptions,
   PolicyExplanation,
 } from './filter/explain.js';
 export {

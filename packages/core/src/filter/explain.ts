@@ -1,7 +1,17 @@
 import type { Emulation } from '../emulation.js';
+import { jailPolicies } from '../listen/jail-policy.js';
+import type { Listener } from '../listen/listener.js';
 import type { ArgTest, Decision, Policy } from '../policy.js';
-import type { Prison } from '../prison.js';
+import type { Prison, PrisonFlags } from '../prison.js';
 import { checkPolicyNames } from './compile.js';
+
+/** What shapes a jail's filter beyond its prison: the same inputs as JailOptions. */
+export interface ExplainOptions {
+  /** JailOptions.listeners: their calls are notify rules placed before the policy's. */
+  readonly listeners?: readonly Listener[];
+  /** JailOptions.changeableFlags: calls whose decision differs between the flags' values are routed. */
+  readonly changeableFlags?: readonly (keyof PrisonFlags)[];
+}
 
 /** One line of a call's decision: the rule's test (none for the last, catch-all line), what, why. */
 export interface ExplainedRule {
@@ -36,20 +46,41 @@ export interface ExplainedAbi {
 export interface PolicyExplanation {
   readonly emulation: string;
   readonly policy: string;
+  /** The jail's listeners, by index (their rules decide `notify listener:i`); omitted when none. */
+  readonly listeners?: readonly { readonly index: number; readonly reason?: string }[];
+  /** The changeable flags whose calls are routed to the supervisor (`notify policy`); omitted when none. */
+  readonly changeableFlags?: readonly string[];
   readonly abis: readonly ExplainedAbi[];
 }
 
 /**
  * What the jail's filter decides for every syscall of every ABI of the emulation, with the policy's
  * reasons: the same policy, name checks and rule order as compileFilter (rules after a catch-all rule
- * are never reached and are left out). A pure function, like compileFilter.
+ * are never reached and are left out). With listeners or changeable flags, the filter's policy of such a
+ * jail (startJail's): the listeners' rules, then the routed calls, then the policy's rules.
+ * A pure function, like compileFilter.
  */
-export function explainPolicy(prison: Prison, emulation: Emulation): PolicyExplanation {
-  const policy = emulation.policy(prison);
-  checkPolicyNames(emulation, policy);
+export function explainPolicy(
+  prison: Prison,
+  emulation: Emulation,
+  options: ExplainOptions = {},
+): PolicyExplanation {
+  const jail = jailPolicies(emulation, prison, options.listeners ?? [], options.changeableFlags ?? []);
+  const policy = jail.filter;
+  checkPolicyNames(emulation, policy, jail.handlers);
+  const changeable = options.changeableFlags ?? [];
   return {
     emulation: emulation.name,
     policy: policy.name,
+    ...(jail.listeners.length > 0
+      ? {
+          listeners: jail.listeners.map((l, index) => ({
+            index,
+            ...(l.reason === undefined ? {} : { reason: l.reason }),
+          })),
+        }
+      : {}),
+    ...(changeable.length > 0 ? { changeableFlags: [...changeable] } : {}),
     abis: emulation.tables.map((table) => ({
       arch: table.arch.name,
       auditArch: table.arch.auditArch,
@@ -59,7 +90,7 @@ export function explainPolicy(prison: Prison, emulation: Emulation): PolicyExpla
         .map((entry) => ({
           nr: entry.nr,
           name: entry.name,
-          rules: explainCall(entry.name, policy, emulation),
+          rules: explainCall(entry.name, table.arch.name, policy, emulation),
         })),
       refused: emulation.refusedArchitectures
         .filter((r) => r.auditArch === table.arch.auditArch && r.syscallBit)
@@ -69,10 +100,11 @@ export function explainPolicy(prison: Prison, emulation: Emulation): PolicyExpla
   };
 }
 
-function explainCall(syscall: string, policy: Policy, emulation: Emulation): ExplainedRule[] {
+function explainCall(syscall: string, abi: string, policy: Policy, emulation: Emulation): ExplainedRule[] {
   const lines: ExplainedRule[] = [];
   for (const rule of policy.rules) {
     if (rule.syscall !== syscall) continue;
+    if (rule.abi !== undefined && rule.abi !== abi) continue;
     const reason = rule.reason === undefined ? {} : { reason: rule.reason };
     if (!rule.when || rule.when.length === 0) {
       lines.push({ decision: rule.decision, ...reason });
@@ -136,6 +168,14 @@ const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
  */
 export function formatPolicyExplanation(explanation: PolicyExplanation): string {
   const out: string[] = [`emulation ${explanation.emulation}, policy ${explanation.policy}`];
+  for (const l of explanation.listeners ?? [])
+    out.push(
+      `listener ${l.index}: its calls are decided by the listener (notify listener:${l.index})${l.reason === undefined ? '' : `: ${l.reason}`}`,
+    );
+  if (explanation.changeableFlags)
+    out.push(
+      `changeable: ${explanation.changeableFlags.join(', ')}: calls whose decision depends on them are decided by the supervisor by the jail's current flags (notify policy)`,
+    );
   for (const abi of explanation.abis) {
     out.push('', `abi ${abi.arch} (audit arch ${hex(abi.auditArch)}, ${abi.bits}-bit)`);
     for (const r of abi.refused)
