@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { explainPolicy, formatPolicyExplanation } from '@sysjail/core';
+import { linux } from '@sysjail/emul-linux';
 import { describe, expect, it } from 'vitest';
 import { type ExplainJailConfig, parseJailArgs } from '../config/index.js';
 import { CliError, exitStatusOf } from '../errors.js';
@@ -51,11 +53,35 @@ describe('sysjail --explain', () => {
     expect(text).toContain('emulation linux, policy linux-jail');
   });
 
+  it('with --changeable, shows the calls a jail with those changeable flags sends to its supervisor', () => {
+    const base = explain(['--explain', '-4', '192.0.2.1']);
+    const text = explain(['--explain', '--changeable', 'allow.raw_sockets', '-4', '192.0.2.1']);
+    expect(base).not.toContain('notify policy');
+    expect(text).toContain('# changeable (sysjail.changeable): allow.raw_sockets');
+    expect(text).toMatch(
+      /41 socket +notify policy +if \(arg1 & SOCK_TYPE_MASK\) == SOCK_RAW: decided by the jail's current flags \(changeable: allowRawSockets\)/,
+    );
+    // The rest of the text is core's explanation of that jail's filter policy.
+    const prison = parseJailArgs('sysjail', ['--explain', '-4', '192.0.2.1'], { euid: 1000 }).prison;
+    expect(text.slice(text.indexOf('emulation linux'))).toBe(
+      formatPolicyExplanation(explainPolicy(prison, linux, { changeableFlags: ['allowRawSockets'] })),
+    );
+    // jail.conf's names, comma-separated or repeated; SysV IPC calls are routed too.
+    const two = explain(['--explain', '--changeable', 'allow.raw_sockets,allow.sysvipc']);
+    expect(two).toBe(
+      explain(['--explain', '--changeable', 'allow.raw_sockets', '--changeable', 'allow.sysvipc']),
+    );
+    expect(two).toMatch(/29 shmget +notify policy +decided by the jail's current flags/);
+  });
+
   it('is a usage error with -r or -b, or with an unknown emulation', () => {
     for (const argv of [
       ['--explain', '-r', '1'],
       ['--explain', '-b'],
       ['--explain', '--emulation', 'plan9'],
+      ['--explain', '--changeable', 'allow.rlimit'],
+      ['--explain', '--changeable', 'allowRawSockets'],
+      ['--changeable', 'allow.raw_sockets', '/', 'j', '192.0.2.1', 'true'],
     ]) {
       let error: unknown;
       try {

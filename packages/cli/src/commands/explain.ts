@@ -1,4 +1,5 @@
 import { explainPolicy, formatPolicyExplanation, type Prison } from '@sysjail/core';
+import { CHANGEABLE } from '../config/changeable.js';
 import type { ExplainJailConfig } from '../config/index.js';
 import { chooseEmulation, emulationNamed, jailEmulation } from '../emulation-choice.js';
 import { installedEmulations } from '../emulations.js';
@@ -14,7 +15,9 @@ function prisonLines(prison: Prison): string[] {
 /**
  * sysjail --explain: the policy a jail of this prison runs under, per ABI, every syscall with its
  * decision and reason (core's explainPolicy). The emulation is --emulation's, else the command's (as a
- * jail would pick it), else the native one. Starts nothing, needs no privilege.
+ * jail would pick it), else the native one. With --changeable, the filter of a jail made with those
+ * flags changeable (sysjail.changeable): the calls they decide go to the supervisor. Starts nothing,
+ * needs no privilege.
  */
 export function explainText(config: ExplainJailConfig): string {
   const emulations = installedEmulations();
@@ -29,5 +32,11 @@ export function explainText(config: ExplainJailConfig): string {
   lines.push(...prisonLines(config.prison).map((l) => `# ${l}`));
   if (underLoader)
     lines.push(`# ${chosen.name} programs run through their loader, under the ${emulation.name} policy`);
-  return `${lines.join('\n')}\n${formatPolicyExplanation(explainPolicy(config.prison, emulation))}`;
+  const changeableFlags = config.changeableFlags ?? [];
+  if (changeableFlags.length > 0) {
+    const names = changeableFlags.map((f) => Object.keys(CHANGEABLE).find((k) => CHANGEABLE[k] === f) ?? f);
+    lines.push(`# changeable (sysjail.changeable): ${names.join(', ')}`);
+  }
+  const explanation = explainPolicy(config.prison, emulation, { changeableFlags });
+  return `${lines.join('\n')}\n${formatPolicyExplanation(explanation)}`;
 }

@@ -1,4 +1,5 @@
 import {
+  type ChangeableFlag,
   checkJailMount,
   type JailMount,
   type Prison,
@@ -16,6 +17,7 @@ import {
   UsageError,
 } from '../errors.js';
 import { hostLoopbackRole, type JailAddress, parseAddress, parseAddressList } from './address.js';
+import { CHANGEABLE, parseChangeableList } from './changeable.js';
 import { getopt } from './getopt.js';
 import { checkHostname } from './hostname.js';
 import { checkJailName, parseJailRef } from './jail-name.js';
@@ -76,6 +78,8 @@ export interface ExplainJailConfig {
   readonly prison: Prison;
   readonly command: readonly string[];
   readonly emulation?: string;
+  /** --changeable: the flags a jail made with them as sysjail.changeable routes to its supervisor. */
+  readonly changeableFlags?: readonly ChangeableFlag[];
 }
 
 export type JailConfig = StartJailConfig | RemoveJailConfig | ExplainJailConfig;
@@ -115,6 +119,7 @@ const specs = {
       ...mountOptions,
       'emulation=',
       'explain',
+      'changeable=',
     ],
   },
 } as const;
@@ -151,8 +156,12 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
   let terminal: StartJailConfig['terminal'] = 'auto';
   let allowHostLoopback = false;
   let explain = false;
+  const changeable: string[] = [];
   for (const o of options) {
     switch (o.name) {
+      case 'changeable':
+        changeable.push(o.value ?? '');
+        break;
       case 'explain':
         explain = true;
         break;
@@ -245,6 +254,21 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
       'EXPLAIN_STARTS_NOTHING',
       `--explain starts no jail: not with ${remove ? '-r' : '-b'}`,
     );
+  if (changeable.length > 0 && !explain)
+    throw new UsageError(
+      'CHANGEABLE_WITHOUT_EXPLAIN',
+      '--changeable goes with --explain (a jail is made changeable by sysjail.changeable in jail.conf)',
+    );
+  const changeableFlags = parseChangeableList(changeable, (v) => {
+    throw new UsageError(
+      'BAD_CHANGEABLE',
+      `--changeable: ${v}: not a flag that can change while the jail runs (${Object.keys(CHANGEABLE).join(', ')})`,
+    );
+  });
+  const explainExtras = {
+    ...(emulation === undefined ? {} : { emulation }),
+    ...(changeableFlags.length > 0 ? { changeableFlags } : {}),
+  };
   if (remove) {
     if (operands.length === 0) throw new MissingArgumentError('jail to remove');
     const all = operands.length === 1 && operands[0] === '*';
@@ -261,7 +285,7 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
       tool,
       prison: prisonOf('/', 'jail', extra, flags),
       command: [],
-      ...(emulation === undefined ? {} : { emulation }),
+      ...explainExtras,
     };
   }
   if (path === undefined) throw new MissingPathError();
@@ -277,7 +301,7 @@ export function parseJailArgs(tool: JailTool, argv: readonly string[], ctx: Pars
       tool,
       prison: { ...prisonOf(root, hostname, all, flags), ...(name === undefined ? {} : { name }) },
       command,
-      ...(emulation === undefined ? {} : { emulation }),
+      ...explainExtras,
     };
   }
   if (command.length === 0) throw new NoCommandError();

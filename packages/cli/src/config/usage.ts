@@ -23,8 +23,8 @@ export const synopses = {
       'path hostname address[,address...] command ...',
     '-r [-v] jid|name ... | *',
     '--explain [-4 address] [-6 address] [--allow-ipc] [--allow-all-domains] [--allow-raw-sockets] ' +
-      '[--allow-chflags] [--allow-rlimit] [--allow-host-loopback] [--emulation name] ' +
-      '[path hostname address[,address...] [command ...]]',
+      '[--allow-chflags] [--allow-rlimit] [--allow-host-loopback] [--changeable param[,param...]] ' +
+      '[--emulation name] [path hostname address[,address...] [command ...]]',
   ],
   jls: ['[-dhNnqsv] [--json] [-j jail] [parameter ...]'],
   sjls: ['[-v] [--json] [-j jail]'],

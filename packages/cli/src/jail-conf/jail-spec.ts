@@ -16,6 +16,7 @@ import {
   RctlRuleError,
 } from '@sysjail/core';
 import { hostLoopbackRole, parseAddress } from '../config/address.js';
+import { CHANGEABLE, parseChangeableList } from '../config/changeable.js';
 import { checkHostname } from '../config/hostname.js';
 import { checkJailName } from '../config/jail-name.js';
 import { checkJailPath } from '../config/jail-path.js';
@@ -48,14 +49,7 @@ export type HookName = (typeof HOOKS)[number];
 /** Hooks run inside the jail (as exec.jail_user); the others run on the host (as exec.system_user). */
 export const IN_JAIL_HOOKS: ReadonlySet<HookName> = new Set(['exec.start', 'command', 'exec.stop']);
 
-/** sysjail.changeable's values: the allow.* parameters core can change on a running jail. */
-export const CHANGEABLE: Readonly<Record<string, ChangeableFlag>> = {
-  'allow.raw_sockets': 'allowRawSockets',
-  'allow.sysvipc': 'allowIpc',
-  'allow.chflags': 'allowChflags',
-  'allow.set_hostname': 'allowSetHostname',
-  'allow.socket_af': 'allowAllDomains',
-};
+export { CHANGEABLE } from '../config/changeable.js';
 
 export interface JailSpec {
   readonly name: string;
@@ -253,24 +247,12 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
   // sysjail.changeable: the allow.* flags jail -m may switch (the jail's filter sends the calls they
   // decide to the supervisor; a flag's capability is kept from the start).
   const changeableParam = get('sysjail.changeable');
-  const changeableFlags = [
-    ...new Set(
-      (changeableParam?.values ?? [])
-        .flatMap((v) => v.split(','))
-        .map((v) => v.trim())
-        .filter((v) => v !== '')
-        .map((v) => {
-          const flag = CHANGEABLE[v];
-          if (!flag) {
-            fail(
-              changeableParam,
-              `sysjail.changeable: ${v}: not a flag that can change while the jail runs (${Object.keys(CHANGEABLE).join(', ')})`,
-            );
-          }
-          return flag as ChangeableFlag;
-        }),
+  const changeableFlags = parseChangeableList(changeableParam?.values ?? [], (v) =>
+    fail(
+      changeableParam,
+      `sysjail.changeable: ${v}: not a flag that can change while the jail runs (${Object.keys(CHANGEABLE).join(', ')})`,
     ),
-  ];
+  );
   // sysjail.rctl: rctl(8) rules without the `jail:NAME:` subject, checked by rctl's own parser.
   const rctlParam = get('sysjail.rctl');
   const limits = (rctlParam?.values ?? []).flatMap((value, i) => {
