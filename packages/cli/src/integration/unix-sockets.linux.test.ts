@@ -3,17 +3,27 @@
  * sockets are made in a network namespace of its own, so a name it binds is not the host's (a host
  * client is refused, a host service can still bind it: no squatting), the host's names are not the
  * jail's, nor another jail's, and the jail's own abstract, pathname and paired sockets work, on x86_64
- * and i386 (direct calls and socketcall).
+ * and i386 (direct calls and socketcall). Killing the supervisor while a jail keeps making UNIX sockets
+ * fails closed: no socket is ever made in the host's namespace, the jail dies, its namespace goes.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  alive,
+  CGROUP_PARENT,
+  cgroupProcs,
+  cgroupsOf,
+  eventually,
+  registryEntries,
+  waitForRecord,
+} from './host-state.js';
 import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { parseProbe } from './probe-output.js';
-import { startJailCommand } from './run-tool.js';
+import { runTool, startJailCommand } from './run-tool.js';
 import { buildProbes } from './victim-build.js';
 
 let fx: JailFixture;
@@ -213,5 +223,113 @@ describe('abstract UNIX names between jails', () => {
     }
     const o = await other.done;
     expect(parseProbe(o.stdout).get('host-client')).toBe('none');
+  }, 60_000);
+});
+
+/** The network namespaces (`net:[inode]`) open as descriptors of `pid`. */
+function netnsFds(pid: number): string[] {
+  const dir = `/proc/${pid}/fd`;
+  return readdirSync(dir).flatMap((fd) => {
+    try {
+      const l = readlinkSync(join(dir, fd));
+      return l.startsWith('net:[') ? [l] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The processes that are in, or hold a descriptor of, the network namespace `ns` (`net:[inode]`). */
+function holdersOf(ns: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^[0-9]+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/ns/net`) === ns || netnsFds(pid).includes(ns);
+      } catch {
+        return false;
+      }
+    });
+}
+
+describe('killing the supervisor while a jail makes UNIX sockets', () => {
+  it('fails closed: no socket in the host namespace, the jail dies, its namespace is gone', async () => {
+    // A host service holds this abstract name: a socket of the host's namespace cannot bind it (the
+    // victim's breach test; the same victim run on the host breaches at once).
+    const hostName = `sysjail-failclosed-${token()}`;
+    const stopHostService = await hostServe(hostName, 'host');
+    try {
+      const unmediated = spawn(hostProbe(), ['unix-loop', hostName, join(fx.base, 'host-breach')]);
+      expect(await new Promise((resolve) => unmediated.on('close', resolve))).toBe(9);
+      expect(readFileSync(join(fx.base, 'host-breach'), 'utf8')).toBe('socket-direct host\n');
+
+      const jail = startJailCommand(
+        fx,
+        [
+          fx.root,
+          'unix.example',
+          '127.0.0.25',
+          '/bin/sh',
+          '-c',
+          `/bin/probe32 unix-loop ${hostName} /tmp/breach32 & exec /bin/probe64 unix-loop ${hostName} /tmp/breach64`,
+        ],
+        { timeoutMs: 30_000 },
+      );
+      const looping = () =>
+        jail
+          .stdout()
+          .split('\n')
+          .filter((l) => l === 'looping').length;
+      await jail.waitFor(/^looping$/);
+      expect(await eventually(() => looping() === 2, 10_000)).toBe(true);
+      const record = await waitForRecord(fx.runDir);
+      const procs = cgroupProcs(record.cgroupPath!);
+      expect(procs.length).toBe(3); // init, probe64, probe32
+      // The jail's UNIX namespace: the one network namespace the supervisor holds that is not its own.
+      const supervisor = jail.child.pid!;
+      const own = readlinkSync(`/proc/${supervisor}/ns/net`);
+      const jailNs = [...new Set(netnsFds(supervisor))].filter((n) => n !== own);
+      expect(jailNs).toHaveLength(1);
+
+      // The supervisor stopped, each looper soon waits in a mediated call it cannot answer; then killed.
+      process.kill(supervisor, 'SIGSTOP');
+      const loopers = procs.filter((p) =>
+        /^probe(32|64)$/.test(readFileSync(`/proc/${p}/comm`, 'utf8').trim()),
+      );
+      expect(loopers).toHaveLength(2);
+      const blockedIn = (p: number) => readFileSync(`/proc/${p}/syscall`, 'utf8').split(' ')[0];
+      const waiting = await eventually(() => loopers.every((p) => /^[0-9]+$/.test(blockedIn(p))), 5000);
+      const calls = loopers.map(blockedIn);
+      process.kill(supervisor, 'SIGKILL');
+      expect(waiting, `loopers in ${calls.join(', ')}`).toBe(true);
+      expect(await eventually(() => procs.every((p) => !alive(p)), 5000)).toBe(true);
+      const r = await jail.done;
+      expect(r.signal).toBe('SIGKILL');
+      // Every call after the kill failed or the caller died first: none made a socket in the host's.
+      const root = (f: string) => join(fx.root, 'tmp', f);
+      expect([existsSync(root('breach64')), existsSync(root('breach32'))]).toEqual([false, false]);
+      const failed = ['breach64.failed', 'breach32.failed']
+        .filter((f) => existsSync(root(f)))
+        .map((f) => `${f}: ${readFileSync(root(f), 'utf8').trim().replaceAll('\n', ', ')}`);
+      // A call that did return after the kill failed as the kernel fails a call nobody can answer.
+      for (const f of failed) expect(f).toMatch(/^breach(32|64)\.failed: ([a-z]+-[a-z]+ ENOSYS(, |$))+$/);
+      console.info(
+        `loopers waiting in syscalls ${calls.join(', ')} when the supervisor was killed; calls seen failing: ${failed.join('; ') || 'none'}`,
+      );
+      // The jail's namespace died with it: no process is in it or holds it, nothing mounts it.
+      expect(await eventually(() => holdersOf(jailNs[0]).length === 0, 5000)).toBe(true);
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(jailNs[0]);
+      // jls drops the dead supervisor's record.
+      expect((await runTool(fx, 'jls', ['-h', 'jid'])).stdout).toBe('jid\n');
+      expect(registryEntries(fx.runDir)).toEqual([]);
+      // What the killed supervisor could not remove: its jail's (empty) cgroup, removed here.
+      for (const name of cgroupsOf(supervisor)) {
+        expect(cgroupProcs(join(CGROUP_PARENT, name))).toEqual([]);
+        rmdirSync(join(CGROUP_PARENT, name));
+      }
+    } finally {
+      stopHostService();
+    }
   }, 60_000);
 });

@@ -7,7 +7,7 @@
  * jail's latency is measured in bench/results/supervisor.md, not here.) Its control socket serves root
  * only; it reports its jails; a change to a running jail is refused by name while core cannot make it.
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRegistry } from '@sysjail/core';
 import { requestAsUser } from '@sysjail/core/internals';
@@ -111,6 +111,11 @@ describe('jails sharing one supervisor', () => {
       'ok',
       'ok',
     ]);
+    // Each thread went back to the host's network namespace after making them (none stays in the jail's).
+    const threadNets = readdirSync(`/proc/${supervisor}/task`).map((t) =>
+      readlinkSync(`/proc/${supervisor}/task/${t}/ns/net`),
+    );
+    expect(new Set(threadNets)).toEqual(new Set([readlinkSync('/proc/self/ns/net')]));
     // An i386 socketcall(SYS_SOCKET, AF_INET) is made by the jail's init: the thread that answers it
     // reads the init channel while the first thread watches the same channel for jexec's messages.
     for (let i = 0; i < 5; i++) {

@@ -64,11 +64,13 @@ export class UnixNamespace {
   /** Runs fn with this thread in the jail's namespace (sockets made there are the jail's). */
   private inside<T>(fn: () => T): T {
     if (this.fd === undefined) throw new Error('the jail has ended');
+    // The host's first: on a thread that has not asked yet, asking inside would name the jail's.
+    const host = hostNetwork();
     setns(this.fd, CLONE_NEWNET);
     try {
       return fn();
     } finally {
-      setns(hostNetwork(), CLONE_NEWNET);
+      setns(host, CLONE_NEWNET);
     }
   }
 

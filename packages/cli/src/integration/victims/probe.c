@@ -587,6 +587,62 @@ static void unixOwn(const char *name, const char *hostName, const char *hostPath
   }
 }
 
+/* Whether fd is a UNIX stream socket of the host's namespace: the host holds @hostName there (bind
+ * EADDRINUSE), the jail's namespace does not (bind ok; closing frees the name again). */
+static int inHostNamespace(long fd, const char *hostName) {
+  struct sockaddr_un a;
+  socklen_t len = abstractAddr(&a, hostName);
+  return bind((int)fd, (struct sockaddr *)&a, len) < 0 && errno == EADDRINUSE;
+}
+
+/* probe unix-loop <host-name> <marker>: makes UNIX stream sockets and socket pairs by every way this ABI
+ * has, forever; says "looping" after the first round. A socket in the host's namespace (one made
+ * unmediated, after the supervisor died) writes the marker and exits 9. A failed call is fine (fail
+ * closed): the first errno of each call is appended to the marker's ".failed" file. */
+static void unixLoop(const char *hostName, const char *marker) {
+  char failed[256];
+  snprintf(failed, sizeof failed, "%s.failed", marker);
+  int reported[UNIX_WAYS][2] = {{0}};
+  for (long round = 0;; round++) {
+    for (int w = 0; w < UNIX_WAYS; w++) {
+      int sv[2] = {-1, -1};
+      long s = unixSocketBy(w, SOCK_STREAM);
+      int errs[2] = {errno, 0};
+      long p = unixPairBy(w, SOCK_STREAM, sv);
+      errs[1] = errno;
+      /* one at a time: a jail socket holds the name in the jail's namespace until closed */
+      const char *breach = NULL;
+      if (s >= 0) {
+        if (inHostNamespace(s, hostName)) breach = "socket";
+        close((int)s);
+      }
+      if (p == 0) {
+        if (!breach && inHostNamespace(sv[0], hostName)) breach = "socketpair";
+        close(sv[0]);
+        close(sv[1]);
+      }
+      if (breach) {
+        int f = open(marker, O_CREAT | O_WRONLY | O_APPEND, 0644);
+        dprintf(f, "%s-%s host\n", breach, unixWay[w]);
+        close(f);
+        exit(9);
+      }
+      long r[2] = {s, p};
+      for (int k = 0; k < 2; k++)
+        if (r[k] < 0 && !reported[w][k]) {
+          reported[w][k] = 1;
+          int f = open(failed, O_CREAT | O_WRONLY | O_APPEND, 0644);
+          dprintf(f, "%s-%s %s\n", k ? "socketpair" : "socket", unixWay[w], strerrorname_np(errs[k]));
+          close(f);
+        }
+    }
+    if (round == 0) {
+      printf("looping\n");
+      fflush(stdout);
+    }
+  }
+}
+
 /* The host's side, run outside any jail with names of exact length (Node pads abstract names to the
  * whole sun_path): probe unix-connect <name> → "connect ok|ERRNO"; probe unix-bind <name> → "bind
  * ok|ERRNO"; probe unix-serve <name> <answer> → "serving ok", then answers every client until killed. */
@@ -954,6 +1010,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(g, "func") && argc > 2) funcProbe(argv[2]);
   else if (!strcmp(g, "unix-squat") && argc > 3) unixSquat(argv[2], atoi(argv[3]));
   else if (!strcmp(g, "unix-own") && argc > 4) unixOwn(argv[2], argv[3], argv[4]);
+  else if (!strcmp(g, "unix-loop") && argc > 3) unixLoop(argv[2], argv[3]);
   else if (!strcmp(g, "unix-connect") && argc > 2) unixHost("connect", argv[2], "");
   else if (!strcmp(g, "unix-bind") && argc > 2) unixHost("bind", argv[2], "");
   else if (!strcmp(g, "unix-serve") && argc > 3) unixHost("serve", argv[2], argv[3]);
