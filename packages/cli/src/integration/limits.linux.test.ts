@@ -2,7 +2,8 @@
  * rctl limits on real jails: a memoryuse limit (sysjail --memory, and from rctl.conf) stops an allocating
  * process; maxproc holds a fork bomb while the host still forks; rctl -u shows usage; rctl -a / -r change
  * a running jail's limits; a cputime rule signals the jail; the jail cannot lift its own limits; the v1
- * controller cgroups go with the jail; sysjail.rctl in jail.conf gives a jail created by jail -c its limits.
+ * controller cgroups go with the jail; pcpu throttles a busy loop (the kernel's own throttling counters);
+ * sysjail.rctl in jail.conf gives a jail created by jail -c its limits.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -361,6 +362,62 @@ describe('rctl limits', () => {
       `jail: ${conf}:5:5: sysjail.rctl: memoryuse:sigkill=1g: action "sigkill" is not supported for memoryuse (deny)\n`,
     );
     expect(registry().find('badrctl')).toBeUndefined();
+  });
+
+  it("pcpu throttles a busy jail: its cgroup's CFS quota is set and the kernel counts throttled periods", async () => {
+    const started = tool('sysjail', [
+      '-b',
+      '-n',
+      'pcpuspin',
+      '--pcpu',
+      '20',
+      fx.root,
+      'h',
+      '127.0.13.11',
+      '/bin/sh',
+      '-c',
+      'while :; do :; done',
+    ]);
+    expect(started).toMatchObject({ status: 0, stderr: '' });
+    const rec = record('pcpuspin');
+    const cpu = rec.limitCgroups?.cpu;
+    expect(cpu).toBeDefined();
+    const v1 = existsSync(join(cpu!, 'cpu.cfs_quota_us'));
+    if (v1) {
+      expect(readFileSync(join(cpu!, 'cpu.cfs_quota_us'), 'utf8')).toBe('20000\n');
+      expect(readFileSync(join(cpu!, 'cpu.cfs_period_us'), 'utf8')).toBe('100000\n');
+    } else expect(readFileSync(join(cpu!, 'cpu.max'), 'utf8')).toBe('20000 100000\n');
+    // The kernel's evidence: periods in which the jail ran out of quota (v1 throttled_time in ns,
+    // v2 throttled_usec), growing while the loop spins.
+    const throttled = () => {
+      const stat = readFileSync(join(cpu!, 'cpu.stat'), 'utf8');
+      const n = /^nr_throttled ([0-9]+)$/m.exec(stat);
+      const t = /^throttled_(?:time|usec) ([0-9]+)$/m.exec(stat);
+      if (!n || !t) throw new Error(`cpu.stat without throttling counters: ${stat}`);
+      return { periods: Number(n[1]), time: Number(t[1]) };
+    };
+    let first = throttled();
+    for (let i = 0; i < 200 && first.periods < 3; i++) {
+      await sleep(50);
+      first = throttled();
+    }
+    expect(first.periods).toBeGreaterThanOrEqual(3);
+    expect(first.time).toBeGreaterThan(0);
+    let later = throttled();
+    for (let i = 0; i < 200 && later.periods < first.periods + 3; i++) {
+      await sleep(50);
+      later = throttled();
+    }
+    expect(later.periods).toBeGreaterThanOrEqual(first.periods + 3);
+    expect(later.time).toBeGreaterThan(first.time);
+    // a jail without a pcpu rule gets no cpu cgroup of its own (no quota)
+    expect(
+      tool('sysjail', ['-b', '-n', 'pcpufree', fx.root, 'h', '127.0.13.12', '/bin/sleep', '600']).status,
+    ).toBe(0);
+    expect(record('pcpufree').limitCgroups?.cpu).toBeUndefined();
+    expect(tool('jail', ['-r', 'pcpufree']).status).toBe(0);
+    expect(tool('jail', ['-r', 'pcpuspin']).status).toBe(0);
+    expect(existsSync(cpu!)).toBe(false);
   });
 
   it('bad rules are usage errors naming the problem', () => {
