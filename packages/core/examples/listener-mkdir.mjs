@@ -30,9 +30,9 @@ const mkdirListener = {
   reason: 'mkdir under /etc is refused',
   handle(call) {
     counts.calls += 1;
-    const at = call.syscall === 'mkdirat';
-    const path = call.args[at ? 1 : 0].string;
-    const mode = Number(call.args[at ? 2 : 1].value & 0o7777n);
+    // mkdir(pathname, mode) and mkdirat(dfd, pathname, mode): the same names, by the kernel's prototypes.
+    const path = call.argsByName.pathname.string;
+    const mode = Number(call.argsByName.mode.value & 0o7777n);
     // Relative paths (from the caller's cwd or mkdirat's directory fd) are left out of this example.
     if (!path?.startsWith('/')) return deny('EPERM');
     const wanted = posix.normalize(path);

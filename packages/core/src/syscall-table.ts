@@ -22,6 +22,8 @@ export interface SyscallEntry {
   readonly name: string;
   readonly nr: number;
   readonly args: readonly ArgKind[];
+  /** The kernel's parameter names, in the order of `args` (listeners get the arguments by them too). */
+  readonly argNames?: readonly string[];
   readonly classes?: readonly SyscallClass[];
 }
 

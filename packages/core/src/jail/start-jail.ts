@@ -362,7 +362,7 @@ const supervise: Stage = {
         const entry = emulation.tables
           .find((t) => t.arch.name === e.arch)
           ?.entries.find((x) => x.name === e.syscall);
-        return entry ? [[e.arch, e.syscall, entry.args] as const] : [];
+        return entry ? [[e.arch, e.syscall, entry.args, entry.argNames ?? []] as const] : [];
       }),
     });
     s.supervised = true;

@@ -54,6 +54,11 @@ export interface ListenedCall {
   readonly syscall: string;
   /** By position, as the emulation's table describes them. */
   readonly args: readonly ListenedArg[];
+  /**
+   * The same arguments by the kernel's parameter names (`pathname`, `mode`), where the emulation's table
+   * names them (`argNames`); empty otherwise.
+   */
+  readonly argsByName: Readonly<Record<string, ListenedArg>>;
 }
 
 /**

@@ -52,8 +52,8 @@ export interface SupervisedJailSpec {
   readonly decision: DecisionProgram;
   /** The jail's listeners (listener:i), as the thread needs them. */
   readonly listeners: readonly { readonly timeoutMs: number; readonly scalarsOnly: boolean }[];
-  /** [ABI name, syscall, argument kinds] of the listened calls. */
-  readonly argKinds: ReadonlyArray<readonly [string, string, readonly ArgKind[]]>;
+  /** [ABI name, syscall, argument kinds, argument names (or none)] of the listened calls. */
+  readonly argKinds: ReadonlyArray<readonly [string, string, readonly ArgKind[], readonly string[]]>;
 }
 
 /**

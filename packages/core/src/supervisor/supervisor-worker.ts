@@ -119,7 +119,8 @@ interface Served extends ServedJail {
   decisionInterpreter: FilterInterpreter | undefined;
   policy(): { readonly interpreter: FilterInterpreter; readonly notifyTable: readonly NotifyEntry[] };
   /** "ABI syscall" → argument kinds, for the listened calls. */
-  readonly argKinds: Map<string, readonly ArgKind[]>;
+  /** `abi syscall` → the listened call's argument kinds and names. */
+  readonly argKinds: Map<string, { kinds: readonly ArgKind[]; names: readonly string[] }>;
 }
 
 const { port, wakeFd, stopFlag, role, peer, wakeFirst } = workerData as {
@@ -217,7 +218,7 @@ function serve(
       served.decisionInterpreter ??= new FilterInterpreter(decode(served.decision.program));
       return { interpreter: served.decisionInterpreter, notifyTable: served.decision.notifyTable };
     },
-    argKinds: new Map(spec.argKinds.map(([abi, name, kinds]) => [`${abi} ${name}`, kinds])),
+    argKinds: new Map(spec.argKinds.map(([abi, name, kinds, names]) => [`${abi} ${name}`, { kinds, names }])),
     inJailUts: (fn) => inNamespaceOf(spec.initPid, 'uts', CLONE_NEWUTS, fn),
     unixNamespace,
     shutdown: (reason) => {
@@ -490,7 +491,7 @@ function askListener(
   const spec = jail.spec.listeners[listener];
   if (!spec) return { errno: 'EPERM', reason: `no listener ${listener}` };
   const ctx = callContext(jail, call);
-  const kinds = jail.argKinds.get(`${call.abi} ${call.syscall}`) ?? [];
+  const { kinds, names } = jail.argKinds.get(`${call.abi} ${call.syscall}`) ?? { kinds: [], names: [] };
   const sockaddr = Object.hasOwn(sockaddrArgs, call.syscall) ? sockaddrArgs[call.syscall] : undefined;
   const args: ListenedArg[] = [];
   let sawMemory = false;
@@ -526,7 +527,14 @@ function askListener(
     jid: jail.spec.jid,
     ticket,
     listener,
-    call: { jid: jail.spec.jid, pid: call.pid, abi: call.abi, syscall: call.syscall, args },
+    call: {
+      jid: jail.spec.jid,
+      pid: call.pid,
+      abi: call.abi,
+      syscall: call.syscall,
+      args,
+      argsByName: Object.fromEntries(names.flatMap((name, i) => (i < args.length ? [[name, args[i]]] : []))),
+    },
   });
   return undefined;
 }
