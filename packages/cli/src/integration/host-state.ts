@@ -1,8 +1,8 @@
 /**
  * What a jail may leave behind on the host, looked up for the leak checks: mounts under a path, sysjail
- * cgroups of a supervisor pid, registry files, live processes.
+ * cgroups of a supervisor pid, registry files, live processes, holders of a network namespace.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const CGROUP_PARENT = '/sys/fs/cgroup/unified/sysjail';
@@ -92,4 +92,31 @@ export async function waitForRecord(runDir: string, ms = 10_000): Promise<Regist
   }, ms);
   if (!found) throw new Error(`no jail record in ${runDir}`);
   return found;
+}
+
+/** The network namespaces (`net:[inode]`) open as descriptors of `pid`. */
+export function netnsFds(pid: number): string[] {
+  const dir = `/proc/${pid}/fd`;
+  return readdirSync(dir).flatMap((fd) => {
+    try {
+      const l = readlinkSync(join(dir, fd));
+      return l.startsWith('net:[') ? [l] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The processes that are in, or hold a descriptor of, the network namespace `ns` (`net:[inode]`). */
+export function holdersOf(ns: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^[0-9]+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/ns/net`) === ns || netnsFds(pid).includes(ns);
+      } catch {
+        return false;
+      }
+    });
 }

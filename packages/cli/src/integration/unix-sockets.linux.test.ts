@@ -8,7 +8,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ import {
   cgroupProcs,
   cgroupsOf,
   eventually,
+  holdersOf,
+  netnsFds,
   registryEntries,
   waitForRecord,
 } from './host-state.js';
@@ -225,33 +227,6 @@ describe('abstract UNIX names between jails', () => {
     expect(parseProbe(o.stdout).get('host-client')).toBe('none');
   }, 60_000);
 });
-
-/** The network namespaces (`net:[inode]`) open as descriptors of `pid`. */
-function netnsFds(pid: number): string[] {
-  const dir = `/proc/${pid}/fd`;
-  return readdirSync(dir).flatMap((fd) => {
-    try {
-      const l = readlinkSync(join(dir, fd));
-      return l.startsWith('net:[') ? [l] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
-/** The processes that are in, or hold a descriptor of, the network namespace `ns` (`net:[inode]`). */
-function holdersOf(ns: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^[0-9]+$/.test(d))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readlinkSync(`/proc/${pid}/ns/net`) === ns || netnsFds(pid).includes(ns);
-      } catch {
-        return false;
-      }
-    });
-}
 
 describe('killing the supervisor while a jail makes UNIX sockets', () => {
   it('fails closed: no socket in the host namespace, the jail dies, its namespace is gone', async () => {

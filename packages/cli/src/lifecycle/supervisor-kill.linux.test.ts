@@ -1,14 +1,15 @@
 /**
  * SIGKILL of the shared supervisor (the one process that hosts every background jail) ends every jail
  * it served: no jailed process survives, not even an init stopped with SIGSTOP (its parent-death signal,
- * set again after the launcher thread let it go, fires); nothing is left mounted. The next start (a new
- * supervisor) clears what the dead one left: registry records, cgroups, counters files, its socket and
- * pid file.
+ * set again after the launcher thread let it go, fires); nothing is left mounted, nothing holds their UNIX
+ * sockets' network namespaces. The next start (a new supervisor) clears what the dead one left: registry
+ * records, cgroups, counters files, its socket and pid file.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { processStartTime } from '@sysjail/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdersOf, netnsFds } from '../integration/host-state.js';
 import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
 import { runTool, startBackground } from '../integration/run-tool.js';
 import { eventually, type JailSnapshot, leftovers, pidsInNamespace, snapshotJail } from './jail-traces.js';
@@ -65,6 +66,10 @@ describe('killing the shared supervisor', () => {
     expect(supervisorFiles(fx.runDir)).toHaveLength(2); // its socket and pid file
     const counters = join(fx.runDir, 'counters');
     expect(readdirSync(counters).sort()).toEqual(jids.map((j) => `${j}.json`).sort());
+    // Each jail's UNIX namespace: a network namespace the supervisor holds by descriptor, not its own.
+    const own = readlinkSync(`/proc/${supervisorPid}/ns/net`);
+    const unixNamespaces = [...new Set(netnsFds(supervisorPid))].filter((n) => n !== own);
+    expect(unixNamespaces).toHaveLength(3);
     // One init stopped: it cannot read the EOF of its control channel; only the parent-death signal ends it.
     process.kill(snaps[0].record.initPid ?? 0, 'SIGSTOP');
 
@@ -81,6 +86,8 @@ describe('killing the shared supervisor', () => {
       const allowed = [`cgroup ${s.record.cgroupPath}`, `registry record ${s.recordFile}`];
       for (const l of leftovers(s)) expect(allowed).toContain(l);
     }
+    // Their UNIX namespaces went with the supervisor: nothing is in one or holds one.
+    for (const ns of unixNamespaces) expect(holdersOf(ns), ns).toEqual([]);
     // The jails' mounts lived in their own mount namespaces: none reached the host's.
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(fx.root);
     // jls does not show them (it drops the dead supervisor's records).
