@@ -173,6 +173,14 @@ describe('unknown jails and bad addresses', () => {
   });
 });
 
+function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 describe('-U user (the jail’s passwd)', () => {
   it('runs the command as that user of the jail', async () => {
     expect(await inJail(['-U', 'nobody'], '127.0.0.5', 'victim id')).toEqual(['65534 65534 65534 65534']);
@@ -192,7 +200,9 @@ describe('-U user (the jail’s passwd)', () => {
     const s = await eventually(
       () => {
         const snap = snapshotJail(fx.registry(), jid);
-        return snap.processes.length === 2 && snap;
+        // Init's child exists before it drops to the user and execs: wait for the sleep itself.
+        const execed = snap.processes.some((p) => p.pid !== snap.record.initPid && commOf(p.pid) === 'sleep');
+        return snap.processes.length === 2 && execed && snap;
       },
       5000,
       'the jailed sleep',
