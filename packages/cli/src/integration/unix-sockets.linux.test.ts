@@ -23,7 +23,7 @@ import {
   registryEntries,
   waitForRecord,
 } from './host-state.js';
-import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
+import { type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { parseProbe } from './probe-output.js';
 import { runTool, startJailCommand } from './run-tool.js';
 import { buildProbes } from './victim-build.js';
@@ -113,33 +113,19 @@ describe.each([
     expect(hostConnect(hostName)).toBe('ok'); // the host's name is there, for the host
     const pathServer = await listenOn(join(hostDir, 'service.sock'), 'host-path');
     try {
-      const child = spawn(
-        process.execPath,
-        [
-          join(binDir, 'sysjail.js'),
-          '--bind',
-          hostDir,
-          '/mnt/host',
-          fx.root,
-          'unix.example',
-          '127.0.0.23',
-          `/bin/${probe}`,
-          'unix-own',
-          `sysjail-own-${token()}`,
-          hostName,
-          '/mnt/host/service.sock',
-        ],
-        { env: fx.env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-      });
-      const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { status, stdout, stderr } = await runTool(fx, 'sysjail', [
+        '--bind',
+        hostDir,
+        '/mnt/host',
+        fx.root,
+        'unix.example',
+        '127.0.0.23',
+        `/bin/${probe}`,
+        'unix-own',
+        `sysjail-own-${token()}`,
+        hostName,
+        '/mnt/host/service.sock',
+      ]);
       expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
       const out = parseProbe(stdout);
       for (const w of ways) {
@@ -192,31 +178,19 @@ describe('abstract UNIX names between jails', () => {
     mkdirSync(hostDir);
     const pathServer = await listenOn(join(hostDir, 'service.sock'), 'host-path');
     try {
-      const r = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [
-            join(binDir, 'sysjail.js'),
-            '--bind',
-            hostDir,
-            '/mnt/host',
-            fx.root,
-            'unix.example',
-            '127.0.0.23',
-            '/bin/probe64',
-            'unix-own',
-            `sysjail-own-${token()}`,
-            `${name}-direct`,
-            '/mnt/host/service.sock',
-          ],
-          { env: fx.env, stdio: ['ignore', 'pipe', 'inherit'] },
-        );
-        let stdout = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => {
-          stdout += d;
-        });
-        child.on('close', (status) => resolve({ status, stdout }));
-      });
+      const r = await runTool(fx, 'sysjail', [
+        '--bind',
+        hostDir,
+        '/mnt/host',
+        fx.root,
+        'unix.example',
+        '127.0.0.23',
+        '/bin/probe64',
+        'unix-own',
+        `sysjail-own-${token()}`,
+        `${name}-direct`,
+        '/mnt/host/service.sock',
+      ]);
       expect(r.status).toBe(0);
       // the other jail is listening on that name, in its own namespace
       expect(parseProbe(r.stdout).get('host-abstract-direct')).toBe('ECONNREFUSED');
