@@ -6,4 +6,13 @@ export { type JailPolicies, jailPolicies } from './listen/jail-policy.js';
 export * from './net/index.js';
 export { hostPidOf } from './process/host-pid.js';
 export * from './registry/index.js';
+export {
+  alive,
+  allJailCgroups,
+  CGROUP_PARENT,
+  cgroupProcs,
+  cgroupsOf,
+  eventually,
+  mountsUnder,
+} from './testing/host-state.js';
 export { requestAsUser } from './testing/peer-as-user.js';

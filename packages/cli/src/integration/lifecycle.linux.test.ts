@@ -1,21 +1,11 @@
 /**
- * The jail command's exit status is the command's; after the jail ends nothing is left (no mount of the
- * jail path, no cgroup, no process, no registry entry); killing the supervisor (`jail`) with SIGKILL ends
- * every jailed process within a second, and a mediated call never completes unmediated afterwards.
+ * What jail(8) adds to a jail's life: its exit status is the command's (128 + the signal for a signal), a
+ * command the jail lacks is one line and exit 1, and INT, TERM and HUP go to the command, whose status
+ * says how it ended; the jail's record is gone after. (What core does on its own, exit statuses, nothing
+ * left after a jail, SIGKILL of the supervisor's process, is tested in packages/core.)
  */
-import { existsSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  alive,
-  CGROUP_PARENT,
-  cgroupProcs,
-  cgroupsOf,
-  eventually,
-  mountsUnder,
-  registryEntries,
-  waitForRecord,
-} from './host-state.js';
+import { registryEntries, waitForRecord } from './host-state.js';
 import { type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { runJail, startJailCommand } from './run-tool.js';
 
@@ -79,59 +69,5 @@ describe('signals to jail(8)', () => {
     await waitForRecord(fx.runDir);
     jail.child.kill('SIGTERM');
     expect(await jail.done).toMatchObject({ status: 5, stdout: 'up\ncaught\n', timedOut: false });
-  });
-});
-
-describe('after the jail ends', () => {
-  it('nothing is left: no mount, no cgroup, no process, no registry entry', async () => {
-    const jail = startJailCommand(fx, jailArgs('/bin/sh', '-c', 'sleep 300 & echo up; read x'), {
-      timeoutMs: 20_000,
-    });
-    await jail.waitFor(/^up$/);
-    const record = await waitForRecord(fx.runDir);
-    const procs = cgroupProcs(record.cgroupPath!);
-    expect(procs.length).toBeGreaterThanOrEqual(3);
-    expect(existsSync(record.cgroupPath!)).toBe(true);
-    // The jail's mounts live in its own mount namespace: the host never sees them.
-    expect(mountsUnder(fx.root)).toEqual([]);
-    jail.child.stdin!.end('\n');
-    const r = await jail.done;
-    expect(r).toMatchObject({ status: 0, timedOut: false });
-    expect(mountsUnder(fx.root)).toEqual([]);
-    expect(cgroupsOf(jail.child.pid!)).toEqual([]);
-    expect(existsSync(record.cgroupPath!)).toBe(false);
-    // the background sleep too: the jail ends with its init
-    expect(procs.filter(alive)).toEqual([]);
-    expect(registryEntries(fx.runDir)).toEqual([]);
-  });
-});
-
-describe('killing the supervisor with SIGKILL', () => {
-  it('ends every jailed process within a second; no mediated call completes unmediated', async () => {
-    const marker = join(fx.root, 'tmp', 'raised');
-    const jail = startJailCommand(
-      fx,
-      jailArgs('/bin/sh', '-c', '/bin/sleep 300 & exec /bin/probe64 mediated-loop /tmp/raised'),
-      { timeoutMs: 20_000 },
-    );
-    await jail.waitFor(/^looping$/);
-    const record = await waitForRecord(fx.runDir);
-    const procs = cgroupProcs(record.cgroupPath!);
-    expect(procs.length).toBe(3);
-    process.kill(jail.child.pid!, 'SIGKILL');
-    const killedAt = Date.now();
-    const gone = await eventually(() => procs.every((p) => !alive(p)), 1000, 5);
-    const after = Date.now() - killedAt;
-    expect(procs.filter(alive), `still alive after ${after} ms`).toEqual([]);
-    expect(gone).toBe(true);
-    await jail.done;
-    expect(existsSync(marker)).toBe(false);
-    // What a killed supervisor leaves (it could not clean up): an empty cgroup and a stale record.
-    // Removed here so that the test leaves nothing; reported, not asserted.
-    for (const name of cgroupsOf(jail.child.pid!)) {
-      try {
-        rmdirSync(join(CGROUP_PARENT, name));
-      } catch {}
-    }
   });
 });

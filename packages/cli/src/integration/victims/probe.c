@@ -885,25 +885,6 @@ static void rebootProbe(const char *hostNs) {
   printf("still-alive\n");
 }
 
-/* ---- lifecycle: probe mediated-loop <marker path> ---- */
-
-static void mediatedLoop(const char *marker) {
-  struct rlimit r;
-  getrlimit(RLIMIT_NOFILE, &r);
-  rlim_t high = r.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &(struct rlimit){256, 256});
-  printf("looping\n");
-  fflush(stdout);
-  for (;;) {
-    if (setrlimit(RLIMIT_NOFILE, &(struct rlimit){256, high}) == 0) {
-      int f = open(marker, O_CREAT | O_WRONLY, 0644);
-      dprintf(f, "raised\n");
-      close(f);
-      exit(9);
-    }
-  }
-}
-
 /* ---- functional: probe func <jail ip> ---- */
 
 static void *threadBody(void *p) {
@@ -1006,7 +987,6 @@ int main(int argc, char **argv) {
   else if (!strcmp(g, "race-connect") && argc > 4) raceConnect(argv[2], atoi(argv[3]), atol(argv[4]));
   else if (!strcmp(g, "race-rlimit") && argc > 2) raceRlimit(atol(argv[2]));
   else if (!strcmp(g, "reboot") && argc > 2) rebootProbe(argv[2]);
-  else if (!strcmp(g, "mediated-loop") && argc > 2) mediatedLoop(argv[2]);
   else if (!strcmp(g, "func") && argc > 2) funcProbe(argv[2]);
   else if (!strcmp(g, "unix-squat") && argc > 3) unixSquat(argv[2], atoi(argv[3]));
   else if (!strcmp(g, "unix-own") && argc > 4) unixOwn(argv[2], argv[3], argv[4]);
