@@ -35,7 +35,6 @@ export type { JailOptions } from './jail/jail-options.js';
 export { jailPasswdEntry, LOGIN_PATH, loginEnvironment } from './jail/login-environment.js';
 export type { PathExposure } from './jail/path-exposure.js';
 export { exposureMessage, jailPathExposure } from './jail/path-exposure.js';
-export { JailRoot } from './jail/root-files.js';
 export type { Jail, JailChange, JailCounters, JailExit } from './jail/running-jail.js';
 export { jailEnvironment, startJail } from './jail/start-jail.js';
 export {
@@ -81,6 +80,7 @@ export { isSameProcess, processStartTime } from './registry/process-start-time.j
 export type { Registry } from './registry/registry.js';
 export { isLive, JID_MAX, openRegistry } from './registry/registry.js';
 export { defaultRegistryDir, sysjailRunDir } from './registry/run-dir.js';
+export { JailRoot } from './root/root-files.js';
 export type { TerminalMode } from './stdio/index.js';
 export type {
   CopiedSockaddr,

@@ -20,19 +20,10 @@ import {
   type SetupOp,
 } from '@sysjail/systrace-bindings';
 import { PrisonConfigError } from '../errors.js';
+import { jailDevices } from '../mount/jail-devices.js';
 import type { Prison } from '../prison.js';
 import { jailCapabilities } from './capabilities.js';
 import { mountOps } from './jail-mounts.js';
-
-/** The devices of a jail's /dev (a tmpfs of its own, like bubblewrap's --dev): name, major, minor. */
-export const jailDevices: readonly [string, number, number][] = [
-  ['null', 1, 3],
-  ['zero', 1, 5],
-  ['full', 1, 7],
-  ['random', 1, 8],
-  ['urandom', 1, 9],
-  ['tty', 5, 0],
-];
 
 const S_IFCHR = 0o020000;
 

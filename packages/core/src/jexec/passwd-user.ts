@@ -1,5 +1,5 @@
 import { SyscallError } from '@sysjail/systrace-bindings';
-import { JailRoot } from '../jail/root-files.js';
+import { JailRoot } from '../root/root-files.js';
 
 /** One passwd(5) entry. */
 export interface PasswdUser {

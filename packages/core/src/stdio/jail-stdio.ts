@@ -28,7 +28,7 @@ import {
   terminalModes,
   windowSize,
 } from '@sysjail/systrace-bindings';
-import { jailDevices } from '../jail/setup-ops.js';
+import { jailDevices } from '../mount/jail-devices.js';
 
 /** 'auto': a terminal when stdin is one; 'force' (-t); 'never' (-T). */
 export type TerminalMode = 'auto' | 'force' | 'never';
