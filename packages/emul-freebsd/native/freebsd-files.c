@@ -1,20 +1,22 @@
 /* Files: open flags, struct stat and struct dirent conversion, fcntl, ioctl. Included by the loader. */
 
-/* FreeBSD's struct stat (sys/sys/stat.h, FreeBSD 12+ with 64-bit inodes). */
+/* FreeBSD's struct timespec, and its struct stat (FreeBSD 12+ with 64-bit inodes): freebsd-layouts.h. */
+struct fbsd_timespec { int64_t tv_sec; long tv_nsec; };
+FBSD_CHECK_timespec(struct fbsd_timespec);
 struct fbsd_stat {
-	uint64_t dev, ino, nlink;
-	uint16_t mode;
-	int16_t bsdflags;
-	uint32_t uid, gid;
-	int32_t padding1;
-	uint64_t rdev;
-	struct { long sec, nsec; } atim, mtim, ctim, birthtim;
-	int64_t size, blocks;
-	int32_t blksize;
-	uint32_t flags;
-	uint64_t gen, filerev, spare[9];
+	uint64_t st_dev, st_ino, st_nlink;
+	uint16_t st_mode;
+	int16_t st_padding0;
+	uint32_t st_uid, st_gid;
+	int32_t st_padding1;
+	uint64_t st_rdev;
+	struct fbsd_timespec st_atim, st_mtim, st_ctim, st_birthtim;
+	int64_t st_size, st_blocks;
+	int32_t st_blksize;
+	uint32_t st_flags;
+	uint64_t st_gen, st_spare[10];
 };
-_Static_assert(sizeof(struct fbsd_stat) == 224, "FreeBSD struct stat is 224 bytes");
+FBSD_CHECK_stat(struct fbsd_stat);
 
 /* Linux's x86_64 struct stat (asm/stat.h). */
 struct linux_stat {
@@ -35,20 +37,20 @@ static uint64_t fbsd_dev(uint64_t d) {
 
 static void to_fbsd_stat(const struct linux_stat *l, struct fbsd_stat *f) {
 	memset(f, 0, sizeof *f);
-	f->dev = l->dev;
-	f->ino = l->ino;
-	f->nlink = l->nlink;
-	f->mode = (uint16_t)l->mode;
-	f->uid = l->uid;
-	f->gid = l->gid;
-	f->rdev = fbsd_dev(l->rdev);
-	f->atim.sec = (long)l->atime, f->atim.nsec = (long)l->atime_nsec;
-	f->mtim.sec = (long)l->mtime, f->mtim.nsec = (long)l->mtime_nsec;
-	f->ctim.sec = (long)l->ctime, f->ctim.nsec = (long)l->ctime_nsec;
-	f->birthtim = f->ctim;
-	f->size = l->size;
-	f->blocks = l->blocks;
-	f->blksize = (int32_t)l->blksize;
+	f->st_dev = l->dev;
+	f->st_ino = l->ino;
+	f->st_nlink = l->nlink;
+	f->st_mode = (uint16_t)l->mode;
+	f->st_uid = l->uid;
+	f->st_gid = l->gid;
+	f->st_rdev = fbsd_dev(l->rdev);
+	f->st_atim.tv_sec = (long)l->atime, f->st_atim.tv_nsec = (long)l->atime_nsec;
+	f->st_mtim.tv_sec = (long)l->mtime, f->st_mtim.tv_nsec = (long)l->mtime_nsec;
+	f->st_ctim.tv_sec = (long)l->ctime, f->st_ctim.tv_nsec = (long)l->ctime_nsec;
+	f->st_birthtim = f->st_ctim;
+	f->st_size = l->size;
+	f->st_blocks = l->blocks;
+	f->st_blksize = (int32_t)l->blksize;
 }
 
 static long t_fstat(struct call *c) {
@@ -92,15 +94,17 @@ static long open_common(struct call *c, long dirfd, const char *path, long flags
 static long t_open(struct call *c) { return open_common(c, AT_FDCWD, (const char *)ARG(0), ARG(1), ARG(2)); }
 static long t_openat(struct call *c) { return open_common(c, ARG(0), (const char *)ARG(1), ARG(2), ARG(3)); }
 
-/* FreeBSD's struct dirent (sys/sys/dirent.h): 24-byte header, name NUL-terminated, 8-aligned. */
+/* FreeBSD's struct dirent: a header before d_name; a record is the header, the name NUL-terminated,
+ * padded to 8 bytes. */
 struct fbsd_dirent {
-	uint64_t fileno;
-	int64_t off;
-	uint16_t reclen;
-	uint8_t type, pad0;
-	uint16_t namlen, pad1;
-	char name[];
+	uint64_t d_fileno;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type, d_pad0;
+	uint16_t d_namlen, d_pad1;
+	char d_name[256];
 };
+FBSD_CHECK_dirent(struct fbsd_dirent);
 struct linux_dirent64 {
 	uint64_t ino;
 	int64_t off;
@@ -125,7 +129,7 @@ static long t_getdirentries(struct call *c) {
 	for (long i = 0; i < n;) {
 		const struct linux_dirent64 *l = (const void *)(buf + i);
 		size_t namlen = str_len(l->name);
-		size_t reclen = (sizeof(struct fbsd_dirent) + namlen + 1 + 7) & ~(size_t)7;
+		size_t reclen = (FBSD_DIRENT_D_NAME_OFFSET + namlen + 1 + 7) & ~(size_t)7;
 		if (used + reclen > count) {
 			if (used == 0) return -EINVAL;
 			/* Does not fit: read it again next time, from after the last entry given. */
@@ -133,15 +137,15 @@ static long t_getdirentries(struct call *c) {
 			break;
 		}
 		struct fbsd_dirent *f = (void *)(out + used);
-		f->fileno = l->ino;
-		f->off = l->off;
-		f->reclen = (uint16_t)reclen;
-		f->type = l->type;
-		f->pad0 = 0;
-		f->namlen = (uint16_t)namlen;
-		f->pad1 = 0;
-		memcpy(f->name, l->name, namlen);
-		memset(f->name + namlen, 0, reclen - sizeof *f - namlen);
+		f->d_fileno = l->ino;
+		f->d_off = l->off;
+		f->d_reclen = (uint16_t)reclen;
+		f->d_type = l->type;
+		f->d_pad0 = 0;
+		f->d_namlen = (uint16_t)namlen;
+		f->d_pad1 = 0;
+		memcpy(f->d_name, l->name, namlen);
+		memset(f->d_name + namlen, 0, reclen - FBSD_DIRENT_D_NAME_OFFSET - namlen);
 		used += reclen;
 		resume = l->off;
 		i += l->reclen;
@@ -154,8 +158,10 @@ static long t___getcwd(struct call *c) {
 	return r < 0 ? r : 0;
 }
 
-/* FreeBSD's struct flock: start, len, pid, type, whence, sysid. Lock types differ. */
-struct fbsd_flock { int64_t start, len; int32_t pid; int16_t type, whence; int32_t sysid; };
+/* FreeBSD's struct flock: start, len, pid, type, whence, sysid (Linux: type, whence first). Lock
+ * types differ. */
+struct fbsd_flock { int64_t l_start, l_len; int32_t l_pid; int16_t l_type, l_whence; int32_t l_sysid; };
+FBSD_CHECK_flock(struct fbsd_flock);
 struct linux_flock { int16_t type, whence; int64_t start, len; int32_t pid; };
 static const int16_t linux_lock_type[4] = {-1, F_RDLCK, F_UNLCK, F_WRLCK};
 static const int16_t fbsd_lock_type[3] = {1, 3, 2};
@@ -184,20 +190,25 @@ static long t_fcntl(struct call *c) {
 	case 12:
 	case 13: {
 		struct fbsd_flock *f = (void *)arg;
-		if (f->type < 1 || f->type > 3) return fail(c, FBSD_EINVAL);
-		struct linux_flock l = {linux_lock_type[f->type], f->whence, f->start, f->len, f->pid};
+		if (f->l_type < 1 || f->l_type > 3) return fail(c, FBSD_EINVAL);
+		struct linux_flock l = {linux_lock_type[f->l_type], f->l_whence, f->l_start, f->l_len, f->l_pid};
 		long lcmd = cmd == 11 ? F_GETLK : cmd == 12 ? F_SETLK : F_SETLKW;
 		long r = sc3(__NR_fcntl, fd, lcmd, &l);
 		if (r < 0) return r;
 		if (cmd == 11) {
-			f->type = l.type >= 0 && l.type < 3 ? fbsd_lock_type[l.type] : 2;
-			f->whence = l.whence, f->start = l.start, f->len = l.len, f->pid = l.pid;
+			f->l_type = l.type >= 0 && l.type < 3 ? fbsd_lock_type[l.type] : 2;
+			f->l_whence = l.whence, f->l_start = l.start, f->l_len = l.len, f->l_pid = l.pid;
 		}
 		return r;
 	}
 	default: return fail(c, FBSD_EINVAL);
 	}
 }
+
+/* FreeBSD's struct termios (TIOCGETA) and struct winsize, which is Linux's (TIOCGWINSZ passes it through). */
+struct fbsd_termios { uint32_t c_iflag, c_oflag, c_cflag, c_lflag; uint8_t c_cc[20]; uint32_t c_ispeed, c_ospeed; };
+FBSD_CHECK_termios(struct fbsd_termios);
+FBSD_CHECK_winsize(struct winsize);
 
 /* The ioctl commands translated (FreeBSD's _IO* encodings, sys/filio.h and sys/ttycom.h); any other
  * fails with ENOTTY. */
@@ -217,13 +228,13 @@ static long t_ioctl(struct call *c) {
 		unsigned char t[60];
 		long r = sc3(__NR_ioctl, fd, 0x5401 /* TCGETS */, t);
 		if (r < 0) return r;
-		uint32_t *f = (uint32_t *)arg;
-		memset(f, 0, 44);
-		f[0] = 0x2b02;  /* TTYDEF_IFLAG: BRKINT ICRNL IMAXBEL IXON IXANY */
-		f[1] = 0x3;     /* TTYDEF_OFLAG: OPOST ONLCR */
-		f[2] = 0x4b00;  /* TTYDEF_CFLAG: CREAD CS8 HUPCL */
-		f[3] = 0x5cb;   /* TTYDEF_LFLAG: ECHO ICANON ISIG IEXTEN ECHOE ECHOKE ECHOCTL */
-		f[9] = f[10] = 9600;
+		struct fbsd_termios *f = (struct fbsd_termios *)arg;
+		memset(f, 0, sizeof *f);
+		f->c_iflag = 0x2b02; /* TTYDEF_IFLAG: BRKINT ICRNL IMAXBEL IXON IXANY */
+		f->c_oflag = 0x3;    /* TTYDEF_OFLAG: OPOST ONLCR */
+		f->c_cflag = 0x4b00; /* TTYDEF_CFLAG: CREAD CS8 HUPCL */
+		f->c_lflag = 0x5cb;  /* TTYDEF_LFLAG: ECHO ICANON ISIG IEXTEN ECHOE ECHOKE ECHOCTL */
+		f->c_ispeed = f->c_ospeed = 9600;
 		return 0;
 	}
 	default: return fail(c, FBSD_ENOTTY);
@@ -235,16 +246,16 @@ static long utime_ns(long ns) {
 	if (ns == -2) return (1l << 30) - 2; /* UTIME_OMIT */
 	return ns;
 }
-static long utimens(long dirfd, const char *path, const long *times, long flags) {
-	long t[4];
-	if (times) {
-		t[0] = times[0], t[1] = utime_ns(times[1]), t[2] = times[2], t[3] = utime_ns(times[3]);
-	}
+/* FreeBSD's timespec is Linux's (struct __kernel_timespec); only UTIME_NOW/OMIT differ. */
+FBSD_CHECK_timespec(struct __kernel_timespec);
+static long utimens(long dirfd, const char *path, const struct fbsd_timespec *times, long flags) {
+	struct __kernel_timespec t[2];
+	for (int i = 0; times && i < 2; i++) t[i].tv_sec = times[i].tv_sec, t[i].tv_nsec = utime_ns(times[i].tv_nsec);
 	return sc4(__NR_utimensat, dirfd, path, times ? t : 0, flags);
 }
-static long t_futimens(struct call *c) { return utimens(ARG(0), 0, (const long *)ARG(1), 0); }
+static long t_futimens(struct call *c) { return utimens(ARG(0), 0, (const struct fbsd_timespec *)ARG(1), 0); }
 static long t_utimensat(struct call *c) {
-	return utimens(ARG(0), (const char *)ARG(1), (const long *)ARG(2), at_flags(ARG(3)));
+	return utimens(ARG(0), (const char *)ARG(1), (const struct fbsd_timespec *)ARG(2), at_flags(ARG(3)));
 }
 
 static long t_close_range(struct call *c) {

@@ -32,7 +32,9 @@
 #include <linux/sched.h>
 #include <linux/tcp.h>
 #include <linux/time.h>
+#include <linux/uio.h>
 #include <asm/socket.h>
+#include <asm/termios.h>
 #include <linux/un.h>
 
 /* The address families (not exported by the UAPI headers). */
@@ -138,6 +140,13 @@ static long t_exit(struct call *c);
 static int enable_dispatch(void);
 
 #include "freebsd-abi.h"
+#include "freebsd-layouts.h"
+
+/* Structures that translations pass through unchanged ("same" in src/translation.ts: readv/writev,
+ * gettimeofday, select, getrusage, wait4, TIOCGWINSZ, ...): Linux's layout is FreeBSD's. */
+FBSD_CHECK_iovec(struct iovec);
+FBSD_CHECK_timeval(struct timeval);
+FBSD_CHECK_rusage(struct rusage);
 
 /* ---- maps ---- */
 
@@ -307,6 +316,9 @@ static long t_getdtablesize(struct call *c) {
 }
 
 #define FBSD_RLIM_INFINITY 0x7fffffffffffffffL
+/* FreeBSD's struct rlimit: signed 64-bit limits (Linux's are unsigned, infinity differs). */
+struct fbsd_rlimit { int64_t rlim_cur, rlim_max; };
+FBSD_CHECK_rlimit(struct fbsd_rlimit);
 static long linux_rlimit(long r) {
 	if (r >= 0 && r < (long)sizeof linux_rlimit_of_fbsd && linux_rlimit_of_fbsd[r]) return linux_rlimit_of_fbsd[r] - 1;
 	return -1;
@@ -317,16 +329,17 @@ static long t_getrlimit(struct call *c) {
 	unsigned long lim[2];
 	long r = sc4(__NR_prlimit64, 0, res, 0, lim);
 	if (r < 0) return r;
-	long *out = (long *)ARG(1);
-	for (int i = 0; i < 2; i++) out[i] = lim[i] >= (unsigned long)FBSD_RLIM_INFINITY ? FBSD_RLIM_INFINITY : (long)lim[i];
+	struct fbsd_rlimit *out = (struct fbsd_rlimit *)ARG(1);
+	out->rlim_cur = lim[0] >= (unsigned long)FBSD_RLIM_INFINITY ? FBSD_RLIM_INFINITY : (long)lim[0];
+	out->rlim_max = lim[1] >= (unsigned long)FBSD_RLIM_INFINITY ? FBSD_RLIM_INFINITY : (long)lim[1];
 	return 0;
 }
 static long t_setrlimit(struct call *c) {
 	long res = linux_rlimit(ARG(0));
 	if (res < 0) return -EINVAL;
-	const long *in = (const long *)ARG(1);
-	unsigned long lim[2];
-	for (int i = 0; i < 2; i++) lim[i] = in[i] == FBSD_RLIM_INFINITY ? ~0ul : (unsigned long)in[i];
+	const struct fbsd_rlimit *in = (const struct fbsd_rlimit *)ARG(1);
+	unsigned long lim[2] = {(unsigned long)in->rlim_cur, (unsigned long)in->rlim_max};
+	for (int i = 0; i < 2; i++) lim[i] = (long)lim[i] == FBSD_RLIM_INFINITY ? ~0ul : lim[i];
 	return sc2(__NR_setrlimit, res, lim);
 }
 

@@ -17,45 +17,83 @@ static int fbsd_family(int l) {
 	return l;
 }
 
-/* FreeBSD sockaddr (len, family, data) → Linux (family, data), into `out` (128 bytes). */
+/* FreeBSD's sockaddrs begin with sa_len and sa_family (one byte each) where Linux's have a 16-bit
+ * family; the rest of an AF_INET, AF_INET6 or AF_UNIX address is laid out alike on both. */
+struct fbsd_sockaddr { uint8_t sa_len, sa_family; char sa_data[14]; };
+FBSD_CHECK_sockaddr(struct fbsd_sockaddr);
+struct fbsd_sockaddr_storage { uint8_t ss_len, ss_family; char __ss_pad1[6]; int64_t __ss_align; char __ss_pad2[112]; };
+FBSD_CHECK_sockaddr_storage(struct fbsd_sockaddr_storage);
+struct fbsd_sockaddr_in { uint8_t sin_len, sin_family; uint16_t sin_port; struct in_addr sin_addr; char sin_zero[8]; };
+FBSD_CHECK_sockaddr_in(struct fbsd_sockaddr_in);
+struct fbsd_sockaddr_in6 {
+	uint8_t sin6_len, sin6_family;
+	uint16_t sin6_port;
+	uint32_t sin6_flowinfo;
+	struct in6_addr sin6_addr;
+	uint32_t sin6_scope_id;
+};
+FBSD_CHECK_sockaddr_in6(struct fbsd_sockaddr_in6);
+struct fbsd_sockaddr_un { uint8_t sun_len, sun_family; char sun_path[104]; };
+FBSD_CHECK_sockaddr_un(struct fbsd_sockaddr_un);
+#define SAME_AFTER_FAMILY(f, l, field) \
+	_Static_assert(__builtin_offsetof(f, field) == __builtin_offsetof(l, field) && \
+			       sizeof(((f *)0)->field) == sizeof(((l *)0)->field), #field " as on Linux")
+_Static_assert(FBSD_SOCKADDR_SA_LEN_OFFSET == 0 && FBSD_SOCKADDR_SA_FAMILY_OFFSET == 1 &&
+		       FBSD_SOCKADDR_SA_DATA_OFFSET == sizeof(__kernel_sa_family_t), "the address after the family");
+SAME_AFTER_FAMILY(struct fbsd_sockaddr_in, struct sockaddr_in, sin_port);
+SAME_AFTER_FAMILY(struct fbsd_sockaddr_in, struct sockaddr_in, sin_addr);
+_Static_assert(FBSD_SOCKADDR_IN_SIZE == sizeof(struct sockaddr_in), "sockaddr_in as on Linux");
+SAME_AFTER_FAMILY(struct fbsd_sockaddr_in6, struct sockaddr_in6, sin6_port);
+SAME_AFTER_FAMILY(struct fbsd_sockaddr_in6, struct sockaddr_in6, sin6_flowinfo);
+SAME_AFTER_FAMILY(struct fbsd_sockaddr_in6, struct sockaddr_in6, sin6_addr);
+SAME_AFTER_FAMILY(struct fbsd_sockaddr_in6, struct sockaddr_in6, sin6_scope_id);
+_Static_assert(FBSD_SOCKADDR_IN6_SIZE == sizeof(struct sockaddr_in6), "sockaddr_in6 as on Linux");
+_Static_assert(FBSD_SOCKADDR_UN_SUN_PATH_OFFSET == __builtin_offsetof(struct sockaddr_un, sun_path) &&
+		       FBSD_SOCKADDR_UN_SUN_PATH_SIZE < sizeof(((struct sockaddr_un *)0)->sun_path),
+	       "FreeBSD's sun_path fits in Linux's");
+#define SA_MAX FBSD_SOCKADDR_STORAGE_SIZE
+_Static_assert(SA_MAX <= sizeof(struct __kernel_sockaddr_storage), "a FreeBSD address fits Linux's storage");
+
+/* FreeBSD sockaddr (len, family, data) → Linux (family, data), into `out` (SA_MAX bytes). */
 static long sockaddr_in_(const unsigned char *sa, long len, unsigned char *out, long *olen) {
 	if (!sa) {
 		*olen = 0;
 		return 0;
 	}
-	if (len < 2 || len > 128) return -EINVAL;
-	int lf = linux_family(sa[1]);
+	if (len < FBSD_SOCKADDR_SA_DATA_OFFSET || len > SA_MAX) return -EINVAL;
+	int lf = linux_family(sa[FBSD_SOCKADDR_SA_FAMILY_OFFSET]);
 	if (lf < 0) return -EAFNOSUPPORT;
-	memset(out, 0, 128);
-	*(uint16_t *)out = (uint16_t)lf;
-	memcpy(out + 2, sa + 2, len - 2);
+	memset(out, 0, SA_MAX);
+	*(__kernel_sa_family_t *)out = (__kernel_sa_family_t)lf;
+	memcpy(out + FBSD_SOCKADDR_SA_DATA_OFFSET, sa + FBSD_SOCKADDR_SA_DATA_OFFSET, len - FBSD_SOCKADDR_SA_DATA_OFFSET);
 	*olen = len;
 	if (lf == AF_UNIX) {
-		/* FreeBSD's sun_path is 104 bytes and need not end in NUL; Linux's 108. */
-		size_t n = 0;
-		while (2 + n < (size_t)len && out[2 + n]) n++;
-		*olen = 2 + n + 1;
+		/* FreeBSD's sun_path (104 bytes) need not end in NUL; Linux's is 108. */
+		size_t n = 0, p = FBSD_SOCKADDR_UN_SUN_PATH_OFFSET;
+		while (p + n < (size_t)len && out[p + n]) n++;
+		*olen = (long)(p + n + 1);
 	}
 	return 0;
 }
 /* Linux sockaddr → FreeBSD, as much as fits in *flen; *flen becomes FreeBSD's length. */
 static void sockaddr_out(const unsigned char *l, long llen, unsigned char *f, uint32_t *flen) {
 	if (!f || !flen) return;
-	unsigned char tmp[128];
-	if (llen > 128) llen = 128;
+	const long d = FBSD_SOCKADDR_SA_DATA_OFFSET, p = FBSD_SOCKADDR_UN_SUN_PATH_OFFSET;
+	unsigned char tmp[SA_MAX];
+	if (llen > SA_MAX) llen = SA_MAX;
 	memset(tmp, 0, sizeof tmp);
-	int fam = llen >= 2 ? *(const uint16_t *)l : 0;
+	int fam = llen >= d ? *(const __kernel_sa_family_t *)l : 0;
 	long n = llen;
-	if (fam == AF_UNIX && llen > 2) {
-		size_t k = 0;
-		while (2 + k < (size_t)llen && l[2 + k]) k++;
-		if (k > 103) k = 103;
-		n = 2 + k + 1;
+	if (fam == AF_UNIX && llen > p) {
+		long k = 0;
+		while (p + k < llen && l[p + k]) k++;
+		if (k > FBSD_SOCKADDR_UN_SUN_PATH_SIZE - 1) k = FBSD_SOCKADDR_UN_SUN_PATH_SIZE - 1;
+		n = p + k + 1;
 	}
-	if (llen >= 2) {
-		memcpy(tmp + 2, l + 2, n - 2 > 0 ? n - 2 : 0);
-		tmp[0] = (unsigned char)n;
-		tmp[1] = (unsigned char)fbsd_family(fam);
+	if (llen >= d) {
+		memcpy(tmp + d, l + d, n - d > 0 ? n - d : 0);
+		tmp[FBSD_SOCKADDR_SA_LEN_OFFSET] = (unsigned char)n;
+		tmp[FBSD_SOCKADDR_SA_FAMILY_OFFSET] = (unsigned char)fbsd_family(fam);
 	}
 	long give = n < (long)*flen ? n : (long)*flen;
 	memcpy(f, tmp, give > 0 ? give : 0);
@@ -79,19 +117,19 @@ static long t_socketpair(struct call *c) {
 	return sc4(__NR_socketpair, lf, lt, ARG(2), ARG(3));
 }
 static long t_bind(struct call *c) {
-	unsigned char sa[128];
+	unsigned char sa[SA_MAX];
 	long len;
 	long r = sockaddr_in_((const unsigned char *)ARG(1), ARG(2), sa, &len);
 	return r < 0 ? r : sc3(__NR_bind, ARG(0), sa, len);
 }
 static long t_connect(struct call *c) {
-	unsigned char sa[128];
+	unsigned char sa[SA_MAX];
 	long len;
 	long r = sockaddr_in_((const unsigned char *)ARG(1), ARG(2), sa, &len);
 	return r < 0 ? r : sc3(__NR_connect, ARG(0), sa, len);
 }
 static long accept_common(long fd, unsigned char *name, uint32_t *namelen, long flags) {
-	unsigned char sa[128];
+	unsigned char sa[SA_MAX];
 	uint32_t len = sizeof sa;
 	long r = sc4(__NR_accept4, fd, name ? sa : 0, name ? &len : 0, flags);
 	if (r >= 0 && name) sockaddr_out(sa, len, name, namelen);
@@ -105,7 +143,7 @@ static long t_accept4(struct call *c) {
 	return accept_common(ARG(0), (void *)ARG(1), (void *)ARG(2), lf);
 }
 static long name_common(long nr, struct call *c) {
-	unsigned char sa[128];
+	unsigned char sa[SA_MAX];
 	uint32_t len = sizeof sa;
 	long r = sc3(nr, ARG(0), sa, &len);
 	if (r >= 0) sockaddr_out(sa, len, (void *)ARG(1), (void *)ARG(2));
@@ -124,14 +162,14 @@ static long msg_flags(long f) {
 	return out;
 }
 static long t_sendto(struct call *c) {
-	unsigned char sa[128];
+	unsigned char sa[SA_MAX];
 	long len;
 	long r = sockaddr_in_((const unsigned char *)ARG(4), ARG(5), sa, &len);
 	if (r < 0) return r;
 	return sc6(__NR_sendto, ARG(0), ARG(1), ARG(2), msg_flags(ARG(3)), ARG(4) ? (long)sa : 0, len);
 }
 static long t_recvfrom(struct call *c) {
-	unsigned char sa[128];
+	unsigned char sa[SA_MAX];
 	uint32_t len = sizeof sa;
 	long r = sc6(__NR_recvfrom, ARG(0), ARG(1), ARG(2), msg_flags(ARG(3)), ARG(4) ? (long)sa : 0, ARG(4) ? (long)&len : 0);
 	if (r >= 0 && ARG(4)) sockaddr_out(sa, len, (void *)ARG(4), (void *)ARG(5));
@@ -187,7 +225,7 @@ struct fbsd_kevent {
 	void *udata;
 	uint64_t ext[4];
 };
-_Static_assert(sizeof(struct fbsd_kevent) == 64, "FreeBSD struct kevent is 64 bytes");
+FBSD_CHECK_kevent(struct fbsd_kevent);
 
 /* Interest per descriptor (one kqueue per descriptor: the last that registered it). */
 #define KQ_FDS 65536
@@ -352,6 +390,7 @@ struct fbsd11_kevent {
 	int64_t data;
 	void *udata;
 };
+FBSD_CHECK_freebsd11_kevent(struct fbsd11_kevent);
 static long t_freebsd11_kevent(struct call *c) {
 	const struct fbsd11_kevent *ch11 = (const void *)ARG(1);
 	struct fbsd11_kevent *ev11 = (void *)ARG(3);

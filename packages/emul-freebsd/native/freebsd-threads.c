@@ -14,6 +14,7 @@ struct thr_param {
 	void *rtp;
 	void *spare[3];
 };
+FBSD_CHECK_thr_param(struct thr_param);
 
 struct start_block {
 	void *entry, *arg, *tls, *alt;
@@ -93,22 +94,24 @@ static long t_thr_set_name(struct call *c) {
 	return 0;
 }
 
-struct umtx_time { struct { long sec, nsec; } timeout; uint32_t flags, clockid; };
+/* FreeBSD's struct _umtx_time: a timeout (struct timespec, as Linux's futex takes it), flags, clock. */
+struct umtx_time { struct __kernel_timespec _timeout; uint32_t _flags, _clockid; };
+FBSD_CHECK_umtx_time(struct umtx_time);
 
 static long umtx_wait(struct call *c, uint32_t *addr, uint32_t val) {
 	void *ua1 = (void *)ARG(3), *ua2 = (void *)ARG(4);
 	long r;
 	if (!ua2) {
 		r = sc4(__NR_futex, addr, FUTEX_WAIT_PRIVATE, val, 0);
-	} else if ((size_t)ua1 > 16) {
+	} else if ((size_t)ua1 > FBSD_TIMESPEC_SIZE) { /* uaddr1: the size of the timeout, a _umtx_time */
 		const struct umtx_time *t = ua2;
-		long clk = linux_clock(t->clockid);
+		long clk = linux_clock(t->_clockid);
 		if (clk < 0) return fail(c, FBSD_EINVAL);
-		if (t->flags & 1) { /* UMTX_ABSTIME */
+		if (t->_flags & 1) { /* UMTX_ABSTIME */
 			long op = FUTEX_WAIT_BITSET_PRIVATE | (clk == CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0);
-			r = sc6(__NR_futex, (long)addr, op, val, (long)&t->timeout, 0, ~0u);
+			r = sc6(__NR_futex, (long)addr, op, val, (long)&t->_timeout, 0, ~0u);
 		} else {
-			r = sc4(__NR_futex, addr, FUTEX_WAIT_PRIVATE, val, &t->timeout);
+			r = sc4(__NR_futex, addr, FUTEX_WAIT_PRIVATE, val, &t->_timeout);
 		}
 	} else {
 		r = sc4(__NR_futex, addr, FUTEX_WAIT_PRIVATE, val, ua2);

@@ -1,16 +1,27 @@
 #!/usr/bin/env node
 // Generates src/tables/amd64.ts from FreeBSD's sys/kern/syscalls.master (numbers, names, argument
-// types) and the hand-reviewed src/tables/amd64-classes.ts, and checks the package's other FreeBSD
-// numbers (errno, signals, open/at/mmap flags, socket constants) against FreeBSD's headers.
+// types) and the hand-reviewed src/tables/amd64-classes.ts, and native/freebsd-layouts.h from the
+// structure layouts in freebsd/layouts.json; checks the package's other FreeBSD numbers (errno,
+// signals, open/at/mmap flags, socket constants) against FreeBSD's headers.
 //
 //   node scripts/generate-tables.mjs [--source DIR] [--check]
 //
 // DIR is a freebsd-src tree holding SOURCE_FILES: default $FREEBSD_SRC, else freebsd/ in this package,
 // the facts of those files at SOURCE.commit (numbers, names, C types; see freebsd/README.md).
-// --check: exit 1 if src/tables/amd64.ts differs from what the source gives, or a number disagrees.
+// --check: exit 1 if src/tables/amd64.ts or native/freebsd-layouts.h differs from what the facts give,
+// or a number disagrees. When DIR is a real tree (not freebsd/), the recorded layouts are also
+// compared with the layouts the system compiler computes from the tree's headers (scripts/layouts.mjs).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  checkFacts,
+  compareLayouts,
+  LAYOUTS_HEADER,
+  layoutsFromSource,
+  loadLayouts,
+  renderLayoutsHeader,
+} from './layouts.mjs';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -286,6 +297,15 @@ async function main() {
     if (check) problems.push('src/tables/amd64.ts differs from what syscalls.master gives (run pnpm gen)');
     else writeFileSync(target, table);
   }
+  const layouts = loadLayouts();
+  problems.push(...checkFacts(layouts));
+  const header = renderLayoutsHeader(layouts);
+  const headerPath = join(pkg, LAYOUTS_HEADER);
+  if ((existsSync(headerPath) ? readFileSync(headerPath, 'utf8') : '') !== header) {
+    if (check) problems.push(`${LAYOUTS_HEADER} differs from what freebsd/layouts.json gives (run pnpm gen)`);
+    else writeFileSync(headerPath, header);
+  }
+  if (resolve(source) !== resolve(pkg, 'freebsd')) problems.push(...compareLayouts(layouts, layoutsFromSource(source, layouts)));
   const numbers = await packageNumbers();
   for (const [key, ours] of Object.entries(numbers)) problems.push(...compareNumbers(SOURCE_FILES[key], ours, parseDefines(read(key))));
   for (const p of problems) console.error(p);
