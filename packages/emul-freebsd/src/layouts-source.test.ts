@@ -100,11 +100,16 @@ describe(`the generated header (${LAYOUTS_HEADER})`, () => {
   };
 
   it('makes FBSD_CHECK_* accept FreeBSD’s layout and reject another', () => {
-    const ok = 'struct k { uint64_t ident; int16_t filter; uint16_t flags; uint32_t fflags; int64_t data; void *udata; uint64_t ext[4]; };\nFBSD_CHECK_kevent(struct k);';
+    const ok =
+      'struct k { uint64_t ident; int16_t filter; uint16_t flags; uint32_t fflags; int64_t data; void *udata; uint64_t ext[4]; };\nFBSD_CHECK_kevent(struct k);';
     expect(compile(ok)).toBe('');
-    const short = 'struct k { uint64_t ident; int16_t filter; uint16_t flags; uint32_t fflags; int64_t data; void *udata; };\nFBSD_CHECK_kevent(struct k);';
-    expect(compile(short)).toMatch(/static assertion failed: "struct k: the size of FreeBSD[\s\S]*has no member named .ext/);
-    const moved = 'struct k { uint64_t ident; int32_t filter; uint16_t flags; uint16_t fflags; int64_t data; void *udata; uint64_t ext[4]; };\nFBSD_CHECK_kevent(struct k);';
+    const short =
+      'struct k { uint64_t ident; int16_t filter; uint16_t flags; uint32_t fflags; int64_t data; void *udata; };\nFBSD_CHECK_kevent(struct k);';
+    expect(compile(short)).toMatch(
+      /static assertion failed: "struct k: the size of FreeBSD[\s\S]*has no member named .ext/,
+    );
+    const moved =
+      'struct k { uint64_t ident; int32_t filter; uint16_t flags; uint16_t fflags; int64_t data; void *udata; uint64_t ext[4]; };\nFBSD_CHECK_kevent(struct k);';
     expect(compile(moved)).toMatch(/static assertion failed: "struct k.filter: FreeBSD/);
     expect(compile(moved)).not.toMatch(/struct k.ident/);
   });
@@ -114,7 +119,8 @@ describe('the check against a freebsd-src tree', () => {
   // A tree of the shape the check reads (sys/sys, sys/amd64/include, sys/x86/include), its struct
   // defined through <machine/...> as FreeBSD's headers are.
   const tree = join(scratch, 'src');
-  for (const d of ['sys/sys', 'sys/amd64/include', 'sys/x86/include']) mkdirSync(join(tree, d), { recursive: true });
+  for (const d of ['sys/sys', 'sys/amd64/include', 'sys/x86/include'])
+    mkdirSync(join(tree, d), { recursive: true });
   writeFileSync(join(tree, 'sys/sys/types.h'), '#include <machine/_types.h>\n');
   writeFileSync(join(tree, 'sys/amd64/include/_types.h'), '#include <x86/_types.h>\n');
   writeFileSync(join(tree, 'sys/x86/include/_types.h'), 'typedef long __time_t;\n');
@@ -136,10 +142,14 @@ describe('the check against a freebsd-src tree', () => {
 
   it('reports a layout that differs and one the headers do not have', () => {
     const computed = layoutsFromSource(tree, two, cc);
-    expect(compareLayouts(two, computed)).toEqual(['timeval.tv_sec: at 0 of 4 bytes, the facts say at 0 of 8']);
+    expect(compareLayouts(two, computed)).toEqual([
+      'timeval.tv_sec: at 0 of 4 bytes, the facts say at 0 of 8',
+    ]);
     const stat = byName.get('stat');
     const missing = layoutsFromSource(tree, [stat], cc);
-    expect(compareLayouts([stat], missing)[0]).toMatch(/^stat \(struct stat\): the headers do not compile with it: .*sys\/stat\.h/);
+    expect(compareLayouts([stat], missing)[0]).toMatch(
+      /^stat \(struct stat\): the headers do not compile with it: .*sys\/stat\.h/,
+    );
   });
 });
 
