@@ -100,7 +100,7 @@ static long t___sysctl(struct call *c) {
 	const void *new = (const void *)ARG(4);
 	size_t newlen = (size_t)ARG(5);
 	if (namelen < 1 || namelen > 24) return fail(c, FBSD_EINVAL);
-	if (namelen == 2 && name[0] == 0 && name[1] == 3) { /* sysctl.name2oid */
+	if (namelen == 2 && name[0] == FBSD_CTL_SYSCTL && name[1] == FBSD_CTL_SYSCTL_NAME2OID) {
 		size_t len = newlen;
 		if (len && ((const char *)new)[len - 1] == 0) len--;
 		const struct fbsd_sysctl *e = sysctl_by_name(new, len);

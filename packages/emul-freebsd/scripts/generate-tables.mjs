@@ -2,7 +2,7 @@
 // Generates src/tables/amd64.ts from FreeBSD's sys/kern/syscalls.master (numbers, names, argument
 // types) and the hand-reviewed src/tables/amd64-classes.ts, and native/freebsd-layouts.h from the
 // structure layouts in freebsd/layouts.json; checks the package's other FreeBSD numbers (errno,
-// signals, open/at/mmap flags, socket constants) against FreeBSD's headers.
+// signals, open/at/mmap flags, socket constants, sysctl MIB numbers) against FreeBSD's headers.
 //
 //   node scripts/generate-tables.mjs [--source DIR] [--check]
 //
@@ -40,6 +40,7 @@ export const SOURCE_FILES = {
   socket: 'sys/sys/socket.h',
   clock: 'sys/sys/_clock_id.h',
   resource: 'sys/sys/resource.h',
+  sysctl: 'sys/sys/sysctl.h',
 };
 /**
  * The last FreeBSD call taken (timerfd_settime, FreeBSD 15). The stored copy of syscalls.master
@@ -261,6 +262,7 @@ export async function packageNumbers() {
     ],
     clock: Object.entries(t.clockIds).map(([n, v]) => [n, v.freebsd]),
     resource: Object.entries(t.rlimitIds).map(([n, v]) => [n, v.freebsd]),
+    sysctl: Object.entries(t.sysctlMib),
     socket: pick(SOCKET_CONSTANTS.filter((n) => !(n in UNCHECKED))),
   };
 }

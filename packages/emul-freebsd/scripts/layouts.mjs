@@ -4,7 +4,7 @@
 // assertions), and the check of the facts against a real freebsd-src tree, compiled with the system
 // compiler through a small amd64 include shim.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,15 +119,17 @@ export function parseLayoutAssembly(asm) {
 
 /**
  * The layouts as FreeBSD's headers in the tree `source` give them, compiled by `cc` for amd64 (LP64)
- * against the tree's own sys/ headers only: the shim maps <machine/...> to sys/amd64/include and
- * <x86/...> to sys/x86/include, as FreeBSD's installed headers do. name → { size, fields } or { error }.
+ * against the tree's own sys/ headers (and the compiler's freestanding ones): the shim maps
+ * <machine/...> to sys/amd64/include and <x86/...> to sys/x86/include, as FreeBSD's installed headers
+ * do. name → { size, fields } or { error }.
  */
 export function layoutsFromSource(source, layouts, cc = process.env.CC ?? 'cc') {
   const shim = mkdtempSync(join(tmpdir(), 'freebsd-layouts-'));
   try {
     symlinkSync(join(source, 'sys', 'amd64', 'include'), join(shim, 'machine'));
     symlinkSync(join(source, 'sys', 'x86', 'include'), join(shim, 'x86'));
-    mkdirSync(join(shim, 'empty'));
+    // The compiler's own freestanding headers (stddef.h, stdarg.h), after the tree's.
+    const builtin = execFileSync(cc, ['-print-file-name=include'], { encoding: 'utf8' }).trim();
     const out = new Map();
     for (const l of layouts) {
       try {
@@ -135,7 +137,7 @@ export function layoutsFromSource(source, layouts, cc = process.env.CC ?? 'cc') 
           cc,
           ['-S', '-o', '-', '-x', 'c', '-', '-m64', '-std=gnu11', '-O0', '-w', '-nostdinc', '-ffreestanding',
             '-U__linux__', '-U__linux', '-Ulinux', '-U__gnu_linux__', '-D__FreeBSD__=14', '-D_WANT_FREEBSD11_KEVENT',
-            `-I${shim}`, `-I${join(source, 'sys')}`],
+            `-I${shim}`, `-I${join(source, 'sys')}`, '-isystem', builtin],
           { input: layoutProgram(l), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] },
         );
         out.set(l.name, parseLayoutAssembly(asm));

@@ -67,5 +67,6 @@ describe('the loader tables generated from the TypeScript data', () => {
     expect(new Set([...oids.values()].map((o) => o.join('.'))).size).toBe(sysctls.length);
     expect(h).toContain('{ "kern.ostype", {1, 1}, 2, \'s\', 0, "FreeBSD", SRC_CONST }');
     expect(h).toContain('{ "kern.hostname", {1, 10}, 2, \'s\', 0, "", SRC_HOSTNAME }');
+    expect(h).toContain('#define FBSD_CTL_SYSCTL 0\n#define FBSD_CTL_SYSCTL_NAME2OID 3');
   });
 });

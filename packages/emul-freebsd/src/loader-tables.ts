@@ -26,6 +26,7 @@ import {
   rlimits,
   signals,
   socketOptions,
+  sysctlMib,
   sysctls,
   translations,
 } from './translation.js';
@@ -205,6 +206,10 @@ export function generateLoaderTables(): string {
     lines.push(`\t{ ${hex(o.freebsd[0])}, ${hex(o.freebsd[1])}, ${o.linux[0]}, ${o.linux[1]} },`);
   lines.push('};');
 
+  lines.push(
+    `#define FBSD_CTL_SYSCTL ${sysctlMib.CTL_SYSCTL}`,
+    `#define FBSD_CTL_SYSCTL_NAME2OID ${sysctlMib.CTL_SYSCTL_NAME2OID}`,
+  );
   const sources = ['const', 'hostname', 'ncpu', 'physmem', 'pagesize', 'arandom', 'pathname', 'usrstack'];
   lines.push(`enum sysctl_source { ${sources.map((s) => `SRC_${s.toUpperCase()}`).join(', ')} };`);
   lines.push(

@@ -1,8 +1,8 @@
 /**
  * The FreeBSD numbers against FreeBSD's own sources: src/tables/amd64.ts must be what
  * scripts/generate-tables.mjs makes of sys/kern/syscalls.master, and errno, signals, open/at/mmap
- * flags, madvise advice, clock ids, rlimit resources and socket constants must be what FreeBSD's
- * headers say. The check reads the package's
+ * flags, madvise advice, clock ids, rlimit resources, socket constants and sysctl MIB numbers must be
+ * what FreeBSD's headers say. The check reads the package's
  * freebsd/ (the facts of those files at SOURCE.commit), or a full freebsd-src tree given by
  * $FREEBSD_SRC. The parser is also tested on syscalls.master's multi-line layout written here.
  */
