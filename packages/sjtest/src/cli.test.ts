@@ -103,9 +103,9 @@ describe('sjtest(1) command line', () => {
   });
 
   it('accepts only loopback jail addresses', () => {
-    for (const a of ['127.0.0.5', '127.255.0.1', '::1', '0:0:0:0:0:0:0:1'])
+    for (const a of ['127.0.0.5', '127.255.0.1', '::1', '0:0:0:0:0:0:0:1', '0000::0001'])
       expect(isLoopback(a), a).toBe(true);
-    for (const a of ['10.0.0.1', '128.0.0.1', '::2', '::ffff:127.0.0.1', 'localhost', '127.1', ''])
+    for (const a of ['10.0.0.1', '128.0.0.1', '::2', '::ffff:127.0.0.1', '::1%lo', 'localhost', '127.1', ''])
       expect(isLoopback(a), a).toBe(false);
   });
 
