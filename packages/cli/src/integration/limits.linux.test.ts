@@ -10,8 +10,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type JailRecord, openRegistry } from '@sysjail/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { snapshotJail, waitGone } from '../lifecycle/jail-traces.js';
 import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
+import { snapshotJail, waitGone } from './jail-traces.js';
 
 let fx: JailFixture;
 let rctlConf: string;

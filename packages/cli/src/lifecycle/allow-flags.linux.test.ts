@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { waitUntil } from '../integration/jail-traces.js';
 import { runTool, startBackground } from '../integration/run-tool.js';
-import { eventually } from './jail-traces.js';
 
 let fx: JailFixture;
 beforeAll(() => {
@@ -52,7 +52,7 @@ async function probe(name: string, flags: string[]): Promise<ProbeRun> {
   ]);
   try {
     const hostOut = join(fx.root, out);
-    await eventually(() => existsSync(hostOut), 10_000, `${name}'s probes`);
+    await waitUntil(() => existsSync(hostOut), 10_000, `${name}'s probes`);
     const results = Object.fromEntries(
       readFileSync(hostOut, 'utf8')
         .split('\n')

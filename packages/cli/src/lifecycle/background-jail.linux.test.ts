@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { leftovers, snapshotJail, waitGone, waitUntil } from '../integration/jail-traces.js';
 import { runTool, startBackground, sysjailFromShell } from '../integration/run-tool.js';
-import { eventually, leftovers, snapshotJail, waitGone } from './jail-traces.js';
 
 let fx: JailFixture;
 beforeAll(() => {
@@ -39,7 +39,7 @@ describe('sysjail -b', () => {
     // The shell has exited; the jail is up and stays up.
     expect(existsSync(`/proc/${shellPid}`)).toBe(false);
     // The command runs once the supervisor's go reaches the init: a moment after sysjail -b returned.
-    const s = await eventually(
+    const s = await waitUntil(
       () => {
         const snap = snapshotJail(fx.registry(), jid);
         return snap.processes.length === 2 && snap; // sysjail-init and sleep
@@ -155,6 +155,6 @@ describe('a running background jail', () => {
     const s = snapshotJail(fx.registry(), jid);
     expect(await runTool(fx, 'sysjail', ['-r', 'web2'])).toMatchObject({ status: 0, stdout: '', stderr: '' });
     expect(await waitGone(s)).toEqual([]);
-    expect(await eventually(() => fx.registry().list().length === 0, 1000, 'empty registry')).toBe(true);
+    expect(await waitUntil(() => fx.registry().list().length === 0, 1000, 'empty registry')).toBe(true);
   });
 });

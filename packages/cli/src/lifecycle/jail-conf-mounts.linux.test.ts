@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binDir, type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { type JailSnapshot, snapshotJail, waitGone } from '../integration/jail-traces.js';
 import { runTool } from '../integration/run-tool.js';
-import { type JailSnapshot, snapshotJail, waitGone } from './jail-traces.js';
 
 let fx: JailFixture;
 let root: string;

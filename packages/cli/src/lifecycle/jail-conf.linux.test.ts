@@ -12,8 +12,14 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binDir, type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import {
+  type JailSnapshot,
+  leftovers,
+  snapshotJail,
+  waitGone,
+  waitUntil,
+} from '../integration/jail-traces.js';
 import { runTool } from '../integration/run-tool.js';
-import { eventually, type JailSnapshot, leftovers, snapshotJail, waitGone } from './jail-traces.js';
 
 let fx: JailFixture;
 let conf: string;
@@ -182,7 +188,7 @@ describe('persist and the life of a jail', () => {
     expect(r.status).toBe(0);
     const jid = fx.registry().find('brief')?.jid ?? 0;
     const s = snapshotJail(fx.registry(), jid);
-    await eventually(() => !fx.registry().find('brief'), 10_000, 'the jail to end with its last process');
+    await waitUntil(() => !fx.registry().find('brief'), 10_000, 'the jail to end with its last process');
     expect(await waitGone(s)).toEqual([]);
   });
 
@@ -211,7 +217,7 @@ describe('persist and the life of a jail', () => {
     ]);
     expect(r.stderr).toBe('jail: bad: /bin/false: failed\n');
     expect(r.status).toBe(1);
-    await eventually(() => fx.registry().list().length === 0, 10_000, 'the failed jail to be gone');
+    await waitUntil(() => fx.registry().list().length === 0, 10_000, 'the failed jail to be gone');
   });
 });
 

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usageText } from '../config/usage.js';
 import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { snapshotJail, waitGone, waitUntil } from '../integration/jail-traces.js';
 import { runTool, startBackground } from '../integration/run-tool.js';
-import { eventually, snapshotJail, waitGone } from './jail-traces.js';
 
 let fx: JailFixture;
 beforeAll(() => {
@@ -197,7 +197,7 @@ describe('-U user (the jail’s passwd)', () => {
       '/bin/sleep',
       '100',
     ]);
-    const s = await eventually(
+    const s = await waitUntil(
       () => {
         const snap = snapshotJail(fx.registry(), jid);
         // Init's child exists before it drops to the user and execs: wait for the sleep itself.

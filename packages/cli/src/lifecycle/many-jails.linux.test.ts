@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { type JailSnapshot, snapshotJail, waitGone } from '../integration/jail-traces.js';
 import { runTool, startBackground } from '../integration/run-tool.js';
-import { type JailSnapshot, snapshotJail, waitGone } from './jail-traces.js';
 
 let fx: JailFixture;
 beforeAll(() => {

@@ -7,8 +7,8 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import { leftovers, snapshotJail, waitGone, waitUntil } from '../integration/jail-traces.js';
 import { runTool, startBackground } from '../integration/run-tool.js';
-import { eventually, leftovers, snapshotJail, waitGone } from './jail-traces.js';
 
 let fx: JailFixture;
 beforeAll(() => {
@@ -41,7 +41,7 @@ describe('reboot(2) in a background jail', () => {
       'while :; do sleep 1; done',
     ]);
     const both = (jid: number) =>
-      eventually(
+      waitUntil(
         () => {
           const s = snapshotJail(fx.registry(), jid);
           return s.processes.length >= 2 && s;

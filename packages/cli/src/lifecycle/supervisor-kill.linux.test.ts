@@ -11,8 +11,14 @@ import { processStartTime } from '@sysjail/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { holdersOf, netnsFds } from '../integration/host-state.js';
 import { type JailFixture, makeJailFixture } from '../integration/jail-fixture.js';
+import {
+  type JailSnapshot,
+  leftovers,
+  pidsInNamespace,
+  snapshotJail,
+  waitUntil,
+} from '../integration/jail-traces.js';
 import { runTool, startBackground } from '../integration/run-tool.js';
-import { eventually, type JailSnapshot, leftovers, pidsInNamespace, snapshotJail } from './jail-traces.js';
 
 let fx: JailFixture;
 beforeAll(() => {
@@ -49,7 +55,7 @@ describe('killing the shared supervisor', () => {
     const snaps: JailSnapshot[] = [];
     for (const jid of jids) {
       snaps.push(
-        await eventually(
+        await waitUntil(
           () => {
             const s = snapshotJail(fx.registry(), jid);
             return s.processes.length >= 2 && s;
@@ -76,7 +82,7 @@ describe('killing the shared supervisor', () => {
     const t0 = Date.now();
     process.kill(supervisorPid, 'SIGKILL');
     const all = snaps.flatMap((s) => s.processes);
-    await eventually(() => all.every((p) => !running(p)), 5000, 'every jailed process to die');
+    await waitUntil(() => all.every((p) => !running(p)), 5000, 'every jailed process to die');
     console.info(
       `${all.length} jailed processes of 3 jails gone ${Date.now() - t0} ms after SIGKILL of the supervisor`,
     );
@@ -94,7 +100,7 @@ describe('killing the shared supervisor', () => {
     expect((await runTool(fx, 'jls', ['-h', 'jid'])).stdout).toBe('jid\n');
 
     // The next start: a new supervisor, which removes the dead one's cgroups, counters, socket and pid file.
-    await eventually(() => !existsSync(`/proc/${supervisorPid}`), 15_000, 'the supervisor to be reaped');
+    await waitUntil(() => !existsSync(`/proc/${supervisorPid}`), 15_000, 'the supervisor to be reaped');
     const next = await startBackground(fx, [fx.root, 'next.example', '127.0.20.9', '/bin/sleep', '100']);
     const nextRecord = fx.registry().find(next);
     expect(nextRecord?.supervisorPid).not.toBe(supervisorPid);
@@ -110,7 +116,7 @@ describe('killing the shared supervisor', () => {
     ).toContain(`"pid":${nextRecord?.supervisorPid}`);
     expect(await runTool(fx, 'jail', ['-r', String(next)])).toMatchObject({ status: 0, stderr: '' });
     // Its last jail gone, the supervisor exits and takes its socket and pid file with it.
-    await eventually(() => supervisorFiles(fx.runDir).length === 0, 5000, 'the supervisor to exit');
+    await waitUntil(() => supervisorFiles(fx.runDir).length === 0, 5000, 'the supervisor to exit');
     expect(readdirSync(fx.registry().dir).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 });

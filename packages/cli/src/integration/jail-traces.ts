@@ -81,7 +81,7 @@ export async function waitGone(
 }
 
 /** Polls `fn` until it returns a value other than undefined/false, or throws after `ms`. */
-export async function eventually<T>(
+export async function waitUntil<T>(
   fn: () => T | undefined | false,
   ms = 10_000,
   what = 'condition',
