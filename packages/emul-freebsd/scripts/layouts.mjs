@@ -89,11 +89,14 @@ export function checkFacts(layouts) {
   return problems;
 }
 
-/** The C program whose assembly carries one layout's size and field offsets and sizes (as `@layout` lines). */
-export function layoutProgram(layout) {
+/**
+ * The C program whose assembly carries one layout's size and field offsets and sizes (as `@layout`
+ * lines); `type` is the layout's C type, or the name an older FreeBSD gave it (`formerType`).
+ */
+export function layoutProgram(layout, type = layout.type) {
   const lines = ['#include <sys/types.h>', ...layout.includes.map((h) => `#include <${h}>`), ''];
   lines.push('#define L(tag, v) __asm__ volatile("\\n.ascii \\"@layout " tag " %c0\\"" : : "i"((unsigned long)(v)))');
-  lines.push(`typedef ${layout.type} layout_t;`, 'void layout(void) {', '\tL("size", sizeof(layout_t));');
+  lines.push(`typedef ${type} layout_t;`, 'void layout(void) {', '\tL("size", sizeof(layout_t));');
   for (const [f] of layout.fields) {
     lines.push(`\tL("${f} offset", __builtin_offsetof(layout_t, ${f}));`);
     lines.push(`\tL("${f} size", sizeof(((layout_t *)0)->${f}));`);
@@ -119,9 +122,10 @@ export function parseLayoutAssembly(asm) {
 
 /**
  * The layouts as FreeBSD's headers in the tree `source` give them, compiled by `cc` for amd64 (LP64)
- * against the tree's own sys/ headers (and the compiler's freestanding ones): the shim maps
- * <machine/...> to sys/amd64/include and <x86/...> to sys/x86/include, as FreeBSD's installed headers
- * do. name → { size, fields } or { error }.
+ * against the tree's own headers, sys/ then include/ (and the compiler's freestanding ones): the shim
+ * maps <machine/...> to sys/amd64/include and <x86/...> to sys/x86/include, as FreeBSD's installed
+ * headers do. A layout whose type the tree does not have is tried under its `formerType`. name →
+ * { size, fields, type? } or { error }.
  */
 export function layoutsFromSource(source, layouts, cc = process.env.CC ?? 'cc') {
   const shim = mkdtempSync(join(tmpdir(), 'freebsd-layouts-'));
@@ -130,21 +134,29 @@ export function layoutsFromSource(source, layouts, cc = process.env.CC ?? 'cc') 
     symlinkSync(join(source, 'sys', 'x86', 'include'), join(shim, 'x86'));
     // The compiler's own freestanding headers (stddef.h, stdarg.h), after the tree's.
     const builtin = execFileSync(cc, ['-print-file-name=include'], { encoding: 'utf8' }).trim();
+    const compile = (program) =>
+      execFileSync(
+        cc,
+        ['-S', '-o', '-', '-x', 'c', '-', '-m64', '-std=gnu11', '-O0', '-w', '-nostdinc', '-ffreestanding',
+          '-U__linux__', '-U__linux', '-Ulinux', '-U__gnu_linux__', '-D__FreeBSD__=14', '-D_WANT_FREEBSD11_KEVENT',
+          `-I${shim}`, `-I${join(source, 'sys')}`, `-I${join(source, 'include')}`, '-isystem', builtin],
+        { input: program, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] },
+      );
     const out = new Map();
     for (const l of layouts) {
       try {
-        const asm = execFileSync(
-          cc,
-          ['-S', '-o', '-', '-x', 'c', '-', '-m64', '-std=gnu11', '-O0', '-w', '-nostdinc', '-ffreestanding',
-            '-U__linux__', '-U__linux', '-Ulinux', '-U__gnu_linux__', '-D__FreeBSD__=14', '-D_WANT_FREEBSD11_KEVENT',
-            `-I${shim}`, `-I${join(source, 'sys')}`, '-isystem', builtin],
-          { input: layoutProgram(l), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] },
-        );
-        out.set(l.name, parseLayoutAssembly(asm));
+        out.set(l.name, parseLayoutAssembly(compile(layoutProgram(l))));
       } catch (e) {
-        const stderr = String(e.stderr ?? e.message);
-        const first = stderr.split('\n').filter((s) => /error/.test(s)).slice(0, 3).join(' | ');
-        out.set(l.name, { error: first || stderr.slice(0, 300) });
+        let former;
+        try {
+          if (l.formerType) former = parseLayoutAssembly(compile(layoutProgram(l, l.formerType)));
+        } catch {}
+        if (former) out.set(l.name, { ...former, type: l.formerType });
+        else {
+          const stderr = String(e.stderr ?? e.message);
+          const first = stderr.split('\n').filter((s) => /error/.test(s)).slice(0, 3).join(' | ');
+          out.set(l.name, { error: first || stderr.slice(0, 300) });
+        }
       }
     }
     return out;

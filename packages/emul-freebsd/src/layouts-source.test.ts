@@ -29,8 +29,11 @@ const cc = process.env.CC ?? 'cc';
 const scratch = mkdtempSync(join(tmpdir(), 'layouts-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Layouts recorded for calls the translator does not translate yet (sendmsg/recvmsg). */
-const NOT_USED = new Set(['msghdr']);
+/**
+ * Layouts recorded but not used by the translator: msghdr (sendmsg/recvmsg are not translated),
+ * utsname (FreeBSD's uname(3) is libc's, over __sysctl).
+ */
+const NOT_USED = new Set(['msghdr', 'utsname']);
 
 describe('the recorded layouts (freebsd/layouts.json)', () => {
   it('name their header, repository and commit, and are consistent (no overlap, no uncovered gap)', () => {
@@ -125,7 +128,11 @@ describe('the check against a freebsd-src tree', () => {
   writeFileSync(join(tree, 'sys/amd64/include/_types.h'), '#include <x86/_types.h>\n');
   writeFileSync(join(tree, 'sys/x86/include/_types.h'), 'typedef long __time_t;\n');
   writeFileSync(join(tree, 'sys/sys/timespec.h'), 'struct timespec { __time_t tv_sec; long tv_nsec; };\n');
-  writeFileSync(join(tree, 'sys/sys/time.h'), 'struct timeval { int tv_sec; long tv_usec; };\n');
+  writeFileSync(join(tree, 'sys/sys/_timeval.h'), 'struct timeval { int tv_sec; long tv_usec; };\n');
+  writeFileSync(
+    join(tree, 'sys/sys/event.h'),
+    'struct kevent_freebsd11 { unsigned long ident; short filter; unsigned short flags; unsigned fflags; long data; void *udata; };\n',
+  );
   const two = layouts.filter((l: { name: string }) => l.name === 'timespec' || l.name === 'timeval');
 
   it('computes the layouts from the tree’s headers with the system compiler', () => {
@@ -138,6 +145,14 @@ describe('the check against a freebsd-src tree', () => {
       ]),
     });
     expect(compareLayouts(two.slice(0, 1), computed)).toEqual([]);
+  });
+
+  it('finds a structure under the name an older FreeBSD gave it', () => {
+    const kevent11 = byName.get('freebsd11_kevent');
+    expect(kevent11.formerType).toBe('struct kevent_freebsd11');
+    const computed = layoutsFromSource(tree, [kevent11], cc);
+    expect(computed.get('freebsd11_kevent')?.type).toBe('struct kevent_freebsd11');
+    expect(compareLayouts([kevent11], computed)).toEqual([]);
   });
 
   it('reports a layout that differs and one the headers do not have', () => {
