@@ -1,5 +1,7 @@
 /* Files: open flags, struct stat and struct dirent conversion, fcntl, ioctl. Included by the loader. */
 
+#include <asm/stat.h>
+
 /* FreeBSD's struct timespec, and its struct stat (FreeBSD 12+ with 64-bit inodes): freebsd-layouts.h. */
 struct fbsd_timespec { int64_t tv_sec; long tv_nsec; };
 FBSD_CHECK_timespec(struct fbsd_timespec);
@@ -18,16 +20,6 @@ struct fbsd_stat {
 };
 FBSD_CHECK_stat(struct fbsd_stat);
 
-/* Linux's x86_64 struct stat (asm/stat.h). */
-struct linux_stat {
-	uint64_t dev, ino, nlink;
-	uint32_t mode, uid, gid, pad0;
-	uint64_t rdev;
-	int64_t size, blksize, blocks;
-	uint64_t atime, atime_nsec, mtime, mtime_nsec, ctime, ctime_nsec;
-	int64_t unused[3];
-};
-
 /* Linux's major/minor split to FreeBSD's dev_t (sys/sys/types.h makedev). */
 static uint64_t fbsd_dev(uint64_t d) {
 	uint64_t major = ((d >> 8) & 0xfff) | ((d >> 32) & ~0xfffull);
@@ -35,33 +27,34 @@ static uint64_t fbsd_dev(uint64_t d) {
 	return ((major & 0xffffff00ull) << 32) | ((major & 0xff) << 8) | ((minor & 0xff00) << 24) | (minor & 0xffff00ffull);
 }
 
-static void to_fbsd_stat(const struct linux_stat *l, struct fbsd_stat *f) {
+/* Linux's struct stat is asm/stat.h's. */
+static void to_fbsd_stat(const struct stat *l, struct fbsd_stat *f) {
 	memset(f, 0, sizeof *f);
-	f->st_dev = l->dev;
-	f->st_ino = l->ino;
-	f->st_nlink = l->nlink;
-	f->st_mode = (uint16_t)l->mode;
-	f->st_uid = l->uid;
-	f->st_gid = l->gid;
-	f->st_rdev = fbsd_dev(l->rdev);
-	f->st_atim.tv_sec = (long)l->atime, f->st_atim.tv_nsec = (long)l->atime_nsec;
-	f->st_mtim.tv_sec = (long)l->mtime, f->st_mtim.tv_nsec = (long)l->mtime_nsec;
-	f->st_ctim.tv_sec = (long)l->ctime, f->st_ctim.tv_nsec = (long)l->ctime_nsec;
+	f->st_dev = l->st_dev;
+	f->st_ino = l->st_ino;
+	f->st_nlink = l->st_nlink;
+	f->st_mode = (uint16_t)l->st_mode;
+	f->st_uid = l->st_uid;
+	f->st_gid = l->st_gid;
+	f->st_rdev = fbsd_dev(l->st_rdev);
+	f->st_atim.tv_sec = (long)l->st_atime, f->st_atim.tv_nsec = (long)l->st_atime_nsec;
+	f->st_mtim.tv_sec = (long)l->st_mtime, f->st_mtim.tv_nsec = (long)l->st_mtime_nsec;
+	f->st_ctim.tv_sec = (long)l->st_ctime, f->st_ctim.tv_nsec = (long)l->st_ctime_nsec;
 	f->st_birthtim = f->st_ctim;
-	f->st_size = l->size;
-	f->st_blocks = l->blocks;
-	f->st_blksize = (int32_t)l->blksize;
+	f->st_size = l->st_size;
+	f->st_blocks = l->st_blocks;
+	f->st_blksize = (int32_t)l->st_blksize;
 }
 
 static long t_fstat(struct call *c) {
-	struct linux_stat l;
+	struct stat l;
 	long r = sc2(__NR_fstat, ARG(0), &l);
 	if (r < 0) return r;
 	to_fbsd_stat(&l, (struct fbsd_stat *)ARG(1));
 	return 0;
 }
 static long t_fstatat(struct call *c) {
-	struct linux_stat l;
+	struct stat l;
 	long r = sc4(__NR_newfstatat, ARG(0), ARG(1), &l, at_flags(ARG(3)));
 	if (r < 0) return r;
 	to_fbsd_stat(&l, (struct fbsd_stat *)ARG(2));
@@ -162,7 +155,6 @@ static long t___getcwd(struct call *c) {
  * types differ. */
 struct fbsd_flock { int64_t l_start, l_len; int32_t l_pid; int16_t l_type, l_whence; int32_t l_sysid; };
 FBSD_CHECK_flock(struct fbsd_flock);
-struct linux_flock { int16_t type, whence; int64_t start, len; int32_t pid; };
 static const int16_t linux_lock_type[4] = {-1, F_RDLCK, F_UNLCK, F_WRLCK};
 static const int16_t fbsd_lock_type[3] = {1, 3, 2};
 
@@ -191,13 +183,14 @@ static long t_fcntl(struct call *c) {
 	case 13: {
 		struct fbsd_flock *f = (void *)arg;
 		if (f->l_type < 1 || f->l_type > 3) return fail(c, FBSD_EINVAL);
-		struct linux_flock l = {linux_lock_type[f->l_type], f->l_whence, f->l_start, f->l_len, f->l_pid};
+		struct flock l = {.l_type = linux_lock_type[f->l_type], .l_whence = f->l_whence, .l_start = f->l_start,
+				  .l_len = f->l_len, .l_pid = f->l_pid}; /* Linux's: linux/fcntl.h */
 		long lcmd = cmd == 11 ? F_GETLK : cmd == 12 ? F_SETLK : F_SETLKW;
 		long r = sc3(__NR_fcntl, fd, lcmd, &l);
 		if (r < 0) return r;
 		if (cmd == 11) {
-			f->l_type = l.type >= 0 && l.type < 3 ? fbsd_lock_type[l.type] : 2;
-			f->l_whence = l.whence, f->l_start = l.start, f->l_len = l.len, f->l_pid = l.pid;
+			f->l_type = l.l_type >= 0 && l.l_type < 3 ? fbsd_lock_type[l.l_type] : 2;
+			f->l_whence = l.l_whence, f->l_start = l.l_start, f->l_len = l.l_len, f->l_pid = l.l_pid;
 		}
 		return r;
 	}

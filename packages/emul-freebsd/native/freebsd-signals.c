@@ -1,6 +1,9 @@
 /* Signals: FreeBSD dispositions, masks and alternate stacks kept by the layer; FreeBSD signal frames
  * (siginfo, ucontext with mcontext) built for FreeBSD handlers, and sigreturn. Included by the loader. */
 
+#include <asm/sigcontext.h>
+#include <asm/ucontext.h>
+
 #define FBSD_SA_ONSTACK 0x1
 #define FBSD_SA_RESTART 0x2
 #define FBSD_SA_RESETHAND 0x4
@@ -61,6 +64,29 @@ struct fbsd_sigframe {
 	struct fbsd_siginfo sf_si;
 } __attribute__((aligned(16)));
 FBSD_CHECK_sigframe(struct fbsd_sigframe);
+
+/* The loader's own Linux signal context (struct linux_ucontext) is the UAPI's struct ucontext. */
+#define SAME_AS_UAPI(mine, field, uapi, ufield) \
+	_Static_assert(__builtin_offsetof(mine, field) == __builtin_offsetof(uapi, ufield) && \
+			       sizeof(((mine *)0)->field) == sizeof(((uapi *)0)->ufield), \
+		       #mine "." #field " is the UAPI's " #ufield)
+_Static_assert(sizeof(struct linux_sigcontext) == sizeof(struct sigcontext), "struct sigcontext");
+SAME_AS_UAPI(struct linux_sigcontext, r8, struct sigcontext, r8);
+SAME_AS_UAPI(struct linux_sigcontext, rdi, struct sigcontext, rdi);
+SAME_AS_UAPI(struct linux_sigcontext, rax, struct sigcontext, rax);
+SAME_AS_UAPI(struct linux_sigcontext, rsp, struct sigcontext, rsp);
+SAME_AS_UAPI(struct linux_sigcontext, rip, struct sigcontext, rip);
+SAME_AS_UAPI(struct linux_sigcontext, eflags, struct sigcontext, eflags);
+SAME_AS_UAPI(struct linux_sigcontext, cs, struct sigcontext, cs);
+SAME_AS_UAPI(struct linux_sigcontext, err, struct sigcontext, err);
+SAME_AS_UAPI(struct linux_sigcontext, trapno, struct sigcontext, trapno);
+SAME_AS_UAPI(struct linux_sigcontext, cr2, struct sigcontext, cr2);
+SAME_AS_UAPI(struct linux_sigcontext, fpstate, struct sigcontext, fpstate);
+_Static_assert(sizeof(struct linux_ucontext) == sizeof(struct ucontext), "struct ucontext");
+SAME_AS_UAPI(struct linux_ucontext, uc_link, struct ucontext, uc_link);
+SAME_AS_UAPI(struct linux_ucontext, uc_stack, struct ucontext, uc_stack);
+SAME_AS_UAPI(struct linux_ucontext, mc, struct ucontext, uc_mcontext);
+SAME_AS_UAPI(struct linux_ucontext, uc_sigmask, struct ucontext, uc_sigmask);
 
 #define FBSD_NSIG 129
 static struct fbsd_sigaction fbsd_actions[FBSD_NSIG];
