@@ -12,7 +12,9 @@ export type SysjailBindingsErrorCode =
   | 'INVALID_ARGUMENT'
   | 'SETUP_OP_FAILED'
   | 'SPAWN_FAILED'
-  | 'POOL_CLOSED';
+  | 'POOL_CLOSED'
+  | 'INJECTION_REFUSED'
+  | 'INJECTION_FAILED';
 
 export class SysjailBindingsError extends Error {
   readonly code: SysjailBindingsErrorCode;
@@ -115,5 +117,25 @@ export class SpawnError extends SysjailBindingsError {
 export class PoolClosedError extends SysjailBindingsError {
   constructor() {
     super('POOL_CLOSED', 'spawner pool is closed');
+  }
+}
+
+/**
+ * A filter cannot be stacked on this thread by injection (a thread in 32-bit mode, no place to run the
+ * call); nothing was changed in it.
+ */
+export class InjectionRefusedError extends SysjailBindingsError {
+  constructor(message: string) {
+    super('INJECTION_REFUSED', message);
+  }
+}
+
+/**
+ * An injection went wrong after the thread was changed (it did not stop where it had to, its memory
+ * could not be restored): the thread's state is not known to be its own any more. Kill its process.
+ */
+export class InjectionFailedError extends SysjailBindingsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INJECTION_FAILED', message, options);
   }
 }
