@@ -36,6 +36,7 @@ export { jailPasswdEntry, LOGIN_PATH, loginEnvironment } from './jail/login-envi
 export type { PathExposure } from './jail/path-exposure.js';
 export { exposureMessage, jailPathExposure } from './jail/path-exposure.js';
 export type { Jail, JailChange, JailCounters, JailExit } from './jail/running-jail.js';
+export type { StackResult } from './jail/stack-filter.js';
 export { jailEnvironment, startJail } from './jail/start-jail.js';
 export {
   JexecError,

@@ -114,9 +114,9 @@ export function ptracePokeData(tid: number, address: bigint, word: Buffer): void
 }
 
 /**
- * PTRACE_SECCOMP_GET_FILTER: the tracee's filter at `index` (0: the newest), the kernel's own copy as
- * encoded struct sock_filter[]; undefined when it has no filter at that depth (ENOENT).
- * Needs CAP_SYS_ADMIN and a tracer that has no filter itself.
+ * PTRACE_SECCOMP_GET_FILTER: the tracee's filter at `index` (0: the first installed, the oldest), the
+ * kernel's own copy as encoded struct sock_filter[]; undefined when it has no filter at that depth
+ * (ENOENT). Needs CAP_SYS_ADMIN and a tracer that has no filter itself.
  */
 export function ptraceSeccompGetFilter(tid: number, index: number): Buffer | undefined {
   const count = syscallNoThrow(NR_ptrace, PTRACE_SECCOMP_GET_FILTER, tid, index, null);
@@ -125,6 +125,13 @@ export function ptraceSeccompGetFilter(tid: number, index: number): Buffer | und
   const out = Buffer.alloc(count * 8);
   const n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, index, out);
   return out.subarray(0, n * 8);
+}
+
+/** The tracee's newest filter (the one stacked last), the kernel's copy; undefined if it has none. */
+export function ptraceSeccompGetNewestFilter(tid: number): Buffer | undefined {
+  let depth = 0;
+  while (syscallNoThrow(NR_ptrace, PTRACE_SECCOMP_GET_FILTER, tid, depth, null) > 0) depth++;
+  return depth === 0 ? undefined : ptraceSeccompGetFilter(tid, depth - 1);
 }
 
 /** struct ptrace_sud_config: Syscall User Dispatch of a tracee (mode 0: off). */

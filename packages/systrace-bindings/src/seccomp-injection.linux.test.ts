@@ -16,6 +16,7 @@ import {
   ptraceDetach,
   ptraceInterrupt,
   ptraceSeccompGetFilter,
+  ptraceSeccompGetNewestFilter,
   ptraceSeize,
   SECCOMP_FILTER_FLAG_TSYNC,
   waitTracee,
@@ -127,7 +128,7 @@ describe('injectSeccompFilter', () => {
       const filter = denyGetpgid();
       const r = injectSeccompFilter(tids[0], filter, SECCOMP_FILTER_FLAG_TSYNC);
       expect(r).toEqual({ result: 0, signals: [] });
-      for (const t of tids) expect(ptraceSeccompGetFilter(t, 0)).toEqual(filter);
+      for (const t of tids) expect(ptraceSeccompGetNewestFilter(t)).toEqual(filter);
       for (const t of tids) ptraceDetach(t);
       expect(v.filters()).toEqual(before.map((n) => n + 1));
       // every thread refused, none saw its read or nanosleep fail: they were restarted
@@ -135,6 +136,10 @@ describe('injectSeccompFilter', () => {
       // and again, with the process in the state the first move left it
       stopAll(tids);
       expect(injectSeccompFilter(tids[2], denyGetpgid(13), SECCOMP_FILTER_FLAG_TSYNC).result).toBe(0);
+      for (const t of tids) {
+        expect(ptraceSeccompGetNewestFilter(t)).toEqual(denyGetpgid(13));
+        expect(ptraceSeccompGetFilter(t, 0)).toEqual(filter); // index 0: the oldest
+      }
       for (const t of tids) ptraceDetach(t);
       expect(await v.probe()).toBe('probe 13 13 13 13 13 errors=0');
     } finally {
@@ -157,7 +162,7 @@ describe('injectSeccompFilter', () => {
         },
       });
       expect(r.result).toBe(0);
-      const installed = ptraceSeccompGetFilter(tids[0], 0);
+      const installed = ptraceSeccompGetNewestFilter(tids[0]);
       expect(installed).toBeDefined();
       expect(installed?.equals(filter)).toBe(false);
       expect(installed?.readUInt32LE(20)).toBe(0x00050000);

@@ -48,6 +48,13 @@ export interface InjectionResult {
   readonly signals: readonly number[];
 }
 
+/** Is the stopped thread running 64-bit code (the only code a filter can be injected into)? */
+export function threadRuns64BitCode(tid: number): boolean {
+  const regs = Buffer.alloc(REGS_SIZE);
+  ptraceGetRegs(tid, regs);
+  return reg(regs, 'cs') === USER_CS;
+}
+
 /**
  * Makes thread `tid` call seccomp(SECCOMP_SET_MODE_FILTER, flags, prog) with `filter` (encoded struct
  * sock_filter[]), and puts it back: registers, the memory used below its red zone, the instruction

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
 import { P_PIDFD, pidfdSendSignal, SIGKILL, WEXITED, WNOHANG, waitid } from '@sysjail/systrace-bindings';
 import { PrisonConfigError } from '../errors.js';
 import type { NotifyEntry } from '../filter/compile.js';
@@ -8,7 +9,9 @@ import type { Listener, ListenerAnswer } from '../listen/listener.js';
 import { jailAddressWords } from '../net/address-words.js';
 import { confineAddresses } from '../net/confine-addresses.js';
 import type { JailCgroup } from '../net/jail-cgroup.js';
+import type { Rule } from '../policy.js';
 import type { Prison, PrisonFlags } from '../prison.js';
+import { hostPidOf } from '../process/host-pid.js';
 import { decodeWaitStatus, signalName } from '../process/wait-status.js';
 import type { Registry } from '../registry/registry.js';
 import {
@@ -19,6 +22,7 @@ import {
   type FromSupervisor,
 } from '../supervisor/protocol.js';
 import { liveSupervisor } from './engine.js';
+import { type StackResult, stackFilter } from './stack-filter.js';
 import type { Teardown } from './teardown.js';
 
 /**
@@ -37,6 +41,12 @@ export interface JailChange {
   readonly ipv4?: readonly string[];
   readonly ipv6?: readonly string[];
   readonly flags?: Partial<PrisonFlags>;
+  /**
+   * Stricter rules for the whole jail (allow, deny, kill; decided in the kernel): a filter compiled from
+   * them is stacked on every process of the jail, its init included, so every later process (jexec)
+   * inherits it. Only ever tighter: a stacked filter cannot be removed (see moveToSubPolicy).
+   */
+  readonly rules?: readonly Rule[];
 }
 
 export interface JailExit {
@@ -70,6 +80,16 @@ export interface Jail extends EventEmitter {
   signal(signal: number): Promise<void>;
   /** Changes the running jail (see JailChange); applies to later calls of every process of the jail. */
   change(change: JailChange): Promise<void>;
+  /**
+   * Moves running process `pid` (its host pid) and every descendant under the jail's sub-policy `name`
+   * (JailOptions.subPolicies): its filter is stacked on them by injection (see stack-filter.ts), so they
+   * and every process they start afterwards are under it; the jail's other processes are not. A process
+   * that cannot be put under it is killed (listed in the result); an i386 process is refused
+   * (PrisonConfigError, nothing changed). Never the other way: the kernel removes no filter.
+   */
+  moveToSubPolicy(pid: number, name: string): Promise<StackResult>;
+  /** The host pid of the jail's process `jailPid` (its pid inside the jail), if it runs. */
+  hostPidOf(jailPid: number): number | undefined;
   /** Ends every process of the jail. */
   stop(): Promise<JailExit>;
 }
@@ -98,6 +118,10 @@ export interface RunningJailParts {
   /** The decision program for other flags (change). */
   policyOf(prison: Prison): DecisionProgram;
   readonly changeableFlags: readonly ChangeableFlag[];
+  /** Encoded filters of the jail's sub-policies, by name. */
+  readonly subPolicies: Readonly<Record<string, Uint8Array>>;
+  /** The encoded filter of stricter rules (change({ rules })). */
+  compileRules(rules: readonly Rule[]): Uint8Array;
 }
 
 export class RunningJail extends EventEmitter implements Jail {
@@ -290,6 +314,7 @@ export class RunningJail extends EventEmitter implements Jail {
       }
     }
     jailAddressWords(next);
+    const stricter = change.rules === undefined ? undefined : this.parts.compileRules(change.rules);
     const addresses = change.ipv4 !== undefined || change.ipv6 !== undefined;
     const sup = liveSupervisor();
     if (!sup) throw new PrisonConfigError(`jail ${this.jid}: its supervisor is gone`);
@@ -316,6 +341,10 @@ export class RunningJail extends EventEmitter implements Jail {
       ...(addresses ? { ipv4: next.ipv4, ipv6: next.ipv6 } : {}),
     }));
     this.prison = next;
+    if (stricter) {
+      const result = stackFilter(this.parts.cgroup, stricter, { target: 'all' });
+      this.stacked.push({ rules: change.rules ?? [], result });
+    }
     try {
       this.parts.registry?.update(this.jid, {
         hostname: next.hostname,
@@ -324,6 +353,21 @@ export class RunningJail extends EventEmitter implements Jail {
         flags: next.flags,
       });
     } catch {}
+  }
+
+  /** Rules stacked on the whole jail by change({ rules }), in order, with what each did. */
+  readonly stacked: { readonly rules: readonly Rule[]; readonly result: StackResult }[] = [];
+
+  hostPidOf(jailPid: number): number | undefined {
+    return hostPidOf(join(this.parts.cgroup.path, 'cgroup.procs'), jailPid);
+  }
+
+  async moveToSubPolicy(pid: number, name: string): Promise<StackResult> {
+    if (this.finished) throw new PrisonConfigError(`jail ${this.jid} has ended`);
+    const filter = Object.hasOwn(this.parts.subPolicies, name) ? this.parts.subPolicies[name] : undefined;
+    if (!filter) throw new PrisonConfigError(`jail ${this.jid} has no sub-policy ${name}`);
+    if (!Number.isSafeInteger(pid) || pid <= 0) throw new PrisonConfigError(`${pid}: not a pid`);
+    return stackFilter(this.parts.cgroup, filter, { target: { pid } });
   }
 
   stop(): Promise<JailExit> {

@@ -288,6 +288,11 @@ const jailObject: Stage = {
         return { program: f.decision.program, notifyTable: f.decision.compiled.notifyTable };
       },
       changeableFlags: s.options.changeableFlags ?? [],
+      subPolicies: s.subPolicies,
+      compileRules: (rules) => {
+        const compiled = compileSubPolicies(s.options.emulation, { rules: { rules } });
+        return compiled.get('rules') as Uint8Array;
+      },
       initExited: s.child.exited,
       teardown: s.teardown,
       started: s.started,

@@ -64,6 +64,21 @@ export class JailCgroup {
     return isPopulated(this.path);
   }
 
+  /**
+   * Freezes (true) or thaws (false) every process of the jail (cgroup.freeze); freezing waits until the
+   * kernel reports the cgroup frozen (cgroup.events) or `deadline` (Date.now() ms) passes: false then.
+   */
+  freeze(on: boolean, deadline = Date.now() + 2000): boolean {
+    writeFileSync(join(this.path, 'cgroup.freeze'), on ? '1\n' : '0\n');
+    if (!on) return true;
+    const wait = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) {
+      if (/^frozen 1$/m.test(readFileSync(join(this.path, 'cgroup.events'), 'utf8'))) return true;
+      if (Date.now() >= deadline) return false;
+      Atomics.wait(wait, 0, 0, 2);
+    }
+  }
+
   /** SIGKILL every process: cgroup.kill when the kernel has it, else each pid. */
   kill(): void {
     killCgroup(this.path);
