@@ -19,7 +19,7 @@ if (!root) {
 }
 const jailRoot = new JailRoot(root);
 jailRoot.makeDirectory('/tmp', 0o1777, { keepExisting: true });
-for (const f of ['step1', 'step2', 'moved.pid', 'moved.out', 'moved-child.pid', 'moved-child.out', 'sibling.pid', 'sibling.out']) {
+for (const f of ['move-step1', 'move-step2', 'moved.pid', 'moved.out', 'moved-child.pid', 'moved-child.out', 'sibling.pid', 'sibling.out']) {
   if (jailRoot.exists(`/tmp/${f}`)) jailRoot.unlink(`/tmp/${f}`);
 }
 // worker NAME [child]: records its pid, maybe starts a child worker, then at each step makes a directory.
@@ -28,7 +28,7 @@ const worker = [
   'echo $$ > /tmp/$name.pid.tmp; mv /tmp/$name.pid.tmp /tmp/$name.pid',
   '[ "$2" = child ] && sh /tmp/worker.sh $name-child &',
   'for step in 1 2; do',
-  '  while [ ! -e /tmp/step$step ]; do sleep 0.05; done',
+  '  while [ ! -e /tmp/move-step$step ]; do sleep 0.05; done',
   '  mkdir /tmp/$name-$step 2>/dev/null; echo "$step $?" >> /tmp/$name.out',
   'done',
   'wait',
@@ -57,7 +57,7 @@ const jailPids = await until(() => {
   return pids.every((p) => p > 0) ? pids : undefined;
 });
 const step = async (n) => {
-  jailRoot.writeFile(`/tmp/step${n}`, new Uint8Array(), 0o644);
+  jailRoot.writeFile(`/tmp/move-step${n}`, new Uint8Array(), 0o644);
   await until(() => names.every((name) => (text(`/tmp/${name}.out`) ?? '').split('\n').filter(Boolean).length >= n));
 };
 await step(1);

@@ -1,4 +1,5 @@
-// A process of a running jail moved to a stricter named sub-policy.
+// A command exec'd into a running jail under a stricter named sub-policy (a running process is moved
+// to one by jail.moveToSubPolicy: move-to-sub-policy.mjs).
 //
 //   node sub-policy.mjs JAIL_ROOT
 //

@@ -12,7 +12,7 @@
  *                       in mask b opened on the jail's own /dev/null, where the caller's is a null device);
  *                       'S' socket(a, b, c) -> reply 'S' (errno in a, the new fd's number in b:
  *                       the supervisor takes it with pidfd_getfd, then sends 'C' to close it, b = fd);
- *                       'E' exec: payload argv, env, cwd and a sub-policy filter (see parse_exec), 3 fds attached, a = uid,
+ *                       'E' exec: payload argv, env, cwd and the filters to stack (see parse_exec), 3 fds attached, a = uid,
  *                       b = gid, c = tag
  *                       -> reply 'P' (pid in a, tag in c) or 'F' (errno in a, tag in c);
  *                       'K' signal b to every process of the jail (a = 0) or to pid a;
@@ -138,11 +138,14 @@ static void jail_null(int i) {
 	close(fd);
 }
 
+#define MAX_FILTERS 16
+
 /* Runs argv as a child with the given stdio (fds of -1 keep init's own; bit i of null_mask: the jail's
- * /dev/null), uid/gid (-1: unchanged), under the program loader when asked, under a sub-policy filter
- * when given. */
+ * /dev/null), uid/gid (-1: unchanged), under the program loader when asked, under the stricter filters
+ * given (the jail's tightened rules, a sub-policy), stacked in order. */
 static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], int null_mask, int32_t uid,
-		 int32_t gid, int under_loader, const char *filter, uint32_t filter_len) {
+		 int32_t gid, int under_loader, const char *const *filters, const uint32_t *filter_lens,
+		 int nfilters) {
 	if (under_loader && !have_loader) {
 		errno = ENOEXEC;
 		return -1;
@@ -173,16 +176,16 @@ static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], 
 		dprintf(2, "jail: %s: %s\n", cwd, strerror(errno));
 		_exit(126);
 	}
-	/* A sub-policy: a stricter filter stacked on the jail's (no_new_privs is set), for this process and
-	 * everything it starts. It cannot be removed; if it cannot be installed, nothing runs. */
-	if (filter_len > 0) {
-		struct sock_filter *insns = malloc(filter_len);
+	/* Stricter filters stacked on the jail's (no_new_privs is set), for this process and everything it
+	 * starts. They cannot be removed; if one cannot be installed, nothing runs. */
+	for (int i = 0; i < nfilters; i++) {
+		struct sock_filter *insns = malloc(filter_lens[i]);
 		if (!insns)
 			_exit(126);
-		memcpy(insns, filter, filter_len);
-		struct sock_fprog prog = { .len = (unsigned short)(filter_len / sizeof *insns), .filter = insns };
+		memcpy(insns, filters[i], filter_lens[i]);
+		struct sock_fprog prog = { .len = (unsigned short)(filter_lens[i] / sizeof *insns), .filter = insns };
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
-			dprintf(2, "jail: sub-policy: %s\n", strerror(errno));
+			dprintf(2, "jail: stacked filter: %s\n", strerror(errno));
 			_exit(126);
 		}
 	}
@@ -210,10 +213,18 @@ static pid_t run(char **argv, char **envp, const char *cwd, const int stdio[3], 
 
 /*
  * An 'E' payload: u32 argc, u32 envc (~0: keep the init's environment), argc then envc NUL-terminated
- * strings, then the working directory (NUL-terminated; empty: /), then optionally u32 n and n bytes of
- * sock_filter[]: a sub-policy the command installs before exec. Pointers into the payload.
+ * strings, then the working directory (NUL-terminated; empty: /), then up to MAX_FILTERS times u32 n and
+ * n bytes of sock_filter[]: filters the command stacks, in order, before exec. Pointers into the payload.
  */
-struct exec_request { char **argv; char **envp; char *cwd; int under_loader; const char *filter; uint32_t filter_len; };
+struct exec_request {
+	char **argv;
+	char **envp;
+	char *cwd;
+	int under_loader;
+	const char *filters[MAX_FILTERS];
+	uint32_t filter_lens[MAX_FILTERS];
+	int nfilters;
+};
 
 static int take_strings(char **p, char *end, uint32_t n, char ***out) {
 	char **v = calloc((size_t)n + 1, sizeof *v);
@@ -254,17 +265,18 @@ static int parse_exec(char *payload, uint32_t len, struct exec_request *r) {
 		return -1;
 	r->cwd = p;
 	p = nul + 1;
-	if (end - p >= 4) {
+	while (p != end) {
 		uint32_t n;
+		if (end - p < 4 || r->nfilters == MAX_FILTERS)
+			return -1;
 		memcpy(&n, p, 4);
 		p += 4;
 		if (n == 0 || n % sizeof(struct sock_filter) != 0 || n > (uint32_t)(end - p) ||
 		    n / sizeof(struct sock_filter) > BPF_MAXINSNS)
 			return -1;
-		r->filter = p;
-		r->filter_len = n;
-	} else if (p != end) {
-		return -1;
+		r->filters[r->nfilters] = p;
+		r->filter_lens[r->nfilters++] = n;
+		p += n;
 	}
 	return 0;
 }
@@ -367,7 +379,7 @@ int main(int argc, char **argv) {
 				for (int i = 0; i < 3 && fds[0] >= 0; i++)
 					if (m.a & (1 << i))
 						stdio[i] = fds[0];
-				command = run(argv + optind, NULL, command_cwd, stdio, m.b & 7, uid, gid, command_under_loader, NULL, 0);
+				command = run(argv + optind, NULL, command_cwd, stdio, m.b & 7, uid, gid, command_under_loader, NULL, NULL, 0);
 				if (command < 0)
 					die("fork");
 				add_task(command, 0);
@@ -381,7 +393,7 @@ int main(int argc, char **argv) {
 			case 'E': {
 				struct exec_request r;
 				int ok = parse_exec(m.payload, m.len, &r) == 0;
-				pid_t pid = ok ? run(r.argv, r.envp, r.cwd, fds, 0, m.a, m.b, r.under_loader, r.filter, r.filter_len) : -1;
+				pid_t pid = ok ? run(r.argv, r.envp, r.cwd, fds, 0, m.a, m.b, r.under_loader, r.filters, r.filter_lens, r.nfilters) : -1;
 				int err = pid < 0 ? (ok ? errno : EINVAL) : 0;
 				free(r.argv);
 				free(r.envp);

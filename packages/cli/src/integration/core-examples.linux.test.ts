@@ -83,6 +83,30 @@ describe('core examples', () => {
     });
   });
 
+  it('move-to-sub-policy: a running process and its child moved under a stricter sub-policy are refused mkdir; their sibling is not', () => {
+    for (const d of ['moved-1', 'moved-2', 'moved-child-1', 'moved-child-2', 'sibling-1', 'sibling-2'])
+      rmSync(join(fx.root, 'tmp', d), { recursive: true, force: true });
+    const r = run('move-to-sub-policy.mjs');
+    expect(r).toEqual({
+      exit: 0,
+      moved: true,
+      killed: [],
+      out: { moved: ['1 0', '2 1'], 'moved-child': ['1 0', '2 1'], sibling: ['1 0', '2 0'] },
+    });
+    for (const d of ['moved-1', 'moved-child-1', 'sibling-1', 'sibling-2'])
+      expect(existsSync(join(fx.root, 'tmp', d))).toBe(true);
+    for (const d of ['moved-2', 'moved-child-2']) expect(existsSync(join(fx.root, 'tmp', d))).toBe(false);
+  });
+
+  it("tighten-running-jail: mkdir refused after jail.change({ rules }) in the running command and in a later jexec'd one", () => {
+    for (const d of ['made1', 'made2', 'made-later'])
+      rmSync(join(fx.root, 'tmp', d), { recursive: true, force: true });
+    const r = run('tighten-running-jail.mjs');
+    expect(r).toEqual({ exit: 0, out: ['1 0', '2 1'], later: 'later 1', commandMoved: true, killed: [] });
+    expect(existsSync(join(fx.root, 'tmp', 'made1'))).toBe(true);
+    for (const d of ['made2', 'made-later']) expect(existsSync(join(fx.root, 'tmp', d))).toBe(false);
+  });
+
   it('runtime-raw-sockets: raw sockets refused, allowed, refused again in one running jail', () => {
     const r = run('runtime-raw-sockets.mjs', '127.0.23.1');
     expect(r.exit).toBe(0);

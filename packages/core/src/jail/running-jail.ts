@@ -96,6 +96,9 @@ export interface Jail extends EventEmitter {
 
 type InitExit = { code: number | null; signal: string | null };
 
+/** How many times a jail's rules may be tightened (each is a filter every later command stacks). */
+const MAX_STACKED = 8;
+
 export interface RunningJailParts {
   readonly jid: number;
   readonly prison: Prison;
@@ -315,6 +318,9 @@ export class RunningJail extends EventEmitter implements Jail {
     }
     jailAddressWords(next);
     const stricter = change.rules === undefined ? undefined : this.parts.compileRules(change.rules);
+    if (stricter && this.stackedFilters.length >= MAX_STACKED) {
+      throw new PrisonConfigError(`jail ${this.jid}: its rules were tightened ${MAX_STACKED} times already`);
+    }
     const addresses = change.ipv4 !== undefined || change.ipv6 !== undefined;
     const sup = liveSupervisor();
     if (!sup) throw new PrisonConfigError(`jail ${this.jid}: its supervisor is gone`);
@@ -342,7 +348,10 @@ export class RunningJail extends EventEmitter implements Jail {
     }));
     this.prison = next;
     if (stricter) {
-      const result = stackFilter(this.parts.cgroup, stricter, { target: 'all' });
+      // Later commands (jexec) stack it first, then the running processes get it: one started in
+      // between has it twice, which changes nothing.
+      this.stackedFilters.push(stricter);
+      const result = stackFilter(this.parts.cgroup, stricter, { target: { allBut: this.initPid } });
       this.stacked.push({ rules: change.rules ?? [], result });
     }
     try {
@@ -355,6 +364,8 @@ export class RunningJail extends EventEmitter implements Jail {
     } catch {}
   }
 
+  /** The filters of change({ rules }), in order: every command exec'd into the jail stacks them. */
+  readonly stackedFilters: Uint8Array[] = [];
   /** Rules stacked on the whole jail by change({ rules }), in order, with what each did. */
   readonly stacked: { readonly rules: readonly Rule[]; readonly result: StackResult }[] = [];
 
@@ -367,6 +378,11 @@ export class RunningJail extends EventEmitter implements Jail {
     const filter = Object.hasOwn(this.parts.subPolicies, name) ? this.parts.subPolicies[name] : undefined;
     if (!filter) throw new PrisonConfigError(`jail ${this.jid} has no sub-policy ${name}`);
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new PrisonConfigError(`${pid}: not a pid`);
+    if (pid === this.initPid) {
+      throw new PrisonConfigError(
+        `pid ${pid} is the jail's init: it runs no jailed code; move the processes it started (or tighten the jail's rules)`,
+      );
+    }
     return stackFilter(this.parts.cgroup, filter, { target: { pid } });
   }
 

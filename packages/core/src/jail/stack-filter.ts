@@ -42,8 +42,12 @@ export interface StackResult {
 }
 
 export interface StackOptions {
-  /** Which processes: one and its descendants (a host pid), or every process of the jail. */
-  readonly target: { readonly pid: number } | 'all';
+  /**
+   * Which processes: one and its descendants (a host pid), or every process of the jail but one (its
+   * init: our own child, whose ptrace stops this process's other waiters would take for its end; it runs
+   * no jailed code, and what it starts later gets the filter from the exec request).
+   */
+  readonly target: { readonly pid: number } | { readonly allBut: number };
   /** How long a thread may take to stop (default 1000 ms); one that does not is killed with its process. */
   readonly stopTimeoutMs?: number;
   /** Tests: what a process sharing the memory could do between the write and the kernel's copy. */
@@ -75,8 +79,9 @@ interface Thread {
 export function stackFilter(cgroup: JailCgroup, filter: Uint8Array, options: StackOptions): StackResult {
   const timeout = options.stopTimeoutMs ?? 1000;
   const jailPids = new Set(cgroup.pids());
-  if (options.target !== 'all' && !jailPids.has(options.target.pid)) {
-    throw new PrisonConfigError(`pid ${options.target.pid} is not a process of this jail`);
+  const target = options.target;
+  if ('pid' in target && !jailPids.has(target.pid)) {
+    throw new PrisonConfigError(`pid ${target.pid} is not a process of this jail`);
   }
   const threads = new Map<number, Thread>();
   const killed = new Map<number, string>();
@@ -93,7 +98,7 @@ export function stackFilter(cgroup: JailCgroup, filter: Uint8Array, options: Sta
     // Seize every thread of every target, to a fixed point: the jail is frozen, so the set is stable
     // but for the children our own stops reveal (fork events of a thread that was on its way out).
     for (let round = 0; round < 64; round++) {
-      const pids = options.target === 'all' ? cgroup.pids() : descendants(options.target.pid);
+      const pids = 'pid' in target ? descendants(target.pid) : cgroup.pids().filter((p) => p !== target.allBut);
       let added = 0;
       for (const pid of pids) {
         for (const tid of tasks(pid)) {
@@ -212,7 +217,7 @@ function stackOn(list: Thread[], filter: Uint8Array, hooks?: InjectionHooks): st
     } catch (e) {
       return `cannot read the installed filter of thread ${t.tid}: ${(e as Error).message}`;
     }
-    if (!top || !top.equals(filter)) return `the filter installed in thread ${t.tid} is not the one written`;
+    if (!top?.equals(filter)) return `the filter installed in thread ${t.tid} is not the one written`;
   }
   return undefined;
 }

@@ -319,6 +319,7 @@ const jexec: Stage = {
       cgroupProcs: join(s.cgroup.path, 'cgroup.procs'),
       jailRoot: `/proc/${s.initPid}/root`,
       subPolicy: (name) => (Object.hasOwn(s.subPolicies, name) ? s.subPolicies[name] : undefined),
+      stackedFilters: () => s.jail.stackedFilters,
     });
     s.jail.jexec = server;
     return () => server.close();

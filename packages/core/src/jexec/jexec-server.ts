@@ -49,6 +49,8 @@ export interface JexecServerOptions {
   readonly jailRoot: string;
   /** The compiled filter of a named sub-policy of the jail, if it has one by that name. */
   readonly subPolicy?: (name: string) => Uint8Array | undefined;
+  /** The filters of the jail's tightened rules (jail.change({ rules })): every command stacks them. */
+  readonly stackedFilters?: () => readonly Uint8Array[];
 }
 
 export interface JexecServer {
@@ -131,7 +133,8 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
     const filter = request.subPolicy === undefined ? undefined : options.subPolicy?.(request.subPolicy);
     if (request.subPolicy !== undefined && !filter)
       return fail(socket, 'EINVAL', `jail ${options.jid} has no sub-policy ${request.subPolicy}`);
-    if (encodeExec(argv, env, request.cwd, false, filter).length > MAX_EXEC_PAYLOAD)
+    const filters = [...(options.stackedFilters?.() ?? []), ...(filter ? [filter] : [])];
+    if (encodeExec(argv, env, request.cwd, false, filters).length > MAX_EXEC_PAYLOAD)
       return fail(socket, 'E2BIG', 'command too long');
     let fds: [number, number, number];
     try {
@@ -157,7 +160,7 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
         env,
         cwd: request.cwd,
         ...(request.underLoader ? { underLoader: true } : {}),
-        ...(filter ? { filter } : {}),
+        ...(filters.length > 0 ? { filters } : {}),
         uid: request.uid,
         gid: request.gid,
         fds,

@@ -43,22 +43,22 @@ export function receiveInitMessage(fd: number): InitMessage | undefined {
 
 /**
  * The init's 'E' payload: u32 argc (bit 31: run under the program loader), u32 envc (~0: the init's
- * own environment), the strings (NUL-terminated), then the working directory ('' for /).
+ * own environment), the strings (NUL-terminated), then the working directory ('' for /), then each
+ * filter the command stacks before exec (u32 byte length, then the sock_filter[]), in order.
  */
 export function encodeExec(
   argv: readonly string[],
   env?: readonly string[],
   cwd = '',
   underLoader = false,
-  filter?: Uint8Array,
+  filters: readonly Uint8Array[] = [],
 ): Uint8Array {
   const strings = [...argv, ...(env ?? []), cwd].map((a) => `${a}\0`).join('');
   const head = Buffer.alloc(8);
   head.writeUInt32LE((argv.length | (underLoader ? 0x80000000 : 0)) >>> 0, 0);
   head.writeUInt32LE(env ? env.length : 0xffffffff, 4);
   const parts: Buffer[] = [head, Buffer.from(strings, 'utf8')];
-  if (filter) {
-    // u32 byte length, then the sock_filter[] the command installs before exec (a stacked filter).
+  for (const filter of filters) {
     const len = Buffer.alloc(4);
     len.writeUInt32LE(filter.byteLength, 0);
     parts.push(len, Buffer.from(filter));

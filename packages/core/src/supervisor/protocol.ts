@@ -105,8 +105,11 @@ export type ToSupervisor =
       readonly cwd?: string;
       /** Run under the jail's program loader. */
       readonly underLoader?: boolean;
-      /** A sub-policy's filter (sock_filter[]) the command's process installs before exec, stacked. */
-      readonly filter?: Uint8Array;
+      /**
+       * Filters (sock_filter[]) the command's process stacks before exec, in order: the jail's
+       * tightened rules, then a sub-policy's.
+       */
+      readonly filters?: readonly Uint8Array[];
       readonly uid: number;
       readonly gid: number;
       readonly fds?: readonly [number, number, number];

@@ -770,7 +770,7 @@ function controlUnsafe(msg: ToSupervisor): boolean {
           a: msg.uid,
           b: msg.gid,
           c: msg.tag,
-          payload: encodeExec(msg.argv, msg.env, msg.cwd, msg.underLoader, msg.filter),
+          payload: encodeExec(msg.argv, msg.env, msg.cwd, msg.underLoader, msg.filters),
         };
         sendInitMessage(jail.spec.controlFd, e, msg.fds);
       } catch (e) {
