@@ -1,8 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { linux } from '@sysjail/emul-linux';
 import { afterAll, describe, expect, it } from 'vitest';
-import { discoverEmulations, emulationSearchDirs, installedEmulations, loadEmulation } from './emulations.js';
+import {
+  type DiscoveredEmulation,
+  discoverEmulations,
+  emulationSearchDirs,
+  installedEmulations,
+  loadEmulation,
+} from './emulations.js';
 
 const base = mkdtempSync(join(tmpdir(), 'cli-emulations-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -65,8 +73,23 @@ describe('emulation discovery', () => {
     await expect(loadEmulation(b)).rejects.toThrow('@sysjail/emul-bad: bad is not an emulation');
   });
 
-  it('in this workspace: linux (native) first, then freebsd', () => {
-    const names = installedEmulations().map((e) => e.name);
+  it("imports the cli's own emulation packages by name (what its bundles carry), any other copy from its directory", async () => {
+    const cliDir = realpathSync(fileURLToPath(new URL('../', import.meta.url)));
+    const own = discoverEmulations([dirname(cliDir)]).find((d) => d.packageName === '@sysjail/emul-linux');
+    expect(own?.directory).toBe(join(dirname(cliDir), 'emul-linux'));
+    expect(await loadEmulation(own as DiscoveredEmulation, cliDir)).toBe(linux);
+    const copy = pkg(
+      join(base, 'copy', 'emul-linux'),
+      { ...declared('linux'), name: '@sysjail/emul-linux' },
+      'export const linux = { name: "linux-copy", tables: [], policy() {} };',
+    );
+    const [found] = discoverEmulations([join(base, 'copy')]);
+    expect(found.directory).toBe(copy);
+    expect((await loadEmulation(found, cliDir)).name).toBe('linux-copy');
+  });
+
+  it('in this workspace: linux (native) first, then freebsd', async () => {
+    const names = (await installedEmulations()).map((e) => e.name);
     expect(names.slice(0, 2)).toEqual(['linux', 'freebsd']);
   });
 });

@@ -1,7 +1,8 @@
 // The emulations the cli knows: every @sysjail/emul-* package installed beside it that declares itself in
-// its package.json ("sysjail": { "emulation": { "module", "export", "native" } }), found when the cli is
-// loaded. Core stays a static import; core names no emulation.
+// its package.json ("sysjail": { "emulation": { "module", "export", "native" } }), found when a command
+// first needs them. Core stays a static import; core names no emulation.
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { delimiter, dirname, isAbsolute, join, parse } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Emulation } from '@sysjail/core';
@@ -80,12 +81,33 @@ export function discoverEmulations(searchDirs: readonly string[]): DiscoveredEmu
   );
 }
 
-/** The emulation object a discovered package exports. */
-export async function loadEmulation(d: DiscoveredEmulation): Promise<Emulation> {
-  const mod = (await import(pathToFileURL(join(d.directory, d.declaration.module)).href)) as Record<
-    string,
-    unknown
-  >;
+/**
+ * The emulation packages the cli depends on, imported by their names: the cli's bundles carry them (the
+ * bins load no second copy of core for them). Used for a discovered package only when it is the very
+ * package the cli resolves that name to; any other is imported from its own directory.
+ */
+const dependencies: Readonly<Record<string, (() => Promise<unknown>) | undefined>> = {
+  '@sysjail/emul-linux': () => import('@sysjail/emul-linux'),
+  '@sysjail/emul-freebsd': () => import('@sysjail/emul-freebsd'),
+};
+
+/** The directory `name` resolves to from the cli (its own dependency); undefined if it does not. */
+function dependencyDirectory(cliDir: string, name: string): string | undefined {
+  try {
+    return dirname(realpathSync(createRequire(join(cliDir, 'package.json')).resolve(`${name}/package.json`)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The emulation object a discovered package exports (`cliDir`: the cli's own dependencies are imported by name). */
+export async function loadEmulation(d: DiscoveredEmulation, cliDir?: string): Promise<Emulation> {
+  const dependency = dependencies[d.packageName];
+  const own =
+    dependency && cliDir !== undefined && dependencyDirectory(cliDir, d.packageName) === d.directory;
+  const mod = (
+    own ? await dependency() : await import(pathToFileURL(join(d.directory, d.declaration.module)).href)
+  ) as Record<string, unknown>;
   const e = mod[d.declaration.export] as Partial<Emulation> | undefined;
   if (!e || typeof e.name !== 'string' || !Array.isArray(e.tables) || typeof e.policy !== 'function') {
     throw new Error(`${d.packageName}: ${d.declaration.export} is not an emulation`);
@@ -93,19 +115,24 @@ export async function loadEmulation(d: DiscoveredEmulation): Promise<Emulation> 
   return e as Emulation;
 }
 
-const cliDir = realpathSync(fileURLToPath(new URL('../', import.meta.url)));
+/** Loaded once, when first asked for; a package that cannot be loaded is left out, with a line on stderr. */
+let loaded: Promise<Emulation[]> | undefined;
 
-/** Loaded once, when the cli is loaded; a package that cannot be loaded is left out, with a line on stderr. */
-const loaded: Emulation[] = [];
-for (const d of discoverEmulations(emulationSearchDirs(cliDir, process.env.NODE_PATH))) {
-  try {
-    loaded.push(await loadEmulation(d));
-  } catch (e) {
-    process.stderr.write(`sysjail: emulation package ${d.packageName} left out: ${(e as Error).message}\n`);
+async function loadInstalled(): Promise<Emulation[]> {
+  const cliDir = realpathSync(fileURLToPath(new URL('../', import.meta.url)));
+  const out: Emulation[] = [];
+  for (const d of discoverEmulations(emulationSearchDirs(cliDir, process.env.NODE_PATH))) {
+    try {
+      out.push(await loadEmulation(d, cliDir));
+    } catch (e) {
+      process.stderr.write(`sysjail: emulation package ${d.packageName} left out: ${(e as Error).message}\n`);
+    }
   }
+  return out;
 }
 
 /** The emulations the cli knows, native first. */
-export function installedEmulations(): Emulation[] {
-  return [...loaded];
+export async function installedEmulations(): Promise<Emulation[]> {
+  loaded ??= loadInstalled();
+  return [...(await loaded)];
 }

@@ -20,8 +20,8 @@ const explain = (argv: string[], euid = 1000) => {
 };
 
 describe('sysjail --explain', () => {
-  it('gives the text committed as docs/policy-linux.txt for the default policy (pnpm policy-doc)', () => {
-    expect(explain(policyDocArgs)).toBe(readFileSync(policyDoc, 'utf8'));
+  it('gives the text committed as docs/policy-linux.txt for the default policy (pnpm policy-doc)', async () => {
+    expect(await explain(policyDocArgs)).toBe(readFileSync(policyDoc, 'utf8'));
   });
 
   it('prints it from the command line without privilege, and starts nothing', () => {
@@ -35,27 +35,27 @@ describe('sysjail --explain', () => {
     expect(r.stdout).toBe(readFileSync(policyDoc, 'utf8'));
   });
 
-  it('follows the flags and the address families', () => {
-    const base = explain(['--explain', '-4', '192.0.2.1']);
-    const raw = explain(['--explain', '--allow-raw-sockets', '-4', '192.0.2.1']);
+  it('follows the flags and the address families', async () => {
+    const base = await explain(['--explain', '-4', '192.0.2.1']);
+    const raw = await explain(['--explain', '--allow-raw-sockets', '-4', '192.0.2.1']);
     const rawLine = /41 socket +errno EPERM +if \(arg1 & SOCK_TYPE_MASK\) == SOCK_RAW/;
     expect(base).toMatch(rawLine);
     expect(raw).not.toMatch(rawLine);
     expect(base).toMatch(/41 socket +errno EAFNOSUPPORT +if arg0 == AF_INET6: the jail has no IPv6 address/);
     expect(base).toContain('# ipv6: none');
-    expect(explain(['--explain', '--allow-ipc'])).toMatch(/29 shmget +allow +the policy default/);
+    expect(await explain(['--explain', '--allow-ipc'])).toMatch(/29 shmget +allow +the policy default/);
     expect(base).toMatch(/29 shmget +errno ENOSYS +SysV IPC is off/);
   });
 
-  it('says which emulation: a FreeBSD program runs through its loader under the Linux policy', () => {
-    const text = explain(['--explain', '--emulation', 'freebsd']);
+  it('says which emulation: a FreeBSD program runs through its loader under the Linux policy', async () => {
+    const text = await explain(['--explain', '--emulation', 'freebsd']);
     expect(text).toContain('# freebsd programs run through their loader, under the linux policy');
     expect(text).toContain('emulation linux, policy linux-jail');
   });
 
-  it('with --changeable, shows the calls a jail with those changeable flags sends to its supervisor', () => {
-    const base = explain(['--explain', '-4', '192.0.2.1']);
-    const text = explain(['--explain', '--changeable', 'allow.raw_sockets', '-4', '192.0.2.1']);
+  it('with --changeable, shows the calls a jail with those changeable flags sends to its supervisor', async () => {
+    const base = await explain(['--explain', '-4', '192.0.2.1']);
+    const text = await explain(['--explain', '--changeable', 'allow.raw_sockets', '-4', '192.0.2.1']);
     expect(base).not.toContain('notify policy');
     expect(text).toContain('# changeable (sysjail.changeable): allow.raw_sockets');
     expect(text).toMatch(
@@ -67,14 +67,14 @@ describe('sysjail --explain', () => {
       formatPolicyExplanation(explainPolicy(prison, linux, { changeableFlags: ['allowRawSockets'] })),
     );
     // jail.conf's names, comma-separated or repeated; SysV IPC calls are routed too.
-    const two = explain(['--explain', '--changeable', 'allow.raw_sockets,allow.sysvipc']);
+    const two = await explain(['--explain', '--changeable', 'allow.raw_sockets,allow.sysvipc']);
     expect(two).toBe(
-      explain(['--explain', '--changeable', 'allow.raw_sockets', '--changeable', 'allow.sysvipc']),
+      await explain(['--explain', '--changeable', 'allow.raw_sockets', '--changeable', 'allow.sysvipc']),
     );
     expect(two).toMatch(/29 shmget +notify policy +decided by the jail's current flags/);
   });
 
-  it('is a usage error with -r or -b, or with an unknown emulation', () => {
+  it('is a usage error with -r or -b, or with an unknown emulation', async () => {
     for (const argv of [
       ['--explain', '-r', '1'],
       ['--explain', '-b'],
@@ -85,7 +85,7 @@ describe('sysjail --explain', () => {
     ]) {
       let error: unknown;
       try {
-        explain(argv);
+        await explain(argv);
       } catch (e) {
         error = e;
       }

@@ -19,8 +19,8 @@ function prisonLines(prison: Prison): string[] {
  * flags changeable (sysjail.changeable): the calls they decide go to the supervisor. Starts nothing,
  * needs no privilege.
  */
-export function explainText(config: ExplainJailConfig): string {
-  const emulations = installedEmulations();
+export async function explainText(config: ExplainJailConfig): Promise<string> {
+  const emulations = await installedEmulations();
   const chosen =
     config.emulation !== undefined
       ? emulationNamed(emulations, config.emulation)

@@ -34,7 +34,7 @@ export async function jailMain(tool: JailTool, argv: readonly string[]): Promise
   const config = parseJailArgs(tool, argv, { euid: process.geteuid?.() ?? -1 });
   if (config.kind === 'remove') return removeJails(tool, config);
   if (config.kind === 'explain') {
-    process.stdout.write(explainText(config));
+    process.stdout.write(await explainText(config));
     return 0;
   }
   checkNameFree(openRegistry(), config.prison.name);
@@ -129,7 +129,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
   // that comes while the jail starts is passed on once it is up.
   const forwarder = forwardSignals();
   prewarm(1, { refill: false });
-  const emulations = installedEmulations();
+  const emulations = await installedEmulations();
   const { emulation, loader, underLoader } = jailEmulation(
     emulations,
     config.emulation === undefined

@@ -72,7 +72,7 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
 async function underLoader(root: string, command: string): Promise<{ underLoader?: true }> {
   let chosen: Emulation;
   try {
-    chosen = chooseEmulation(installedEmulations(), root, command);
+    chosen = chooseEmulation(await installedEmulations(), root, command);
   } catch {
     return {}; // not found or unreadable: the jail's init says so
   }

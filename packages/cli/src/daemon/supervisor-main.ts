@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   };
   const daemon = new SupervisorDaemon({
     socket: files.socket,
-    emulations: installedEmulations(),
+    emulations: await installedEmulations(),
     registry,
     onIdle: done,
   });

@@ -56,8 +56,8 @@ export async function runHook(ctx: HookContext, hook: HookName): Promise<void> {
  * Whether an in-jail command runs under the jail's program loader: by sysjail.emulation when the jail
  * names one (a usage error for an unknown name), else by what the binary is (a FreeBSD program).
  */
-function underLoader(spec: JailSpec, root: string, command: string): boolean {
-  const emulations = installedEmulations();
+async function underLoader(spec: JailSpec, root: string, command: string): Promise<boolean> {
+  const emulations = await installedEmulations();
   if (spec.emulation !== undefined) return emulationNamed(emulations, spec.emulation).loader !== undefined;
   try {
     return chooseEmulation(emulations, root, command).loader !== undefined;
@@ -93,7 +93,7 @@ export async function runCommand(
     const run = await execInJail({
       record: ctx.record,
       command,
-      ...(underLoader(ctx.spec, ctx.record.path, command[0] as string) ? { underLoader: true } : {}),
+      ...((await underLoader(ctx.spec, ctx.record.path, command[0] as string)) ? { underLoader: true } : {}),
       ...(user === undefined ? {} : { user, userInJail: !ctx.spec.systemJailUser }),
       cleanEnvironment: ctx.spec.clean,
       registryDir: ctx.registryDir,

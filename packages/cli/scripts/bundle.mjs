@@ -1,0 +1,188 @@
+// The published bins: one esbuild bundle per entry point (dist/main/*.js, tsc's output) with the cli, core,
+// systrace-bindings and the cli's own emulation packages in it, koffi left out (a native addon, loaded
+// from node_modules where systrace-bindings needs it), and a V8 code cache of each bundle. Run by the
+// package's build script after tsc. dist/bin/NAME.js runs dist/bundle/NAME.cjs with NAME.cjs.cache.
+//
+// Each bundled module keeps its own import.meta.url: the files beside it (sysjail-init, the worker
+// scripts, the BPF sources, package.json) stay where the packages install them, found at run time from
+// the package's directory as node resolves it from the bundle.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const cliDir = fileURLToPath(new URL('../', import.meta.url));
+const mainDir = join(cliDir, 'dist', 'main');
+const binDir = join(cliDir, 'dist', 'bin');
+const bundleDir = join(cliDir, 'dist', 'bundle');
+const cliName = JSON.parse(readFileSync(join(cliDir, 'package.json'), 'utf8')).name;
+
+/** The package a file belongs to (nearest package.json above it): its name and directory. */
+const packageOf = (() => {
+  const cache = new Map();
+  return (file) => {
+    for (let d = dirname(file); d !== dirname(d); d = dirname(d)) {
+      if (cache.has(d)) return cache.get(d);
+      try {
+        const pkg = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'));
+        if (typeof pkg.name !== 'string') continue;
+        const found = { name: pkg.name, dir: d };
+        cache.set(d, found);
+        return found;
+      } catch {}
+    }
+    throw new Error(`${file}: in no package`);
+  };
+})();
+
+/**
+ * import() of a computed specifier (an emulation package found at run time): made by the launcher's
+ * function, since code that vm compiles cannot import() without --experimental-vm-modules.
+ */
+const DYNAMIC_IMPORT = /\bimport\((?=\s*[^\s'"`])/g;
+
+/** import.meta.url of each bundled file → the URL of that file where its package is installed. */
+const moduleUrls = {
+  name: 'module-urls',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta') && !DYNAMIC_IMPORT.test(source)) return undefined;
+      const pkg = packageOf(realpathSync(args.path));
+      const file = relative(pkg.dir, realpathSync(args.path)).split(sep).join('/');
+      const contents = source
+        .replaceAll('import.meta.url', `__sysjailModuleUrl(${JSON.stringify(pkg.name)}, ${JSON.stringify(file)})`)
+        .replace(DYNAMIC_IMPORT, '__sysjailImport(');
+      if (contents.includes('import.meta')) throw new Error(`${args.path}: import.meta other than .url`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/** Native addons stay out of the bundle: each is required from the package that imports it, as node would. */
+const NATIVE = ['koffi'];
+const natives = {
+  name: 'natives',
+  setup(b) {
+    const filter = new RegExp(`^(${NATIVE.join('|')})$`);
+    b.onResolve({ filter }, (args) => ({
+      path: `${packageOf(realpathSync(args.importer)).name}:${args.path}`,
+      namespace: 'native',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'native' }, (args) => {
+      const [pkg, id] = args.path.split(/:(?=[^:]*$)/);
+      return {
+        contents: `module.exports = __sysjailRequireFrom(${JSON.stringify(pkg)}, ${JSON.stringify(id)});`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+// The bundle lives in <cli>/dist/bundle; another package's directory is where node resolves it from there.
+const banner = `var __sysjailImport = typeof __sysjailHostImport === 'function' ? __sysjailHostImport : (s) => import(s);
+var __sysjailPackageDirs = new Map();
+function __sysjailPackageDir(pkg) {
+  var path = require('node:path');
+  var dir = __sysjailPackageDirs.get(pkg);
+  if (dir === undefined) {
+    dir = pkg === ${JSON.stringify(cliName)}
+      ? path.join(__dirname, '..', '..')
+      : path.dirname(require.resolve(pkg + '/package.json'));
+    __sysjailPackageDirs.set(pkg, dir);
+  }
+  return dir;
+}
+function __sysjailModuleUrl(pkg, file) {
+  return require('node:url').pathToFileURL(require('node:path').join(__sysjailPackageDir(pkg), file)).href;
+}
+function __sysjailRequireFrom(pkg, id) {
+  return require('node:module').createRequire(require('node:path').join(__sysjailPackageDir(pkg), 'package.json'))(id);
+}`;
+
+/**
+ * dist/bin/NAME.js: compiles the bundle with its code cache (V8 checks the cache against the source and
+ * its own version and flags, and compiles from source when it does not fit) and runs it as node runs a
+ * CommonJS main module; import() of a computed specifier in the bundle is the launcher's own.
+ */
+const launcher = (name) => `#!/usr/bin/env node
+'use strict';
+// ${name}: runs ../bundle/${name}.cjs (built by scripts/bundle.mjs) with its V8 code cache.
+const { readFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+const Module = require('node:module');
+const vm = require('node:vm');
+const file = join(__dirname, '..', 'bundle', '${name}.cjs');
+let cachedData;
+try {
+  cachedData = readFileSync(\`\${file}.cache\`);
+} catch {}
+const source = readFileSync(file, 'utf8');
+const wrapped = \`(function (exports, require, module, __filename, __dirname, __sysjailHostImport) { \${source}\\n})\`;
+const script = new vm.Script(wrapped, { filename: file, cachedData });
+const main = new Module(file, module);
+main.filename = file;
+main.paths = Module._nodeModulePaths(dirname(file));
+const run = script.runInThisContext();
+run.call(main.exports, main.exports, Module.createRequire(file), main, file, dirname(file), (s) => import(s));
+`;
+
+/**
+ * Arguments each bundle runs with once at build time, to put the functions they compile into its code
+ * cache: paths that start nothing and need no privilege (a jail path that does not exist; --explain).
+ */
+const training = {
+  jail: ['/nonexistent/sysjail-code-cache', 'h', '192.0.2.1', '/bin/true'],
+  sysjail: ['--explain', '-4', '192.0.2.1', '-6', '2001:db8::1'],
+};
+
+/** Runs the bundle as the launcher does and writes the code cache V8 has once it exits. */
+const cacheWriter = (file) => `'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { dirname } = require('node:path');
+const Module = require('node:module');
+const vm = require('node:vm');
+const file = ${JSON.stringify(file)};
+const source = readFileSync(file, 'utf8');
+const wrapped = \`(function (exports, require, module, __filename, __dirname, __sysjailHostImport) { \${source}\\n})\`;
+const script = new vm.Script(wrapped, { filename: file });
+process.on('exit', () => writeFileSync(file + '.cache', script.createCachedData()));
+const main = new Module(file, module);
+main.filename = file;
+main.paths = Module._nodeModulePaths(dirname(file));
+script.runInThisContext().call(main.exports, main.exports, Module.createRequire(file), main, file, dirname(file), (s) => import(s));
+`;
+
+const entries = readdirSync(mainDir)
+  .filter((f) => f.endsWith('.js'))
+  .map((f) => basename(f, '.js'));
+for (const d of [binDir, bundleDir]) {
+  rmSync(d, { recursive: true, force: true });
+  mkdirSync(d, { recursive: true });
+}
+await build({
+  entryPoints: entries.map((name) => ({ in: join(mainDir, `${name}.js`), out: name })),
+  outdir: bundleDir,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  plugins: [moduleUrls, natives],
+  banner: { js: banner },
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+// The launchers are CommonJS files in a "type": "module" package.
+writeFileSync(join(binDir, 'package.json'), '{ "type": "commonjs" }\n');
+for (const name of entries) {
+  writeFileSync(join(binDir, `${name}.js`), launcher(name), { mode: 0o755 });
+  chmodSync(join(binDir, `${name}.js`), 0o755);
+  const bundle = join(bundleDir, `${name}.cjs`);
+  const r = spawnSync(process.execPath, ['-e', cacheWriter(bundle), '--', ...(training[name] ?? ['--version'])], {
+    stdio: 'ignore',
+    cwd: bundleDir,
+  });
+  if (!existsSync(`${bundle}.cache`)) throw new Error(`${name}: no code cache written (exit ${r.status})`);
+}
