@@ -94,5 +94,6 @@ export type {
   Reply,
 } from './supervisor/handler-context.js';
 export type { AuditRecord } from './supervisor/protocol.js';
+export type { SupervisionMode } from './supervisor/supervisor.js';
 export type { ArgKind, SyscallClass, SyscallEntry, SyscallTable } from './syscall-table.js';
 export { syscallByName, syscallByNumber } from './syscall-table.js';

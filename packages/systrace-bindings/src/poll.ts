@@ -50,3 +50,24 @@ function pollRetry(pollfds: Uint8Array, count: number, timeoutMs: number): numbe
     if (r >= 0) return r;
   }
 }
+
+const pollOnPool = libc.func('int poll(void *fds, unsigned long n, int timeout)');
+
+/**
+ * poll(2) waiting on libuv's thread pool (a koffi async call): resolves in this thread's event loop with
+ * each fd's revents (all 0 if it was interrupted). Holds one pool thread while it waits, and keeps the
+ * event loop alive: wake it (a pipe among the fds) rather than leave it waiting at the process's exit.
+ */
+export function pollAsync(fds: readonly PollFd[], timeoutMs: number): Promise<number[]> {
+  const buf = Buffer.alloc(8 * fds.length);
+  fds.forEach((p, i) => {
+    buf.writeInt32LE(p.fd, 8 * i);
+    buf.writeInt16LE(p.events, 8 * i + 4);
+  });
+  return new Promise((resolve, reject) => {
+    pollOnPool.async(buf, fds.length, timeoutMs, (err: unknown, r: number) => {
+      if (err) reject(err);
+      else resolve(fds.map((_, i) => (r > 0 ? buf.readUInt16LE(8 * i + 6) : 0)));
+    });
+  });
+}

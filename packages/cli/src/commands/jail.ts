@@ -128,7 +128,8 @@ async function runJail(config: StartJailConfig): Promise<number> {
   // command: it decides, and the status says how it ended (130, 143, 129 when it dies of them). One
   // that comes while the jail starts is passed on once it is up.
   const forwarder = forwardSignals();
-  prewarm(1, { refill: false });
+  // One jail, served from this thread's event loop: no supervisor worker thread to boot.
+  prewarm(1, { refill: false, supervision: 'thread' });
   const emulations = await installedEmulations();
   const { emulation, loader, underLoader } = jailEmulation(
     emulations,
@@ -148,6 +149,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
     env: commandEnvironment(config),
     ...cwdOption(config),
     terminal: config.terminal,
+    supervision: 'thread',
   }).catch((e: unknown) => {
     throw nameClashOf(e) ?? e;
   });

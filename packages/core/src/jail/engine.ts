@@ -1,12 +1,13 @@
-// The engine of this process: the launcher's worker pool, the one supervisor thread, and the jails
-// running here (which the supervisor's messages are routed to).
+// The engine of this process: the launcher's worker pool, the supervisors (the worker threads', and this
+// thread's event loop's), and the jails running here (which the supervisors' messages are routed to).
 import { readFileSync } from 'node:fs';
 import { relaysSettled, SpawnerPool } from '@sysjail/systrace-bindings';
 import { hostControllerLayout } from '../limits/jail-limits.js';
 import { removeStaleLimitCgroups } from '../limits/limit-cgroups.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
 import type { AuditRecord, FromSupervisor } from '../supervisor/protocol.js';
-import { Supervisor } from '../supervisor/supervisor.js';
+import { InThreadSupervisor } from '../supervisor/in-thread-supervisor.js';
+import { type SupervisionMode, type Supervisor, WorkerSupervisor } from '../supervisor/supervisor.js';
 import type { JailExit } from './running-jail.js';
 
 /** What the engine needs of a running jail. */
@@ -19,18 +20,40 @@ export interface EngineJail {
 }
 
 let pool: SpawnerPool | undefined;
-let supervisor: Supervisor | undefined;
+let supervisor: WorkerSupervisor | undefined;
+let inThread: InThreadSupervisor | undefined;
 let localJid = 0;
 const running = new Map<number, EngineJail>();
+/** The supervisor serving each running jail. */
+const servedBy = new Map<number, Supervisor>();
 
 /**
- * Prewarms the launcher (idle workers) and the supervisor thread, so that jail starts are fast.
- * A process that starts one jail (the jail command) asks for one worker and no refill.
+ * How a jail is supervised: SYSJAIL_SUPERVISION (worker or thread) when set (to run anything in the other
+ * mode), else as asked, else by worker threads. A service is always served by worker threads.
  */
-export function prewarm(size = 2, options: { refill?: boolean } = {}): void {
+export function supervisionMode(
+  asked: SupervisionMode | undefined,
+  service = false,
+  env: NodeJS.ProcessEnv = process.env,
+): SupervisionMode {
+  if (service) return 'worker';
+  const forced = env.SYSJAIL_SUPERVISION;
+  if (forced === 'worker' || forced === 'thread') return forced;
+  return asked ?? 'worker';
+}
+
+/**
+ * Prewarms the launcher (idle workers) and, for supervision 'worker' (the default), the supervisor
+ * threads, so that jail starts are fast. A process that starts one jail (the jail command) asks for one
+ * worker, no refill and supervision 'thread' (no supervisor worker at all).
+ */
+export function prewarm(
+  size = 2,
+  options: { refill?: boolean; supervision?: SupervisionMode } = {},
+): void {
   if (!pool) removeStaleCgroups();
   pool ??= new SpawnerPool({ size, refill: options.refill ?? true });
-  supervisor ??= startSupervisor();
+  if (supervisionMode(options.supervision) === 'worker') supervisor ??= startSupervisor(new WorkerSupervisor());
 }
 
 /**
@@ -42,15 +65,21 @@ export async function settled(): Promise<void> {
   await relaysSettled();
 }
 
-/** The launcher pool and the supervisor thread, started if need be. */
-export function engine(): { pool: SpawnerPool; supervisor: Supervisor } {
-  prewarm();
-  return { pool: pool as SpawnerPool, supervisor: supervisor as Supervisor };
+/** The launcher pool and the supervisor of `mode`, started if need be. */
+export function engine(mode: SupervisionMode = 'worker'): { pool: SpawnerPool; supervisor: Supervisor } {
+  prewarm(2, { supervision: mode });
+  if (mode === 'thread') {
+    inThread ??= startSupervisor(new InThreadSupervisor());
+    return { pool: pool as SpawnerPool, supervisor: inThread };
+  }
+  supervisor ??= startSupervisor(new WorkerSupervisor());
+  return { pool: pool as SpawnerPool, supervisor };
 }
 
-/** The supervisor thread, unless it is gone. */
-export function liveSupervisor(): Supervisor | undefined {
-  return supervisor;
+/** The supervisor serving jail `jid`, unless it is gone. */
+export function liveSupervisor(jid: number): Supervisor | undefined {
+  const s = servedBy.get(jid);
+  return s && !s.gone ? s : undefined;
 }
 
 /** A JID for a jail recorded in no registry: local to this process. */
@@ -58,14 +87,16 @@ export function nextLocalJid(): number {
   return ++localJid;
 }
 
-/** Routes the supervisor's messages about `jid` to the jail. */
-export function track(jid: number, jail: EngineJail): void {
+/** Routes the messages of `sup` about `jid` to the jail. */
+export function track(jid: number, jail: EngineJail, sup: Supervisor): void {
   running.set(jid, jail);
+  servedBy.set(jid, sup);
 }
 
-/** Forgets a jail; with none left, the supervisor no longer keeps the process alive. */
+/** Forgets a jail; with none left, the supervisors no longer keep the process alive. */
 export function untrack(jid: number): void {
   running.delete(jid);
+  servedBy.delete(jid);
   if (running.size === 0) supervisor?.unref();
 }
 
@@ -95,17 +126,19 @@ function removeStaleCgroups(): void {
   } catch {}
 }
 
-function startSupervisor(): Supervisor {
-  const s = new Supervisor();
+function startSupervisor<S extends Supervisor>(s: S): S {
+  const mine = (jid: number) => (servedBy.get(jid) === s ? running.get(jid) : undefined);
   s.on('message', (msg: FromSupervisor) => {
-    if ('jid' in msg) running.get(msg.jid)?.onSupervisor(msg);
-    else if (msg.type === 'audit') running.get(msg.record.jid)?.onAudit(msg.record);
+    if ('jid' in msg) mine(msg.jid)?.onSupervisor(msg);
+    else if (msg.type === 'audit') mine(msg.record.jid)?.onAudit(msg.record);
   });
   s.on('exit', () => {
-    // Without its supervisor a jail must not run: mediated calls already fail (ENOSYS); end the jails.
-    // The next start gets a new supervisor thread.
-    if (supervisor === s) supervisor = undefined;
-    for (const jail of running.values()) {
+    // Without its supervisor a jail must not run: mediated calls already fail (ENOSYS); end the jails
+    // it served. The next start gets a new supervisor.
+    if ((supervisor as Supervisor | undefined) === s) supervisor = undefined;
+    if ((inThread as Supervisor | undefined) === s) inThread = undefined;
+    for (const [jid, jail] of running) {
+      if (servedBy.get(jid) !== s) continue;
       jail.kill('supervisor');
       jail.reapWithoutSupervisor();
     }

@@ -6,6 +6,7 @@ import type { SubPolicy } from '../listen/sub-policy.js';
 import type { Prison } from '../prison.js';
 import type { Registry } from '../registry/registry.js';
 import type { TerminalMode } from '../stdio/jail-stdio.js';
+import type { SupervisionMode } from '../supervisor/supervisor.js';
 
 export interface JailOptions {
   readonly prison: Prison;
@@ -70,4 +71,11 @@ export interface JailOptions {
    * and every process it starts run under, as a seccomp filter stacked on the jail's. Compiled at start.
    */
   readonly subPolicies?: Readonly<Record<string, SubPolicy>>;
+  /**
+   * Who serves the jail's seccomp listener and init channel: 'worker' (the default), supervisor worker
+   * threads of this process; 'thread', this thread's event loop, without a worker thread (what one-shot
+   * runs such as the jail command use: no second V8 isolate to boot). A service is always served by
+   * worker threads. SYSJAIL_SUPERVISION=worker|thread overrides it (to run anything in the other mode).
+   */
+  readonly supervision?: SupervisionMode;
 }

@@ -224,7 +224,7 @@ export class RunningJail extends EventEmitter implements Jail {
   private listen(msg: Extract<FromSupervisor, { type: 'listen' }>): void {
     const listener = this.parts.listeners[msg.listener];
     const reply = (answer: ListenerAnswer | undefined, failure?: string) => {
-      liveSupervisor()
+      liveSupervisor(this.jid)
         ?.send({
           type: 'answer',
           jid: this.jid,
@@ -275,7 +275,7 @@ export class RunningJail extends EventEmitter implements Jail {
 
   async signal(signal: number): Promise<void> {
     if (this.finished) return;
-    await liveSupervisor()?.send({ type: 'signal', jid: this.jid, signal });
+    await liveSupervisor(this.jid)?.send({ type: 'signal', jid: this.jid, signal });
   }
 
   async change(change: JailChange): Promise<void> {
@@ -322,7 +322,7 @@ export class RunningJail extends EventEmitter implements Jail {
       throw new PrisonConfigError(`jail ${this.jid}: its rules were tightened ${MAX_STACKED} times already`);
     }
     const addresses = change.ipv4 !== undefined || change.ipv6 !== undefined;
-    const sup = liveSupervisor();
+    const sup = liveSupervisor(this.jid);
     if (!sup) throw new PrisonConfigError(`jail ${this.jid}: its supervisor is gone`);
     // Routed calls are decided by the new flags from now on (socket(2) with them: which inet sockets
     // may be made is the filter's decision, no cgroup program's).

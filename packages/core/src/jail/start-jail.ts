@@ -37,7 +37,7 @@ import { JailStdio } from '../stdio/jail-stdio.js';
 import { COUNTER_SLOTS } from '../supervisor/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { checkPrison } from './check-prison.js';
-import { engine, nextLocalJid, track, untrack } from './engine.js';
+import { engine, nextLocalJid, supervisionMode, track, untrack } from './engine.js';
 import { type JailFilters, jailFilters } from './filter-cache.js';
 import { initMemfd, sealedExecutable } from './init-binary.js';
 import type { JailOptions } from './jail-options.js';
@@ -107,7 +107,7 @@ const launch: Stage = {
       ? sealedExecutable(options.loader, 'build its emulation package')
       : undefined;
     const loaderArgs = loaderFd === undefined ? [] : options.underLoader ? ['-L', '-l'] : ['-L'];
-    s.launching = engine()
+    s.launching = engine(s.supervisor.mode)
       .pool.spawn({
         setup: s.setupOps,
         command: `/proc/self/fd/${memfd}`,
@@ -207,7 +207,10 @@ const init: Stage = {
   },
 };
 
-/** The supervisor thread mounts the jail's /proc while this thread moves the init into the cgroup. */
+/**
+ * The supervisor mounts the jail's /proc: its worker thread while this thread moves the init into the
+ * cgroup, or (in-thread) this thread, first.
+ */
 const procAndCgroup: Stage = {
   name: 'proc and cgroup',
   async apply(s) {
@@ -298,7 +301,7 @@ const jailObject: Stage = {
       started: s.started,
       ...(s.options.registry ? { registry: s.options.registry } : {}),
     });
-    track(s.jid, s.jail);
+    track(s.jid, s.jail, s.supervisor);
     return () => untrack(s.jid);
   },
 };
@@ -326,7 +329,7 @@ const jexec: Stage = {
   },
 };
 
-/** Hands the listener, the control channel and the init's pidfd to the supervisor thread. */
+/** Hands the listener, the control channel and the init's pidfd to the supervisor. */
 const supervise: Stage = {
   name: 'supervisor add',
   async apply(s) {
@@ -409,7 +412,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     throw new PrisonConfigError(options.service ? 'a service jail takes no command' : 'no command');
   }
   if (options.underLoader && !options.loader) throw new PrisonConfigError('underLoader without a loader');
-  const { supervisor } = engine();
+  const { supervisor } = engine(supervisionMode(options.supervision, options.service !== undefined));
   const filters = jailFilters(
     emulation,
     prison,

@@ -4,6 +4,7 @@ import {
   CLONE_FS,
   CLONE_NEWNS,
   close,
+  fchdir,
   fsconfigCreate,
   fsconfigSetFd,
   fsconfigSetString,
@@ -22,6 +23,8 @@ import {
   MS_REMOUNT,
   mount,
   O_CLOEXEC,
+  O_DIRECTORY,
+  O_PATH,
   O_RDONLY,
   open,
   setns,
@@ -36,22 +39,29 @@ export const maskedProcFiles = ['kcore', 'keys', 'timer_list', 'sched_debug', 'l
 
 let hostMountNs: number | undefined;
 
-/** Once per thread: its own fs struct, so it may setns into a jail's mount namespace and back. */
+/**
+ * Gives this thread its own fs struct (root, working directory, umask), so that it may setns into a
+ * jail's mount namespace and back. Again before each mount: threads this one starts later share its fs
+ * struct (libuv's pool threads, on the main thread), and setns(CLONE_NEWNS) needs it unshared; when it
+ * is, unshare(CLONE_FS) does nothing.
+ */
 export function prepareMountThread(): void {
-  if (hostMountNs !== undefined) return;
   unshare(CLONE_FS);
-  hostMountNs = open('/proc/thread-self/ns/mnt', O_RDONLY | O_CLOEXEC);
+  hostMountNs ??= open('/proc/thread-self/ns/mnt', O_RDONLY | O_CLOEXEC);
 }
 
 /**
  * Gives a jail its own /proc: a procfs for the jail's PID namespace (only its processes), replacing the
  * host's /proc bound there for the init's exec, with the host-reaching parts read-only or masked.
- * Runs on a thread of ours (full capabilities, no filter) inside the jail's mount namespace.
+ * Runs on a thread of ours (full capabilities, no filter) inside the jail's mount namespace: a
+ * supervisor worker thread, or (supervision in this thread) the thread that starts the jail, whose
+ * working directory is given back afterwards (setns moves it to the namespace's root).
  */
 export function mountJailProc(initPid: number): void {
   prepareMountThread();
   const mntns = open(`/proc/${initPid}/ns/mnt`, O_RDONLY | O_CLOEXEC);
   const pidns = open(`/proc/${initPid}/ns/pid`, O_RDONLY | O_CLOEXEC);
+  const cwd = open('.', O_PATH | O_DIRECTORY | O_CLOEXEC);
   try {
     setns(mntns, CLONE_NEWNS);
     try {
@@ -85,9 +95,11 @@ export function mountJailProc(initPid: number): void {
       }
     } finally {
       setns(hostMountNs!, CLONE_NEWNS);
+      fchdir(cwd);
     }
   } finally {
     close(mntns);
     close(pidns);
+    close(cwd);
   }
 }

@@ -17,6 +17,33 @@ export function supervisorThreadCount(env: NodeJS.ProcessEnv = process.env): 1 |
   return availableParallelism() > 1 ? 2 : 1;
 }
 
+/**
+ * Who serves a jail's seccomp listener and init channel: 'worker', supervisor worker threads of their own
+ * (each boots a V8 isolate; services and the shared supervisor), or 'thread', the event loop of the
+ * thread that starts the jail (no worker: one-shot runs, the jail command).
+ */
+export type SupervisionMode = 'worker' | 'thread';
+
+/**
+ * The main-thread side of a supervisor, whatever serves the jails. Events: 'message' (FromSupervisor),
+ * 'exit' (it ended: every jail it served must die with it).
+ */
+export interface Supervisor extends EventEmitter {
+  readonly mode: SupervisionMode;
+  /** It has ended (an error, or its thread exited). */
+  readonly gone: boolean;
+  /** Sends a message (a listener's answer, a go, an exec ...). */
+  send(msg: ToSupervisor): Promise<void>;
+  /** Sends a request and waits for its 'done' (rejects with its error). */
+  request(make: (request: number) => ToSupervisor): Promise<void>;
+  /** Serves a jail once it has its emulation's handler module (rejects if it cannot load it). */
+  add(jail: SupervisedJailSpec): Promise<void>;
+  /** Keeps the process alive while jails run. */
+  ref(): void;
+  unref(): void;
+  close(): Promise<void>;
+}
+
 /** Which supervisor thread: the first serves everything, the second only notifications (see the worker). */
 export type SupervisorRole = 'first' | 'second';
 
@@ -58,13 +85,15 @@ class SupervisorThread {
 }
 
 /**
- * The main-thread side of the supervisor threads. One per process; it serves every jail started here.
+ * The main-thread side of the supervisor worker threads. One per process; it serves every jail of mode
+ * 'worker' started here.
  * The first thread serves every jail; a jail whose notifications flood it is handed to a second thread
  * (started then, when the host allows two: see supervisorThreadCount), so that the other jails' calls
  * never wait behind it. The first thread alone reads the inits' channels, reaps and runs the requests.
  * Events: 'message' (FromSupervisor), 'exit' (a thread ended: every jail must die with it).
  */
-export class Supervisor extends EventEmitter {
+export class WorkerSupervisor extends EventEmitter implements Supervisor {
+  readonly mode = 'worker';
   private readonly first: SupervisorThread;
   private second?: SupervisorThread;
   private readonly threads: SupervisorThread[] = [];
