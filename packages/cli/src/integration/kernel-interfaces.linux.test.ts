@@ -6,7 +6,7 @@
  * handles, device nodes, namespaces, TIOCSTI, SysV IPC, chattr +i; and the capability bounding set.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JailFixture, makeJailFixture } from './jail-fixture.js';
+import { type JailFixture, makeJailFixture, SUPERVISION_MODES, supervisedBy } from './jail-fixture.js';
 import { parseProbe, pick } from './probe-output.js';
 import { runJail } from './run-tool.js';
 
@@ -109,9 +109,9 @@ describe.each(['probe64', 'probe32'])('dangerous interfaces (%s)', (probe) => {
   });
 });
 
-describe('i386 through int 0x80', () => {
+describe.each(SUPERVISION_MODES)('i386 through int 0x80 (supervision %s)', (mode) => {
   it('socketcall(SYS_SOCKET) with forbidden families, the ipc multiplexer and other calls are refused', async () => {
-    const r = await runJail(fx, [fx.root, 'kernel.example', '127.0.0.5', '/bin/probe32', 'int80']);
+    const r = await runJail(supervisedBy(fx, mode), [fx.root, 'kernel.example', '127.0.0.5', '/bin/probe32', 'int80']);
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(Object.fromEntries(parseProbe(r.stdout))).toEqual({
       'socketcall-AF_PACKET': 'EAFNOSUPPORT',

@@ -4,10 +4,11 @@
  * address; (b) i386 socketcall(SYS_SOCKET): the family in the args array flips between AF_INET and
  * AF_PACKET; (d) connect: the address flips between the jail IP and 127.0.0.1, with a decoy server on
  * 127.0.0.1. The setrlimit race (c) is in rlimit.linux.test.ts, where the audit records are at hand.
+ * Each race runs with the jail served in the jail command's own thread and from a supervisor worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpWitness } from './host-servers.js';
-import { type JailFixture, makeJailFixture } from './jail-fixture.js';
+import { type JailFixture, makeJailFixture, SUPERVISION_MODES, supervisedBy } from './jail-fixture.js';
 import { parseProbe } from './probe-output.js';
 import { runJail } from './run-tool.js';
 
@@ -21,13 +22,13 @@ afterAll(() => fx?.cleanup());
 
 const num = (out: Map<string, string>, name: string) => Number(out.get(name));
 
-describe('races on user memory', () => {
+describe.each(SUPERVISION_MODES)('races on user memory (supervision %s)', (mode) => {
   it.each(['probe64', 'probe32'])(
     '(a) bind flip: no socket is ever bound to 127.0.0.9 or 0.0.0.0 (%s)',
     async (probe) => {
       const n = 25_000;
       const r = await runJail(
-        fx,
+        supervisedBy(fx, mode),
         [fx.root, 'race.example', JAIL_IP, `/bin/${probe}`, 'race-bind', JAIL_IP, '127.0.0.9', String(n)],
         {
           timeoutMs: 60_000,
@@ -49,7 +50,7 @@ describe('races on user memory', () => {
   it('(b) i386 socketcall family flip: no AF_PACKET socket is ever created', async () => {
     const n = 5000;
     const r = await runJail(
-      fx,
+      supervisedBy(fx, mode),
       [fx.root, 'race.example', JAIL_IP, '/bin/probe32', 'race-socketcall', String(n)],
       {
         timeoutMs: 90_000,
@@ -72,7 +73,7 @@ describe('races on user memory', () => {
       try {
         const n = 2000;
         const r = await runJail(
-          fx,
+          supervisedBy(fx, mode),
           [
             fx.root,
             'race.example',

@@ -2,14 +2,15 @@
  * Hard resource limits: lowering works, raising is EPERM, and it is the jail's policy that decided (root
  * lacks CAP_SYS_RESOURCE on this host, so EPERM alone proves nothing): the supervisor's audit records and
  * counters show the denials. Run with core's startJail directly to see jail.audit. Includes the race (c):
- * the rlimit struct flips between a lowering and a raising value while setrlimit runs.
+ * the rlimit struct flips between a lowering and a raising value while setrlimit runs. Each runs with the
+ * jail supervised in this thread and from a supervisor worker thread.
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultPrisonFlags, type Jail, startJail } from '@sysjail/core';
+import { defaultPrisonFlags, type Jail, type SupervisionMode, startJail } from '@sysjail/core';
 import { linux } from '@sysjail/emul-linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JailFixture, makeJailFixture } from './jail-fixture.js';
+import { type JailFixture, makeJailFixture, SUPERVISION_MODES } from './jail-fixture.js';
 import { parseProbe } from './probe-output.js';
 
 let fx: JailFixture;
@@ -21,6 +22,7 @@ afterAll(() => fx?.cleanup());
 let runs = 0;
 async function runProbe(
   command: string[],
+  supervision: SupervisionMode,
 ): Promise<{ jail: Jail; out: Map<string, string>; code: number | null }> {
   const outPath = join(fx.base, `out-${++runs}`);
   const stdin = openSync('/dev/null', 'r');
@@ -37,6 +39,7 @@ async function runProbe(
       command,
       emulation: linux,
       stdio: [stdin, stdout, 2],
+      supervision,
     });
     const exit = await jail.exited;
     return { jail, out: parseProbe(readFileSync(outPath, 'utf8')), code: exit.code };
@@ -48,9 +51,14 @@ async function runProbe(
 
 const isLimitCall = (s: string) => s === 'setrlimit' || s === 'prlimit64';
 
-describe.each(['probe64', 'probe32'])('resource limits (%s)', (probe) => {
+describe.each(
+  SUPERVISION_MODES.flatMap((mode) => [
+    ['probe64', mode],
+    ['probe32', mode],
+  ]),
+)('resource limits (%s, supervision %s)', (probe, mode) => {
   it('lowering works, raising a hard limit is EPERM, decided by the jail’s supervisor', async () => {
-    const { jail, out, code } = await runProbe([`/bin/${probe}`, 'rlimit']);
+    const { jail, out, code } = await runProbe([`/bin/${probe}`, 'rlimit'], mode);
     expect(code).toBe(0);
     expect(out.get('lower')).toBe('ok');
     expect(out.get('raise')).toBe('EPERM');
@@ -71,12 +79,12 @@ describe.each(['probe64', 'probe32'])('resource limits (%s)', (probe) => {
   });
 });
 
-describe('race (c): the rlimit struct flips while setrlimit runs', () => {
+describe.each(SUPERVISION_MODES)('race (c): the rlimit struct flips while setrlimit runs (supervision %s)', (mode) => {
   it.each(['probe64', 'probe32'])(
     'the hard limit never goes up (%s)',
     async (probe) => {
       const n = 5000;
-      const { jail, out, code } = await runProbe([`/bin/${probe}`, 'race-rlimit', String(n)]);
+      const { jail, out, code } = await runProbe([`/bin/${probe}`, 'race-rlimit', String(n)], mode);
       expect(code).toBe(0);
       expect(out.get('lower')).toBe('ok');
       expect(Number(out.get('calls'))).toBe(n);
