@@ -111,7 +111,13 @@ describe.each(['probe64', 'probe32'])('dangerous interfaces (%s)', (probe) => {
 
 describe.each(SUPERVISION_MODES)('i386 through int 0x80 (supervision %s)', (mode) => {
   it('socketcall(SYS_SOCKET) with forbidden families, the ipc multiplexer and other calls are refused', async () => {
-    const r = await runJail(supervisedBy(fx, mode), [fx.root, 'kernel.example', '127.0.0.5', '/bin/probe32', 'int80']);
+    const r = await runJail(supervisedBy(fx, mode), [
+      fx.root,
+      'kernel.example',
+      '127.0.0.5',
+      '/bin/probe32',
+      'int80',
+    ]);
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(Object.fromEntries(parseProbe(r.stdout))).toEqual({
       'socketcall-AF_PACKET': 'EAFNOSUPPORT',

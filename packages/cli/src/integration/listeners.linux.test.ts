@@ -24,7 +24,7 @@ import {
 } from '@sysjail/core';
 import { linux } from '@sysjail/emul-linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JailFixture, makeJailFixture } from './jail-fixture.js';
+import { type JailFixture, makeJailFixture, SUPERVISION_MODES } from './jail-fixture.js';
 
 const flipSource = fileURLToPath(
   new URL('./victims/flip-mkdir.c', import.meta.url).href.replace('/dist/', '/src/'),
@@ -51,7 +51,12 @@ function jailWith(command: string, listeners: readonly Listener[]): JailOptions 
   };
 }
 
-describe('listeners', () => {
+describe.each(SUPERVISION_MODES)('listeners (supervision %s)', (supervision) => {
+  const jailIn = (command: string, listeners: readonly Listener[]): JailOptions => ({
+    ...jailWith(command, listeners),
+    supervision,
+  });
+
   it('decide and perform on their copy: a path flipped by another thread never reaches /etc', async () => {
     const root = new JailRoot(fx.root);
     const seen = new Map<string, number>();
@@ -65,7 +70,7 @@ describe('listeners', () => {
         return root.mkdir(path, 0o755, (parent) => !underEtc(parent)) ? emulate(0) : deny('EACCES');
       },
     };
-    const jail = await startJail(jailWith('/bin/flip-mkdir 3000 > /tmp/flip.out', [listener]));
+    const jail = await startJail(jailIn('/bin/flip-mkdir 3000 > /tmp/flip.out', [listener]));
     expect((await jail.exited).code).toBe(0);
     root.close();
     const out = readFileSync(join(fx.root, 'tmp', 'flip.out'), 'utf8');
@@ -79,13 +84,15 @@ describe('listeners', () => {
     expect(jail.counters().byCall.mkdir).toEqual({ denied: failed, emulated: made });
   });
 
+  // Supervised in the worker, the call is denied at its time limit while this thread is blocked; in this
+  // thread, when it is free again (the answer is late: denied the same way).
   it('deny with EPERM when the listener misses its time limit, also while the main thread is blocked', async () => {
     let blockedFor = 0;
     const listener: Listener = {
       syscall: 'mkdir',
       timeoutMs: 200,
       handle() {
-        // The main thread stays busy far beyond the limit: the supervisor thread must answer alone.
+        // The main thread stays busy far beyond the limit.
         const start = Date.now();
         while (Date.now() - start < 1500) {}
         blockedFor = Date.now() - start;
@@ -94,7 +101,7 @@ describe('listeners', () => {
     };
     const audits: AuditRecord[] = [];
     const jail = await startJail(
-      jailWith('mkdir /tmp/late 2>/dev/null; echo "status $?" > /tmp/late.out', [listener]),
+      jailIn('mkdir /tmp/late 2>/dev/null; echo "status $?" > /tmp/late.out', [listener]),
     );
     jail.on('audit', (r: AuditRecord) => audits.push(r));
     expect((await jail.exited).code).toBe(0);
@@ -121,7 +128,7 @@ describe('listeners', () => {
       { syscall: 'rmdir', handle: () => ask('rmdir', deny('EROFS')) },
     ];
     const jail = await startJail(
-      jailWith(
+      jailIn(
         'mkdir /tmp/allowed 2>/dev/null; echo "mkdir $?" > /tmp/allow.out; umask 027; echo "umask $(umask)" >> /tmp/allow.out; ' +
           'rmdir /tmp 2>> /tmp/allow.out; echo "rmdir $?" >> /tmp/allow.out',
         listeners,
@@ -148,7 +155,7 @@ describe('listeners', () => {
         return allow;
       },
     };
-    const jail = await startJail(jailWith('id -u > /tmp/creds.out; id -g >> /tmp/creds.out', [listener]));
+    const jail = await startJail(jailIn('id -u > /tmp/creds.out; id -g >> /tmp/creds.out', [listener]));
     expect((await jail.exited).code).toBe(0);
     expect(readFileSync(join(fx.root, 'tmp', 'creds.out'), 'utf8')).toBe('0\n0\n');
     expect([...seen].length).toBeGreaterThan(0);
@@ -168,7 +175,7 @@ describe('listeners', () => {
       handle: () => emulate(4242),
     };
     const jail = await startJail(
-      jailWith(
+      jailIn(
         '/bin/probe32 proc 99999 | grep mypid > /tmp/abi.out; /bin/probe64 proc 99999 | grep mypid >> /tmp/abi.out',
         [listener],
       ),
@@ -191,7 +198,7 @@ describe('listeners', () => {
     ];
     const audits: AuditRecord[] = [];
     const jail = await startJail(
-      jailWith(
+      jailIn(
         'mkdir /tmp/r 2>/dev/null; echo "mkdir $?" > /tmp/bad.out; rmdir /tmp 2>/dev/null; echo "rmdir $?" >> /tmp/bad.out; ' +
           'chmod 1777 /tmp 2>/dev/null; echo "chmod $?" >> /tmp/bad.out',
         listeners,
@@ -209,7 +216,7 @@ describe('listeners', () => {
   });
 
   it('refuse a listener that names no call of the emulation (a typo never becomes allow)', async () => {
-    await expect(startJail(jailWith('true', [{ syscall: 'mkdri', handle: () => allow }]))).rejects.toThrow(
+    await expect(startJail(jailIn('true', [{ syscall: 'mkdri', handle: () => allow }]))).rejects.toThrow(
       'no system call mkdri',
     );
   });

@@ -79,24 +79,27 @@ describe.each(
   });
 });
 
-describe.each(SUPERVISION_MODES)('race (c): the rlimit struct flips while setrlimit runs (supervision %s)', (mode) => {
-  it.each(['probe64', 'probe32'])(
-    'the hard limit never goes up (%s)',
-    async (probe) => {
-      const n = 5000;
-      const { jail, out, code } = await runProbe([`/bin/${probe}`, 'race-rlimit', String(n)], mode);
-      expect(code).toBe(0);
-      expect(out.get('lower')).toBe('ok');
-      expect(Number(out.get('calls'))).toBe(n);
-      expect(Number(out.get('went-up'))).toBe(0);
-      expect(Number(out.get('hard-end'))).toBeLessThanOrEqual(1024);
-      expect(Number(out.get('failed'))).toBeGreaterThan(0);
-      // The supervisor decided: each refused raise is one of its denials.
-      const denials = jail.audit.filter((r) => isLimitCall(r.syscall) && r.action === 'denied');
-      expect(denials.length).toBeGreaterThan(0);
-      expect(jail.counters().denied).toBeGreaterThanOrEqual(denials.length);
-      expect(jail.counters().notified).toBeGreaterThanOrEqual(n);
-    },
-    120_000,
-  );
-});
+describe.each(SUPERVISION_MODES)(
+  'race (c): the rlimit struct flips while setrlimit runs (supervision %s)',
+  (mode) => {
+    it.each(['probe64', 'probe32'])(
+      'the hard limit never goes up (%s)',
+      async (probe) => {
+        const n = 5000;
+        const { jail, out, code } = await runProbe([`/bin/${probe}`, 'race-rlimit', String(n)], mode);
+        expect(code).toBe(0);
+        expect(out.get('lower')).toBe('ok');
+        expect(Number(out.get('calls'))).toBe(n);
+        expect(Number(out.get('went-up'))).toBe(0);
+        expect(Number(out.get('hard-end'))).toBeLessThanOrEqual(1024);
+        expect(Number(out.get('failed'))).toBeGreaterThan(0);
+        // The supervisor decided: each refused raise is one of its denials.
+        const denials = jail.audit.filter((r) => isLimitCall(r.syscall) && r.action === 'denied');
+        expect(denials.length).toBeGreaterThan(0);
+        expect(jail.counters().denied).toBeGreaterThanOrEqual(denials.length);
+        expect(jail.counters().notified).toBeGreaterThanOrEqual(n);
+      },
+      120_000,
+    );
+  },
+);

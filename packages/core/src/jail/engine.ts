@@ -5,8 +5,8 @@ import { relaysSettled, SpawnerPool } from '@sysjail/systrace-bindings';
 import { hostControllerLayout } from '../limits/jail-limits.js';
 import { removeStaleLimitCgroups } from '../limits/limit-cgroups.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
-import type { AuditRecord, FromSupervisor } from '../supervisor/protocol.js';
 import { InThreadSupervisor } from '../supervisor/in-thread-supervisor.js';
+import type { AuditRecord, FromSupervisor } from '../supervisor/protocol.js';
 import { type SupervisionMode, type Supervisor, WorkerSupervisor } from '../supervisor/supervisor.js';
 import type { JailExit } from './running-jail.js';
 
@@ -47,13 +47,11 @@ export function supervisionMode(
  * threads, so that jail starts are fast. A process that starts one jail (the jail command) asks for one
  * worker, no refill and supervision 'thread' (no supervisor worker at all).
  */
-export function prewarm(
-  size = 2,
-  options: { refill?: boolean; supervision?: SupervisionMode } = {},
-): void {
+export function prewarm(size = 2, options: { refill?: boolean; supervision?: SupervisionMode } = {}): void {
   if (!pool) removeStaleCgroups();
   pool ??= new SpawnerPool({ size, refill: options.refill ?? true });
-  if (supervisionMode(options.supervision) === 'worker') supervisor ??= startSupervisor(new WorkerSupervisor());
+  if (supervisionMode(options.supervision) === 'worker')
+    supervisor ??= startSupervisor(new WorkerSupervisor());
 }
 
 /**

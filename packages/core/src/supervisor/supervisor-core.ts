@@ -58,7 +58,7 @@ import {
   POLICY_ROUTE,
   sockaddrArgs,
 } from '../listen/listener.js';
-import { mountJailProc, prepareMountThread } from '../mount/proc-mount.js';
+import { mountJailProc } from '../mount/proc-mount.js';
 import type { ArgKind } from '../syscall-table.js';
 import { callContext, errnoNameIn, type ServedJail } from './call-context.js';
 import type { EmulationHandlers, Handler, NotifiedCall, Reply } from './handler-context.js';
@@ -561,6 +561,8 @@ function askListener(
 
 /** A listener's answer (or its failure) for a waiting call. */
 function answered(msg: Extract<ToSupervisor, { type: 'answer' }>): void {
+  // An answer after the listener's time (its thread was busy, or this one was) is late: denied.
+  expireListeners(0);
   const p = pending.get(msg.ticket);
   if (!p || p.jail.spec.jid !== msg.jid || jails.get(msg.jid) !== p.jail) return; // late: already denied
   pending.delete(msg.ticket);

@@ -5,8 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { poll } from '@sysjail/systrace-bindings';
 import { prepareMountThread } from '../mount/proc-mount.js';
-import { afterPoll, configureCore, plan, take } from './supervisor-core.js';
 import type { ToSupervisor } from './protocol.js';
+import { afterPoll, configureCore, plan, take } from './supervisor-core.js';
 
 const { port, wakeFd, stopFlag, role, peer, wakeFirst } = workerData as {
   port: MessagePort;
