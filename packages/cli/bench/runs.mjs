@@ -79,7 +79,7 @@ export const chroot = (root, command) => runExternal('chroot', 'chroot', [root, 
  * startJail through the library (the pool prewarmed by earlier runs): ms to startJail's promise, to the
  * command running, to `exited`; the command's stdout; the supervisor's counters.
  */
-export async function runInJail(core, emulation, root, scratch, command) {
+export async function runInJail(core, emulation, root, scratch, command, extra = {}) {
   const outPath = join(scratch, 'jail-stdout');
   const out = openSync(outPath, 'w');
   const devNull = openSync('/dev/null', 'r');
@@ -98,6 +98,7 @@ export async function runInJail(core, emulation, root, scratch, command) {
       emulation,
       env: { PATH: '/bin:/sbin:/usr/bin:/usr/sbin' },
       stdio: [devNull, out, 2],
+      ...extra,
     });
   } finally {
     closeSync(out);
