@@ -16,6 +16,7 @@ import { ensureHyperfine, hyperfine } from './hyperfine.mjs';
 import { cliBin, makeBenchRoot } from './jail-root.mjs';
 import { machineInfo } from './machine.mjs';
 import { median } from './median.mjs';
+import { notifyModes } from './notify-modes.mjs';
 import {
   bwrap,
   bwrapArgs,
@@ -185,6 +186,9 @@ async function main() {
       plain: async () => perCall(runExternal('plain', env.built['sj-notify'], notifyArgs).out),
     });
 
+    console.error(`supervision modes: ${ROUNDS} rounds of ${NOTIFY_N} calls, quiet and with a busy relay`);
+    const modes = await notifyModes(core, linux, root, dir, ROUNDS, NOTIFY_N);
+
     console.error('profile');
     const profiles = [];
     const variants = Object.fromEntries(Object.keys(COLD_VARIANTS).map((name) => [name, []]));
@@ -202,6 +206,7 @@ async function main() {
       command,
       sys,
       notify,
+      modes,
       profiles,
       variants,
       warmProfile,
@@ -222,6 +227,7 @@ function format({
   command,
   sys,
   notify,
+  modes,
   profiles,
   variants,
   warmProfile,
@@ -333,6 +339,28 @@ function format({
     p(
       `  systrace-bindings' own bench (bench/results.md) has the C floor at ${f2(bindingsFloor)} µs (getppid).`,
     );
+  p(
+    "  Row 4 is startJail's default, supervision by a worker thread. The jail command's one-shot jail is supervised",
+  );
+  p(
+    "  in its own thread's event loop (poll on libuv's pool). Both modes side by side (sj-notify, medians of",
+  );
+  p(
+    `  ${modes.quiet.thread.runs.length} interleaved rounds), quiet and while the jail floods its stdout through the relay (to /dev/null),`,
+  );
+  p('  which runs in the same event loop as the in-thread supervision:');
+  p();
+  p(
+    '  | supervision | listen µs | setrlimit µs | listen µs, relay busy | setrlimit µs, relay busy | relay MB/s meanwhile |',
+  );
+  p('  |---|---|---|---|---|---|');
+  for (const mode of ['thread', 'worker']) {
+    const q = modes.quiet[mode];
+    const b = modes.busy[mode];
+    p(
+      `  | ${mode} | ${f2(q.listen)} | ${f2(q.setrlimit)} | ${f2(b.listen)} | ${f2(b.setrlimit)} | ${f1(b.floodMBs)} |`,
+    );
+  }
   p();
   p('Per-run values, in run order:');
   p();

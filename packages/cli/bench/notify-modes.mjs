@@ -22,23 +22,34 @@ export async function notifyModes(core, linux, root, dir, rounds = ROUNDS, n = N
     for (const f of ['n.out', 'flood.out']) rmSync(join(root, 'tmp', f), { force: true });
     const script = `/bin/sj-notify ${n} ${JAIL_ADDRESS} > /tmp/n.out & p=$!; i=0; while kill -0 $p 2>/dev/null; do cat /bin/busybox; i=$((i+1)); done; wait $p; echo $i > /tmp/flood.out`;
     const devNull = openSync('/dev/null', 'w');
+    const stdin = openSync('/dev/null', 'r');
     const t0 = performance.now();
     try {
       const jail = await core.startJail({
-        prison: { path: root, hostname: 'bench.example', ipv4: [JAIL_ADDRESS], ipv6: [], flags: core.defaultPrisonFlags },
+        prison: {
+          path: root,
+          hostname: 'bench.example',
+          ipv4: [JAIL_ADDRESS],
+          ipv6: [],
+          flags: core.defaultPrisonFlags,
+        },
         command: ['/bin/sh', '-c', script],
         emulation: linux,
         env: { PATH: '/bin:/sbin:/usr/bin:/usr/sbin' },
-        stdio: ['ignore', devNull, 2].map((x) => (x === 'ignore' ? openSync('/dev/null', 'r') : x)),
+        stdio: [stdin, devNull, 2],
         supervision,
       });
       const exit = await jail.exited;
       if (exit.code !== 0) throw new Error(`busy run: ${JSON.stringify(exit)}`);
     } finally {
       closeSync(devNull);
+      closeSync(stdin);
     }
     const ms = performance.now() - t0;
-    const [listen, setrlimit] = readFileSync(join(root, 'tmp', 'n.out'), 'utf8').trim().split(' ').map((ns) => Number(ns) / n / 1000);
+    const [listen, setrlimit] = readFileSync(join(root, 'tmp', 'n.out'), 'utf8')
+      .trim()
+      .split(' ')
+      .map((ns) => Number(ns) / n / 1000);
     const floodMB = (Number(readFileSync(join(root, 'tmp', 'flood.out'), 'utf8')) * size) / 1e6;
     return [listen, setrlimit, floodMB / (ms / 1000)];
   };
@@ -56,7 +67,15 @@ export async function notifyModes(core, linux, root, dir, rounds = ROUNDS, n = N
       Object.fromEntries(
         ['thread', 'worker'].map((mode) => {
           const runs = out[kind][mode];
-          return [mode, { listen: col(runs, 0), setrlimit: col(runs, 1), ...(kind === 'busy' ? { floodMBs: col(runs, 2) } : {}), runs }];
+          return [
+            mode,
+            {
+              listen: col(runs, 0),
+              setrlimit: col(runs, 1),
+              ...(kind === 'busy' ? { floodMBs: col(runs, 2) } : {}),
+              runs,
+            },
+          ];
         }),
       ),
     ]),
