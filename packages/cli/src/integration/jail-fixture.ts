@@ -6,16 +6,7 @@
  * their recorded pids, start times checked), then removes the temp dir.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,16 +84,4 @@ export const SUPERVISION_MODES = ['thread', 'worker'] as const;
 /** The fixture, with the jail command's supervision forced to `mode` (SYSJAIL_SUPERVISION). */
 export function supervisedBy(fx: JailFixture, mode: (typeof SUPERVISION_MODES)[number]): JailFixture {
   return { ...fx, env: { ...fx.env, SYSJAIL_SUPERVISION: mode } };
-}
-
-/** The names of a process's threads (their comm), counted: the supervisor worker is `sysjail-serve1`. */
-export function threadNames(pid: number): Map<string, number> {
-  const names = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      names.set(name, (names.get(name) ?? 0) + 1);
-    } catch {} // the thread ended
-  }
-  return names;
 }

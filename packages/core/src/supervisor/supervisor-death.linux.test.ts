@@ -3,10 +3,11 @@
  * second, and a mediated call never completes unmediated afterwards: the jail's mkdir calls go to the
  * uapi emulation's handler, which answers 0 and makes nothing, so the directory exists only if a call
  * got past a dead supervisor. The process is examples/template-emulation.mjs starting a jail with the
- * uapi emulation package (test-fixtures).
+ * uapi emulation package (test-fixtures), its jail supervised by a worker thread and (SYSJAIL_SUPERVISION)
+ * in its main thread's event loop.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,43 +22,61 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => fx?.cleanup());
 
-describe('killing the supervisor’s process with SIGKILL', () => {
-  it('ends every jailed process within a second; no mediated call completes unmediated', async () => {
-    const child = spawn(
-      process.execPath,
-      [example, fx.emulationDir, fx.root, '/bin/victim', 'mediated-loop', '/tmp/raised'],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const done = new Promise((resolve) => child.on('close', resolve));
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
+/** The names (comm) of a process's threads: a supervisor worker is `sysjail-serve1`. */
+function threadNames(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
     try {
-      expect(await eventually(() => out.includes('looping\n'), 20_000), out).toBe(true);
-      expect(out).toMatch(/^emulation uapi: /);
-      const [cgroup] = cgroupsOf(child.pid!);
-      const procs = cgroupProcs(join(CGROUP_PARENT, cgroup));
-      // init, the looping command and its sleeping child
-      expect(procs).toHaveLength(3);
-      process.kill(child.pid!, 'SIGKILL');
-      const killedAt = Date.now();
-      const gone = await eventually(() => procs.every((p) => !alive(p)), 1000, 5);
-      const after = Date.now() - killedAt;
-      expect(procs.filter(alive), `still alive after ${after} ms`).toEqual([]);
-      expect(gone).toBe(true);
-      await done;
-      expect(existsSync(join(fx.root, 'tmp', 'raised'))).toBe(false);
-    } finally {
-      child.kill('SIGKILL');
-      await done;
-      // What a killed supervisor leaves (it could not clean up): an empty cgroup. Removed here so that
-      // the test leaves nothing; reported, not asserted.
-      for (const name of cgroupsOf(child.pid!)) {
-        try {
-          rmdirSync(join(CGROUP_PARENT, name));
-        } catch {}
-      }
+      return [readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()];
+    } catch {
+      return []; // the thread ended
     }
   });
-});
+}
+
+describe.each(['worker', 'thread'])(
+  'killing the supervisor’s process with SIGKILL (supervision %s)',
+  (mode) => {
+    it('ends every jailed process within a second; no mediated call completes unmediated', async () => {
+      const child = spawn(
+        process.execPath,
+        [example, fx.emulationDir, fx.root, '/bin/victim', 'mediated-loop', '/tmp/raised'],
+        { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SYSJAIL_SUPERVISION: mode } },
+      );
+      const done = new Promise((resolve) => child.on('close', resolve));
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+      });
+      try {
+        expect(await eventually(() => out.includes('looping\n'), 20_000), out).toBe(true);
+        expect(out).toMatch(/^emulation uapi: /);
+        const [cgroup] = cgroupsOf(child.pid!);
+        const procs = cgroupProcs(join(CGROUP_PARENT, cgroup));
+        // init, the looping command and its sleeping child
+        expect(procs).toHaveLength(3);
+        // The supervision asked for: a supervisor worker thread, or none.
+        expect(threadNames(child.pid!).filter((n) => n === 'sysjail-serve1')).toHaveLength(
+          mode === 'worker' ? 1 : 0,
+        );
+        process.kill(child.pid!, 'SIGKILL');
+        const killedAt = Date.now();
+        const gone = await eventually(() => procs.every((p) => !alive(p)), 1000, 5);
+        const after = Date.now() - killedAt;
+        expect(procs.filter(alive), `still alive after ${after} ms`).toEqual([]);
+        expect(gone).toBe(true);
+        await done;
+        expect(existsSync(join(fx.root, 'tmp', 'raised'))).toBe(false);
+      } finally {
+        child.kill('SIGKILL');
+        await done;
+        // What a killed supervisor leaves (it could not clean up): an empty cgroup. Removed here so that
+        // the test leaves nothing; reported, not asserted.
+        for (const name of cgroupsOf(child.pid!)) {
+          try {
+            rmdirSync(join(CGROUP_PARENT, name));
+          } catch {}
+        }
+      }
+    });
+  },
+);
