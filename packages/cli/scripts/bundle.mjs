@@ -18,6 +18,17 @@ const binDir = join(cliDir, 'dist', 'bin');
 const bundleDir = join(cliDir, 'dist', 'bundle');
 const cliName = JSON.parse(readFileSync(join(cliDir, 'package.json'), 'utf8')).name;
 
+/** The files a package's exports map names ("./dist/x.js" → "dist/x.js"). */
+function entryFiles(exports) {
+  const out = new Set();
+  const walk = (v) => {
+    if (typeof v === 'string') out.add(v.replace(/^\.\//, ''));
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+  };
+  walk(exports);
+  return out;
+}
+
 /** The package a file belongs to (nearest package.json above it): its name and directory. */
 const packageOf = (() => {
   const cache = new Map();
@@ -27,7 +38,7 @@ const packageOf = (() => {
       try {
         const pkg = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'));
         if (typeof pkg.name !== 'string') continue;
-        const found = { name: pkg.name, dir: d };
+        const found = { name: pkg.name, dir: d, entries: entryFiles(pkg.exports) };
         cache.set(d, found);
         return found;
       } catch {}
@@ -48,12 +59,18 @@ const moduleUrls = {
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      if (!source.includes('import.meta') && !DYNAMIC_IMPORT.test(source)) return undefined;
       const pkg = packageOf(realpathSync(args.path));
       const file = relative(pkg.dir, realpathSync(args.path)).split(sep).join('/');
-      const contents = source
-        .replaceAll('import.meta.url', `__sysjailModuleUrl(${JSON.stringify(pkg.name)}, ${JSON.stringify(file)})`)
-        .replace(DYNAMIC_IMPORT, '__sysjailImport(');
+      const exported = pkg.entries.has(file);
+      if (!exported && !source.includes('import.meta') && !DYNAMIC_IMPORT.test(source)) return undefined;
+      const url = `__sysjailModuleUrl(${JSON.stringify(pkg.name)}, ${JSON.stringify(file)})`;
+      let contents = source.replaceAll('import.meta.url', url).replace(DYNAMIC_IMPORT, '__sysjailImport(');
+      // A package's entry module (an emulation's handler module, imported by URL by the supervisor):
+      // the bundled copy answers an import() of its installed URL.
+      if (exported) {
+        const self = JSON.stringify(`./${basename(file)}`);
+        contents += `\nimport * as __sysjailSelf from ${self};\n__sysjailBundledModules.set(${url}, __sysjailSelf);\n`;
+      }
       if (contents.includes('import.meta')) throw new Error(`${args.path}: import.meta other than .url`);
       return { contents, loader: 'js' };
     });
@@ -81,7 +98,12 @@ const natives = {
 };
 
 // The bundle lives in <cli>/dist/bundle; another package's directory is where node resolves it from there.
-const banner = `var __sysjailImport = typeof __sysjailHostImport === 'function' ? __sysjailHostImport : (s) => import(s);
+const banner = `var __sysjailBundledModules = new Map();
+var __sysjailHostImportOr = typeof __sysjailHostImport === 'function' ? __sysjailHostImport : (s) => import(s);
+function __sysjailImport(s) {
+  var m = __sysjailBundledModules.get(String(s));
+  return m === undefined ? __sysjailHostImportOr(s) : Promise.resolve(m);
+}
 var __sysjailPackageDirs = new Map();
 function __sysjailPackageDir(pkg) {
   var path = require('node:path');
