@@ -15,9 +15,9 @@ export function ensureHyperfine() {
 
 /**
  * Runs the commands (name → argv) in one hyperfine run (-N: no shell), `cpus` given: each pinned with
- * taskset to that CPU list. Returns name → {median, min, times} in ms.
+ * taskset to that CPU list; `ignoreFailure`: a non-zero exit status is expected (-i). Returns name → {median, min, times} in ms.
  */
-export function hyperfine(commands, { runs = 30, warmup = 3, cpus } = {}) {
+export function hyperfine(commands, { runs = 30, warmup = 3, cpus, ignoreFailure = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sysjail-hyperfine-'));
   try {
     const json = join(dir, 'out.json');
@@ -25,6 +25,7 @@ export function hyperfine(commands, { runs = 30, warmup = 3, cpus } = {}) {
     const line = (argv) => (cpus ? ['taskset', '-c', cpus, ...argv] : argv).map(quote).join(' ');
     const names = Object.keys(commands);
     const args = ['-N', '-w', String(warmup), '-r', String(runs), '--export-json', json, '--style', 'none'];
+    if (ignoreFailure) args.push('-i');
     for (const name of names) args.push('-n', name, line(commands[name]));
     execFileSync('hyperfine', args, { stdio: ['ignore', 'ignore', 'inherit'] });
     const results = JSON.parse(readFileSync(json, 'utf8')).results;

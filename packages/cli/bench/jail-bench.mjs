@@ -141,6 +141,19 @@ async function main() {
       { runs: HYPERFINE_RUNS, ...(TASKSET ? { cpus: TASKSET } : {}) },
     );
 
+    console.error(`command paths that start nothing: one hyperfine run of ${HYPERFINE_RUNS}`);
+    const jailBin = [process.execPath, cliBin('jail')];
+    const paths = hyperfine(
+      {
+        node: [process.execPath, '-e', '0'],
+        help: [...jailBin, '--help'],
+        version: [...jailBin, '--version'],
+        usage: [...jailBin, root, 'h'],
+        remove: [...jailBin, '-r', 'sysjail-bench-none'],
+      },
+      { runs: HYPERFINE_RUNS, ignoreFailure: true, ...(TASKSET ? { cpus: TASKSET } : {}) },
+    );
+
     console.error(`syscalls: ${SYSCALL_ROUNDS} rounds of ${SYSCALL_N} iterations`);
     // The seccomp share of the overhead: bwrap with a one-instruction allow-all filter, and with the jail's.
     const allowAllFilter = join(dir, 'allow-all.bpf');
@@ -204,6 +217,7 @@ async function main() {
       machine,
       start,
       command,
+      paths,
       sys,
       notify,
       modes,
@@ -225,6 +239,7 @@ function format({
   machine,
   start,
   command,
+  paths,
   sys,
   notify,
   modes,
@@ -310,6 +325,21 @@ function format({
   p(
     `  Spawned from this Node process (spawnSync, interleaved with (1)): the jail command runs its command ${f1(cmd.running)} ms after spawn and is gone after ${f1(cmd.exited)} ms; node -e 0 takes ${f1(node)} ms.`,
   );
+  const pathRow = (name, what) =>
+    `| ${what} | ${f1(paths[name].median)} | ${f1(paths[name].median - paths.node.median)} |`;
+  p(
+    `- (2) the command's paths that start nothing, another hyperfine run (-N, ${HYPERFINE_RUNS} runs), medians:`,
+  );
+  p('  --help and --version load only the bundle; a usage error and -r load core and koffi too (no thread).');
+  p();
+  p('  | command | ms | over node -e 0 |');
+  p('  |---|---|---|');
+  p(`  | node -e 0 | ${f1(paths.node.median)} | |`);
+  p(`  ${pathRow('help', 'jail --help')}`);
+  p(`  ${pathRow('version', 'jail --version')}`);
+  p(`  ${pathRow('usage', 'jail ROOT h (usage error, exit 2)')}`);
+  p(`  ${pathRow('remove', 'jail -r NAME (no such jail, exit 1)')}`);
+  p();
   p(`- (3) per-iteration ns from the program's own clock_gettime around the loop; process start excluded.`);
   p(
     `  Fastest run: jail ${f1(Math.min(...sys.jail))}, chroot ${f1(Math.min(...sys.chroot))}, bwrap ${f1(Math.min(...sys.bwrap))} (median bwrap ${f1(median(sys.bwrap))}).`,
