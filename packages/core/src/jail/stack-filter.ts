@@ -98,7 +98,8 @@ export function stackFilter(cgroup: JailCgroup, filter: Uint8Array, options: Sta
     // Seize every thread of every target, to a fixed point: the jail is frozen, so the set is stable
     // but for the children our own stops reveal (fork events of a thread that was on its way out).
     for (let round = 0; round < 64; round++) {
-      const pids = 'pid' in target ? descendants(target.pid) : cgroup.pids().filter((p) => p !== target.allBut);
+      const pids =
+        'pid' in target ? descendants(target.pid) : cgroup.pids().filter((p) => p !== target.allBut);
       let added = 0;
       for (const pid of pids) {
         for (const tid of tasks(pid)) {
@@ -231,14 +232,28 @@ function release(
 ): void {
   for (const [pid, list] of byPid) {
     if (!killed.has(pid) && !moved.includes(pid)) continue;
-    for (const t of list) {
+    // The leader last: its end is reported only once its other threads are reaped.
+    for (const t of [...list].sort((a, b) => Number(a.tid === pid) - Number(b.tid === pid))) {
       if (!t.seized || t.gone) continue;
+      if (killed.has(pid)) {
+        // A traced task that dies waits for its tracer to reap it (and its init cannot end before).
+        const deadline = Date.now() + 2000;
+        for (;;) {
+          const state = waitTracee(t.tid, deadline);
+          if (!state || state.kind === 'exited') break;
+          try {
+            ptraceCont(t.tid);
+          } catch {}
+        }
+        t.seized = false;
+        threads.delete(t.tid);
+        continue;
+      }
       try {
         ptraceDetach(t.tid);
       } catch {}
       t.seized = false;
       threads.delete(t.tid);
-      if (killed.has(pid)) continue;
       for (const signal of [...t.signals, ...(t.stopSignal ? [t.stopSignal] : [])]) {
         try {
           syscall(sysno.tgkill, t.pid, t.tid, signal);

@@ -43,6 +43,12 @@ export class JailCgroup {
     return new JailCgroup(name, path);
   }
 
+  /** A jail's cgroup made before (a registry record's cgroupPath): it must exist. */
+  static at(path: string): JailCgroup {
+    if (!existsSync(join(path, 'cgroup.procs'))) throw new JailSetupError(`${path}: not a cgroup`);
+    return new JailCgroup(path.slice(path.lastIndexOf('/') + 1), path);
+  }
+
   /** Move a process (all its threads) into the cgroup. */
   addProcess(pid: number): void {
     try {
