@@ -4,7 +4,8 @@
  * uapi emulation's handler, which answers 0 and makes nothing, so the directory exists only if a call
  * got past a dead supervisor. The process is examples/template-emulation.mjs starting a jail with the
  * uapi emulation package (test-fixtures), its jail supervised by a worker thread and (SYSJAIL_SUPERVISION)
- * in its main thread's event loop.
+ * in its main thread's event loop. The jails' cgroups, which the killed processes could not remove, go
+ * at the next engine's start.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
@@ -12,15 +13,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from '../../test-fixtures/jail-fixture.js';
+import { prewarm } from '../jail/engine.js';
 import { alive, CGROUP_PARENT, cgroupProcs, cgroupsOf, eventually } from '../testing/host-state.js';
 
 const example = fileURLToPath(new URL('../../examples/template-emulation.mjs', import.meta.url));
 
 let fx: JailFixture;
+/** The processes killed here: what they leave is removed by the next engine's start. */
+const killed: number[] = [];
 beforeAll(async () => {
   fx = await makeJailFixture('death');
 }, 60_000);
-afterAll(() => fx?.cleanup());
+afterAll(() => {
+  // Whatever a failed run leaves.
+  for (const name of killed.flatMap(cgroupsOf)) {
+    try {
+      rmdirSync(join(CGROUP_PARENT, name));
+    } catch {}
+  }
+  fx?.cleanup();
+});
 
 /** The names (comm) of a process's threads: a supervisor worker is `sysjail-serve1`. */
 function threadNames(pid: number): string[] {
@@ -69,14 +81,16 @@ describe.each(['worker', 'thread'])(
       } finally {
         child.kill('SIGKILL');
         await done;
-        // What a killed supervisor leaves (it could not clean up): an empty cgroup. Removed here so that
-        // the test leaves nothing; reported, not asserted.
-        for (const name of cgroupsOf(child.pid!)) {
-          try {
-            rmdirSync(join(CGROUP_PARENT, name));
-          } catch {}
-        }
+        killed.push(child.pid!);
       }
     });
   },
 );
+
+describe('after the supervisor’s process was killed', () => {
+  it('the next engine’s start removes the cgroups it left (this process’s first; any process’s does)', () => {
+    expect(killed).toHaveLength(2);
+    prewarm(1, { refill: false });
+    expect(killed.flatMap(cgroupsOf)).toEqual([]);
+  });
+});
