@@ -31,7 +31,7 @@ const upToDate = (target, inputs) => {
 // The freestanding FreeBSD victim of the tests and sjtest, branded OS/ABI 9 as brandelf(1) does.
 const victimSource = join(root, 'victim', 'freebsd-victim.c');
 const victim = join(out, 'freebsd-victim');
-if (!upToDate(victim, [victimSource])) {
+if (!upToDate(victim, [victimSource, join(root, 'native', 'freebsd-layouts.h')])) {
   try {
     execFileSync(
       cc,

@@ -27,6 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* FreeBSD's structure layouts (offsets and sizes), generated from freebsd/layouts.json. */
+#include "../native/freebsd-layouts.h"
+
 /* FreeBSD system call numbers (sys/kern/syscalls.master). */
 enum {
 	SYS_exit = 1, SYS_read = 3, SYS_write = 4, SYS_open = 5, SYS_close = 6, SYS_getpid = 20,
@@ -120,12 +123,16 @@ static void ipv4_text(const unsigned char a[4], char *b) {
 
 static volatile int caught_signal, caught_code;
 static volatile long caught_rip;
-/* A FreeBSD SA_SIGINFO handler: (sig, siginfo_t *, ucontext_t *); si_code at 8, mc_rip at 16 + 160. */
+/* A FreeBSD SA_SIGINFO handler: (sig, siginfo_t *, ucontext_t *). */
 static void on_usr1(int sig, void *si, void *uc) {
 	caught_signal = sig;
-	caught_code = ((int *)si)[2];
-	caught_rip = *(long *)((char *)uc + 16 + 160);
+	caught_code = *(int *)((char *)si + FBSD_SIGINFO_SI_CODE_OFFSET);
+	caught_rip = *(long *)((char *)uc + FBSD_UCONTEXT_UC_MCONTEXT_OFFSET + FBSD_MCONTEXT_MC_RIP_OFFSET);
 }
+
+/* FreeBSD's struct sigaction. */
+struct sigaction_ { void *sa_handler; int sa_flags; uint32_t sa_mask[4]; };
+FBSD_CHECK_sigaction(struct sigaction_);
 
 static int sysctl_str(int a, int b, char *buf, size_t cap) {
 	int err, mib[2] = {a, b};
@@ -142,16 +149,19 @@ __attribute__((used)) void victim_main(long *sp) {
 	const char *cmd = argc > 1 ? argv[1] : "";
 	char buf[256];
 	if (eq(cmd, "bind") && argc > 2) {
-		unsigned char sa[16] = {16, 2}; /* sin_len, AF_INET, port 0 */
-		if (parse_ipv4(argv[2], sa + 4) < 0) F(SYS_exit, 2, 0, 0, 0, 0, 0);
+		/* A struct sockaddr_in: sin_len, sin_family AF_INET (2), sin_port 0, sin_addr. */
+		const int size = FBSD_SOCKADDR_IN_SIZE, addr = FBSD_SOCKADDR_IN_SIN_ADDR_OFFSET;
+		unsigned char sa[FBSD_SOCKADDR_IN_SIZE] = {0};
+		sa[FBSD_SOCKADDR_IN_SIN_LEN_OFFSET] = size, sa[FBSD_SOCKADDR_IN_SIN_FAMILY_OFFSET] = 2;
+		if (parse_ipv4(argv[2], sa + addr) < 0) F(SYS_exit, 2, 0, 0, 0, 0, 0);
 		long s = F(SYS_socket, 2, 1, 0, 0, 0, 0);
-		if (s >= 0) F(SYS_bind, s, sa, 16, 0, 0, 0);
-		unsigned char got[16] = {0};
+		if (s >= 0) F(SYS_bind, s, sa, size, 0, 0, 0);
+		unsigned char got[FBSD_SOCKADDR_IN_SIZE] = {0};
 		uint32_t glen = sizeof got;
 		if (!err) F(SYS_getsockname, s, got, &glen, 0, 0, 0);
 		if (!err) {
-			ipv4_text(got + 4, buf);
-			if (got[0] != 16 || got[1] != 2) buf[0] = '?';
+			ipv4_text(got + addr, buf);
+			if (got[FBSD_SOCKADDR_IN_SIN_LEN_OFFSET] != size || got[FBSD_SOCKADDR_IN_SIN_FAMILY_OFFSET] != 2) buf[0] = '?';
 		}
 		result("bind", err, buf);
 	} else if (eq(cmd, "raw")) {
@@ -210,7 +220,7 @@ __attribute__((used)) void victim_main(long *sp) {
 		F(SYS_execve, argv[2], argv + 2, envp, 0, 0, 0);
 		result("exec", err, 0);
 	} else if (eq(cmd, "signal")) {
-		struct { void *handler; int flags; uint32_t mask[4]; } sa = {(void *)on_usr1, 0x40 /* SA_SIGINFO */, {0}};
+		struct sigaction_ sa = {(void *)on_usr1, 0x40 /* SA_SIGINFO */, {0}};
 		F(SYS_sigaction, 30 /* SIGUSR1 */, &sa, 0, 0, 0, 0);
 		long pid = F(SYS_getpid, 0, 0, 0, 0, 0, 0);
 		if (!err) F(SYS_kill, pid, 30, 0, 0, 0, 0);
