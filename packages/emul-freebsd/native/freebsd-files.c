@@ -1,6 +1,7 @@
 /* Files: open flags, struct stat and struct dirent conversion, fcntl, ioctl. Included by the loader. */
 
 #include <asm/stat.h>
+#include <linux/openat2.h>
 
 /* FreeBSD's struct timespec, and its struct stat (FreeBSD 12+ with 64-bit inodes): freebsd-layouts.h. */
 struct fbsd_timespec { int64_t tv_sec; long tv_nsec; };
@@ -68,7 +69,7 @@ static long open_common(struct call *c, long dirfd, const char *path, long flags
 	if (flags & 0x2000000) return fail(c, FBSD_EINVAL); /* O_EMPTY_PATH */
 	long fd;
 	if (flags & 0x800000) { /* O_RESOLVE_BENEATH */
-		struct { uint64_t flags, mode, resolve; } how = {(uint64_t)lf, (uint64_t)mode, 0x08 /* RESOLVE_BENEATH */};
+		struct open_how how = {.flags = (uint64_t)lf, .mode = (uint64_t)mode, .resolve = RESOLVE_BENEATH};
 		fd = sc4(__NR_openat2, dirfd, path, &how, sizeof how);
 	} else {
 		fd = sc4(__NR_openat, dirfd, path, lf, mode);

@@ -310,9 +310,9 @@ static long t_execve(struct call *c) {
 
 static long t_getdtablesize(struct call *c) {
 	(void)c;
-	unsigned long lim[2];
-	long r = sc4(__NR_prlimit64, 0, RLIMIT_NOFILE, 0, lim);
-	return r < 0 ? r : (long)(lim[0] > 0x7fffffff ? 0x7fffffff : lim[0]);
+	struct rlimit64 lim;
+	long r = sc4(__NR_prlimit64, 0, RLIMIT_NOFILE, 0, &lim);
+	return r < 0 ? r : (long)(lim.rlim_cur > 0x7fffffff ? 0x7fffffff : lim.rlim_cur);
 }
 
 #define FBSD_RLIM_INFINITY 0x7fffffffffffffffL
@@ -326,21 +326,23 @@ static long linux_rlimit(long r) {
 static long t_getrlimit(struct call *c) {
 	long res = linux_rlimit(ARG(0));
 	if (res < 0) return -EINVAL;
-	unsigned long lim[2];
-	long r = sc4(__NR_prlimit64, 0, res, 0, lim);
+	struct rlimit64 lim;
+	long r = sc4(__NR_prlimit64, 0, res, 0, &lim);
 	if (r < 0) return r;
 	struct fbsd_rlimit *out = (struct fbsd_rlimit *)ARG(1);
-	out->rlim_cur = lim[0] >= (unsigned long)FBSD_RLIM_INFINITY ? FBSD_RLIM_INFINITY : (long)lim[0];
-	out->rlim_max = lim[1] >= (unsigned long)FBSD_RLIM_INFINITY ? FBSD_RLIM_INFINITY : (long)lim[1];
+	out->rlim_cur = lim.rlim_cur >= (uint64_t)FBSD_RLIM_INFINITY ? FBSD_RLIM_INFINITY : (int64_t)lim.rlim_cur;
+	out->rlim_max = lim.rlim_max >= (uint64_t)FBSD_RLIM_INFINITY ? FBSD_RLIM_INFINITY : (int64_t)lim.rlim_max;
 	return 0;
 }
 static long t_setrlimit(struct call *c) {
 	long res = linux_rlimit(ARG(0));
 	if (res < 0) return -EINVAL;
 	const struct fbsd_rlimit *in = (const struct fbsd_rlimit *)ARG(1);
-	unsigned long lim[2] = {(unsigned long)in->rlim_cur, (unsigned long)in->rlim_max};
-	for (int i = 0; i < 2; i++) lim[i] = (long)lim[i] == FBSD_RLIM_INFINITY ? ~0ul : lim[i];
-	return sc2(__NR_setrlimit, res, lim);
+	struct rlimit lim = {
+		.rlim_cur = in->rlim_cur == FBSD_RLIM_INFINITY ? RLIM_INFINITY : (unsigned long)in->rlim_cur,
+		.rlim_max = in->rlim_max == FBSD_RLIM_INFINITY ? RLIM_INFINITY : (unsigned long)in->rlim_max,
+	};
+	return sc2(__NR_setrlimit, res, &lim);
 }
 
 static long t_issetugid(struct call *c) { (void)c; return 0; }

@@ -1,13 +1,7 @@
 /* __sysctl and __sysctlbyname over the generated table (fbsd_sysctls). Included by the loader. */
 
-struct sysinfo_ {
-	long uptime;
-	unsigned long loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-	unsigned short procs, pad;
-	unsigned long totalhigh, freehigh;
-	unsigned mem_unit;
-	char f[8];
-};
+#include <linux/sysinfo.h>
+#include <linux/utsname.h>
 
 /* The value of entry e into buf (up to cap bytes); returns its full size. */
 static long sysctl_value(const struct fbsd_sysctl *e, char *buf, size_t cap) {
@@ -16,14 +10,14 @@ static long sysctl_value(const struct fbsd_sysctl *e, char *buf, size_t cap) {
 	char tmp[80];
 	switch (e->source) {
 	case SRC_HOSTNAME: {
-		static char uts[6 * 65];
-		if (sc1(__NR_uname, uts) < 0) return -EFAULT;
-		s = uts + 65;
+		static struct new_utsname uts;
+		if (sc1(__NR_uname, &uts) < 0) return -EFAULT;
+		s = uts.nodename;
 		break;
 	}
 	case SRC_NCPU: v = ncpus(); break;
 	case SRC_PHYSMEM: {
-		struct sysinfo_ si;
+		struct sysinfo si;
 		if (sc1(__NR_sysinfo, &si) < 0) return -EFAULT;
 		v = (long)(si.totalram * (si.mem_unit ? si.mem_unit : 1));
 		break;
