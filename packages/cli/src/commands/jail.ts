@@ -129,7 +129,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
   // that comes while the jail starts is passed on once it is up.
   const forwarder = forwardSignals();
   // One jail, served from this thread's event loop: no supervisor worker thread to boot.
-  prewarm(1, { refill: false, supervision: 'thread' });
+  prewarm({ supervision: 'thread' });
   const emulations = await installedEmulations();
   const { emulation, loader, underLoader } = jailEmulation(
     emulations,

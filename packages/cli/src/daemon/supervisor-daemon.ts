@@ -1,7 +1,7 @@
 // The shared supervisor: one long-running process that starts, keeps and removes the background and
 // persistent jails of a host, each served by core's supervisor thread, without a thread or process
-// per jail (core's releaseLauncher). It exits once it has no jail left; if it dies, its jails die
-// (their inits' parent-death signal is tied to its main thread; their control channels close).
+// per jail (each init is launched from its main thread). It exits once it has no jail left; if it dies,
+// its jails die (their inits' parent-death signal is tied to its main thread; their control channels close).
 import { closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { constants } from 'node:os';
@@ -94,7 +94,7 @@ export class SupervisorDaemon {
 
   /** Listens on the control socket (mode 0600; each peer is checked to be uid 0). */
   listen(): Promise<void> {
-    prewarm(1);
+    prewarm();
     const server = createServer({ allowHalfOpen: true }, (c) => this.accept(c));
     this.server = server;
     // Started for a request that never came: do not linger.
@@ -248,7 +248,6 @@ export class SupervisorDaemon {
         env: options.env ?? jailEnvironment(),
         ...(typeof options.cwd === 'string' ? { cwd: options.cwd } : {}),
         stdio: [devNull, out ?? devNull, out ?? devNull],
-        releaseLauncher: true,
         ...(options.user ? { user: options.user } : {}),
         ...(service ? { service } : {}),
         ...(Array.isArray(options.limits) ? { limits: options.limits } : {}),

@@ -1,7 +1,8 @@
-// The engine of this process: the launcher's worker pool, the supervisors (the worker threads', and this
-// thread's event loop's), and the jails running here (which the supervisors' messages are routed to).
+// The engine of this process: the supervisors (the worker threads', and this thread's event loop's), and
+// the jails running here (which the supervisors' messages are routed to). Jails are launched from the
+// calling thread (start-jail.ts).
 import { readFileSync } from 'node:fs';
-import { relaysSettled, SpawnerPool } from '@sysjail/systrace-bindings';
+import { relaysSettled } from '@sysjail/systrace-bindings';
 import { hostControllerLayout } from '../limits/jail-limits.js';
 import { removeStaleLimitCgroups } from '../limits/limit-cgroups.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
@@ -15,13 +16,13 @@ export interface EngineJail {
   onSupervisor(msg: FromSupervisor): void;
   onAudit(record: AuditRecord): void;
   kill(reason: JailExit['reason']): void;
-  /** The supervisor thread is gone: reap a released init on this thread. */
+  /** The supervisor thread is gone: reap the init on this thread. */
   reapWithoutSupervisor(): void;
 }
 
-let pool: SpawnerPool | undefined;
 let supervisor: WorkerSupervisor | undefined;
 let inThread: InThreadSupervisor | undefined;
+let cleaned = false;
 let localJid = 0;
 const running = new Map<number, EngineJail>();
 /** The supervisor serving each running jail. */
@@ -43,35 +44,31 @@ export function supervisionMode(
 }
 
 /**
- * Prewarms the launcher (idle workers) and, for supervision 'worker' (the default), the supervisor
- * threads, so that jail starts are fast. A process that starts one jail (the jail command) asks for one
- * worker, no refill and supervision 'thread' (no supervisor worker at all).
+ * Prewarms, for supervision 'worker' (the default), the supervisor threads, so that jail starts are fast.
+ * A process that starts one jail (the jail command) asks for supervision 'thread' (no supervisor worker
+ * at all).
  */
-export function prewarm(size = 2, options: { refill?: boolean; supervision?: SupervisionMode } = {}): void {
-  if (!pool) removeStaleCgroups();
-  pool ??= new SpawnerPool({ size, refill: options.refill ?? true });
+export function prewarm(options: { supervision?: SupervisionMode } = {}): void {
+  if (!cleaned) removeStaleCgroups();
+  cleaned = true;
   if (supervisionMode(options.supervision) === 'worker')
     supervisor ??= startSupervisor(new WorkerSupervisor());
 }
 
-/**
- * Resolves once the prewarmed launcher workers are ready and no stdio relay thread runs: nothing of the
- * engine is still starting or ending.
- */
+/** Resolves once no stdio relay thread runs: nothing of the engine is still starting or ending. */
 export async function settled(): Promise<void> {
-  await pool?.settled();
   await relaysSettled();
 }
 
-/** The launcher pool and the supervisor of `mode`, started if need be. */
-export function engine(mode: SupervisionMode = 'worker'): { pool: SpawnerPool; supervisor: Supervisor } {
-  prewarm(2, { supervision: mode });
+/** The supervisor of `mode`, started if need be. */
+export function engine(mode: SupervisionMode = 'worker'): { supervisor: Supervisor } {
+  prewarm({ supervision: mode });
   if (mode === 'thread') {
     inThread ??= startSupervisor(new InThreadSupervisor());
-    return { pool: pool as SpawnerPool, supervisor: inThread };
+    return { supervisor: inThread };
   }
   supervisor ??= startSupervisor(new WorkerSupervisor());
-  return { pool: pool as SpawnerPool, supervisor };
+  return { supervisor };
 }
 
 /** The supervisor serving jail `jid`, unless it is gone. */

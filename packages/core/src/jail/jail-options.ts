@@ -31,12 +31,6 @@ export interface JailOptions {
   /** Record the jail in this registry (JID, jls); without one the JID is local to this process. */
   readonly registry?: Registry;
   /**
-   * Let the launcher thread go once the jail runs (default false): the init's parent becomes this
-   * process's main thread and its parent-death signal is set again there, so a process that hosts many
-   * jails keeps one thread, not one per jail (see launcher-handover.ts).
-   */
-  readonly releaseLauncher?: boolean;
-  /**
    * A program loader for the jail (an emulation's `loader`: a static executable of this emulation's ABI
    * that runs programs the kernel cannot). The init keeps it in a sealed memfd; commands marked for it
    * run as `loader argv[0] argv...`, under this jail's filter like any program.

@@ -106,7 +106,6 @@ export interface RunningJailParts {
   readonly initPidfd: number;
   readonly cgroup: JailCgroup;
   readonly counters: SharedArrayBuffer;
-  readonly initExited: Promise<InitExit>;
   /** Undoes every start stage; run when the jail ends. */
   readonly teardown: Teardown;
   /** Settles when startJail is done (either way): the end waits for it before tearing down. */
@@ -140,10 +139,6 @@ export class RunningJail extends EventEmitter implements Jail {
   readonly countersBuffer: SharedArrayBuffer;
   /** The jail's jexec socket (jails with a registry). */
   jexec?: JexecServer;
-  /** The launcher handover, when asked for (releaseLauncher). */
-  handover?: Promise<unknown>;
-  /** The launcher thread let the init go: this process reaps it. */
-  released = false;
   private readonly reaped: (exit: InitExit) => void;
   /** Set once the jail has begun to end. */
   finished = false;
@@ -157,16 +152,13 @@ export class RunningJail extends EventEmitter implements Jail {
     this.initPid = parts.initPid;
     this.countersBuffer = parts.counters;
     this.counterView = new Int32Array(parts.counters);
+    // The init is this process's child: the supervisor reaps it ('reaped'), or, without one, this thread.
     let reaped!: (exit: InitExit) => void;
-    const initExited = new Promise<InitExit>((resolve, reject) => {
+    const initExited = new Promise<InitExit>((resolve) => {
       reaped = resolve;
-      parts.initExited.then(resolve, reject);
     });
     this.reaped = reaped;
-    this.exited = initExited.then(
-      (init) => this.finish(init),
-      () => this.finish({ code: null, signal: 'SIGKILL' }),
-    );
+    this.exited = initExited.then((init) => this.finish(init));
   }
 
   private async finish(init: InitExit): Promise<JailExit> {
@@ -260,7 +252,6 @@ export class RunningJail extends EventEmitter implements Jail {
   }
 
   reapWithoutSupervisor(): void {
-    if (!this.released) return;
     const timer = setInterval(() => {
       try {
         const r = waitid(P_PIDFD, this.parts.initPidfd, WEXITED | WNOHANG);

@@ -1,4 +1,4 @@
-import { lstatSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CLONE_NEWIPC,
@@ -16,11 +16,13 @@ import {
   MS_PRIVATE,
   MS_RDONLY,
   MS_REC,
+  MS_REMOUNT,
   SECCOMP_FILTER_FLAG_NEW_LISTENER,
   type SetupOp,
 } from '@sysjail/systrace-bindings';
 import { PrisonConfigError } from '../errors.js';
 import { jailDevices } from '../mount/jail-devices.js';
+import { maskedProcFiles, readOnlyProcPaths } from '../mount/proc-mount.js';
 import type { Prison } from '../prison.js';
 import { jailCapabilities } from './capabilities.js';
 import { mountOps } from './jail-mounts.js';
@@ -101,21 +103,51 @@ const isDir = (p: string) => {
   }
 };
 
+/** The namespaces a jail's init is born in (clone3 flags). */
+export const JAIL_NAMESPACES = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
+
 /**
- * The jail worker's setup, in order (bubblewrap style: data, executed in one place by the launcher):
- * namespaces, a private mount tree with the jail path as root, /sys read-only, devices, hostname,
- * pivot_root, capabilities, no_new_privs, the seccomp filter with a listener. The host's /proc is bound
- * at the jail's /proc only so that the init can be exec'd as /proc/self/fd/N; the supervisor replaces it
- * with the jail's own procfs before the jailed command starts (see proc-mount.ts).
+ * The jail's own /proc: a procfs of its PID namespace (the init, born in it, mounts it before its exec),
+ * with the parts that reach the host read-only and the files that leak it covered with the jail's
+ * /dev/null (when it has a /dev). Which exist is read from the host's procfs: the same kernel's.
+ */
+function procOps(proc: string, devNull: string | undefined): SetupOp[] {
+  const ops: SetupOp[] = [{ op: 'mountProc', target: proc, options: { hidepid: '0' } }];
+  for (const name of readOnlyProcPaths) {
+    if (!existsSync(join('/proc', name))) continue;
+    const path = join(proc, name);
+    ops.push(
+      { op: 'mount', source: path, target: path, fstype: null, flags: MS_BIND | MS_REC },
+      {
+        op: 'mount',
+        source: null,
+        target: path,
+        fstype: null,
+        flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+      },
+    );
+  }
+  if (devNull === undefined) return ops;
+  for (const name of maskedProcFiles) {
+    if (!existsSync(join('/proc', name))) continue;
+    ops.push({ op: 'mount', source: devNull, target: join(proc, name), fstype: null, flags: MS_BIND });
+  }
+  return ops;
+}
+
+/**
+ * The jail's setup, in order, run by the native launcher in the init between clone3 (into
+ * JAIL_NAMESPACES and the jail's cgroup) and its exec (bubblewrap style: data, executed in one place): a
+ * private mount tree with the jail path as root, /sys read-only, devices, the jail's own /proc, the
+ * prison's mounts, hostname, pivot_root, capabilities, no_new_privs, Landlock, the seccomp filter with a
+ * listener. The init is exec'd from its memfd (execveat): nothing of the host's /proc is needed.
  */
 export function jailSetupOps(prison: Prison, filter: Uint8Array): SetupOp[] {
   const root = prison.path;
   const at = (p: string) => join(root, p);
   const ops: SetupOp[] = [
-    { op: 'unshare', flags: CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID },
     { op: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE },
     { op: 'mount', source: root, target: root, fstype: null, flags: MS_BIND | MS_REC },
-    { op: 'mount', source: '/proc', target: at('proc'), fstype: null, flags: MS_BIND },
   ];
   if (isDir(at('sys'))) {
     ops.push({
@@ -126,9 +158,11 @@ export function jailSetupOps(prison: Prison, filter: Uint8Array): SetupOp[] {
       flags: MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
     });
   }
-  if (isDir(at('dev'))) ops.push(...devOps(at('dev'), prison.devices));
+  const hasDev = isDir(at('dev'));
+  if (hasDev) ops.push(...devOps(at('dev'), prison.devices));
   else if (prison.devices?.length)
     throw new PrisonConfigError(`${at('dev')}: missing (mount.devfs devices need it)`);
+  ops.push(...procOps(at('proc'), hasDev ? at('dev/null') : undefined));
   ops.push(...mountOps(root, prison.mounts ?? []));
   // Never ask for more than this process has (root without CAP_SYS_RESOURCE, say): a flag that needs a
   // capability the host lacks then gets the kernel's answer, as the host's root would.

@@ -3,14 +3,23 @@ import { join } from 'node:path';
 import {
   AF_UNIX,
   close,
-  pidfdOpen,
+  F_DUPFD_CLOEXEC,
+  fcntl,
+  type LaunchedChild,
+  launch,
+  O_CLOEXEC,
+  O_DIRECTORY,
+  O_PATH,
+  open,
+  P_PIDFD,
   pidfdSendSignal,
   SetupOpError,
   SIGKILL,
   SOCK_CLOEXEC,
   SOCK_SEQPACKET,
-  type SpawnedChild,
   socketpair,
+  WEXITED,
+  waitid,
 } from '@sysjail/systrace-bindings';
 import type { Emulation } from '../emulation.js';
 import { JailSetupError, NoEmulationError, PrisonConfigError } from '../errors.js';
@@ -41,9 +50,8 @@ import { engine, nextLocalJid, supervisionMode, track, untrack } from './engine.
 import { type JailFilters, jailFilters } from './filter-cache.js';
 import { initMemfd, sealedExecutable } from './init-binary.js';
 import type { JailOptions } from './jail-options.js';
-import { releaseLauncher } from './launcher-handover.js';
 import { type Jail, RunningJail } from './running-jail.js';
-import { jailSetupOps } from './setup-ops.js';
+import { JAIL_NAMESPACES, jailSetupOps } from './setup-ops.js';
 import { startTrace } from './start-trace.js';
 import { Teardown, type Undo } from './teardown.js';
 
@@ -61,12 +69,10 @@ interface Starting {
   jid: number;
   /** The control channel to the init (ours; the init's end goes to the launcher). */
   control: number;
-  launching: Promise<SpawnedChild>;
   cgroup: JailCgroup;
   initPid: number;
   initPidfd: number;
   listenerFd: number;
-  child: SpawnedChild;
   jail: RunningJail;
   /** The jail's own rctl rules (from `limits`) and the limits in force (theirs and rctl's). */
   ownRules: ReturnType<typeof ownRules>;
@@ -86,16 +92,17 @@ interface Stage {
 }
 
 /**
- * The launcher worker sets the jail up (namespaces, root, capabilities, no_new_privs, filter) while this
- * thread registers it and makes its cgroup: the init waits for the supervisor's go, so nothing runs
- * before every stage is done.
+ * The native launcher starts the init from this thread: clone3 into the jail's namespaces and its cgroup
+ * (made before, so the init is born in it), the setup ops between clone and exec, then sysjail-init from
+ * its sealed memfd. The init waits for the supervisor's go, so nothing runs before every stage is done.
+ * The init is this thread's child: its parent-death signal (SIGKILL) fires when this thread ends, which
+ * for the main thread is the process.
  */
-const launch: Stage = {
+const launchInit: Stage = {
   name: 'launch',
   apply(s) {
     const { options } = s;
     const [control, controlChild] = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
-    s.control = control;
     const memfd = initMemfd();
     // The caller's stdio never reaches the jail: it gets pipes, relayed once it runs.
     const stdio = new JailStdio(options.stdio ?? [0, 1, 2], options.terminal ?? 'auto');
@@ -103,37 +110,72 @@ const launch: Stage = {
     s.teardown.push('stdio', () => stdio.finish(true)); // at the end: the outputs to their end
     const userArgs = options.user ? ['-u', String(options.user.uid), '-g', String(options.user.gid)] : [];
     const cwdArgs = options.cwd === undefined ? [] : ['-d', options.cwd];
-    const loaderFd = options.loader
-      ? sealedExecutable(options.loader, 'build its emulation package')
-      : undefined;
-    const loaderArgs = loaderFd === undefined ? [] : options.underLoader ? ['-L', '-l'] : ['-L'];
-    s.launching = engine(s.supervisor.mode)
-      .pool.spawn({
-        setup: s.setupOps,
-        command: `/proc/self/fd/${memfd}`,
-        argv0: 'sysjail-init',
-        args: options.service
-          ? ['-w', ...(options.service.persist ? ['-p'] : []), ...loaderArgs]
-          : [...userArgs, ...cwdArgs, ...loaderArgs, '--', ...options.command],
-        env: { ...(options.env ?? jailEnvironment()) },
-        stdio:
-          loaderFd === undefined
-            ? [...stdio.jailSide, controlChild]
-            : [...stdio.jailSide, controlChild, loaderFd],
-      })
-      .finally(() => {
-        close(controlChild);
-        stdio.closeJailSide();
-      });
-    s.launching.catch(() => {});
-    return async () => {
-      if (s.supervised) return;
+    let child: LaunchedChild;
+    try {
+      const loaderFd = options.loader
+        ? sealedExecutable(options.loader, 'build its emulation package')
+        : undefined;
+      const loaderArgs = loaderFd === undefined ? [] : options.underLoader ? ['-L', '-l'] : ['-L'];
+      const cgroupFd = open(s.cgroup.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      try {
+        child = launch({
+          namespaces: JAIL_NAMESPACES,
+          cgroupFd,
+          deathSignal: SIGKILL,
+          setup: s.setupOps,
+          command: { fd: memfd },
+          argv0: 'sysjail-init',
+          args: options.service
+            ? ['-w', ...(options.service.persist ? ['-p'] : []), ...loaderArgs]
+            : [...userArgs, ...cwdArgs, ...loaderArgs, '--', ...options.command],
+          env: { ...(options.env ?? jailEnvironment()) },
+          stdio:
+            loaderFd === undefined
+              ? [...stdio.jailSide, controlChild]
+              : [...stdio.jailSide, controlChild, loaderFd],
+        });
+      } finally {
+        close(cgroupFd);
+      }
+    } catch (e) {
       close(control);
-      const launched = await s.launching.catch(() => undefined);
-      if (launched && s.initPidfd === undefined) process.kill(launched.pid, 'SIGKILL');
+      throw e;
+    } finally {
+      close(controlChild);
+      stdio.closeJailSide();
+    }
+    s.control = control;
+    s.initPid = child.pid;
+    s.initPidfd = child.pidfd;
+    // Ours, whoever else holds the init's pidfd: the undo kills and reaps the init if nobody did.
+    const pidfd = fcntl(child.pidfd, F_DUPFD_CLOEXEC, 0);
+    const undo = () => {
+      if (!s.supervised) {
+        close(control);
+        close(s.initPidfd);
+        if (child.listenerFd !== undefined) close(child.listenerFd);
+      }
+      reapInit(pidfd);
     };
+    if (child.listenerFd === undefined) {
+      undo();
+      throw new JailSetupError('the launcher returned no seccomp listener');
+    }
+    s.listenerFd = child.listenerFd;
+    return undo;
   },
 };
+
+/** SIGKILL and reap the init through its pidfd (ECHILD: the supervisor reaped it), then close it. */
+function reapInit(pidfd: number): void {
+  try {
+    pidfdSendSignal(pidfd, SIGKILL);
+  } catch {}
+  try {
+    waitid(P_PIDFD, pidfd, WEXITED);
+  } catch {}
+  close(pidfd);
+}
 
 const registry: Stage = {
   name: 'registry',
@@ -181,47 +223,6 @@ const addresses: Stage = {
   apply(s) {
     const { prison } = s.options;
     confineAddresses(s.cgroup, { ipv4: prison.ipv4, ipv6: prison.ipv6 });
-    return undefined;
-  },
-};
-
-const init: Stage = {
-  name: 'init',
-  async apply(s) {
-    const child = await s.launching;
-    s.initPid = child.pid;
-    s.child = child;
-    s.initPidfd = pidfdOpen(child.pid);
-    const undo = () => {
-      if (s.supervised) return;
-      pidfdSendSignal(s.initPidfd, SIGKILL);
-      close(s.initPidfd);
-      if (s.listenerFd !== undefined) close(s.listenerFd);
-    };
-    if (child.listenerFd === undefined) {
-      undo();
-      throw new JailSetupError('the launcher returned no seccomp listener');
-    }
-    s.listenerFd = child.listenerFd;
-    return undo;
-  },
-};
-
-/**
- * The supervisor mounts the jail's /proc: its worker thread while this thread moves the init into the
- * cgroup, or (in-thread) this thread, first.
- */
-const procAndCgroup: Stage = {
-  name: 'proc and cgroup',
-  async apply(s) {
-    const procMounted = s.supervisor.request((request) => ({
-      type: 'mountProc',
-      request,
-      initPid: s.initPid,
-    }));
-    procMounted.catch(() => {});
-    s.cgroup.addProcess(s.initPid);
-    await procMounted;
     return undefined;
   },
 };
@@ -296,7 +297,6 @@ const jailObject: Stage = {
         const compiled = compileSubPolicies(s.options.emulation, { rules: { rules } });
         return compiled.get('rules') as Uint8Array;
       },
-      initExited: s.child.exited,
       teardown: s.teardown,
       started: s.started,
       ...(s.options.registry ? { registry: s.options.registry } : {}),
@@ -375,6 +375,8 @@ const supervise: Stage = {
       }),
     });
     s.supervised = true;
+    // The init is this process's child from the start: the supervisor reaps it (polling its pidfd).
+    await s.supervisor.send({ type: 'released', jid: s.jid });
     const sup = s.supervisor;
     const jid = s.jid;
     // The thread closes the jail's fds when it forgets the jail.
@@ -384,13 +386,11 @@ const supervise: Stage = {
 
 /** The stages of a start, in order; a jail's end undoes them in reverse. */
 const stages: readonly Stage[] = [
-  launch,
   registry,
   aliases,
   cgroup,
   addresses,
-  init,
-  procAndCgroup,
+  launchInit,
   limits,
   cputime,
   jailObject,
@@ -470,13 +470,6 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       ...(onNull === 0 ? {} : { onNull }),
     });
     trace('supervised');
-    if (options.releaseLauncher) {
-      const { jail, jid } = s;
-      jail.handover = releaseLauncher(supervisor, jail, s.child).catch((e: Error) => {
-        jail.emit('supervisor', { type: 'error', jid, message: `launcher handover: ${e.message}` });
-        jail.kill('supervisor');
-      });
-    }
     return s.jail;
   } catch (e) {
     await s.teardown.run();

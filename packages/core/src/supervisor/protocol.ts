@@ -116,7 +116,7 @@ export type ToSupervisor =
     }
   /** Set the init's parent-death signal (0: none); answered by a 'deathsig' message. */
   | { readonly type: 'deathsig'; readonly jid: number; readonly signal: number }
-  /** The launcher thread let the init go: this thread reaps it (waitid on its pidfd) and reports 'reaped'. */
+  /** The init is this process's child: this thread reaps it (waitid on its pidfd) and reports 'reaped'. */
   | { readonly type: 'released'; readonly jid: number }
   /** Mount the jail's own /proc (the supervisor thread has the capabilities; the jail worker does not). */
   | { readonly type: 'mountProc'; readonly request: number; readonly initPid: number }

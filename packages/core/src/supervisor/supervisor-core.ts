@@ -101,7 +101,7 @@ interface Served extends ServedJail {
   readonly handlers: Readonly<Record<string, Handler>>;
   hungUp: boolean;
   initGone: boolean;
-  /** The init is this process's to reap (its launcher thread let it go); set again once reaped. */
+  /** The init is this process's to reap ('released': its child from the start); set again once reaped. */
   reap: 'no' | 'yes' | 'done';
   /** A notification of this jail was answered in the previous turn of the loop. */
   busy: boolean;

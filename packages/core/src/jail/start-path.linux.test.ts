@@ -1,0 +1,102 @@
+/**
+ * The start path (root, Linux): the init is launched from this thread by the native launcher, born in
+ * the jail's cgroup (never in ours, never moved), a child of this process whose parent-death signal is
+ * SIGKILL, in its own procfs; a start that fails, before or after the launch, leaves no process (no
+ * zombie either), cgroup or mount.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JailFixture, makeJailFixture } from '../../test-fixtures/jail-fixture.js';
+import { JailSetupError, PrisonConfigError } from '../errors.js';
+import { cgroupsOf, mountsUnder } from '../testing/host-state.js';
+import { startJail } from './start-jail.js';
+
+let fx: JailFixture;
+beforeAll(async () => {
+  fx = await makeJailFixture('start');
+}, 60_000);
+afterAll(() => fx?.cleanup());
+
+/** Processes whose parent is this process, zombies included. */
+function childrenOfUs(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) pids.push(Number(name));
+    } catch {}
+  }
+  return pids;
+}
+
+const status = (pid: number, field: string) =>
+  new RegExp(`^${field}:\\s+(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+
+describe('the start path', () => {
+  it('the init is born in the jail cgroup, a child of this process, in its own PID namespace and procfs', async () => {
+    const before = childrenOfUs();
+    const jail = await startJail({
+      prison: fx.prison(),
+      command: ['/bin/victim', 'sleep'],
+      emulation: fx.emulation,
+    });
+    try {
+      const init = jail.initPid;
+      expect(status(init, 'PPid')).toBe(String(process.pid));
+      // NSpid: its pid here, then 1 in its own namespace
+      expect(status(init, 'NSpid')?.split(/\s+/)).toEqual([String(init), '1']);
+      const cgroup = readFileSync(`/proc/${init}/cgroup`, 'utf8').match(/^0::(.*)$/m)?.[1];
+      expect(cgroup).toBe(`/sysjail/jail-${process.pid}-${jail.jid}`);
+      // the jail's /proc is a procfs of its PID namespace: its init is 1 there, no host process shows
+      const jailProc = readdirSync(`/proc/${init}/root/proc`).filter((n) => /^[0-9]+$/.test(n));
+      expect(jailProc).toContain('1');
+      expect(jailProc).not.toContain(String(process.pid));
+      expect(readFileSync(`/proc/${init}/root/proc/1/cmdline`, 'utf8').split('\0')[0]).toBe('sysjail-init');
+      // the seccomp filter and no_new_privs were in place before the init's exec
+      expect(status(init, 'Seccomp')).toBe('2');
+      expect(status(init, 'NoNewPrivs')).toBe('1');
+      expect(childrenOfUs().filter((p) => !before.includes(p))).toEqual([init]);
+    } finally {
+      await jail.stop();
+    }
+    expect(childrenOfUs().filter((p) => !before.includes(p))).toEqual([]);
+  });
+
+  it('a failed setup op refuses the start, naming the mount; no process, zombie, cgroup or mount is left', async () => {
+    const before = childrenOfUs();
+    const e = await startJail({
+      prison: fx.prison({
+        mounts: [{ kind: 'bind', source: '/nonexistent-sysjail-source', target: '/mnt', readonly: true }],
+      }),
+      command: ['/bin/victim', 'exit', '0'],
+      emulation: fx.emulation,
+    }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PrisonConfigError);
+    expect((e as Error).message).toMatch(/cannot mount at \/mnt .*ENOENT/);
+    expect(childrenOfUs().filter((p) => !before.includes(p))).toEqual([]);
+    expect(cgroupsOf(process.pid)).toEqual([]);
+    expect(mountsUnder(fx.root)).toEqual([]);
+  });
+
+  it('a start that fails after the launch kills and reaps the init', async () => {
+    const before = childrenOfUs();
+    const broken = {
+      ...fx.emulation,
+      name: 'uapi-broken-start',
+      handlers: {
+        ...fx.emulation.handlers!,
+        module: new URL('./no-such-module.mjs', fx.emulation.handlers!.module).href,
+      },
+    };
+    const e = await startJail({
+      prison: fx.prison(),
+      command: ['/bin/victim', 'exit', '0'],
+      emulation: broken,
+    }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(JailSetupError);
+    expect(childrenOfUs().filter((p) => !before.includes(p))).toEqual([]);
+    expect(cgroupsOf(process.pid)).toEqual([]);
+  });
+});
