@@ -68,13 +68,13 @@ describe('the start path', () => {
     const before = childrenOfUs();
     const e = await startJail({
       prison: fx.prison({
-        mounts: [{ kind: 'bind', source: '/nonexistent-sysjail-source', target: '/mnt', readonly: true }],
+        mounts: [{ kind: 'bind', source: '/tmp', target: '/no-such-dir/mnt', readonly: true }],
       }),
       command: ['/bin/victim', 'exit', '0'],
       emulation: fx.emulation,
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(PrisonConfigError);
-    expect((e as Error).message).toMatch(/cannot mount at \/mnt .*ENOENT/);
+    expect((e as Error).message).toMatch(/cannot mount at \/no-such-dir\/mnt .*ENOENT/);
     expect(childrenOfUs().filter((p) => !before.includes(p))).toEqual([]);
     expect(cgroupsOf(process.pid)).toEqual([]);
     expect(mountsUnder(fx.root)).toEqual([]);
