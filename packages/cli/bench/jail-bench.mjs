@@ -1,5 +1,5 @@
 // Benchmark of the jail against its goals, side by side in one run, interleaved, medians:
-//   1. startJail (prewarmed pool) vs bubblewrap             goal: within 1.5x of bwrap
+//   1. startJail (prewarmed) vs bubblewrap                  goal: within 1.5x of bwrap
 //   2. the `jail` command vs `node -e 0` + bubblewrap         goal: within 1.4x (one hyperfine run)
 //   3. a syscall-heavy loop jailed vs under chroot          goal: within 1.03x (the program's own timing)
 //   4. a notified call (listen, setrlimit) vs a C supervisor (RECV + SEND only)
@@ -38,8 +38,15 @@ const PROFILE_RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 6);
 const HYPERFINE_RUNS = Number(process.env.BENCH_HYPERFINE_RUNS ?? 30);
 const TASKSET = process.env.BENCH_TASKSET;
 /** start-profile.mjs flags of the jail command's way (see its header), and the variants compared with it. */
-const COLD_FLAGS = ['--early', '--pool-size=1', '--no-refill'];
-const COLD_VARIANTS = { "startJail's own prewarm(): 2 workers, created after all imports": [] };
+const COLD_FLAGS = ['--early', '--in-thread'];
+const COLD_VARIANTS = {
+  'supervisor worker thread, prewarmed after all imports (a library caller)': [],
+  'fork-style launcher child (--copy-memory: copies the page tables)': [
+    '--early',
+    '--in-thread',
+    '--copy-memory',
+  ],
+};
 const resultsFile = fileURLToPath(new URL('../../../bench/results/jail.md', import.meta.url));
 const bindingsResults = fileURLToPath(new URL('../../systrace-bindings/bench/results.md', import.meta.url));
 const profileScript = fileURLToPath(new URL('./start-profile.mjs', import.meta.url));
@@ -50,7 +57,7 @@ const ratio = (a, b) => `${f2(a / b)}x`;
 const met = (r, goal) => (r <= goal ? 'met' : 'not met');
 const list = (xs, f = f1) => xs.map(f).join(' ');
 
-/** Runs each kind once per round, the order rotated every round; 150 ms pause (pool refill) between. */
+/** Runs each kind once per round, the order rotated every round; 150 ms pause between. */
 async function interleave(rounds, kinds) {
   const samples = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
   const names = Object.keys(kinds);
@@ -79,7 +86,7 @@ function profileRun(root, runs, flags = []) {
     wall,
     runs: lines.filter((l) => 'run' in l),
     end: lines.find((l) => 'end' in l)?.end,
-    handoff: lines.find((l) => 'handoff' in l)?.handoff,
+    launchMs: lines.find((l) => 'launchMs' in l)?.launchMs,
   };
 }
 
@@ -117,7 +124,7 @@ async function main() {
     const core = await import('@sysjail/core');
     const { linux } = await import('@sysjail/emul-linux');
     core.prewarm();
-    // warm-up (file caches, the first workers), not measured
+    // warm-up (file caches, the supervisor thread), not measured
     await jailStamp(core, linux, root, dir);
     bwrap(root, ['/bin/sj-stamp']);
     jailCommand(root, ['/bin/sj-stamp']);
@@ -211,7 +218,6 @@ async function main() {
         variants[name].push(profileRun(root, 1, flags));
     }
     const warmProfile = profileRun(root, PROFILE_RUNS);
-    const lateRefillProfile = profileRun(root, PROFILE_RUNS, ['--late-refill']);
 
     const report = format({
       machine,
@@ -224,7 +230,6 @@ async function main() {
       profiles,
       variants,
       warmProfile,
-      lateRefillProfile,
       bindingsFloor: floorFromBindings(),
     });
     mkdirSync(dirname(resultsFile), { recursive: true });
@@ -246,7 +251,6 @@ function format({
   profiles,
   variants,
   warmProfile,
-  lateRefillProfile,
   bindingsFloor,
 }) {
   const m = (rows, key) => median(pick(rows, key));
@@ -413,11 +417,11 @@ function format({
   p(`- listen µs, jail: ${list(col(notify.jail, 0), f2)}; floor: ${list(col(notify.floor, 0), f2)}`);
   p(`- setrlimit µs, jail: ${list(col(notify.jail, 1), f2)}; floor: ${list(col(notify.floor, 1), f2)}`);
   p();
-  out.push(...profileSection(profiles, variants, warmProfile, lateRefillProfile, pick(start.cmd, 'phases')));
+  out.push(...profileSection(profiles, variants, warmProfile, pick(start.cmd, 'phases')));
   return `${out.join('\n')}\n`;
 }
 
-function profileSection(profiles, variants, warmProfile, lateRefillProfile, commandPhases) {
+function profileSection(profiles, variants, warmProfile, commandPhases) {
   const out = [];
   const p = (s = '') => out.push(s);
   p('## Where the start-up milliseconds go');
@@ -440,7 +444,7 @@ function profileSection(profiles, variants, warmProfile, lateRefillProfile, comm
   p("A copy of startJail's flow built from the exported building blocks (without the registry and the");
   p('jexec server), a performance.now() mark after each step, ms since the process started.');
   p(`Cold = a fresh process prewarming as the jail command does (${COLD_FLAGS.join(' ')}), median of 3`);
-  p(`processes; prewarmed = later starts in one process, pool refilled (median of ${PROFILE_RUNS - 1}).`);
+  p(`processes; prewarmed = later starts in one process (median of ${PROFILE_RUNS - 1}).`);
   p();
   const coldSteps = profiles.map((pr) => steps(pr.runs[0].marks));
   const warmSteps = warmProfile.runs.slice(1).map((r) => steps(r.marks).slice(1));
@@ -462,12 +466,13 @@ function profileSection(profiles, variants, warmProfile, lateRefillProfile, comm
   p(`| **total wall, spawn → process gone** | **${f1(wall)}** | |`);
   p();
   const online = profiles[0].runs[0].online.map(([k, v]) => `${k} ${f1(v)} ms`).join(', ');
-  p(`Background threads (cold, one process): ${online} after their creation (a worker is "online"`);
-  p('before its modules are loaded; the launcher answers only once spawn-worker.js has imported them).');
+  p(`Background threads (cold, one process): ${online} after their creation.`);
   p();
   const running = (pr) => pr.runs[0].marks.find(([k]) => k.startsWith('command running'))[1];
-  p('Prewarmed launcher alone (pool.spawn of /bin/true, no setup ops: worker hand-off + libuv spawn):');
-  p(`${list(warmProfile.handoff ?? [])} ms.`);
+  const launchMs = warmProfile.launchMs ?? { vfork: [], fork: [] };
+  p('The launcher alone, from this ~100 MB Node process (launch() of /bin/true, no setup ops, until it has');
+  p(`exec'd): vfork-style child ${f2(median(launchMs.vfork))} ms (${list(launchMs.vfork, f2)}), fork-style`);
+  p(`(copies the page tables) ${f2(median(launchMs.fork))} ms (${list(launchMs.fork, f2)}).`);
   p();
   p('### Variants (cold process, median of 3)');
   p();
@@ -480,13 +485,6 @@ function profileSection(profiles, variants, warmProfile, lateRefillProfile, comm
     p(`| ${name} | ${f1(median(prs.map(running)))} | ${f1(median(prs.map((pr) => pr.wall)))} |`);
   }
   p();
-  const warmRunning = (pr) =>
-    pr.runs.slice(1).map((r) => r.marks.find(([k]) => k.startsWith('command running'))[1] - r.marks[0][1]);
-  const now = warmRunning(warmProfile);
-  const late = warmRunning(lateRefillProfile);
-  p(`Prewarmed, start → command running: ${f1(median(now))} ms as now (${list(now)}); with --late-refill`);
-  p('(the pool boots the replacement worker after the command runs instead of during the start, where it');
-  p(`competes for the 2 cores) ${f1(median(late))} ms (${list(late)}).`);
   return out;
 }
 

@@ -76,7 +76,7 @@ export const nodeNothing = () => runExternal('node -e 0', process.execPath, ['-e
 export const chroot = (root, command) => runExternal('chroot', 'chroot', [root, ...command]);
 
 /**
- * startJail through the library (the pool prewarmed by earlier runs): ms to startJail's promise, to the
+ * startJail through the library (prewarmed by earlier runs): ms to startJail's promise, to the
  * command running, to `exited`; the command's stdout; the supervisor's counters.
  */
 export async function runInJail(core, emulation, root, scratch, command, extra = {}) {

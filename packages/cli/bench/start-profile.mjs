@@ -3,50 +3,53 @@
 // after each step. Marks are in ms since this process started (performance.timeOrigin), so the first one
 // is Node's own start-up. (core's own SYSJAIL_TRACE=1 prints startJail's phases of the real command.)
 //
-//   node start-profile.mjs ROOT [runs] [--early] [--pool-size=N] [--no-refill] [--late-refill]
+//   node start-profile.mjs ROOT [runs] [--early] [--in-thread] [--copy-memory]
 //
 // Prints one JSON line per run ({ run, marks: [[step, ms]...], online }) then {"end": ms}. Run 0 is the
-// cold start of a fresh process (what the `jail` command pays); later runs use the prewarmed pool (what
-// a library user pays). Variants:
-//   --early        prewarm (pool + supervisor thread) right after importing core, before the other modules
-//                  (the jail command does so since 06f1aac)
-//   --pool-size=N  idle workers kept by the pool (startJail's prewarm() uses 2, the jail command 1)
-//   --no-refill    the pool does not replace a worker it hands out (the jail command)
-//   --late-refill  the pool boots the replacement worker after the command runs, not during the start
+// cold start of a fresh process (what the `jail` command pays); later runs are prewarmed (what a library
+// user pays). Variants:
+//   --early        prewarm (the supervisor) right after importing core, before the other modules (the jail
+//                  command does so)
+//   --in-thread    the supervisor is this thread's event loop (supervision 'thread', as the jail command),
+//                  not a worker thread
+//   --copy-memory  the launcher's child is fork-style (copies this process's page tables) instead of
+//                  vfork-style (CLONE_VM | CLONE_VFORK on its own stack)
 import { performance } from 'node:perf_hooks';
 
 const t = () => performance.now();
 const bootMs = t();
 const [root, runsArg = '1', ...flags] = process.argv.slice(2);
-if (!root)
-  throw new Error(
-    'usage: start-profile.mjs ROOT [runs] [--early] [--pool-size=N] [--no-refill] [--late-refill]',
-  );
+if (!root) throw new Error('usage: start-profile.mjs ROOT [runs] [--early] [--in-thread] [--copy-memory]');
 const runs = Number(runsArg);
-const known = /^--(early|no-refill|late-refill|pool-size=[0-9]+)$/;
+const known = /^--(early|in-thread|copy-memory)$/;
 for (const f of flags) if (!known.test(f)) throw new Error(`start-profile.mjs: unknown flag ${f}`);
 const early = flags.includes('--early');
-const poolSize = Number(flags.find((f) => f.startsWith('--pool-size='))?.split('=')[1] ?? 2);
-const lateRefill = flags.includes('--late-refill');
-const refill = !flags.includes('--no-refill') && !lateRefill;
+const copyMemory = flags.includes('--copy-memory');
+const inThread = flags.includes('--in-thread');
 
 const marks = [['node start-up', bootMs]];
 const mark = (step) => marks.push([step, t()]);
 const coreDist = (p) => new URL(`../../core/dist/${p}`, import.meta.url).href;
 const online = [];
-let pool;
 let supervisor;
+/** jid → when the supervisor reported its init reaped. */
+const reaped = new Map();
 
-/** prewarm(): the pool's workers and the supervisor thread boot in the background from here on. */
+/** prewarm(): the supervisor (a worker thread boots in the background from here on). */
 async function prewarm() {
-  const { Supervisor } = await import(coreDist('supervisor/supervisor.js'));
-  pool = new sb.SpawnerPool({ size: poolSize, refill });
-  supervisor = new Supervisor();
-  supervisor.on('message', () => {});
+  if (inThread) {
+    const { InThreadSupervisor } = await import(coreDist('supervisor/in-thread-supervisor.js'));
+    supervisor = new InThreadSupervisor();
+  } else {
+    const { WorkerSupervisor } = await import(coreDist('supervisor/supervisor.js'));
+    supervisor = new WorkerSupervisor();
+  }
+  supervisor.on('message', (m) => {
+    if (m.type === 'reaped') reaped.get(m.jid)?.(t());
+  });
   const since = t();
-  pool.ready.then(() => pool.idle[0]?.then(() => online.push(['first spawner worker online', t() - since])));
-  supervisor.ready.then(() => online.push(['supervisor thread ready', t() - since]));
-  mark('prewarm (pool + supervisor thread created)');
+  supervisor.ready?.then(() => online.push(['supervisor thread ready', t() - since]));
+  mark(inThread ? 'prewarm (in-thread supervisor)' : 'prewarm (supervisor thread created)');
 }
 
 const sb = await import('@sysjail/systrace-bindings');
@@ -60,7 +63,7 @@ mark('import emul-linux');
 await import('../dist/commands/jail.js');
 mark('import cli (commands/jail)');
 const { initMemfd } = await import(coreDist('jail/init-binary.js'));
-const { jailSetupOps } = await import(coreDist('jail/setup-ops.js'));
+const { JAIL_NAMESPACES, jailSetupOps } = await import(coreDist('jail/setup-ops.js'));
 const { COUNTER_SLOTS } = await import(coreDist('supervisor/protocol.js'));
 mark('import core internals (profile only)');
 if (!early) await prewarm();
@@ -116,29 +119,23 @@ async function startAndWait(jid) {
   const memfd = initMemfd();
   const ops = jailSetupOps(prison, f.program);
   mark('socketpair, init memfd, setup ops');
-  const child = await pool.spawn({
+  const cgroupFd = sb.open(cgroup.path, sb.O_PATH | sb.O_DIRECTORY | sb.O_CLOEXEC);
+  const child = sb.launch({
+    namespaces: JAIL_NAMESPACES,
+    cgroupFd,
+    deathSignal: sb.SIGKILL,
     setup: ops,
-    command: `/proc/self/fd/${memfd}`,
+    command: { fd: memfd },
     argv0: 'sysjail-init',
     args: ['--', '/bin/sj-stamp'],
     env,
     stdio: [devNull, stampWrite, 2, controlChild],
+    copyMemory,
   });
+  sb.close(cgroupFd);
   sb.close(controlChild);
-  mark('pool.spawn (worker: namespaces, mounts, pivot_root, caps, filter; spawn init)');
-  let reported; // when the worker says its child exited (before the thread itself ends)
-  [...pool.busy].at(-1)?.on('message', (m) => {
-    if (m.type === 'exited') reported = t();
-  });
-  const initPidfd = sb.pidfdOpen(child.pid);
-  // As startJail: the supervisor thread mounts the jail's /proc while this thread migrates the init.
-  const procMounted = supervisor.request((request) => ({ type: 'mountProc', request, initPid: child.pid }));
-  const joinStart = t();
-  cgroup.addProcess(child.pid);
-  const joined = t();
-  await procMounted;
-  marks.push(['  of which cgroup.procs write (init into its cgroup)', joined - joinStart]);
-  mark('mount the jail /proc (supervisor thread) during the cgroup migration');
+  mark('launch (clone3 into the cgroup; namespaces, mounts, /proc, pivot_root, caps, filter; exec init)');
+  const exited = new Promise((resolve) => reaped.set(jid, resolve));
   const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
   const byCall = [...f.compiled.notifyByCall].map(([arch, m]) => [
     arch,
@@ -148,12 +145,13 @@ async function startAndWait(jid) {
     tb.arch.auditArch,
     Object.fromEntries(tb.entries.map((e) => [e.name, e.nr])),
   ]);
+  supervisor.ref();
   // The spec startJail's 'supervisor add' stage sends (no listeners).
   await supervisor.add({
     jid,
     listenerFd: child.listenerFd,
     initPid: child.pid,
-    initPidfd,
+    initPidfd: child.pidfd,
     controlFd: control,
     prison,
     ...(linux.handlers ? { handlers: linux.handlers } : {}),
@@ -169,7 +167,7 @@ async function startAndWait(jid) {
     listeners: [],
     argKinds: [],
   });
-  supervisor.ref();
+  await supervisor.send({ type: 'released', jid }); // it reaps the init
   await supervisor.send({ type: 'go', jid });
   mark('supervisor add + go');
   const started = t();
@@ -178,10 +176,7 @@ async function startAndWait(jid) {
   const n = sb.read(stampRead, buf);
   const stampMs = Number(BigInt(buf.subarray(0, n).toString().trim())) / 1e6;
   marks.push(['command running (its CLOCK_MONOTONIC stamp)', stampMs - hrtimeOffsetMs]);
-  if (lateRefill) pool.refill();
-  await child.exited;
-  if (reported !== undefined) marks.push(['init exited (worker reports it)', reported]);
-  mark('init exited (worker thread gone)');
+  marks.push(['init exited (the supervisor reaped it)', await exited]);
   try {
     cgroup.kill();
   } catch {}
@@ -197,7 +192,7 @@ const hrtimeOffsetMs = Number(process.hrtime.bigint()) / 1e6 - t();
 
 for (let run = 0; run < runs; run++) {
   if (run > 0) {
-    await new Promise((r) => setTimeout(r, 200)); // let the pool refill: a prewarmed start
+    await new Promise((r) => setTimeout(r, 200));
     marks.length = 0;
     mark('(prewarmed) begin');
   }
@@ -205,16 +200,26 @@ for (let run = 0; run < runs; run++) {
   console.log(JSON.stringify({ run, marks, online }));
 }
 if (runs > 1) {
-  // The launcher alone, prewarmed: a worker hand-off and libuv spawn of /bin/true with no setup ops.
-  const handoff = [];
-  for (let i = 0; i < 3; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    const a = t();
-    const child = await pool.spawn({ setup: [], command: '/bin/true', env, stdio: [devNull, devNull, 2] });
-    handoff.push(t() - a);
-    await child.exited;
+  // The launcher alone: launch() of /bin/true with no setup ops until it has exec'd, each kind of child.
+  const launchMs = { vfork: [], fork: [] };
+  for (let i = 0; i < 5; i++) {
+    for (const kind of ['vfork', 'fork']) {
+      await new Promise((r) => setTimeout(r, 50));
+      const a = t();
+      const c = sb.launch({
+        namespaces: 0,
+        setup: [],
+        command: '/bin/true',
+        env,
+        stdio: [devNull, devNull, 2],
+        copyMemory: kind === 'fork',
+      });
+      launchMs[kind].push(t() - a);
+      sb.waitid(sb.P_PIDFD, c.pidfd, sb.WEXITED);
+      sb.close(c.pidfd);
+    }
   }
-  console.log(JSON.stringify({ handoff }));
+  console.log(JSON.stringify({ launchMs }));
 }
 sb.close(devNull);
 sb.close(stampRead);
