@@ -48,7 +48,7 @@ export type { ExecInJailOptions, JailExec, JailExecExit } from './jexec/exec-in-
 export { execInJail } from './jexec/exec-in-jail.js';
 export { PASSWD_MAX_BYTES, readPasswd } from './jexec/passwd-user.js';
 export * from './limits/index.js';
-export type { ChangeableFlag } from './listen/jail-policy.js';
+export type { ChangeableFlag, ChangeableRuleSet } from './listen/jail-policy.js';
 export { changeableFlags } from './listen/jail-policy.js';
 export type {
   ListenedArg,

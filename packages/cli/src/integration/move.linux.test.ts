@@ -5,7 +5,8 @@
  * and its child handed over (none escapes the move), filter bytes changed between the write and the kernel's copy
  * (the process is killed), a process sharing the target's stack that rewrites the filter there all the
  * time (the target is killed or under the compiled filter, never alive under another), an i386 process
- * (refused, unchanged) and the jail's init (refused).
+ * (refused, unchanged) and the jail's init (refused). And a changeable rule set of a running jail,
+ * switched on and off while a process tries.
  */
 import {
   closeSync,
@@ -15,6 +16,7 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -251,5 +253,55 @@ describe('moving running processes to a sub-policy', () => {
     } finally {
       await jail.stop();
     }
+  });
+});
+
+describe("changing a running jail's rules", () => {
+  it('a changeable rule set switched on and off while a process tries; an allow rule cannot be one', async () => {
+    const tmp = join(fx.root, 'tmp');
+    for (const f of ['rs-step1', 'rs-step2', 'rs-step3', 'rs.out', 'rs-1', 'rs-2', 'rs-3'])
+      rmSync(join(tmp, f), { recursive: true, force: true });
+    const script = [
+      'for i in 1 2 3; do',
+      '  while [ ! -e /tmp/rs-step$i ]; do sleep 0.05; done',
+      '  mkdir /tmp/rs-$i 2>/dev/null; echo "$i $?" >> /tmp/rs.out',
+      'done',
+    ].join('\n');
+    const jail = await startJail({
+      prison: { path: fx.root, hostname: 'rules.example', ipv4: [], ipv6: [], flags: defaultPrisonFlags },
+      command: ['/bin/sh', '-c', script],
+      emulation: linux,
+      stdio: [0, 1, 2],
+      changeableRules: { 'no-mkdir': noMkdir },
+    });
+    const lines = () => {
+      try {
+        return readFileSync(join(tmp, 'rs.out'), 'utf8').trim().split('\n');
+      } catch {
+        return [];
+      }
+    };
+    const attempt = async (i: number) => {
+      writeFileSync(join(tmp, `rs-step${i}`), '');
+      await until(`step ${i}`, () => lines().length >= i);
+    };
+    await attempt(1);
+    await jail.change({ ruleSets: { 'no-mkdir': true } });
+    await attempt(2);
+    await jail.change({ ruleSets: { 'no-mkdir': false } });
+    await attempt(3);
+    expect((await jail.exited).code).toBe(0);
+    expect(lines()).toEqual(['1 0', '2 1', '3 0']);
+    // decided by the supervisor: counted there, once (the refusal)
+    expect(jail.counters().byCall.mkdir).toEqual({ denied: 1, emulated: 0 });
+    await expect(jail.change({ ruleSets: { 'no-mkdir': true } })).rejects.toThrow(PrisonConfigError);
+    await expect(
+      startJail({
+        prison: { path: fx.root, hostname: 'rules.example', ipv4: [], ipv6: [], flags: defaultPrisonFlags },
+        command: ['/bin/true'],
+        emulation: linux,
+        changeableRules: { loose: { rules: [{ syscall: 'mount', decision: allow }] } },
+      }),
+    ).rejects.toThrow(/only deny and kill/);
   });
 });

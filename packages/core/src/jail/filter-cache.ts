@@ -29,6 +29,7 @@ import { encodeFilter } from '../filter/assemble.js';
 import { type CompiledFilter, compileFilter, type NotifyEntry } from '../filter/compile.js';
 import { jailPolicies } from '../listen/jail-policy.js';
 import type { Listener } from '../listen/listener.js';
+import type { Rule } from '../policy.js';
 import type { Prison, PrisonFlags } from '../prison.js';
 import { sysjailRunDir } from '../registry/run-dir.js';
 
@@ -250,6 +251,26 @@ function writeCached(dir: string, key: string, f: JailFilter): void {
   }
 }
 
+/**
+ * What a jail's supervisor decides routed calls by: the emulation's policy for the prison, after the
+ * rules of the changeable rule sets switched on (none: the cached filter).
+ */
+export function decisionFilter(
+  emulation: Emulation,
+  prison: Prison,
+  auditDenials: boolean,
+  activeRules: readonly Rule[] = [],
+): JailFilter {
+  if (activeRules.length === 0) return filterFor(emulation, prison, auditDenials);
+  const policy = emulation.policy(prison);
+  const compiled = compileFilter(
+    emulation,
+    { ...policy, rules: [...activeRules, ...policy.rules] },
+    { auditDenials },
+  );
+  return { compiled, program: encodeFilter(compiled.ops) };
+}
+
 /** A jail's filters: the one the kernel runs, and the one its supervisor decides routed calls by. */
 export interface JailFilters {
   readonly filter: JailFilter;
@@ -264,10 +285,12 @@ export function jailFilters(
   auditDenials: boolean,
   listeners: readonly Listener[] = [],
   changeable: readonly (keyof PrisonFlags)[] = [],
+  changeableRules: readonly Rule[] = [],
+  activeRules: readonly Rule[] = [],
 ): JailFilters {
-  const decision = filterFor(emulation, prison, auditDenials);
-  const policies = jailPolicies(emulation, prison, listeners, changeable);
-  if (policies.listeners.length === 0 && changeable.length === 0)
+  const decision = decisionFilter(emulation, prison, auditDenials, activeRules);
+  const policies = jailPolicies(emulation, prison, listeners, changeable, changeableRules);
+  if (policies.listeners.length === 0 && changeable.length === 0 && changeableRules.length === 0)
     return { filter: decision, decision, listeners: [] };
   const compiled = compileFilter(emulation, policies.filter, { auditDenials, handlers: policies.handlers });
   return {

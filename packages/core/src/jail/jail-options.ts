@@ -1,6 +1,6 @@
 import type { Emulation } from '../emulation.js';
 import type { JailLimit } from '../limits/jail-limits.js';
-import type { ChangeableFlag } from '../listen/jail-policy.js';
+import type { ChangeableFlag, ChangeableRuleSet } from '../listen/jail-policy.js';
 import type { Listener } from '../listen/listener.js';
 import type { SubPolicy } from '../listen/sub-policy.js';
 import type { Prison } from '../prison.js';
@@ -60,6 +60,13 @@ export interface JailOptions {
    * capability (CAP_NET_RAW, CAP_LINUX_IMMUTABLE) is kept from the start. Other flags cannot change.
    */
   readonly changeableFlags?: readonly ChangeableFlag[];
+  /**
+   * Named rule sets (deny and kill rules) jail.change({ ruleSets }) may switch on and off while the jail
+   * runs: the calls they match go to the supervisor from the start, which decides them by the jail's
+   * policy after the rules of the sets switched on (on the kernel's copy of the registers: scalars only;
+   * a call they let through continues). Rules that only ever tighten need none of this: change({ rules }).
+   */
+  readonly changeableRules?: Readonly<Record<string, ChangeableRuleSet>>;
   /**
    * Named sub-policies: stricter rules a command exec'd into the jail (execInJail's subPolicy, jexec -P)
    * and every process it starts run under, as a seccomp filter stacked on the jail's. Compiled at start.

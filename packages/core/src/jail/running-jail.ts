@@ -47,6 +47,11 @@ export interface JailChange {
    * inherits it. Only ever tighter: a stacked filter cannot be removed (see moveToSubPolicy).
    */
   readonly rules?: readonly Rule[];
+  /**
+   * Switches the jail's changeable rule sets (JailOptions.changeableRules) on (true) or off (false):
+   * both ways, since the calls they match were routed to the supervisor from the start.
+   */
+  readonly ruleSets?: Readonly<Record<string, boolean>>;
 }
 
 export interface JailExit {
@@ -117,8 +122,11 @@ export interface RunningJailParts {
   /** The emulation's first ABI (counted by the bare syscall name). */
   readonly nativeAbi: string;
   readonly listeners: readonly Listener[];
-  /** The decision program for other flags (change). */
-  policyOf(prison: Prison): DecisionProgram;
+  /** The decision program for other flags and rule sets switched on (change). */
+  policyOf(prison: Prison, ruleSetsOn: ReadonlySet<string>): DecisionProgram;
+  /** The names of the jail's changeable rule sets, and those switched on at start. */
+  readonly ruleSets: readonly string[];
+  readonly ruleSetsOn: ReadonlySet<string>;
   readonly changeableFlags: readonly ChangeableFlag[];
   /** Encoded filters of the jail's sub-policies, by name. */
   readonly subPolicies: Readonly<Record<string, Uint8Array>>;
@@ -151,6 +159,7 @@ export class RunningJail extends EventEmitter implements Jail {
     this.prison = parts.prison;
     this.initPid = parts.initPid;
     this.countersBuffer = parts.counters;
+    this.ruleSetsOn = parts.ruleSetsOn;
     this.counterView = new Int32Array(parts.counters);
     // The init is this process's child: the supervisor reaps it ('reaped'), or, without one, this thread.
     let reaped!: (exit: InitExit) => void;
@@ -286,6 +295,18 @@ export class RunningJail extends EventEmitter implements Jail {
       flags[flag] = value;
     }
     const flagsChanged = Object.keys(flags).some((f) => flags[f] !== current.flags[f as keyof PrisonFlags]);
+    const ruleSetsOn = new Set(this.ruleSetsOn);
+    for (const [name, on] of Object.entries(change.ruleSets ?? {})) {
+      if (!this.parts.ruleSets.includes(name) || typeof on !== 'boolean') {
+        throw new PrisonConfigError(
+          `rule set ${name}: not a changeable rule set of this jail (start it with changeableRules)`,
+        );
+      }
+      if (on) ruleSetsOn.add(name);
+      else ruleSetsOn.delete(name);
+    }
+    const ruleSetsChanged =
+      ruleSetsOn.size !== this.ruleSetsOn.size || [...ruleSetsOn].some((n) => !this.ruleSetsOn.has(n));
     const next: Prison = {
       ...current,
       flags: flags as unknown as PrisonFlags,
@@ -317,7 +338,7 @@ export class RunningJail extends EventEmitter implements Jail {
     if (!sup) throw new PrisonConfigError(`jail ${this.jid}: its supervisor is gone`);
     // Routed calls are decided by the new flags from now on (socket(2) with them: which inet sockets
     // may be made is the filter's decision, no cgroup program's).
-    const program = flagsChanged ? this.parts.policyOf(next) : undefined;
+    const program = flagsChanged || ruleSetsChanged ? this.parts.policyOf(next, ruleSetsOn) : undefined;
     if (program) {
       await sup.request((request) => ({
         type: 'policy',
@@ -338,6 +359,7 @@ export class RunningJail extends EventEmitter implements Jail {
       ...(addresses ? { ipv4: next.ipv4, ipv6: next.ipv6 } : {}),
     }));
     this.prison = next;
+    this.ruleSetsOn = ruleSetsOn;
     if (stricter) {
       // Later commands (jexec) stack it first, then the running processes get it: one started in
       // between has it twice, which changes nothing.
@@ -355,6 +377,8 @@ export class RunningJail extends EventEmitter implements Jail {
     } catch {}
   }
 
+  /** The changeable rule sets switched on now. */
+  ruleSetsOn: ReadonlySet<string>;
   /** The filters of change({ rules }), in order: every command exec'd into the jail stacks them. */
   readonly stackedFilters: Uint8Array[] = [];
   /** Rules stacked on the whole jail by change({ rules }), in order, with what each did. */

@@ -35,6 +35,7 @@ import {
   rulesForJail,
 } from '../limits/jail-limits.js';
 import type { RctlRule } from '../limits/rctl-rule.js';
+import { activeRules } from '../listen/jail-policy.js';
 import { listenerIndex } from '../listen/listener.js';
 import { compileSubPolicies } from '../listen/sub-policy.js';
 import { confineAddresses } from '../net/confine-addresses.js';
@@ -47,7 +48,7 @@ import { COUNTER_SLOTS } from '../supervisor/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { checkPrison } from './check-prison.js';
 import { engine, nextLocalJid, supervisionMode, track, untrack } from './engine.js';
-import { type JailFilters, jailFilters } from './filter-cache.js';
+import { decisionFilter, type JailFilters, jailFilters } from './filter-cache.js';
 import { initMemfd, sealedExecutable } from './init-binary.js';
 import type { JailOptions } from './jail-options.js';
 import { type Jail, RunningJail } from './running-jail.js';
@@ -287,10 +288,17 @@ const jailObject: Stage = {
       notifyTable,
       nativeAbi: s.options.emulation.tables[0].arch.name,
       listeners: s.filters.listeners,
-      policyOf: (prison) => {
-        const f = jailFilters(s.options.emulation, prison, s.options.auditDenials ?? true);
-        return { program: f.decision.program, notifyTable: f.decision.compiled.notifyTable };
+      policyOf: (prison, on) => {
+        const rules = activeRules(s.options.changeableRules ?? {}, on);
+        const f = decisionFilter(s.options.emulation, prison, s.options.auditDenials ?? true, rules);
+        return { program: f.program, notifyTable: f.compiled.notifyTable };
       },
+      ruleSets: Object.keys(s.options.changeableRules ?? {}),
+      ruleSetsOn: new Set(
+        Object.entries(s.options.changeableRules ?? {})
+          .filter(([, set]) => set.on === true)
+          .map(([name]) => name),
+      ),
       changeableFlags: s.options.changeableFlags ?? [],
       subPolicies: s.subPolicies,
       compileRules: (rules) => {
@@ -413,12 +421,16 @@ export async function startJail(options: JailOptions): Promise<Jail> {
   }
   if (options.underLoader && !options.loader) throw new PrisonConfigError('underLoader without a loader');
   const { supervisor } = engine(supervisionMode(options.supervision, options.service !== undefined));
+  const ruleSets = options.changeableRules ?? {};
+  const ruleSetsOn = new Set(Object.keys(ruleSets).filter((name) => ruleSets[name].on === true));
   const filters = jailFilters(
     emulation,
     prison,
     options.auditDenials ?? true,
     options.listeners ?? [],
     options.changeableFlags ?? [],
+    Object.values(ruleSets).flatMap((set) => set.rules),
+    activeRules(ruleSets, ruleSetsOn),
   );
   const subPolicies = compileSubPolicies(emulation, options.subPolicies);
   trace('filter');

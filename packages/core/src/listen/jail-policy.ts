@@ -18,6 +18,24 @@ export const changeableFlags = [
 ] as const satisfies readonly (keyof PrisonFlags)[];
 export type ChangeableFlag = (typeof changeableFlags)[number];
 
+/**
+ * A named set of rules that may be switched on and off while the jail runs (JailOptions.changeableRules,
+ * jail.change({ ruleSets })). Deny and kill only: a set takes away from the jail's policy.
+ */
+export interface ChangeableRuleSet {
+  readonly rules: readonly Rule[];
+  /** Switched on at start (default off). */
+  readonly on?: boolean;
+}
+
+/** The rules of the sets switched on, in the sets' order. */
+export function activeRules(
+  sets: Readonly<Record<string, ChangeableRuleSet>>,
+  on: ReadonlySet<string>,
+): Rule[] {
+  return Object.entries(sets).flatMap(([name, set]) => (on.has(name) ? set.rules : []));
+}
+
 /** The policies of a jail: what its filter is compiled from, and what its supervisor decides by. */
 export interface JailPolicies {
   /** The seccomp filter's policy: the listeners' calls, the routed calls, then the policy's rules. */
@@ -40,6 +58,7 @@ export function jailPolicies(
   prison: Prison,
   extraListeners: readonly Listener[] = [],
   changeable: readonly (keyof PrisonFlags)[] = [],
+  changeableRules: readonly Rule[] = [],
 ): JailPolicies {
   for (const flag of changeable) {
     if (!(changeableFlags as readonly string[]).includes(flag)) {
@@ -50,7 +69,10 @@ export function jailPolicies(
   }
   const decision = emulation.policy(prison);
   const listeners = [...(decision.listeners ?? []), ...extraListeners];
-  const routes = changeable.length > 0 ? routedRules(emulation, prison, changeable) : [];
+  const routes = [
+    ...(changeable.length > 0 ? routedRules(emulation, prison, changeable) : []),
+    ...changeableRules.map(routeOfRule),
+  ];
   const listenerRules = listeners.flatMap((l, i) => rulesOfListener(emulation, l, i));
   const handlers = [
     ...listeners.map((_, i) => listenerHandlerName(i)),
@@ -61,6 +83,24 @@ export function jailPolicies(
     decision: { ...decision, listeners: [] },
     listeners,
     handlers,
+  };
+}
+
+/**
+ * A rule of a changeable rule set (JailOptions.changeableRules): the calls it matches go to the
+ * supervisor, which decides them by the jail's policy with the rule sets switched on at the moment.
+ * Only errno and kill: a set takes away from the jail's policy, switched on or off while the jail runs.
+ */
+function routeOfRule(rule: Rule): Rule {
+  if (rule.decision.action !== 'errno' && rule.decision.action !== 'kill') {
+    throw new PolicyError(`changeable rule ${rule.syscall}: only deny and kill (a rule set only takes away)`);
+  }
+  return {
+    syscall: rule.syscall,
+    ...(rule.abi ? { abi: rule.abi } : {}),
+    ...(rule.when ? { when: rule.when } : {}),
+    decision: notify(POLICY_ROUTE),
+    reason: 'decided by the rule sets switched on at the moment (changeable rules)',
   };
 }
 
