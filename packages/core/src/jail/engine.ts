@@ -92,7 +92,25 @@ export function track(jid: number, jail: EngineJail, sup: Supervisor): void {
 export function untrack(jid: number): void {
   running.delete(jid);
   servedBy.delete(jid);
-  if (running.size === 0) supervisor?.unref();
+  unrefIfIdle();
+}
+
+let starting = 0;
+
+/** A start in progress keeps the process alive (it waits for the supervisor's answers). */
+export function beginStart(sup: Supervisor): void {
+  starting++;
+  sup.ref();
+}
+
+/** The start is over, either way: with no jail running or starting, the supervisors let the process go. */
+export function endStart(): void {
+  starting--;
+  unrefIfIdle();
+}
+
+function unrefIfIdle(): void {
+  if (running.size === 0 && starting === 0) supervisor?.unref();
 }
 
 const CGROUP_NAME = /^jail-([0-9]+)-[0-9]+$/;

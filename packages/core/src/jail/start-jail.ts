@@ -47,7 +47,7 @@ import { JailStdio } from '../stdio/jail-stdio.js';
 import { COUNTER_SLOTS } from '../supervisor/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { checkPrison } from './check-prison.js';
-import { engine, nextLocalJid, supervisionMode, track, untrack } from './engine.js';
+import { beginStart, endStart, engine, nextLocalJid, supervisionMode, track, untrack } from './engine.js';
 import { decisionFilter, type JailFilters, jailFilters } from './filter-cache.js';
 import { initMemfd, sealedExecutable } from './init-binary.js';
 import type { JailOptions } from './jail-options.js';
@@ -455,6 +455,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     }),
     supervised: false,
   } as Starting;
+  beginStart(supervisor);
   try {
     for (const stage of stages) {
       const undo = await stage.apply(s);
@@ -468,7 +469,6 @@ export async function startJail(options: JailOptions): Promise<Jail> {
       ...(s.ownRules.length > 0 ? { jailRules: s.ownRules } : {}),
       ...(s.limits ? { limits: s.limits.rules, limitCgroups: s.limits.cgroups } : {}),
     });
-    supervisor.ref();
     s.stdio.start();
     const terminal = s.terminal;
     s.terminal = undefined; // the supervisor thread closes it once sent
@@ -493,6 +493,7 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     }
     throw new JailSetupError(`cannot start the jail: ${(e as Error).message}`, { cause: e });
   } finally {
+    endStart();
     startDone();
   }
 }

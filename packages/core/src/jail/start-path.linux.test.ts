@@ -2,9 +2,12 @@
  * The start path (root, Linux): the init is launched from this thread by the native launcher, born in
  * the jail's cgroup (never in ours, never moved), a child of this process whose parent-death signal is
  * SIGKILL, in its own procfs; a start that fails, before or after the launch, leaves no process (no
- * zombie either), cgroup or mount.
+ * zombie either), cgroup or mount; a process whose only work is its jails lives until they are done.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from '../../test-fixtures/jail-fixture.js';
 import { JailSetupError, PrisonConfigError } from '../errors.js';
@@ -98,5 +101,27 @@ describe('the start path', () => {
     expect(e).toBeInstanceOf(JailSetupError);
     expect(childrenOfUs().filter((p) => !before.includes(p))).toEqual([]);
     expect(cgroupsOf(process.pid)).toEqual([]);
+  });
+
+  it('a library process that starts jails one after another lives until the last has ended', () => {
+    // Nothing but the starts and the jails keeps this process alive: each start must (it waits for the
+    // supervisor worker's answers), and so must each running jail.
+    const script = join(fx.base, 'sequence.mjs');
+    const core = new URL('../../dist/index.js', import.meta.url).href;
+    const emulation = pathToFileURL(join(fx.emulationDir, 'emulation.mjs')).href;
+    writeFileSync(
+      script,
+      [
+        `const { startJail, defaultPrisonFlags } = await import(${JSON.stringify(core)});`,
+        `const { uapi } = await import(${JSON.stringify(emulation)});`,
+        `const prison = { path: ${JSON.stringify(fx.root)}, hostname: 'seq.example', ipv4: [], ipv6: [], flags: defaultPrisonFlags };`,
+        'for (const code of [3, 4, 5]) {',
+        "  const jail = await startJail({ prison, command: ['/bin/victim', 'exit', String(code)], emulation: uapi, supervision: 'worker' });",
+        '  console.log((await jail.exited).code);',
+        '}',
+      ].join('\n'),
+    );
+    const out = execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim().split('\n')).toEqual(['3', '4', '5']);
   });
 });
