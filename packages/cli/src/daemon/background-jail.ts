@@ -68,18 +68,24 @@ export async function removeBackgroundJail(record: JailRecord, timeoutMs?: numbe
   return reply.exit;
 }
 
-/** jail -m: changes a running jail the shared supervisor hosts; resolves with the fields changed. */
+/**
+ * jail -m: changes a running jail the shared supervisor hosts; resolves with the fields changed and the
+ * processes killed because stricter rules could not be stacked on them (change.rules).
+ */
 export async function modifyBackgroundJail(
   record: JailRecord,
   change: JailChange,
-): Promise<readonly string[]> {
+): Promise<{
+  readonly modified: readonly string[];
+  readonly killed: readonly { readonly pid: number; readonly reason: string }[];
+}> {
   const socket = supervisorSocketOf(record);
   if (!socket) {
     throw new CliError('NOT_SUPPORTED', `jail ${record.jid} is not hosted by the shared supervisor`, 1);
   }
   const reply = answered(await requestAt(socket, { op: 'modify', jail: record.jid, change }));
   if (!('modified' in reply)) throw new CliError('SUPERVISOR_FAILED', 'unexpected reply to modify', 1);
-  return reply.modified;
+  return { modified: reply.modified, killed: reply.killed ?? [] };
 }
 
 export interface SupervisorStatus {

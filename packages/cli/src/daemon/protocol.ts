@@ -1,19 +1,15 @@
 // The shared supervisor's control protocol: one JSON request per connection, one JSON line back.
-import type { ChangeableFlag, Prison, PrisonFlags } from '@sysjail/core';
+import type { ChangeableFlag, JailChange, Prison } from '@sysjail/core';
 
-/** jail -m: what changes in a running jail (absent: unchanged); addresses and flags replace the old ones. */
-export interface JailChange {
-  readonly hostname?: string;
-  readonly ipv4?: readonly string[];
-  readonly ipv6?: readonly string[];
-  readonly flags?: Partial<PrisonFlags>;
-}
+/** jail -m: what changes in a running jail, core's change (sent as JSON: rules without argument tests). */
+export type { JailChange };
 
 /** The names of what a change touches: hostname, ipv4, flags.allowRawSockets ... */
 export function changedFields(change: JailChange): string[] {
   const out: string[] = [];
   for (const key of ['hostname', 'ipv4', 'ipv6'] as const) if (change[key] !== undefined) out.push(key);
   for (const flag of Object.keys(change.flags ?? {})) out.push(`flags.${flag}`);
+  if (change.rules !== undefined) out.push('rules');
   return out;
 }
 
@@ -70,7 +66,13 @@ export interface JailEnd {
 export type SupervisorReply =
   | { readonly ok: true; readonly jid: number; readonly initPid: number }
   | { readonly ok: true; readonly jid: number; readonly exit: JailEnd }
-  | { readonly ok: true; readonly jid: number; readonly modified: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly jid: number;
+      readonly modified: readonly string[];
+      /** Processes killed because the stricter rules could not be stacked on them. */
+      readonly killed?: readonly { readonly pid: number; readonly reason: string }[];
+    }
   | {
       readonly ok: true;
       readonly pid: number;

@@ -329,7 +329,8 @@ export class SupervisorDaemon {
       }
     }
     await apply.call(h.jail, change);
-    return { ok: true, jid: h.jail.jid, modified: fields };
+    const killed = change.rules === undefined ? [] : (h.jail.stacked.at(-1)?.result.killed ?? []);
+    return { ok: true, jid: h.jail.jid, modified: fields, ...(killed.length > 0 ? { killed } : {}) };
   }
 
   private status(): SupervisorReply {

@@ -244,6 +244,8 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
     allowRlimit: bool('sysjail.allow.rlimit', false),
     allowSetHostname: bool('allow.set_hostname', true),
   };
+  const denyParam = get('sysjail.deny');
+  if (denyParam) fail(denyParam, 'sysjail.deny: only for a running jail (jail -m)');
   // sysjail.changeable: the allow.* flags jail -m may switch (the jail's filter sends the calls they
   // decide to the supervisor; a flag's capability is kept from the start).
   const changeableParam = get('sysjail.changeable');

@@ -63,6 +63,7 @@ export const parameters: Readonly<Record<string, ParameterSpec>> = {
   'sysjail.allow.host_loopback': flag,
   'sysjail.changeable': { kind: 'list' },
   'sysjail.rctl': { kind: 'list' },
+  'sysjail.deny': { kind: 'list' },
 };
 
 const noMount = 'not supported: mounting is refused inside a jail';

@@ -32,7 +32,19 @@ describe('jail -m parameters', () => {
     });
   });
 
+  it('sysjail.deny: stricter rules, errno EPERM unless named', () => {
+    expect(jailChange(modifyParams(['sysjail.deny=mkdir:EROFS,mkdirat', 'host.hostname=n.example']))).toEqual({
+      hostname: 'n.example',
+      rules: [
+        { syscall: 'mkdir', decision: { action: 'errno', errno: 'EROFS' }, reason: 'jail -m sysjail.deny' },
+        { syscall: 'mkdirat', decision: { action: 'errno', errno: 'EPERM' }, reason: 'jail -m sysjail.deny' },
+      ],
+    });
+  });
+
   it.each([
+    ['sysjail.deny=', 'sysjail.deny: no system call named'],
+    ['sysjail.deny=mkdir:erofs', 'sysjail.deny: mkdir:erofs: not syscall or syscall:ERRNO'],
     ['path=/x', 'path: cannot be changed on a running jail'],
     ['persist', 'persist: cannot be changed on a running jail'],
     ['vnet', 'vnet: not supported: '],

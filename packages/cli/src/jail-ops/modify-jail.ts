@@ -1,7 +1,8 @@
-// jail -m: change a running jail's host name, addresses and allow.* flags, through the shared
-// supervisor that hosts it (which applies them with core's runtime-change API). Every parameter is
-// checked first; one that cannot change on a running jail is refused by name.
-import type { JailChange, JailRecord, PrisonFlags } from '@sysjail/core';
+// jail -m: change a running jail's host name, addresses and allow.* flags, and tighten its rules
+// (sysjail.deny), through the shared supervisor that hosts it (which applies them with core's
+// runtime-change API). Every parameter is checked first; one that cannot change on a running jail is
+// refused by name.
+import { deny, type JailChange, type JailRecord, type PrisonFlags } from '@sysjail/core';
 import { parseAddress } from '../config/address.js';
 import { checkHostname } from '../config/hostname.js';
 import { modifyBackgroundJail } from '../daemon/background-jail.js';
@@ -18,7 +19,11 @@ export const MODIFIABLE = new Set([
   'allow.chflags',
   'allow.set_hostname',
   'allow.socket_af',
+  'sysjail.deny',
 ]);
+
+/** A sysjail.deny entry: a system call's name, optionally `:ERRNO` (default EPERM). */
+const DENY_ENTRY = /^([a-z_][a-z0-9_]*)(?::(E[A-Z0-9]+))?$/;
 
 const FLAGS: Readonly<Record<string, keyof PrisonFlags>> = {
   'allow.raw_sockets': 'allowRawSockets',
@@ -36,6 +41,12 @@ export function jailChange(params: Readonly<Record<string, string>>): JailChange
     if (name === 'host.hostname') change.hostname = value;
     else if (name === 'ip4.addr') change.ipv4 = value === '' ? [] : value.split(',');
     else if (name === 'ip6.addr') change.ipv6 = value === '' ? [] : value.split(',');
+    else if (name === 'sysjail.deny') {
+      change.rules = value.split(',').map((entry) => {
+        const [, syscall, errno] = DENY_ENTRY.exec(entry) ?? [];
+        return { syscall, decision: deny(errno ?? 'EPERM'), reason: 'jail -m sysjail.deny' };
+      });
+    }
     else flags[FLAGS[name]] = value === 'true';
   }
   if (Object.keys(flags).length > 0) change = { ...change, flags };
@@ -63,6 +74,13 @@ export function modifyParams(operands: readonly string[]): Record<string, string
       const v = boolValue(values, l.negated);
       if (v === undefined) throw new JailParamError(`${name}: unknown boolean value "${values[0]}"`);
       out[l.canonical] = String(v);
+    } else if (l.canonical === 'sysjail.deny') {
+      const entries = values.join(',').split(/[,\s]+/).filter((e) => e !== '');
+      if (entries.length === 0) throw new JailParamError('sysjail.deny: no system call named');
+      for (const e of entries) {
+        if (!DENY_ENTRY.test(e)) throw new JailParamError(`sysjail.deny: ${e}: not syscall or syscall:ERRNO`);
+      }
+      out[l.canonical] = entries.join(',');
     } else if (l.canonical === 'host.hostname') {
       out[l.canonical] = checkHostname(values[0] ?? '');
     } else {
@@ -74,12 +92,15 @@ export function modifyParams(operands: readonly string[]): Record<string, string
   return out;
 }
 
-/** Applies the changes; FreeBSD's "name: updated". */
+/** Applies the changes; FreeBSD's "name: updated"; a process killed by tightening is named on stderr. */
 export async function modifyJail(
   record: JailRecord,
   params: Readonly<Record<string, string>>,
   verbose: number,
 ): Promise<void> {
-  await modifyBackgroundJail(record, jailChange(params));
+  const { killed } = await modifyBackgroundJail(record, jailChange(params));
+  for (const k of killed) {
+    process.stderr.write(`jail: ${record.name ?? record.jid}: pid ${k.pid} killed: ${k.reason}\n`);
+  }
   if (verbose > 0) process.stdout.write(`${record.name ?? record.jid}: updated\n`);
 }

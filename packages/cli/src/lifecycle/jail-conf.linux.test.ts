@@ -326,6 +326,51 @@ describe('jail -m', () => {
   });
 });
 
+describe('jail -m sysjail.deny', () => {
+  it("tightens a running jail: a process already running and one exec'd later are refused; not in jail.conf", async () => {
+    const root = join(fx.base, 'web');
+    const c = await runTool(fx, 'jail', [
+      '-c',
+      `path=${root}`,
+      'name=tight',
+      'ip4.addr=127.0.10.51',
+      'persist',
+    ]);
+    expect(c.stderr).toBe('');
+    // A process running before the change, which makes a directory once told to.
+    const waiter = await runTool(fx, 'jexec', [
+      'tight',
+      '/bin/sh',
+      '-c',
+      '(while [ ! -e /tmp/tight-go ]; do sleep 0.05; done; mkdir /tmp/tight-before; echo $? > /tmp/tight-before.out) </dev/null >/dev/null 2>&1 &',
+    ]);
+    expect(waiter.status).toBe(0);
+    const m = await runTool(fx, 'jail', ['-v', '-m', 'tight', 'sysjail.deny=mkdir:EROFS,mkdirat:EROFS']);
+    expect(m).toMatchObject({ status: 0, stdout: 'tight: updated\n', stderr: '' });
+    const later = await runTool(fx, 'jexec', [
+      'tight',
+      '/bin/sh',
+      '-c',
+      'mkdir /tmp/tight-later 2>&1; echo $?',
+    ]);
+    expect(later.stdout).toBe("mkdir: can't create directory '/tmp/tight-later': Read-only file system\n1\n");
+    writeFileSync(join(root, 'tmp', 'tight-go'), '');
+    for (let i = 0; i < 200 && !existsSync(join(root, 'tmp', 'tight-before.out')); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(join(root, 'tmp', 'tight-before.out'), 'utf8')).toBe('1\n');
+    expect(existsSync(join(root, 'tmp', 'tight-before'))).toBe(false);
+    const bad = await runTool(fx, 'jail', ['-m', 'tight', 'sysjail.deny=no_such_call']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^jail: .*no_such_call.*\n$/);
+    expect((await runTool(fx, 'jail', ['-r', 'tight'])).status).toBe(0);
+    const conf = join(fx.base, 'deny.conf');
+    writeFileSync(conf, `deny {\n  path = "${root}";\n  persist;\n  sysjail.deny = mkdir;\n}\n`);
+    const refused = await runTool(fx, 'jail', ['-f', conf, '-c', 'deny']);
+    expect(refused.stderr).toBe(`jail: ${conf}:4:3: sysjail.deny: only for a running jail (jail -m)\n`);
+    expect(refused.status).toBe(1);
+  });
+});
+
 describe('refused before anything is created', () => {
   it('a bad file: file, line and column, exit 1, no jail', async () => {
     const bad = join(fx.base, 'bad.conf');

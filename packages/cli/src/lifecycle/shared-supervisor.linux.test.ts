@@ -218,7 +218,10 @@ describe('the control socket', () => {
     // Nothing changed, the host name included.
     expect(ctl.registry().find(jid)?.hostname).not.toBe('other.example');
     expect(ctl.registry().find(jid)?.flags.allowRawSockets).toBe(false);
-    expect(await modifyBackgroundJail(record, { hostname: 'other.example' })).toEqual(['hostname']);
+    expect(await modifyBackgroundJail(record, { hostname: 'other.example' })).toEqual({
+      modified: ['hostname'],
+      killed: [],
+    });
     expect(ctl.registry().find(jid)?.hostname).toBe('other.example');
     await expect(modifyBackgroundJail({ ...record, jid: 999_998 }, { hostname: 'x' })).rejects.toMatchObject({
       code: 'JAIL_NOT_FOUND',

@@ -93,6 +93,8 @@ export interface Jail extends EventEmitter {
    * (PrisonConfigError, nothing changed). Never the other way: the kernel removes no filter.
    */
   moveToSubPolicy(pid: number, name: string): Promise<StackResult>;
+  /** Rules stacked on the whole jail by change({ rules }), in order, with what each did. */
+  readonly stacked: readonly { readonly rules: readonly Rule[]; readonly result: StackResult }[];
   /** The host pid of the jail's process `jailPid` (its pid inside the jail), if it runs. */
   hostPidOf(jailPid: number): number | undefined;
   /** Ends every process of the jail. */
