@@ -33,13 +33,19 @@ describe('jail -m parameters', () => {
   });
 
   it('sysjail.deny: stricter rules, errno EPERM unless named', () => {
-    expect(jailChange(modifyParams(['sysjail.deny=mkdir:EROFS,mkdirat', 'host.hostname=n.example']))).toEqual({
-      hostname: 'n.example',
-      rules: [
-        { syscall: 'mkdir', decision: { action: 'errno', errno: 'EROFS' }, reason: 'jail -m sysjail.deny' },
-        { syscall: 'mkdirat', decision: { action: 'errno', errno: 'EPERM' }, reason: 'jail -m sysjail.deny' },
-      ],
-    });
+    expect(jailChange(modifyParams(['sysjail.deny=mkdir:EROFS,mkdirat', 'host.hostname=n.example']))).toEqual(
+      {
+        hostname: 'n.example',
+        rules: [
+          { syscall: 'mkdir', decision: { action: 'errno', errno: 'EROFS' }, reason: 'jail -m sysjail.deny' },
+          {
+            syscall: 'mkdirat',
+            decision: { action: 'errno', errno: 'EPERM' },
+            reason: 'jail -m sysjail.deny',
+          },
+        ],
+      },
+    );
   });
 
   it.each([

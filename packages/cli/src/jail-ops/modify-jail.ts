@@ -46,8 +46,7 @@ export function jailChange(params: Readonly<Record<string, string>>): JailChange
         const [, syscall, errno] = DENY_ENTRY.exec(entry) ?? [];
         return { syscall, decision: deny(errno ?? 'EPERM'), reason: 'jail -m sysjail.deny' };
       });
-    }
-    else flags[FLAGS[name]] = value === 'true';
+    } else flags[FLAGS[name]] = value === 'true';
   }
   if (Object.keys(flags).length > 0) change = { ...change, flags };
   return change;
@@ -75,7 +74,10 @@ export function modifyParams(operands: readonly string[]): Record<string, string
       if (v === undefined) throw new JailParamError(`${name}: unknown boolean value "${values[0]}"`);
       out[l.canonical] = String(v);
     } else if (l.canonical === 'sysjail.deny') {
-      const entries = values.join(',').split(/[,\s]+/).filter((e) => e !== '');
+      const entries = values
+        .join(',')
+        .split(/[,\s]+/)
+        .filter((e) => e !== '');
       if (entries.length === 0) throw new JailParamError('sysjail.deny: no system call named');
       for (const e of entries) {
         if (!DENY_ENTRY.test(e)) throw new JailParamError(`sysjail.deny: ${e}: not syscall or syscall:ERRNO`);
