@@ -4,7 +4,8 @@
  * a directory after the move), a target that forks (and vforks) all the time, each child exiting at once
  * and its child handed over (none escapes the move), filter bytes changed between the write and the kernel's copy
  * (the process is killed), a process sharing the target's stack that rewrites the filter there all the
- * time (the target is killed or under the compiled filter, never alive under another), an i386 process
+ * time (the target is killed or under the compiled filter, never alive under another), a process another
+ * process of the jail traces (killed), an i386 process
  * (refused, unchanged) and the jail's init (refused). And a changeable rule set of a running jail,
  * switched on and off while a process tries.
  */
@@ -234,6 +235,21 @@ describe('moving running processes to a sub-policy', () => {
         await sleep(200);
         expect(made()).toBe(after);
       }
+    } finally {
+      await jail.stop();
+    }
+  });
+
+  it('a process another process of the jail traces cannot be moved: it is killed', async () => {
+    rmSync(join(fx.root, 'tmp', 'traced.pid'), { force: true });
+    const jail = await jailRunning('exec move-victim traced');
+    try {
+      const pid = await victimPid(jail, 'traced');
+      expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^TracerPid:\s+[1-9]/m);
+      const result = await jail.moveToSubPolicy(pid, 'no-mkdir');
+      expect(result.moved).toEqual([]);
+      expect(result.killed).toEqual([{ pid, reason: expect.stringMatching(/another tracer holds it/) }]);
+      await until('the process gone', () => !alive(pid));
     } finally {
       await jail.stop();
     }

@@ -10,16 +10,19 @@
  *   move-victim shared      the process to move runs on a stack in memory it shares with its parent, which
  *                           rewrites every "return EROFS" filter instruction it finds there into "allow",
  *                           all the time; the child makes /tmp/sh/<k> every 5 ms
+ *   move-victim traced      a child traced by its parent (PTRACE_TRACEME) makes /tmp/tr/<k> every 5 ms
  * Writes the pid of the process to move to /tmp/<mode>.pid when it runs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -95,11 +98,38 @@ static int shared(void) {
 				w[i + 1] = 0x7fff0000u;
 }
 
+static int traced(void) {
+	mkdir("/tmp/tr", 0755);
+	pid_t c = fork();
+	if (c == 0) {
+		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		raise(SIGSTOP);
+		FILE *f = fopen("/tmp/traced.pid", "w");
+		fprintf(f, "%d\n", getpid());
+		fclose(f);
+		char path[64];
+		for (unsigned k = 0;; k++) {
+			snprintf(path, sizeof path, "/tmp/tr/%u", k);
+			mkdir(path, 0755);
+			nap(5);
+		}
+	}
+	/* The tracer: lets every stop of its child go on, passing signals along. */
+	int status;
+	while (waitpid(c, &status, 0) == c && WIFSTOPPED(status)) {
+		int sig = WSTOPSIG(status);
+		ptrace(PTRACE_CONT, c, 0, sig == SIGSTOP || sig == SIGTRAP ? 0 : sig);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv) {
 	if (argc < 2)
 		return 2;
 	if (strcmp(argv[1], "shared") == 0)
 		return shared();
+	if (strcmp(argv[1], "traced") == 0)
+		return traced();
 	char pidfile[64];
 	snprintf(pidfile, sizeof pidfile, "/tmp/%s.pid", argv[1]);
 	if (strcmp(argv[1], "threads") == 0) {
