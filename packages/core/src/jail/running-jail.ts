@@ -338,6 +338,20 @@ export class RunningJail extends EventEmitter implements Jail {
     const addresses = change.ipv4 !== undefined || change.ipv6 !== undefined;
     const sup = liveSupervisor(this.jid);
     if (!sup) throw new PrisonConfigError(`jail ${this.jid}: its supervisor is gone`);
+    // Stricter rules first: the one step that may fail with nothing changed (the jail did not freeze).
+    if (stricter) {
+      // Later commands (jexec) stack it first, then the running processes get it: one started in
+      // between has it twice, which changes nothing.
+      this.stackedFilters.push(stricter);
+      let result: StackResult;
+      try {
+        result = stackFilter(this.parts.cgroup, stricter, { target: { allBut: this.initPid } });
+      } catch (e) {
+        this.stackedFilters.pop(); // commands exec'd meanwhile have it: stricter, never looser
+        throw e;
+      }
+      this.stacked.push({ rules: change.rules ?? [], result });
+    }
     // Routed calls are decided by the new flags from now on (socket(2) with them: which inet sockets
     // may be made is the filter's decision, no cgroup program's).
     const program = flagsChanged || ruleSetsChanged ? this.parts.policyOf(next, ruleSetsOn) : undefined;
@@ -362,13 +376,6 @@ export class RunningJail extends EventEmitter implements Jail {
     }));
     this.prison = next;
     this.ruleSetsOn = ruleSetsOn;
-    if (stricter) {
-      // Later commands (jexec) stack it first, then the running processes get it: one started in
-      // between has it twice, which changes nothing.
-      this.stackedFilters.push(stricter);
-      const result = stackFilter(this.parts.cgroup, stricter, { target: { allBut: this.initPid } });
-      this.stacked.push({ rules: change.rules ?? [], result });
-    }
     try {
       this.parts.registry?.update(this.jid, {
         hostname: next.hostname,

@@ -30,7 +30,7 @@ import {
   threadRuns64BitCode,
   waitTracee,
 } from '@sysjail/systrace-bindings';
-import { PrisonConfigError } from '../errors.js';
+import { JailSetupError, PrisonConfigError } from '../errors.js';
 import type { JailCgroup } from '../net/jail-cgroup.js';
 
 /** What stacking did, by host pid. */
@@ -93,7 +93,14 @@ export function stackFilter(cgroup: JailCgroup, filter: Uint8Array, options: Sta
     } catch {}
   };
 
-  const frozen = cgroup.freeze(true);
+  if (!cgroup.freeze(true)) {
+    // A process in an uninterruptible wait: without the whole jail still, a child made during the
+    // walk could be missed. Nothing was touched yet.
+    cgroup.freeze(false);
+    throw new JailSetupError(
+      'the jail did not freeze in time (a process in an uninterruptible wait); nothing was changed',
+    );
+  }
   try {
     // Seize every thread of every target, to a fixed point: the jail is frozen, so the set is stable
     // but for the children our own stops reveal (fork events of a thread that was on its way out).
@@ -125,11 +132,6 @@ export function stackFilter(cgroup: JailCgroup, filter: Uint8Array, options: Sta
     }
   } finally {
     cgroup.freeze(false);
-  }
-  if (!frozen) {
-    // Not every process froze in time (one in an uninterruptible wait): what the walk found is still
-    // stopped, but a child made meanwhile may have been missed. Count it a failure of every target.
-    for (const t of threads.values()) if (!t.gone) kill(t.pid, 'the jail did not freeze in time');
   }
 
   const byPid = new Map<number, Thread[]>();
