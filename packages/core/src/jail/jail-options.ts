@@ -68,8 +68,9 @@ export interface JailOptions {
    */
   readonly changeableRules?: Readonly<Record<string, ChangeableRuleSet>>;
   /**
-   * Named sub-policies: stricter rules a command exec'd into the jail (execInJail's subPolicy, jexec -P)
-   * and every process it starts run under, as a seccomp filter stacked on the jail's. Compiled at start.
+   * Named sub-policies: stricter rules a command exec'd into the jail (execInJail's subPolicy), or a
+   * running process moved to one (jail.moveToSubPolicy), and every process it starts run under, as a
+   * seccomp filter stacked on the jail's. Compiled at start.
    */
   readonly subPolicies?: Readonly<Record<string, SubPolicy>>;
   /**
