@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
-import { type Emulation, JailRoot } from '@sysjail/core';
+import { type BinfmtRule, type Emulation, JailRoot } from '@sysjail/core';
 import { O_NOCTTY, O_NONBLOCK, O_RDONLY } from '@sysjail/systrace-bindings';
 import { NoEmulationError, RuntimeError, UsageError } from './errors.js';
 
@@ -57,6 +57,27 @@ export function chooseEmulation(emulations: readonly Emulation[], root: string, 
   );
 }
 
+/**
+ * --emulation mixed (sysjail.emulation = mixed): the jail may hold programs of several emulations and the
+ * kernel picks the loader per exec (a Linux shell running a FreeBSD program too): see jailEmulation.
+ */
+export const MIXED = 'mixed';
+
+/**
+ * The emulation a jail's command is of: --emulation's (sysjail.emulation), else (none, or mixed) what
+ * the command's first bytes say.
+ */
+export function commandEmulation(
+  emulations: readonly Emulation[],
+  name: string | undefined,
+  root: string,
+  command: string,
+): Emulation {
+  return name === undefined || name === MIXED
+    ? chooseEmulation(emulations, root, command)
+    : emulationNamed(emulations, name);
+}
+
 /** --emulation NAME: the emulation of that name; a usage error for another. */
 export function emulationNamed(emulations: readonly Emulation[], name: string): Emulation {
   const e = emulations.find((x) => x.name === name);
@@ -70,17 +91,29 @@ export function emulationNamed(emulations: readonly Emulation[], name: string): 
 /**
  * How a jail runs a command of `chosen`: an emulation with a loader runs under the native emulation's
  * filter (the first), through its loader. The loader of any emulation is given to the jail either way,
- * so that jexec can run such programs in it later.
+ * so that jexec can run such programs in it later. A mixed jail also gets that emulation's binfmt rule:
+ * the kernel then runs the loader for every exec of such a program in the jail (core's loaderBinfmt: a
+ * user namespace of the jail's own, which only mixed jails pay for).
  */
 export function jailEmulation(
   emulations: readonly Emulation[],
   chosen: Emulation,
-): { emulation: Emulation; loader?: string; underLoader: boolean } {
+  mixed = false,
+): { emulation: Emulation; loader?: string; underLoader: boolean; loaderBinfmt?: BinfmtRule } {
   const native = emulations[0] ?? chosen;
-  const loader = chosen.loader ?? emulations.find((e) => e.loader)?.loader;
+  const perExec = mixed
+    ? ((chosen.loader && chosen.binfmt ? chosen : undefined) ?? emulations.find((e) => e.loader && e.binfmt))
+    : undefined;
+  if (mixed && !perExec)
+    throw new RuntimeError(
+      'NO_MIXED_EMULATION',
+      'emulation mixed: no installed emulation has a loader the kernel can pick per exec',
+    );
+  const loader = perExec?.loader ?? chosen.loader ?? emulations.find((e) => e.loader)?.loader;
   return {
     emulation: chosen.loader ? native : chosen,
     ...(loader === undefined ? {} : { loader }),
     underLoader: chosen.loader !== undefined,
+    ...(perExec?.binfmt ? { loaderBinfmt: perExec.binfmt } : {}),
   };
 }

@@ -26,6 +26,11 @@
  * user-space ABI layer); init keeps it close-on-exec and runs `loader argv[0] argv...` through it for the
  * command with -l and for 'E' requests whose argc has LOADER_BIT set.
  *
+ * User namespace (-U, with -L): fd 5 is the jail's own user namespace (identity-mapped, owning a private
+ * binfmt_misc instance whose rules run the loader for the programs it is for; see sysjail-binfmt.c). Init
+ * enters it first thing, before any child, so every process of the jail is in it; entering gives every
+ * capability in it, so init then restores the capabilities and bounding set it came with.
+ *
  * Service mode (-w, no command): the jail runs only what is exec'd into it (jail(8)'s exec.start) and
  * ends when its last process has ended, once one has run; with -p (persist) it stays with no process
  * at all, until its supervisor ends it.
@@ -35,6 +40,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,10 +57,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/filter.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 
 #define CTL_FD 3
 #define LOADER_FD 4
+#define USERNS_FD 5
 #define LOADER_BIT 0x80000000u
 #define MAX_PAYLOAD 16384
 #define MAX_TASKS 256
@@ -74,6 +82,25 @@ static int have_loader;
 static void die(const char *what) {
 	dprintf(2, "sysjail-init: %s: %s\n", what, strerror(errno));
 	_exit(125);
+}
+
+/* Enters the user namespace on USERNS_FD with the capabilities this process has now (setns gives all). */
+static void enter_user_namespace(void) {
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) != 0)
+		die("capget");
+	if (setns(USERNS_FD, CLONE_NEWUSER) != 0)
+		die("entering the jail's user namespace");
+	close(USERNS_FD);
+	for (int cap = 0; cap < 64; cap++) {
+		if ((d[cap / 32].permitted >> (cap % 32)) & 1)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+			die("PR_CAPBSET_DROP");
+	}
+	if (syscall(SYS_capset, &h, d) != 0)
+		die("capset");
 }
 
 static int send_msg(char op, int32_t a, int32_t b, int32_t c, const int *fds, int nfds) {
@@ -293,7 +320,8 @@ int main(int argc, char **argv) {
 	int32_t uid = -1, gid = -1;
 	const char *command_cwd = NULL;
 	int opt, command_under_loader = 0, service = 0, persist = 0, ran = 0;
-	while ((opt = getopt(argc, argv, "+u:g:d:Llwp")) != -1) {
+	int userns = 0;
+	while ((opt = getopt(argc, argv, "+u:g:d:LlUwp")) != -1) {
 		if (opt == 'u')
 			uid = atoi(optarg);
 		else if (opt == 'g')
@@ -304,12 +332,21 @@ int main(int argc, char **argv) {
 			have_loader = 1;
 		else if (opt == 'l')
 			command_under_loader = 1;
+		else if (opt == 'U')
+			userns = 1;
 		else if (opt == 'w')
 			service = 1;
 		else if (opt == 'p')
 			persist = 1;
 		else
 			_exit(125);
+	}
+	if (userns) {
+		if (!have_loader) {
+			dprintf(2, "sysjail-init: -U needs -L\n");
+			_exit(125);
+		}
+		enter_user_namespace();
 	}
 	/* Whatever the launching process leaked stays out of the jail: only the control channel (and the
 	 * program loader) are kept. */
@@ -318,7 +355,7 @@ int main(int argc, char **argv) {
 	if (have_loader && fcntl(LOADER_FD, F_SETFD, FD_CLOEXEC) != 0)
 		die("program loader");
 	if (service ? optind != argc : optind >= argc) {
-		dprintf(2, "usage: sysjail-init [-Ll] [-u uid] [-g gid] [-d dir] command ...\n       sysjail-init [-L] -w [-p]\n");
+		dprintf(2, "usage: sysjail-init [-LlU] [-u uid] [-g gid] [-d dir] command ...\n       sysjail-init [-LU] -w [-p]\n");
 		_exit(125);
 	}
 	if (fcntl(CTL_FD, F_SETFD, FD_CLOEXEC) != 0)

@@ -37,6 +37,22 @@ export interface Emulation {
    * jailed under the native emulation's filter, run by the loader (JailOptions.loader).
    */
   readonly loader?: string;
+  /**
+   * With `loader`: how the kernel's binfmt_misc recognises this emulation's programs (bytes at the start
+   * of the file). A jail that asks for it (JailOptions.loaderBinfmt) gets a binfmt_misc instance of its
+   * own with this rule, so that every exec in the jail of such a file runs the loader, whoever execs it.
+   */
+  readonly binfmt?: BinfmtRule;
+}
+
+/**
+ * A binfmt_misc magic rule: the file's bytes at `offset`, and-ed with `mask` (all ones without one),
+ * equal `magic` (at most 128 bytes from the start).
+ */
+export interface BinfmtRule {
+  readonly offset: number;
+  readonly magic: Uint8Array;
+  readonly mask?: Uint8Array;
 }
 
 /**

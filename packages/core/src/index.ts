@@ -1,7 +1,7 @@
 // The public API of @sysjail/core. Mechanism (eBPF programs, cgroups, locks, the jexec server, the filter
 // assembler) is in '@sysjail/core/internals'.
 export type { Architecture } from './arch.js';
-export { type Emulation, LOADER_STATUS_ADDRESS } from './emulation.js';
+export { type BinfmtRule, type Emulation, LOADER_STATUS_ADDRESS } from './emulation.js';
 export {
   JailFileError,
   JailPathError,

@@ -37,6 +37,12 @@ export interface Prison {
    * jail's /dev gets beyond the default ones.
    */
   readonly devices?: readonly string[];
+  /**
+   * The jail runs in an identity-mapped user namespace of its own (set by startJail for a jail with
+   * JailOptions.loaderBinfmt): its init enters it with setns(2), which the policy then lets through for
+   * user namespaces only.
+   */
+  readonly userNamespace?: boolean;
 }
 
 export const defaultPrisonFlags: PrisonFlags = {

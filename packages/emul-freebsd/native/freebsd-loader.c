@@ -3,6 +3,10 @@
  *
  *   sysjail-freebsd PATH ARGV0 [ARG...]
  *
+ * The same argv comes from the kernel's binfmt_misc (rule flags P and O, in a jail's own instance: see
+ * @sysjail/core's sysjail-binfmt), which also hands over the program open (AT_EXECFD): then that file is
+ * run, not PATH looked up again.
+ *
  * Maps the FreeBSD ELF, builds FreeBSD's start-up stack, turns on Syscall User Dispatch with this
  * loader's own code as the only range allowed to make Linux system calls, and jumps to the program.
  * Every system call of the program then raises SIGSYS in its own thread; the handler translates it
@@ -18,6 +22,7 @@
 #include <asm/errno.h>
 #include <asm/prctl.h>
 #include <asm/signal.h>
+#include <linux/auxvec.h>
 #include <linux/elf.h>
 #include <linux/eventpoll.h>
 #include <linux/fcntl.h>
@@ -613,10 +618,9 @@ static int is_freebsd_program(const char *path) {
 }
 
 /* Maps the program; returns its entry point and fills phdr/phnum. */
-static uintptr_t map_program(const char *path, uintptr_t *phdr, long *phnum, long *phent) {
+/* Maps the program open on fd (closed after), named path in messages. */
+static uintptr_t map_program(long fd, const char *path, uintptr_t *phdr, long *phnum, long *phent) {
 	unsigned char h[4096];
-	long fd = sc4(__NR_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0) die(path, fd == -ENOENT ? "not found" : "cannot open");
 	long n = sc4(__NR_pread64, fd, h, sizeof h, 0);
 	if (n < 64 || h[0] != 0x7f || h[1] != 'E' || h[2] != 'L' || h[3] != 'F') die(path, "not an ELF executable");
 	if (!freebsd_branded(h, n)) die(path, "not a FreeBSD program (no FreeBSD OS/ABI brand or ABI note)");
@@ -750,9 +754,18 @@ __attribute__((used)) void loader_main(long *sp) {
 	const char *trace = getenv_(envp, "SYSJAIL_FREEBSD_TRACE");
 	trace_untranslated = trace ? (str_eq(trace, "all") ? 2 : 1) : 0;
 	const char *path = argv[1];
-	/* A bare name is looked up in PATH, as execvp does. */
+	/* Started by binfmt_misc (flags P and O): argv is the same (interpreter, the name given to execve, the
+	 * program's argv[0], ...) and the kernel hands over the program open, AT_EXECFD in the auxv. */
+	long execfd = -1;
+	{
+		char **e = envp;
+		while (*e) e++;
+		for (unsigned long *av = (unsigned long *)(e + 1); av[0] != 0; av += 2)
+			if (av[0] == AT_EXECFD) execfd = (long)av[1];
+	}
+	/* A bare name is looked up in PATH, as execvp does (not when the kernel found the file already). */
 	static char found[4096];
-	if (!has_slash(path)) {
+	if (execfd < 0 && !has_slash(path)) {
 		const char *p = getenv_(envp, "PATH");
 		if (!p) p = "/bin:/usr/bin:/sbin:/usr/sbin:/usr/local/bin";
 		while (*p) {
@@ -787,7 +800,11 @@ __attribute__((used)) void loader_main(long *sp) {
 
 	uintptr_t phdr;
 	long phnum, phent;
-	uintptr_t entry = map_program(path, &phdr, &phnum, &phent);
+	if (execfd < 0) {
+		execfd = sc4(__NR_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+		if (execfd < 0) die(path, execfd == -ENOENT ? "not found" : "cannot open");
+	}
+	uintptr_t entry = map_program(execfd, path, &phdr, &phnum, &phent);
 	open_status_page();
 
 	/* The translator: SIGSYS on an alternate stack, every other signal blocked while it runs. */

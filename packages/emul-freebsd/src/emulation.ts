@@ -1,6 +1,7 @@
 /** The FreeBSD emulation: FreeBSD amd64 programs run under sysjail-freebsd, a user-space system-call layer. */
 import { fileURLToPath } from 'node:url';
 import type { Emulation } from '@sysjail/core';
+import { ELFOSABI_FREEBSD } from './constants.js';
 import { isFreebsdElf } from './elf.js';
 import { freebsdErrno } from './errno.js';
 import { handlers } from './handlers.js';
@@ -26,4 +27,11 @@ export const freebsd: Emulation = {
   handlers: { module: freebsdHandlersModule, names: Object.keys(handlers) },
   detect: isFreebsdElf,
   loader: freebsdLoaderPath,
+  // ELF with EI_OSABI 9, any class, byte order and machine: the loader runs amd64 ones and refuses the
+  // others with one line. FreeBSD programs branded only by their ABI note (OSABI 0) do not match.
+  binfmt: {
+    offset: 0,
+    magic: Uint8Array.of(0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, ELFOSABI_FREEBSD),
+    mask: Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0xff),
+  },
 };

@@ -14,6 +14,7 @@ const argNames: Readonly<Record<string, readonly (readonly string[] | undefined)
   mknodat: [undefined, undefined, ['S_IF']],
   clone: [['CLONE_NEW_MASK']],
   unshare: [['CLONE_NEW_MASK']],
+  setns: [undefined, ['CLONE_NEWUSER']],
 };
 
 /** The constant an argument value of a rule stands for (`AF_UNIX`), for --explain and the README. */

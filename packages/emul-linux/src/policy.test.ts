@@ -294,6 +294,18 @@ describe('linuxJailPolicy', () => {
     }
   });
 
+  it('lets a jail with its own user namespace enter a user namespace (its init), nothing else', () => {
+    const own = linuxJailPolicy({ ...prison(), userNamespace: true });
+    for (const t of [x86_64, i386]) {
+      expect(decide(own, t, 'setns', [5, c.CLONE_NEWUSER])).toEqual(allowed);
+      for (const ns of [0, c.CLONE_NEWNS, c.CLONE_NEWNET, c.CLONE_NEWPID, c.CLONE_NEWUSER | c.CLONE_NEWNS])
+        expect(decide(own, t, 'setns', [5, ns]), `setns ${ns}`).toEqual(errno('EPERM'));
+      expect(decide(own, t, 'unshare', [c.CLONE_NEWUSER])).toEqual(errno('EPERM'));
+      expect(decide(own, t, 'unshare', [c.CLONE_NEWNS])).toEqual(errno('EPERM'));
+      expect(decide(policy, t, 'setns', [5, c.CLONE_NEWUSER])).toEqual(errno('EPERM'));
+    }
+  });
+
   it('refuses the host\u2019s calls with EPERM, and sethostname by allowSetHostname', () => {
     for (const name of Object.keys(forbiddenCalls)) {
       const t = x86_64.entries.some((e) => e.name === name) ? x86_64 : i386;

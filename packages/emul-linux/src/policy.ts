@@ -13,6 +13,7 @@ import {
   AF_PACKET,
   AF_UNIX,
   CLONE_NEW_MASK,
+  CLONE_NEWUSER,
   FS_IOC_FSSETXATTR,
   FS_IOC_SETFLAGS,
   FS_IOC32_SETFLAGS,
@@ -309,14 +310,20 @@ function deviceRules(): Rule[] {
   ];
 }
 
-function namespaceRules(): Rule[] {
+function namespaceRules(prison: Prison): Rule[] {
   const reason = 'a jail creates no namespaces';
+  // A jail with a user namespace of its own: its init enters it (core's sysjail-init -U). Once there,
+  // no process of the jail has a capability over any other user namespace, so entering one fails.
+  const ownUserNamespace = prison.userNamespace
+    ? [rule('setns', allow, "the init enters the jail's user namespace", [eq(1, CLONE_NEWUSER)])]
+    : [];
   return [
     rule('clone', allow, 'threads and processes without new namespaces', [masked(0, CLONE_NEW_MASK, 0)]),
     rule('clone', deny('EPERM'), reason),
     rule('clone3', deny('ENOSYS'), 'clone3 flags are in user memory: libc falls back to clone'),
     rule('unshare', allow, 'unsharing without new namespaces', [masked(0, CLONE_NEW_MASK, 0)]),
     rule('unshare', deny('EPERM'), reason),
+    ...ownUserNamespace,
     rule('setns', deny('EPERM'), 'a jail enters no other namespace'),
   ];
 }
@@ -345,7 +352,7 @@ export function linuxJailPolicy(prison: Prison): Policy {
       ...limitRules(prison),
       ...ioctlRules(prison),
       ...deviceRules(),
-      ...namespaceRules(),
+      ...namespaceRules(prison),
       ...hostRules(prison),
     ],
     defaultDecision: allow,

@@ -1,7 +1,7 @@
 import { explainPolicy, formatPolicyExplanation, type Prison } from '@sysjail/core';
 import { CHANGEABLE } from '../config/changeable.js';
 import type { ExplainJailConfig } from '../config/index.js';
-import { chooseEmulation, emulationNamed, jailEmulation } from '../emulation-choice.js';
+import { chooseEmulation, emulationNamed, jailEmulation, MIXED } from '../emulation-choice.js';
 import { installedEmulations } from '../emulations.js';
 
 /** The prison as far as its policy depends on it: address families and flags. */
@@ -21,22 +21,27 @@ function prisonLines(prison: Prison): string[] {
  */
 export async function explainText(config: ExplainJailConfig): Promise<string> {
   const emulations = await installedEmulations();
+  const mixed = config.emulation === MIXED;
   const chosen =
-    config.emulation !== undefined
+    config.emulation !== undefined && !mixed
       ? emulationNamed(emulations, config.emulation)
       : config.command.length > 0
         ? chooseEmulation(emulations, config.prison.path, config.command[0])
         : emulations[0];
-  const { emulation, underLoader } = jailEmulation(emulations, chosen);
+  const { emulation, underLoader, loaderBinfmt } = jailEmulation(emulations, chosen, mixed);
+  // A mixed jail runs in a user namespace of its own, which its policy lets the init enter.
+  const prison = loaderBinfmt ? { ...config.prison, userNamespace: true } : config.prison;
   const lines = ['# sysjail --explain: the seccomp policy of a jail of this prison (no jail started)'];
   lines.push(...prisonLines(config.prison).map((l) => `# ${l}`));
   if (underLoader)
     lines.push(`# ${chosen.name} programs run through their loader, under the ${emulation.name} policy`);
+  if (loaderBinfmt)
+    lines.push("# mixed: the kernel runs the loader per exec (binfmt_misc in the jail's own user namespace)");
   const changeableFlags = config.changeableFlags ?? [];
   if (changeableFlags.length > 0) {
     const names = changeableFlags.map((f) => Object.keys(CHANGEABLE).find((k) => CHANGEABLE[k] === f) ?? f);
     lines.push(`# changeable (sysjail.changeable): ${names.join(', ')}`);
   }
-  const explanation = explainPolicy(config.prison, emulation, { changeableFlags });
+  const explanation = explainPolicy(prison, emulation, { changeableFlags });
   return `${lines.join('\n')}\n${formatPolicyExplanation(explanation)}`;
 }

@@ -18,7 +18,7 @@ import {
 import { consoleLogPath } from '../console-log.js';
 import { keepCountersFile } from '../counters-file.js';
 import { startBackgroundJail } from '../daemon/background-jail.js';
-import { chooseEmulation, emulationNamed, jailEmulation } from '../emulation-choice.js';
+import { commandEmulation, jailEmulation, MIXED } from '../emulation-choice.js';
 import { installedEmulations } from '../emulations.js';
 import { CliError, JailNameTakenError } from '../errors.js';
 import { exitStatusOfJail } from '../exit-status.js';
@@ -131,11 +131,10 @@ async function runJail(config: StartJailConfig): Promise<number> {
   // One jail, served from this thread's event loop: no supervisor worker thread to boot.
   prewarm({ supervision: 'thread' });
   const emulations = await installedEmulations();
-  const { emulation, loader, underLoader } = jailEmulation(
+  const { emulation, loader, underLoader, loaderBinfmt } = jailEmulation(
     emulations,
-    config.emulation === undefined
-      ? chooseEmulation(emulations, config.prison.path, config.command[0])
-      : emulationNamed(emulations, config.emulation),
+    commandEmulation(emulations, config.emulation, config.prison.path, config.command[0]),
+    config.emulation === MIXED,
   );
   const registry = openRegistry();
   const jail = await startJail({
@@ -143,6 +142,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
     command: config.command,
     emulation,
     ...(loader === undefined ? {} : { loader, underLoader }),
+    ...(loaderBinfmt === undefined ? {} : { loaderBinfmt }),
     registry,
     ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),

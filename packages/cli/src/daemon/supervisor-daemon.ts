@@ -21,7 +21,7 @@ import { peerCredentials } from '@sysjail/systrace-bindings';
 import { parseJailRef } from '../config/jail-name.js';
 import { openConsoleLog } from '../console-log.js';
 import { keepCountersFile } from '../counters-file.js';
-import { chooseEmulation, jailEmulation } from '../emulation-choice.js';
+import { chooseEmulation, jailEmulation, MIXED } from '../emulation-choice.js';
 import { CliError, JailNotFoundError, NoEmulationError, UsageError } from '../errors.js';
 import { CHANGEABLE } from '../jail-conf/jail-spec.js';
 import {
@@ -229,9 +229,10 @@ export class SupervisorDaemon {
       return failure('BAD_REQUEST', service ? 'a service jail takes no command' : 'no command', 2);
     }
     // A program of an emulation with a loader runs under the native emulation's filter, by its loader.
-    const { emulation, loader, underLoader } = jailEmulation(
+    const { emulation, loader, underLoader, loaderBinfmt } = jailEmulation(
       this.options.emulations,
       this.emulationFor(options),
+      options.emulation === MIXED,
     );
     const devNull = openSync('/dev/null', 'r+');
     let out: number | undefined;
@@ -244,6 +245,7 @@ export class SupervisorDaemon {
         command,
         emulation,
         ...(loader === undefined ? {} : { loader, underLoader }),
+        ...(loaderBinfmt === undefined ? {} : { loaderBinfmt }),
         registry: this.registry,
         env: options.env ?? jailEnvironment(),
         ...(typeof options.cwd === 'string' ? { cwd: options.cwd } : {}),
@@ -275,7 +277,7 @@ export class SupervisorDaemon {
 
   private emulationFor(options: BackgroundJailOptions): Emulation {
     const { emulations } = this.options;
-    if (options.emulation !== undefined) {
+    if (options.emulation !== undefined && options.emulation !== MIXED) {
       const e = emulations.find((x) => x.name === options.emulation);
       if (!e) throw new UsageError('UNKNOWN_EMULATION', `unknown emulation ${options.emulation}`);
       return e;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { execInJail, type JailRecord } from '@sysjail/core';
 import { resolveJailUser } from '../config/jail-user.js';
-import { chooseEmulation, emulationNamed } from '../emulation-choice.js';
+import { chooseEmulation, emulationNamed, MIXED } from '../emulation-choice.js';
 import { installedEmulations } from '../emulations.js';
 import { CliError, HookFailedError } from '../errors.js';
 import { type HookName, IN_JAIL_HOOKS, type JailSpec } from '../jail-conf/jail-spec.js';
@@ -58,7 +58,8 @@ export async function runHook(ctx: HookContext, hook: HookName): Promise<void> {
  */
 async function underLoader(spec: JailSpec, root: string, command: string): Promise<boolean> {
   const emulations = await installedEmulations();
-  if (spec.emulation !== undefined) return emulationNamed(emulations, spec.emulation).loader !== undefined;
+  if (spec.emulation !== undefined && spec.emulation !== MIXED)
+    return emulationNamed(emulations, spec.emulation).loader !== undefined;
   try {
     return chooseEmulation(emulations, root, command).loader !== undefined;
   } catch {

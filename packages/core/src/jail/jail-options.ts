@@ -1,4 +1,4 @@
-import type { Emulation } from '../emulation.js';
+import type { BinfmtRule, Emulation } from '../emulation.js';
 import type { JailLimit } from '../limits/jail-limits.js';
 import type { ChangeableFlag, ChangeableRuleSet } from '../listen/jail-policy.js';
 import type { Listener } from '../listen/listener.js';
@@ -38,6 +38,15 @@ export interface JailOptions {
   readonly loader?: string;
   /** Run the command under `loader`. */
   readonly underLoader?: boolean;
+  /**
+   * With `loader`: the kernel runs the loader for every exec in the jail of a file this rule matches (an
+   * emulation's `binfmt`), whoever execs it (a Linux shell too). The jail then runs in an identity-mapped
+   * user namespace of its own, which owns a private binfmt_misc instance holding this one rule (the
+   * host's is never touched). It costs the jail what the capabilities its root keeps do only in the
+   * initial user namespace: binding ports below 1024, raw sockets, chflags, raising hard limits (see
+   * docs/design.md). Without it a jail has no user namespace and pays nothing.
+   */
+  readonly loaderBinfmt?: BinfmtRule;
   /**
    * Resource limits of this jail (sysjail --memory ...), in force with the rctl rules naming it (rctl -a,
    * /etc/rctl.conf); the strictest rule per resource wins.

@@ -46,6 +46,7 @@ import { processStartTime } from '../registry/process-start-time.js';
 import { JailStdio } from '../stdio/jail-stdio.js';
 import { COUNTER_SLOTS } from '../supervisor/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { type JailUserNamespace, jailUserNamespace } from './binfmt.js';
 import { checkPrison } from './check-prison.js';
 import { beginStart, endStart, engine, nextLocalJid, supervisionMode, track, untrack } from './engine.js';
 import { decisionFilter, type JailFilters, jailFilters } from './filter-cache.js';
@@ -84,6 +85,8 @@ interface Starting {
   stdio: JailStdio;
   /** The command's terminal in the jail's devpts, when it gets one (ours until sent with the go). */
   terminal: number | undefined;
+  /** The jail's user namespace and binfmt_misc instance (JailOptions.loaderBinfmt). */
+  userNamespace: JailUserNamespace | undefined;
 }
 
 /** One step of a start: does its part and returns how to undo it (nothing to undo: undefined). */
@@ -91,6 +94,22 @@ interface Stage {
   readonly name: string;
   apply(s: Starting): Undo | undefined | Promise<Undo | undefined>;
 }
+
+/**
+ * A jail with loaderBinfmt: its user namespace and private binfmt_misc instance, whose one rule runs the
+ * loader (in its sealed memfd) for the programs it matches. Made before the launch: the init enters it.
+ */
+const binfmt: Stage = {
+  name: 'binfmt',
+  async apply(s) {
+    const { loader, loaderBinfmt } = s.options;
+    if (!loaderBinfmt || !loader) return undefined;
+    const loaderFd = sealedExecutable(loader, 'build its emulation package');
+    const ns = await jailUserNamespace([['loader', loaderBinfmt]], loaderFd);
+    s.userNamespace = ns;
+    return () => ns.close();
+  },
+};
 
 /**
  * The native launcher starts the init from this thread: clone3 into the jail's namespaces and its cgroup
@@ -116,7 +135,10 @@ const launchInit: Stage = {
       const loaderFd = options.loader
         ? sealedExecutable(options.loader, 'build its emulation package')
         : undefined;
-      const loaderArgs = loaderFd === undefined ? [] : options.underLoader ? ['-L', '-l'] : ['-L'];
+      const loaderArgs = [
+        ...(loaderFd === undefined ? [] : options.underLoader ? ['-L', '-l'] : ['-L']),
+        ...(s.userNamespace ? ['-U'] : []),
+      ];
       const cgroupFd = open(s.cgroup.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
       try {
         child = launch({
@@ -133,7 +155,12 @@ const launchInit: Stage = {
           stdio:
             loaderFd === undefined
               ? [...stdio.jailSide, controlChild]
-              : [...stdio.jailSide, controlChild, loaderFd],
+              : [
+                  ...stdio.jailSide,
+                  controlChild,
+                  loaderFd,
+                  ...(s.userNamespace ? [s.userNamespace.userns] : []),
+                ],
         });
       } finally {
         close(cgroupFd);
@@ -223,7 +250,12 @@ const addresses: Stage = {
   name: 'address programs',
   apply(s) {
     const { prison } = s.options;
-    confineAddresses(s.cgroup, { ipv4: prison.ipv4, ipv6: prison.ipv6 });
+    confineAddresses(s.cgroup, {
+      ipv4: prison.ipv4,
+      ipv6: prison.ipv6,
+      // Its root's CAP_NET_BIND_SERVICE is in its own user namespace: the bind programs stand in for it.
+      ...(prison.userNamespace ? { rootBindsReservedPorts: true } : {}),
+    });
     return undefined;
   },
 };
@@ -398,6 +430,7 @@ const stages: readonly Stage[] = [
   aliases,
   cgroup,
   addresses,
+  binfmt,
   launchInit,
   limits,
   cputime,
@@ -411,7 +444,13 @@ const stages: readonly Stage[] = [
  * cgroup, address programs, init, /proc, jexec, supervisor) before it lets the command run. Any failure
  * undoes every stage done: a jail never starts half-configured.
  */
-export async function startJail(options: JailOptions): Promise<Jail> {
+export async function startJail(given: JailOptions): Promise<Jail> {
+  // A jail in a user namespace of its own says so in its prison: its policy lets the init enter it.
+  const { userNamespace: _, ...plain } = given.prison;
+  const options: JailOptions = {
+    ...given,
+    prison: given.loaderBinfmt ? { ...plain, userNamespace: true } : plain,
+  };
   const { prison, emulation } = options;
   if (!isEmulation(emulation)) throw new NoEmulationError();
   const trace = startTrace();
@@ -420,6 +459,18 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     throw new PrisonConfigError(options.service ? 'a service jail takes no command' : 'no command');
   }
   if (options.underLoader && !options.loader) throw new PrisonConfigError('underLoader without a loader');
+  if (options.loaderBinfmt && !options.loader) throw new PrisonConfigError('loaderBinfmt without a loader');
+  if (options.loaderBinfmt) {
+    // Its root's capabilities count in its own user namespace; the kernel checks these in the host's.
+    const lost = ownNamespaceLosses.filter(
+      ([flag]) =>
+        prison.flags[flag] || (options.changeableFlags as readonly string[] | undefined)?.includes(flag),
+    );
+    if (lost.length > 0)
+      throw new PrisonConfigError(
+        `a jail with per-exec emulation (a user namespace of its own) cannot give its root ${lost.map(([, p]) => p).join(', ')}: the kernel checks those capabilities in the host's user namespace`,
+      );
+  }
   const { supervisor } = engine(supervisionMode(options.supervision, options.service !== undefined));
   const ruleSets = options.changeableRules ?? {};
   const ruleSetsOn = new Set(Object.keys(ruleSets).filter((name) => ruleSets[name].on === true));
@@ -497,6 +548,14 @@ export async function startJail(options: JailOptions): Promise<Jail> {
     startDone();
   }
 }
+
+/** The flags a jail in its own user namespace cannot honour (capabilities checked by the kernel in the
+ * initial user namespace), with their jail(8) parameters. */
+const ownNamespaceLosses: readonly (readonly [keyof Prison['flags'], string])[] = [
+  ['allowRawSockets', 'allow.raw_sockets (CAP_NET_RAW)'],
+  ['allowChflags', 'allow.chflags (CAP_LINUX_IMMUTABLE)'],
+  ['allowRlimit', 'allow.rlimit (CAP_SYS_RESOURCE)'],
+];
 
 /** The shape of core's Emulation contract, checked for callers without types (plain JavaScript). */
 function isEmulation(e: unknown): e is Emulation {
