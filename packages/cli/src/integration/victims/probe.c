@@ -966,6 +966,27 @@ static void funcProbe(const char *jailIp) {
   fflush(stdout);
 }
 
+/* ---- a jail's binfmt_misc instance: what jailed root tries to register an interpreter of its own ---- */
+
+static void binfmtProbe(void) {
+  reportFd("fsopen-binfmt_misc", syscall(SYS_fsopen, "binfmt_misc", 0));
+  report("mount-binfmt_misc", mount("binfmt_misc", "/tmp", "binfmt_misc", 0, NULL));
+  reportFd("open-proc-register", open("/proc/sys/fs/binfmt_misc/register", O_WRONLY));
+  report("unshare-CLONE_NEWUSER", unshare(CLONE_NEWUSER));
+  report("unshare-CLONE_NEWNS", unshare(CLONE_NEWNS));
+  int mnt = open("/proc/1/ns/mnt", O_RDONLY);
+  report("setns-mnt", setns(mnt, CLONE_NEWNS));
+  report("setns-mnt-any", setns(mnt, 0));
+  close(mnt);
+  int user = open("/proc/self/ns/user", O_RDONLY);
+  report("setns-own-user", setns(user, CLONE_NEWUSER));
+  close(user);
+  char link[64] = {0};
+  readlink("/proc/self/ns/user", link, sizeof link - 1);
+  printf("user-ns %s\n", link);
+  fflush(stdout);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char *g = argc > 1 ? argv[1] : "";
@@ -975,6 +996,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(g, "net") && argc > 5) netProbe(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
   else if (!strcmp(g, "udp-ingress") && argc > 3) udpIngress(argv[2], atoi(argv[3]));
   else if (!strcmp(g, "danger")) dangerProbe();
+  else if (!strcmp(g, "binfmt")) binfmtProbe();
 #ifdef __i386__
   else if (!strcmp(g, "int80")) int80Probe();
   else if (!strcmp(g, "race-socketcall") && argc > 2) raceSocketcall(atol(argv[2]));
