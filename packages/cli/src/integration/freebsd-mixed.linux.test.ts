@@ -154,6 +154,29 @@ describe('a mixed jail: the kernel runs the FreeBSD loader per exec', () => {
   });
 });
 
+describe('what a mixed jail costs its root', () => {
+  it('root binds a port below 1024 on the jail address as in a plain jail (the bind program stands in for CAP_NET_BIND_SERVICE); another user gets EACCES', async () => {
+    for (const emulation of [['--emulation', 'mixed'], []]) {
+      const bind = (...user: string[]) =>
+        sysjail([...emulation, ...user, fx.root, BSD_HOST, ADDR, '/bin/probe64', 'bind-port', ADDR, '83']);
+      expect((await bind()).stdout, `root ${emulation}`).toBe('bind-port ok\n');
+      expect((await bind('-U', 'nobody')).stdout, `nobody ${emulation}`).toBe('bind-port EACCES\n');
+    }
+  });
+
+  it('allow.raw_sockets, allow.chflags and allow.rlimit cannot work in its user namespace: refused, one line, nothing started', async () => {
+    for (const flag of ['--allow-raw-sockets', '--allow-chflags', '--allow-rlimit']) {
+      const r = await sysjail(['--emulation', 'mixed', flag, fx.root, BSD_HOST, ADDR, '/bin/true']);
+      expect(r.status, flag).toBe(1);
+      expect(r.stderr.trim().split('\n'), flag).toHaveLength(1);
+      expect(r.stderr, flag).toMatch(/per-exec emulation .* cannot give its root allow\.(raw_sockets|chflags|rlimit)/);
+      expect(r.stdout).toBe('');
+    }
+    const jails = join(fx.runDir, 'jails');
+    expect(existsSync(jails) ? readdirSync(jails).filter((f) => f.endsWith('.json')) : []).toEqual([]);
+  });
+});
+
 describe('a mixed jail’s binfmt_misc instance is out of jailed root’s reach', () => {
   it('no binfmt_misc to mount or open, no namespace to make or enter; plain jails are in the host’s user namespace', async () => {
     const lines = (out: string) =>
@@ -212,7 +235,7 @@ describe('a mixed jail’s binfmt_misc instance is out of jailed root’s reach'
     expect(hostBinfmt()).toEqual(hostBefore);
   }, 180_000);
 
-  it('a background mixed jail: removing it closes its binfmt_misc mount and namespace in the shared supervisor', async () => {
+  it('a background mixed jail: jexec’d shells run FreeBSD programs; removing it closes its binfmt_misc mount and namespace in the shared supervisor', async () => {
     const keep = await startBackground(fx, [fx.root, 'keep.example', '127.0.15.47', '/bin/sleep', '120']);
     const jid = await startBackground(fx, [
       '--emulation',
@@ -239,6 +262,11 @@ describe('a mixed jail’s binfmt_misc instance is out of jailed root’s reach'
     expect(ns).not.toBe(hostUserNs);
     expect(binfmtFds(daemon)).toHaveLength(1);
     expect(links(`/proc/${daemon}/fd`)).toContain(ns);
+    // jexec'd commands are the init's children: in the namespace, the kernel picks per exec for them too.
+    const jexec = await runTool(fx, 'jexec', [String(jid), '/bin/sh', '-c', 'esbuild --version; readlink /proc/self/ns/user'], {
+      timeoutMs: 60_000,
+    });
+    expect(jexec.stdout).toBe(`${ESBUILD_VERSION}\n${ns}\n`);
     const removed = await runTool(fx, 'jail', ['-r', String(jid)], { timeoutMs: 60_000 });
     expect(removed.status).toBe(0);
     expect(alive(daemon)).toBe(true); // it still hosts the other jail

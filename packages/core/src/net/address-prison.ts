@@ -4,4 +4,10 @@ export interface AddressPrison {
   readonly ipv4: readonly string[];
   /** Jail IPv6 addresses; the first is primary. */
   readonly ipv6: readonly string[];
+  /**
+   * Root of the jail (real uid 0) binds ports below 1024: the bind programs return the kernel's "no
+   * CAP_NET_BIND_SERVICE check" verdict for it. For a jail in a user namespace of its own, whose root's
+   * capabilities count in that namespace only, not in the host network namespace's owner.
+   */
+  readonly rootBindsReservedPorts?: boolean;
 }

@@ -46,6 +46,23 @@ describe('address program generators', () => {
     expect(p[call - 1].imm).toBe(-99);
   });
 
+  it('rootBindsReservedPorts: an allowed bind by real uid 0 returns 3 (no CAP_NET_BIND_SERVICE check), others 1', () => {
+    for (const gen of [bindProgram4, bindProgram6]) {
+      const plain = gen(prison);
+      expect(plain.some((i) => i.code === CALL && i.imm === ebpf.BPF_FUNC_get_current_uid_gid)).toBe(false);
+      const p = gen({ ...prison, rootBindsReservedPorts: true });
+      wellFormed(p);
+      const call = p.findIndex((i) => i.code === CALL && i.imm === ebpf.BPF_FUNC_get_current_uid_gid);
+      expect(call).toBeGreaterThan(0);
+      // uid (the low 32 bits of r0) != 0 → the plain verdict; else r0 = 3, exit.
+      expect(p[call + 1]).toMatchObject({ code: ebpf.BPF_JMP32 | ebpf.BPF_JNE | ebpf.BPF_K, dst: 0, imm: 0 });
+      expect(p[call + 2]).toMatchObject({ code: ebpf.BPF_ALU64 | ebpf.BPF_MOV | ebpf.BPF_K, dst: 0, imm: 3 });
+      expect(p[call + 3].code).toBe(EXIT);
+      const plainVerdict = p[call + 2 + p[call + 1].off];
+      expect(plainVerdict).toMatchObject({ code: ebpf.BPF_ALU64 | ebpf.BPF_MOV | ebpf.BPF_K, dst: 0, imm: 1 });
+    }
+  });
+
   it('with no address of the family, every bind is refused by a program without dead code', () => {
     const p = bindProgram6({ ipv4: ['127.0.0.5'], ipv6: [] });
     wellFormed(p);

@@ -24,6 +24,7 @@ export const BPF_F_ALLOW_OVERRIDE = 1;
 export const BPF_F_ALLOW_MULTI = 2;
 
 /** Helper ids (enum bpf_func_id) used by sysjail. */
+export const BPF_FUNC_get_current_uid_gid = 15;
 export const BPF_FUNC_bind = 64;
 export const BPF_FUNC_get_retval = 186;
 export const BPF_FUNC_set_retval = 187;

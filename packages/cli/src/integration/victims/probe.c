@@ -987,6 +987,14 @@ static void binfmtProbe(void) {
   fflush(stdout);
 }
 
+/* bind(2) of ADDR:PORT over TCP, as this process's user: "bind-port ok" or the errno. */
+static void bindPort(const char *addr, int port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = ipOf(addr)};
+  report("bind-port", s < 0 ? -1 : bind(s, (struct sockaddr *)&sa, sizeof sa));
+  if (s >= 0) close(s);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char *g = argc > 1 ? argv[1] : "";
@@ -997,6 +1005,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(g, "udp-ingress") && argc > 3) udpIngress(argv[2], atoi(argv[3]));
   else if (!strcmp(g, "danger")) dangerProbe();
   else if (!strcmp(g, "binfmt")) binfmtProbe();
+  else if (!strcmp(g, "bind-port") && argc > 3) bindPort(argv[2], atoi(argv[3]));
 #ifdef __i386__
   else if (!strcmp(g, "int80")) int80Probe();
   else if (!strcmp(g, "race-socketcall") && argc > 2) raceSocketcall(atol(argv[2]));
