@@ -169,7 +169,9 @@ describe('what a mixed jail costs its root', () => {
       const r = await sysjail(['--emulation', 'mixed', flag, fx.root, BSD_HOST, ADDR, '/bin/true']);
       expect(r.status, flag).toBe(1);
       expect(r.stderr.trim().split('\n'), flag).toHaveLength(1);
-      expect(r.stderr, flag).toMatch(/per-exec emulation .* cannot give its root allow\.(raw_sockets|chflags|rlimit)/);
+      expect(r.stderr, flag).toMatch(
+        /per-exec emulation .* cannot give its root allow\.(raw_sockets|chflags|rlimit)/,
+      );
       expect(r.stdout).toBe('');
     }
     const jails = join(fx.runDir, 'jails');
@@ -263,9 +265,14 @@ describe('a mixed jail’s binfmt_misc instance is out of jailed root’s reach'
     expect(binfmtFds(daemon)).toHaveLength(1);
     expect(links(`/proc/${daemon}/fd`)).toContain(ns);
     // jexec'd commands are the init's children: in the namespace, the kernel picks per exec for them too.
-    const jexec = await runTool(fx, 'jexec', [String(jid), '/bin/sh', '-c', 'esbuild --version; readlink /proc/self/ns/user'], {
-      timeoutMs: 60_000,
-    });
+    const jexec = await runTool(
+      fx,
+      'jexec',
+      [String(jid), '/bin/sh', '-c', 'esbuild --version; readlink /proc/self/ns/user'],
+      {
+        timeoutMs: 60_000,
+      },
+    );
     expect(jexec.stdout).toBe(`${ESBUILD_VERSION}\n${ns}\n`);
     const removed = await runTool(fx, 'jail', ['-r', String(jid)], { timeoutMs: 60_000 });
     expect(removed.status).toBe(0);

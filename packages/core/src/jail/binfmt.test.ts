@@ -23,8 +23,8 @@ describe('binfmtRegistration', () => {
       expect(() => binfmtRegistration(name, rule), name).toThrow(JailSetupError);
     expect(() => binfmtRegistration('x', { offset: 128, magic: Uint8Array.of(1) })).toThrow(JailSetupError);
     expect(() => binfmtRegistration('x', { offset: 0, magic: new Uint8Array(0) })).toThrow(JailSetupError);
-    expect(() => binfmtRegistration('x', { offset: 0, magic: Uint8Array.of(1, 2), mask: Uint8Array.of(1) })).toThrow(
-      JailSetupError,
-    );
+    expect(() =>
+      binfmtRegistration('x', { offset: 0, magic: Uint8Array.of(1, 2), mask: Uint8Array.of(1) }),
+    ).toThrow(JailSetupError);
   });
 });

@@ -14,7 +14,8 @@ export const binfmtHelperPath = fileURLToPath(new URL('../../dist/native/sysjail
  * Never C: the credentials come from the interpreter (no set-uid bit), not from the program.
  */
 export function binfmtRegistration(name: string, rule: BinfmtRule): string {
-  if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,59}$/.test(name)) throw new JailSetupError(`binfmt rule name "${name}"`);
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,59}$/.test(name))
+    throw new JailSetupError(`binfmt rule name "${name}"`);
   const { offset, magic, mask } = rule;
   if (!Number.isInteger(offset) || offset < 0 || magic.length === 0 || offset + magic.length > 128)
     throw new JailSetupError(`binfmt rule ${name}: the magic must lie within the first 128 bytes`);

@@ -59,7 +59,11 @@ describe('address program generators', () => {
       expect(p[call + 2]).toMatchObject({ code: ebpf.BPF_ALU64 | ebpf.BPF_MOV | ebpf.BPF_K, dst: 0, imm: 3 });
       expect(p[call + 3].code).toBe(EXIT);
       const plainVerdict = p[call + 2 + p[call + 1].off];
-      expect(plainVerdict).toMatchObject({ code: ebpf.BPF_ALU64 | ebpf.BPF_MOV | ebpf.BPF_K, dst: 0, imm: 1 });
+      expect(plainVerdict).toMatchObject({
+        code: ebpf.BPF_ALU64 | ebpf.BPF_MOV | ebpf.BPF_K,
+        dst: 0,
+        imm: 1,
+      });
     }
   });
 

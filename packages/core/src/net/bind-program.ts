@@ -17,7 +17,19 @@ import {
   emitStoreWord,
 } from './program-fragments.js';
 
-const { BPF_JEQ, BPF_JNE, BPF_REG_0, BPF_REG_1, BPF_REG_2, BPF_REG_3, BPF_REG_4, BPF_REG_5, BPF_REG_6, BPF_REG_7, BPF_W } = ebpf;
+const {
+  BPF_JEQ,
+  BPF_JNE,
+  BPF_REG_0,
+  BPF_REG_1,
+  BPF_REG_2,
+  BPF_REG_3,
+  BPF_REG_4,
+  BPF_REG_5,
+  BPF_REG_6,
+  BPF_REG_7,
+  BPF_W,
+} = ebpf;
 const ctx = ebpf.bpf_sock_addr;
 
 /** The verdict of an allowed bind: 1, or 3 for root when it binds reserved ports (see above). */
