@@ -143,6 +143,27 @@ describe('a mixed jail: the kernel runs the FreeBSD loader per exec', () => {
     expect(i386.stderr).toMatch(/32-bit \(i386\) FreeBSD program/);
   });
 
+  it('jail -c sysjail.emulation=mixed makes the same kind of jail', async () => {
+    const r = await runTool(
+      fx,
+      'jail',
+      [
+        '-c',
+        `path=${fx.root}`,
+        `host.hostname=${BSD_HOST}`,
+        `ip4.addr=${ADDR}`,
+        'sysjail.emulation=mixed',
+        'command=/bin/sh',
+        '-c',
+        'esbuild --version; /usr/local/bin/victim jailed',
+      ],
+      { timeoutMs: 120_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${ESBUILD_VERSION}\njailed ok 1\n`);
+    expect(r.status).toBe(0);
+  });
+
   it('Linux programs still run natively, with the jail’s capabilities (not every one its namespace gives)', async () => {
     const caps = (out: string) => out.split('\n').filter((l) => /^Cap(Prm|Eff|Bnd|Inh|Amb):/.test(l));
     const script = 'readlink /proc/self/exe; grep ^Cap /proc/self/status';
