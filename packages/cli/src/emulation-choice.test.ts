@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulation } from '@sysjail/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chooseEmulation, commandHeader } from './emulation-choice.js';
+import {
+  chooseEmulation,
+  commandEmulation,
+  commandHeader,
+  jailEmulation,
+  MIXED,
+} from './emulation-choice.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sysjail-choice-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -48,5 +54,41 @@ describe('commands in the jail', () => {
     expect(chooseEmulation([linux, freebsd], root, 'fbsd').name).toBe('freebsd');
     expect(chooseEmulation([freebsd, linux], root, '/usr/bin/env').name).toBe('linux');
     expect(() => chooseEmulation([], root, 'sh')).toThrow('no emulation installed');
+  });
+});
+
+describe('mixed jails', () => {
+  const rule = { offset: 0, magic: Uint8Array.of(0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 9) };
+  const linux = fake('linux', 'jail-busybox');
+  const freebsd = { ...fake('freebsd', 'freebsd'), loader: '/loader', binfmt: rule } as unknown as Emulation;
+  const loaderOnly = { ...fake('other', 'other'), loader: '/other-loader' } as unknown as Emulation;
+
+  it('run the command as its header says, under the native filter, with the loader and its binfmt rule', () => {
+    const chosen = commandEmulation([linux, freebsd], MIXED, root, '/bin/sh');
+    expect(chosen.name).toBe('linux');
+    expect(jailEmulation([linux, freebsd], chosen, true)).toEqual({
+      emulation: linux,
+      loader: '/loader',
+      underLoader: false,
+      loaderBinfmt: rule,
+    });
+    const bsd = commandEmulation([linux, freebsd], MIXED, root, 'fbsd');
+    expect(jailEmulation([linux, freebsd], bsd, true)).toEqual({
+      emulation: linux,
+      loader: '/loader',
+      underLoader: true,
+      loaderBinfmt: rule,
+    });
+  });
+
+  it('only when asked: a plain jail gets no binfmt rule', () => {
+    expect(jailEmulation([linux, freebsd], linux).loaderBinfmt).toBeUndefined();
+    expect(jailEmulation([linux, freebsd], freebsd).loaderBinfmt).toBeUndefined();
+  });
+
+  it('need an emulation whose loader the kernel can pick: none is a runtime error', () => {
+    expect(() => jailEmulation([linux, loaderOnly], linux, true)).toThrow(
+      'emulation mixed: no installed emulation has a loader the kernel can pick per exec',
+    );
   });
 });
