@@ -15,10 +15,7 @@
  *                       'E' exec: payload argv, env, cwd and the filters to stack (see parse_exec), 3 fds attached, a = uid,
  *                       b = gid, c = tag
  *                       -> reply 'P' (pid in a, tag in c) or 'F' (errno in a, tag in c);
- *                       'K' signal b to every process of the jail (a = 0) or to pid a;
- *                       'D' set the parent-death signal to a (0: none) -> reply 'D' (errno in a): the
- *                       supervisor clears it before it lets the launching thread go and sets it again
- *                       once this process's parent is a thread that lives as long as the supervisor.
+ *                       'K' signal b to every process of the jail (a = 0) or to pid a.
  *   init -> supervisor: 'X' the command exited (wait status in a, pid in b, tag in c; tag 0 = the command).
  * EOF on the channel means the supervisor is gone: init exits, and the jail with it.
  *
@@ -448,9 +445,6 @@ int main(int argc, char **argv) {
 				break;
 			case 'K':
 				kill(m.a > 0 ? m.a : -1, m.b);
-				break;
-			case 'D':
-				send_msg('D', prctl(PR_SET_PDEATHSIG, m.a) != 0 ? errno : 0, 0, 0, NULL, 0);
 				break;
 			}
 			for (int i = 0; i < 3; i++)

@@ -114,12 +114,8 @@ export type ToSupervisor =
       readonly gid: number;
       readonly fds?: readonly [number, number, number];
     }
-  /** Set the init's parent-death signal (0: none); answered by a 'deathsig' message. */
-  | { readonly type: 'deathsig'; readonly jid: number; readonly signal: number }
   /** The init is this process's child: this thread reaps it (waitid on its pidfd) and reports 'reaped'. */
   | { readonly type: 'released'; readonly jid: number }
-  /** Mount the jail's own /proc (the supervisor thread has the capabilities; the jail worker does not). */
-  | { readonly type: 'mountProc'; readonly request: number; readonly initPid: number }
   /** A running jail's change (jail.change): its addresses for the handlers, its host name. */
   | {
       readonly type: 'change';
@@ -181,9 +177,7 @@ export type FromSupervisor =
   /** Every filtered task of the jail is gone. */
   | { readonly type: 'hangup'; readonly jid: number }
   | { readonly type: 'done'; readonly request: number; readonly error?: string }
-  /** The init set its parent-death signal (errno 0) or could not. */
-  | { readonly type: 'deathsig'; readonly jid: number; readonly errno: number }
-  /** A released init exited and was reaped. */
+  /** The init exited and was reaped. */
   | {
       readonly type: 'reaped';
       readonly jid: number;

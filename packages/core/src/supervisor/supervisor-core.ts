@@ -58,7 +58,6 @@ import {
   POLICY_ROUTE,
   sockaddrArgs,
 } from '../listen/listener.js';
-import { mountJailProc } from '../mount/proc-mount.js';
 import type { ArgKind } from '../syscall-table.js';
 import { callContext, errnoNameIn, type ServedJail } from './call-context.js';
 import type { EmulationHandlers, Handler, NotifiedCall, Reply } from './handler-context.js';
@@ -681,7 +680,6 @@ function handleInit(jail: Served, msg: { op: string; a: number; b: number; c: nu
   if (msg.op === 'X') post({ type: 'exit', jid: jail.spec.jid, status: msg.a, pid: msg.b, tag: msg.c });
   else if (msg.op === 'P') post({ type: 'spawned', jid: jail.spec.jid, pid: msg.a, tag: msg.c, errno: 0 });
   else if (msg.op === 'F') post({ type: 'spawned', jid: jail.spec.jid, pid: 0, tag: msg.c, errno: msg.a });
-  else if (msg.op === 'D') post({ type: 'deathsig', jid: jail.spec.jid, errno: msg.a });
 }
 
 /** Reaps a released init that has exited (its pidfd polled readable). */
@@ -813,12 +811,6 @@ function controlUnsafe(msg: ToSupervisor): boolean {
         sendInitMessage(jail.spec.controlFd, { op: 'K', a: 0, b: msg.signal, c: 0 });
       return true;
     }
-    case 'deathsig': {
-      const jail = jails.get(msg.jid);
-      if (!jail || jail.initGone) throw new Error('no such jail');
-      sendInitMessage(jail.spec.controlFd, { op: 'D', a: msg.signal, b: 0, c: 0 });
-      return true;
-    }
     case 'released': {
       const jail = jails.get(msg.jid);
       if (jail && jail.reap === 'no') jail.reap = 'yes';
@@ -857,14 +849,6 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       post({ type: 'done', request: msg.request, ...(jail ? {} : { error: 'no such jail' }) });
       return true;
     }
-    case 'mountProc':
-      try {
-        mountJailProc(msg.initPid);
-        post({ type: 'done', request: msg.request });
-      } catch (e) {
-        post({ type: 'done', request: msg.request, error: (e as Error).message });
-      }
-      return true;
     case 'stop':
       return false;
   }

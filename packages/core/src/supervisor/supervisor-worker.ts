@@ -4,7 +4,6 @@
 import { writeFileSync } from 'node:fs';
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { poll } from '@sysjail/systrace-bindings';
-import { prepareMountThread } from '../mount/proc-mount.js';
 import type { ToSupervisor } from './protocol.js';
 import { afterPoll, configureCore, plan, take } from './supervisor-core.js';
 
@@ -33,7 +32,6 @@ async function main(): Promise<void> {
     // Named for ps -T and top -H (and the tests that look for the second thread).
     writeFileSync('/proc/thread-self/comm', role === 'first' ? 'sysjail-serve1' : 'sysjail-serve2');
   } catch {}
-  if (role === 'first') prepareMountThread();
   port.postMessage({ type: 'ready' });
   for (;;) {
     if (Atomics.load(stopFlag, 0) !== 0) return; // the process is exiting
