@@ -5,6 +5,8 @@
  * user namespace (they pay nothing), the host's binfmt_misc is never touched, jailed root cannot reach the
  * instance or make one, and the namespace and the instance's mount go with the jail.
  */
+
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -21,7 +23,7 @@ import { freebsdVictimPath } from '@sysjail/emul-freebsd';
 import { ESBUILD_VERSION, freebsdEsbuild } from '@sysjail/emul-freebsd/npm-programs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, eventually, waitForRecord } from './host-state.js';
-import { type JailFixture, makeJailFixture } from './jail-fixture.js';
+import { binDir, type JailFixture, makeJailFixture } from './jail-fixture.js';
 import { runTool, startBackground, startTool } from './run-tool.js';
 
 // Addresses of this file's own (the FreeBSD area's 127.0.15.0/24, .45 to .49).
@@ -258,7 +260,7 @@ describe('a mixed jail’s binfmt_misc instance is out of jailed root’s reach'
     expect(hostBinfmt()).toEqual(hostBefore);
   }, 180_000);
 
-  it('a background mixed jail: jexec’d shells run FreeBSD programs; removing it closes its binfmt_misc mount and namespace in the shared supervisor', async () => {
+  it('a background mixed jail: sjls -v shows the FreeBSD program its shell started; jexec’d shells run FreeBSD programs; removing it closes its binfmt_misc mount and namespace in the shared supervisor', async () => {
     const keep = await startBackground(fx, [fx.root, 'keep.example', '127.0.15.47', '/bin/sleep', '120']);
     const jid = await startBackground(fx, [
       '--emulation',
@@ -268,7 +270,7 @@ describe('a mixed jail’s binfmt_misc instance is out of jailed root’s reach'
       '127.0.15.48',
       '/bin/sh',
       '-c',
-      'exec sleep 120',
+      'sleep 120 | esbuild --serve=127.0.15.48:8000',
     ]);
     const records = () =>
       readdirSync(join(fx.runDir, 'jails'))
@@ -285,6 +287,17 @@ describe('a mixed jail’s binfmt_misc instance is out of jailed root’s reach'
     expect(ns).not.toBe(hostUserNs);
     expect(binfmtFds(daemon)).toHaveLength(1);
     expect(links(`/proc/${daemon}/fd`)).toContain(ns);
+    // sjls -v: the FreeBSD program the shell started is run by the loader (its status page says so).
+    let sjls = '';
+    await eventually(() => {
+      sjls = spawnSync(process.execPath, [join(binDir, 'sjls.js'), '-v', '-j', String(jid)], {
+        env: fx.env,
+        encoding: 'utf8',
+      }).stdout;
+      return /^process: +[0-9]+ freebsd$/m.test(sjls);
+    }, 20_000);
+    expect(sjls).toMatch(/^process: +[0-9]+ freebsd$/m);
+    expect(sjls).toMatch(/^process: +[0-9]+ linux$/m);
     // jexec'd commands are the init's children: in the namespace, the kernel picks per exec for them too.
     const jexec = await runTool(
       fx,
