@@ -6,6 +6,7 @@ export * from './capabilities.js';
 export * from './credentials.js';
 export * from './ebpf/index.js';
 export * from './errors.js';
+export * from './fd-watch.js';
 export * from './file-descriptors.js';
 export * from './filesystem-root.js';
 export * from './ip-address.js';

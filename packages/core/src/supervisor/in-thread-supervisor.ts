@@ -1,11 +1,23 @@
 // The supervisor in the event loop of the thread that starts the jails: no worker thread, no second V8
-// isolate. poll(2) on the jails' listeners, init channels and pidfds waits on libuv's thread pool (one
-// pool thread while any jail is served); when it returns, the turn (receive → decide → reply, init
-// messages) runs here, one notification per jail per turn, then the next poll goes back to the pool, so
-// that the other work of this loop (the stdio relay, listeners, timers) runs between two turns and a turn
-// waits at most for the callbacks queued before it.
+// isolate. On the main thread, the jails' listeners, init channels and released inits' pidfds are
+// watched by libuv itself (poll handles of Node's loop: a notification wakes this thread directly); on
+// another thread, poll(2) waits on libuv's thread pool (one pool thread while any jail is served). When
+// one is ready, a turn (receive → decide → reply, init messages) runs here, one notification per jail per
+// turn, so that the other work of this loop (the stdio relay, listeners, timers) runs between two turns
+// and a turn waits at most for the callbacks queued before it.
 import { EventEmitter } from 'node:events';
-import { close, O_CLOEXEC, O_NONBLOCK, pipe2, pollAsync, write } from '@sysjail/systrace-bindings';
+import {
+  canWatchFds,
+  close,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  pipe2,
+  poll,
+  pollAsync,
+  type Watch,
+  watchReadable,
+  write,
+} from '@sysjail/systrace-bindings';
 import type { FromSupervisor, SupervisedJailSpec, ToSupervisor } from './protocol.js';
 import type { Supervisor } from './supervisor.js';
 import { afterPoll, configureCore, forgetAll, plan, serving, take } from './supervisor-core.js';
@@ -28,7 +40,12 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
   /** Messages of the current turn: delivered once it is done, never from inside it. */
   private readonly outbox: FromSupervisor[] = [];
   private delivering = false;
+  private deliverSoon = false;
   private requests = 0;
+  /** Main thread: the fds watched in the loop, and the timer of the listeners' deadlines. */
+  private readonly watched = new Map<number, Watch>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inLoop = canWatchFds();
 
   constructor() {
     super();
@@ -40,6 +57,9 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
       post: (msg) => this.outbox.push(msg),
       wakeFd: this.wakeRead,
       handOver: false,
+      closing: (fds) => {
+        for (const fd of fds) this.unwatch(fd);
+      },
     });
     process.once('exit', () => {
       this.stopped = true;
@@ -64,6 +84,59 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
     }
   }
 
+  /**
+   * Main thread: a turn, when a watched fd is ready or a deadline is due (in libuv's poll phase or a
+   * timer): the fds of the plan polled without waiting, served, then the watches made to match the next
+   * plan. Messages go out from an immediate (a callback scope of Node's, which runs the microtasks).
+   */
+  private turn(): void {
+    if (this.stopped || this.gone) return;
+    try {
+      const p = plan();
+      afterPoll(p, poll(p.fds, 0));
+      this.sync();
+    } catch (e) {
+      this.end(e);
+    }
+    if (this.outbox.length > 0 && !this.deliverSoon) {
+      this.deliverSoon = true;
+      setImmediate(() => {
+        this.deliverSoon = false;
+        this.deliver();
+      });
+    }
+  }
+
+  private readonly onReady = () => this.turn();
+
+  /** Main thread: watches exactly the fds of the next plan; a timer for its listeners' deadline. */
+  private sync(): void {
+    const want = new Set<number>();
+    let timeoutMs = 1000;
+    if (!this.stopped && !this.gone && serving()) {
+      const p = plan();
+      for (let i = 1; i < p.fds.length; i++) want.add(p.fds[i].fd);
+      timeoutMs = p.timeoutMs;
+    }
+    for (const fd of [...this.watched.keys()]) if (!want.has(fd)) this.unwatch(fd);
+    for (const fd of want) {
+      if (!this.watched.has(fd)) this.watched.set(fd, watchReadable(fd, this.onReady));
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (want.size > 0) {
+      // A listener's deadline (or a look each second); it keeps nothing alive by itself.
+      this.timer = setTimeout(this.onReady, Math.max(0, timeoutMs));
+      this.timer.unref();
+    }
+  }
+
+  private unwatch(fd: number): void {
+    this.watched.get(fd)?.stop();
+    this.watched.delete(fd);
+  }
+
+  /** Another thread than the main one: poll(2) waiting on libuv's pool, until no jail is left. */
   private async loop(): Promise<void> {
     this.polling = true;
     try {
@@ -96,9 +169,16 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
     if (!goOn) {
       this.stopped = true;
       this.wake();
+      if (this.inLoop) this.sync();
       return;
     }
-    if (msg.type === 'add' || msg.type === 'remove' || msg.type === 'released') {
+    if (this.inLoop) {
+      try {
+        this.sync();
+      } catch (e) {
+        this.end(e);
+      }
+    } else if (msg.type === 'add' || msg.type === 'remove' || msg.type === 'released') {
       if (this.polling) this.wake();
       else if (serving()) void this.loop();
     }
@@ -109,6 +189,10 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
     this.gone = true;
     this.wake();
     forgetAll();
+    if (this.inLoop) {
+      for (const fd of [...this.watched.keys()]) this.unwatch(fd);
+      if (this.timer) clearTimeout(this.timer);
+    }
     made = false; // the thread's next start gets a new one
     this.emit('exit', why);
   }

@@ -138,6 +138,8 @@ export interface CoreEnvironment {
   readonly wakeFirst?: number;
   /** Jails flooding the first thread may be handed to a second (worker threads only). */
   readonly handOver: boolean;
+  /** A jail's fds are about to be closed (a driver that watches them stops first). */
+  closing?(fds: readonly number[]): void;
 }
 
 let env: CoreEnvironment;
@@ -752,7 +754,9 @@ function controlUnsafe(msg: ToSupervisor): boolean {
         jails.delete(msg.jid);
         jail.unixNamespace.close();
         release(jail);
-        for (const fd of [jail.spec.listenerFd, jail.spec.controlFd, jail.spec.initPidfd]) {
+        const fds = [jail.spec.listenerFd, jail.spec.controlFd, jail.spec.initPidfd];
+        env.closing?.(fds);
+        for (const fd of fds) {
           try {
             close(fd);
           } catch {}
@@ -891,7 +895,9 @@ export function forgetAll(): void {
   for (const jail of jails.values()) {
     shutdownJail(jail.spec);
     jail.unixNamespace.close();
-    for (const fd of [jail.spec.listenerFd, jail.spec.controlFd, jail.spec.initPidfd]) {
+    const fds = [jail.spec.listenerFd, jail.spec.controlFd, jail.spec.initPidfd];
+    env.closing?.(fds);
+    for (const fd of fds) {
       try {
         close(fd);
       } catch {}
