@@ -377,7 +377,7 @@ function format({
     "  Row 4 is startJail's default, supervision by a worker thread. The jail command's one-shot jail is supervised",
   );
   p(
-    "  in its own thread's event loop (poll on libuv's pool). Both modes side by side (sj-notify, medians of",
+    "  in its own thread's event loop (libuv poll handles). Both modes side by side (sj-notify, medians of",
   );
   p(
     `  ${modes.quiet.thread.runs.length} interleaved rounds), quiet and while the jail floods its stdout through the relay (to /dev/null),`,
