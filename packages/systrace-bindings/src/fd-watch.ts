@@ -1,9 +1,12 @@
 // Watching descriptors from the main thread's event loop: libuv's own poll handles (uv_poll_t) on Node's
 // default loop, through the uv_* functions the node binary exports. A ready descriptor wakes the loop
 // itself (no pool thread, no hand-over between threads): its callback runs in the loop's poll phase.
-// Level-triggered: a descriptor left ready calls again on the loop's next turn.
+// Level-triggered: a descriptor left ready calls again on the loop's next turn. The descriptor's file
+// status flags are left as they were (uv_poll_init would make it non-blocking: a blocking read of ours
+// on it would then fail with EAGAIN).
 import { isMainThread } from 'node:worker_threads';
 import koffi from 'koffi';
+import { F_GETFL, F_SETFL, fcntl } from './file-descriptors.js';
 
 const UV_POLL = 8; // uv_handle_type
 const UV_READABLE = 1;
@@ -74,7 +77,10 @@ export function watchReadable(fd: number, onReady: (status: number) => void): Wa
   const u = libuv();
   const handle = Buffer.alloc(u.handleSize);
   const key = koffi.address(handle) as bigint;
-  if (u.init(u.loop, handle, fd) !== 0) throw new Error(`uv_poll_init(${fd}) failed`);
+  const flags = fcntl(fd, F_GETFL, 0);
+  const inited = u.init(u.loop, handle, fd);
+  fcntl(fd, F_SETFL, flags);
+  if (inited !== 0) throw new Error(`uv_poll_init(${fd}) failed`);
   let stopped = false;
   const watch: Watch = {
     fd,
