@@ -110,7 +110,9 @@ export function endStart(): void {
 }
 
 function unrefIfIdle(): void {
-  if (running.size === 0 && starting === 0) supervisor?.unref();
+  if (running.size > 0 || starting > 0) return;
+  supervisor?.unref();
+  inThread?.unref();
 }
 
 const CGROUP_NAME = /^jail-([0-9]+)-[0-9]+$/;

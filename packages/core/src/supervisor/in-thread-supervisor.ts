@@ -188,6 +188,7 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
     if (this.gone) return;
     this.gone = true;
     this.wake();
+    this.unref();
     forgetAll();
     if (this.inLoop) {
       for (const fd of [...this.watched.keys()]) this.unwatch(fd);
@@ -231,10 +232,18 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
     return this.request((request) => ({ type: 'add', request, jail, claim }));
   }
 
-  /** The poll waiting on the pool keeps the loop alive while a jail is served: nothing more to hold. */
-  ref(): void {}
+  /** While a jail starts: the watches (or the poll on the pool) keep the loop alive once it is served. */
+  private keepAlive: NodeJS.Timeout | undefined;
 
-  unref(): void {}
+  /** Keeps the process alive (a start in progress waits for this supervisor's answers). */
+  ref(): void {
+    this.keepAlive ??= setInterval(() => {}, 1 << 30);
+  }
+
+  unref(): void {
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+  }
 
   async close(): Promise<void> {
     if (!this.gone) await this.take({ type: 'stop' });
