@@ -442,7 +442,8 @@ function profileSection(profiles, variants, warmProfile, commandPhases) {
   p('### Step by step (packages/cli/bench/start-profile.mjs)');
   p();
   p("A copy of startJail's flow built from the exported building blocks (without the registry and the");
-  p('jexec server), a performance.now() mark after each step, ms since the process started.');
+  p('jexec server), a performance.now() mark after each step, ms since the process started. It imports');
+  p("the packages' ES modules (tsc's output); the jail command runs its bundle instead (see (2)).");
   p(`Cold = a fresh process prewarming as the jail command does (${COLD_FLAGS.join(' ')}), median of 3`);
   p(`processes; prewarmed = later starts in one process (median of ${PROFILE_RUNS - 1}).`);
   p();
