@@ -7,7 +7,16 @@
  * jail's latency is measured in bench/results/supervisor.md, not here.) Its control socket serves root
  * only; it reports its jails; a change to a running jail is refused by name while core cannot make it.
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { openRegistry } from '@sysjail/core';
 import { requestAsUser } from '@sysjail/core/internals';
@@ -28,6 +37,14 @@ afterAll(() => fx?.cleanup());
 async function emulated(jid: number): Promise<number> {
   const json = JSON.parse((await runTool(fx, 'sjls', ['--json', '-j', String(jid)])).stdout);
   return json.jails[0].emulated as number;
+}
+
+/** The count as of a counters write made after this call (the supervisor writes them once a second). */
+async function freshEmulated(jid: number): Promise<number> {
+  const path = fx.registry().find(jid)?.countersPath as string;
+  const asked = statSync(path).mtimeMs;
+  await until(async () => statSync(path).mtimeMs !== asked, 5_000, 'the next counters write');
+  return emulated(jid);
 }
 
 /** The names of a process's threads (/proc/PID/task/TID/comm). */
@@ -88,13 +105,18 @@ describe('jails sharing one supervisor', () => {
         .filter((n) => n.startsWith('sysjail-serve'))
         .sort(),
     ).toEqual(['sysjail-serve1', 'sysjail-serve2']);
-    const before = await emulated(loud);
-    const r = await runTool(fx, 'jexec', ['quiet', '/bin/victim', 'notify', String(CALLS)]);
-    expect(r).toMatchObject({ status: 0, stdout: `ok ${CALLS}\n`, stderr: '' });
-    const during = (await emulated(loud)) - before;
-    console.info(`while the quiet jail made ${CALLS} notified calls, the hammering jail made ${during}`);
+    // The quiet jail asks for at least three counter periods, so the counts read before and after
+    // (each from a write made after it was asked for) span its calls, not a stale second.
+    const before = await freshEmulated(loud);
+    let quietCalls = 0;
+    for (const end = Date.now() + 3_000; quietCalls === 0 || Date.now() < end; quietCalls += CALLS) {
+      const r = await runTool(fx, 'jexec', ['quiet', '/bin/victim', 'notify', String(CALLS)]);
+      expect(r).toMatchObject({ status: 0, stdout: `ok ${CALLS}\n`, stderr: '' });
+    }
+    const during = (await freshEmulated(loud)) - before;
+    console.info(`while the quiet jail made ${quietCalls} notified calls, the hammering jail made ${during}`);
     // Both went on at once: the hammering jail was served all along, and so was the quiet one.
-    expect(during).toBeGreaterThan(CALLS);
+    expect(during).toBeGreaterThan(quietCalls);
     // UNIX sockets the second thread makes for the flooding jail are in the jail's one namespace.
     const unix = await runTool(fx, 'jexec', [
       String(loud),
