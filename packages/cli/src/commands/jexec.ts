@@ -17,10 +17,14 @@ const FORWARDED: NodeJS.Signals[] = [
   'SIGWINCH',
 ];
 
-/** jexec(8): `jexec [-ltT] [-u username | -U username] jid|name [command ...]` (no command: /bin/sh). */
+/**
+ * jexec(8): `jexec [-ltT] [-P subpolicy] [-u username | -U username] jid|name [command ...]` (no
+ * command: /bin/sh).
+ */
 export async function jexecMain(argv: readonly string[], registry?: Registry): Promise<number> {
-  const { options, operands } = getopt(argv, { short: 'ltTu:U:' });
+  const { options, operands } = getopt(argv, { short: 'ltTP:u:U:' });
   let user: string | undefined;
+  let subPolicy: string | undefined;
   let userInJail = false;
   let cleanEnvironment = false;
   let terminal: 'auto' | 'force' | 'never' = 'auto';
@@ -28,6 +32,7 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
     if (o.name === 'l') cleanEnvironment = true;
     else if (o.name === 't') terminal = 'force';
     else if (o.name === 'T') terminal = 'never';
+    else if (o.name === 'P') subPolicy = o.value;
     else {
       user = o.value;
       userInJail = o.name === 'U';
@@ -50,6 +55,7 @@ export async function jexecMain(argv: readonly string[], registry?: Registry): P
       ...(user === undefined ? {} : { user, userInJail }),
       cleanEnvironment,
       terminal,
+      ...(subPolicy === undefined ? {} : { subPolicy }),
       registryDir: reg.dir,
     });
   } catch (e) {

@@ -28,7 +28,7 @@ export const synopses = {
   ],
   jls: ['[-dhNnqsv] [--json] [-j jail] [parameter ...]'],
   sjls: ['[-v] [--json] [-j jail]'],
-  jexec: ['[-ltT] [-u username | -U username] jail [command ...]'],
+  jexec: ['[-ltT] [-P subpolicy] [-u username | -U username] jail [command ...]'],
   mkjail: ['[-f] [-b binary ...] [--from-tar file | --debootstrap suite [--mirror url]] directory'],
   rctl: ['[-h] [-n] [filter]', '-a rule ...', '-r filter ...', '-u [-h] [-n] filter'],
   'sysjail-service': ['[-f file] start | stop', '[-d destdir] install | uninstall'],

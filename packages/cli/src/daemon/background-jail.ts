@@ -75,6 +75,7 @@ export async function removeBackgroundJail(record: JailRecord, timeoutMs?: numbe
 export async function modifyBackgroundJail(
   record: JailRecord,
   change: JailChange,
+  move?: { readonly pid: number; readonly subPolicy: string },
 ): Promise<{
   readonly modified: readonly string[];
   readonly killed: readonly { readonly pid: number; readonly reason: string }[];
@@ -83,7 +84,9 @@ export async function modifyBackgroundJail(
   if (!socket) {
     throw new CliError('NOT_SUPPORTED', `jail ${record.jid} is not hosted by the shared supervisor`, 1);
   }
-  const reply = answered(await requestAt(socket, { op: 'modify', jail: record.jid, change }));
+  const reply = answered(
+    await requestAt(socket, { op: 'modify', jail: record.jid, change, ...(move ? { move } : {}) }),
+  );
   if (!('modified' in reply)) throw new CliError('SUPERVISOR_FAILED', 'unexpected reply to modify', 1);
   return { modified: reply.modified, killed: reply.killed ?? [] };
 }

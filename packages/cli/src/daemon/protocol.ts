@@ -1,5 +1,5 @@
 // The shared supervisor's control protocol: one JSON request per connection, one JSON line back.
-import type { ChangeableFlag, JailChange, Prison } from '@sysjail/core';
+import type { ChangeableFlag, JailChange, Prison, SubPolicy } from '@sysjail/core';
 
 /** jail -m: what changes in a running jail, core's change (sent as JSON: rules without argument tests). */
 export type { JailChange };
@@ -33,6 +33,8 @@ export interface BackgroundJailOptions {
   readonly cwd?: string;
   /** Host file that receives the command's stdout and stderr (appended; created mode 0600). Default /dev/null. */
   readonly consoleLog?: string;
+  /** Named stricter sub-policies (core's JailOptions.subPolicies; rules without argument tests). */
+  readonly subPolicies?: Readonly<Record<string, SubPolicy>>;
   /** The flags jail -m may change while the jail runs (core's JailOptions.changeableFlags). */
   readonly changeableFlags?: readonly ChangeableFlag[];
   /** rctl limits of this jail (sysjail --memory, --maxproc, --pcpu). */
@@ -48,7 +50,13 @@ export type SupervisorRequest =
   /** SIGTERM to every process of the jail, `timeoutMs` to end, then SIGKILL; 0: SIGKILL at once. */
   | { readonly op: 'remove'; readonly jail: number | string; readonly timeoutMs?: number }
   /** jail -m: through core's runtime change of a running jail. */
-  | { readonly op: 'modify'; readonly jail: number | string; readonly change: JailChange }
+  | {
+      readonly op: 'modify';
+      readonly jail: number | string;
+      readonly change: JailChange;
+      /** jail -m sysjail.move: a running process (its pid in the jail) moved to a sub-policy. */
+      readonly move?: { readonly pid: number; readonly subPolicy: string };
+    }
   | { readonly op: 'status' };
 
 export interface SupervisedJailStatus {
@@ -70,7 +78,7 @@ export type SupervisorReply =
       readonly ok: true;
       readonly jid: number;
       readonly modified: readonly string[];
-      /** Processes killed because the stricter rules could not be stacked on them. */
+      /** Processes (host pids) killed because the stricter rules could not be stacked on them. */
       readonly killed?: readonly { readonly pid: number; readonly reason: string }[];
     }
   | {

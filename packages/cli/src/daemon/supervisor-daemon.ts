@@ -198,7 +198,7 @@ export class SupervisorDaemon {
       case 'remove':
         return this.remove(request.jail, request.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
       case 'modify':
-        return this.modify(request.jail, request.change);
+        return this.modify(request.jail, request.change, request.move);
       case 'status':
         return Promise.resolve(this.status());
       default:
@@ -254,6 +254,9 @@ export class SupervisorDaemon {
         ...(service ? { service } : {}),
         ...(Array.isArray(options.limits) ? { limits: options.limits } : {}),
         ...(Array.isArray(options.changeableFlags) ? { changeableFlags: options.changeableFlags } : {}),
+        ...(options.subPolicies && typeof options.subPolicies === 'object'
+          ? { subPolicies: options.subPolicies }
+          : {}),
       };
       const jail = await startJail(jailOptions);
       const hosted: Hosted = {
@@ -305,7 +308,11 @@ export class SupervisorDaemon {
   }
 
   /** jail -m: through core's runtime change of a running jail (`change`), when core has one. */
-  private async modify(ref: number | string, change: JailChange): Promise<SupervisorReply> {
+  private async modify(
+    ref: number | string,
+    change: JailChange,
+    move?: { readonly pid: number; readonly subPolicy: string },
+  ): Promise<SupervisorReply> {
     const h = this.find(ref);
     if (!h) return this.notFound(ref);
     const fields = changedFields(change ?? {});
@@ -330,8 +337,21 @@ export class SupervisorDaemon {
         );
       }
     }
+    const hostPid = move ? h.jail.hostPidOf(move.pid) : undefined;
+    if (move && hostPid === undefined) {
+      return failure('NO_SUCH_PROCESS', `jail ${h.jail.jid} has no process ${move.pid}`, 1);
+    }
     await apply.call(h.jail, change);
-    const killed = change.rules === undefined ? [] : (h.jail.stacked.at(-1)?.result.killed ?? []);
+    const killed = [...(change.rules === undefined ? [] : (h.jail.stacked.at(-1)?.result.killed ?? []))];
+    if (move && hostPid !== undefined) {
+      try {
+        killed.push(...(await h.jail.moveToSubPolicy(hostPid, move.subPolicy)).killed);
+      } catch (e) {
+        // No such sub-policy, an i386 process, the init: refused, nothing moved (a runtime error).
+        return failure('NOT_MOVED', (e as Error).message, 1);
+      }
+      fields.push('move');
+    }
     return { ok: true, jid: h.jail.jid, modified: fields, ...(killed.length > 0 ? { killed } : {}) };
   }
 

@@ -14,9 +14,11 @@ import {
   parseFstabLine,
   parseRctlRule,
   RctlRuleError,
+  type SubPolicy,
 } from '@sysjail/core';
 import { hostLoopbackRole, parseAddress } from '../config/address.js';
 import { CHANGEABLE, parseChangeableList } from '../config/changeable.js';
+import { parseDenyEntries } from '../config/deny-rules.js';
 import { checkHostname } from '../config/hostname.js';
 import { checkJailName } from '../config/jail-name.js';
 import { checkJailPath } from '../config/jail-path.js';
@@ -58,6 +60,8 @@ export interface JailSpec {
   /** sysjail.emulation, when given. */
   readonly emulation?: string;
   readonly persist: boolean;
+  /** sysjail.subpolicy: named stricter sub-policies (jexec -P, jail -m sysjail.move). */
+  readonly subPolicies?: Readonly<Record<string, SubPolicy>>;
   /** sysjail.changeable: the allow.* flags jail -m may change while the jail runs (core's names). */
   readonly changeableFlags: readonly ChangeableFlag[];
   /** sysjail.rctl: the jail's own rctl limits, applied at creation as sysjail --memory etc. are. */
@@ -246,6 +250,28 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
   };
   const denyParam = get('sysjail.deny');
   if (denyParam) fail(denyParam, 'sysjail.deny: only for a running jail (jail -m)');
+  const moveParam = get('sysjail.move');
+  if (moveParam) fail(moveParam, 'sysjail.move: only for a running jail (jail -m)');
+  // sysjail.subpolicy: "NAME: syscall[:ERRNO] ..." per value, the jail's named stricter sub-policies.
+  const subParam = get('sysjail.subpolicy');
+  const subPolicies: Record<string, SubPolicy> = {};
+  for (const [i, value] of (subParam?.values ?? []).entries()) {
+    const where = subParam?.valuePos?.[i]
+      ? { ...(subParam as ResolvedParam), pos: subParam.valuePos[i] }
+      : subParam;
+    const m =
+      /^\s*([A-Za-z0-9][A-Za-z0-9._-]{0,63})\s*:(.*)$/s.exec(value) ??
+      fail(where, `sysjail.subpolicy: ${value}: expected NAME: syscall[:ERRNO] ...`);
+    if (Object.hasOwn(subPolicies, m[1])) fail(where, `sysjail.subpolicy: ${m[1]}: named twice`);
+    const parsed = parseDenyEntries(m[2]);
+    const rules =
+      'bad' in parsed
+        ? fail(where, `sysjail.subpolicy: ${m[1]}: ${parsed.bad}: not syscall or syscall:ERRNO`)
+        : parsed.rules;
+    if (rules.length === 0) fail(where, `sysjail.subpolicy: ${m[1]}: no system call named`);
+    subPolicies[m[1]] = { rules: rules.map((r) => ({ ...r, reason: `sub-policy ${m[1]}` })) };
+  }
+
   // sysjail.changeable: the allow.* flags jail -m may switch (the jail's filter sends the calls they
   // decide to the supervisor; a flag's capability is kept from the start).
   const changeableParam = get('sysjail.changeable');
@@ -310,6 +336,7 @@ export function jailSpec(jail: ResolvedJail, options: SpecOptions): JailSpec {
     ...(str('sysjail.emulation') === undefined ? {} : { emulation: str('sysjail.emulation') }),
     persist,
     changeableFlags,
+    ...(Object.keys(subPolicies).length > 0 ? { subPolicies } : {}),
     limits,
     hooks,
     clean: bool('exec.clean', false),

@@ -64,6 +64,8 @@ export const parameters: Readonly<Record<string, ParameterSpec>> = {
   'sysjail.changeable': { kind: 'list' },
   'sysjail.rctl': { kind: 'list' },
   'sysjail.deny': { kind: 'list' },
+  'sysjail.subpolicy': { kind: 'list' },
+  'sysjail.move': { kind: 'string' },
 };
 
 const noMount = 'not supported: mounting is refused inside a jail';

@@ -1,6 +1,6 @@
 // "Start this jail in the background": the one boundary jail(8) uses for jails that outlive the
 // command that creates them. They are hosted by the shared supervisor (started by the first of them).
-import type { ChangeableFlag, JailLimit, Prison } from '@sysjail/core';
+import type { ChangeableFlag, JailLimit, Prison, SubPolicy } from '@sysjail/core';
 import { startBackgroundJail } from '../daemon/background-jail.js';
 
 export interface BackgroundJailRequest {
@@ -11,6 +11,8 @@ export interface BackgroundJailRequest {
   readonly persist: boolean;
   /** The flags jail -m may change (sysjail.changeable). */
   readonly changeableFlags?: readonly ChangeableFlag[];
+  /** Named stricter sub-policies (sysjail.subpolicy). */
+  readonly subPolicies?: Readonly<Record<string, SubPolicy>>;
   /** The jail's own rctl limits (sysjail.rctl), applied as sysjail --memory etc. are. */
   readonly limits?: readonly JailLimit[];
 }
@@ -26,6 +28,7 @@ export async function startJailInBackground(request: BackgroundJailRequest): Pro
     service: { persist: request.persist },
     ...(request.changeableFlags?.length ? { changeableFlags: request.changeableFlags } : {}),
     ...(request.limits?.length ? { limits: request.limits } : {}),
+    ...(request.subPolicies ? { subPolicies: request.subPolicies } : {}),
     ...(request.emulation === undefined ? {} : { emulation: request.emulation }),
   });
   return jid;

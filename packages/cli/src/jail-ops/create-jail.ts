@@ -43,6 +43,7 @@ export async function createJail(spec: JailSpec, opts: JailOpOptions): Promise<n
       prison: spec.prison,
       persist: spec.persist,
       changeableFlags: spec.changeableFlags,
+      ...(spec.subPolicies ? { subPolicies: spec.subPolicies } : {}),
       limits: spec.limits,
       ...(spec.emulation === undefined ? {} : { emulation: spec.emulation }),
     });

@@ -48,7 +48,15 @@ describe('jail -m parameters', () => {
     );
   });
 
+  it('sysjail.move: pid:subpolicy, not part of the change itself', () => {
+    const params = modifyParams(['sysjail.move=12:readonly']);
+    expect(params).toEqual({ 'sysjail.move': '12:readonly' });
+    expect(jailChange(params)).toEqual({});
+  });
+
   it.each([
+    ['sysjail.move=abc', 'sysjail.move: expected pid:subpolicy (the pid as the jail sees it)'],
+    ['sysjail.move=0:x', 'sysjail.move: expected pid:subpolicy (the pid as the jail sees it)'],
     ['sysjail.deny=', 'sysjail.deny: no system call named'],
     ['sysjail.deny=mkdir:erofs', 'sysjail.deny: mkdir:erofs: not syscall or syscall:ERRNO'],
     ['path=/x', 'path: cannot be changed on a running jail'],

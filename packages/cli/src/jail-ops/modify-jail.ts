@@ -1,9 +1,10 @@
-// jail -m: change a running jail's host name, addresses and allow.* flags, and tighten its rules
-// (sysjail.deny), through the shared supervisor that hosts it (which applies them with core's
+// jail -m: change a running jail's host name, addresses and allow.* flags, tighten its rules
+// (sysjail.deny) or move a running process to a sub-policy (sysjail.move), through the shared supervisor that hosts it (which applies them with core's
 // runtime-change API). Every parameter is checked first; one that cannot change on a running jail is
 // refused by name.
-import { deny, type JailChange, type JailRecord, type PrisonFlags } from '@sysjail/core';
+import type { JailChange, JailRecord, PrisonFlags } from '@sysjail/core';
 import { parseAddress } from '../config/address.js';
+import { parseDenyEntries } from '../config/deny-rules.js';
 import { checkHostname } from '../config/hostname.js';
 import { modifyBackgroundJail } from '../daemon/background-jail.js';
 import { JailParamError } from '../errors.js';
@@ -20,10 +21,8 @@ export const MODIFIABLE = new Set([
   'allow.set_hostname',
   'allow.socket_af',
   'sysjail.deny',
+  'sysjail.move',
 ]);
-
-/** A sysjail.deny entry: a system call's name, optionally `:ERRNO` (default EPERM). */
-const DENY_ENTRY = /^([a-z_][a-z0-9_]*)(?::(E[A-Z0-9]+))?$/;
 
 const FLAGS: Readonly<Record<string, keyof PrisonFlags>> = {
   'allow.raw_sockets': 'allowRawSockets',
@@ -42,11 +41,10 @@ export function jailChange(params: Readonly<Record<string, string>>): JailChange
     else if (name === 'ip4.addr') change.ipv4 = value === '' ? [] : value.split(',');
     else if (name === 'ip6.addr') change.ipv6 = value === '' ? [] : value.split(',');
     else if (name === 'sysjail.deny') {
-      change.rules = value.split(',').map((entry) => {
-        const [, syscall, errno] = DENY_ENTRY.exec(entry) ?? [];
-        return { syscall, decision: deny(errno ?? 'EPERM'), reason: 'jail -m sysjail.deny' };
-      });
-    } else flags[FLAGS[name]] = value === 'true';
+      const parsed = parseDenyEntries(value);
+      if ('rules' in parsed)
+        change.rules = parsed.rules.map((r) => ({ ...r, reason: 'jail -m sysjail.deny' }));
+    } else if (name in FLAGS) flags[FLAGS[name]] = value === 'true';
   }
   if (Object.keys(flags).length > 0) change = { ...change, flags };
   return change;
@@ -74,15 +72,17 @@ export function modifyParams(operands: readonly string[]): Record<string, string
       if (v === undefined) throw new JailParamError(`${name}: unknown boolean value "${values[0]}"`);
       out[l.canonical] = String(v);
     } else if (l.canonical === 'sysjail.deny') {
-      const entries = values
-        .join(',')
-        .split(/[,\s]+/)
-        .filter((e) => e !== '');
-      if (entries.length === 0) throw new JailParamError('sysjail.deny: no system call named');
-      for (const e of entries) {
-        if (!DENY_ENTRY.test(e)) throw new JailParamError(`sysjail.deny: ${e}: not syscall or syscall:ERRNO`);
-      }
-      out[l.canonical] = entries.join(',');
+      const parsed = parseDenyEntries(values.join(','));
+      if ('bad' in parsed)
+        throw new JailParamError(`sysjail.deny: ${parsed.bad}: not syscall or syscall:ERRNO`);
+      if (parsed.rules.length === 0) throw new JailParamError('sysjail.deny: no system call named');
+      out[l.canonical] = parsed.rules
+        .map((r) => `${r.syscall}:${r.decision.action === 'errno' ? r.decision.errno : ''}`)
+        .join(',');
+    } else if (l.canonical === 'sysjail.move') {
+      const m = /^([1-9][0-9]*):([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(values[0] ?? '');
+      if (!m) throw new JailParamError('sysjail.move: expected pid:subpolicy (the pid as the jail sees it)');
+      out[l.canonical] = `${m[1]}:${m[2]}`;
     } else if (l.canonical === 'host.hostname') {
       out[l.canonical] = checkHostname(values[0] ?? '');
     } else {
@@ -100,9 +100,11 @@ export async function modifyJail(
   params: Readonly<Record<string, string>>,
   verbose: number,
 ): Promise<void> {
-  const { killed } = await modifyBackgroundJail(record, jailChange(params));
+  const [pid, subPolicy] = params['sysjail.move']?.split(':') ?? [];
+  const move = subPolicy === undefined ? undefined : { pid: Number(pid), subPolicy };
+  const { killed } = await modifyBackgroundJail(record, jailChange(params), move);
   for (const k of killed) {
-    process.stderr.write(`jail: ${record.name ?? record.jid}: pid ${k.pid} killed: ${k.reason}\n`);
+    process.stderr.write(`jail: ${record.name ?? record.jid}: host pid ${k.pid} killed: ${k.reason}\n`);
   }
   if (verbose > 0) process.stdout.write(`${record.name ?? record.jid}: updated\n`);
 }

@@ -371,6 +371,70 @@ describe('jail -m sysjail.deny', () => {
   });
 });
 
+describe('sub-policies: sysjail.subpolicy, jexec -P, jail -m sysjail.move', () => {
+  it('a running process moved to a sub-policy is refused mkdir, its sibling is not; jexec -P runs a command under one', async () => {
+    const root = join(fx.base, 'web');
+    const conf = join(fx.base, 'sub.conf');
+    writeFileSync(
+      conf,
+      `sub {\n  path = "${root}";\n  ip4.addr = 127.0.10.61;\n  persist;\n` +
+        '  sysjail.subpolicy = "readonly: mkdir:EROFS mkdirat:EROFS";\n}\n',
+    );
+    expect((await runTool(fx, 'jail', ['-f', conf, '-c', 'sub'])).stderr).toBe('');
+    writeFileSync(
+      join(root, 'tmp', 'sub-worker.sh'),
+      'echo $$ > /tmp/sub-$1.pid\nwhile [ ! -e /tmp/sub-go ]; do sleep 0.05; done\nmkdir /tmp/sub-$1 2>/dev/null; echo $? > /tmp/sub-$1.out\n',
+    );
+    for (const w of ['a', 'b']) {
+      const started = await runTool(fx, 'jexec', [
+        'sub',
+        '/bin/sh',
+        '-c',
+        `sh /tmp/sub-worker.sh ${w} </dev/null >/dev/null 2>&1 &`,
+      ]);
+      expect(started.status).toBe(0);
+    }
+    const pidOf = async (w: string) => {
+      for (let i = 0; i < 200 && !existsSync(join(root, 'tmp', `sub-${w}.pid`)); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      return readFileSync(join(root, 'tmp', `sub-${w}.pid`), 'utf8').trim();
+    };
+    const a = await pidOf('a');
+    const b = await pidOf('b');
+    const m = await runTool(fx, 'jail', ['-v', '-m', 'sub', `sysjail.move=${a}:readonly`]);
+    expect(m).toMatchObject({ status: 0, stdout: 'sub: updated\n', stderr: '' });
+    const p = await runTool(fx, 'jexec', [
+      '-P',
+      'readonly',
+      'sub',
+      '/bin/sh',
+      '-c',
+      'mkdir /tmp/sub-p 2>/dev/null; echo $?',
+    ]);
+    expect(p.stdout).toBe('1\n');
+    const noPolicy = await runTool(fx, 'jail', ['-m', 'sub', `sysjail.move=${b}:nope`]);
+    expect(noPolicy.status).toBe(1);
+    expect(noPolicy.stderr).toMatch(/^jail: .*no sub-policy nope\n$/);
+    writeFileSync(join(root, 'tmp', 'sub-go'), '');
+    for (const w of ['a', 'b'])
+      for (let i = 0; i < 200 && !existsSync(join(root, 'tmp', `sub-${w}.out`)); i++)
+        await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(join(root, 'tmp', 'sub-a.out'), 'utf8')).toBe('1\n');
+    expect(readFileSync(join(root, 'tmp', 'sub-b.out'), 'utf8')).toBe('0\n');
+    expect(existsSync(join(root, 'tmp', 'sub-b'))).toBe(true);
+    for (const d of ['sub-a', 'sub-p']) expect(existsSync(join(root, 'tmp', d))).toBe(false);
+    const noProcess = await runTool(fx, 'jail', ['-m', 'sub', 'sysjail.move=99999:readonly']);
+    expect(noProcess.status).toBe(1);
+    expect(noProcess.stderr).toMatch(/^jail: jail \d+ has no process 99999\n$/);
+    const jexecNope = await runTool(fx, 'jexec', ['-P', 'nope', 'sub', '/bin/true']);
+    expect(jexecNope.status).toBe(1);
+    expect(jexecNope.stderr).toMatch(/^jexec: .*no sub-policy nope\n$/);
+    const bad = await runTool(fx, 'jail', ['-m', 'sub', 'sysjail.move=abc']);
+    expect(bad.status).toBe(2);
+    expect((await runTool(fx, 'jail', ['-r', 'sub'])).status).toBe(0);
+  });
+});
+
 describe('refused before anything is created', () => {
   it('a bad file: file, line and column, exit 1, no jail', async () => {
     const bad = join(fx.base, 'bad.conf');
