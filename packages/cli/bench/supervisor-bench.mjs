@@ -53,7 +53,7 @@ const prison = (i, extra = {}) => ({
   ...extra,
 });
 
-/** A running jail's supervisor, once its memory has settled (launcher handovers done, GC had a chance). */
+/** A running jail's supervisor, once its memory has settled (GC had a chance). */
 async function settledMemory(pid) {
   await sleep(3000);
   return memoryOf(pid);
@@ -224,7 +224,7 @@ after a build). Do not edit by hand.
 ## Memory
 
 Every jail runs \`/bin/sleep\`; the supervisor's memory is read from /proc/<pid>/status (VmRSS) and
-/proc/<pid>/smaps_rollup (Pss) 3 s after the last start (launcher threads handed over).
+/proc/<pid>/smaps_rollup (Pss) 3 s after the last start.
 
 | jails | RSS, MB | PSS, MB | threads | goal, MB |
 |---|---|---|---|---|
