@@ -376,9 +376,7 @@ function format({
   p(
     "  Row 4 is startJail's default, supervision by a worker thread. The jail command's one-shot jail is supervised",
   );
-  p(
-    "  in its own thread's event loop (libuv poll handles). Both modes side by side (sj-notify, medians of",
-  );
+  p("  in its own thread's event loop (libuv poll handles). Both modes side by side (sj-notify, medians of");
   p(
     `  ${modes.quiet.thread.runs.length} interleaved rounds), quiet and while the jail floods its stdout through the relay (to /dev/null),`,
   );
@@ -467,8 +465,10 @@ function profileSection(profiles, variants, warmProfile, commandPhases) {
   p(`| **total wall, spawn → process gone** | **${f1(wall)}** | |`);
   p();
   const online = profiles[0].runs[0].online.map(([k, v]) => `${k} ${f1(v)} ms`).join(', ');
-  p(`Background threads (cold, one process): ${online} after their creation.`);
-  p();
+  if (online) {
+    p(`Background threads (cold, one process): ${online} after their creation.`);
+    p();
+  }
   const running = (pr) => pr.runs[0].marks.find(([k]) => k.startsWith('command running'))[1];
   const launchMs = warmProfile.launchMs ?? { vfork: [], fork: [] };
   p('The launcher alone, from this ~100 MB Node process (launch() of /bin/true, no setup ops, until it has');
