@@ -105,6 +105,8 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
   private readonly served = new Map<number, Extract<ToSupervisor, { type: 'add' }>>();
   /** A thread has ended (error or exit). */
   gone = false;
+  /** Keeps the process alive (ref); a 'message' listener refs a port again: applied after each. */
+  private referenced = false;
 
   constructor() {
     super();
@@ -118,6 +120,7 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
       this.first.worker.once('error', reject);
     });
     this.ready.catch(() => {});
+    this.first.port.unref(); // the listener above ref'd it
     // The threads sleep in poll(2), where terminate() cannot reach them: wake them so that exit can join.
     process.once('exit', () => {
       Atomics.store(this.stopFlag, 0, 1);
@@ -135,6 +138,7 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
     });
     t.worker.once('error', (e) => this.end(e));
     t.worker.once('exit', (code) => this.end(code));
+    if (!this.referenced) t.port.unref();
     return t;
   }
 
@@ -248,11 +252,13 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
 
   /** Keeps the process alive while jails run. */
   ref(): void {
-    this.first.port.ref();
+    this.referenced = true;
+    for (const t of this.threads) t.port.ref();
   }
 
   unref(): void {
-    this.first.port.unref();
+    this.referenced = false;
+    for (const t of this.threads) t.port.unref();
   }
 
   async close(): Promise<void> {
