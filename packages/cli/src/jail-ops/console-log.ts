@@ -5,14 +5,18 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, fstatSync, lstatSync, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { close, openat, pipe2 } from '@sysjail/systrace-bindings';
+import { close, openat, pipe2, pipeBytes } from '@sysjail/systrace-bindings';
 import { CliError } from '../errors.js';
 
 export interface ConsoleLog {
   /** Write end of the pipe: stdout and stderr of the hooks. */
   readonly fd: number;
-  /** Closes this process's write end (the copier ends when the jail's copies are gone too). */
-  close(): void;
+  /**
+   * Waits (at most a second) until the copier has taken what the hooks wrote (the pipe is empty), so
+   * jail(8) does not return before its hooks' output is on its way to the file; then closes this
+   * process's write end (the copier ends when the jail's copies are gone too).
+   */
+  close(): Promise<void>;
 }
 
 const APPEND =
@@ -101,9 +105,12 @@ export function openConsoleLog(path: string, jailRoot: string): ConsoleLog {
   let open = true;
   return {
     fd: w,
-    close() {
-      if (open) closeSync(w);
+    async close() {
+      if (!open) return;
       open = false;
+      for (const end = Date.now() + 1000; pipeBytes(w) > 0 && Date.now() < end; )
+        await new Promise((r) => setTimeout(r, 5));
+      closeSync(w);
     },
   };
 }

@@ -75,7 +75,7 @@ export async function createJail(spec: JailSpec, opts: JailOpOptions): Promise<n
     if (opts.jidFile) appendFileSync(opts.jidFile, `${jidFileLine(jid, spec)}\n`, { mode: 0o600 });
     return 0;
   } finally {
-    log?.close();
+    await log?.close();
     closeSync(devNull);
   }
 }

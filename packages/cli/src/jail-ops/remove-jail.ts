@@ -104,7 +104,7 @@ export async function removeJail(
     }
     if (opts.verbose > 0) process.stdout.write(`${name}: removed\n`);
   } finally {
-    log?.close();
+    await log?.close();
     closeSync(devNull);
   }
 }

@@ -7,7 +7,15 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,6 +198,21 @@ describe('persist and the life of a jail', () => {
     const s = snapshotJail(fx.registry(), jid);
     await waitUntil(() => !fx.registry().find('brief'), 10_000, 'the jail to end with its last process');
     expect(await waitGone(s)).toEqual([]);
+  });
+
+  it("the hooks' output is in the console log when jail -c returns (the copier has taken it all)", async () => {
+    const log = join(fx.base, 'bulk.console');
+    // 4 MiB through a 64 KiB pipe: exec.start ends with the last part still in the pipe.
+    const r = await runTool(fx, 'jail', [
+      '-c',
+      `path=${join(fx.base, 'db')}`,
+      'name=bulk',
+      `exec.consolelog=${log}`,
+      'exec.start=/bin/sh -c "head -c 4194304 /dev/zero"',
+    ]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(statSync(log).size).toBe(4194304);
+    await waitUntil(() => !fx.registry().find('bulk'), 10_000, 'the jail to end with its last process');
   });
 
   it('command= runs in the jail with the caller stdio and its status passes through', async () => {

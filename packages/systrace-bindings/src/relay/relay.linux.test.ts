@@ -71,4 +71,36 @@ describe('startRelay', () => {
     expect(buf.subarray(0, read(hostOut, buf)).toString()).toBe('before finish');
     for (const fd of [w, hostOut, hostOutW]) close(fd);
   });
+
+  it('finishing early still writes out all that is there when the destination reads slowly', async () => {
+    for (const copy of [false, true]) {
+      const [r, w] = pipe2();
+      const [hostOut, hostOutW] = pipe2(0o2000000 | 0o4000); // the caller's pipe, non-blocking
+      const relay = startRelay({
+        inputs: [],
+        outputs: [{ from: r, to: hostOutW, ...(copy ? { copy } : {}) }],
+      });
+      const data = Buffer.alloc(48 * 1024, copy ? 'c' : 's');
+      // The source holds it all while the caller's pipe is full of what came first.
+      await writeAll(w, Buffer.alloc(64 * 1024, 'x'));
+      await new Promise((res) => setTimeout(res, 50));
+      await writeAll(w, data);
+      const finished = relay.finish(false); // a writer is still there (w): no end of file
+      const got: Buffer[] = [];
+      const chunk = Buffer.alloc(4096);
+      for (let total = 0; total < 64 * 1024 + data.length; ) {
+        const n = await readWhenReady(hostOut, chunk);
+        got.push(Buffer.from(chunk.subarray(0, n)));
+        total += n;
+        await new Promise((res) => setTimeout(res, 1)); // a slow reader
+      }
+      await finished;
+      expect(
+        Buffer.concat(got)
+          .subarray(64 * 1024)
+          .equals(data),
+      ).toBe(true);
+      for (const fd of [w, hostOut, hostOutW]) close(fd);
+    }
+  });
 });

@@ -17,7 +17,7 @@ import {
   write,
 } from '../file-descriptors.js';
 import { libc } from '../libc.js';
-import { pipe2 } from '../pipe.js';
+import { pipe2, pipeBytes } from '../pipe.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../poll.js';
 import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, splice } from '../splice.js';
 
@@ -33,7 +33,7 @@ export interface Relay {
   readonly done: Promise<void>;
   /**
    * Stops the inputs. `untilEnd`: read the outputs until end of file (every writer is gone);
-   * otherwise until they stay quiet for `idleMs` (0: what is there now).
+   * otherwise until they stay quiet for `idleMs` (0: what is there now), all of it written out.
    */
   finish(untilEnd: boolean): Promise<void>;
 }
@@ -258,7 +258,8 @@ async function run(l: RelayLoop): Promise<void> {
     }
     let timeout = -1;
     for (const s of l.sessions) {
-      if (s.finishing !== 'd') continue;
+      // A session whose outputs all wait for their destinations is woken by POLLOUT, not by a timeout.
+      if (s.finishing !== 'd' || s.channels.every((c) => c.ended || c.pending || c.full)) continue;
       const left = Math.max(0, s.idleMs - (Date.now() - s.quietSince));
       timeout = timeout < 0 ? left : Math.min(timeout, left);
     }
@@ -294,8 +295,23 @@ async function run(l: RelayLoop): Promise<void> {
     if (!quiet) continue;
     const later = Date.now();
     for (const s of l.sessions) {
-      if (s.finishing === 'd' && later - s.quietSince >= s.idleMs) for (const c of s.channels) end(l, c);
+      if (s.finishing !== 'd' || later - s.quietSince < s.idleMs) continue;
+      for (const c of s.channels) if (drained(c)) end(l, c);
     }
+  }
+}
+
+/**
+ * Quiet is not empty: an output still holding bytes (read but not written, or in its source because the
+ * destination is full) is relayed on however slowly its destination reads; only new writes are not
+ * waited for.
+ */
+function drained(c: Channel): boolean {
+  if (c.pending || c.full) return false;
+  try {
+    return pipeBytes(c.from) === 0;
+  } catch {
+    return true;
   }
 }
 
