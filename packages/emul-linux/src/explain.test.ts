@@ -11,8 +11,10 @@ import {
   argTestsText,
   compileFilter,
   defaultPrisonFlags,
+  deny,
   explainPolicy,
   formatPolicyExplanation,
+  kill,
 } from '@sysjail/core';
 import { assembleFilter, jailPolicies } from '@sysjail/core/internals';
 import {
@@ -58,7 +60,13 @@ function filterDecision(
   let filter = filters.get(cacheKey);
   if (!filter) {
     // As startJail compiles a jail's filter (filter-cache's jailFilters), denials not audited.
-    const jail = jailPolicies(linux, prison, options?.listeners ?? [], options?.changeableFlags ?? []);
+    const jail = jailPolicies(
+      linux,
+      prison,
+      options?.listeners ?? [],
+      options?.changeableFlags ?? [],
+      options?.changeableRules ?? {},
+    );
     const compiled = compileFilter(linux, jail.filter, { handlers: jail.handlers });
     filter = { compiled, interpreter: new FilterInterpreter(assembleFilter(compiled.ops)) };
     filters.set(cacheKey, filter);
@@ -125,8 +133,31 @@ describe('explainPolicy over the Linux emulation', () => {
     when: [{ arg: 0, op: 'eq', value: BigInt(AF_INET) }],
     handle: () => ({ action: 'allow' }),
   };
+  const ruleSets: ExplainOptions = {
+    changeableRules: {
+      'no-mkdir': { rules: [{ syscall: 'mkdir', decision: deny('EACCES') }] },
+      'no-inet': {
+        on: true,
+        rules: [
+          {
+            syscall: 'socket',
+            abi: 'x86_64',
+            when: [{ arg: 0, op: 'eq', value: BigInt(AF_INET) }],
+            decision: deny('EAFNOSUPPORT'),
+          },
+          { syscall: 'ptrace', decision: kill },
+        ],
+      },
+    },
+  };
   const jails: Record<string, ExplainOptions> = {
     'changeable raw sockets': rawChangeable,
+    'changeable rule sets': ruleSets,
+    'listeners, changeable flags and rule sets': {
+      listeners: [socketListener],
+      changeableFlags: ['allowRawSockets'],
+      ...ruleSets,
+    },
     'a listener': { listeners: [mkdirListener, socketListener] },
     'listeners and changeable flags': {
       listeners: [mkdirListener],
@@ -195,8 +226,13 @@ describe('explainPolicy over the Linux emulation', () => {
     it(`says what the compiled filter does, rule by rule, for a jail with ${name}`, () => {
       const prison = prisons.default;
       const explanation = explainPolicy(prison, linux, options);
-      const rules = jailPolicies(linux, prison, options.listeners ?? [], options.changeableFlags ?? []).filter
-        .rules;
+      const rules = jailPolicies(
+        linux,
+        prison,
+        options.listeners ?? [],
+        options.changeableFlags ?? [],
+        options.changeableRules ?? {},
+      ).filter.rules;
       let checked = 0;
       for (const abi of explanation.abis) {
         for (const call of abi.calls) {
@@ -251,6 +287,41 @@ describe('explainPolicy over the Linux emulation', () => {
     expect(text).toMatch(/ +41 socket +notify policy +if .*SOCK_RAW.*: decided by the jail's current flags/);
   });
 
+  it('shows the calls a changeable rule set routes to the supervisor, with the set and whether it is on at start', () => {
+    const explanation = explainPolicy(prisons.default, linux, ruleSets);
+    expect(explanation.ruleSets).toEqual([
+      { name: 'no-mkdir', on: false },
+      { name: 'no-inet', on: true },
+    ]);
+    const policy = { action: 'notify', handler: 'policy' } as const;
+    for (const abi of explanation.abis) {
+      const mkdir = abi.calls.find((c) => c.name === 'mkdir');
+      if (mkdir)
+        expect(mkdir.rules[0]).toEqual({
+          decision: policy,
+          reason: 'decided by the rule sets switched on at the moment (rule set no-mkdir, off at start)',
+        });
+      const socket = abi.calls.find((c) => c.name === 'socket');
+      const routed = socket?.rules.filter(
+        (r) => r.decision.action === 'notify' && r.decision.handler === 'policy',
+      );
+      expect(routed?.length, abi.arch).toBe(abi.arch === 'x86_64' ? 1 : 0);
+    }
+    const x86_64 = linux.tables[0].arch.auditArch;
+    const inet = [BigInt(AF_INET), 1n, 0n, 0n, 0n, 0n];
+    expect(filterDecision(prisons.default, x86_64, 41, inet, ruleSets)).toEqual(policy);
+    expect(filterDecision(prisons.default, x86_64, 83, undefined, ruleSets)).toEqual(policy);
+    const text = formatPolicyExplanation(explanation);
+    expect(text).toContain(
+      'rule set no-mkdir (off at start): its calls are decided by the supervisor by the rule sets switched on at the moment (notify policy)',
+    );
+    expect(text).toContain('rule set no-inet (on at start): its calls are decided by the supervisor');
+    expect(text).toMatch(
+      / +41 socket +notify policy +if arg0 == AF_INET: decided by the rule sets switched on at the moment \(rule set no-inet, on at start\)/,
+    );
+    expect(text).toMatch(/ +101 ptrace +notify policy +decided by .*\(rule set no-inet, on at start\)/);
+  });
+
   it("shows the listeners' calls first, per ABI, with their reasons", () => {
     const explanation = explainPolicy(prisons.default, linux, { listeners: [mkdirListener, socketListener] });
     for (const abi of explanation.abis) {
@@ -279,6 +350,8 @@ describe('explainPolicy over the Linux emulation', () => {
     expect(formatPolicyExplanation(explainPolicy(prisons.default, linux, {}))).toBe(
       formatPolicyExplanation(explainPolicy(prisons.default, linux)),
     );
-    expect(formatPolicyExplanation(explainPolicy(prisons.default, linux))).not.toMatch(/listener|changeable/);
+    expect(formatPolicyExplanation(explainPolicy(prisons.default, linux))).not.toMatch(
+      /listener|changeable|rule set/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { Emulation } from '../emulation.js';
-import { jailPolicies } from '../listen/jail-policy.js';
+import { type ChangeableRuleSet, jailPolicies } from '../listen/jail-policy.js';
 import type { Listener } from '../listen/listener.js';
 import type { ArgTest, Decision, Policy } from '../policy.js';
 import type { Prison, PrisonFlags } from '../prison.js';
@@ -11,6 +11,8 @@ export interface ExplainOptions {
   readonly listeners?: readonly Listener[];
   /** JailOptions.changeableFlags: calls whose decision differs between the flags' values are routed. */
   readonly changeableFlags?: readonly (keyof PrisonFlags)[];
+  /** JailOptions.changeableRules: the calls the sets' rules match are routed, whether a set is on or off. */
+  readonly changeableRules?: Readonly<Record<string, ChangeableRuleSet>>;
 }
 
 /** One line of a call's decision: the rule's test (none for the last, catch-all line), what, why. */
@@ -50,14 +52,17 @@ export interface PolicyExplanation {
   readonly listeners?: readonly { readonly index: number; readonly reason?: string }[];
   /** The changeable flags whose calls are routed to the supervisor (`notify policy`); omitted when none. */
   readonly changeableFlags?: readonly string[];
+  /** The changeable rule sets, whether each is on at start; their calls are `notify policy`. Omitted when none. */
+  readonly ruleSets?: readonly { readonly name: string; readonly on: boolean }[];
   readonly abis: readonly ExplainedAbi[];
 }
 
 /**
  * What the jail's filter decides for every syscall of every ABI of the emulation, with the policy's
  * reasons: the same policy, name checks and rule order as compileFilter (rules after a catch-all rule
- * are never reached and are left out). With listeners or changeable flags, the filter's policy of such a
- * jail (startJail's): the listeners' rules, then the routed calls, then the policy's rules.
+ * are never reached and are left out). With listeners, changeable flags or changeable rule sets, the
+ * filter's policy of such a jail (startJail's): the listeners' rules, then the routed calls, then the
+ * policy's rules.
  * A pure function, like compileFilter.
  */
 export function explainPolicy(
@@ -65,7 +70,14 @@ export function explainPolicy(
   emulation: Emulation,
   options: ExplainOptions = {},
 ): PolicyExplanation {
-  const jail = jailPolicies(emulation, prison, options.listeners ?? [], options.changeableFlags ?? []);
+  const ruleSets = options.changeableRules ?? {};
+  const jail = jailPolicies(
+    emulation,
+    prison,
+    options.listeners ?? [],
+    options.changeableFlags ?? [],
+    ruleSets,
+  );
   const policy = jail.filter;
   checkPolicyNames(emulation, policy, jail.handlers);
   const changeable = options.changeableFlags ?? [];
@@ -81,6 +93,9 @@ export function explainPolicy(
         }
       : {}),
     ...(changeable.length > 0 ? { changeableFlags: [...changeable] } : {}),
+    ...(Object.keys(ruleSets).length > 0
+      ? { ruleSets: Object.entries(ruleSets).map(([name, set]) => ({ name, on: set.on === true })) }
+      : {}),
     abis: emulation.tables.map((table) => ({
       arch: table.arch.name,
       auditArch: table.arch.auditArch,
@@ -175,6 +190,10 @@ export function formatPolicyExplanation(explanation: PolicyExplanation): string 
   if (explanation.changeableFlags)
     out.push(
       `changeable: ${explanation.changeableFlags.join(', ')}: calls whose decision depends on them are decided by the supervisor by the jail's current flags (notify policy)`,
+    );
+  for (const set of explanation.ruleSets ?? [])
+    out.push(
+      `rule set ${set.name} (${set.on ? 'on' : 'off'} at start): its calls are decided by the supervisor by the rule sets switched on at the moment (notify policy)`,
     );
   for (const abi of explanation.abis) {
     out.push('', `abi ${abi.arch} (audit arch ${hex(abi.auditArch)}, ${abi.bits}-bit)`);

@@ -27,7 +27,7 @@ import { bpfSourceFiles } from '@sysjail/systrace-bindings';
 import type { Emulation } from '../emulation.js';
 import { encodeFilter } from '../filter/assemble.js';
 import { type CompiledFilter, compileFilter, type NotifyEntry } from '../filter/compile.js';
-import { jailPolicies } from '../listen/jail-policy.js';
+import { type ChangeableRuleSet, jailPolicies } from '../listen/jail-policy.js';
 import type { Listener } from '../listen/listener.js';
 import type { Rule } from '../policy.js';
 import type { Prison, PrisonFlags } from '../prison.js';
@@ -285,12 +285,16 @@ export function jailFilters(
   auditDenials: boolean,
   listeners: readonly Listener[] = [],
   changeable: readonly (keyof PrisonFlags)[] = [],
-  changeableRules: readonly Rule[] = [],
+  changeableRules: Readonly<Record<string, ChangeableRuleSet>> = {},
   activeRules: readonly Rule[] = [],
 ): JailFilters {
   const decision = decisionFilter(emulation, prison, auditDenials, activeRules);
   const policies = jailPolicies(emulation, prison, listeners, changeable, changeableRules);
-  if (policies.listeners.length === 0 && changeable.length === 0 && changeableRules.length === 0)
+  if (
+    policies.listeners.length === 0 &&
+    changeable.length === 0 &&
+    Object.values(changeableRules).every((set) => set.rules.length === 0)
+  )
     return { filter: decision, decision, listeners: [] };
   const compiled = compileFilter(emulation, policies.filter, { auditDenials, handlers: policies.handlers });
   return {

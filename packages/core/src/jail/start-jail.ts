@@ -480,7 +480,7 @@ export async function startJail(given: JailOptions): Promise<Jail> {
     options.auditDenials ?? true,
     options.listeners ?? [],
     options.changeableFlags ?? [],
-    Object.values(ruleSets).flatMap((set) => set.rules),
+    ruleSets,
     activeRules(ruleSets, ruleSetsOn),
   );
   const subPolicies = compileSubPolicies(emulation, options.subPolicies);

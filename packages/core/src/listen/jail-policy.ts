@@ -58,7 +58,7 @@ export function jailPolicies(
   prison: Prison,
   extraListeners: readonly Listener[] = [],
   changeable: readonly (keyof PrisonFlags)[] = [],
-  changeableRules: readonly Rule[] = [],
+  changeableRules: Readonly<Record<string, ChangeableRuleSet>> = {},
 ): JailPolicies {
   for (const flag of changeable) {
     if (!(changeableFlags as readonly string[]).includes(flag)) {
@@ -71,7 +71,9 @@ export function jailPolicies(
   const listeners = [...(decision.listeners ?? []), ...extraListeners];
   const routes = [
     ...(changeable.length > 0 ? routedRules(emulation, prison, changeable) : []),
-    ...changeableRules.map(routeOfRule),
+    ...Object.entries(changeableRules).flatMap(([name, set]) =>
+      set.rules.map((rule) => routeOfRule(rule, name, set.on === true)),
+    ),
   ];
   const listenerRules = listeners.flatMap((l, i) => rulesOfListener(emulation, l, i));
   const handlers = [
@@ -91,7 +93,7 @@ export function jailPolicies(
  * supervisor, which decides them by the jail's policy with the rule sets switched on at the moment.
  * Only errno and kill: a set takes away from the jail's policy, switched on or off while the jail runs.
  */
-function routeOfRule(rule: Rule): Rule {
+function routeOfRule(rule: Rule, set: string, onAtStart: boolean): Rule {
   if (rule.decision.action !== 'errno' && rule.decision.action !== 'kill') {
     throw new PolicyError(`changeable rule ${rule.syscall}: only deny and kill (a rule set only takes away)`);
   }
@@ -100,7 +102,7 @@ function routeOfRule(rule: Rule): Rule {
     ...(rule.abi ? { abi: rule.abi } : {}),
     ...(rule.when ? { when: rule.when } : {}),
     decision: notify(POLICY_ROUTE),
-    reason: 'decided by the rule sets switched on at the moment (changeable rules)',
+    reason: `decided by the rule sets switched on at the moment (rule set ${set}, ${onAtStart ? 'on' : 'off'} at start)`,
   };
 }
 
