@@ -598,10 +598,12 @@ static int inHostNamespace(long fd, const char *hostName) {
 /* probe unix-loop <host-name> <marker>: makes UNIX stream sockets and socket pairs by every way this ABI
  * has, forever; says "looping" after the first round. A socket in the host's namespace (one made
  * unmediated, after the supervisor died) writes the marker and exits 9. A failed call is fine (fail
- * closed): the first errno of each call is appended to the marker's ".failed" file. */
+ * closed): the first errno of each call is appended to the marker's ".failed" file (made at the start). */
 static void unixLoop(const char *hostName, const char *marker) {
   char failed[256];
   snprintf(failed, sizeof failed, "%s.failed", marker);
+  /* opened once: a record is one write(2), so a SIGKILL never leaves half of one */
+  int failedFd = open(failed, O_CREAT | O_WRONLY | O_APPEND, 0644);
   int reported[UNIX_WAYS][2] = {{0}};
   for (long round = 0;; round++) {
     for (int w = 0; w < UNIX_WAYS; w++) {
@@ -631,9 +633,10 @@ static void unixLoop(const char *hostName, const char *marker) {
       for (int k = 0; k < 2; k++)
         if (r[k] < 0 && !reported[w][k]) {
           reported[w][k] = 1;
-          int f = open(failed, O_CREAT | O_WRONLY | O_APPEND, 0644);
-          dprintf(f, "%s-%s %s\n", k ? "socketpair" : "socket", unixWay[w], strerrorname_np(errs[k]));
-          close(f);
+          char line[128];
+          int n = snprintf(line, sizeof line, "%s-%s %s\n", k ? "socketpair" : "socket", unixWay[w],
+                           strerrorname_np(errs[k]));
+          if (write(failedFd, line, (size_t)n) != n) exit(3);
         }
     }
     if (round == 0) {
