@@ -111,6 +111,16 @@ const binfmt: Stage = {
   },
 };
 
+/** The command's stdio: pipes of the jail's (the caller's never reach the jail), relayed once it runs. */
+const jailStdio: Stage = {
+  name: 'stdio',
+  apply(s) {
+    const stdio = new JailStdio(s.options.stdio ?? [0, 1, 2], s.options.terminal ?? 'auto');
+    s.stdio = stdio;
+    return () => stdio.finish(true); // at the end: the outputs to their end
+  },
+};
+
 /**
  * The native launcher starts the init from this thread: clone3 into the jail's namespaces and its cgroup
  * (made before, so the init is born in it), the setup ops between clone and exec, then sysjail-init from
@@ -124,10 +134,7 @@ const launchInit: Stage = {
     const { options } = s;
     const [control, controlChild] = socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
     const memfd = initMemfd();
-    // The caller's stdio never reaches the jail: it gets pipes, relayed once it runs.
-    const stdio = new JailStdio(options.stdio ?? [0, 1, 2], options.terminal ?? 'auto');
-    s.stdio = stdio;
-    s.teardown.push('stdio', () => stdio.finish(true)); // at the end: the outputs to their end
+    const { stdio } = s;
     const userArgs = options.user ? ['-u', String(options.user.uid), '-g', String(options.user.gid)] : [];
     const cwdArgs = options.cwd === undefined ? [] : ['-d', options.cwd];
     let child: LaunchedChild;
@@ -298,17 +305,21 @@ const cputime: Stage = {
   },
 };
 
+/** The command's terminal, in the jail's own devpts (reached through the init's root); ours until the go. */
+const terminal: Stage = {
+  name: 'terminal',
+  apply(s) {
+    if (!s.stdio.usesTerminal) return undefined;
+    s.terminal = s.stdio.openTerminal(`/proc/${s.initPid}/root`);
+    return () => {
+      if (s.terminal !== undefined) close(s.terminal);
+    };
+  },
+};
+
 const jailObject: Stage = {
   name: 'jail object',
   apply(s) {
-    // The command's terminal, in the jail's own devpts (reached through the init's root).
-    if (s.stdio.usesTerminal) {
-      const terminal = s.stdio.openTerminal(`/proc/${s.initPid}/root`);
-      s.terminal = terminal;
-      s.teardown.push('terminal', () => {
-        if (s.terminal !== undefined) close(s.terminal);
-      });
-    }
     const { notifyTable } = s.filters.filter.compiled;
     s.jail = new RunningJail({
       jid: s.jid,
@@ -424,6 +435,41 @@ const supervise: Stage = {
   },
 };
 
+/** The registry record gets what the start made: the init, its cgroup, the limits in force. */
+const record: Stage = {
+  name: 'registry record',
+  apply(s) {
+    s.options.registry?.update(s.jid, {
+      initPid: s.initPid,
+      initStartTime: processStartTime(s.initPid),
+      cgroupPath: s.cgroup.path,
+      ...(s.ownRules.length > 0 ? { jailRules: s.ownRules } : {}),
+      ...(s.limits ? { limits: s.limits.rules, limitCgroups: s.limits.cgroups } : {}),
+    });
+    return undefined; // the record goes with the registry stage's undo
+  },
+};
+
+/** Lets the command run: the relay starts and the supervisor sends the init its go (with the terminal). */
+const go: Stage = {
+  name: 'go',
+  async apply(s) {
+    s.stdio.start();
+    const terminal = s.terminal;
+    s.terminal = undefined; // the supervisor thread closes it once sent
+    const mask = (bits: readonly boolean[]) => bits.reduce((m, on, i) => m | (on ? 1 << i : 0), 0);
+    const onTerminal = mask(s.stdio.onTerminal);
+    const onNull = mask(s.stdio.onNull);
+    await s.supervisor.send({
+      type: 'go',
+      jid: s.jid,
+      ...(terminal === undefined ? {} : { terminal, onTerminal }),
+      ...(onNull === 0 ? {} : { onNull }),
+    });
+    return undefined;
+  },
+};
+
 /** The stages of a start, in order; a jail's end undoes them in reverse. */
 const stages: readonly Stage[] = [
   registry,
@@ -431,18 +477,22 @@ const stages: readonly Stage[] = [
   cgroup,
   addresses,
   binfmt,
+  jailStdio,
   launchInit,
   limits,
   cputime,
+  terminal,
   jailObject,
   jexec,
   supervise,
+  record,
+  go,
 ];
 
 /**
- * Starts a jail: validates the prison, compiles the filter and runs the start stages (launch, registry,
- * cgroup, address programs, init, /proc, jexec, supervisor) before it lets the command run. Any failure
- * undoes every stage done: a jail never starts half-configured.
+ * Starts a jail: validates the prison, compiles the filter and runs the start stages (registry, cgroup,
+ * address programs, launch, ..., supervisor, the go that lets the command run), each returning its undo
+ * onto the jail's one Teardown. Any failure undoes every stage done: a jail never starts half-configured.
  */
 export async function startJail(given: JailOptions): Promise<Jail> {
   // A jail in a user namespace of its own says so in its prison: its policy lets the init enter it.
@@ -513,26 +563,6 @@ export async function startJail(given: JailOptions): Promise<Jail> {
       if (undo) s.teardown.push(stage.name, undo);
       trace(stage.name);
     }
-    options.registry?.update(s.jid, {
-      initPid: s.initPid,
-      initStartTime: processStartTime(s.initPid),
-      cgroupPath: s.cgroup.path,
-      ...(s.ownRules.length > 0 ? { jailRules: s.ownRules } : {}),
-      ...(s.limits ? { limits: s.limits.rules, limitCgroups: s.limits.cgroups } : {}),
-    });
-    s.stdio.start();
-    const terminal = s.terminal;
-    s.terminal = undefined; // the supervisor thread closes it once sent
-    const mask = (bits: readonly boolean[]) => bits.reduce((m, on, i) => m | (on ? 1 << i : 0), 0);
-    const onTerminal = mask(s.stdio.onTerminal);
-    const onNull = mask(s.stdio.onNull);
-    await supervisor.send({
-      type: 'go',
-      jid: s.jid,
-      ...(terminal === undefined ? {} : { terminal, onTerminal }),
-      ...(onNull === 0 ? {} : { onNull }),
-    });
-    trace('supervised');
     return s.jail;
   } catch (e) {
     await s.teardown.run();
