@@ -9,6 +9,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import {
+  gettid,
   type InjectionHooks,
   injectSeccompFilter,
   PTRACE_O_EXITKILL,
@@ -120,7 +121,15 @@ export function stackFilter(cgroup: JailCgroup, filter: Uint8Array, options: Sta
             ptraceInterrupt(tid);
           } catch (e) {
             if (e instanceof SyscallError && e.errnoName === 'ESRCH') t.gone = true;
-            else kill(pid, `cannot trace it (${(e as Error).message}): another tracer holds it`);
+            else if (tracerOf(tid) === gettid()) {
+              // Auto-attached to this thread by a fork event not yet read: ours already.
+              t.seized = true;
+              try {
+                ptraceInterrupt(tid);
+              } catch {
+                t.gone = true;
+              }
+            } else kill(pid, `cannot trace it (${(e as Error).message}): another tracer holds it`);
           }
         }
       }
@@ -301,6 +310,15 @@ function awaitInterruptStop(t: Thread, deadline: number, threads: Map<number, Th
       continue;
     }
     ptraceCont(t.tid);
+  }
+}
+
+/** The thread tracing a task (TracerPid: the tracing thread's id), 0 if none or gone. */
+function tracerOf(tid: number): number {
+  try {
+    return Number(/^TracerPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${tid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
   }
 }
 
