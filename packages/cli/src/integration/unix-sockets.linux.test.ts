@@ -272,7 +272,15 @@ describe('killing the supervisor while a jail makes UNIX sockets', () => {
         `loopers waiting in syscalls ${calls.join(', ')} when the supervisor was killed; calls seen failing: ${failed.join('; ') || 'none'}`,
       );
       // The jail's namespace died with it: no process is in it or holds it, nothing mounts it.
-      expect(await eventually(() => holdersOf(jailNs[0]).length === 0, 5000)).toBe(true);
+      const held = await eventually(() => holdersOf(jailNs[0]).length === 0, 15_000);
+      const status = (pid: number) => {
+        try {
+          return readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').slice(0, 3).join(' ');
+        } catch {
+          return `${pid} gone`;
+        }
+      };
+      expect(held, `held by ${holdersOf(jailNs[0]).map(status).join('; ')}`).toBe(true);
       expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(jailNs[0]);
       // jls drops the dead supervisor's record.
       expect((await runTool(fx, 'jls', ['-h', 'jid'])).stdout).toBe('jid\n');
