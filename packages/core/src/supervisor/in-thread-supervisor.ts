@@ -18,7 +18,7 @@ import {
   watchReadable,
   write,
 } from '@sysjail/systrace-bindings';
-import type { FromSupervisor, SupervisedJailSpec, ToSupervisor } from './protocol.js';
+import { doneOf, type FromSupervisor, type SupervisedJailSpec, type ToSupervisor } from './protocol.js';
 import type { Supervisor } from './supervisor.js';
 import { afterPoll, configureCore, forgetAll, plan, serving, take } from './supervisor-core.js';
 
@@ -204,24 +204,7 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
 
   async request(make: (request: number) => ToSupervisor): Promise<void> {
     const request = ++this.requests;
-    const done = new Promise<void>((resolve, reject) => {
-      const settle = () => {
-        this.off('message', onMessage);
-        this.off('exit', onExit);
-      };
-      const onMessage = (msg: FromSupervisor) => {
-        if (msg.type !== 'done' || msg.request !== request) return;
-        settle();
-        if (msg.error) reject(new Error(msg.error));
-        else resolve();
-      };
-      const onExit = () => {
-        settle();
-        reject(new Error('the supervisor is gone'));
-      };
-      this.on('message', onMessage);
-      this.on('exit', onExit);
-    });
+    const done = doneOf(this, request, 'the supervisor is gone');
     done.catch(() => {});
     await this.take(make(request));
     return done;

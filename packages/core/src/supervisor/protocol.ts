@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { NotifyEntry } from '../filter/compile.js';
 import type { ListenedCall, ListenerAnswer } from '../listen/listener.js';
 import type { Prison, PrisonFlags } from '../prison.js';
@@ -196,3 +197,28 @@ export type FromSupervisor =
   /** The first thread: this jail's calls queue up; the main thread hands it to the second. */
   | { readonly type: 'flooding'; readonly jid: number }
   | { readonly type: 'error'; readonly jid: number; readonly message: string };
+
+/**
+ * The 'done' of request `request`, from a supervisor's 'message' events; rejected with `gone` if it
+ * emits 'exit' first.
+ */
+export function doneOf(supervisor: EventEmitter, request: number, gone: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const settle = () => {
+      supervisor.off('message', onMessage);
+      supervisor.off('exit', onExit);
+    };
+    const onMessage = (msg: FromSupervisor) => {
+      if (msg.type !== 'done' || msg.request !== request) return;
+      settle();
+      if (msg.error) reject(new Error(msg.error));
+      else resolve();
+    };
+    const onExit = () => {
+      settle();
+      reject(new Error(gone));
+    };
+    supervisor.on('message', onMessage);
+    supervisor.on('exit', onExit);
+  });
+}

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { pipe2, write } from '@sysjail/systrace-bindings';
-import type { FromSupervisor, SupervisedJailSpec, ToSupervisor } from './protocol.js';
+import { doneOf, type FromSupervisor, type SupervisedJailSpec, type ToSupervisor } from './protocol.js';
 
 const workerScript = fileURLToPath(new URL('../../dist/supervisor/supervisor-worker.js', import.meta.url));
 
@@ -177,24 +177,7 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
   /** Sends a request to one thread and waits for its 'done'. */
   private async requestOf(thread: SupervisorThread, make: (request: number) => ToSupervisor): Promise<void> {
     const request = ++this.requests;
-    const done = new Promise<void>((resolve, reject) => {
-      const settle = () => {
-        this.off('message', onMessage);
-        this.off('exit', onExit);
-      };
-      const onMessage = (msg: FromSupervisor) => {
-        if (msg.type !== 'done' || msg.request !== request) return;
-        settle();
-        if (msg.error) reject(new Error(msg.error));
-        else resolve();
-      };
-      const onExit = () => {
-        settle();
-        reject(new Error('the supervisor thread is gone'));
-      };
-      this.on('message', onMessage);
-      this.on('exit', onExit);
-    });
+    const done = doneOf(this, request, 'the supervisor thread is gone');
     await this.ready;
     if (this.gone) throw new Error('the supervisor thread is gone');
     thread.post(make(request));
