@@ -5,8 +5,8 @@
 // status flags are left as they were (uv_poll_init would make it non-blocking: a blocking read of ours
 // on it would then fail with EAGAIN).
 import { isMainThread } from 'node:worker_threads';
-import koffi from 'koffi';
 import { F_GETFL, F_SETFL, fcntl } from './file-descriptors.js';
+import { koffi } from './libc.js';
 
 const UV_POLL = 8; // uv_handle_type
 const UV_READABLE = 1;
@@ -30,9 +30,10 @@ const closing = new Map<bigint, Buffer>();
 
 function libuv(): Uv {
   if (uv) return uv;
-  const node = koffi.load(null); // the node binary: its libuv
-  const pollCb = koffi.proto('void sj_uv_poll_cb(void *handle, int status, int events)');
-  const closeCb = koffi.proto('void sj_uv_close_cb(void *handle)');
+  const k = koffi();
+  const node = k.load(null); // the node binary: its libuv
+  const pollCb = k.proto('void sj_uv_poll_cb(void *handle, int status, int events)');
+  const closeCb = k.proto('void sj_uv_close_cb(void *handle)');
   const defaultLoop = node.func('void *uv_default_loop()') as unknown as () => unknown;
   const handleSize = node.func('size_t uv_handle_size(int type)') as unknown as (t: number) => number;
   uv = {
@@ -44,12 +45,12 @@ function libuv(): Uv {
     ) as unknown as Uv['start'],
     stop: node.func('int uv_poll_stop(void *handle)') as unknown as Uv['stop'],
     close: node.func('void uv_close(void *handle, sj_uv_close_cb *cb)') as unknown as Uv['close'],
-    onPoll: koffi.register((handle: unknown, status: number) => {
-      watches.get(koffi.address(handle))?.ready(status);
-    }, koffi.pointer(pollCb)),
-    onClose: koffi.register((handle: unknown) => {
-      closing.delete(koffi.address(handle));
-    }, koffi.pointer(closeCb)),
+    onPoll: k.register((handle: unknown, status: number) => {
+      watches.get(k.address(handle) as bigint)?.ready(status);
+    }, k.pointer(pollCb)),
+    onClose: k.register((handle: unknown) => {
+      closing.delete(k.address(handle) as bigint);
+    }, k.pointer(closeCb)),
   };
   return uv;
 }
@@ -76,7 +77,7 @@ export function watchReadable(fd: number, onReady: (status: number) => void): Wa
   if (!isMainThread) throw new Error('watchReadable: the main thread only');
   const u = libuv();
   const handle = Buffer.alloc(u.handleSize);
-  const key = koffi.address(handle) as bigint;
+  const key = koffi().address(handle) as bigint;
   const flags = fcntl(fd, F_GETFL, 0);
   const inited = u.init(u.loop, handle, fd);
   fcntl(fd, F_SETFL, flags);

@@ -3,7 +3,7 @@
 import { cString } from './c-string.js';
 import { SyscallError } from './errors.js';
 import { close, read, write } from './file-descriptors.js';
-import { lastErrno, libc } from './libc.js';
+import { lastErrno, libcFunction } from './libc.js';
 import { AF_NETLINK } from './sockaddr.js';
 import { SOCK_CLOEXEC, SOCK_RAW, socket } from './socket.js';
 
@@ -104,13 +104,13 @@ export function deleteInterfaceAddress(a: InterfaceAddress): void {
   request('RTM_DELADDR', addressMessage(RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK, a));
 }
 
-const ifNameToIndex = libc.func('unsigned int if_nametoindex(const char *ifname)') as unknown as (
-  name: Buffer,
-) => number;
+const ifNameToIndex = libcFunction<(name: Buffer) => number>(
+  'unsigned int if_nametoindex(const char *ifname)',
+);
 
 /** if_nametoindex(3) in the calling thread's network namespace; throws ENODEV if there is no such interface. */
 export function interfaceIndex(name: string): number {
-  const i = ifNameToIndex(cString(name));
+  const i = ifNameToIndex()(cString(name));
   if (i === 0) throw new SyscallError('if_nametoindex', lastErrno() || 19);
   return i;
 }

@@ -1,10 +1,11 @@
 // Seccomp user notification: a listener fd's RECV/SEND/ID_VALID/ADDFD ioctls.
 // Hot path (receive + respond) reuses one buffer each and reads fields in place.
 
+import type { KoffiFunc } from 'koffi';
 import { errnoNumber } from './errno.js';
 import { InvalidArgumentError, NotificationGoneError, SyscallError } from './errors.js';
 import { close } from './file-descriptors.js';
-import { lastErrno, libc } from './libc.js';
+import { lastErrno, libcFunction } from './libc.js';
 import { POLLHUP, POLLIN, pollRaw } from './poll.js';
 import { seccompGetNotifSizes } from './seccomp.js';
 import { syscall3 } from './syscall.js';
@@ -27,14 +28,13 @@ const ENOENT = 2;
 const EINTR = 4;
 
 // ioctl(fd, cmd, buf) with an int fd and a pointer: cheaper than the generic 3-pointer prototype.
-const ioctlPtr = libc.func('long syscall(long nr, int fd, unsigned long cmd, void *arg)') as unknown as (
-  nr: number,
-  fd: number,
-  cmd: number,
-  arg: Uint8Array,
-) => number;
+const ioctlPtr = libcFunction<(nr: number, fd: number, cmd: number, arg: Uint8Array) => number>(
+  'long syscall(long nr, int fd, unsigned long cmd, void *arg)',
+);
 
-const pollBlocking = libc.func('int poll(void *fds, unsigned long n, int timeout)');
+const pollBlocking = libcFunction<KoffiFunc<(fds: Buffer, n: number, timeout: number) => number>>(
+  'int poll(void *fds, unsigned long n, int timeout)',
+);
 
 /** struct seccomp_data of the current notification, read in place (valid until the next receive). */
 export class SeccompData {
@@ -158,7 +158,7 @@ export class NotificationListener {
 
   private ioctl(cmd: number, arg: Uint8Array, name: string): number {
     for (;;) {
-      const r = ioctlPtr(sysno.ioctl, this.fd, cmd, arg);
+      const r = ioctlPtr()(sysno.ioctl, this.fd, cmd, arg);
       if (r !== -1) return r;
       const errno = lastErrno();
       if (errno === EINTR) continue;
@@ -198,7 +198,7 @@ export class NotificationListener {
     fds.writeInt32LE(this.fd, 0);
     fds.writeInt16LE(POLLIN, 4);
     return new Promise((resolve, reject) => {
-      pollBlocking.async(fds, 1, timeoutMs, (err: unknown, r: number) => {
+      pollBlocking().async(fds, 1, timeoutMs, (err: unknown, r: number) => {
         if (err) reject(err);
         else if (this.closed) reject(new SyscallError('poll', 9));
         else if (r <= 0)
@@ -246,7 +246,7 @@ export class NotificationListener {
   /** SECCOMP_IOCTL_NOTIF_ID_VALID: is the task still blocked in that call? */
   idValid(id: bigint): boolean {
     this.idBuf.writeBigUInt64LE(id, 0);
-    const r = ioctlPtr(sysno.ioctl, this.fd, SECCOMP_IOCTL_NOTIF_ID_VALID, this.idBuf);
+    const r = ioctlPtr()(sysno.ioctl, this.fd, SECCOMP_IOCTL_NOTIF_ID_VALID, this.idBuf);
     if (r === 0) return true;
     const errno = lastErrno();
     if (errno === ENOENT) return false;

@@ -1,6 +1,8 @@
 // poll(2) on a few fds; retries EINTR with the remaining time.
+
+import type { KoffiFunc } from 'koffi';
 import { SyscallError } from './errors.js';
-import { lastErrno, libc } from './libc.js';
+import { lastErrno, libcFunction } from './libc.js';
 import { sysno } from './sysno.js';
 
 export const POLLIN = 0x1;
@@ -30,15 +32,15 @@ export function poll(fds: readonly PollFd[], timeoutMs: number): number[] {
 
 /** poll(2) on a prepared struct pollfd[] buffer; returns the number of ready fds. */
 export function pollRaw(pollfds: Uint8Array, count: number, timeoutMs: number): number {
-  const r = pollSyscall(sysno.poll, pollfds, count, timeoutMs);
+  const r = pollSyscall()(sysno.poll, pollfds, count, timeoutMs);
   if (r >= 0) return r;
   return pollRetry(pollfds, count, timeoutMs);
 }
 
 // a dedicated prototype: this is on the supervisor's hot path
-const pollSyscall = libc.func(
+const pollSyscall = libcFunction<(nr: number, fds: Uint8Array, n: number, timeout: number) => number>(
   'long syscall(long nr, void *fds, unsigned long n, int timeout)',
-) as unknown as (nr: number, fds: Uint8Array, n: number, timeout: number) => number;
+);
 
 function pollRetry(pollfds: Uint8Array, count: number, timeoutMs: number): number {
   const deadline = timeoutMs >= 0 ? performance.now() + timeoutMs : 0;
@@ -46,12 +48,14 @@ function pollRetry(pollfds: Uint8Array, count: number, timeoutMs: number): numbe
     const errno = lastErrno();
     if (errno !== EINTR) throw new SyscallError('poll', errno);
     const wait = timeoutMs >= 0 ? Math.max(0, Math.ceil(deadline - performance.now())) : -1;
-    const r = pollSyscall(sysno.poll, pollfds, count, wait);
+    const r = pollSyscall()(sysno.poll, pollfds, count, wait);
     if (r >= 0) return r;
   }
 }
 
-const pollOnPool = libc.func('int poll(void *fds, unsigned long n, int timeout)');
+const pollOnPool = libcFunction<KoffiFunc<(fds: Buffer, n: number, timeout: number) => number>>(
+  'int poll(void *fds, unsigned long n, int timeout)',
+);
 
 /**
  * poll(2) waiting on libuv's thread pool (a koffi async call): resolves in this thread's event loop with
@@ -65,7 +69,7 @@ export function pollAsync(fds: readonly PollFd[], timeoutMs: number): Promise<nu
     buf.writeInt16LE(p.events, 8 * i + 4);
   });
   return new Promise((resolve, reject) => {
-    pollOnPool.async(buf, fds.length, timeoutMs, (err: unknown, r: number) => {
+    pollOnPool().async(buf, fds.length, timeoutMs, (err: unknown, r: number) => {
       if (err) reject(err);
       else resolve(fds.map((_, i) => (r > 0 ? buf.readUInt16LE(8 * i + 6) : 0)));
     });

@@ -5,7 +5,7 @@
 // null; a fixed arity costs ~220 ns (0 args) to ~340 ns (6 args) per call, variadic ~290 ns plus a type
 // string per argument, koffi.address() per Buffer ~+70 ns. So: six cached prototypes, picked by arity.
 import { SyscallError } from './errors.js';
-import { lastErrno, libc } from './libc.js';
+import { lastErrno, libcFunction } from './libc.js';
 import { sysnoName } from './sysno.js';
 
 if (process.arch !== 'x64') {
@@ -31,15 +31,13 @@ type P6 = (
   f: SyscallArg,
 ) => number;
 
-const p0 = libc.func('long syscall(long nr)') as unknown as P0;
-const p1 = libc.func('long syscall(long nr, void *a)') as unknown as P1;
-const p2 = libc.func('long syscall(long nr, void *a, void *b)') as unknown as P2;
-const p3 = libc.func('long syscall(long nr, void *a, void *b, void *c)') as unknown as P3;
-const p4 = libc.func('long syscall(long nr, void *a, void *b, void *c, void *d)') as unknown as P4;
-const p5 = libc.func('long syscall(long nr, void *a, void *b, void *c, void *d, void *e)') as unknown as P5;
-const p6 = libc.func(
-  'long syscall(long nr, void *a, void *b, void *c, void *d, void *e, void *f)',
-) as unknown as P6;
+const p0 = libcFunction<P0>('long syscall(long nr)');
+const p1 = libcFunction<P1>('long syscall(long nr, void *a)');
+const p2 = libcFunction<P2>('long syscall(long nr, void *a, void *b)');
+const p3 = libcFunction<P3>('long syscall(long nr, void *a, void *b, void *c)');
+const p4 = libcFunction<P4>('long syscall(long nr, void *a, void *b, void *c, void *d)');
+const p5 = libcFunction<P5>('long syscall(long nr, void *a, void *b, void *c, void *d, void *e)');
+const p6 = libcFunction<P6>('long syscall(long nr, void *a, void *b, void *c, void *d, void *e, void *f)');
 
 function fail(nr: number): never {
   throw new SyscallError(sysnoName(nr), lastErrno());
@@ -47,27 +45,27 @@ function fail(nr: number): never {
 
 /** syscall(nr) ; throws SyscallError when the kernel returns an error. */
 export function syscall0(nr: number): number {
-  const r = p0(nr);
+  const r = p0()(nr);
   return r === -1 ? fail(nr) : r;
 }
 
 export function syscall1(nr: number, a: SyscallArg): number {
-  const r = p1(nr, a);
+  const r = p1()(nr, a);
   return r === -1 ? fail(nr) : r;
 }
 
 export function syscall2(nr: number, a: SyscallArg, b: SyscallArg): number {
-  const r = p2(nr, a, b);
+  const r = p2()(nr, a, b);
   return r === -1 ? fail(nr) : r;
 }
 
 export function syscall3(nr: number, a: SyscallArg, b: SyscallArg, c: SyscallArg): number {
-  const r = p3(nr, a, b, c);
+  const r = p3()(nr, a, b, c);
   return r === -1 ? fail(nr) : r;
 }
 
 export function syscall4(nr: number, a: SyscallArg, b: SyscallArg, c: SyscallArg, d: SyscallArg): number {
-  const r = p4(nr, a, b, c, d);
+  const r = p4()(nr, a, b, c, d);
   return r === -1 ? fail(nr) : r;
 }
 
@@ -79,7 +77,7 @@ export function syscall5(
   d: SyscallArg,
   e: SyscallArg,
 ): number {
-  const r = p5(nr, a, b, c, d, e);
+  const r = p5()(nr, a, b, c, d, e);
   return r === -1 ? fail(nr) : r;
 }
 
@@ -92,7 +90,7 @@ export function syscall6(
   e: SyscallArg,
   f: SyscallArg,
 ): number {
-  const r = p6(nr, a, b, c, d, e, f);
+  const r = p6()(nr, a, b, c, d, e, f);
   return r === -1 ? fail(nr) : r;
 }
 
@@ -114,25 +112,25 @@ export function syscallNoThrow(nr: number, ...args: SyscallArg[]): number {
   let r: number;
   switch (args.length) {
     case 0:
-      r = p0(nr);
+      r = p0()(nr);
       break;
     case 1:
-      r = p1(nr, args[0]);
+      r = p1()(nr, args[0]);
       break;
     case 2:
-      r = p2(nr, args[0], args[1]);
+      r = p2()(nr, args[0], args[1]);
       break;
     case 3:
-      r = p3(nr, args[0], args[1], args[2]);
+      r = p3()(nr, args[0], args[1], args[2]);
       break;
     case 4:
-      r = p4(nr, args[0], args[1], args[2], args[3]);
+      r = p4()(nr, args[0], args[1], args[2], args[3]);
       break;
     case 5:
-      r = p5(nr, args[0], args[1], args[2], args[3], args[4]);
+      r = p5()(nr, args[0], args[1], args[2], args[3], args[4]);
       break;
     case 6:
-      r = p6(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+      r = p6()(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
       break;
     default:
       throw new RangeError(`syscall ${sysnoName(nr)}: at most 6 arguments, got ${args.length}`);

@@ -3,7 +3,7 @@
 // byte on the wake pipe. Serves the jails whose supervision is 'worker' (services, the shared supervisor).
 import { writeFileSync } from 'node:fs';
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { poll } from '@sysjail/systrace-bindings';
+import { loadNative, poll } from '@sysjail/systrace-bindings';
 import type { ToSupervisor } from './protocol.js';
 import { afterPoll, configureCore, plan, take } from './supervisor-core.js';
 
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     // Named for ps -T and top -H (and the tests that look for the second thread).
     writeFileSync('/proc/thread-self/comm', role === 'first' ? 'sysjail-serve1' : 'sysjail-serve2');
   } catch {}
+  loadNative(); // koffi loaded before the thread says it is ready (it may be terminated then)
   port.postMessage({ type: 'ready' });
   for (;;) {
     if (Atomics.load(stopFlag, 0) !== 0) return; // the process is exiting

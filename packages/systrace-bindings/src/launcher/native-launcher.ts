@@ -2,9 +2,10 @@
 // One synchronous call on the calling thread: clone3 into the request's namespaces and cgroup, the setup
 // program in the child, exec; the caller's thread waits meanwhile (the child shares its memory until it
 // execs). The child is the calling thread's: its parent-death signal fires when that thread ends.
-import koffi from 'koffi';
+import type { LibraryHandle } from 'koffi';
 import { errnoName, InvalidArgumentError, SetupOpError, SpawnError } from '../errors.js';
 import { close, O_CLOEXEC, O_RDWR, open } from '../file-descriptors.js';
+import { koffi } from '../libc.js';
 import type { StdioSpec } from './setup-op.js';
 import { encodeSetupProgram, type LaunchRequest } from './setup-program.js';
 
@@ -33,9 +34,9 @@ let native: { launch: LaunchFn; describe: DescribeFn } | undefined;
 
 function library(): { launch: LaunchFn; describe: DescribeFn } {
   if (!native) {
-    let lib: ReturnType<typeof koffi.load>;
+    let lib: LibraryHandle;
     try {
-      lib = koffi.load(libraryPath());
+      lib = koffi().load(libraryPath());
     } catch (e) {
       throw new SpawnError(`cannot load the native launcher (build @sysjail/systrace-bindings): ${e}`);
     }

@@ -5,6 +5,7 @@
 import { type StdioOptions, spawn } from 'node:child_process';
 import { parentPort } from 'node:worker_threads';
 import { AT_FDCWD, close, O_CLOEXEC, O_RDWR, openat } from '../file-descriptors.js';
+import { loadNative } from '../libc.js';
 import { gettid } from '../process-ids.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import {
@@ -123,4 +124,5 @@ function serve(request: SpawnRequest): void {
 port.once('message', (m: ToWorker) => {
   if (m.type === 'spawn') serve(m.request);
 });
+loadNative();
 post({ type: 'ready' });

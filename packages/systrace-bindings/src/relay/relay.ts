@@ -5,6 +5,8 @@
 // cannot: terminals) run in the loop when poll says a descriptor is ready. No thread of its own, so a
 // jail's start does not pay for one. A session's inputs (caller → program) stop when it finishes;
 // outputs are read to their end.
+
+import type { KoffiFunc } from 'koffi';
 import {
   close,
   F_DUPFD_CLOEXEC,
@@ -16,7 +18,7 @@ import {
   read,
   write,
 } from '../file-descriptors.js';
-import { libc } from '../libc.js';
+import { libcFunction } from '../libc.js';
 import { pipe2, pipeBytes } from '../pipe.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../poll.js';
 import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, splice } from '../splice.js';
@@ -90,7 +92,9 @@ interface RelayLoop {
 }
 
 // poll on the thread pool; the struct pollfd[] buffer is not touched by this thread until it returns.
-const pollBlocking = libc.func('int poll(void *fds, unsigned long n, int timeout)');
+const pollBlocking = libcFunction<KoffiFunc<(fds: Buffer, n: number, timeout: number) => number>>(
+  'int poll(void *fds, unsigned long n, int timeout)',
+);
 const buf = Buffer.alloc(COPY_CHUNK);
 let loop: RelayLoop | undefined;
 /** Loops not yet ended (with their descriptors closed). */
@@ -99,7 +103,7 @@ const unsettled = new Set<Promise<void>>();
 function pollAsync(fds: Buffer, n: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     // -1 (EINTR on the pool thread, or an error a descriptor's revents tells): look at revents
-    pollBlocking.async(fds, n, timeoutMs, () => resolve());
+    pollBlocking().async(fds, n, timeoutMs, () => resolve());
   });
 }
 
