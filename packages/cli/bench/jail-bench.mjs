@@ -90,12 +90,12 @@ function profileRun(root, runs, flags = []) {
   };
 }
 
-/** [step, ms for the step] from a run's marks; "of which" entries are already durations. */
+/** [step, ms for the step] from a run's marks; indented entries ("of which", "meanwhile") are already durations. */
 function steps(marks) {
   const out = [];
   let prev = 0;
   for (const [step, v] of marks) {
-    if (step.startsWith('  of which')) out.push([step, v]);
+    if (step.startsWith('  ')) out.push([step, v]);
     else {
       out.push([step, v - prev]);
       prev = v;

@@ -80,6 +80,8 @@ const env = { PATH: '/bin:/sbin:/usr/bin:/usr/sbin' };
 const devNull = sb.open('/dev/null', sb.O_RDWR | sb.O_CLOEXEC);
 const [stampRead, stampWrite] = sb.pipe2(sb.O_CLOEXEC);
 const filters = new Map();
+/** The emulation's numbers by name, as startJail keeps them. */
+let numbers;
 
 async function startAndWait(jid) {
   const start = t();
@@ -93,6 +95,36 @@ async function startAndWait(jid) {
   }
   const cgroup = internals.JailCgroup.create(`bench-${process.pid}-${jid}`);
   mark('cgroup mkdir');
+  const exited = new Promise((resolve) => reaped.set(jid, resolve));
+  const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
+  const byCall = [...f.compiled.notifyByCall].map(([arch, m]) => [
+    arch,
+    [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
+  ]);
+  numbers ??= linux.tables.map((tb) => [
+    tb.arch.auditArch,
+    Object.fromEntries(tb.entries.map((e) => [e.name, e.nr])),
+  ]);
+  supervisor.ref();
+  // The spec startJail's 'supervisor prepare' stage sends (no listeners), before the launch: the
+  // supervisor thread takes it while this thread loads the programs and launches.
+  const prepared = supervisor.prepare({
+    jid,
+    prison,
+    ...(linux.handlers ? { handlers: linux.handlers } : {}),
+    program: f.program,
+    notifyTable: f.compiled.notifyTable,
+    notifyByCall: byCall,
+    numbers,
+    abis: linux.tables.map((tb) => [tb.arch.auditArch, { name: tb.arch.name, bits: tb.arch.bits }]),
+    errno: linux.errno,
+    cgroupProcs: `${cgroup.path}/cgroup.procs`,
+    counters,
+    decision: { program: f.program, notifyTable: f.compiled.notifyTable },
+    listeners: [],
+    argKinds: [],
+  });
+  mark('supervisor prepare (sent)');
   const programs = internals.addressPrograms(prison);
   mark('generate 8 eBPF programs');
   const cgFd = sb.open(cgroup.path, sb.O_RDONLY | sb.O_CLOEXEC);
@@ -135,41 +167,23 @@ async function startAndWait(jid) {
   sb.close(cgroupFd);
   sb.close(controlChild);
   mark('launch (clone3 into the cgroup; namespaces, mounts, /proc, pivot_root, caps, filter; exec init)');
-  const exited = new Promise((resolve) => reaped.set(jid, resolve));
-  const counters = new SharedArrayBuffer(4 * COUNTER_SLOTS);
-  const byCall = [...f.compiled.notifyByCall].map(([arch, m]) => [
-    arch,
-    [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
-  ]);
-  const numbers = linux.tables.map((tb) => [
-    tb.arch.auditArch,
-    Object.fromEntries(tb.entries.map((e) => [e.name, e.nr])),
-  ]);
-  supervisor.ref();
-  // The spec startJail's 'supervisor add' stage sends (no listeners).
-  await supervisor.add({
-    jid,
+  // startJail's 'supervisor add' and 'go': attach, released and go sent at once, then the answers.
+  const attached = supervisor.attach(jid, {
     listenerFd: child.listenerFd,
     initPid: child.pid,
     initPidfd: child.pidfd,
     controlFd: control,
-    prison,
-    ...(linux.handlers ? { handlers: linux.handlers } : {}),
-    program: f.program,
-    notifyTable: f.compiled.notifyTable,
-    notifyByCall: byCall,
-    numbers,
-    abis: linux.tables.map((tb) => [tb.arch.auditArch, { name: tb.arch.name, bits: tb.arch.bits }]),
-    errno: linux.errno,
-    cgroupProcs: `${cgroup.path}/cgroup.procs`,
-    counters,
-    decision: { program: f.program, notifyTable: f.compiled.notifyTable },
-    listeners: [],
-    argKinds: [],
   });
-  await supervisor.send({ type: 'released', jid }); // it reaps the init
-  await supervisor.send({ type: 'go', jid });
-  mark('supervisor add + go');
+  const released = supervisor.send({ type: 'released', jid }); // it reaps the init
+  const went = supervisor.send({ type: 'go', jid });
+  mark('supervisor add + go (sent)');
+  const sent = t();
+  await prepared;
+  await attached;
+  await released;
+  await went;
+  // A duration, not a mark: the command may run before the answers arrive.
+  marks.push(['  meanwhile, until the supervisor answered (prepare, add, go)', t() - sent]);
   const started = t();
   const buf = Buffer.alloc(64);
   if (!sb.poll([{ fd: stampRead, events: sb.POLLIN }], 5000)[0]) throw new Error('no stamp from the command');

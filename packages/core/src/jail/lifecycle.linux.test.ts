@@ -123,9 +123,19 @@ describe('the emulation’s handler module', () => {
       name: 'uapi-broken-module',
       handlers: { ...handlers, module: new URL('./no-such-handlers.mjs', handlers.module).href },
     };
-    const e = await run(['/bin/victim', 'exit', '0'], { emulation: broken }).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(JailSetupError);
-    expect((e as Error).message).toMatch(/no-such-handlers/);
+    // The supervisor learns it cannot load the module while the init is launched: the command never runs.
+    const outPath = join(fx.root, 'tmp', 'broken-module.out');
+    const out = openSync(outPath, 'w');
+    try {
+      const e = await run(['/bin/victim', 'family'], { emulation: broken, stdio: [0, out, 2] }).catch(
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(JailSetupError);
+      expect((e as Error).message).toMatch(/no-such-handlers/);
+    } finally {
+      closeSync(out);
+    }
+    expect(readFileSync(outPath, 'utf8')).toBe('');
     expect(cgroupsOf(process.pid)).toEqual([]);
   });
 

@@ -22,6 +22,7 @@ import {
   waitid,
 } from '@sysjail/systrace-bindings';
 import type { Emulation } from '../emulation.js';
+import type { CompiledFilter } from '../filter/compile.js';
 import { JailSetupError, NoEmulationError, PrisonConfigError } from '../errors.js';
 import { startJexecServer } from '../jexec/jexec-server.js';
 import { jexecSocketPath } from '../jexec/socket-path.js';
@@ -44,7 +45,7 @@ import { JailCgroup } from '../net/jail-cgroup.js';
 import type { Prison } from '../prison.js';
 import { processStartTime } from '../registry/process-start-time.js';
 import { JailStdio } from '../stdio/jail-stdio.js';
-import { COUNTER_SLOTS } from '../supervisor/protocol.js';
+import { COUNTER_SLOTS, type PreparedJailSpec } from '../supervisor/protocol.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { type JailUserNamespace, jailUserNamespace } from './binfmt.js';
 import { checkPrison } from './check-prison.js';
@@ -81,6 +82,12 @@ interface Starting {
   limits: AppliedLimits | undefined;
   /** The supervisor owns listenerFd, control and initPidfd: their own undos no longer apply. */
   supervised: boolean;
+  /** The jail's counters, shared with the supervisor. */
+  counters: SharedArrayBuffer;
+  /** The supervisor's answers to the prepare and the attach, and the release of the init. */
+  prepared: Promise<void>;
+  attached: Promise<void> | undefined;
+  released: Promise<void>;
   /** The command's stdio: pipes of the jail's, relayed to the caller's (see stdio/jail-stdio.ts). */
   stdio: JailStdio;
   /** The command's terminal in the jail's devpts, when it gets one (ours until sent with the go). */
@@ -327,7 +334,7 @@ const jailObject: Stage = {
       initPid: s.initPid,
       initPidfd: s.initPidfd,
       cgroup: s.cgroup,
-      counters: new SharedArrayBuffer(4 * (COUNTER_SLOTS + 2 * notifyTable.length)),
+      counters: s.counters,
       notifyTable,
       nativeAbi: s.options.emulation.tables[0].arch.name,
       listeners: s.filters.listeners,
@@ -380,58 +387,121 @@ const jexec: Stage = {
   },
 };
 
-/** Hands the listener, the control channel and the init's pidfd to the supervisor. */
-const supervise: Stage = {
-  name: 'supervisor add',
-  async apply(s) {
-    const { prison, emulation } = s.options;
-    const { filter, decision, listeners } = s.filters;
-    const listened = new Set(
-      filter.compiled.notifyTable.filter(
-        (e) => e.decision.action === 'notify' && listenerIndex(e.decision.handler) !== undefined,
-      ),
-    );
-    await s.supervisor.add({
-      jid: s.jid,
-      listenerFd: s.listenerFd,
-      initPid: s.initPid,
-      initPidfd: s.initPidfd,
-      controlFd: s.control,
-      prison,
-      ...(emulation.handlers ? { handlers: emulation.handlers } : {}),
-      program: filter.program,
-      notifyTable: filter.compiled.notifyTable,
-      notifyByCall: [...filter.compiled.notifyByCall].map(([arch, m]) => [
-        arch,
-        [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
-      ]),
+/** The supervisor's tables of an emulation (numbers by name, ABIs), made once per emulation. */
+const byEmulation = new WeakMap<Emulation, Pick<PreparedJailSpec, 'numbers' | 'abis' | 'errno'>>();
+
+function emulationParts(emulation: Emulation): Pick<PreparedJailSpec, 'numbers' | 'abis' | 'errno'> {
+  let parts = byEmulation.get(emulation);
+  if (!parts) {
+    parts = {
       numbers: emulation.tables.map((t) => [
         t.arch.auditArch,
         Object.fromEntries(t.entries.map((e) => [e.name, e.nr])),
       ]),
       abis: emulation.tables.map((t) => [t.arch.auditArch, { name: t.arch.name, bits: t.arch.bits }]),
       errno: emulation.errno,
-      cgroupProcs: join(s.cgroup.path, 'cgroup.procs'),
-      counters: s.jail.countersBuffer,
-      decision: { program: decision.program, notifyTable: decision.compiled.notifyTable },
-      listeners: listeners.map((l) => ({
-        timeoutMs: l.timeoutMs ?? 1000,
-        scalarsOnly: l.scalarsOnly === true,
-      })),
+    };
+    byEmulation.set(emulation, parts);
+  }
+  return parts;
+}
+
+type FilterParts = Pick<PreparedJailSpec, 'notifyByCall' | 'argKinds'>;
+/** The supervisor's views of a compiled filter, made once per filter (a prewarmed start reuses it). */
+const byFilter = new WeakMap<object, FilterParts>();
+
+function filterParts(
+  emulation: Emulation,
+  compiled: Pick<CompiledFilter, 'notifyTable' | 'notifyByCall'>,
+): FilterParts {
+  let parts = byFilter.get(compiled);
+  if (!parts) {
+    const listened = new Set(
+      compiled.notifyTable.filter(
+        (e) => e.decision.action === 'notify' && listenerIndex(e.decision.handler) !== undefined,
+      ),
+    );
+    parts = {
+      notifyByCall: [...compiled.notifyByCall].map(([arch, m]) => [
+        arch,
+        [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
+      ]),
       argKinds: [...listened].flatMap((e) => {
         const entry = emulation.tables
           .find((t) => t.arch.name === e.arch)
           ?.entries.find((x) => x.name === e.syscall);
         return entry ? [[e.arch, e.syscall, entry.args, entry.argNames ?? []] as const] : [];
       }),
+    };
+    byFilter.set(compiled, parts);
+  }
+  return parts;
+}
+
+/**
+ * The supervisor's part of a jail before its init exists, sent before the launch so that the supervisor
+ * thread does it (the handler module, the jail's UNIX-socket namespace, reading the spec) while this
+ * thread launches: everything it needs but the launch's fds. Not awaited here: 'go' checks it.
+ */
+const prepare: Stage = {
+  name: 'supervisor prepare',
+  apply(s) {
+    const { prison, emulation } = s.options;
+    const { filter, decision, listeners } = s.filters;
+    s.counters = new SharedArrayBuffer(4 * (COUNTER_SLOTS + 2 * filter.compiled.notifyTable.length));
+    s.prepared = s.supervisor.prepare({
+      jid: s.jid,
+      prison,
+      ...(emulation.handlers ? { handlers: emulation.handlers } : {}),
+      program: filter.program,
+      notifyTable: filter.compiled.notifyTable,
+      ...emulationParts(emulation),
+      ...filterParts(emulation, filter.compiled),
+      cgroupProcs: join(s.cgroup.path, 'cgroup.procs'),
+      counters: s.counters,
+      decision: { program: decision.program, notifyTable: decision.compiled.notifyTable },
+      listeners: listeners.map((l) => ({
+        timeoutMs: l.timeoutMs ?? 1000,
+        scalarsOnly: l.scalarsOnly === true,
+      })),
     });
-    s.supervised = true;
-    // The init is this process's child from the start: the supervisor reaps it (polling its pidfd).
-    await s.supervisor.send({ type: 'released', jid: s.jid });
+    s.prepared.catch(() => {}); // awaited by 'go'
     const sup = s.supervisor;
     const jid = s.jid;
-    // The thread closes the jail's fds when it forgets the jail.
-    return () => sup.request((request) => ({ type: 'remove', jid, request }));
+    // Once attached, the 'supervisor add' stage's undo removes the jail.
+    return () => (s.attached ? undefined : sup.request((request) => ({ type: 'remove', jid, request })));
+  },
+};
+
+/**
+ * Hands the listener, the control channel and the init's pidfd to the supervisor, which reaps the init
+ * from now on. Sent without waiting: the supervisor takes them in order (prepare, attach, released, go),
+ * so the go below follows at once and 'go' waits for all of them.
+ */
+const supervise: Stage = {
+  name: 'supervisor add',
+  apply(s) {
+    const sup = s.supervisor;
+    const jid = s.jid;
+    s.attached = sup
+      .attach(jid, {
+        listenerFd: s.listenerFd,
+        initPid: s.initPid,
+        initPidfd: s.initPidfd,
+        controlFd: s.control,
+      })
+      .then(() => {
+        // The supervisor owns listenerFd, control and initPidfd: it closes them when it forgets the jail.
+        s.supervised = true;
+      });
+    s.attached.catch(() => {});
+    // The init is this process's child from the start: the supervisor reaps it (polling its pidfd).
+    s.released = sup.send({ type: 'released', jid });
+    s.released.catch(() => {});
+    return async () => {
+      await s.attached?.catch(() => {}); // settled before the launch's undo decides who closes the fds
+      await sup.request((request) => ({ type: 'remove', jid, request }));
+    };
   },
 };
 
@@ -450,7 +520,10 @@ const record: Stage = {
   },
 };
 
-/** Lets the command run: the relay starts and the supervisor sends the init its go (with the terminal). */
+/**
+ * Lets the command run: the relay starts and the supervisor sends the init its go (with the terminal),
+ * right after the attach; then the start waits for the supervisor's answers (prepare, attach, released).
+ */
 const go: Stage = {
   name: 'go',
   async apply(s) {
@@ -460,12 +533,18 @@ const go: Stage = {
     const mask = (bits: readonly boolean[]) => bits.reduce((m, on, i) => m | (on ? 1 << i : 0), 0);
     const onTerminal = mask(s.stdio.onTerminal);
     const onNull = mask(s.stdio.onNull);
-    await s.supervisor.send({
+    const sent = s.supervisor.send({
       type: 'go',
       jid: s.jid,
       ...(terminal === undefined ? {} : { terminal, onTerminal }),
       ...(onNull === 0 ? {} : { onNull }),
     });
+    sent.catch(() => {});
+    // A supervisor that could not take the jail never sent the init its go: the undos end it.
+    await s.prepared;
+    await s.attached;
+    await s.released;
+    await sent;
     return undefined;
   },
 };
@@ -475,6 +554,7 @@ const stages: readonly Stage[] = [
   registry,
   aliases,
   cgroup,
+  prepare,
   addresses,
   binfmt,
   jailStdio,
@@ -484,8 +564,8 @@ const stages: readonly Stage[] = [
   terminal,
   jailObject,
   jexec,
-  supervise,
   record,
+  supervise,
   go,
 ];
 

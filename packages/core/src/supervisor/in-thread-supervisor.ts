@@ -18,7 +18,14 @@ import {
   watchReadable,
   write,
 } from '@sysjail/systrace-bindings';
-import { doneOf, type FromSupervisor, type SupervisedJailSpec, type ToSupervisor } from './protocol.js';
+import {
+  doneOf,
+  type FromSupervisor,
+  type LaunchedFds,
+  type PreparedJailSpec,
+  type SupervisedJailSpec,
+  type ToSupervisor,
+} from './protocol.js';
 import type { Supervisor } from './supervisor.js';
 import { afterPoll, configureCore, forgetAll, plan, serving, take } from './supervisor-core.js';
 
@@ -154,8 +161,25 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
     }
   }
 
+  /** The message being taken, while one waits (an emulation's handler module loading): the next wait for it. */
+  private tail: Promise<void> | undefined;
+
+  /**
+   * Takes messages in the order they are sent: one sent while another waits (a 'prepare' loading its
+   * handler module) is taken after it; otherwise at once.
+   */
+  private take(msg: ToSupervisor): Promise<void> {
+    const taken = this.tail ? this.tail.then(() => this.takeOne(msg)) : this.takeOne(msg);
+    const tail = taken.catch(() => {});
+    this.tail = tail;
+    void tail.then(() => {
+      if (this.tail === tail) this.tail = undefined;
+    });
+    return taken;
+  }
+
   /** Takes a message between two turns; the poll is woken when the fds it waits on change. */
-  private async take(msg: ToSupervisor): Promise<void> {
+  private async takeOne(msg: ToSupervisor): Promise<void> {
     if (this.gone || this.stopped) throw new Error('the supervisor is gone');
     let goOn: boolean;
     try {
@@ -178,7 +202,7 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
       } catch (e) {
         this.end(e);
       }
-    } else if (msg.type === 'add' || msg.type === 'remove' || msg.type === 'released') {
+    } else if (msg.type === 'attach' || msg.type === 'add' || msg.type === 'remove' || msg.type === 'released') {
       if (this.polling) this.wake();
       else if (serving()) void this.loop();
     }
@@ -213,6 +237,15 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
   add(jail: SupervisedJailSpec): Promise<void> {
     const claim = new SharedArrayBuffer(16);
     return this.request((request) => ({ type: 'add', request, jail, claim }));
+  }
+
+  prepare(jail: PreparedJailSpec): Promise<void> {
+    const claim = new SharedArrayBuffer(16);
+    return this.request((request) => ({ type: 'prepare', request, jail, claim }));
+  }
+
+  attach(jid: number, fds: LaunchedFds): Promise<void> {
+    return this.request((request) => ({ type: 'attach', request, jid, ...fds }));
   }
 
   /** While a jail starts: the watches (or the poll on the pool) keep the loop alive once it is served. */

@@ -57,6 +57,12 @@ export interface SupervisedJailSpec {
   readonly argKinds: ReadonlyArray<readonly [string, string, readonly ArgKind[], readonly string[]]>;
 }
 
+/** What the launch makes for a jail: its init and the two fds the supervisor serves. */
+export type LaunchedFds = Pick<SupervisedJailSpec, 'listenerFd' | 'initPid' | 'initPidfd' | 'controlFd'>;
+
+/** A jail's spec before its init exists ('prepare'): everything but what the launch makes. */
+export type PreparedJailSpec = Omit<SupervisedJailSpec, keyof LaunchedFds>;
+
 /**
  * Which thread may serve a jail's notifications or read its init channel now (the first Int32 of a
  * SharedArrayBuffer every supervisor thread sees; the second counts the releases): 0 nobody, else the
@@ -74,7 +80,20 @@ export type ToSupervisor =
       /** The jail's claim, shared by the threads (see CLAIM). */
       readonly claim: SharedArrayBuffer;
     }
-  /** Forget a jail (after reading what its init still had to say). */
+  /**
+   * The first half of an 'add', sent before the launch so that the thread's part overlaps it: load the
+   * emulation's handler module and make what the jail needs (its UNIX-socket namespace); answered by
+   * 'done'. Nothing is served until 'attach'.
+   */
+  | {
+      readonly type: 'prepare';
+      readonly request: number;
+      readonly jail: PreparedJailSpec;
+      readonly claim: SharedArrayBuffer;
+    }
+  /** The second half: serve the prepared jail with what the launch made; answered by 'done'. */
+  | ({ readonly type: 'attach'; readonly request: number; readonly jid: number } & LaunchedFds)
+  /** Forget a jail, prepared or served (after reading what its init still had to say). */
   | { readonly type: 'remove'; readonly jid: number; readonly request: number }
   /** The second thread: stop serving a jail (before the first one removes it and closes its fds). */
   | { readonly type: 'forget'; readonly jid: number; readonly request: number }

@@ -68,6 +68,7 @@ import {
   type DecisionProgram,
   entryCounter,
   type FromSupervisor,
+  type PreparedJailSpec,
   type SupervisedJailSpec,
   type ToSupervisor,
 } from './protocol.js';
@@ -191,18 +192,33 @@ function post(msg: FromSupervisor): void {
   env.post(msg);
 }
 
+/** The first thread's UNIX-socket namespace of a jail, its fd in the jail's claim for the second. */
+function jailNamespace(claimView: Int32Array): UnixNamespace {
+  // One namespace per jail, made by the first thread; the second uses the first's (same abstract names).
+  if (!isFirst) return UnixNamespace.of(Atomics.load(claimView, UNIX_NAMESPACE));
+  const made = UnixNamespace.create();
+  Atomics.store(claimView, UNIX_NAMESPACE, made.descriptor);
+  return made;
+}
+
+/** Jails 'prepare'd and not yet attached: their spec so far, handlers, claim and namespace. */
+interface Prepared {
+  readonly spec: PreparedJailSpec;
+  readonly handlers: Readonly<Record<string, Handler>>;
+  readonly claim: SharedArrayBuffer;
+  readonly unixNamespace: UnixNamespace;
+}
+const prepared = new Map<number, Prepared>();
+
 function serve(
   spec: SupervisedJailSpec,
   handlers: Readonly<Record<string, Handler>>,
   claim: SharedArrayBuffer,
+  namespace?: UnixNamespace,
 ): Served {
   let built: FilterInterpreter | undefined;
   const claimView = new Int32Array(claim);
-  // One namespace per jail, made by the first thread; the second uses the first's (same abstract names).
-  const unixNamespace = isFirst
-    ? UnixNamespace.create()
-    : UnixNamespace.of(Atomics.load(claimView, UNIX_NAMESPACE));
-  if (isFirst) Atomics.store(claimView, UNIX_NAMESPACE, unixNamespace.descriptor);
+  const unixNamespace = namespace ?? jailNamespace(claimView);
   const served: Served = {
     spec,
     listener: new NotificationListener(spec.listenerFd),
@@ -726,6 +742,33 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       );
       post({ type: 'done', request: msg.request });
       return true;
+    case 'prepare': {
+      const { jid } = msg.jail;
+      if (jails.has(jid) || prepared.has(jid)) throw new Error(`jail ${jid} is served already`);
+      prepared.set(jid, {
+        spec: msg.jail,
+        handlers: handlerModules.get(msg.jail.handlers?.module ?? '') ?? {},
+        claim: msg.claim,
+        unixNamespace: jailNamespace(new Int32Array(msg.claim)),
+      });
+      post({ type: 'done', request: msg.request });
+      return true;
+    }
+    case 'attach': {
+      const p = prepared.get(msg.jid);
+      if (!p) throw new Error(`jail ${msg.jid} was not prepared`);
+      prepared.delete(msg.jid);
+      const { listenerFd, initPid, initPidfd, controlFd } = msg;
+      const spec = { ...p.spec, listenerFd, initPid, initPidfd, controlFd };
+      try {
+        jails.set(msg.jid, serve(spec, p.handlers, p.claim, p.unixNamespace));
+      } catch (e) {
+        p.unixNamespace.close();
+        throw e;
+      }
+      post({ type: 'done', request: msg.request });
+      return true;
+    }
     case 'forget':
       jails.delete(msg.jid);
       post({ type: 'done', request: msg.request });
@@ -740,6 +783,8 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       return true;
     }
     case 'remove': {
+      prepared.get(msg.jid)?.unixNamespace.close();
+      prepared.delete(msg.jid);
       const jail = jails.get(msg.jid);
       if (jail) {
         claimWaiting(jail);
@@ -863,7 +908,7 @@ function controlUnsafe(msg: ToSupervisor): boolean {
  * once, before its first jail is served (the jail's init waits for the go meanwhile): the only wait.
  */
 export async function take(msg: ToSupervisor): Promise<boolean> {
-  if (msg.type === 'add') {
+  if (msg.type === 'add' || msg.type === 'prepare') {
     try {
       await loadHandlers(msg.jail.handlers);
     } catch (e) {
@@ -874,8 +919,8 @@ export async function take(msg: ToSupervisor): Promise<boolean> {
   return control(msg);
 }
 
-/** The same, for a message that is not an 'add' (nothing to wait for). */
-export function takeNow(msg: Exclude<ToSupervisor, { type: 'add' }>): boolean {
+/** The same, for a message that is not an 'add' or 'prepare' (nothing to wait for). */
+export function takeNow(msg: Exclude<ToSupervisor, { type: 'add' | 'prepare' }>): boolean {
   return control(msg);
 }
 
@@ -904,6 +949,8 @@ export function forgetAll(): void {
     }
   }
   jails.clear();
+  for (const p of prepared.values()) p.unixNamespace.close();
+  prepared.clear();
   pending.clear();
 }
 

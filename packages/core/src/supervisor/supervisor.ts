@@ -3,7 +3,14 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { pipe2, write } from '@sysjail/systrace-bindings';
-import { doneOf, type FromSupervisor, type SupervisedJailSpec, type ToSupervisor } from './protocol.js';
+import {
+  doneOf,
+  type FromSupervisor,
+  type LaunchedFds,
+  type PreparedJailSpec,
+  type SupervisedJailSpec,
+  type ToSupervisor,
+} from './protocol.js';
 
 const workerScript = fileURLToPath(new URL('../../dist/supervisor/supervisor-worker.js', import.meta.url));
 
@@ -38,6 +45,13 @@ export interface Supervisor extends EventEmitter {
   request(make: (request: number) => ToSupervisor): Promise<void>;
   /** Serves a jail once it has its emulation's handler module (rejects if it cannot load it). */
   add(jail: SupervisedJailSpec): Promise<void>;
+  /**
+   * The first half of add, before the jail's init exists: loads the emulation's handler module and makes
+   * what the jail needs. Messages sent after it are taken after it (an attach need not wait for its done).
+   */
+  prepare(jail: PreparedJailSpec): Promise<void>;
+  /** The second half: serves the prepared jail with what the launch made. */
+  attach(jid: number, fds: LaunchedFds): Promise<void>;
   /** Keeps the process alive while jails run. */
   ref(): void;
   unref(): void;
@@ -103,6 +117,8 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
   private readonly toFirst: MessagePort;
   /** The jails being served, as added (addresses kept current): what a second thread starts with. */
   private readonly served = new Map<number, Extract<ToSupervisor, { type: 'add' }>>();
+  /** Jails prepared and not attached yet: the add each becomes once attached. */
+  private readonly prepared = new Map<number, Extract<ToSupervisor, { type: 'prepare' }>>();
   /** A thread has ended (error or exit). */
   gone = false;
   /** Keeps the process alive (ref); a 'message' listener refs a port again: applied after each. */
@@ -191,9 +207,27 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
    */
   async request(make: (request: number) => ToSupervisor): Promise<void> {
     const msg = make(0);
+    if (msg.type === 'prepare') {
+      // Only the first thread: a second one gets the whole jail (an add) once it is attached.
+      this.prepared.set(msg.jail.jid, msg);
+      return this.requestOf(this.first, make);
+    }
+    if (msg.type === 'attach') {
+      const prepared = this.prepared.get(msg.jid);
+      this.prepared.delete(msg.jid);
+      if (!prepared) return this.requestOf(this.first, make); // its done says so
+      const { type: _, request: __, jid: ___, ...fds } = msg;
+      const add = { ...prepared, type: 'add', jail: { ...prepared.jail, ...fds } } as const;
+      this.served.set(msg.jid, add);
+      if (!this.second) return this.requestOf(this.first, make);
+      await this.requestOf(this.first, make);
+      const second = this.second;
+      return this.requestOf(second, (request) => ({ ...add, request }));
+    }
     if (msg.type === 'add') {
       this.served.set(msg.jail.jid, msg);
     } else if (msg.type === 'remove') {
+      this.prepared.delete(msg.jid);
       this.served.delete(msg.jid);
     } else if (msg.type === 'change' || msg.type === 'policy') {
       const add = this.served.get(msg.jid);
@@ -231,6 +265,15 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
   add(jail: SupervisedJailSpec): Promise<void> {
     const claim = new SharedArrayBuffer(16);
     return this.request((request) => ({ type: 'add', request, jail, claim }));
+  }
+
+  prepare(jail: PreparedJailSpec): Promise<void> {
+    const claim = new SharedArrayBuffer(16);
+    return this.request((request) => ({ type: 'prepare', request, jail, claim }));
+  }
+
+  attach(jid: number, fds: LaunchedFds): Promise<void> {
+    return this.request((request) => ({ type: 'attach', request, jid, ...fds }));
   }
 
   /** Keeps the process alive while jails run. */
