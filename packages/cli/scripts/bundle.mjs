@@ -7,11 +7,13 @@
 // scripts, the BPF sources, package.json) stay where the packages install them, found at run time from
 // the package's directory as node resolves it from the bundle.
 import { spawnSync } from 'node:child_process';
+import { createRequire, isBuiltin } from 'node:module';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+const require = createRequire(import.meta.url);
 const cliDir = fileURLToPath(new URL('../', import.meta.url));
 const mainDir = join(cliDir, 'dist', 'main');
 const binDir = join(cliDir, 'dist', 'bin');
@@ -97,6 +99,49 @@ const natives = {
   },
 };
 
+/**
+ * The builtin modules a fresh node has not loaded when it runs a script (process.moduleLoadList; crypto,
+ * child_process, net, worker_threads...): node compiles each on its first require (1-2.5 ms each), so the
+ * bundle requires one only when the code first reads one of its exports. Each import of one is an object
+ * with a getter per export (their names from the builtin itself, at build time); esbuild's interop copies
+ * getters, not values.
+ */
+const loadedAtStart = (() => {
+  const probe = join(dirname(fileURLToPath(import.meta.url)), `.module-load-list-${process.pid}.cjs`);
+  writeFileSync(probe, 'process.stdout.write(JSON.stringify(process.moduleLoadList));\n');
+  try {
+    const r = spawnSync(process.execPath, [probe], { encoding: 'utf8' });
+    return new Set(
+      JSON.parse(r.stdout)
+        .filter((m) => m.startsWith('NativeModule '))
+        .map((m) => m.slice('NativeModule '.length)),
+    );
+  } finally {
+    rmSync(probe, { force: true });
+  }
+})();
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => {
+      const id = args.path.slice('node:'.length);
+      if (args.namespace === 'lazy-builtin') return { path: args.path, external: true };
+      if (loadedAtStart.has(id) || !isBuiltin(args.path)) return undefined;
+      return { path: id, namespace: 'lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const names = Object.getOwnPropertyNames(require(`node:${args.path}`)).filter((n) => n !== '__esModule');
+      const getters = names
+        .map((n) => `  ${JSON.stringify(n)}: { get: () => load()[${JSON.stringify(n)}], enumerable: true },`)
+        .join('\n');
+      return {
+        contents: `let m;\nconst load = () => (m ??= require(${JSON.stringify(`node:${args.path}`)}));\nObject.defineProperties(module.exports, {\n${getters}\n});\n`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 // The bundle lives in <cli>/dist/bundle; another package's directory is where node resolves it from there.
 const banner = `var __sysjailBundledModules = new Map();
 var __sysjailHostImportOr = typeof __sysjailHostImport === 'function' ? __sysjailHostImport : (s) => import(s);
@@ -109,12 +154,26 @@ function __sysjailPackageDir(pkg) {
   var path = require('node:path');
   var dir = __sysjailPackageDirs.get(pkg);
   if (dir === undefined) {
-    dir = pkg === ${JSON.stringify(cliName)}
-      ? path.join(__dirname, '..', '..')
-      : path.dirname(require.resolve(pkg + '/package.json'));
+    dir = pkg === ${JSON.stringify(cliName)} ? path.join(__dirname, '..', '..') : __sysjailFindPackage(pkg);
     __sysjailPackageDirs.set(pkg, dir);
   }
   return dir;
+}
+// Where require.resolve(pkg + '/package.json') finds a package: its directory in the nearest node_modules
+// above the bundle that holds pkg/package.json, real path (a few stats; require.resolve also reads and
+// applies each package's exports map, ~1 ms a package in a fresh process); else require.resolve's answer
+// (NODE_PATH, global folders).
+function __sysjailFindPackage(pkg) {
+  var path = require('node:path');
+  var fs = require('node:fs');
+  for (var d = __dirname; ; d = path.dirname(d)) {
+    if (path.basename(d) !== 'node_modules') {
+      var file = path.join(d, 'node_modules', pkg, 'package.json');
+      if (fs.existsSync(file)) return path.dirname(fs.realpathSync.native(file));
+    }
+    if (d === path.dirname(d)) break;
+  }
+  return path.dirname(require.resolve(pkg + '/package.json'));
 }
 function __sysjailModuleUrl(pkg, file) {
   return require('node:url').pathToFileURL(require('node:path').join(__sysjailPackageDir(pkg), file)).href;
@@ -191,7 +250,7 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  plugins: [moduleUrls, natives],
+  plugins: [moduleUrls, natives, lazyBuiltins],
   banner: { js: banner },
   logLevel: 'warning',
   legalComments: 'none',

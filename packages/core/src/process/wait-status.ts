@@ -1,9 +1,10 @@
 import { constants } from 'node:os';
 
-const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
+let signalNames: Map<number, string> | undefined;
 
 /** The name of a signal number (SIGKILL), or SIG<n> for one Node does not name. */
 export function signalName(n: number): string {
+  signalNames ??= new Map(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
   return signalNames.get(n) ?? `SIG${n}`;
 }
 
