@@ -4,6 +4,7 @@ export * from './bpf/index.js';
 export * from './c-string.js';
 export * from './capabilities.js';
 export * from './credentials.js';
+export * from './digest.js';
 export * from './ebpf/index.js';
 export * from './errors.js';
 export * from './fd-watch.js';

@@ -73,7 +73,25 @@ const base = mkdtempSync(join(tmpdir(), 'sysjail-filter-cache-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => join(base, `cache-${++n}`);
-const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json'));
+const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.filter'));
+
+interface Entry {
+  head: Record<string, unknown>;
+  program: Buffer;
+  table: Buffer;
+}
+/** A cache file's parts: the header line, the program's bytes, the notify table's JSON. */
+function readEntry(file: string): Entry {
+  const b = readFileSync(file);
+  const eol = b.indexOf(10);
+  const head = JSON.parse(b.toString('utf8', 0, eol));
+  const end = eol + 1 + (head.program as number);
+  return { head, program: b.subarray(eol + 1, end), table: b.subarray(end) };
+}
+function writeEntry(file: string, e: Entry): void {
+  const head = `${JSON.stringify({ ...e.head, program: e.program.length, table: e.table.length })}\n`;
+  writeFileSync(file, Buffer.concat([Buffer.from(head), e.program, e.table]));
+}
 
 describe('filterFor on disk', () => {
   it('writes the compiled program to a 0700 directory (0600 file, no temporary left) and reads it back', () => {
@@ -89,15 +107,15 @@ describe('filterFor on disk', () => {
     // What is on disk is what a new process gets (a new emulation object: no memory hit). Proved by
     // changing the stored program (as root may): the changed one comes back.
     const file = join(dir, files[0] as string);
-    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    const stored = readEntry(file);
+    expect(stored.program.equals(Buffer.from(f.program))).toBe(true);
     const marked = Buffer.from(f.program);
     marked[marked.length - 1] ^= 0xff;
-    writeFileSync(file, JSON.stringify({ ...stored, program: marked.toString('base64') }));
+    writeEntry(file, { ...stored, program: marked });
     const again = filterFor(toy('toy-a'), prison(), true, dir);
     expect(Buffer.from(again.program).equals(marked)).toBe(true);
-    expect(again.compiled.notifyTable.map((x) => x.syscall)).toEqual(
-      f.compiled.notifyTable.map((x) => x.syscall),
-    );
+    expect(again.compiled.notifyTable).toEqual(f.compiled.notifyTable); // bigints of rules included
+    expect(again.compiled.notifyByCall).toEqual(f.compiled.notifyByCall);
   });
 
   it('another policy (a prison flag) is another entry', () => {
@@ -114,19 +132,33 @@ describe('filterFor on disk', () => {
     const dir = freshDir();
     filterFor(toy('toy-c'), prison(), true, dir);
     const file = join(dir, cacheFiles(dir)[0] as string);
-    for (const bad of ['{', JSON.stringify({ key: 'other', program: 'AAAAAAAAAAA=' }), '']) {
-      writeFileSync(file, bad);
+    const good = readFileSync(file);
+    const stored = readEntry(file);
+    const bad = [
+      Buffer.from('{'),
+      Buffer.from(''),
+      Buffer.from(`${JSON.stringify({ ...stored.head, key: 'other' })}\n`),
+      Buffer.concat([
+        Buffer.from(`${JSON.stringify({ ...stored.head, key: 'other' })}\n`),
+        stored.program,
+        stored.table,
+      ]),
+      good.subarray(0, good.length - 1), // cut short
+      Buffer.concat([good, Buffer.from(' ')]), // longer than its header says
+      Buffer.concat([good.subarray(0, good.length - 2), Buffer.from('x}')]), // the notify JSON damaged
+    ];
+    for (const b of bad) {
+      writeFileSync(file, b);
       const f = filterFor(toy('toy-c'), prison(), true, dir);
       expect(Buffer.from(f.program).equals(compiled(toy('toy-c'), prison()))).toBe(true);
-      expect(JSON.parse(readFileSync(file, 'utf8')).program).toBe(Buffer.from(f.program).toString('base64'));
+      expect(readFileSync(file).equals(good)).toBe(true);
     }
     // Owned by another user: not read (and replaced by root's).
-    const planted = Buffer.alloc(8).toString('base64');
-    const stored = JSON.parse(readFileSync(file, 'utf8'));
-    writeFileSync(file, JSON.stringify({ ...stored, program: planted }));
+    const planted = Buffer.alloc(8);
+    writeEntry(file, { ...stored, program: planted });
     chownSync(file, 65534, 65534);
     const f = filterFor(toy('toy-c'), prison(), true, dir);
-    expect(Buffer.from(f.program).toString('base64')).not.toBe(planted);
+    expect(Buffer.from(f.program).equals(planted)).toBe(false);
     expect(statSync(file).uid).toBe(0);
   });
 
@@ -135,15 +167,14 @@ describe('filterFor on disk', () => {
     filterFor(toy('toy-d'), prison(), true, dir);
     const name = cacheFiles(dir)[0] as string;
     const file = join(dir, name);
-    const target = join(base, `target-${n}.json`);
-    const stored = JSON.parse(readFileSync(file, 'utf8'));
-    const planted = Buffer.alloc(8).toString('base64');
-    writeFileSync(target, JSON.stringify({ ...stored, program: planted }));
+    const target = join(base, `target-${n}.filter`);
+    const planted = Buffer.alloc(8);
+    writeEntry(target, { ...readEntry(file), program: planted });
     rmSync(file);
     symlinkSync(target, file);
     const f = filterFor(toy('toy-d'), prison(), true, dir);
-    expect(Buffer.from(f.program).toString('base64')).not.toBe(planted);
-    expect(JSON.parse(readFileSync(target, 'utf8')).program).toBe(planted); // left alone
+    expect(Buffer.from(f.program).equals(planted)).toBe(false);
+    expect(readEntry(target).program.equals(planted)).toBe(true); // left alone
   });
 
   it('a directory others can write, or below one, is not used at all', () => {

@@ -1,11 +1,10 @@
 // A prison's compiled seccomp filter, cached in memory and on disk. The disk cache is a directory only
 // root can write (every component from / root's and not writable by others), its files written
-// atomically (a new file renamed over), keyed by a hash of everything the program depends on: the
+// atomically (a new file renamed over), keyed by a SHA-256 of everything the program depends on: the
 // compiler's code (the files of core's filter/ and the bindings' BPF assembler and seccomp constants,
 // by inode, size and times), the emulation's tables, refused ABIs, errnos and handler names, the
 // policy and the audit choice. Anything unexpected (missing, unreadable, foreign owner, bad shape,
 // another key) means compiling again.
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -14,7 +13,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   realpathSync,
   renameSync,
   statSync,
@@ -23,7 +22,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bpfSourceFiles } from '@sysjail/systrace-bindings';
+import { bpfSourceFiles, sha256Hex } from '@sysjail/systrace-bindings';
 import type { Emulation } from '../emulation.js';
 import { encodeFilter } from '../filter/assemble.js';
 import { type CompiledFilter, compileFilter, type NotifyEntry } from '../filter/compile.js';
@@ -40,8 +39,11 @@ export interface JailFilter {
   readonly program: Uint8Array;
 }
 
-/** Bumped when the file's shape changes. */
-const FORMAT = 'sysjail-filter-1';
+/**
+ * Bumped when the file's shape changes. A file: one line of JSON (format, key, the byte lengths of the
+ * two parts that follow), the program's bytes, then JSON of its notify table and notify-by-call indexes.
+ */
+const FORMAT = 'sysjail-filter-2';
 const MAX_FILE = 4 << 20;
 /** Per emulation object (a process's own), by cache directory and policy. */
 const filters = new WeakMap<Emulation, Map<string, JailFilter>>();
@@ -75,9 +77,7 @@ export function filterFor(
   const key =
     compiler === undefined
       ? undefined
-      : createHash('sha256')
-          .update(`${FORMAT}\0${compiler}\0${emulationText(emulation)}\0${decided}`)
-          .digest('hex');
+      : sha256Hex(`${FORMAT}\0${compiler}\0${emulationText(emulation)}\0${decided}`);
   const dir = key !== undefined && cacheDir !== undefined ? rootOnlyDir(cacheDir) : undefined;
   let f = dir && key ? readCached(dir, key) : undefined;
   if (!f) {
@@ -133,14 +133,14 @@ function revive(v: unknown): unknown {
 let compiler: string | undefined | null = null;
 
 /**
- * What identifies the code that turns a policy into a program: the files of core's filter/ and of the
- * bindings' BPF assembler and seccomp constants, by inode, size and change time (a rebuilt or changed
- * file is another compiler). Undefined if they cannot be found: no disk cache then.
+ * What identifies the code that turns a policy into a program (text, a part of the key): the files of
+ * core's filter/ and of the bindings' BPF assembler and seccomp constants, by inode, size and change time
+ * (a rebuilt or changed file is another compiler). Undefined if they cannot be found: no disk cache then.
  */
 function compilerId(): string | undefined {
   if (compiler !== null) return compiler;
   try {
-    const hash = createHash('sha256');
+    let id = '';
     const ours = fileURLToPath(new URL('../filter/', import.meta.url));
     const code = (name: string) => /\.(js|ts)$/.test(name) && !/\.(test|d)\.ts$/.test(name);
     const files = [
@@ -152,9 +152,9 @@ function compilerId(): string | undefined {
     if (files.length < 3) throw new Error('compiler sources not found');
     for (const file of files) {
       const st = statSync(file, { bigint: true });
-      hash.update(`${file}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}\n`);
+      id += `${file}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}\n`;
     }
-    compiler = hash.digest('hex');
+    compiler = id;
   } catch {
     compiler = undefined;
   }
@@ -190,23 +190,45 @@ function rootOnlyDir(dir: string): string | undefined {
 function readCached(dir: string, key: string): JailFilter | undefined {
   let fd: number;
   try {
-    fd = openSync(join(dir, `${key}.json`), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(
+      join(dir, `${key}.filter`),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
   } catch {
     return undefined;
   }
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.uid !== 0 || st.size > MAX_FILE) return undefined;
-    const v = JSON.parse(readFileSync(fd, 'utf8')) as {
+    const buf = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    for (let n = 1; got < buf.length && n > 0; got += n) n = readSync(fd, buf, got, buf.length - got, got);
+    if (got !== buf.length) return undefined;
+    const eol = buf.indexOf(10);
+    if (eol < 0) return undefined;
+    const head = JSON.parse(buf.toString('utf8', 0, eol)) as {
+      format?: unknown;
       key?: unknown;
       program?: unknown;
+      table?: unknown;
+    };
+    const programLength = head.program;
+    const tableLength = head.table;
+    if (head.format !== FORMAT || head.key !== key) return undefined;
+    if (typeof programLength !== 'number' || typeof tableLength !== 'number') return undefined;
+    if (
+      programLength <= 0 ||
+      programLength % 8 !== 0 ||
+      eol + 1 + programLength + tableLength !== buf.length
+    ) {
+      return undefined;
+    }
+    const program = new Uint8Array(buf.subarray(eol + 1, eol + 1 + programLength));
+    const v = JSON.parse(buf.toString('utf8', eol + 1 + programLength)) as {
       notifyTable?: unknown;
       notifyByCall?: unknown;
     };
-    if (v.key !== key || typeof v.program !== 'string') return undefined;
     if (!Array.isArray(v.notifyTable) || !Array.isArray(v.notifyByCall)) return undefined;
-    const program = Buffer.from(v.program, 'base64');
-    if (program.length === 0 || program.length % 8 !== 0) return undefined;
     const notifyTable = revive(v.notifyTable) as NotifyEntry[];
     const byCall = v.notifyByCall as [number, [number, number[]][]][];
     const notifyByCall = new Map(
@@ -221,7 +243,7 @@ function readCached(dir: string, key: string): JailFilter | undefined {
         ),
       ]),
     );
-    return { compiled: { notifyTable, notifyByCall }, program: new Uint8Array(program) };
+    return { compiled: { notifyTable, notifyByCall }, program };
   } catch {
     return undefined;
   } finally {
@@ -233,17 +255,22 @@ function readCached(dir: string, key: string): JailFilter | undefined {
 function writeCached(dir: string, key: string, f: JailFilter): void {
   const tmp = join(dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   try {
-    const text = stringify({
-      key,
-      program: Buffer.from(f.program).toString('base64'),
-      notifyTable: f.compiled.notifyTable,
-      notifyByCall: [...f.compiled.notifyByCall].map(([arch, m]) => [
-        arch,
-        [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
-      ]),
-    });
-    writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
-    renameSync(tmp, join(dir, `${key}.json`));
+    const table = Buffer.from(
+      stringify({
+        notifyTable: f.compiled.notifyTable,
+        notifyByCall: [...f.compiled.notifyByCall].map(([arch, m]) => [
+          arch,
+          [...m].map(([nr, es]) => [nr, es.map((e) => e.index)]),
+        ]),
+      }),
+      'utf8',
+    );
+    const head = Buffer.from(
+      `${JSON.stringify({ format: FORMAT, key, program: f.program.length, table: table.length })}\n`,
+      'utf8',
+    );
+    writeFileSync(tmp, Buffer.concat([head, f.program, table]), { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, join(dir, `${key}.filter`));
   } catch {
     try {
       unlinkSync(tmp);
