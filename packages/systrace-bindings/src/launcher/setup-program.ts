@@ -158,70 +158,103 @@ export function spawnFields(r: LaunchRequest): Field[] {
   ];
 }
 
+/** Bytes a field takes (its kind included). */
+function fieldSize(f: Field): number {
+  if (f === null) return 4;
+  if (typeof f === 'number' || typeof f === 'bigint') return 12;
+  const n = typeof f === 'string' ? Buffer.byteLength(f, 'utf8') : f.length;
+  return 8 + ((n + 1 + 3) & ~3);
+}
+
+/** Writes into a buffer sized exactly beforehand (every item 4-byte aligned: 32-bit writes only). */
 class Writer {
-  private buf = Buffer.alloc(4096);
+  readonly buf: Buffer;
+  private readonly view: DataView;
   private at = 0;
 
-  private room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const bigger = Buffer.alloc(Math.max(this.buf.length * 2, this.at + n));
-    this.buf.copy(bigger, 0, 0, this.at);
-    this.buf = bigger;
+  constructor(size: number) {
+    this.buf = Buffer.alloc(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, size);
   }
 
   u32(v: number): void {
-    this.room(4);
-    this.buf.writeUInt32LE(v >>> 0, this.at);
+    this.view.setUint32(this.at, v >>> 0, true);
     this.at += 4;
   }
 
-  bytes(b: Uint8Array): void {
-    const padded = (b.length + 1 + 3) & ~3;
-    this.room(4 + padded);
-    this.u32(b.length);
-    this.buf.set(b, this.at);
-    this.buf.fill(0, this.at + b.length, this.at + padded);
-    this.at += padded;
+  /** u64: a number as two 32-bit halves (negative numbers as two's complement), a bigint modulo 2^64. */
+  int(f: number | bigint): void {
+    if (typeof f === 'number') {
+      if (!Number.isSafeInteger(f)) {
+        if (!Number.isInteger(f)) throw new InvalidArgumentError(`${f}: not an integer`);
+        this.int(BigInt(f));
+        return;
+      }
+      this.u32(f % 0x1_0000_0000);
+      this.u32(Math.floor(f / 0x1_0000_0000));
+      return;
+    }
+    this.view.setBigUint64(this.at, BigInt.asUintN(64, f), true);
+    this.at += 8;
+  }
+
+  /** Length, bytes, a NUL and zero padding to 4 (Buffer.alloc zeroed them). */
+  text(f: string | Uint8Array): void {
+    if (typeof f === 'string') {
+      if (f.includes('\0')) throw new InvalidArgumentError(`${JSON.stringify(f)}: a NUL in a string`);
+      const n = this.buf.write(f, this.at + 4, 'utf8');
+      this.u32(n);
+      this.at += (n + 1 + 3) & ~3;
+    } else {
+      this.u32(f.length);
+      this.buf.set(f, this.at);
+      this.at += (f.length + 1 + 3) & ~3;
+    }
   }
 
   field(f: Field): void {
     if (f === null) {
       this.u32(3);
     } else if (typeof f === 'number' || typeof f === 'bigint') {
-      if (typeof f === 'number' && !Number.isInteger(f))
-        throw new InvalidArgumentError(`${f}: not an integer`);
       this.u32(1);
-      this.room(8);
-      this.buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(f)), this.at);
-      this.at += 8;
+      this.int(f);
     } else if (typeof f === 'string') {
-      const b = Buffer.from(f, 'utf8');
-      if (b.includes(0)) throw new InvalidArgumentError(`${JSON.stringify(f)}: a NUL in a string`);
       this.u32(2);
-      this.bytes(b);
+      this.text(f);
     } else {
       this.u32(4);
-      this.bytes(f);
+      this.text(f);
     }
   }
 
-  record(name: RecordName, fields: readonly Field[]): void {
-    this.u32(RECORD_CODES[name]);
+  record(code: number, fields: readonly Field[]): void {
+    this.u32(code);
     this.u32(fields.length);
     for (const f of fields) this.field(f);
   }
 
   done(): Uint8Array {
-    return this.buf.subarray(0, this.at);
+    if (this.at !== this.buf.length)
+      throw new Error(`setup program: ${this.at} of ${this.buf.length} bytes written`);
+    return this.buf;
   }
 }
 
 /** Encodes a launch request (its spawn record, then its setup ops) as the native launcher reads it. */
 export function encodeSetupProgram(request: LaunchRequest): Uint8Array {
-  const w = new Writer();
+  const records: [number, Field[]][] = [[RECORD_CODES.spawn, spawnFields(request)]];
+  for (const op of request.setup) {
+    const [name, fields] = opRecord(op);
+    records.push([RECORD_CODES[name], fields]);
+  }
+  let size = 8;
+  for (const [, fields] of records) {
+    size += 8;
+    for (const f of fields) size += fieldSize(f);
+  }
+  const w = new Writer(size);
   w.u32(SETUP_PROGRAM_MAGIC);
-  w.u32(1 + request.setup.length);
-  w.record('spawn', spawnFields(request));
-  for (const op of request.setup) w.record(...opRecord(op));
+  w.u32(records.length);
+  for (const [code, fields] of records) w.record(code, fields);
   return w.done();
 }
