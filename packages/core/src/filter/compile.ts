@@ -11,6 +11,7 @@ import { PolicyError } from '../errors.js';
 import type { ArgTest, Decision, Policy, Rule } from '../policy.js';
 import type { ArgKind, SyscallEntry, SyscallTable } from '../syscall-table.js';
 import type { FilterOp } from './ir.js';
+import { dropRedundantLoads } from './redundant-loads.js';
 
 /** What the supervisor needs to know about a notified call: which handler, or which errno to audit. */
 export interface NotifyEntry {
@@ -63,7 +64,11 @@ export function compileFilter(
   checkPolicyNames(emulation, policy, options.handlers ?? []);
   for (const table of tables) ops.push(...builder.tableSection(table, policy));
   ops.push(...builder.returns());
-  return { ops, notifyTable: builder.notifyTable, notifyByCall: builder.notifyByCall };
+  return {
+    ops: dropRedundantLoads(ops),
+    notifyTable: builder.notifyTable,
+    notifyByCall: builder.notifyByCall,
+  };
 }
 
 /**
@@ -105,6 +110,133 @@ function argWords(kind: ArgKind | undefined, arch: Architecture): 1 | 2 {
 
 const U32 = 0xffffffffn;
 
+/**
+ * Weights of the number ranges in the search, by how often the filter runs for them: the kernel's
+ * action cache answers an allowed call without running the filter, so the filter's hot paths are the
+ * calls with argument tests (socket, ioctl, clone ...). The search is weight-balanced: such a call is
+ * reached in a few compares instead of log2(ranges).
+ */
+const CACHED = 1;
+const RUNS = 4;
+const INSPECTED = 256;
+
+interface Leaf {
+  readonly start: number;
+  readonly target: string;
+  weight: number;
+}
+
+/** The first leaf of the right half: weights as equal as can be, then counts. */
+function weightedSplit(leaves: readonly Leaf[], lo: number, hi: number): number {
+  let total = 0;
+  for (let i = lo; i <= hi; i++) total += leaves[i].weight;
+  const middle = (lo + hi + 1) / 2;
+  let best = lo + 1;
+  let bestCost = Number.POSITIVE_INFINITY;
+  let left = 0;
+  for (let mid = lo + 1; mid <= hi; mid++) {
+    left += leaves[mid - 1].weight;
+    const cost = Math.abs(2 * left - total) * (hi - lo + 2) + Math.abs(mid - middle);
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = mid;
+    }
+  }
+  return best;
+}
+
+interface PendingRule {
+  readonly rule: Rule;
+  /** The tests still to make (a dispatch may already have decided some). */
+  readonly when: readonly ArgTest[];
+}
+
+const U32_MASK = 0xffffffff;
+
+/** A word to dispatch on: a single-word argument, masked (U32_MASK: all of it). */
+interface DispatchWord {
+  readonly arg: number;
+  readonly mask: number;
+}
+
+/** The constant a test compares `on` with (eq, or masked-eq with that mask), or undefined. */
+function constantOf(t: ArgTest, on: DispatchWord): number | undefined {
+  if (t.arg !== on.arg) return undefined;
+  if (t.op === 'eq' && on.mask === U32_MASK) return Number(t.value & U32);
+  if (t.op === 'masked-eq' && Number(t.mask & U32) === on.mask) return Number(t.value & t.mask & U32);
+  return undefined;
+}
+
+/** A word known to hold a value (in the bits of its mask) on a path of a dispatch. */
+interface KnownWord extends DispatchWord {
+  readonly value: number;
+}
+
+/** Whether a test holds given `known` words: true, false, or undefined when they do not tell. */
+function decidedBy(t: ArgTest, known: readonly KnownWord[]): boolean | undefined {
+  for (const k of known) {
+    if (k.arg !== t.arg) continue;
+    if (t.op === 'eq' || t.op === 'masked-eq') {
+      const mask = t.op === 'masked-eq' ? Number(t.mask & U32) : U32_MASK;
+      if ((mask & ~k.mask) !== 0) continue;
+      return (k.value & mask) >>> 0 === Number(t.value & BigInt(mask));
+    }
+    if (k.mask !== U32_MASK) continue;
+    if (t.op === 'ne') return k.value !== Number(t.value & U32);
+    if (t.op === 'in') return t.values.some((v) => Number(v & U32) === k.value);
+  }
+  return undefined;
+}
+
+/** The rules that can still match where `known` holds, without the tests it decides. */
+function simplify(
+  rules: readonly PendingRule[],
+  known: readonly KnownWord[],
+  entry: SyscallEntry,
+  arch: Architecture,
+): PendingRule[] {
+  const out: PendingRule[] = [];
+  for (const r of rules) {
+    const when: ArgTest[] = [];
+    let impossible = false;
+    for (const t of r.when) {
+      const holds = argWords(entry.args[t.arg], arch) === 1 ? decidedBy(t, known) : undefined;
+      if (holds === false) impossible = true;
+      if (holds === undefined) when.push(t);
+    }
+    if (!impossible) out.push({ rule: r.rule, when });
+  }
+  return out;
+}
+
+/** The word that the most rules (two at least) compare with a constant; or undefined. */
+function dispatchWord(
+  rules: readonly PendingRule[],
+  entry: SyscallEntry,
+  arch: Architecture,
+): DispatchWord | undefined {
+  let best: DispatchWord | undefined;
+  let bestCount = 1;
+  const words: DispatchWord[] = [];
+  for (const r of rules) {
+    for (const t of r.when) {
+      if (argWords(entry.args[t.arg], arch) !== 1) continue;
+      const mask = t.op === 'eq' ? U32_MASK : t.op === 'masked-eq' ? Number(t.mask & U32) : undefined;
+      if (mask !== undefined && !words.some((w) => w.arg === t.arg && w.mask === mask)) {
+        words.push({ arg: t.arg, mask });
+      }
+    }
+  }
+  for (const w of words) {
+    const count = rules.filter((r) => r.when.some((t) => constantOf(t, w) !== undefined)).length;
+    if (count > bestCount) {
+      best = w;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
 class FilterBuilder {
   readonly notifyTable: NotifyEntry[] = [];
   readonly notifyByCall = new Map<number, Map<number, NotifyEntry[]>>();
@@ -140,41 +272,44 @@ class FilterBuilder {
     }
     // Every number gets a leaf: a return for a plain decision, a rule block for calls with argument tests.
     const entries = [...table.entries].sort((a, b) => a.nr - b.nr);
-    const leaves: { start: number; target: string }[] = [];
+    const leaves: Leaf[] = [];
     const blocks: FilterOp[] = [];
     const unknown = this.retFor(policy.unknownDecision, arch, '(unknown)');
-    const push = (start: number, target: string) => {
+    const push = (start: number, target: string, weight: number) => {
       const last = leaves[leaves.length - 1];
-      if (!last || last.target !== target) leaves.push({ start, target });
+      if (!last || last.target !== target) leaves.push({ start, target, weight });
+      else last.weight = Math.max(last.weight, weight);
     };
     let expected = 0;
     for (const entry of entries) {
-      if (entry.nr > expected) push(expected, unknown);
+      if (entry.nr > expected) push(expected, unknown, RUNS);
       const rules = rulesByName.get(entry.name);
-      if (!rules) {
-        push(entry.nr, this.retFor(policy.defaultDecision, arch, entry.name));
-      } else {
+      const plain = rules?.[0].when?.length ? undefined : (rules?.[0] ?? null);
+      if (plain !== undefined) {
+        // No rule, or a first rule without tests: one decision for every call of this number.
+        const decision = plain?.decision ?? policy.defaultDecision;
+        const target = this.retFor(decision, arch, entry.name, plain ?? undefined);
+        push(entry.nr, target, decision.action === 'allow' ? CACHED : RUNS);
+      } else if (rules) {
         const label = `sys.${arch.name}.${entry.name}`;
         blocks.push(...this.ruleBlock(label, entry, rules, policy.defaultDecision, arch));
-        leaves.push({ start: entry.nr, target: label });
+        leaves.push({ start: entry.nr, target: label, weight: INSPECTED });
       }
       expected = entry.nr + 1;
     }
-    push(expected, unknown);
+    push(expected, unknown, RUNS);
     ops.push(...this.search(leaves, 0, leaves.length - 1, arch));
     ops.push(...blocks);
     return ops;
   }
 
-  /** Binary search over number ranges [leaves[i].start, leaves[i+1].start). A holds nr. */
-  private search(
-    leaves: { start: number; target: string }[],
-    lo: number,
-    hi: number,
-    arch: Architecture,
-  ): FilterOp[] {
+  /**
+   * Binary search over number ranges [leaves[i].start, leaves[i+1].start). A holds nr. Split by weight
+   * (see INSPECTED), by count where the weights do not tell.
+   */
+  private search(leaves: Leaf[], lo: number, hi: number, arch: Architecture): FilterOp[] {
     if (lo === hi) return [{ op: 'goto', target: leaves[lo].target }];
-    const mid = (lo + hi + 1) >> 1;
+    const mid = weightedSplit(leaves, lo, hi);
     const right = this.fresh(`nr.ge.${leaves[mid].start}.${arch.name}`);
     const left = this.fresh('nr.lt');
     return [
@@ -186,6 +321,13 @@ class FilterBuilder {
     ];
   }
 
+  /**
+   * A call's rules, first match wins. When several rules compare one single-word argument (or the same
+   * bits of it: socket's type) with a constant, that word is loaded once and dispatched on: each value
+   * gets the rules that can still match it, in their order, without the test now known to hold; any
+   * other value gets the rules without such a test. Then again on another word for each part. The same
+   * rule matches first for every input, in fewer instructions.
+   */
   private ruleBlock(
     label: string,
     entry: SyscallEntry,
@@ -193,16 +335,84 @@ class FilterBuilder {
     fallback: Decision,
     arch: Architecture,
   ): FilterOp[] {
-    const ops: FilterOp[] = [{ op: 'label', name: label }];
-    for (const rule of rules) {
+    const pending = rules.map((rule) => ({ rule, when: rule.when ?? [] }));
+    return [{ op: 'label', name: label }, ...this.dispatch(label, entry, pending, [], fallback, arch)];
+  }
+
+  /**
+   * `rules` for inputs where the words in `known` hold their values. Values whose rules can allow are
+   * tested first (in policy order): allowed calls are the hot paths, refusals and notified calls are
+   * rare or slow anyway.
+   */
+  private dispatch(
+    label: string,
+    entry: SyscallEntry,
+    rules: readonly PendingRule[],
+    known: readonly KnownWord[],
+    fallback: Decision,
+    arch: Architecture,
+  ): FilterOp[] {
+    const on = dispatchWord(rules, entry, arch);
+    if (on === undefined) return this.ruleChain(label, entry, rules, fallback, arch);
+    const values: number[] = [];
+    for (const r of rules) {
+      for (const t of r.when) {
+        const v = constantOf(t, on);
+        if (v !== undefined && !values.includes(v)) values.push(v);
+      }
+    }
+    const partFor = (facts: readonly KnownWord[]) => simplify(rules, facts, entry, arch);
+    const allows = (part: readonly PendingRule[]) => {
+      for (const r of part) {
+        if (r.rule.decision.action === 'allow') return true;
+        if (r.when.length === 0) return false;
+      }
+      return fallback.action === 'allow';
+    };
+    const cases = values
+      .map((value) => {
+        const facts = [...known, { ...on, value }];
+        return { value, facts, part: partFor(facts), label: this.fresh(`${label}.arg${on.arg}.eq`) };
+      })
+      .sort((a, b) => Number(allows(b.part)) - Number(allows(a.part)));
+    const ops: FilterOp[] = [{ op: 'ld', offset: SECCOMP_DATA.argLow(on.arg) }];
+    if (on.mask !== U32_MASK) ops.push({ op: 'and', k: on.mask });
+    const other = this.fresh(`${label}.arg${on.arg}.other`);
+    cases.forEach((c, i) => {
+      const next = i + 1 < cases.length ? this.fresh(`${label}.arg${on.arg}.ne`) : other;
+      ops.push({ op: 'jump', cmp: 'jeq', k: c.value, whenTrue: c.label, whenFalse: next });
+      if (next !== other) ops.push({ op: 'label', name: next });
+    });
+    for (const c of cases) {
+      ops.push(
+        { op: 'label', name: c.label },
+        ...this.dispatch(label, entry, c.part, c.facts, fallback, arch),
+      );
+    }
+    // Any other value: no test comparing this word with a constant holds.
+    const rest = rules.filter((r) => !r.when.some((t) => constantOf(t, on) !== undefined));
+    ops.push({ op: 'label', name: other }, ...this.dispatch(label, entry, rest, known, fallback, arch));
+    return ops;
+  }
+
+  /** Rules tried in order, each test by test; the fallback when none matches. */
+  private ruleChain(
+    label: string,
+    entry: SyscallEntry,
+    rules: readonly PendingRule[],
+    fallback: Decision,
+    arch: Architecture,
+  ): FilterOp[] {
+    const ops: FilterOp[] = [];
+    for (const { rule, when } of rules) {
       const target = this.retFor(rule.decision, arch, entry.name, rule);
-      if (!rule.when || rule.when.length === 0) {
+      if (when.length === 0) {
         ops.push({ op: 'goto', target });
         return ops;
       }
       const next = this.fresh(`${label}.next`);
-      for (const [i, test] of rule.when.entries()) {
-        const pass = i + 1 < rule.when.length ? this.fresh(`${label}.and`) : target;
+      for (const [i, test] of when.entries()) {
+        const pass = i + 1 < when.length ? this.fresh(`${label}.and`) : target;
         ops.push(...this.argTest(test, entry, arch, pass, next));
         if (pass !== target) ops.push({ op: 'label', name: pass });
       }
