@@ -1,9 +1,11 @@
 // Per-call network costs of a jail against the floor every seccomp jail pays (chroot plus a one-instruction
 // allow filter, which the kernel's seccomp action cache answers), every process pinned to one CPU, side by
 // side in one run, interleaved, medians. Loops (native/net-loop.c, ns per iteration from the program's own
-// clock): socket+close (TCP and UDP) and a TCP connect/echo/close loop on the jail address. Breakdown: the
-// floor in a cgroup carrying the jail's programs kind by kind (cumulative), all of the jail's programs, the jail's own seccomp
-// filter without programs, then the real jail. Writes <repo>/bench/results/net.md.
+// CPU clock): socket+close (TCP and UDP) and a TCP connect/echo/close loop on the jail address. Breakdown:
+// the floor in a cgroup carrying the jail's programs kind by kind (cumulative; between the address programs
+// and all of them, a one-instruction "return 1" ingress program: what running any ingress program costs),
+// the jail's own seccomp filter without programs (and how many of its instructions socket(2) runs), then
+// the real jail. Part of `pnpm bench` (packages/cli). Writes <repo>/bench/results/net.md.
 // Knobs: BENCH_ROUNDS (default 7), BENCH_SOCKET_N (200000), BENCH_TCP_N (20000), BENCH_CPU (1),
 // BENCH_MODES (a comma list of loops, default all).
 import { execFileSync } from 'node:child_process';
@@ -35,6 +37,48 @@ const internals = await import('@sysjail/core/internals');
 const bindings = await import('@sysjail/systrace-bindings');
 const { linux } = await import('@sysjail/emul-linux');
 
+/** cBPF instructions the filter runs for one call (loads, ALU, jumps and the return). */
+function executedInstructions(program, data) {
+  const words = new Uint32Array(16);
+  words[0] = data.nr;
+  words[1] = data.arch;
+  data.args.forEach((a, i) => {
+    words[4 + 2 * i] = a;
+  });
+  let a = 0;
+  let n = 0;
+  for (let pc = 0; ; ) {
+    const { code, jt, jf, k } = program[pc];
+    n += 1;
+    const cls = code & 0x07;
+    const op = code & 0xf0;
+    if (cls === 0x06) return n; // BPF_RET
+    if (cls === 0x00)
+      a = words[k >>> 2]; // BPF_LD | BPF_W | BPF_ABS
+    else if (cls === 0x04 && op === 0x50)
+      a = (a & k) >>> 0; // BPF_ALU | BPF_AND | BPF_K
+    else if (cls === 0x05) {
+      if (op === 0x00) {
+        pc += 1 + k; // BPF_JA
+        continue;
+      }
+      let taken;
+      if (op === 0x10)
+        taken = a === k >>> 0; // BPF_JEQ
+      else if (op === 0x20)
+        taken = a > k >>> 0; // BPF_JGT
+      else if (op === 0x30)
+        taken = a >= k >>> 0; // BPF_JGE
+      else if (op === 0x40)
+        taken = (a & k) !== 0; // BPF_JSET
+      else throw new Error(`unexpected jump 0x${code.toString(16)}`);
+      pc += 1 + (taken ? jt : jf);
+      continue;
+    } else throw new Error(`unexpected instruction 0x${code.toString(16)}`);
+    pc += 1;
+  }
+}
+
 const prison = (root) => ({
   path: root,
   hostname: 'bench.example',
@@ -43,10 +87,18 @@ const prison = (root) => ({
   flags: core.defaultPrisonFlags,
 });
 
-/** A bench cgroup with the jail's programs whose names pass `keep` attached. */
-function benchCgroup(name, root, keep) {
+/** An ingress program that passes every packet: the cost of running an ingress program at all. */
+const passAll = {
+  name: 'pass_all',
+  progType: bindings.ebpf.BPF_PROG_TYPE_CGROUP_SKB,
+  attachType: bindings.ebpf.BPF_CGROUP_INET_INGRESS,
+  insns: [bindings.ebpf.mov64Imm(bindings.ebpf.BPF_REG_0, 1), bindings.ebpf.exit()],
+};
+
+/** A bench cgroup with the jail's programs whose names pass `keep` attached, and `extra`. */
+function benchCgroup(name, root, keep, extra = []) {
   const cg = internals.JailCgroup.create(`bench-net-${process.pid}-${name}`);
-  const programs = internals.addressPrograms(prison(root)).filter((p) => keep(p.name));
+  const programs = [...internals.addressPrograms(prison(root)).filter((p) => keep(p.name)), ...extra];
   const cgFd = openSync(cg.path, 'r');
   try {
     for (const p of programs) {
@@ -73,10 +125,14 @@ const cgroups = [];
 const samples = {};
 try {
   const jailFilter = join(dir, 'jail.bpf');
-  writeFileSync(
-    jailFilter,
-    internals.encodeFilter(core.compileFilter(linux, linux.policy(prison(root)), { auditDenials: true }).ops),
-  );
+  const compiled = core.compileFilter(linux, linux.policy(prison(root)), { auditDenials: true });
+  writeFileSync(jailFilter, internals.encodeFilter(compiled.ops));
+  const program = internals.assembleFilter(compiled.ops);
+  const x86 = linux.tables.find((t) => t.arch.name === 'x86_64');
+  const socketNr = x86.entries.find((e) => e.name === 'socket').nr;
+  const socketRuns = (type) =>
+    executedInstructions(program, { nr: socketNr, arch: x86.arch.auditArch, args: [2, type, 0] });
+  const filterNote = `The jail's seccomp filter has ${program.length} cBPF instructions; socket(AF_INET, SOCK_STREAM, 0) runs ${socketRuns(1)} of them, socket(AF_INET, SOCK_DGRAM, 0) ${socketRuns(2)} (x86_64). Every other call of these loops is allowed without an argument test, so the kernel's action cache answers it without running the filter.`;
   // chroot gets no filter file from outside its root: copy it in.
   execFileSync('cp', [jailFilter, join(root, 'jail.bpf')]);
   const inCgroup = (cg, filter) => (mode) =>
@@ -99,8 +155,8 @@ try {
       ),
     );
   const variants = {};
-  const add = (key, label, keep, filter = 'allow') => {
-    const made = benchCgroup(key, root, keep);
+  const add = (key, label, keep, filter = 'allow', extra = []) => {
+    const made = benchCgroup(key, root, keep, extra);
     cgroups.push(made.cg);
     variants[key] = {
       label: `${label}${made.programs.length ? ` (${made.programs.join(', ')})` : ''}`,
@@ -112,6 +168,13 @@ try {
   // decides which inet sockets may be made).
   add('floor', 'floor: chroot + allow filter, a cgroup without programs', () => false);
   add('addr', 'floor + bind/connect/sendmsg programs', (n) => n !== 'sj_ingress');
+  add(
+    'anyIngress',
+    'floor + bind/connect/sendmsg + a one-instruction ingress program (return 1)',
+    (n) => n !== 'sj_ingress',
+    'allow',
+    [passAll],
+  );
   add('programs', "floor + all of the jail's programs (+ ingress)", () => true);
   add('filter', "chroot + the jail's seccomp filter, no programs", () => false, '/jail.bpf');
   variants.jail = {
@@ -146,6 +209,8 @@ try {
       .map((m) => [m, MODES[m]])
       .map(([m, what]) => `\`${m}\` ${what}, ${N[m]} iterations`)
       .join('; ')}.`,
+    '',
+    filterNote,
     '',
     `| variant | ${modes.join(' | ')} |`,
     `|---|${modes.map(() => '---|').join('')}`,
