@@ -39,7 +39,8 @@ export interface CompiledFilter {
 
 /**
  * Compiles a policy over an emulation's tables into a seccomp program: architecture dispatch, refused
- * ABIs killed, a binary search over syscall numbers, argument tests for calls with rules.
+ * ABIs killed, a search over syscall numbers weighted towards the calls with argument tests, their rules
+ * dispatched on the words they compare; loads of a word A already holds dropped.
  * A pure function: no kernel, no root.
  */
 export function compileFilter(
