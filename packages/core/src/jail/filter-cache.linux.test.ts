@@ -118,6 +118,24 @@ describe('filterFor on disk', () => {
     expect(again.compiled.notifyByCall).toEqual(f.compiled.notifyByCall);
   });
 
+  it('a bigint the table holds outside argument tests comes back too (the generic walk)', () => {
+    const dir = freshDir();
+    const f = filterFor(toy('toy-f'), prison(), true, dir);
+    const file = join(dir, cacheFiles(dir)[0] as string);
+    const stored = readEntry(file);
+    const table = JSON.parse(stored.table.toString('utf8'));
+    table.notifyTable[0].extra = { $n: '5' };
+    writeEntry(file, { ...stored, table: Buffer.from(JSON.stringify(table)) });
+    const again = filterFor(toy('toy-f'), prison(), true, dir);
+    expect((again.compiled.notifyTable[0] as unknown as { extra: unknown }).extra).toBe(5n);
+    expect(again.compiled.notifyTable.slice(1)).toEqual(f.compiled.notifyTable.slice(1));
+    expect(
+      again.compiled.notifyTable
+        .flatMap((e) => e.rule?.when ?? [])
+        .some((t) => 'value' in t && t.value === 3n),
+    ).toBe(true);
+  });
+
   it('another policy (a prison flag) is another entry', () => {
     const dir = freshDir();
     const e = toy('toy-b');
