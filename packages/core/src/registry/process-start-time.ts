@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
  * is no such process or it is a zombie. A pid whose start time changed has been reused.
  */
 export function processStartTime(pid: number): number | undefined {
+  if (pid === process.pid && ownStartTime !== undefined) return ownStartTime;
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -15,8 +16,13 @@ export function processStartTime(pid: number): number | undefined {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
   const start = Number(fields[19]);
-  return Number.isFinite(start) ? start : undefined;
+  if (!Number.isFinite(start)) return undefined;
+  if (pid === process.pid) ownStartTime = start;
+  return start;
 }
+
+/** This process's start time, once read (it does not change while the process runs). */
+let ownStartTime: number | undefined;
 
 /** True if `pid` is alive and, when `startTime` is given, is still the process that started then. */
 export function isSameProcess(pid: number, startTime?: number): boolean {

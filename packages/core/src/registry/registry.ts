@@ -130,10 +130,9 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
       return 0;
     }
   };
+  // Read and written under the lock only: written in place (a torn write reads as 0, as a missing file).
   const writeLastJid = (jid: number): void => {
-    const tmp = `${lastJidFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${jid}\n`);
-    renameSync(tmp, lastJidFile);
+    writeFileSync(lastJidFile, `${jid}\n`);
   };
 
   function list(): JailRecord[] {
