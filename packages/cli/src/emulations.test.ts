@@ -4,8 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { linux } from '@sysjail/emul-linux';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
 import {
   type DiscoveredEmulation,
+  dependencyDirectory,
   discoverEmulations,
   emulationSearchDirs,
   installedEmulations,
@@ -86,6 +88,55 @@ describe('emulation discovery', () => {
     const [found] = discoverEmulations([join(base, 'copy')]);
     expect(found.directory).toBe(copy);
     expect((await loadEmulation(found, cliDir)).name).toBe('linux-copy');
+  });
+
+  it('finds a dependency where require.resolve(name/package.json) does, exports maps included', () => {
+    const resolved = (from: string, name: string) => {
+      try {
+        return dirname(
+          realpathSync(createRequire(join(from, 'package.json')).resolve(`${name}/package.json`)),
+        );
+      } catch {
+        return undefined;
+      }
+    };
+    const cliDir = realpathSync(fileURLToPath(new URL('../', import.meta.url)));
+    for (const name of [
+      '@sysjail/emul-linux',
+      '@sysjail/emul-freebsd',
+      '@sysjail/core',
+      '@sysjail/emul-none',
+    ]) {
+      expect(dependencyDirectory(cliDir, name)).toBe(resolved(cliDir, name));
+    }
+    // A tree of its own: the nearest node_modules wins; exports that leave package.json out, or a
+    // package.json a symlink leads to, answer as node does.
+    const app = join(base, 'resolve', 'app', 'node_modules', '@sysjail', 'cli');
+    pkg(app, { name: '@sysjail/cli' });
+    const near = pkg(join(base, 'resolve', 'app', 'node_modules', '@sysjail', 'emul-a'), {
+      name: '@sysjail/emul-a',
+    });
+    pkg(join(base, 'resolve', 'node_modules', '@sysjail', 'emul-a'), { name: '@sysjail/emul-a' });
+    pkg(join(base, 'resolve', 'node_modules', '@sysjail', 'emul-b'), {
+      name: '@sysjail/emul-b',
+      exports: { '.': './index.js', './package.json': './package.json' },
+    });
+    pkg(join(base, 'resolve', 'app', 'node_modules', '@sysjail', 'emul-c'), {
+      name: '@sysjail/emul-c',
+      exports: { '.': './index.js' },
+    });
+    pkg(join(base, 'resolve', 'app', 'node_modules', '@sysjail', 'emul-d'), {
+      name: '@sysjail/emul-d',
+      exports: './index.js',
+    });
+    const target = pkg(join(base, 'resolve', 'elsewhere', 'emul-e'), { name: '@sysjail/emul-e' });
+    symlinkSync(target, join(base, 'resolve', 'app', 'node_modules', '@sysjail', 'emul-e'));
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => `@sysjail/emul-${x}`)) {
+      expect(dependencyDirectory(app, name)).toBe(resolved(app, name));
+    }
+    expect(dependencyDirectory(app, '@sysjail/emul-a')).toBe(realpathSync(near));
+    expect(dependencyDirectory(app, '@sysjail/emul-c')).toBeUndefined();
+    expect(dependencyDirectory(app, '@sysjail/emul-e')).toBe(realpathSync(target));
   });
 
   it('in this workspace: linux (native) first, then freebsd', async () => {
