@@ -184,6 +184,7 @@ async function main() {
     const sys = await interleave(SYSCALL_ROUNDS, {
       jail: async () => Number((await runInJail(core, linux, root, dir, loop)).out) / SYSCALL_N,
       floor: async () => Number(chroot(root, [...loop, 'allow']).out) / SYSCALL_N,
+      floorLandlock: async () => Number(chroot(root, [...loop, 'landlock']).out) / SYSCALL_N,
       chroot: async () => Number(chroot(root, loop).out) / SYSCALL_N,
       bwrap: async () => Number(runExternal('bwrap', 'bwrap', bwrapArgs(root, loop)).out) / SYSCALL_N,
       bwrapAllow: async () => Number(bwrapSeccomp(root, loop, allowAllFilter).out) / SYSCALL_N,
@@ -357,6 +358,9 @@ function format({
     `  Plain chroot, no filter: ${f1(sysChroot)} (the jail ${ratio(sysJail, sysChroot)}, the floor ${ratio(sysFloor, sysChroot)}).`,
   );
   p(
+    `  The floor plus a Landlock domain like the jail's (every file system right handled, all allowed beneath the root): ${f1(median(sys.floorLandlock))} (${ratio(median(sys.floorLandlock), sysFloor)} of the floor; the jail ${ratio(sysJail, median(sys.floorLandlock))} of it): Landlock's check of the path on open(2).`,
+  );
+  p(
     `  Fastest run: jail ${f1(Math.min(...sys.jail))}, floor ${f1(Math.min(...sys.floor))}, chroot ${f1(Math.min(...sys.chroot))}, bwrap ${f1(Math.min(...sys.bwrap))} (median bwrap ${f1(median(sys.bwrap))}).`,
   );
   p(
@@ -421,7 +425,7 @@ function format({
     `- hyperfine (ms): jail ${list(hf.jail.times)}; node -e 0 ${list(hf.node.times)}; bwrap ${list(hf.bwrap.times)}`,
   );
   p(
-    `- syscall loop ns/iteration, jail: ${list(sys.jail)}; floor: ${list(sys.floor)}; chroot: ${list(sys.chroot)}; bwrap: ${list(sys.bwrap)}`,
+    `- syscall loop ns/iteration, jail: ${list(sys.jail)}; floor: ${list(sys.floor)}; floor + Landlock: ${list(sys.floorLandlock)}; chroot: ${list(sys.chroot)}; bwrap: ${list(sys.bwrap)}`,
   );
   p(`- listen µs, jail: ${list(col(notify.jail, 0), f2)}; floor: ${list(col(notify.floor, 0), f2)}`);
   p(`- setrlimit µs, jail: ${list(col(notify.jail, 1), f2)}; floor: ${list(col(notify.floor, 1), f2)}`);
