@@ -40,7 +40,12 @@ const packageOf = (() => {
       try {
         const pkg = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'));
         if (typeof pkg.name !== 'string') continue;
-        const found = { name: pkg.name, dir: d, entries: entryFiles(pkg.exports) };
+        const found = {
+          name: pkg.name,
+          dir: d,
+          entries: entryFiles(pkg.exports),
+          emulation: pkg.sysjail?.emulation !== undefined,
+        };
         cache.set(d, found);
         return found;
       } catch {}
@@ -63,12 +68,13 @@ const moduleUrls = {
       const source = readFileSync(args.path, 'utf8');
       const pkg = packageOf(realpathSync(args.path));
       const file = relative(pkg.dir, realpathSync(args.path)).split(sep).join('/');
-      const exported = pkg.entries.has(file);
+      // An emulation package's entry modules (its handler module, which the supervisor imports by URL;
+      // the emulation module): the bundled copy answers an import() of its installed URL. Only those:
+      // a namespace object costs the bundle's load a getter per export (the bindings' index has 600).
+      const exported = pkg.emulation && pkg.entries.has(file);
       if (!exported && !source.includes('import.meta') && !DYNAMIC_IMPORT.test(source)) return undefined;
       const url = `__sysjailModuleUrl(${JSON.stringify(pkg.name)}, ${JSON.stringify(file)})`;
       let contents = source.replaceAll('import.meta.url', url).replace(DYNAMIC_IMPORT, '__sysjailImport(');
-      // A package's entry module (an emulation's handler module, imported by URL by the supervisor):
-      // the bundled copy answers an import() of its installed URL.
       if (exported) {
         const self = JSON.stringify(`./${basename(file)}`);
         contents += `\nimport * as __sysjailSelf from ${self};\n__sysjailBundledModules.set(${url}, __sysjailSelf);\n`;
