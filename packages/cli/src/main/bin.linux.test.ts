@@ -163,6 +163,29 @@ describe('every tool', () => {
     expect(r).toEqual({ status: 3, stdout: '1\n', stderr: '' });
   });
 
+  it("the jail command removes a dead supervisor's empty jail cgroup (after its own jail started)", () => {
+    const cgroup2 = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .find((f) => f[f.indexOf('-') + 1] === 'cgroup2')?.[4] as string;
+    const gone = spawnSync('/bin/true').pid as number; // a pid no process has (reaped)
+    const stale = join(cgroup2, 'sysjail', `jail-${gone}-7`);
+    const live = join(cgroup2, 'sysjail', `jail-${process.pid}-7`); // this process runs: not stale
+    for (const d of [stale, live]) mkdirSync(d, { recursive: true });
+    try {
+      expect(existsSync(`/proc/${gone}`)).toBe(false);
+      expect(run('jail', [root, 'h', '127.0.15.6', '/bin/true'])).toEqual({
+        status: 0,
+        stdout: '',
+        stderr: '',
+      });
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      for (const d of [stale, live]) rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('sysjail -b keeps the output in a 0600 log file per jail; jls -N, jls -s; jail -r several, -v', () => {
     const a = run('sysjail', [
       '-b',

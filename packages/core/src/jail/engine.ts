@@ -49,10 +49,16 @@ export function supervisionMode(
  * at all).
  */
 export function prewarm(options: { supervision?: SupervisionMode } = {}): void {
+  if (supervisionMode(options.supervision) === 'worker') {
+    cleanStaleCgroups();
+    supervisor ??= startSupervisor(new WorkerSupervisor());
+  }
+}
+
+/** The stale cgroups are removed once per process: with the worker threads, or after a first start. */
+function cleanStaleCgroups(): void {
   if (!cleaned) removeStaleCgroups();
   cleaned = true;
-  if (supervisionMode(options.supervision) === 'worker')
-    supervisor ??= startSupervisor(new WorkerSupervisor());
 }
 
 /** Resolves once no stdio relay thread runs: nothing of the engine is still starting or ending. */
@@ -103,10 +109,15 @@ export function beginStart(sup: Supervisor): void {
   sup.ref();
 }
 
-/** The start is over, either way: with no jail running or starting, the supervisors let the process go. */
+/**
+ * The start is over, either way: with no jail running or starting, the supervisors let the process go.
+ * A process without supervisor threads (the jail command) removes the stale cgroups now, in the next
+ * turn of its loop, while its jail's command starts (2 ms off the start; it makes no name a start uses).
+ */
 export function endStart(): void {
   starting--;
   unrefIfIdle();
+  if (!cleaned) setImmediate(cleanStaleCgroups);
 }
 
 function unrefIfIdle(): void {
