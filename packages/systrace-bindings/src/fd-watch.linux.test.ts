@@ -1,4 +1,5 @@
 // watchReadable: libuv poll handles of Node's own loop, from the main thread (vitest's forks pool).
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { watchReadable } from './fd-watch.js';
 import { close, F_GETFL, fcntl, O_NONBLOCK, read, write } from './file-descriptors.js';
@@ -36,5 +37,19 @@ describe('watchReadable', () => {
       close(r);
       close(w);
     }
+  });
+
+  it('a watch keeps the process alive, one made with ref: false does not', () => {
+    const script = (options: string) => `
+      const { watchReadable, pipe2 } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+      const [r] = pipe2();
+      watchReadable(r, () => {}, ${options});
+      setTimeout(() => {}, 100);`;
+    const run = (options: string) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', script(options)], { timeout: 3000 });
+    const unrefd = run('{ ref: false }');
+    expect(unrefd.status).toBe(0);
+    const refd = run('{}');
+    expect(refd.signal).toBe('SIGTERM'); // still running when the timeout killed it
   });
 });

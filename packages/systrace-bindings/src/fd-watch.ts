@@ -18,6 +18,7 @@ interface Uv {
   start(handle: Buffer, events: number, cb: unknown): number;
   stop(handle: Buffer): number;
   close(handle: Buffer, cb: unknown): void;
+  unref(handle: Buffer): void;
   readonly onPoll: unknown;
   readonly onClose: unknown;
 }
@@ -45,6 +46,7 @@ function libuv(): Uv {
     ) as unknown as Uv['start'],
     stop: node.func('int uv_poll_stop(void *handle)') as unknown as Uv['stop'],
     close: node.func('void uv_close(void *handle, sj_uv_close_cb *cb)') as unknown as Uv['close'],
+    unref: node.func('void uv_unref(void *handle)') as unknown as Uv['unref'],
     onPoll: k.register((handle: unknown, status: number) => {
       watches.get(k.address(handle) as bigint)?.ready(status);
     }, k.pointer(pollCb)),
@@ -81,9 +83,14 @@ function isMainThread(): boolean {
 
 /**
  * Calls onReady in this (the main) thread's event loop whenever `fd` is readable or hung up (status 0)
- * or libuv reports an error (status < 0), until stopped. onReady must not throw.
+ * or libuv reports an error (status < 0), until stopped. onReady must not throw. `ref: false`: the
+ * watch alone does not keep the process alive (as a Node handle's unref()).
  */
-export function watchReadable(fd: number, onReady: (status: number) => void): Watch {
+export function watchReadable(
+  fd: number,
+  onReady: (status: number) => void,
+  options: { ref?: boolean } = {},
+): Watch {
   if (!isMainThread()) throw new Error('watchReadable: the main thread only');
   const u = libuv();
   const handle = Buffer.alloc(u.handleSize);
@@ -113,5 +120,6 @@ export function watchReadable(fd: number, onReady: (status: number) => void): Wa
     watch.stop();
     throw new Error(`uv_poll_start(${fd}) failed: ${r}`);
   }
+  if (options.ref === false) u.unref(handle);
   return watch;
 }

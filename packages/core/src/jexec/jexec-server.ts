@@ -6,11 +6,15 @@ import type { EventEmitter } from 'node:events';
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
+  AF_UNIX,
+  bind,
+  canWatchFds,
   close,
   DEVPTS_SUPER_MAGIC,
   errnoName,
   fstat,
   fstatfs,
+  listen,
   O_CLOEXEC,
   O_DIRECTORY,
   O_PATH,
@@ -24,7 +28,13 @@ import {
   RESOLVE_IN_ROOT,
   RESOLVE_NO_MAGICLINKS,
   RESOLVE_NO_SYMLINKS,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
   SyscallError,
+  socket,
+  type Watch,
+  watchReadable,
 } from '@sysjail/systrace-bindings';
 import { hostPidOf } from '../process/host-pid.js';
 import { encodeExec, MAX_EXEC_PAYLOAD } from '../supervisor/init-channel.js';
@@ -171,7 +181,7 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
       });
   };
 
-  const server: Server = createServer((socket) => {
+  const onConnection = (socket: Socket) => {
     const session: { s?: Session } = {};
     let buffered = '';
     socket.setEncoding('utf8');
@@ -192,21 +202,36 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
     socket.on('close', () => {
       if (session.s && !session.s.ended) signal(session.s, SIGHUP);
     });
-  });
-  server.on('error', () => {});
-  server.unref();
+  };
 
+  // The socket is made, bound and listening here; node's server takes it over when the first client
+  // connects (on the main thread; at once on another): net.Server's listen loads node:cluster and
+  // node:child_process, 2-2.5 ms of a jail command's start that no jexec may ever use.
   try {
     unlinkSync(options.socketPath);
   } catch {}
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.socketPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  chmodSync(options.socketPath, 0o600);
+  const listening = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK);
+  try {
+    bind(listening, { family: AF_UNIX, path: options.socketPath });
+    chmodSync(options.socketPath, 0o600);
+    listen(listening, 511);
+  } catch (e) {
+    close(listening);
+    throw e;
+  }
+  let server: Server | undefined;
+  let waiting: Watch | undefined;
+  const serve = () => {
+    waiting?.stop();
+    waiting = undefined;
+    if (server) return;
+    server = createServer(onConnection);
+    server.on('error', () => {});
+    server.listen({ fd: listening });
+    server.unref();
+  };
+  if (canWatchFds()) waiting = watchReadable(listening, serve, { ref: false });
+  else serve();
 
   let closed = false;
   return {
@@ -222,7 +247,11 @@ export async function startJexecServer(options: JexecServerOptions): Promise<Jex
         s.socket.end();
       }
       sessions.clear();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      waiting?.stop();
+      waiting = undefined;
+      const open = server;
+      if (open) await new Promise<void>((resolve) => open.close(() => resolve()));
+      else close(listening);
       try {
         unlinkSync(options.socketPath);
       } catch {}
