@@ -113,17 +113,23 @@ const natives = {
  * getters, not values.
  */
 const loadedAtStart = (() => {
+  // The list is written to a file: writing it to a pipe (stdout) would load node:net first.
   const probe = join(dirname(fileURLToPath(import.meta.url)), `.module-load-list-${process.pid}.cjs`);
-  writeFileSync(probe, 'process.stdout.write(JSON.stringify(process.moduleLoadList));\n');
+  const out = `${probe}.json`;
+  writeFileSync(
+    probe,
+    `require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList));\n`,
+  );
   try {
-    const r = spawnSync(process.execPath, [probe], { encoding: 'utf8' });
+    spawnSync(process.execPath, [probe], { stdio: 'ignore' });
     return new Set(
-      JSON.parse(r.stdout)
+      JSON.parse(readFileSync(out, 'utf8'))
         .filter((m) => m.startsWith('NativeModule '))
         .map((m) => m.slice('NativeModule '.length)),
     );
   } finally {
     rmSync(probe, { force: true });
+    rmSync(out, { force: true });
   }
 })();
 const lazyBuiltins = {
