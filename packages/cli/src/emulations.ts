@@ -57,7 +57,7 @@ export function discoverEmulations(searchDirs: readonly string[]): DiscoveredEmu
       let directory: string;
       let manifest: unknown;
       try {
-        directory = realpathSync(join(dir, entry));
+        directory = realpathSync.native(join(dir, entry));
         manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8'));
       } catch {
         continue; // not a package
@@ -141,7 +141,7 @@ export async function loadEmulation(d: DiscoveredEmulation, cliDir?: string): Pr
 let loaded: Promise<Emulation[]> | undefined;
 
 async function loadInstalled(): Promise<Emulation[]> {
-  const cliDir = realpathSync(fileURLToPath(new URL('../', import.meta.url)));
+  const cliDir = realpathSync.native(fileURLToPath(new URL('../', import.meta.url)));
   const out: Emulation[] = [];
   for (const d of discoverEmulations(emulationSearchDirs(cliDir, process.env.NODE_PATH))) {
     try {

@@ -82,4 +82,19 @@ describe('eBPF instruction encoding', () => {
     ];
     expect(decodeInsns(encodeInsns(prog))).toEqual(prog);
   });
+
+  it('refuses fields out of their range, as the struct holds them', () => {
+    const ok = exit();
+    for (const bad of [
+      { code: 0x100 },
+      { code: -1 },
+      { off: 0x8000 },
+      { off: -0x8001 },
+      { imm: 2 ** 31 },
+      { imm: -(2 ** 31) - 1 },
+    ]) {
+      expect(() => encodeInsns([ok, { ...ok, ...bad }])).toThrow(RangeError);
+    }
+    expect(hex(encodeInsns([{ ...ok, off: -0x8000, imm: -(2 ** 31) }]))).toBe('9500008000000080');
+  });
 });
