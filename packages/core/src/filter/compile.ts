@@ -127,23 +127,29 @@ interface Leaf {
   weight: number;
 }
 
-/** The first leaf of the right half: weights as equal as can be, then counts. */
-function weightedSplit(leaves: readonly Leaf[], lo: number, hi: number): number {
-  let total = 0;
-  for (let i = lo; i <= hi; i++) total += leaves[i].weight;
-  const middle = (lo + hi + 1) / 2;
-  let best = lo + 1;
-  let bestCost = Number.POSITIVE_INFINITY;
-  let left = 0;
-  for (let mid = lo + 1; mid <= hi; mid++) {
-    left += leaves[mid - 1].weight;
-    const cost = Math.abs(2 * left - total) * (hi - lo + 2) + Math.abs(mid - middle);
-    if (cost < bestCost) {
-      bestCost = cost;
-      best = mid;
-    }
+/**
+ * The first leaf of the right half: weights as equal as can be, then counts. `prefix[i]` is the weight of
+ * leaves[0..i-1]; every weight is at least 1, so the left half's weight grows with the split and the
+ * best split is next to where it reaches half.
+ */
+function weightedSplit(prefix: readonly number[], lo: number, hi: number): number {
+  const base = prefix[lo];
+  const total = prefix[hi + 1] - base;
+  let a = lo + 1;
+  let b = hi;
+  while (a < b) {
+    const m = (a + b) >> 1;
+    if (2 * (prefix[m] - base) >= total) b = m;
+    else a = m + 1;
   }
-  return best;
+  const middle = (lo + hi + 1) / 2;
+  const unevenness = (mid: number) => Math.abs(2 * (prefix[mid] - base) - total);
+  if (a > lo + 1) {
+    const before = unevenness(a - 1);
+    const at = unevenness(a);
+    if (before < at || (before === at && Math.abs(a - 1 - middle) <= Math.abs(a - middle))) return a - 1;
+  }
+  return a;
 }
 
 interface PendingRule {
@@ -299,7 +305,9 @@ class FilterBuilder {
       expected = entry.nr + 1;
     }
     push(expected, unknown, RUNS);
-    ops.push(...this.search(leaves, 0, leaves.length - 1, arch));
+    const prefix = [0];
+    for (const leaf of leaves) prefix.push(prefix[prefix.length - 1] + leaf.weight);
+    ops.push(...this.search(leaves, prefix, 0, leaves.length - 1, arch));
     ops.push(...blocks);
     return ops;
   }
@@ -308,17 +316,23 @@ class FilterBuilder {
    * Binary search over number ranges [leaves[i].start, leaves[i+1].start). A holds nr. Split by weight
    * (see INSPECTED), by count where the weights do not tell.
    */
-  private search(leaves: Leaf[], lo: number, hi: number, arch: Architecture): FilterOp[] {
+  private search(
+    leaves: readonly Leaf[],
+    prefix: readonly number[],
+    lo: number,
+    hi: number,
+    arch: Architecture,
+  ): FilterOp[] {
     if (lo === hi) return [{ op: 'goto', target: leaves[lo].target }];
-    const mid = weightedSplit(leaves, lo, hi);
+    const mid = weightedSplit(prefix, lo, hi);
     const right = this.fresh(`nr.ge.${leaves[mid].start}.${arch.name}`);
     const left = this.fresh('nr.lt');
     return [
       { op: 'jump', cmp: 'jge', k: leaves[mid].start, whenTrue: right, whenFalse: left },
       { op: 'label', name: left },
-      ...this.search(leaves, lo, mid - 1, arch),
+      ...this.search(leaves, prefix, lo, mid - 1, arch),
       { op: 'label', name: right },
-      ...this.search(leaves, mid, hi, arch),
+      ...this.search(leaves, prefix, mid, hi, arch),
     ];
   }
 

@@ -1,13 +1,16 @@
 import type { FilterOp } from './ir.js';
 
-/** What the accumulator holds: a seccomp_data word, masked or not; undefined when not known. */
+/** What the accumulator holds: a seccomp_data word, masked or not. */
 interface Held {
   readonly offset: number;
   readonly mask?: number;
 }
 
-const same = (a: Held | undefined, b: Held | undefined): boolean =>
-  a !== undefined && b !== undefined && a.offset === b.offset && a.mask === b.mask;
+/** Not known (no seccomp_data offset is negative). */
+const UNKNOWN: Held = { offset: -1 };
+
+const same = (a: Held, b: Held): boolean =>
+  a !== UNKNOWN && b !== UNKNOWN && a.offset === b.offset && a.mask === b.mask;
 
 /**
  * Drops loads of a word the accumulator already holds on every path that reaches them: `ld off` when A
@@ -17,32 +20,31 @@ const same = (a: Held | undefined, b: Held | undefined): boolean =>
  */
 export function dropRedundantLoads(ops: readonly FilterOp[]): FilterOp[] {
   const out: FilterOp[] = [];
-  // Per label: what A holds on the jumps seen so far into it (null: they disagree or do not know).
-  const into = new Map<string, Held | null>();
-  const jumpInto = (label: string, held: Held | undefined) => {
+  // Per label: what A holds on the jumps seen so far into it (UNKNOWN: they disagree or do not know).
+  const into = new Map<string, Held>();
+  const jumpInto = (label: string, held: Held) => {
     const known = into.get(label);
-    if (known === undefined && !into.has(label)) into.set(label, held ?? null);
-    else if (!same(known ?? undefined, held)) into.set(label, null);
+    if (known === undefined) into.set(label, held);
+    else if (known !== held && !same(known, held)) into.set(label, UNKNOWN);
   };
-  // What A holds here when control falls through into this point; `reached` false after a jump or ret.
-  let held: Held | undefined;
+  // What A holds where control falls through to this point; `reached` false after a jump or ret.
+  let held: Held = UNKNOWN;
   let reached = true;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     switch (op.op) {
       case 'label': {
         const jumped = into.get(op.name);
-        const byJump = into.has(op.name);
-        if (!reached) held = jumped ?? undefined;
-        else if (byJump && !same(held, jumped ?? undefined)) held = undefined;
+        if (!reached) held = jumped ?? UNKNOWN;
+        else if (jumped !== undefined && !same(held, jumped)) held = UNKNOWN;
         reached = true;
         out.push(op);
         break;
       }
       case 'ld': {
         const next = ops[i + 1];
-        if (held?.offset === op.offset && held.mask === undefined) break;
-        if (next?.op === 'and' && same(held, { offset: op.offset, mask: next.k >>> 0 })) {
+        if (held.offset === op.offset && held.mask === undefined) break;
+        if (next?.op === 'and' && held.offset === op.offset && held.mask === next.k >>> 0) {
           i += 1;
           break;
         }
@@ -51,7 +53,10 @@ export function dropRedundantLoads(ops: readonly FilterOp[]): FilterOp[] {
         break;
       }
       case 'and':
-        held = held && { offset: held.offset, mask: ((held.mask ?? 0xffffffff) & op.k) >>> 0 };
+        held =
+          held === UNKNOWN
+            ? UNKNOWN
+            : { offset: held.offset, mask: ((held.mask ?? 0xffffffff) & op.k) >>> 0 };
         out.push(op);
         break;
       case 'jump':
