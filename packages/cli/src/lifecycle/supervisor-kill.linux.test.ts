@@ -2,7 +2,8 @@
  * SIGKILL of the shared supervisor (the one process that hosts every background jail) ends every jail
  * it served: no jailed process survives, not even an init stopped with SIGSTOP (its parent-death signal,
  * set again after the launcher thread let it go, fires); nothing is left mounted, nothing holds their UNIX
- * sockets' network namespaces. The next start (a new supervisor) clears what the dead one left: registry
+ * sockets' network namespaces (each jail makes some first: a namespace is made with a jail's first UNIX
+ * socket). The next start (a new supervisor) clears what the dead one left: registry
  * records, cgroups, counters files, its socket and pid file.
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -34,10 +35,12 @@ const running = (p: { pid: number; startTime: number }) => processStartTime(p.pi
 
 describe('killing the shared supervisor', () => {
   it('ends every jail it served; the next start removes what it left', async () => {
+    // Each jail makes UNIX sockets first (their namespace is made with the first one) and holds them.
+    const squat = (i: number) => `/bin/probe64 unix-squat orphan${i}-${process.pid} 1000000 >/dev/null &`;
     const commands = [
-      ['/bin/sleep', '1000'],
-      ['/bin/sh', '-c', 'while :; do sleep 1; done'],
-      ['/bin/sh', '-c', 'sleep 1000 & sleep 1000'],
+      ['/bin/sh', '-c', `${squat(0)} exec /bin/sleep 1000`],
+      ['/bin/sh', '-c', `${squat(1)} while :; do sleep 1; done`],
+      ['/bin/sh', '-c', `${squat(2)} sleep 1000 & sleep 1000`],
     ];
     const jids: number[] = [];
     for (const [i, command] of commands.entries()) {
@@ -74,7 +77,14 @@ describe('killing the shared supervisor', () => {
     expect(readdirSync(counters).sort()).toEqual(jids.map((j) => `${j}.json`).sort());
     // Each jail's UNIX namespace: a network namespace the supervisor holds by descriptor, not its own.
     const own = readlinkSync(`/proc/${supervisorPid}/ns/net`);
-    const unixNamespaces = [...new Set(netnsFds(supervisorPid))].filter((n) => n !== own);
+    const unixNamespaces = await waitUntil(
+      () => {
+        const held = [...new Set(netnsFds(supervisorPid))].filter((n) => n !== own);
+        return held.length >= 3 && held;
+      },
+      5000,
+      'the jails’ UNIX namespaces',
+    );
     expect(unixNamespaces).toHaveLength(3);
     // One init stopped: it cannot read the EOF of its control channel; only the parent-death signal ends it.
     process.kill(snaps[0].record.initPid ?? 0, 'SIGSTOP');

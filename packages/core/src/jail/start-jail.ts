@@ -22,8 +22,8 @@ import {
   waitid,
 } from '@sysjail/systrace-bindings';
 import type { Emulation } from '../emulation.js';
-import type { CompiledFilter } from '../filter/compile.js';
 import { JailSetupError, NoEmulationError, PrisonConfigError } from '../errors.js';
+import type { CompiledFilter } from '../filter/compile.js';
 import { startJexecServer } from '../jexec/jexec-server.js';
 import { jexecSocketPath } from '../jexec/socket-path.js';
 import { watchCputime } from '../limits/cputime-watch.js';
@@ -439,9 +439,10 @@ function filterParts(
 }
 
 /**
- * The supervisor's part of a jail before its init exists, sent before the launch so that the supervisor
- * thread does it (the handler module, the jail's UNIX-socket namespace, reading the spec) while this
- * thread launches: everything it needs but the launch's fds. Not awaited here: 'go' checks it.
+ * The supervisor's part of a jail before its init exists, sent right before the launch so that the
+ * supervisor thread does it (the handler module, the jail's UNIX-socket namespace, reading the spec) while
+ * this thread waits for the launched child (on a host of two CPUs, sent earlier it takes the CPU from this
+ * thread's own stages): everything it needs but the launch's fds. Not awaited here: 'go' checks it.
  */
 const prepare: Stage = {
   name: 'supervisor prepare',
@@ -554,10 +555,10 @@ const stages: readonly Stage[] = [
   registry,
   aliases,
   cgroup,
-  prepare,
   addresses,
   binfmt,
   jailStdio,
+  prepare,
   launchInit,
   limits,
   cputime,

@@ -202,7 +202,12 @@ export class InThreadSupervisor extends EventEmitter implements Supervisor {
       } catch (e) {
         this.end(e);
       }
-    } else if (msg.type === 'attach' || msg.type === 'add' || msg.type === 'remove' || msg.type === 'released') {
+    } else if (
+      msg.type === 'attach' ||
+      msg.type === 'add' ||
+      msg.type === 'remove' ||
+      msg.type === 'released'
+    ) {
       if (this.polling) this.wake();
       else if (serving()) void this.loop();
     }

@@ -63,6 +63,23 @@ export type LaunchedFds = Pick<SupervisedJailSpec, 'listenerFd' | 'initPid' | 'i
 /** A jail's spec before its init exists ('prepare'): everything but what the launch makes. */
 export type PreparedJailSpec = Omit<SupervisedJailSpec, keyof LaunchedFds>;
 
+/** The parts of a prepared jail that jails of one filter and emulation share (see 'prepare'). */
+export type SharedJailParts = Pick<
+  PreparedJailSpec,
+  | 'handlers'
+  | 'program'
+  | 'notifyTable'
+  | 'notifyByCall'
+  | 'numbers'
+  | 'abis'
+  | 'errno'
+  | 'decision'
+  | 'argKinds'
+>;
+
+/** A prepared jail's own parts, when its shared ones are named by id. */
+export type OwnJailParts = Omit<PreparedJailSpec, keyof SharedJailParts>;
+
 /**
  * Which thread may serve a jail's notifications or read its init channel now (the first Int32 of a
  * SharedArrayBuffer every supervisor thread sees; the second counts the releases): 0 nobody, else the
@@ -88,13 +105,22 @@ export type ToSupervisor =
   | {
       readonly type: 'prepare';
       readonly request: number;
-      readonly jail: PreparedJailSpec;
+      /** The whole spec, or (with `shared`) the jail's own parts. */
+      readonly jail: PreparedJailSpec | OwnJailParts;
       readonly claim: SharedArrayBuffer;
+      /**
+       * The shared parts by id (a worker thread keeps them: they are copied to it once, not with every
+       * jail): `parts` the first time, then the id alone until a 'remove' drops it.
+       */
+      readonly shared?: { readonly id: number; readonly parts?: SharedJailParts };
     }
   /** The second half: serve the prepared jail with what the launch made; answered by 'done'. */
   | ({ readonly type: 'attach'; readonly request: number; readonly jid: number } & LaunchedFds)
-  /** Forget a jail, prepared or served (after reading what its init still had to say). */
-  | { readonly type: 'remove'; readonly jid: number; readonly request: number }
+  /**
+   * Forget a jail, prepared or served (after reading what its init still had to say); `dropShared`: the
+   * shared parts no jail uses any more.
+   */
+  | { readonly type: 'remove'; readonly jid: number; readonly request: number; readonly dropShared?: number }
   /** The second thread: stop serving a jail (before the first one removes it and closes its fds). */
   | { readonly type: 'forget'; readonly jid: number; readonly request: number }
   /** The second thread: answer this flooding jail's notifications (until it calms down). */

@@ -68,7 +68,9 @@ import {
   type DecisionProgram,
   entryCounter,
   type FromSupervisor,
+  type OwnJailParts,
   type PreparedJailSpec,
+  type SharedJailParts,
   type SupervisedJailSpec,
   type ToSupervisor,
 } from './protocol.js';
@@ -161,7 +163,7 @@ const COOL_MS = 1000;
 const SERVING = 0;
 const RELEASES = 1;
 const OWNER = 2;
-/** The jail's UNIX-socket namespace (an fd of this process), made by the first thread. */
+/** The jail's UNIX-socket namespace (an fd of this process, + 1; 0: none yet): see UnixNamespace. */
 const UNIX_NAMESPACE = 3;
 const wakeByte = Buffer.from([1]);
 const jails = new Map<number, Served>();
@@ -192,13 +194,22 @@ function post(msg: FromSupervisor): void {
   env.post(msg);
 }
 
-/** The first thread's UNIX-socket namespace of a jail, its fd in the jail's claim for the second. */
+/**
+ * A jail's UNIX-socket namespace as this thread sees it: one per jail, made by whichever thread first
+ * needs it and shared through the jail's claim (same abstract names); the first thread's closes it.
+ */
 function jailNamespace(claimView: Int32Array): UnixNamespace {
-  // One namespace per jail, made by the first thread; the second uses the first's (same abstract names).
-  if (!isFirst) return UnixNamespace.of(Atomics.load(claimView, UNIX_NAMESPACE));
-  const made = UnixNamespace.create();
-  Atomics.store(claimView, UNIX_NAMESPACE, made.descriptor);
-  return made;
+  return new UnixNamespace(claimView, UNIX_NAMESPACE, isFirst);
+}
+
+/** A 'prepare''s whole spec: its own parts and the shared ones (kept by id when they come along). */
+function withShared(msg: Extract<ToSupervisor, { type: 'prepare' }>): PreparedJailSpec {
+  if (!msg.shared) return msg.jail as PreparedJailSpec;
+  const { id, parts } = msg.shared;
+  if (parts) sharedParts.set(id, parts);
+  const kept = parts ?? sharedParts.get(id);
+  if (!kept) throw new Error(`no shared parts ${id}`);
+  return { ...(msg.jail as OwnJailParts), ...kept };
 }
 
 /** Jails 'prepare'd and not yet attached: their spec so far, handlers, claim and namespace. */
@@ -209,6 +220,8 @@ interface Prepared {
   readonly unixNamespace: UnixNamespace;
 }
 const prepared = new Map<number, Prepared>();
+/** Shared parts of prepared jails by id (see 'prepare'). */
+const sharedParts = new Map<number, SharedJailParts>();
 
 function serve(
   spec: SupervisedJailSpec,
@@ -745,9 +758,10 @@ function controlUnsafe(msg: ToSupervisor): boolean {
     case 'prepare': {
       const { jid } = msg.jail;
       if (jails.has(jid) || prepared.has(jid)) throw new Error(`jail ${jid} is served already`);
+      const spec = withShared(msg); // the whole spec (take made it so)
       prepared.set(jid, {
-        spec: msg.jail,
-        handlers: handlerModules.get(msg.jail.handlers?.module ?? '') ?? {},
+        spec,
+        handlers: handlerModules.get(spec.handlers?.module ?? '') ?? {},
         claim: msg.claim,
         unixNamespace: jailNamespace(new Int32Array(msg.claim)),
       });
@@ -783,6 +797,7 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       return true;
     }
     case 'remove': {
+      if (msg.dropShared !== undefined) sharedParts.delete(msg.dropShared);
       prepared.get(msg.jid)?.unixNamespace.close();
       prepared.delete(msg.jid);
       const jail = jails.get(msg.jid);
@@ -909,12 +924,18 @@ function controlUnsafe(msg: ToSupervisor): boolean {
  */
 export async function take(msg: ToSupervisor): Promise<boolean> {
   if (msg.type === 'add' || msg.type === 'prepare') {
+    let whole: ToSupervisor = msg;
     try {
-      await loadHandlers(msg.jail.handlers);
+      // A prepare's shared parts (kept from an earlier one, or kept now) make its whole spec.
+      const spec = msg.type === 'prepare' ? withShared(msg) : msg.jail;
+      if (msg.type === 'prepare')
+        whole = { type: 'prepare', request: msg.request, jail: spec, claim: msg.claim };
+      await loadHandlers(spec.handlers);
     } catch (e) {
       post({ type: 'done', request: msg.request, error: (e as Error).message });
       return true;
     }
+    return control(whole);
   }
   return control(msg);
 }

@@ -58,6 +58,9 @@ export interface Supervisor extends EventEmitter {
   close(): Promise<void>;
 }
 
+/** How many shared parts no jail uses a supervisor thread keeps (a prewarmed start reuses them). */
+const SHARED_IDLE = 4;
+
 /** Which supervisor thread: the first serves everything, the second only notifications (see the worker). */
 export type SupervisorRole = 'first' | 'second';
 
@@ -117,6 +120,81 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
   private readonly toFirst: MessagePort;
   /** The jails being served, as added (addresses kept current): what a second thread starts with. */
   private readonly served = new Map<number, Extract<ToSupervisor, { type: 'add' }>>();
+  /**
+   * The shared parts of prepared jails (see 'prepare'): ids by the identity of the objects they hold, the
+   * jails using each (the first thread keeps a part while one does), and the ids the first thread has.
+   */
+  private readonly sharedIds = new Map<string, number>();
+  private readonly sharedUsers = new Map<number, Set<number>>();
+  private readonly sharedByJail = new Map<number, number>();
+  /** Ids no jail uses, oldest first. */
+  private readonly sharedIdle: number[] = [];
+  private readonly objectIds = new WeakMap<object, number>();
+  private objects = 0;
+
+  private objectId(o: object | undefined): number {
+    if (o === undefined) return 0;
+    let id = this.objectIds.get(o);
+    if (id === undefined) {
+      id = ++this.objects;
+      this.objectIds.set(o, id);
+    }
+    return id;
+  }
+
+  /** A prepare with its shared parts named by id (and sent along the first time the thread sees them). */
+  private sharing(msg: Extract<ToSupervisor, { type: 'prepare' }>): ToSupervisor {
+    const { handlers, program, notifyTable, notifyByCall, numbers, abis, errno, decision, argKinds, ...own } =
+      msg.jail as PreparedJailSpec;
+    const parts = { handlers, program, notifyTable, notifyByCall, numbers, abis, errno, decision, argKinds };
+    const key = [
+      handlers?.module ?? '',
+      ...(handlers?.names ?? []),
+      ...[
+        program,
+        notifyTable,
+        notifyByCall,
+        numbers,
+        abis,
+        errno,
+        decision.program,
+        decision.notifyTable,
+        argKinds,
+      ].map((o) => this.objectId(o)),
+    ].join(' ');
+    let id = this.sharedIds.get(key);
+    const known = id !== undefined;
+    if (id === undefined) {
+      id = ++this.objects;
+      this.sharedIds.set(key, id);
+      this.sharedUsers.set(id, new Set());
+    }
+    const idle = this.sharedIdle.indexOf(id);
+    if (idle >= 0) this.sharedIdle.splice(idle, 1);
+    this.sharedUsers.get(id)?.add(own.jid);
+    this.sharedByJail.set(own.jid, id);
+    return { ...msg, jail: own, shared: known ? { id } : { id, parts } };
+  }
+
+  /**
+   * The jail no longer uses its shared parts. Parts no jail uses are kept for the next jails (the last
+   * SHARED_IDLE of them): returns the id of the oldest beyond those, for the thread to drop.
+   */
+  private unshare(jid: number): number | undefined {
+    const id = this.sharedByJail.get(jid);
+    if (id === undefined) return undefined;
+    this.sharedByJail.delete(jid);
+    const users = this.sharedUsers.get(id);
+    users?.delete(jid);
+    if (users && users.size > 0) return undefined;
+    this.sharedIdle.push(id);
+    if (this.sharedIdle.length <= SHARED_IDLE) return undefined;
+    const oldest = this.sharedIdle.shift() as number;
+    this.sharedUsers.delete(oldest);
+    for (const [key, known] of this.sharedIds) if (known === oldest) this.sharedIds.delete(key);
+    return oldest;
+  }
+
   /** Jails prepared and not attached yet: the add each becomes once attached. */
   private readonly prepared = new Map<number, Extract<ToSupervisor, { type: 'prepare' }>>();
   /** A thread has ended (error or exit). */
@@ -209,20 +287,33 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
     const msg = make(0);
     if (msg.type === 'prepare') {
       // Only the first thread: a second one gets the whole jail (an add) once it is attached.
-      this.prepared.set(msg.jail.jid, msg);
-      return this.requestOf(this.first, make);
+      const jail = msg.jail as PreparedJailSpec;
+      this.prepared.set(jail.jid, { ...msg, jail });
+      return this.requestOf(this.first, (request) => this.sharing({ ...msg, jail, request }));
     }
     if (msg.type === 'attach') {
       const prepared = this.prepared.get(msg.jid);
       this.prepared.delete(msg.jid);
       if (!prepared) return this.requestOf(this.first, make); // its done says so
       const { type: _, request: __, jid: ___, ...fds } = msg;
-      const add = { ...prepared, type: 'add', jail: { ...prepared.jail, ...fds } } as const;
+      const add = {
+        type: 'add',
+        request: 0,
+        jail: { ...(prepared.jail as PreparedJailSpec), ...fds },
+        claim: prepared.claim,
+      } as const;
       this.served.set(msg.jid, add);
       if (!this.second) return this.requestOf(this.first, make);
       await this.requestOf(this.first, make);
       const second = this.second;
       return this.requestOf(second, (request) => ({ ...add, request }));
+    }
+    if (msg.type === 'remove') {
+      const drop = this.unshare(msg.jid);
+      if (drop !== undefined) {
+        const removing = make;
+        make = (request) => ({ ...(removing(request) as typeof msg), dropShared: drop });
+      }
     }
     if (msg.type === 'add') {
       this.served.set(msg.jail.jid, msg);
