@@ -222,26 +222,31 @@ function dispatchWord(
   entry: SyscallEntry,
   arch: Architecture,
 ): DispatchWord | undefined {
-  let best: DispatchWord | undefined;
-  let bestCount = 1;
-  const words: DispatchWord[] = [];
-  for (const r of rules) {
+  if (rules.length < 2) return undefined;
+  // arg * 2^32 + mask → how many rules compare it and the last rule counted; in order of first appearance.
+  const counts = new Map<number, { rules: number; last: number }>();
+  rules.forEach((r, i) => {
     for (const t of r.when) {
-      if (argWords(entry.args[t.arg], arch) !== 1) continue;
       const mask = t.op === 'eq' ? U32_MASK : t.op === 'masked-eq' ? Number(t.mask & U32) : undefined;
-      if (mask !== undefined && !words.some((w) => w.arg === t.arg && w.mask === mask)) {
-        words.push({ arg: t.arg, mask });
+      if (mask === undefined || argWords(entry.args[t.arg], arch) !== 1) continue;
+      const key = t.arg * 2 ** 32 + mask;
+      const c = counts.get(key);
+      if (!c) counts.set(key, { rules: 1, last: i });
+      else if (c.last !== i) {
+        c.rules += 1;
+        c.last = i;
       }
     }
-  }
-  for (const w of words) {
-    const count = rules.filter((r) => r.when.some((t) => constantOf(t, w) !== undefined)).length;
-    if (count > bestCount) {
-      best = w;
-      bestCount = count;
+  });
+  let best: number | undefined;
+  let bestCount = 1;
+  for (const [key, c] of counts) {
+    if (c.rules > bestCount) {
+      best = key;
+      bestCount = c.rules;
     }
   }
-  return best;
+  return best === undefined ? undefined : { arg: Math.floor(best / 2 ** 32), mask: best % 2 ** 32 };
 }
 
 class FilterBuilder {
@@ -307,7 +312,7 @@ class FilterBuilder {
     push(expected, unknown, RUNS);
     const prefix = [0];
     for (const leaf of leaves) prefix.push(prefix[prefix.length - 1] + leaf.weight);
-    ops.push(...this.search(leaves, prefix, 0, leaves.length - 1, arch));
+    this.search(leaves, prefix, 0, leaves.length - 1, arch, ops);
     ops.push(...blocks);
     return ops;
   }
@@ -322,18 +327,22 @@ class FilterBuilder {
     lo: number,
     hi: number,
     arch: Architecture,
+    out: FilterOp[] = [],
   ): FilterOp[] {
-    if (lo === hi) return [{ op: 'goto', target: leaves[lo].target }];
+    if (lo === hi) {
+      out.push({ op: 'goto', target: leaves[lo].target });
+      return out;
+    }
     const mid = weightedSplit(prefix, lo, hi);
     const right = this.fresh(`nr.ge.${leaves[mid].start}.${arch.name}`);
     const left = this.fresh('nr.lt');
-    return [
+    out.push(
       { op: 'jump', cmp: 'jge', k: leaves[mid].start, whenTrue: right, whenFalse: left },
       { op: 'label', name: left },
-      ...this.search(leaves, prefix, lo, mid - 1, arch),
-      { op: 'label', name: right },
-      ...this.search(leaves, prefix, mid, hi, arch),
-    ];
+    );
+    this.search(leaves, prefix, lo, mid - 1, arch, out);
+    out.push({ op: 'label', name: right });
+    return this.search(leaves, prefix, mid, hi, arch, out);
   }
 
   /**
