@@ -223,12 +223,16 @@ export type FromSupervisor =
   /** Every filtered task of the jail is gone. */
   | { readonly type: 'hangup'; readonly jid: number }
   | { readonly type: 'done'; readonly request: number; readonly error?: string }
-  /** The init exited and was reaped. */
+  /**
+   * The init exited and was reaped. `retired`: a worker's first thread forgot the jail with it (its
+   * fds are the main thread's to close, at its 'remove').
+   */
   | {
       readonly type: 'reaped';
       readonly jid: number;
       readonly code: number | null;
       readonly signal: number | null;
+      readonly retired?: true;
     }
   | { readonly type: 'shutdown'; readonly jid: number; readonly reason: string }
   /** A call for listener `listener` of the jail; answer with 'answer' and the same ticket. */

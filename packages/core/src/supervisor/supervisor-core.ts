@@ -714,7 +714,7 @@ function handleInit(jail: Served, msg: { op: string; a: number; b: number; c: nu
 }
 
 /** Reaps a released init that has exited (its pidfd polled readable). */
-function reapInit(jail: Served): void {
+function reapInit(jail: Served, retire = false): void {
   let r: ReturnType<typeof waitid>;
   try {
     r = waitid(P_PIDFD, jail.spec.initPidfd, WEXITED | WNOHANG);
@@ -724,13 +724,37 @@ function reapInit(jail: Served): void {
   }
   if (r.pid === 0) return;
   jail.reap = 'done';
+  // Before 'reaped': the init's last messages (its command's exit) reach the main thread first.
+  if (retire) retireJail(jail);
   const exited = r.code === CLD_EXITED;
   post({
     type: 'reaped',
     jid: jail.spec.jid,
     code: exited ? r.status : null,
     signal: exited ? null : r.status,
+    ...(retire ? { retired: true } : {}),
   });
+}
+
+/**
+ * A worker's first thread, once the init is reaped (every process of the jail is gone): forgets the jail
+ * now rather than at the main thread's 'remove', a round trip later at the end of the jail: the init's
+ * last messages read, its namespace closed. Its fds stay open: the main thread closes them at its remove
+ * (it knows whether a second thread still serves the jail), which then need not wait for this thread.
+ */
+function retireJail(jail: Served): void {
+  claimWaiting(jail);
+  try {
+    handleDeferred(jail);
+    while (!jail.initGone && poll([{ fd: jail.spec.controlFd, events: POLLIN }], 0)[0] & (POLLIN | POLLHUP)) {
+      handleInit(jail, receiveInitMessage(jail.spec.controlFd));
+    }
+  } catch {
+    jail.initGone = true; // a dead init's channel: nothing more to read
+  }
+  jails.delete(jail.spec.jid);
+  jail.unixNamespace.close();
+  release(jail);
 }
 
 /** One jail's failure must never end the thread that serves every jail: errors become messages. */
@@ -1061,7 +1085,7 @@ export function afterPoll(p: PollPlan, revents: readonly number[]): void {
     // A jail removed (and its fds closed) since the plan: what the poll saw is not its.
     if (jails.get(jail.spec.jid) !== jail || skipped.has(jail)) continue;
     if (kind === 'pidfd') {
-      reapInit(jail);
+      reapInit(jail, env.handOver);
       continue;
     }
     if (kind === 'listener' && !(ev & POLLIN)) {

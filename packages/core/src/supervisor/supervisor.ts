@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { pipe2, write } from '@sysjail/systrace-bindings';
+import { close, pipe2, write } from '@sysjail/systrace-bindings';
 import {
   doneOf,
   type FromSupervisor,
@@ -195,6 +195,28 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
     return oldest;
   }
 
+  /** Jails the first thread forgot when it reaped their init ('reaped' retired): their fds, ours to close. */
+  private readonly retired = new Map<number, readonly number[]>();
+
+  private retire(jid: number): void {
+    const add = this.served.get(jid);
+    if (!add) return;
+    // A second thread started from here on gets no copy of it.
+    this.served.delete(jid);
+    this.retired.set(jid, [add.jail.listenerFd, add.jail.controlFd, add.jail.initPidfd]);
+  }
+
+  private closeRetired(jid: number): void {
+    const fds = this.retired.get(jid);
+    if (!fds) return;
+    this.retired.delete(jid);
+    for (const fd of fds) {
+      try {
+        close(fd);
+      } catch {}
+    }
+  }
+
   /** Jails prepared and not attached yet: the add each becomes once attached. */
   private readonly prepared = new Map<number, Extract<ToSupervisor, { type: 'prepare' }>>();
   /** A thread has ended (error or exit). */
@@ -228,7 +250,10 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
     t.port.on('message', (msg: FromSupervisor) => {
       if (msg.type === 'ready') return;
       if (msg.type === 'flooding') this.handOver(msg.jid);
-      else this.emit('message', msg);
+      else {
+        if (msg.type === 'reaped' && msg.retired) this.retire(msg.jid);
+        this.emit('message', msg);
+      }
     });
     t.worker.once('error', (e) => this.end(e));
     t.worker.once('exit', (code) => this.end(code));
@@ -314,7 +339,25 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
         const removing = make;
         make = (request) => ({ ...(removing(request) as typeof msg), dropShared: drop });
       }
+      if (this.retired.has(msg.jid) && (!this.second || this.gone)) {
+        // The first thread forgot it already and no second one may serve it: nothing to wait for.
+        this.prepared.delete(msg.jid);
+        this.served.delete(msg.jid);
+        this.closeRetired(msg.jid);
+        if (drop !== undefined && !this.gone) this.requestOf(this.first, make).catch(() => {});
+        return;
+      }
+      try {
+        return await this.requestOfThreads(msg, make);
+      } finally {
+        this.closeRetired(msg.jid); // retired while the remove was on its way
+      }
     }
+    return this.requestOfThreads(msg, make);
+  }
+
+  /** The request's way through the threads: the first, and the second if it runs (see request). */
+  private async requestOfThreads(msg: ToSupervisor, make: (request: number) => ToSupervisor): Promise<void> {
     if (msg.type === 'add') {
       this.served.set(msg.jail.jid, msg);
     } else if (msg.type === 'remove') {
@@ -341,7 +384,7 @@ export class WorkerSupervisor extends EventEmitter implements Supervisor {
     }
     const forBoth =
       msg.type === 'add' || msg.type === 'remove' || msg.type === 'change' || msg.type === 'policy';
-    // A new jail reaches the first thread first (it makes the jail's UNIX-socket namespace the second uses).
+    // A new jail reaches the first thread first.
     if (msg.type === 'add') await this.requestOf(this.first, make);
     if (this.second && forBoth) {
       const second = this.second;
