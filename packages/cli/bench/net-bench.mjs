@@ -37,48 +37,6 @@ const internals = await import('@sysjail/core/internals');
 const bindings = await import('@sysjail/systrace-bindings');
 const { linux } = await import('@sysjail/emul-linux');
 
-/** cBPF instructions the filter runs for one call (loads, ALU, jumps and the return). */
-function executedInstructions(program, data) {
-  const words = new Uint32Array(16);
-  words[0] = data.nr;
-  words[1] = data.arch;
-  data.args.forEach((a, i) => {
-    words[4 + 2 * i] = a;
-  });
-  let a = 0;
-  let n = 0;
-  for (let pc = 0; ; ) {
-    const { code, jt, jf, k } = program[pc];
-    n += 1;
-    const cls = code & 0x07;
-    const op = code & 0xf0;
-    if (cls === 0x06) return n; // BPF_RET
-    if (cls === 0x00)
-      a = words[k >>> 2]; // BPF_LD | BPF_W | BPF_ABS
-    else if (cls === 0x04 && op === 0x50)
-      a = (a & k) >>> 0; // BPF_ALU | BPF_AND | BPF_K
-    else if (cls === 0x05) {
-      if (op === 0x00) {
-        pc += 1 + k; // BPF_JA
-        continue;
-      }
-      let taken;
-      if (op === 0x10)
-        taken = a === k >>> 0; // BPF_JEQ
-      else if (op === 0x20)
-        taken = a > k >>> 0; // BPF_JGT
-      else if (op === 0x30)
-        taken = a >= k >>> 0; // BPF_JGE
-      else if (op === 0x40)
-        taken = (a & k) !== 0; // BPF_JSET
-      else throw new Error(`unexpected jump 0x${code.toString(16)}`);
-      pc += 1 + (taken ? jt : jf);
-      continue;
-    } else throw new Error(`unexpected instruction 0x${code.toString(16)}`);
-    pc += 1;
-  }
-}
-
 const prison = (root) => ({
   path: root,
   hostname: 'bench.example',
@@ -128,10 +86,16 @@ try {
   const compiled = core.compileFilter(linux, linux.policy(prison(root)), { auditDenials: true });
   writeFileSync(jailFilter, internals.encodeFilter(compiled.ops));
   const program = internals.assembleFilter(compiled.ops);
+  const interpreter = new bindings.FilterInterpreter(program);
   const x86 = linux.tables.find((t) => t.arch.name === 'x86_64');
   const socketNr = x86.entries.find((e) => e.name === 'socket').nr;
   const socketRuns = (type) =>
-    executedInstructions(program, { nr: socketNr, arch: x86.arch.auditArch, args: [2, type, 0] });
+    interpreter.instructionsRun({
+      nr: socketNr,
+      arch: x86.arch.auditArch,
+      instructionPointer: 0n,
+      args: [2n, BigInt(type), 0n, 0n, 0n, 0n],
+    });
   const filterNote = `The jail's seccomp filter has ${program.length} cBPF instructions; socket(AF_INET, SOCK_STREAM, 0) runs ${socketRuns(1)} of them, socket(AF_INET, SOCK_DGRAM, 0) ${socketRuns(2)} (x86_64). Every other call of these loops is allowed without an argument test, so the kernel's action cache answers it without running the filter.`;
   // chroot gets no filter file from outside its root: copy it in.
   execFileSync('cp', [jailFilter, join(root, 'jail.bpf')]);

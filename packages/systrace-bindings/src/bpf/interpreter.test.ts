@@ -143,6 +143,10 @@ describe('FilterInterpreter', () => {
       .assemble();
     expect(interpret(prog, data)).toBe(13);
     expect(interpret(prog, { ...data, args: [0n] })).toBe(12);
+    // The path's length: ld, jeq, ja, ret; ld, jeq, ret.
+    const filter = new FilterInterpreter(prog);
+    expect(filter.instructionsRun(data)).toBe(4);
+    expect(filter.instructionsRun({ ...data, args: [0n] })).toBe(3);
   });
 
   it('scratch memory: ST / STX / LD MEM / LDX MEM over all 16 words', () => {

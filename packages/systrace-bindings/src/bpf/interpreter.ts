@@ -215,13 +215,27 @@ export class FilterInterpreter {
     return this.fn === undefined ? this.interpretWords(words) : this.fn(words);
   }
 
+  /**
+   * How many instructions the filter runs for this seccomp_data, the return included (interpreted: the
+   * length of a call's path through the program, as the kernel would run it).
+   */
+  instructionsRun(data: SeccompDataInput): number {
+    this.interpretWords(seccompDataWords(data));
+    return this.steps;
+  }
+
+  /** Instructions the last interpretWords ran. */
+  private steps = 0;
+
   /** The interpreter loop itself (the reference the compiled function is tested against). */
   interpretWords(words: Uint32Array): number {
     const { ops, jt, jf, k, mem } = this;
     let a = 0;
     let x = 0;
     let pc = 0;
+    let steps = 0;
     for (;;) {
+      steps++;
       switch (ops[pc]) {
         case Op.LdAbs:
           a = words[k[pc]];
@@ -272,7 +286,10 @@ export class FilterInterpreter {
           a = (a / k[pc]) >>> 0;
           break;
         case Op.DivX:
-          if (x === 0) return 0;
+          if (x === 0) {
+            this.steps = steps;
+            return 0;
+          }
           a = (a / x) >>> 0;
           break;
         case Op.AndK:
@@ -336,8 +353,10 @@ export class FilterInterpreter {
           pc += (a & x) !== 0 ? jt[pc] : jf[pc];
           break;
         case Op.RetK:
+          this.steps = steps;
           return k[pc];
         case Op.RetA:
+          this.steps = steps;
           return a;
       }
       pc++;
