@@ -212,6 +212,35 @@ function withShared(msg: Extract<ToSupervisor, { type: 'prepare' }>): PreparedJa
   return { ...(msg.jail as OwnJailParts), ...kept };
 }
 
+/**
+ * The served views of a spec's tables, made once per table object: jails of one filter share their
+ * tables (a worker keeps them by id, see 'prepare'), and the views are only read.
+ */
+const views = new WeakMap<object, unknown>();
+function viewOf<T>(from: object, make: () => T): T {
+  let v = views.get(from) as T | undefined;
+  if (v === undefined) {
+    v = make();
+    views.set(from, v);
+  }
+  return v;
+}
+const byCallOf = (spec: PreparedJailSpec) =>
+  viewOf(
+    spec.notifyByCall,
+    () =>
+      new Map(
+        spec.notifyByCall.map(([arch, list]) => [arch, new Map(list.map(([nr, ix]) => [nr, [...ix]]))]),
+      ),
+  );
+const numbersOf = (spec: PreparedJailSpec) => viewOf(spec.numbers, () => new Map(spec.numbers));
+const abisOf = (spec: PreparedJailSpec) => viewOf(spec.abis, () => new Map(spec.abis));
+const argKindsOf = (spec: PreparedJailSpec) =>
+  viewOf(
+    spec.argKinds,
+    () => new Map(spec.argKinds.map(([abi, name, kinds, names]) => [`${abi} ${name}`, { kinds, names }])),
+  );
+
 /** Jails 'prepare'd and not yet attached: their spec so far, handlers, claim and namespace. */
 interface Prepared {
   readonly spec: PreparedJailSpec;
@@ -238,15 +267,13 @@ function serve(
     prison: spec.prison,
     handlers,
     counters: new Int32Array(spec.counters),
-    byCall: new Map(
-      spec.notifyByCall.map(([arch, list]) => [arch, new Map(list.map(([nr, ix]) => [nr, [...ix]]))]),
-    ),
+    byCall: byCallOf(spec),
     interpreter: () => {
       built ??= new FilterInterpreter(decode(spec.program));
       return built;
     },
-    numbers: new Map(spec.numbers), // read only: the spec's objects (no copy of ~450 names per table)
-    abis: new Map(spec.abis),
+    numbers: numbersOf(spec), // read only: the spec's objects (no copy of ~450 names per table)
+    abis: abisOf(spec),
     deferred: [],
     hungUp: false,
     initGone: false,
@@ -264,7 +291,7 @@ function serve(
       served.decisionInterpreter ??= new FilterInterpreter(decode(served.decision.program));
       return { interpreter: served.decisionInterpreter, notifyTable: served.decision.notifyTable };
     },
-    argKinds: new Map(spec.argKinds.map(([abi, name, kinds, names]) => [`${abi} ${name}`, { kinds, names }])),
+    argKinds: argKindsOf(spec),
     inJailUts: (fn) => inNamespaceOf(spec.initPid, 'uts', CLONE_NEWUTS, fn),
     unixNamespace,
     shutdown: (reason) => {
@@ -783,6 +810,11 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       const { jid } = msg.jail;
       if (jails.has(jid) || prepared.has(jid)) throw new Error(`jail ${jid} is served already`);
       const spec = withShared(msg); // the whole spec (take made it so)
+      // The views now, while the main thread launches: the attach only puts them together.
+      byCallOf(spec);
+      numbersOf(spec);
+      abisOf(spec);
+      argKindsOf(spec);
       prepared.set(jid, {
         spec,
         handlers: handlerModules.get(spec.handlers?.module ?? '') ?? {},
