@@ -10,6 +10,8 @@ import { getpid, gettid } from './process-ids.js';
 
 const UV_POLL = 8; // uv_handle_type
 const UV_READABLE = 1;
+const UV_WRITABLE = 2;
+const UV_DISCONNECT = 4;
 
 interface Uv {
   readonly loop: unknown;
@@ -84,13 +86,16 @@ function isMainThread(): boolean {
 /**
  * Calls onReady in this (the main) thread's event loop whenever `fd` is readable or hung up (status 0)
  * or libuv reports an error (status < 0), until stopped. onReady must not throw. `ref: false`: the
- * watch alone does not keep the process alive (as a Node handle's unref()).
+ * watch alone does not keep the process alive (as a Node handle's unref()). `readable: false` and
+ * `writable: true` choose what is watched; neither: only a hang-up or an error.
  */
 export function watchReadable(
   fd: number,
   onReady: (status: number) => void,
-  options: { ref?: boolean } = {},
+  options: { ref?: boolean; readable?: boolean; writable?: boolean } = {},
 ): Watch {
+  const events =
+    (options.readable === false ? 0 : UV_READABLE) | (options.writable ? UV_WRITABLE : 0) || UV_DISCONNECT;
   if (!isMainThread()) throw new Error('watchReadable: the main thread only');
   const u = libuv();
   const handle = Buffer.alloc(u.handleSize);
@@ -115,7 +120,7 @@ export function watchReadable(
     },
   };
   watches.set(key, watch);
-  const r = u.start(handle, UV_READABLE, u.onPoll);
+  const r = u.start(handle, events, u.onPoll);
   if (r !== 0) {
     watch.stop();
     throw new Error(`uv_poll_start(${fd}) failed: ${r}`);

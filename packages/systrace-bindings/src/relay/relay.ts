@@ -1,12 +1,15 @@
 // Relay: moves bytes between descriptor pairs so that a jailed program gets pipes or a terminal of its
 // own while the caller's descriptors (files, terminals, sockets, directories) stay outside. It runs in
-// the event loop of the thread that starts it: poll(2) waits on libuv's thread pool (a koffi async
-// call, one pool thread while any session lives), the transfers (splice(2); read/write where splice
-// cannot: terminals) run in the loop when poll says a descriptor is ready. No thread of its own, so a
-// jail's start does not pay for one. A session's inputs (caller → program) stop when it finishes;
+// the event loop of the thread that starts it: on the main thread the loop itself waits (libuv poll
+// handles of the descriptors, made for each wait that finds nothing ready), on another thread poll(2)
+// waits on libuv's thread pool (a koffi async call, one pool thread while any session lives); the
+// transfers (splice(2); read/write where splice cannot: terminals) run in the loop when poll says a
+// descriptor is ready. No thread of its own, so a jail's start does not pay for one (nor, on the main
+// thread, for the thread pool: its first use starts four threads and waits for them, 3 ms). A session's inputs (caller → program) stop when it finishes;
 // outputs are read to their end.
 
 import type { KoffiFunc } from 'koffi';
+import { canWatchFds, type Watch, watchReadable } from '../fd-watch.js';
 import {
   close,
   F_DUPFD_CLOEXEC,
@@ -20,7 +23,7 @@ import {
 } from '../file-descriptors.js';
 import { libcFunction } from '../libc.js';
 import { pipe2, pipeBytes } from '../pipe.js';
-import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../poll.js';
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, pollRaw } from '../poll.js';
 import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, splice } from '../splice.js';
 
 export interface RelayPair {
@@ -89,6 +92,8 @@ interface RelayLoop {
   running: Promise<void>;
   /** The loop has ended and closed its wake pipe. */
   closed: boolean;
+  /** Waits in this thread's loop (the main thread), not on the pool. */
+  readonly inLoop: boolean;
 }
 
 // poll on the thread pool; the struct pollfd[] buffer is not touched by this thread until it returns.
@@ -104,6 +109,53 @@ function pollAsync(fds: Buffer, n: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     // -1 (EINTR on the pool thread, or an error a descriptor's revents tells): look at revents
     pollBlocking().async(fds, n, timeoutMs, () => resolve());
+  });
+}
+
+/** poll(2) now, without waiting; the revents in `fds` (all 0 when nothing is ready). */
+function pollNow(fds: Buffer, n: number): number {
+  try {
+    return pollRaw(fds, n, 0);
+  } catch {
+    return 1; // an error the descriptors' revents tell (as a poll on the pool returning -1)
+  }
+}
+
+/**
+ * The same wait in this (the main) thread's loop: what is ready now, else a poll handle per descriptor
+ * (the events of its entries; none: hang-up and errors) and a timer, until the first of them; then the
+ * revents of a poll(2) that does not wait.
+ */
+function pollInLoop(fds: Buffer, n: number, timeoutMs: number): Promise<void> {
+  if (pollNow(fds, n) > 0) return Promise.resolve();
+  const wanted = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const fd = fds.readInt32LE(8 * i);
+    if (fd >= 0) wanted.set(fd, (wanted.get(fd) ?? 0) | fds.readInt16LE(8 * i + 4));
+  }
+  return new Promise((resolve) => {
+    const watches: Watch[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let over = false;
+    const wake = () => {
+      if (over) return;
+      over = true;
+      for (const w of watches) w.stop();
+      clearTimeout(timer);
+      pollNow(fds, n);
+      resolve();
+    };
+    for (const [fd, events] of wanted) {
+      const readable = (events & POLLIN) !== 0;
+      const writable = (events & POLLOUT) !== 0;
+      try {
+        watches.push(watchReadable(fd, wake, { readable, writable }));
+      } catch {
+        // epoll refuses it (a regular file, /dev/null): poll(2) calls it always ready, so it was not
+        // ready now only because nothing but errors was asked of it, which it never has
+      }
+    }
+    timer = setTimeout(wake, timeoutMs);
   });
 }
 
@@ -268,7 +320,8 @@ async function run(l: RelayLoop): Promise<void> {
       timeout = timeout < 0 ? left : Math.min(timeout, left);
     }
     // At most a second: a poll left waiting on the pool holds up the process's exit.
-    await pollAsync(fds, 2 * live.length + 1, timeout < 0 ? 1000 : Math.min(timeout, 1000));
+    const wait = timeout < 0 ? 1000 : Math.min(timeout, 1000);
+    await (l.inLoop ? pollInLoop : pollAsync)(fds, 2 * live.length + 1, wait);
     if (fds.readUInt16LE(6) & POLLIN) continue; // new sessions or finish requests first
     let quiet = false; // a session finishing 'd' exists: its quiet time counts
     for (const s of l.sessions) if (s.finishing === 'd') quiet = true;
@@ -333,6 +386,7 @@ function relayLoop(): RelayLoop {
     dirty: true,
     running: Promise.resolve(),
     closed: false,
+    inLoop: canWatchFds(),
   };
   // At this process's exit, a poll still waiting on the pool would hold the exit up: wake it.
   const wakeAtExit = () => wake(l);
