@@ -165,7 +165,8 @@ export type TraceeState =
   | { readonly kind: 'signal'; readonly tid: number; readonly signal: number }
   | { readonly kind: 'other'; readonly tid: number; readonly code: number };
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Made on first use: a startup snapshot cannot hold a SharedArrayBuffer.
+let sleeper: Int32Array | undefined;
 
 /**
  * Waits (waitid, polled) for tracee `tid` to stop or end; undefined when `deadline` (Date.now()
@@ -192,6 +193,7 @@ export function waitTracee(tid: number, deadline: number): TraceeState | undefin
       return { kind: 'exited', tid };
     }
     if (Date.now() >= deadline) return undefined;
+    sleeper ??= new Int32Array(new SharedArrayBuffer(4));
     Atomics.wait(sleeper, 0, 0, pause);
     pause = Math.min(pause + 1, 10);
   }

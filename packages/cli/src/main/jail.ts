@@ -1,4 +1,9 @@
 // The command's modules are imported once runTool has handled --help and --version.
 import { runTool } from '../run-tool.js';
 
-runTool('jail', async (argv) => (await import('../commands/jail.js')).jailMain('jail', argv));
+const load = () => import('../commands/jail.js');
+runTool(
+  'jail',
+  async (argv) => (await load()).jailMain('jail', argv),
+  async () => Promise.all([load(), (await import('../emulations.js')).importDependencies()]),
+);

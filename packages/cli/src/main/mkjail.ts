@@ -1,4 +1,5 @@
 // The command's modules are imported once runTool has handled --help and --version.
 import { runTool } from '../run-tool.js';
 
-runTool('mkjail', async (argv) => (await import('../commands/mkjail.js')).mkjailMain(argv));
+const load = () => import('../commands/mkjail.js');
+runTool('mkjail', async (argv) => (await load()).mkjailMain(argv), load);

@@ -1,4 +1,9 @@
 // The command's modules are imported once runTool has handled --help and --version.
 import { runTool } from '../run-tool.js';
 
-runTool('sysjail', async (argv) => (await import('../commands/jail.js')).jailMain('sysjail', argv));
+const load = () => import('../commands/jail.js');
+runTool(
+  'sysjail',
+  async (argv) => (await load()).jailMain('sysjail', argv),
+  async () => Promise.all([load(), (await import('../emulations.js')).importDependencies()]),
+);

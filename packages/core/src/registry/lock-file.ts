@@ -2,8 +2,10 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } fr
 import { RegistryLockTimeoutError } from './errors.js';
 import { isSameProcess, processStartTime } from './process-start-time.js';
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Made on first use: a startup snapshot cannot hold a SharedArrayBuffer.
+let sleeper: Int32Array | undefined;
 function sleepMs(ms: number): void {
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
