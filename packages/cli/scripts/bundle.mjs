@@ -240,8 +240,9 @@ if [ "$SYSJAIL_SNAPSHOT" != 0 ] && [ -z "$NODE_OPTIONS" ] && [ -O / ]; then
   done
   unset IFS
   set +f
-  if [ -n "$n" ] && [ -f "$s.blob" ] && [ ! -L "$s.blob" ] && [ -O "$s.blob" ] && [ ! -L "$s.node" ] &&
-    [ "$s.node" -ef "$n" ] && [ ! "$n" -nt "$s.blob" ]; then
+  if [ -n "$n" ] && [ -d "\${s%/*}" ] && [ ! -L "\${s%/*}" ] && [ -O "\${s%/*}" ] && [ -f "$s.blob" ] &&
+    [ ! -L "$s.blob" ] && [ -O "$s.blob" ] && [ ! -L "$s.node" ] && [ "$s.node" -ef "$n" ] &&
+    [ ! "$n" -nt "$s.blob" ]; then
     f=9
     while [ -e /dev/fd/$f ] && [ $f -gt 3 ]; do f=$((f - 1)); done
     if [ ! -e /dev/fd/$f ] && command eval "exec $f<\\"\\$s.blob\\"" 2>/dev/null; then

@@ -24,24 +24,24 @@ class Refused extends Error {}
 
 /** The snapshot directory, created if missing, checked; throws Refused if it cannot be trusted. */
 function directory() {
-  let dir = trust.snapshotDir(cliDir);
+  const dir = trust.snapshotDir(cliDir);
   try {
     fs.mkdirSync(dir, { mode: 0o700 });
   } catch (e) {
     if (e.code !== 'EEXIST') throw new Refused(`${dir}: ${e.message}`);
   }
-  dir = fs.realpathSync(dir);
   const why = trust.untrustedDir(dir);
   if (why !== undefined) throw new Refused(why);
   return dir;
 }
 
-/** Whether `blob` and `link` are a snapshot of the running node, as the bin checks. */
+/** Whether `blob` and `link` are a snapshot of the running node that the bin would run. */
 function current(blob, link) {
   const b = fs.lstatSync(blob, { throwIfNoEntry: false });
   const l = fs.lstatSync(link, { throwIfNoEntry: false });
   const n = fs.statSync(process.execPath);
-  return b?.isFile() && l?.isFile() && l.ino === n.ino && l.dev === n.dev && n.mtimeMs <= b.mtimeMs;
+  if (b === undefined || trust.untrustedFile(b) !== undefined) return false;
+  return l?.isFile() && l.ino === n.ino && l.dev === n.dev && n.mtimeMs <= b.mtimeMs;
 }
 
 /** Takes the tool's build lock; false if another builder holds it. */
@@ -97,9 +97,9 @@ function build(dir, name) {
     fs.renameSync(`${tmp}.node`, `${base}.node`);
     fs.renameSync(`${tmp}.blob`, `${base}.blob`);
     fs.rmSync(`${base}.failed`, { force: true });
-    for (const f of fs.readdirSync(dir)) {
-      if (f.startsWith(`${name}-`) && !f.startsWith(`${name}-${hash}.`)) fs.rmSync(join(dir, f), { force: true });
-    }
+    // Older bundles' (not sysjail-service's for sysjail).
+    const older = new RegExp(`^${name}-(?!${hash}\\.)[0-9a-f]{16}\\.(blob|node|failed)$`);
+    for (const f of fs.readdirSync(dir)) if (older.test(f)) fs.rmSync(join(dir, f), { force: true });
     return 'built';
   } catch (e) {
     fs.writeFileSync(`${base}.failed`, `${e.message}\n`, { mode: 0o600 });

@@ -80,7 +80,7 @@ function checks(bin, fd) {
     if (!statSync(join(dir, 'package.json'), { throwIfNoEntry: false })) return { why: `${dir} gone`, stale: true };
   }
   if (fd === undefined) return { why: 'no descriptor' };
-  const dir = realpathSync(trust.exports.snapshotDir(cliDir));
+  const dir = trust.exports.snapshotDir(cliDir);
   const why = trust.exports.untrustedDir(dir) ?? trust.exports.untrustedBlob(fd, join(dir, `${name}-${hash}.blob`));
   return why === undefined ? undefined : { why };
 }

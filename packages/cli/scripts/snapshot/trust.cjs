@@ -3,18 +3,19 @@
 // blob is code that runs as host root: its directory must be root's alone (owned by root, mode 0700, no
 // symlink) below directories only root can change, and the blob a regular file of root's, mode 0600,
 // one link, the very file the bin opened.
-const { fstatSync, lstatSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+const { fstatSync, lstatSync, realpathSync } = require('node:fs');
+const { dirname, join, resolve } = require('node:path');
 
-/** The snapshot directory: SYSJAIL_SNAPSHOT_DIR (a real path), else `<cli package>/snapshot`. */
+/** The snapshot directory: SYSJAIL_SNAPSHOT_DIR, else `<cli package>/snapshot` (`cliDir`: a real path). */
 function snapshotDir(cliDir, env = process.env) {
-  return env.SYSJAIL_SNAPSHOT_DIR || join(cliDir, 'snapshot');
+  return resolve(env.SYSJAIL_SNAPSHOT_DIR || join(cliDir, 'snapshot'));
 }
 
-/** Why `dir` cannot hold snapshots, or undefined. `dir` must be a real path (a symlink in it is refused). */
+/** Why `dir` (absolute) cannot hold snapshots, or undefined. A path through a symlink is refused. */
 function untrustedDir(dir) {
   const st = lstatSync(dir, { throwIfNoEntry: false });
   if (st === undefined) return `${dir}: missing`;
+  if (realpathSync(dir) !== dir) return `${dir}: not a real path (a symlink in it)`;
   if (!st.isDirectory()) return `${dir}: not a directory`;
   if (st.uid !== 0) return `${dir}: not owned by root`;
   if ((st.mode & 0o077) !== 0) return `${dir}: open to group or others (mode ${(st.mode & 0o777).toString(8)})`;
@@ -28,16 +29,23 @@ function untrustedDir(dir) {
   }
 }
 
-/** Why the blob open on `fd` is not `file` as written by the builder, or undefined. */
-function untrustedBlob(fd, file) {
-  const st = fstatSync(fd);
+/** Why the file `st` describes is not a blob as the builder writes them, or undefined. */
+function untrustedFile(st) {
   if (!st.isFile()) return 'not a regular file';
   if (st.uid !== 0) return 'not owned by root';
   if ((st.mode & 0o077) !== 0) return 'open to group or others';
   if (st.nlink !== 1) return 'has other links';
+  return undefined;
+}
+
+/** Why the blob open on `fd` is not `file` as the builder writes them, or undefined. */
+function untrustedBlob(fd, file) {
+  const st = fstatSync(fd);
+  const why = untrustedFile(st);
+  if (why !== undefined) return why;
   const at = lstatSync(file, { throwIfNoEntry: false });
   if (at === undefined || !at.isFile() || at.ino !== st.ino || at.dev !== st.dev) return `not ${file}`;
   return undefined;
 }
 
-module.exports = { snapshotDir, untrustedBlob, untrustedDir };
+module.exports = { snapshotDir, untrustedBlob, untrustedDir, untrustedFile };

@@ -1,0 +1,342 @@
+// The bins' startup snapshot (scripts/bundle.mjs, scripts/snapshot/): run as a user runs them (the bin
+// file executed: its shell part chooses), in a snapshot directory of the test's own
+// (SYSJAIL_SNAPSHOT_DIR). Each path forced and told apart by SYSJAIL_SNAPSHOT_DEBUG's line: the snapshot
+// used; none (SYSJAIL_SNAPSHOT=0, `node bin.js`, no blob); a stale blob (another node, a moved bin)
+// falls back and is rebuilt at first use; planted blobs (another user's, a symlink, a world-writable
+// directory, an extra link) are never run: the planted blob is a snapshot of this very node whose main
+// writes a file, and that file never appears.
+import { type SpawnSyncOptions, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const cliDir = fileURLToPath(new URL('../../', import.meta.url));
+const binDir = join(cliDir, 'dist', 'bin');
+const builder = join(cliDir, 'dist', 'bundle', 'snapshot-build.cjs');
+const hashes = JSON.parse(readFileSync(join(cliDir, 'dist', 'bundle', 'snapshot.json'), 'utf8')) as Record<
+  string,
+  { hash: string }
+>;
+const version = (JSON.parse(readFileSync(join(cliDir, 'package.json'), 'utf8')) as { version: string })
+  .version;
+const base = mkdtempSync(join(tmpdir(), 'sysjail-snapshot-'));
+const dir = join(base, 'snapshots');
+const root = join(base, 'closed', 'root');
+const pwned = join(base, 'pwned');
+const jailBase = () => join(dir, `jail-${hashes.jail!.hash}`);
+const env = {
+  ...process.env,
+  SYSJAIL_SNAPSHOT_DIR: dir,
+  SYSJAIL_SNAPSHOT_DEBUG: '1',
+  SYSJAIL_RUN_DIR: join(base, 'run'),
+  SYSJAIL_SNAPSHOT: undefined,
+  NODE_OPTIONS: undefined,
+};
+
+/** The bin executed as a program (its shell part), or `file` so. */
+function run(
+  args: readonly string[],
+  opts: { file?: string; env?: NodeJS.ProcessEnv } & SpawnSyncOptions = {},
+) {
+  const r = spawnSync(opts.file ?? join(binDir, 'jail.js'), args, {
+    encoding: 'utf8',
+    timeout: 60_000,
+    ...opts,
+    env: { ...env, ...opts.env },
+  });
+  return { status: r.status, stdout: `${r.stdout}`, stderr: `${r.stderr}` };
+}
+
+const used = 'jail: snapshot used\n';
+const noneLine = new RegExp(`^jail: snapshot not used: none for .*node in ${dir}\n`);
+
+/** Waits until no builder holds a lock in the snapshot directory (a bin starts one as it exits). */
+async function builders(): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (!existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith('.lock'))) {
+      await new Promise((r) => setTimeout(r, 100)); // a builder that started just now
+      if (!existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith('.lock'))) return;
+    }
+  }
+  throw new Error('a snapshot builder did not finish');
+}
+
+function build(...names: string[]) {
+  return spawnSync(process.execPath, [builder, ...names], {
+    encoding: 'utf8',
+    env: { ...env },
+    timeout: 120_000,
+  });
+}
+
+/** A snapshot of this node whose main writes `pwned`: what an attacker would plant. */
+function plantable(): string {
+  const entry = join(base, 'evil.cjs');
+  writeFileSync(
+    entry,
+    `require('node:v8').startupSnapshot.setDeserializeMainFunction(() => require('node:fs').writeFileSync(${JSON.stringify(pwned)}, 'ran'));\n`,
+  );
+  const blob = join(base, 'evil.blob');
+  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+    encoding: 'utf8',
+  });
+  expect(r.status, r.stderr).toBe(0);
+  chmodSync(blob, 0o600);
+  // It runs if node is given it.
+  expect(spawnSync(process.execPath, ['--snapshot-blob', blob]).status).toBe(0);
+  expect(readFileSync(pwned, 'utf8')).toBe('ran');
+  rmSync(pwned);
+  return blob;
+}
+
+beforeAll(() => {
+  mkdirSync(join(base, 'closed'), { mode: 0o700 });
+  expect(run([root], { file: join(binDir, 'mkjail.js'), env: { SYSJAIL_SNAPSHOT: '0' } }).status).toBe(0);
+}, 60_000);
+
+afterAll(async () => {
+  await builders();
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe('the startup snapshot', () => {
+  it('snapshot-build makes a root-only blob and a link to this node; the bin uses it, for a real jail too', () => {
+    const r = build();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('jail: built\n');
+    const d = lstatSync(dir);
+    expect([d.uid, d.mode & 0o777]).toEqual([0, 0o700]);
+    const blob = lstatSync(`${jailBase()}.blob`);
+    expect([blob.isFile(), blob.uid, blob.mode & 0o777, blob.nlink]).toEqual([true, 0, 0o600, 1]);
+    expect(statSync(`${jailBase()}.node`).ino).toBe(statSync(process.execPath).ino);
+    expect(build('jail').stdout).toBe('jail: up to date\n');
+
+    expect(run(['--version'])).toEqual({
+      status: 0,
+      stdout: `jail (@sysjail/cli) ${version}\n`,
+      stderr: used,
+    });
+    const usage = run([root, 'h']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/^jail: snapshot used\njail: missing IP address\nusage: jail/);
+    expect(run(['-r', 'nosuch'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `${used}jail: jail "nosuch" not found\n`,
+    });
+    expect(run(['-i', root, 'h', '127.0.41.1', '/bin/sh', '-c', 'hostname; exit 3'])).toEqual({
+      status: 3,
+      stdout: '1\nh\n',
+      stderr: used,
+    });
+    // Every tool has one.
+    for (const tool of Object.keys(hashes)) {
+      const t = run(['--version'], { file: join(binDir, `${tool}.js`) });
+      expect(t, tool).toEqual({
+        status: 0,
+        stdout: `${tool} (@sysjail/cli) ${version}\n`,
+        stderr: `${tool}: snapshot used\n`,
+      });
+    }
+  }, 120_000);
+
+  it('through a symlink (npm -g, node_modules/.bin) and as `sh bin` (pnpm shims) too', () => {
+    const link = join(base, 'jail');
+    symlinkSync(join(binDir, 'jail.js'), link);
+    expect(run(['--version'], { file: link }).stderr).toBe(used);
+    expect(run([join(binDir, 'jail.js'), '--version'], { file: '/bin/sh' }).stderr).toBe(used);
+    // A descriptor of the caller's on 9: the blob goes on another, and node closes it.
+    const r = spawnSync(join(binDir, 'jail.js'), [root, 'h', '127.0.41.2', '/bin/sh', '-c', 'exit 0'], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe'],
+    });
+    expect([r.status, r.stderr]).toEqual([0, used]);
+  });
+
+  it('the node process keeps no descriptor of the blob', async () => {
+    const child = spawn(join(binDir, 'jail.js'), [root, 'h', '127.0.41.3', '/bin/sleep', '3'], {
+      env,
+      stdio: 'pipe',
+    });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    for (let i = 0; i < 100 && !err.includes(used); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(err).toBe(used);
+    const fds = readdirSync(`/proc/${child.pid}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${child.pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+    expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')).toContain('--snapshot-blob');
+    expect(fds.filter((f) => f.includes('.blob'))).toEqual([]);
+    await new Promise((r) => child.on('close', r));
+    expect(child.exitCode).toBe(0);
+  });
+
+  it('without it: SYSJAIL_SNAPSHOT=0, NODE_OPTIONS, `node bin.js`, not root', () => {
+    const version1 = `jail (@sysjail/cli) ${version}\n`;
+    expect(run(['--version'], { env: { SYSJAIL_SNAPSHOT: '0' } })).toEqual({
+      status: 0,
+      stdout: version1,
+      stderr: '',
+    });
+    expect(run(['--version'], { env: { NODE_OPTIONS: '--no-warnings' } })).toEqual({
+      status: 0,
+      stdout: version1,
+      stderr: '',
+    });
+    expect(run([join(binDir, 'jail.js'), '--version'], { file: process.execPath })).toEqual({
+      status: 0,
+      stdout: version1,
+      stderr: '',
+    });
+    expect(run(['--version'], { uid: 65534, gid: 65534 })).toEqual({
+      status: 0,
+      stdout: version1,
+      stderr: '',
+    });
+    const r = run([root, 'h', '127.0.41.4', '/bin/sh', '-c', 'exit 5'], { env: { SYSJAIL_SNAPSHOT: '0' } });
+    expect([r.status, r.stderr]).toEqual([5, '']);
+  });
+
+  it('a stale blob (built by another node) falls back silently and is rebuilt at first use', async () => {
+    // The blob's node link now names another binary, as after an upgrade of node.
+    rmSync(`${jailBase()}.node`);
+    copyFileSync('/bin/true', join(base, 'other-node'));
+    linkSync(join(base, 'other-node'), `${jailBase()}.node`);
+    const r = run(['-r', 'nosuch']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(noneLine);
+    expect(r.stderr.split('\n').slice(1).join('\n')).toBe('jail: jail "nosuch" not found\n');
+    await builders();
+    expect(statSync(`${jailBase()}.node`).ino).toBe(statSync(process.execPath).ino);
+    expect(run(['--version']).stderr).toBe(used);
+  }, 60_000);
+
+  it('no blob: the bin runs without one and one is built at first use', async () => {
+    rmSync(`${jailBase()}.blob`);
+    const r = run(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(noneLine);
+    await builders();
+    expect(run(['--version']).stderr).toBe(used);
+  }, 60_000);
+
+  describe('a planted blob is never run', () => {
+    let evil: string;
+    beforeAll(() => {
+      evil = plantable();
+    }, 60_000);
+    /** A run with the planted blob in place: the tool's own output, the planted main never run. */
+    const planted = async () => {
+      const r = run(['-r', 'nosuch']);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(
+        r.stderr
+          .split('\n')
+          .filter((l) => !l.startsWith('jail: snapshot not used'))
+          .join('\n'),
+      ).toBe('jail: jail "nosuch" not found\n');
+      expect(r.stderr).not.toContain(used);
+      expect(existsSync(pwned)).toBe(false);
+      await builders(); // the bin asked for a rebuild
+    };
+
+    it("another user's blob: not run, and replaced by the next build", async () => {
+      rmSync(`${jailBase()}.blob`);
+      copyFileSync(evil, `${jailBase()}.blob`);
+      chownSync(`${jailBase()}.blob`, 65534, 65534);
+      await planted();
+      expect(lstatSync(`${jailBase()}.blob`).uid).toBe(0);
+      expect(run(['--version']).stderr).toBe(used);
+    });
+
+    it('a symlink to a blob of root', async () => {
+      rmSync(`${jailBase()}.blob`);
+      symlinkSync(evil, `${jailBase()}.blob`);
+      await planted();
+      expect(lstatSync(`${jailBase()}.blob`).isFile()).toBe(true);
+    });
+
+    it("a second link to the blob (it could be changed from elsewhere): the snapshot's main refuses it", async () => {
+      linkSync(`${jailBase()}.blob`, join(base, 'second-link'));
+      const r = run(['--version']);
+      expect(r).toEqual({
+        status: 0,
+        stdout: `jail (@sysjail/cli) ${version}\n`,
+        stderr: 'jail: snapshot not used: has other links\n',
+      });
+      rmSync(join(base, 'second-link'));
+      expect(run(['--version']).stderr).toBe(used);
+    });
+
+    it('a directory open to others: the snapshot is not used, a blob planted there not run', async () => {
+      chmodSync(dir, 0o777);
+      const r = run(['--version']);
+      expect(r).toEqual({
+        status: 0,
+        stdout: `jail (@sysjail/cli) ${version}\n`,
+        stderr: `jail: snapshot not used: ${dir}: open to group or others (mode 777)\n`,
+      });
+      // What another user could put there is theirs.
+      renameSync(`${jailBase()}.blob`, join(base, 'ours.blob'));
+      copyFileSync(evil, `${jailBase()}.blob`);
+      chownSync(`${jailBase()}.blob`, 65534, 65534);
+      await planted();
+      rmSync(`${jailBase()}.blob`);
+      renameSync(join(base, 'ours.blob'), `${jailBase()}.blob`);
+      chmodSync(dir, 0o700);
+      // Another user's directory: the same.
+      chownSync(dir, 65534, 65534);
+      expect(run(['--version']).stderr).toMatch(noneLine);
+      await builders();
+      chownSync(dir, 0, 0);
+      expect(run(['--version']).stderr).toBe(used);
+    });
+
+    it('snapshot-build refuses a directory that is not root-only, or a symlink', async () => {
+      await builders();
+      chmodSync(dir, 0o755);
+      let r = build('jail');
+      expect([r.status, r.stderr]).toEqual([
+        1,
+        `snapshot-build: ${dir}: open to group or others (mode 755)\n`,
+      ]);
+      chmodSync(dir, 0o700);
+      renameSync(dir, `${dir}.real`);
+      symlinkSync(`${dir}.real`, dir);
+      r = build('jail');
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^snapshot-build: /);
+      expect(run(['--version']).stderr).not.toContain(used);
+      rmSync(dir);
+      renameSync(`${dir}.real`, dir);
+    });
+  });
+});
