@@ -51,6 +51,7 @@ const COLD_VARIANTS = {
 const resultsFile = fileURLToPath(new URL('../../../bench/results/jail.md', import.meta.url));
 const bindingsResults = fileURLToPath(new URL('../../systrace-bindings/bench/results.md', import.meta.url));
 const profileScript = fileURLToPath(new URL('./start-profile.mjs', import.meta.url));
+const snapshotBuilder = fileURLToPath(new URL('../dist/bundle/snapshot-build.cjs', import.meta.url));
 
 const f1 = (x) => x.toFixed(1);
 const f2 = (x) => x.toFixed(2);
@@ -125,6 +126,9 @@ async function main() {
     const core = await import('@sysjail/core');
     const { linux } = await import('@sysjail/emul-linux');
     core.prewarm();
+    // The jail bin runs as a user runs it (the file itself), from its startup snapshot: built now.
+    const built = spawnSync(process.execPath, [snapshotBuilder, 'jail'], { encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`snapshot-build jail: ${built.stderr}`);
     // warm-up (file caches, the supervisor thread), not measured
     await jailStamp(core, linux, root, dir);
     bwrap(root, ['/bin/sj-stamp']);
@@ -142,7 +146,8 @@ async function main() {
     console.error(`command: one hyperfine run of ${HYPERFINE_RUNS}`);
     const command = hyperfine(
       {
-        jail: [process.execPath, cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
+        jail: [cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
+        jailCodeCache: [process.execPath, cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
         node: [process.execPath, '-e', '0'],
         bwrap: ['bwrap', ...bwrapArgs(root, ['/bin/true'])],
       },
@@ -150,7 +155,8 @@ async function main() {
     );
 
     console.error(`command paths that start nothing: one hyperfine run of ${HYPERFINE_RUNS}`);
-    const jailBin = [process.execPath, cliBin('jail')];
+    const jailBin = [cliBin('jail')];
+    const codeCache = [process.execPath, cliBin('jail')];
     const paths = hyperfine(
       {
         node: [process.execPath, '-e', '0'],
@@ -158,6 +164,9 @@ async function main() {
         version: [...jailBin, '--version'],
         usage: [...jailBin, root, 'h'],
         remove: [...jailBin, '-r', 'sysjail-bench-none'],
+        helpCodeCache: [...codeCache, '--help'],
+        usageCodeCache: [...codeCache, root, 'h'],
+        removeCodeCache: [...codeCache, '-r', 'sysjail-bench-none'],
       },
       { runs: HYPERFINE_RUNS, ignoreFailure: true, ...(TASKSET ? { cpus: TASKSET } : {}) },
     );
@@ -331,6 +340,9 @@ function format({
     `- (2) one hyperfine run (-N, ${HYPERFINE_RUNS} runs each after 3 warm-ups${TASKSET ? `, pinned: taskset -c ${TASKSET}` : ''}); fastest: jail ${f1(hf.jail.min)}, node -e 0 ${f1(hf.node.min)}, bwrap ${f1(hf.bwrap.min)} ms (bwrap as in (1), /bin/true).`,
   );
   p(
+    `  The jail bin is run as a user runs it (the file itself: its shell part runs node with the tool's startup snapshot); as \`node jail.js\` (the bundle with its V8 code cache, no snapshot) the same run takes ${f1(hf.jailCodeCache.median)} ms (${ratio(hf.jailCodeCache.median, cmdReference)}).`,
+  );
+  p(
     `  Spawned from this Node process (spawnSync, interleaved with (1)): the jail command runs its command ${f1(cmd.running)} ms after spawn and is gone after ${f1(cmd.exited)} ms; node -e 0 takes ${f1(node)} ms.`,
   );
   const pathRow = (name, what) =>
@@ -338,7 +350,9 @@ function format({
   p(
     `- (2) the command's paths that start nothing, another hyperfine run (-N, ${HYPERFINE_RUNS} runs), medians:`,
   );
-  p('  --help and --version load only the bundle; a usage error and -r load core and koffi too (no thread).');
+  p(
+    "  From the tool's startup snapshot (its modules initialised; koffi loaded on first use: by -r, not by a usage error); `node jail.js`: the bundle with its V8 code cache.",
+  );
   p();
   p('  | command | ms | over node -e 0 |');
   p('  |---|---|---|');
@@ -347,6 +361,9 @@ function format({
   p(`  ${pathRow('version', 'jail --version')}`);
   p(`  ${pathRow('usage', 'jail ROOT h (usage error, exit 2)')}`);
   p(`  ${pathRow('remove', 'jail -r NAME (no such jail, exit 1)')}`);
+  p(`  ${pathRow('helpCodeCache', '`node jail.js` --help')}`);
+  p(`  ${pathRow('usageCodeCache', '`node jail.js` ROOT h')}`);
+  p(`  ${pathRow('removeCodeCache', '`node jail.js` -r NAME')}`);
   p();
   p(
     `- (3) per-iteration ns from the program's own CPU clock (CLOCK_PROCESS_CPUTIME_ID) around the loop; process start excluded.`,

@@ -68,8 +68,9 @@ export function bwrapSeccomp(root, command, filterPath) {
 export const bwrap = (root, command) => runStamped('bwrap', 'bwrap', bwrapArgs(root, command));
 /** The jail command, with core's phase trace on: {running, exited, phases}. */
 export function jailCommand(root, command) {
-  const args = [cliBin('jail'), root, HOSTNAME, JAIL_ADDRESS, ...command];
-  const r = runStamped('jail', process.execPath, args, { ...process.env, SYSJAIL_TRACE: '1' });
+  // The bin itself, as a user runs it (from its startup snapshot when one is built).
+  const args = [root, HOSTNAME, JAIL_ADDRESS, ...command];
+  const r = runStamped('jail', cliBin('jail'), args, { ...process.env, SYSJAIL_TRACE: '1' });
   return { running: r.running, exited: r.exited, phases: tracePhases(r.err) };
 }
 export const nodeNothing = () => runExternal('node -e 0', process.execPath, ['-e', '0']);

@@ -212,7 +212,9 @@ function __sysjailRequireFrom(pkg, id) {
  * then a comment in JavaScript). Run as a program (`#!/bin/sh`: a bin on PATH, npm's links, pnpm's shims),
  * the shell part runs node with the tool's startup snapshot (snapshot/ below) when the snapshot
  * directory holds one for this node and this bundle, checks done with shell builtins only (no fork): run
- * as root; no NODE_OPTIONS (node flags must match the blob's) nor SYSJAIL_SNAPSHOT=0; the directory and
+ * as root; no NODE_OPTIONS (node flags must match the blob's) nor SYSJAIL_SNAPSHOT=0; not --help or
+ * --version (they need none of the modules a snapshot holds initialised, and reading the blob costs more
+ * than the bundle and its code cache, as measured in bench/results/jail.md); the directory and
  * the blob root's and no symlinks; the blob's node link the very node of PATH (`-ef`: same inode) and
  * not older than it; the blob then opened on a free descriptor and checked again through it, so that the
  * file node reads is the file checked. The snapshot's main checks the rest (modes, every directory above,
@@ -228,7 +230,8 @@ const launcher = (name, hash) => {
   const sh = `# ${name}: see packages/cli/scripts/bundle.mjs. SYSJAIL_SNAPSHOT=0: never the snapshot.
 h=${name}-${hash}
 n=
-if [ "$SYSJAIL_SNAPSHOT" != 0 ] && [ -z "$NODE_OPTIONS" ] && [ -O / ]; then
+if [ "$SYSJAIL_SNAPSHOT" != 0 ] && [ -z "$NODE_OPTIONS" ] && [ -O / ] &&
+  [ "$1" != --help ] && [ "$1" != --version ]; then
   b=$0
   case $b in *[/]*) ;; *) b=./$b ;; esac
   if [ -L "$b" ]; then b=$(readlink -f -- "$b") || b=$0; fi
