@@ -289,15 +289,20 @@ if (process.env.SYSJAIL_SNAPSHOT_WANTED !== undefined) {
   process.once('exit', () => wantSnapshot());
 }
 
-/** Starts snapshot-build for this tool, unless it failed before for this bundle or is being built. */
+/**
+ * Starts snapshot-build for this tool, unless it failed before for this bundle, is being built, or would
+ * refuse the directory (not root's alone).
+ */
 function wantSnapshot() {
   try {
-    const { accessSync, constants, existsSync, statSync } = require('node:fs');
+    const { accessSync, constants, existsSync, lstatSync, statSync } = require('node:fs');
     const dir = process.env.SYSJAIL_SNAPSHOT_DIR || join(__dirname, '..', '..', 'snapshot');
+    const st = lstatSync(dir, { throwIfNoEntry: false });
+    if (st && (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o077) !== 0)) return;
     if (existsSync(join(dir, '${name}-${hash}.failed'))) return;
     const lock = statSync(join(dir, '.${name}.lock'), { throwIfNoEntry: false });
     if (lock && Date.now() - lock.mtimeMs < 600000) return;
-    accessSync(existsSync(dir) ? dir : dirname(dir), constants.W_OK);
+    accessSync(st ? dir : dirname(dir), constants.W_OK);
     const builder = join(__dirname, '..', 'bundle', 'snapshot-build.cjs');
     require('node:child_process')
       .spawn(process.execPath, [builder, '--background', '${name}'], { detached: true, stdio: 'ignore' })
