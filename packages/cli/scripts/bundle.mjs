@@ -221,6 +221,11 @@ function __sysjailRequireFrom(pkg, id) {
  * the package's location) before it runs anything. Otherwise it runs `node NAME.js` (and, as root, asks
  * for a snapshot to be built in the background for the next run).
  *
+ * Either way node starts without NODE_EXTRA_CA_CERTS: node 20 reads and parses those certificates as
+ * it starts (about 38 ms of CPU for Debian's bundle of ~140, more than the rest of node's start), and no
+ * tool makes a TLS connection; the variable is set again for the tool's children (SYSJAIL_NODE_EXTRA_CA_CERTS
+ * carries it across the exec and is removed).
+ *
  * The CommonJS part (`node NAME.js`, as the tests and the service unit run it, and the fallback above)
  * compiles the bundle with its code cache (V8 checks the cache against the source and its own version and
  * flags, and compiles from source when it does not fit) and runs it as node runs a CommonJS main module;
@@ -230,6 +235,10 @@ const launcher = (name, hash) => {
   const sh = `# ${name}: see packages/cli/scripts/bundle.mjs. SYSJAIL_SNAPSHOT=0: never the snapshot.
 h=${name}-${hash}
 n=
+if [ -n "\${NODE_EXTRA_CA_CERTS+x}" ]; then
+  export SYSJAIL_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"
+  unset NODE_EXTRA_CA_CERTS
+fi
 if [ "$SYSJAIL_SNAPSHOT" != 0 ] && [ -z "$NODE_OPTIONS" ] && [ -O / ] &&
   [ "$1" != --help ] && [ "$1" != --version ]; then
   b=$0
@@ -266,6 +275,11 @@ exec "\${n:-node}" "$0" "$@"
 ${sh}*/
 'use strict';
 // ${name}: runs ../bundle/${name}.cjs (built by scripts/bundle.mjs) with its V8 code cache.
+if (process.env.SYSJAIL_NODE_EXTRA_CA_CERTS !== undefined) {
+  // Kept from node by the shell part (see bundle.mjs), given back to the tool's children.
+  process.env.NODE_EXTRA_CA_CERTS = process.env.SYSJAIL_NODE_EXTRA_CA_CERTS;
+  delete process.env.SYSJAIL_NODE_EXTRA_CA_CERTS;
+}
 const { readFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 const Module = require('node:module');

@@ -204,6 +204,29 @@ describe('the startup snapshot', () => {
     expect(child.exitCode).toBe(0);
   });
 
+  it("node starts without NODE_EXTRA_CA_CERTS; the tool's children get it back, and no variable of the bin's", () => {
+    const certs = { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
+    const show = ['/bin/sh', '-c', 'echo "$NODE_EXTRA_CA_CERTS"; env | grep -c ^SYSJAIL_ || true'];
+    // The jailed command inherits the tool's environment (PATH aside).
+    for (const opts of [{}, { env: { SYSJAIL_SNAPSHOT: '0' } }]) {
+      const r = run([root, 'h', '127.0.41.5', ...show], { ...opts, env: { ...certs, ...opts.env } });
+      expect(r.status, r.stderr).toBe(0);
+      // SYSJAIL_SNAPSHOT_DIR, _DEBUG and _RUN_DIR are the test's own; nothing else.
+      expect(r.stdout).toBe(`${certs.NODE_EXTRA_CA_CERTS}\n${opts.env ? 4 : 3}\n`);
+    }
+    // As node itself saw it (its environment at exec).
+    const child = spawnSync(
+      '/bin/sh',
+      [
+        '-c',
+        `${join(binDir, 'jail.js')} ${root} h 127.0.41.6 /bin/sleep 2 & p=$!; sleep 0.7; tr '\\0' '\\n' </proc/$p/environ; wait $p`,
+      ],
+      { env: { ...env, ...certs }, encoding: 'utf8' },
+    );
+    expect(child.stdout).not.toMatch(/^NODE_EXTRA_CA_CERTS=/m);
+    expect(child.stdout).toMatch(/^SYSJAIL_NODE_EXTRA_CA_CERTS=\/etc\/ssl\/certs\/ca-certificates.crt$/m);
+  });
+
   it('without it: SYSJAIL_SNAPSHOT=0, NODE_OPTIONS, `node bin.js`, not root', () => {
     const plain = { status: 1, stdout: '', stderr: notFound };
     expect(probe({ env: { SYSJAIL_SNAPSHOT: '0' } })).toEqual(plain);
