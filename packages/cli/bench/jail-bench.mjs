@@ -126,7 +126,8 @@ async function main() {
     const core = await import('@sysjail/core');
     const { linux } = await import('@sysjail/emul-linux');
     core.prewarm();
-    // The jail bin runs as a user runs it (the file itself), from its startup snapshot: built now.
+    // The jail bin runs as a user runs it (the file itself); with SYSJAIL_SNAPSHOT=1 from its startup
+    // snapshot, built now.
     const built = spawnSync(process.execPath, [snapshotBuilder, 'jail'], { encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`snapshot-build jail: ${built.stderr}`);
     // warm-up (file caches, the supervisor thread), not measured
@@ -148,7 +149,9 @@ async function main() {
       {
         jail: [cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
         jailCodeCache: [process.execPath, cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
+        jailSnapshot: ['env', 'SYSJAIL_SNAPSHOT=1', cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
         node: [process.execPath, '-e', '0'],
+        nodeNoCerts: ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, '-e', '0'],
         bwrap: ['bwrap', ...bwrapArgs(root, ['/bin/true'])],
       },
       { runs: HYPERFINE_RUNS, ...(TASKSET ? { cpus: TASKSET } : {}) },
@@ -340,7 +343,7 @@ function format({
     `- (2) one hyperfine run (-N, ${HYPERFINE_RUNS} runs each after 3 warm-ups${TASKSET ? `, pinned: taskset -c ${TASKSET}` : ''}); fastest: jail ${f1(hf.jail.min)}, node -e 0 ${f1(hf.node.min)}, bwrap ${f1(hf.bwrap.min)} ms (bwrap as in (1), /bin/true).`,
   );
   p(
-    `  The jail bin is run as a user runs it (the file itself: its shell part runs node with the tool's startup snapshot); as \`node jail.js\` (the bundle with its V8 code cache, no snapshot) the same run takes ${f1(hf.jailCodeCache.median)} ms (${ratio(hf.jailCodeCache.median, cmdReference)}).`,
+    `  The jail bin is run as a user runs it (the file itself: its shell part starts node without NODE_EXTRA_CA_CERTS${process.env.NODE_EXTRA_CA_CERTS === undefined ? ', unset here anyway' : ', set here: node -e 0 parses those certificates'}); as \`node jail.js\` the same run takes ${f1(hf.jailCodeCache.median)} ms (${ratio(hf.jailCodeCache.median, cmdReference)}); from its startup snapshot (\`env SYSJAIL_SNAPSHOT=1\`, env's exec included) ${f1(hf.jailSnapshot.median)} ms. node -e 0 without NODE_EXTRA_CA_CERTS (\`env -u\`, env's exec included): ${f1(hf.nodeNoCerts.median)} ms; against it and bwrap the jail command is ${ratio(hf.jail.median, hf.nodeNoCerts.median + hf.bwrap.median)}.`,
   );
   p(
     `  Spawned from this Node process (spawnSync, interleaved with (1)): the jail command runs its command ${f1(cmd.running)} ms after spawn and is gone after ${f1(cmd.exited)} ms; node -e 0 takes ${f1(node)} ms.`,
@@ -351,7 +354,7 @@ function format({
     `- (2) the command's paths that start nothing, another hyperfine run (-N, ${HYPERFINE_RUNS} runs), medians:`,
   );
   p(
-    "  From the tool's startup snapshot (its modules initialised; koffi loaded on first use: by -r, not by a usage error); `node jail.js`: the bundle with its V8 code cache.",
+    '  The bin as a user runs it (node without NODE_EXTRA_CA_CERTS), and `node jail.js`: the bundle with its V8 code cache either way; koffi is loaded on first use (by -r, not by a usage error).',
   );
   p();
   p('  | command | ms | over node -e 0 |');

@@ -210,9 +210,10 @@ function __sysjailRequireFrom(pkg, id) {
 /**
  * dist/bin/NAME.js, a shell script and CommonJS at once (`':' /*` is a no-op command in sh and a string
  * then a comment in JavaScript). Run as a program (`#!/bin/sh`: a bin on PATH, npm's links, pnpm's shims),
- * the shell part runs node with the tool's startup snapshot (snapshot/ below) when the snapshot
- * directory holds one for this node and this bundle, checks done with shell builtins only (no fork): run
- * as root; no NODE_OPTIONS (node flags must match the blob's) nor SYSJAIL_SNAPSHOT=0; not --help or
+ * the shell part runs node with the tool's startup snapshot (snapshot/ below; only with SYSJAIL_SNAPSHOT=1:
+ * measured, it saves no more than the bundle's trained code cache does, see docs/design.md) when the
+ * snapshot directory holds one for this node and this bundle, checks done with shell builtins only (no
+ * fork): run as root; no NODE_OPTIONS (node flags must match the blob's); not --help or
  * --version (they need none of the modules a snapshot holds initialised, and reading the blob costs more
  * than the bundle and its code cache, as measured in bench/results/jail.md); the directory and
  * the blob root's and no symlinks; the blob's node link the very node of PATH (`-ef`: same inode) and
@@ -232,14 +233,14 @@ function __sysjailRequireFrom(pkg, id) {
  * import() of a computed specifier in the bundle is the launcher's own.
  */
 const launcher = (name, hash) => {
-  const sh = `# ${name}: see packages/cli/scripts/bundle.mjs. SYSJAIL_SNAPSHOT=0: never the snapshot.
+  const sh = `# ${name}: see packages/cli/scripts/bundle.mjs. SYSJAIL_SNAPSHOT=1: the startup snapshot.
 h=${name}-${hash}
 n=
 if [ -n "\${NODE_EXTRA_CA_CERTS+x}" ]; then
   export SYSJAIL_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"
   unset NODE_EXTRA_CA_CERTS
 fi
-if [ "$SYSJAIL_SNAPSHOT" != 0 ] && [ -z "$NODE_OPTIONS" ] && [ -O / ] &&
+if [ "$SYSJAIL_SNAPSHOT" = 1 ] && [ -z "$NODE_OPTIONS" ] && [ -O / ] &&
   [ "$1" != --help ] && [ "$1" != --version ]; then
   b=$0
   case $b in *[/]*) ;; *) b=./$b ;; esac

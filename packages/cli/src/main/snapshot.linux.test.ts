@@ -1,7 +1,7 @@
-// The bins' startup snapshot (scripts/bundle.mjs, scripts/snapshot/): run as a user runs them (the bin
-// file executed: its shell part chooses), in a snapshot directory of the test's own
-// (SYSJAIL_SNAPSHOT_DIR). Each path forced and told apart by SYSJAIL_SNAPSHOT_DEBUG's line: the snapshot
-// used; none (SYSJAIL_SNAPSHOT=0, `node bin.js`, no blob); a stale blob (another node, a moved bin)
+// The bins' startup snapshot (scripts/bundle.mjs, scripts/snapshot/; asked for with SYSJAIL_SNAPSHOT=1):
+// run as a user runs them (the bin file executed: its shell part chooses), in a snapshot directory of
+// the test's own (SYSJAIL_SNAPSHOT_DIR). Each path forced and told apart by SYSJAIL_SNAPSHOT_DEBUG's
+// line: the snapshot used; none (not asked for, `node bin.js`, no blob); a stale blob (another node, a moved bin)
 // falls back and is rebuilt at first use; planted blobs (another user's, a symlink, a world-writable
 // directory, an extra link) are never run: the planted blob is a snapshot of this very node whose main
 // writes a file, and that file never appears.
@@ -48,7 +48,7 @@ const env = {
   SYSJAIL_SNAPSHOT_DIR: dir,
   SYSJAIL_SNAPSHOT_DEBUG: '1',
   SYSJAIL_RUN_DIR: join(base, 'run'),
-  SYSJAIL_SNAPSHOT: undefined,
+  SYSJAIL_SNAPSHOT: '1',
   NODE_OPTIONS: undefined,
 };
 
@@ -211,8 +211,8 @@ describe('the startup snapshot', () => {
     for (const opts of [{}, { env: { SYSJAIL_SNAPSHOT: '0' } }]) {
       const r = run([root, 'h', '127.0.41.5', ...show], { ...opts, env: { ...certs, ...opts.env } });
       expect(r.status, r.stderr).toBe(0);
-      // SYSJAIL_SNAPSHOT_DIR, _DEBUG and _RUN_DIR are the test's own; nothing else.
-      expect(r.stdout).toBe(`${certs.NODE_EXTRA_CA_CERTS}\n${opts.env ? 4 : 3}\n`);
+      // SYSJAIL_SNAPSHOT, _SNAPSHOT_DIR, _SNAPSHOT_DEBUG and _RUN_DIR are the test's own; nothing else.
+      expect(r.stdout).toBe(`${certs.NODE_EXTRA_CA_CERTS}\n4\n`);
     }
     // As node itself saw it (its environment at exec).
     const child = spawnSync(
@@ -227,8 +227,9 @@ describe('the startup snapshot', () => {
     expect(child.stdout).toMatch(/^SYSJAIL_NODE_EXTRA_CA_CERTS=\/etc\/ssl\/certs\/ca-certificates.crt$/m);
   });
 
-  it('without it: SYSJAIL_SNAPSHOT=0, NODE_OPTIONS, `node bin.js`, not root', () => {
+  it('without it: by default (no SYSJAIL_SNAPSHOT=1), NODE_OPTIONS, `node bin.js`, not root', () => {
     const plain = { status: 1, stdout: '', stderr: notFound };
+    expect(probe({ env: { SYSJAIL_SNAPSHOT: undefined } })).toEqual(plain);
     expect(probe({ env: { SYSJAIL_SNAPSHOT: '0' } })).toEqual(plain);
     expect(probe({ env: { NODE_OPTIONS: '--no-warnings' } })).toEqual(plain);
     expect(run([join(binDir, 'jail.js'), '-r', 'nosuch'], { file: process.execPath })).toEqual(plain);
