@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { linux } from '@sysjail/emul-linux';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRequire } from 'node:module';
 import {
   type DiscoveredEmulation,
   dependencyDirectory,
