@@ -346,16 +346,19 @@ const defaultTraining = [];
  * `jail ROOT h ADDR /bin/true`, for a cache twice the size (+2 ms for --help). Anything failing: the
  * unprivileged training. Undefined when not tried.
  */
+/** A training run that has not ended by then is stopped (SIGTERM: a jail command passes it on, ends). */
+const TRAINING_MS = 60_000;
+
 function realJailTraining() {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'sysjail-code-cache-'));
   const root = join(dir, 'root');
   const env = { ...process.env, SYSJAIL_RUN_DIR: join(dir, 'run') };
   const args = [root, 'sysjail-build', '127.0.99.1', '/bin/true']; // any loopback address but the host's own
-  const ok = (r) => r.status === 0;
-  const prepared =
-    ok(spawnSync(process.execPath, [join(binDir, 'mkjail.js'), root], { stdio: 'ignore', env })) &&
-    ok(spawnSync(process.execPath, [join(binDir, 'jail.js'), ...args], { stdio: 'ignore', env }));
+  const ok = (bin, binArgs) =>
+    spawnSync(process.execPath, [join(binDir, bin), ...binArgs], { stdio: 'ignore', env, timeout: TRAINING_MS })
+      .status === 0;
+  const prepared = ok('mkjail.js', [root]) && ok('jail.js', args);
   return {
     args: prepared ? args : undefined,
     env,
@@ -423,6 +426,7 @@ for (const name of entries) {
 const writeCache = (bundle, args, env = process.env) =>
   spawnSync(process.execPath, ['-e', cacheWriter(bundle), '--', bundle, ...args], {
     stdio: 'ignore',
+    timeout: TRAINING_MS,
     cwd: bundleDir,
     env,
   });
