@@ -394,16 +394,33 @@ function emulationParts(emulation: Emulation): Pick<PreparedJailSpec, 'numbers' 
   let parts = byEmulation.get(emulation);
   if (!parts) {
     parts = {
-      numbers: emulation.tables.map((t) => [
-        t.arch.auditArch,
-        Object.fromEntries(t.entries.map((e) => [e.name, e.nr])),
-      ]),
+      numbers: emulation.tables.map((t) =>
+        lazyPair(t.arch.auditArch, () => Object.fromEntries(t.entries.map((e) => [e.name, e.nr]))),
+      ),
       abis: emulation.tables.map((t) => [t.arch.auditArch, { name: t.arch.name, bits: t.arch.bits }]),
       errno: emulation.errno,
     };
     byEmulation.set(emulation, parts);
   }
   return parts;
+}
+
+/**
+ * [key, value] with the value made when first read: an ABI's numbers by name (~450 names, about a
+ * millisecond in a fresh process) are read only by a handler that evaluates a call by name, or when the
+ * spec is copied to a worker thread (once: see 'prepare').
+ */
+function lazyPair<K, V>(key: K, make: () => V): [K, V] {
+  const pair = [key] as unknown as [K, V];
+  let value: V | undefined;
+  Object.defineProperty(pair, 1, {
+    enumerable: true,
+    get: () => {
+      value ??= make();
+      return value;
+    },
+  });
+  return pair;
 }
 
 type FilterParts = Pick<PreparedJailSpec, 'notifyByCall' | 'argKinds'>;

@@ -272,7 +272,10 @@ function serve(
       built ??= new FilterInterpreter(decode(spec.program));
       return built;
     },
-    numbers: numbersOf(spec), // read only: the spec's objects (no copy of ~450 names per table)
+    // Read only: the spec's objects (no copy of ~450 names per table), made when a handler first asks.
+    get numbers() {
+      return numbersOf(spec);
+    },
     abis: abisOf(spec),
     deferred: [],
     hungUp: false,
@@ -812,7 +815,6 @@ function controlUnsafe(msg: ToSupervisor): boolean {
       const spec = withShared(msg); // the whole spec (take made it so)
       // The views now, while the main thread launches: the attach only puts them together.
       byCallOf(spec);
-      numbersOf(spec);
       abisOf(spec);
       argKindsOf(spec);
       prepared.set(jid, {
