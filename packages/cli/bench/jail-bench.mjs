@@ -51,7 +51,6 @@ const COLD_VARIANTS = {
 const resultsFile = fileURLToPath(new URL('../../../bench/results/jail.md', import.meta.url));
 const bindingsResults = fileURLToPath(new URL('../../systrace-bindings/bench/results.md', import.meta.url));
 const profileScript = fileURLToPath(new URL('./start-profile.mjs', import.meta.url));
-const snapshotBuilder = fileURLToPath(new URL('../dist/bundle/snapshot-build.cjs', import.meta.url));
 
 const f1 = (x) => x.toFixed(1);
 const f2 = (x) => x.toFixed(2);
@@ -126,10 +125,6 @@ async function main() {
     const core = await import('@sysjail/core');
     const { linux } = await import('@sysjail/emul-linux');
     core.prewarm();
-    // The jail bin runs as a user runs it (the file itself); with SYSJAIL_SNAPSHOT=1 from its startup
-    // snapshot, built now.
-    const built = spawnSync(process.execPath, [snapshotBuilder, 'jail'], { encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`snapshot-build jail: ${built.stderr}`);
     // warm-up (file caches, the supervisor thread), not measured
     await jailStamp(core, linux, root, dir);
     bwrap(root, ['/bin/sj-stamp']);
@@ -149,7 +144,6 @@ async function main() {
       {
         jail: [cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
         jailCodeCache: [process.execPath, cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
-        jailSnapshot: ['env', 'SYSJAIL_SNAPSHOT=1', cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
         node: [process.execPath, '-e', '0'],
         nodeNoCerts: ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, '-e', '0'],
         bwrap: ['bwrap', ...bwrapArgs(root, ['/bin/true'])],
@@ -343,7 +337,7 @@ function format({
     `- (2) one hyperfine run (-N, ${HYPERFINE_RUNS} runs each after 3 warm-ups${TASKSET ? `, pinned: taskset -c ${TASKSET}` : ''}); fastest: jail ${f1(hf.jail.min)}, node -e 0 ${f1(hf.node.min)}, bwrap ${f1(hf.bwrap.min)} ms (bwrap as in (1), /bin/true).`,
   );
   p(
-    `  The jail bin is run as a user runs it (the file itself: its shell part starts node without NODE_EXTRA_CA_CERTS${process.env.NODE_EXTRA_CA_CERTS === undefined ? ', unset here anyway' : ', set here: node -e 0 parses those certificates'}); as \`node jail.js\` the same run takes ${f1(hf.jailCodeCache.median)} ms (${ratio(hf.jailCodeCache.median, cmdReference)}); from its startup snapshot (\`env SYSJAIL_SNAPSHOT=1\`, env's exec included) ${f1(hf.jailSnapshot.median)} ms. node -e 0 without NODE_EXTRA_CA_CERTS (\`env -u\`, env's exec included): ${f1(hf.nodeNoCerts.median)} ms; against it and bwrap the jail command is ${ratio(hf.jail.median, hf.nodeNoCerts.median + hf.bwrap.median)}.`,
+    `  The jail bin is run as a user runs it (the file itself: its shell part starts node without NODE_EXTRA_CA_CERTS${process.env.NODE_EXTRA_CA_CERTS === undefined ? ', unset here anyway' : ', set here: node -e 0 parses those certificates'}); as \`node jail.js\` the same run takes ${f1(hf.jailCodeCache.median)} ms (${ratio(hf.jailCodeCache.median, cmdReference)}). node -e 0 without NODE_EXTRA_CA_CERTS (\`env -u\`, env's exec included): ${f1(hf.nodeNoCerts.median)} ms; against it and bwrap the jail command is ${ratio(hf.jail.median, hf.nodeNoCerts.median + hf.bwrap.median)}.`,
   );
   p(
     `  Spawned from this Node process (spawnSync, interleaved with (1)): the jail command runs its command ${f1(cmd.running)} ms after spawn and is gone after ${f1(cmd.exited)} ms; node -e 0 takes ${f1(node)} ms.`,

@@ -68,7 +68,7 @@ export function bwrapSeccomp(root, command, filterPath) {
 export const bwrap = (root, command) => runStamped('bwrap', 'bwrap', bwrapArgs(root, command));
 /** The jail command, with core's phase trace on: {running, exited, phases}. */
 export function jailCommand(root, command) {
-  // The bin itself, as a user runs it (from its startup snapshot when one is built).
+  // The bin itself, as a user runs it (its shell part starts node).
   const args = [root, HOSTNAME, JAIL_ADDRESS, ...command];
   const r = runStamped('jail', cliBin('jail'), args, { ...process.env, SYSJAIL_TRACE: '1' });
   return { running: r.running, exited: r.exited, phases: tracePhases(r.err) };

@@ -7,11 +7,9 @@
 // scripts, the BPF sources, package.json) stay where the packages install them, found at run time from
 // the package's directory as node resolves it from the bundle.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createRequire, isBuiltin } from 'node:module';
 import {
   chmodSync,
-  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -209,66 +207,27 @@ function __sysjailRequireFrom(pkg, id) {
 
 /**
  * dist/bin/NAME.js, a shell script and CommonJS at once (`':' /*` is a no-op command in sh and a string
- * then a comment in JavaScript). Run as a program (`#!/bin/sh`: a bin on PATH, npm's links, pnpm's shims),
- * the shell part runs node with the tool's startup snapshot (snapshot/ below; only with SYSJAIL_SNAPSHOT=1:
- * measured, it saves no more than the bundle's trained code cache does, see docs/design.md) when the
- * snapshot directory holds one for this node and this bundle, checks done with shell builtins only (no
- * fork): run as root; no NODE_OPTIONS (node flags must match the blob's); not --help or
- * --version (they need none of the modules a snapshot holds initialised, and reading the blob costs more
- * than the bundle and its code cache, as measured in bench/results/jail.md); the directory and
- * the blob root's and no symlinks; the blob's node link the very node of PATH (`-ef`: same inode) and
- * not older than it; the blob then opened on a free descriptor and checked again through it, so that the
- * file node reads is the file checked. The snapshot's main checks the rest (modes, every directory above,
- * the package's location) before it runs anything. Otherwise it runs `node NAME.js` (and, as root, asks
- * for a snapshot to be built in the background for the next run).
+ * then a comment in JavaScript). Run as a program (`#!/bin/sh`: a bin on PATH, npm's links, pnpm's shims
+ * that run `sh FILE`), the shell part (builtins only) runs `node -- FILE args...`: node finds the file
+ * through a link itself (it runs the real path of its main module).
  *
- * Either way node starts without NODE_EXTRA_CA_CERTS: node 20 reads and parses those certificates as
- * it starts (about 38 ms of CPU for Debian's bundle of ~140, more than the rest of node's start), and no
- * tool makes a TLS connection; the variable is set again for the tool's children (SYSJAIL_NODE_EXTRA_CA_CERTS
+ * Node starts without NODE_EXTRA_CA_CERTS: node 20 reads and parses those certificates as it starts
+ * (about 38 ms of CPU for Debian's bundle of ~140, more than the rest of node's start), and no tool makes
+ * a TLS connection; the variable is set again for the tool's children (SYSJAIL_NODE_EXTRA_CA_CERTS
  * carries it across the exec and is removed).
  *
- * The CommonJS part (`node NAME.js`, as the tests and the service unit run it, and the fallback above)
- * compiles the bundle with its code cache (V8 checks the cache against the source and its own version and
- * flags, and compiles from source when it does not fit) and runs it as node runs a CommonJS main module;
+ * The CommonJS part (`node NAME.js`, as the shell part, the tests and the service unit run it) compiles
+ * the bundle with its code cache (V8 checks the cache against the source and its own version and flags,
+ * and compiles from source when it does not fit) and runs it as node runs a CommonJS main module;
  * import() of a computed specifier in the bundle is the launcher's own.
  */
-const launcher = (name, hash) => {
-  const sh = `# ${name}: see packages/cli/scripts/bundle.mjs. SYSJAIL_SNAPSHOT=1: the startup snapshot.
-h=${name}-${hash}
-n=
+const launcher = (name) => {
+  const sh = `# ${name}: see packages/cli/scripts/bundle.mjs.
 if [ -n "\${NODE_EXTRA_CA_CERTS+x}" ]; then
   export SYSJAIL_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"
   unset NODE_EXTRA_CA_CERTS
 fi
-if [ "$SYSJAIL_SNAPSHOT" = 1 ] && [ -z "$NODE_OPTIONS" ] && [ -O / ] &&
-  [ "$1" != --help ] && [ "$1" != --version ]; then
-  b=$0
-  case $b in *[/]*) ;; *) b=./$b ;; esac
-  if [ -L "$b" ]; then b=$(readlink -f -- "$b") || b=$0; fi
-  s=\${SYSJAIL_SNAPSHOT_DIR:-\${b%/*}/../../snapshot}/$h
-  set -f
-  IFS=:
-  for d in $PATH; do
-    if [ -f "\${d:-.}/node" ] && [ -x "\${d:-.}/node" ]; then n=\${d:-.}/node && break; fi
-  done
-  unset IFS
-  set +f
-  if [ -n "$n" ] && [ -d "\${s%/*}" ] && [ ! -L "\${s%/*}" ] && [ -O "\${s%/*}" ] && [ -f "$s.blob" ] &&
-    [ ! -L "$s.blob" ] && [ -O "$s.blob" ] && [ ! -L "$s.node" ] && [ "$s.node" -ef "$n" ] &&
-    [ ! "$n" -nt "$s.blob" ]; then
-    f=9
-    while [ -e /dev/fd/$f ] && [ $f -gt 3 ]; do f=$((f - 1)); done
-    if [ ! -e /dev/fd/$f ] && command eval "exec $f<\\"\\$s.blob\\"" 2>/dev/null; then
-      if [ -O /dev/fd/$f ] && [ ! -L "$s.blob" ] && [ "$s.blob" -ef /dev/fd/$f ]; then
-        exec "$n" --snapshot-blob /dev/fd/$f "$b" "$@"
-      fi
-      eval "exec $f<&-"
-    fi
-  fi
-  if [ -n "$SYSJAIL_SNAPSHOT_DEBUG" ]; then echo "${name}: snapshot not used: none for $n in \${s%/*}" >&2; fi
-  export SYSJAIL_SNAPSHOT_WANTED=1
-fi
-exec "\${n:-node}" "$0" "$@"
+exec node -- "$0" "$@"
 `;
   if (sh.includes('*/')) throw new Error('the shell part would end the comment');
   return `#!/bin/sh
@@ -298,32 +257,6 @@ main.filename = file;
 main.paths = Module._nodeModulePaths(dirname(file));
 const run = script.runInThisContext();
 run.call(main.exports, main.exports, Module.createRequire(file), main, file, dirname(file), (s) => import(s));
-if (process.env.SYSJAIL_SNAPSHOT_WANTED !== undefined) {
-  // Run as root without a usable snapshot: one is built in the background once this tool exits.
-  delete process.env.SYSJAIL_SNAPSHOT_WANTED;
-  process.once('exit', () => wantSnapshot());
-}
-
-/**
- * Starts snapshot-build for this tool, unless it failed before for this bundle, is being built, or would
- * refuse the directory (not root's alone).
- */
-function wantSnapshot() {
-  try {
-    const { accessSync, constants, existsSync, lstatSync, statSync } = require('node:fs');
-    const dir = process.env.SYSJAIL_SNAPSHOT_DIR || join(__dirname, '..', '..', 'snapshot');
-    const st = lstatSync(dir, { throwIfNoEntry: false });
-    if (st && (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o077) !== 0)) return;
-    if (existsSync(join(dir, '${name}-${hash}.failed'))) return;
-    const lock = statSync(join(dir, '.${name}.lock'), { throwIfNoEntry: false });
-    if (lock && Date.now() - lock.mtimeMs < 600000) return;
-    accessSync(st ? dir : dirname(dir), constants.W_OK);
-    const builder = join(__dirname, '..', 'bundle', 'snapshot-build.cjs');
-    require('node:child_process')
-      .spawn(process.execPath, [builder, '--background', '${name}'], { detached: true, stdio: 'ignore' })
-      .unref();
-  } catch {}
-}
 `;
 };
 
@@ -405,21 +338,8 @@ await build({
 });
 // The launchers are CommonJS files in a "type": "module" package.
 writeFileSync(join(binDir, 'package.json'), '{ "type": "commonjs" }\n');
-// The startup snapshot's scripts, and each bundle's hash (names its snapshot: a new bundle, a new blob).
-const snapshotScripts = ['entry', 'build', 'trust'].map((f) => [
-  join(cliDir, 'scripts', 'snapshot', `${f}.cjs`),
-  join(bundleDir, `snapshot-${f}.cjs`),
-]);
-for (const [from, to] of snapshotScripts) copyFileSync(from, to);
-const hashes = {};
 for (const name of entries) {
-  const h = createHash('sha256');
-  for (const f of [join(bundleDir, `${name}.cjs`), ...snapshotScripts.map(([from]) => from)]) h.update(readFileSync(f));
-  hashes[name] = { hash: h.digest('hex').slice(0, 16) };
-}
-writeFileSync(join(bundleDir, 'snapshot.json'), `${JSON.stringify(hashes, null, 2)}\n`);
-for (const name of entries) {
-  writeFileSync(join(binDir, `${name}.js`), launcher(name, hashes[name].hash), { mode: 0o755 });
+  writeFileSync(join(binDir, `${name}.js`), launcher(name), { mode: 0o755 });
   chmodSync(join(binDir, `${name}.js`), 0o755);
 }
 /** Runs the cache writer on a bundle with these arguments (`-e` takes argv[1] away: a placeholder). */

@@ -91,11 +91,6 @@ const dependencies: Readonly<Record<string, (() => Promise<unknown>) | undefined
   '@sysjail/emul-freebsd': () => import('@sysjail/emul-freebsd'),
 };
 
-/** Imports the emulation packages the cli depends on (no discovery): a startup snapshot holds them loaded. */
-export function importDependencies(): Promise<unknown> {
-  return Promise.all(Object.values(dependencies).map((load) => load?.()));
-}
-
 /**
  * The directory `name` resolves to from the cli (its own dependency); undefined if it does not. As
  * require.resolve(`${name}/package.json`) from the cli finds it: the nearest node_modules/<name> above

@@ -14,32 +14,12 @@ export function packageVersion(): string {
 const helpShort = (tool: Tool) => tool !== 'jls' && tool !== 'rctl';
 
 /**
- * Runs a tool's main: its result is the exit status (`load`: imports the modules main needs, for a
- * startup snapshot to hold them initialised). `--help` (and `-h`, but for jls) as the first
+ * Runs a tool's main: its result is the exit status. `--help` (and `-h`, but for jls) as the first
  * argument prints the synopsis, exit 0; `--version` prints the package version, exit 0. Anything thrown
  * becomes one line on stderr, `tool: message`, then for a usage error the synopsis (exit 2); a runtime
  * error exits 1.
  */
-export function runTool(
-  tool: Tool,
-  main: (argv: string[]) => Promise<number> | number,
-  load?: () => Promise<unknown>,
-): void {
-  const build = (globalThis as { sysjailSnapshotBuild?: SnapshotBuild }).sysjailSnapshotBuild;
-  if (build) build.defer(() => run(tool, main), load);
-  else run(tool, main);
-}
-
-/**
- * Defined by the builder of a tool's startup snapshot (scripts/bundle.mjs): runTool hands it the run,
- * to start once the snapshot is deserialized, and `load`, which initialises the command's modules now
- * (into the snapshot).
- */
-interface SnapshotBuild {
-  defer(run: () => void, load: (() => Promise<unknown>) | undefined): void;
-}
-
-function run(tool: Tool, main: (argv: string[]) => Promise<number> | number): void {
+export function runTool(tool: Tool, main: (argv: string[]) => Promise<number> | number): void {
   const finish = (status: number) => process.stdout.write('', () => process.exit(status));
   const argv = process.argv.slice(2);
   if (argv[0] === '--help' || (argv[0] === '-h' && helpShort(tool))) {

@@ -1,7 +1,6 @@
 // The one place that loads koffi and, through it, the C library. Everything else declares its prototypes
 // with libcFunction. koffi (a native addon) is loaded on the first call through it, not when the modules
-// load: a process that never calls through it does not pay for it, and the modules can be initialised
-// in a Node startup snapshot (which cannot hold a native addon).
+// load: a process that never calls through it (a usage error, --help) does not pay for it.
 import { createRequire } from 'node:module';
 import type * as Koffi from 'koffi';
 import type { LibraryHandle } from 'koffi';

@@ -165,7 +165,7 @@ export type TraceeState =
   | { readonly kind: 'signal'; readonly tid: number; readonly signal: number }
   | { readonly kind: 'other'; readonly tid: number; readonly code: number };
 
-// Made on first use: a startup snapshot cannot hold a SharedArrayBuffer.
+// Made on first use: most runs never wait.
 let sleeper: Int32Array | undefined;
 
 /**

@@ -1,5 +1,4 @@
 // The command's modules are imported once runTool has handled --help and --version.
 import { runTool } from '../run-tool.js';
 
-const load = () => import('../commands/jexec.js');
-runTool('jexec', async (argv) => (await load()).jexecMain(argv), load);
+runTool('jexec', async (argv) => (await import('../commands/jexec.js')).jexecMain(argv));

@@ -1,5 +1,4 @@
 // The command's modules are imported once runTool has handled --help and --version.
 import { runTool } from '../run-tool.js';
 
-const load = () => import('../commands/mkjail.js');
-runTool('mkjail', async (argv) => (await load()).mkjailMain(argv), load);
+runTool('mkjail', async (argv) => (await import('../commands/mkjail.js')).mkjailMain(argv));

@@ -1,12 +1,7 @@
 // The command's modules are imported once runTool has handled --help and --version.
 import { runTool } from '../run-tool.js';
 
-const load = () => import('../commands/rctl.js');
-runTool(
-  'rctl',
-  async (argv) => {
-    process.stdout.write(await (await load()).rctlMain(argv));
-    return 0;
-  },
-  load,
-);
+runTool('rctl', async (argv) => {
+  process.stdout.write(await (await import('../commands/rctl.js')).rctlMain(argv));
+  return 0;
+});

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } fr
 import { RegistryLockTimeoutError } from './errors.js';
 import { isSameProcess, processStartTime } from './process-start-time.js';
 
-// Made on first use: a startup snapshot cannot hold a SharedArrayBuffer.
+// Made on first use: most runs never wait.
 let sleeper: Int32Array | undefined;
 function sleepMs(ms: number): void {
   sleeper ??= new Int32Array(new SharedArrayBuffer(4));
