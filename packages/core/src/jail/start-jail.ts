@@ -456,10 +456,9 @@ function filterParts(
 }
 
 /**
- * The supervisor's part of a jail before its init exists, sent right before the launch so that the
- * supervisor thread does it (the handler module, the jail's UNIX-socket namespace, reading the spec) while
- * this thread waits for the launched child (on a host of two CPUs, sent earlier it takes the CPU from this
- * thread's own stages): everything it needs but the launch's fds. Not awaited here: 'go' checks it.
+ * The supervisor's part of a jail before its init exists: everything it needs but the launch's fds,
+ * sent before the launch (a worker thread takes it with the attach, in one wake-up; see
+ * WorkerSupervisor's post). Not awaited here: 'go' checks it.
  */
 const prepare: Stage = {
   name: 'supervisor prepare',
