@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -8,10 +10,12 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Architecture } from '../arch.js';
 import type { Emulation } from '../emulation.js';
@@ -19,7 +23,7 @@ import { encodeFilter } from '../filter/assemble.js';
 import { compileFilter } from '../filter/compile.js';
 import { allow, deny, notify, type Policy } from '../policy.js';
 import { defaultPrisonFlags, type Prison } from '../prison.js';
-import { filterFor } from './filter-cache.js';
+import { filterFor, pruneFilterCache } from './filter-cache.js';
 
 const x86_64: Architecture = { name: 'x86_64', auditArch: 0xc000003e, bits: 64, endian: 'little' };
 
@@ -214,5 +218,171 @@ describe('filterFor on disk', () => {
     chownSync(foreign, 65534, 65534);
     filterFor(toy('toy-e'), prison(), true, foreign);
     expect(readdirSync(foreign)).toEqual([]);
+  });
+});
+
+describe('the disk cache is bounded', () => {
+  const sizes = (dir: string) => cacheFiles(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+  /** Writes toy `name`'s entry; its file name. */
+  const write = (dir: string, name: string, limits = { entries: 4, bytes: 1 << 20 }) => {
+    const before = new Set(existsSync(dir) ? cacheFiles(dir) : []);
+    filterFor(toy(name), prison(), true, dir, limits);
+    const added = cacheFiles(dir).filter((f) => !before.has(f));
+    return added[0];
+  };
+  /** Sets each file's mtime (its last use) `hoursAgo` before now. */
+  const usedAgo = (dir: string, file: string, hoursAgo: number) => {
+    const t = Date.now() / 1000 - hoursAgo * 3600;
+    utimesSync(join(dir, file), t, t);
+  };
+
+  it('holds at most N entries and M bytes after writing more', () => {
+    const dir = freshDir();
+    for (let i = 0; i < 9; i++) {
+      write(dir, `toy-bound-${i}`);
+      expect(cacheFiles(dir).length).toBe(Math.min(i + 1, 4));
+    }
+    const one = sizes(dir) / 4;
+    const bytes = freshDir();
+    for (let i = 0; i < 6; i++)
+      write(bytes, `toy-bound-${i}`, { entries: 100, bytes: Math.floor(one * 2.5) });
+    expect(cacheFiles(bytes)).toHaveLength(2);
+    expect(sizes(bytes)).toBeLessThanOrEqual(one * 2.5);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('keeps the most recently used: a hit moves an entry forward', () => {
+    const dir = freshDir();
+    const files = [0, 1, 2, 3].map((i) => write(dir, `toy-lru-${i}`) as string);
+    for (const [i, f] of files.entries()) usedAgo(dir, f, 10 - i); // toy-lru-0 the least recently used
+    // A hit on toy-lru-0 from another process (a new emulation object): read from disk, moved forward.
+    const hit = filterFor(toy('toy-lru-0'), prison(), true, dir, { entries: 4, bytes: 1 << 20 });
+    expect(Buffer.from(hit.program).equals(compiled(toy('toy-lru-0'), prison()))).toBe(true);
+    expect(Date.now() - statSync(join(dir, files[0] as string)).mtimeMs).toBeLessThan(60_000);
+    expect(cacheFiles(dir)).toHaveLength(4); // a hit writes nothing, so prunes nothing
+    const added = [write(dir, 'toy-lru-4'), write(dir, 'toy-lru-5')];
+    expect(cacheFiles(dir).sort()).toEqual([files[0], files[3], ...added].sort());
+  });
+
+  it('an entry removed under a reader is a miss: compiled, correct, written again', () => {
+    const dir = freshDir();
+    const file = write(dir, 'toy-gone') as string;
+    rmSync(join(dir, file)); // another process's prune, between this one's lookup and its open
+    const f = filterFor(toy('toy-gone'), prison(), true, dir, { entries: 4, bytes: 1 << 20 });
+    expect(Buffer.from(f.program).equals(compiled(toy('toy-gone'), prison()))).toBe(true);
+    expect(cacheFiles(dir)).toEqual([file]);
+    // Pruning a directory whose entries another pruner removed meanwhile: nothing to do, no error.
+    pruneFilterCache(dir, { entries: 0, bytes: 0 });
+    pruneFilterCache(dir, { entries: 0, bytes: 0 });
+    expect(cacheFiles(dir)).toEqual([]);
+  });
+
+  it("removes only root's regular files of its own names: foreign names, links, directories stay", () => {
+    const dir = freshDir();
+    const first = write(dir, 'toy-foreign-0') as string;
+    const hex = (c: string) => c.repeat(64);
+    const target = join(base, `prune-target-${n}`);
+    writeFileSync(target, 'outside');
+    const planted = {
+      other: join(dir, 'notes.filter'),
+      link: join(dir, `${hex('a')}.filter`),
+      linkedDir: join(dir, `${hex('b')}.filter`),
+      directory: join(dir, `${hex('c')}.filter`),
+      foreign: join(dir, `${hex('d')}.filter`),
+      upper: join(dir, `${hex('E')}.filter`),
+    };
+    writeFileSync(planted.other, 'x');
+    symlinkSync(target, planted.link);
+    symlinkSync(base, planted.linkedDir);
+    mkdirSync(planted.directory);
+    writeFileSync(join(planted.directory, 'inside'), 'x');
+    writeFileSync(planted.foreign, 'x');
+    chownSync(planted.foreign, 65534, 65534);
+    writeFileSync(planted.upper, 'x');
+    // The cache's own leftovers: an entry of the earlier format, a dead writer's temporary, a live one's.
+    const former = join(dir, `${hex('1')}.json`);
+    const deadTemporary = join(dir, `.${hex('2')}.123.abc.tmp`);
+    const liveTemporary = join(dir, `.${hex('3')}.124.def.tmp`);
+    for (const f of [former, deadTemporary, liveTemporary]) writeFileSync(f, 'x');
+    utimesSync(deadTemporary, Date.now() / 1000 - 3600, Date.now() / 1000 - 3600);
+    usedAgo(dir, first, 1);
+
+    for (let i = 1; i < 6; i++) write(dir, `toy-foreign-${i}`, { entries: 2, bytes: 1 << 20 });
+    const ours = cacheFiles(dir).filter((f) => !Object.values(planted).includes(join(dir, f)));
+    expect(ours).toHaveLength(2);
+    for (const p of Object.values(planted)) expect(() => statSync(p, { throwIfNoEntry: true })).not.toThrow();
+    expect(readFileSync(target, 'utf8')).toBe('outside');
+    expect(readdirSync(planted.directory)).toEqual(['inside']);
+    expect(readdirSync(base)).toContain(`prune-target-${n}`);
+    expect(statSync(liveTemporary).isFile()).toBe(true);
+    expect(() => statSync(former)).toThrow();
+    expect(() => statSync(deadTemporary)).toThrow();
+  });
+
+  it('4 processes reading, writing and pruning one directory at once all get the right programs', async () => {
+    const built = (f: string) => fileURLToPath(new URL(`../../dist/${f}`, import.meta.url));
+    expect(existsSync(built('jail/filter-cache.js')), 'build core first (tsc -b)').toBe(true);
+    const dir = freshDir();
+    const startAt = Date.now() + 1500;
+    // Each process: 8 policies in turn, each time as a new emulation object (so from disk or compiled),
+    // with room for 3: entries are read while others prune them away and write them again.
+    const script = `
+      import { filterFor } from ${JSON.stringify(built('jail/filter-cache.js'))};
+      import { compileFilter } from ${JSON.stringify(built('filter/compile.js'))};
+      import { encodeFilter } from ${JSON.stringify(built('filter/assemble.js'))};
+      import { defaultPrisonFlags } from ${JSON.stringify(built('prison.js'))};
+      import { allow, deny } from ${JSON.stringify(built('policy.js'))};
+      const [dir, i, startAt] = process.argv.slice(1);
+      const arch = { name: 'x86_64', auditArch: 0xc000003e, bits: 64, endian: 'little' };
+      const toy = (name) => ({
+        name, description: 'race', refusedArchitectures: [], errno: { EPERM: 1, ENOSYS: 38 },
+        tables: [{ arch, entries: [{ name: 'read', nr: 0, args: ['fd', 'ptr', 'long'] }, { name: 'socket', nr: 41, args: ['int', 'int', 'int'] }] }],
+        policy: () => ({ name, defaultDecision: allow, unknownDecision: deny('ENOSYS'),
+          rules: [{ syscall: 'socket', when: [{ arg: 1, op: 'eq', value: 3n }], decision: deny('EPERM') }] }),
+        detect: () => true,
+      });
+      const prison = { path: '/nonexistent', hostname: 'h', ipv4: [], ipv6: [], flags: defaultPrisonFlags };
+      const names = Array.from({ length: 8 }, (_, k) => 'toy-race-' + k);
+      const want = new Map(names.map((n) => { const e = toy(n); return [n, Buffer.from(encodeFilter(compileFilter(e, e.policy(prison), { auditDenials: true }).ops))]; }));
+      while (Date.now() < Number(startAt)) {}
+      let wrong = 0;
+      for (let round = 0; round < 40; round++) {
+        const n = names[(round + Number(i) * 3) % names.length];
+        const f = filterFor(toy(n), prison, true, dir, { entries: 3, bytes: 1 << 20 });
+        if (!Buffer.from(f.program).equals(want.get(n))) wrong++;
+      }
+      process.stdout.write(JSON.stringify({ wrong }));
+    `;
+    const run = (i: number) =>
+      new Promise<{ wrong: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, [
+          '--input-type=module',
+          '-e',
+          script,
+          dir,
+          String(i),
+          String(startAt),
+        ]);
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(err))));
+      });
+    const results = await Promise.all([0, 1, 2, 3].map(run));
+    expect(results).toEqual([0, 1, 2, 3].map(() => ({ wrong: 0 })));
+    expect(cacheFiles(dir).length).toBeGreaterThan(0);
+    expect(cacheFiles(dir).length).toBeLessThanOrEqual(3);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('prunes nothing in a directory others can write', () => {
+    const open = freshDir();
+    mkdirSync(open, { mode: 0o700 });
+    chmodSync(open, 0o777);
+    const names = ['a', 'b', 'c'].map((c) => join(open, `${c.repeat(64)}.filter`));
+    for (const f of names) writeFileSync(f, 'x');
+    pruneFilterCache(open, { entries: 0, bytes: 0 });
+    expect(readdirSync(open).sort()).toEqual(names.map((f) => f.slice(open.length + 1)).sort());
   });
 });

@@ -4,11 +4,13 @@
 // compiler's code (the files of core's filter/ and the bindings' BPF assembler and seccomp constants,
 // by inode, size and times), the emulation's tables, refused ABIs, errnos and handler names, the
 // policy and the audit choice. Anything unexpected (missing, unreadable, foreign owner, bad shape,
-// another key) means compiling again.
+// another key) means compiling again. Bounded: a hit moves the entry's mtime forward (at most once a
+// minute), and after each write the least recently used entries are removed down to the limits.
 import {
   closeSync,
   constants,
   fstatSync,
+  futimesSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -16,6 +18,7 @@ import {
   readSync,
   realpathSync,
   renameSync,
+  type Stats,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -45,6 +48,20 @@ export interface JailFilter {
  */
 const FORMAT = 'sysjail-filter-2';
 const MAX_FILE = 4 << 20;
+/** How far the disk cache may grow: entries, and bytes of entries. */
+export interface FilterCacheLimits {
+  readonly entries: number;
+  readonly bytes: number;
+}
+export const defaultFilterCacheLimits: FilterCacheLimits = { entries: 256, bytes: 8 << 20 };
+/** A hit moves an entry's mtime (its last use) forward when it is older than this. */
+const TOUCH_AFTER_MS = 60_000;
+/** A writer's temporary file older than this was left by a writer that died. */
+const STALE_TEMPORARY_MS = 10 * 60_000;
+/** The names the cache makes: entries, writers' temporaries, and sysjail-filter-1's entries (never read). */
+const ENTRY_NAME = /^[0-9a-f]{64}\.filter$/;
+const TEMPORARY_NAME = /^\.[0-9a-f]{64}\.[0-9]+\.[0-9a-z]*\.tmp$/;
+const FORMER_ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
 /** Per emulation object (a process's own), by cache directory and policy. */
 const filters = new WeakMap<Emulation, Map<string, JailFilter>>();
 
@@ -55,13 +72,14 @@ export function defaultFilterCacheDir(env: NodeJS.ProcessEnv = process.env): str
 
 /**
  * The compiled filter of a prison's policy: from memory, else from the disk cache in `cacheDir`
- * (undefined: none), else compiled (and written there).
+ * (undefined: none), else compiled (and written there, the cache then pruned to `limits`).
  */
 export function filterFor(
   emulation: Emulation,
   prison: Prison,
   auditDenials: boolean,
   cacheDir: string | undefined = defaultFilterCacheDir(),
+  limits: FilterCacheLimits = defaultFilterCacheLimits,
 ): JailFilter {
   const policy = emulation.policy(prison);
   const decided = stringify([policy, auditDenials]);
@@ -83,7 +101,7 @@ export function filterFor(
   if (!f) {
     const compiled = compileFilter(emulation, policy, { auditDenials });
     f = { compiled, program: encodeFilter(compiled.ops) };
-    if (dir && key) writeCached(dir, key, f);
+    if (dir && key && writeCached(dir, key, f)) prune(dir, limits);
   }
   ours.set(memoryKey, f);
   return f;
@@ -273,6 +291,12 @@ function readCached(dir: string, key: string): JailFilter | undefined {
         ),
       ]),
     );
+    const now = Date.now();
+    if (now - st.mtimeMs > TOUCH_AFTER_MS) {
+      try {
+        futimesSync(fd, now / 1000, now / 1000); // its last use, for pruneFilterCache
+      } catch {}
+    }
     return { compiled: { notifyTable, notifyByCall }, program };
   } catch {
     return undefined;
@@ -281,8 +305,8 @@ function readCached(dir: string, key: string): JailFilter | undefined {
   }
 }
 
-/** Best effort: a new file renamed over the old, so a reader sees a whole file or none. */
-function writeCached(dir: string, key: string, f: JailFilter): void {
+/** Best effort: a new file renamed over the old, so a reader sees a whole file or none. True if written. */
+function writeCached(dir: string, key: string, f: JailFilter): boolean {
   const tmp = join(dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   try {
     const table = Buffer.from(
@@ -301,10 +325,74 @@ function writeCached(dir: string, key: string, f: JailFilter): void {
     );
     writeFileSync(tmp, Buffer.concat([head, f.program, table]), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, join(dir, `${key}.filter`));
+    return true;
   } catch {
     try {
       unlinkSync(tmp);
     } catch {}
+    return false;
+  }
+}
+
+/**
+ * Removes the least recently used entries (by mtime, which a hit moves forward) of the cache directory
+ * `cacheDir` until at most `limits` remain, the entries of the earlier format, and writers' temporaries
+ * older than 10 minutes (filterFor does it after each write). Nothing if the directory is not root's
+ * alone (rootOnlyDir). Only root's regular files with the cache's own names are counted or removed
+ * (lstat: links are neither followed nor removed). Safe alongside other processes: a name gone meanwhile
+ * is skipped; an entry removed under a reader is a miss for it (or read whole from the open file),
+ * compiled and written again.
+ */
+export function pruneFilterCache(
+  cacheDir: string = defaultFilterCacheDir(),
+  limits: FilterCacheLimits = defaultFilterCacheLimits,
+): void {
+  const dir = rootOnlyDir(cacheDir);
+  if (dir !== undefined) prune(dir, limits);
+}
+
+/** pruneFilterCache in `dir`, a directory rootOnlyDir returned. */
+function prune(dir: string, limits: FilterCacheLimits): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  const remove = (name: string) => {
+    try {
+      unlinkSync(join(dir, name));
+    } catch {}
+  };
+  const entries: { name: string; size: number; used: number }[] = [];
+  let bytes = 0;
+  for (const name of names) {
+    const entry = ENTRY_NAME.test(name);
+    const former = !entry && FORMER_ENTRY_NAME.test(name);
+    if (!entry && !former && !TEMPORARY_NAME.test(name)) continue;
+    let st: Stats;
+    try {
+      st = lstatSync(join(dir, name));
+    } catch {
+      continue;
+    }
+    if (!st.isFile() || st.uid !== 0) continue;
+    if (entry) {
+      entries.push({ name, size: st.size, used: st.mtimeMs });
+      bytes += st.size;
+    } else if (former || now - st.mtimeMs > STALE_TEMPORARY_MS) {
+      remove(name);
+    }
+  }
+  if (entries.length <= limits.entries && bytes <= limits.bytes) return;
+  entries.sort((a, b) => a.used - b.used || (a.name < b.name ? -1 : 1));
+  let count = entries.length;
+  for (const e of entries) {
+    if (count <= limits.entries && bytes <= limits.bytes) break;
+    remove(e.name);
+    count--;
+    bytes -= e.size;
   }
 }
 
