@@ -299,13 +299,15 @@ describe('the disk cache is bounded', () => {
     writeFileSync(planted.foreign, 'x');
     chownSync(planted.foreign, 65534, 65534);
     writeFileSync(planted.upper, 'x');
-    // The cache's own leftovers: an entry of the earlier format, a dead writer's temporary, a live one's.
+    // The cache's own: an entry of the earlier format (pruned like an entry: here the least recently
+    // used), a dead writer's temporary, a live one's.
     const former = join(dir, `${hex('1')}.json`);
     const deadTemporary = join(dir, `.${hex('2')}.123.abc.tmp`);
     const liveTemporary = join(dir, `.${hex('3')}.124.def.tmp`);
     for (const f of [former, deadTemporary, liveTemporary]) writeFileSync(f, 'x');
     utimesSync(deadTemporary, Date.now() / 1000 - 3600, Date.now() / 1000 - 3600);
     usedAgo(dir, first, 1);
+    usedAgo(dir, `${hex('1')}.json`, 2);
 
     for (let i = 1; i < 6; i++) write(dir, `toy-foreign-${i}`, { entries: 2, bytes: 1 << 20 });
     const ours = cacheFiles(dir).filter((f) => !Object.values(planted).includes(join(dir, f)));

@@ -58,7 +58,10 @@ export const defaultFilterCacheLimits: FilterCacheLimits = { entries: 256, bytes
 const TOUCH_AFTER_MS = 60_000;
 /** A writer's temporary file older than this was left by a writer that died. */
 const STALE_TEMPORARY_MS = 10 * 60_000;
-/** The names the cache makes: entries, writers' temporaries, and sysjail-filter-1's entries (never read). */
+/**
+ * The names the cache makes: entries, writers' temporaries, and sysjail-filter-1's entries (read only by
+ * an older sysjail, which does not move them forward on a hit: they are pruned like entries).
+ */
 const ENTRY_NAME = /^[0-9a-f]{64}\.filter$/;
 const TEMPORARY_NAME = /^\.[0-9a-f]{64}\.[0-9]+\.[0-9a-z]*\.tmp$/;
 const FORMER_ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
@@ -336,7 +339,7 @@ function writeCached(dir: string, key: string, f: JailFilter): boolean {
 
 /**
  * Removes the least recently used entries (by mtime, which a hit moves forward) of the cache directory
- * `cacheDir` until at most `limits` remain, the entries of the earlier format, and writers' temporaries
+ * `cacheDir` (those of the earlier format too) until at most `limits` remain, and writers' temporaries
  * older than 10 minutes (filterFor does it after each write). Nothing if the directory is not root's
  * alone (rootOnlyDir). Only root's regular files with the cache's own names are counted or removed
  * (lstat: links are neither followed nor removed). Safe alongside other processes: a name gone meanwhile
@@ -368,9 +371,8 @@ function prune(dir: string, limits: FilterCacheLimits): void {
   const entries: { name: string; size: number; used: number }[] = [];
   let bytes = 0;
   for (const name of names) {
-    const entry = ENTRY_NAME.test(name);
-    const former = !entry && FORMER_ENTRY_NAME.test(name);
-    if (!entry && !former && !TEMPORARY_NAME.test(name)) continue;
+    const temporary = TEMPORARY_NAME.test(name);
+    if (!temporary && !ENTRY_NAME.test(name) && !FORMER_ENTRY_NAME.test(name)) continue;
     let st: Stats;
     try {
       st = lstatSync(join(dir, name));
@@ -378,10 +380,10 @@ function prune(dir: string, limits: FilterCacheLimits): void {
       continue;
     }
     if (!st.isFile() || st.uid !== 0) continue;
-    if (entry) {
+    if (!temporary) {
       entries.push({ name, size: st.size, used: st.mtimeMs });
       bytes += st.size;
-    } else if (former || now - st.mtimeMs > STALE_TEMPORARY_MS) {
+    } else if (now - st.mtimeMs > STALE_TEMPORARY_MS) {
       remove(name);
     }
   }
