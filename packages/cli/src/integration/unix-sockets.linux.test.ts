@@ -235,10 +235,13 @@ describe('killing the supervisor while a jail makes UNIX sockets', () => {
       const record = await waitForRecord(fx.runDir);
       const procs = cgroupProcs(record.cgroupPath!);
       expect(procs.length).toBe(3); // init, probe64, probe32
-      // The jail's UNIX namespace: the one network namespace the supervisor holds that is not its own.
+      // The jail's UNIX namespace: the one network namespace the supervisor holds that is not the host's.
+      // The host's is this test's (the supervisor was started in it), not the one /proc/<supervisor>/ns/net
+      // shows: the supervisor's main thread answers the loopers' calls and is in the jail's namespace
+      // for each UNIX socket it makes (and holds the host's by descriptor to go back).
       const supervisor = jail.child.pid!;
-      const own = readlinkSync(`/proc/${supervisor}/ns/net`);
-      const jailNs = [...new Set(netnsFds(supervisor))].filter((n) => n !== own);
+      const host = readlinkSync('/proc/thread-self/ns/net');
+      const jailNs = [...new Set(netnsFds(supervisor))].filter((n) => n !== host);
       expect(jailNs).toHaveLength(1);
 
       // The supervisor stopped, each looper soon waits in a mediated call it cannot answer; then killed.

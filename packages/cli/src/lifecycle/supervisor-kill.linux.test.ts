@@ -75,11 +75,12 @@ describe('killing the shared supervisor', () => {
     expect(supervisorFiles(fx.runDir)).toHaveLength(2); // its socket and pid file
     const counters = join(fx.runDir, 'counters');
     expect(readdirSync(counters).sort()).toEqual(jids.map((j) => `${j}.json`).sort());
-    // Each jail's UNIX namespace: a network namespace the supervisor holds by descriptor, not its own.
-    const own = readlinkSync(`/proc/${supervisorPid}/ns/net`);
+    // Each jail's UNIX namespace: a network namespace the supervisor holds by descriptor, not the host's
+    // (this test's: a supervisor thread is in a jail's while it makes a UNIX socket for it).
+    const host = readlinkSync('/proc/thread-self/ns/net');
     const unixNamespaces = await waitUntil(
       () => {
-        const held = [...new Set(netnsFds(supervisorPid))].filter((n) => n !== own);
+        const held = [...new Set(netnsFds(supervisorPid))].filter((n) => n !== host);
         return held.length >= 3 && held;
       },
       5000,
