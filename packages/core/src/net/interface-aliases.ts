@@ -38,9 +38,13 @@ export function checkInterfaceAlias(a: InterfaceAlias): void {
   }
 }
 
-/** This process's network namespace (`net:[4026531833]`), recorded with the aliases it added. */
+/**
+ * This thread's network namespace (`net:[4026531833]`), the one its netlink requests reach, recorded with
+ * the aliases it added. Not /proc/self's: that is the main thread's, which is in a jail's UNIX-socket
+ * namespace while it makes a socket for a jail it supervises in-thread.
+ */
 export function currentNetns(): string {
-  return readlinkSync('/proc/self/ns/net');
+  return readlinkSync('/proc/thread-self/ns/net');
 }
 
 function inPrefix(addr: Uint8Array, net: Uint8Array, bits: number): boolean {
