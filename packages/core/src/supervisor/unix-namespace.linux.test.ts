@@ -3,6 +3,8 @@
  * supervisor threads through the jail's claim (whichever makes it), closed by its owner alone. The two
  * threads are two instances over one claim here.
  */
+
+import { readlinkSync } from 'node:fs';
 import { AF_UNIX, bind, close, SOCK_STREAM, SyscallError, socket } from '@sysjail/systrace-bindings';
 import { describe, expect, it } from 'vitest';
 import { UnixNamespace } from './unix-namespace.js';
@@ -56,6 +58,27 @@ describe('a jail’s UNIX-socket namespace', () => {
     first.close();
     expect(Atomics.load(claim, SLOT)).toBe(0);
     expect(() => first.socket(SOCK_STREAM, 0)).toThrow(/ended/);
+  });
+
+  it('leaves the thread in the network namespace it was in after every socket (the first one too)', () => {
+    const claim = new Int32Array(new SharedArrayBuffer(16));
+    const ns = new UnixNamespace(claim, SLOT, true);
+    const net = () => readlinkSync('/proc/thread-self/ns/net');
+    const before = net();
+    const fds: number[] = [];
+    try {
+      fds.push(ns.socket(SOCK_STREAM, 0)); // makes the namespace
+      expect(net()).toBe(before);
+      fds.push(...ns.socketpair(SOCK_STREAM, 0));
+      expect(net()).toBe(before);
+      fds.push(ns.socket(SOCK_STREAM, 0));
+      expect(net()).toBe(before);
+      // the jail's namespace is another one than the thread's
+      expect(readlinkSync(`/proc/self/fd/${Atomics.load(claim, SLOT) - 1}`)).not.toBe(before);
+    } finally {
+      for (const fd of fds) close(fd);
+      ns.close();
+    }
   });
 
   it('a jail that never makes a socket never gets one', () => {
