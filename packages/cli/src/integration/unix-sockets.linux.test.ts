@@ -204,12 +204,15 @@ describe('abstract UNIX names between jails', () => {
 
 describe('killing the supervisor while a jail makes UNIX sockets', () => {
   it('fails closed: no socket in the host namespace, the jail dies, its namespace is gone', async () => {
-    // A host service holds this abstract name: a socket of the host's namespace cannot bind it (the
-    // victim's breach test; the same victim run on the host breaches at once).
+    // Host services hold these abstract names: a socket of the host's namespace cannot bind them (the
+    // victim's breach test; the same victim run on the host breaches at once). One name per looper: the
+    // two share the jail's namespace, where one's socket bound to a shared name would make the other's
+    // bind fail as in the host's (a breach reported where there was none).
     const hostName = `sysjail-failclosed-${token()}`;
-    const stopHostService = await hostServe(hostName, 'host');
+    const [name32, name64] = [`${hostName}-32`, `${hostName}-64`];
+    const stopHostServices = [await hostServe(name32, 'host'), await hostServe(name64, 'host')];
     try {
-      const unmediated = spawn(hostProbe(), ['unix-loop', hostName, join(fx.base, 'host-breach')]);
+      const unmediated = spawn(hostProbe(), ['unix-loop', name64, join(fx.base, 'host-breach')]);
       expect(await new Promise((resolve) => unmediated.on('close', resolve))).toBe(9);
       expect(readFileSync(join(fx.base, 'host-breach'), 'utf8')).toBe('socket-direct host\n');
 
@@ -221,7 +224,7 @@ describe('killing the supervisor while a jail makes UNIX sockets', () => {
           '127.0.0.25',
           '/bin/sh',
           '-c',
-          `/bin/probe32 unix-loop ${hostName} /tmp/breach32 & exec /bin/probe64 unix-loop ${hostName} /tmp/breach64`,
+          `/bin/probe32 unix-loop ${name32} /tmp/breach32 & exec /bin/probe64 unix-loop ${name64} /tmp/breach64`,
         ],
         { timeoutMs: 30_000 },
       );
@@ -294,7 +297,7 @@ describe('killing the supervisor while a jail makes UNIX sockets', () => {
         rmdirSync(join(CGROUP_PARENT, name));
       }
     } finally {
-      stopHostService();
+      for (const stop of stopHostServices) stop();
     }
   }, 60_000);
 });

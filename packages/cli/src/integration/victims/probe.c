@@ -598,7 +598,9 @@ static int inHostNamespace(long fd, const char *hostName) {
 /* probe unix-loop <host-name> <marker>: makes UNIX stream sockets and socket pairs by every way this ABI
  * has, forever; says "looping" after the first round. A socket in the host's namespace (one made
  * unmediated, after the supervisor died) writes the marker and exits 9. A failed call is fine (fail
- * closed): the first errno of each call is appended to the marker's ".failed" file (made at the start). */
+ * closed): the first errno of each call is appended to the marker's ".failed" file (made at the start).
+ * Loopers in one jail share its namespace: each needs a host name of its own (a socket of one bound to
+ * the other's name would fail the other's bind as the host's does). */
 static void unixLoop(const char *hostName, const char *marker) {
   char failed[256];
   snprintf(failed, sizeof failed, "%s.failed", marker);
