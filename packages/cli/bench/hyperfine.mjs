@@ -15,9 +15,10 @@ export function ensureHyperfine() {
 
 /**
  * Runs the commands (name → argv) in one hyperfine run (-N: no shell), `cpus` given: each pinned with
- * taskset to that CPU list; `ignoreFailure`: a non-zero exit status is expected (-i). Returns name → {median, min, times} in ms.
+ * taskset to that CPU list; `ignoreFailure`: a non-zero exit status is expected (-i); `env`: the environment of
+ * hyperfine and so of every command (default: this process's). Returns name → {median, min, times} in ms.
  */
-export function hyperfine(commands, { runs = 30, warmup = 3, cpus, ignoreFailure = false } = {}) {
+export function hyperfine(commands, { runs = 30, warmup = 3, cpus, ignoreFailure = false, env = process.env } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sysjail-hyperfine-'));
   try {
     const json = join(dir, 'out.json');
@@ -27,7 +28,7 @@ export function hyperfine(commands, { runs = 30, warmup = 3, cpus, ignoreFailure
     const args = ['-N', '-w', String(warmup), '-r', String(runs), '--export-json', json, '--style', 'none'];
     if (ignoreFailure) args.push('-i');
     for (const name of names) args.push('-n', name, line(commands[name]));
-    execFileSync('hyperfine', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('hyperfine', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
     const results = JSON.parse(readFileSync(json, 'utf8')).results;
     return Object.fromEntries(
       names.map((name, i) => {
