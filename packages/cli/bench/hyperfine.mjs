@@ -18,7 +18,10 @@ export function ensureHyperfine() {
  * taskset to that CPU list; `ignoreFailure`: a non-zero exit status is expected (-i); `env`: the environment of
  * hyperfine and so of every command (default: this process's). Returns name → {median, min, times} in ms.
  */
-export function hyperfine(commands, { runs = 30, warmup = 3, cpus, ignoreFailure = false, env = process.env } = {}) {
+export function hyperfine(
+  commands,
+  { runs = 30, warmup = 3, cpus, ignoreFailure = false, env = process.env } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'sysjail-hyperfine-'));
   try {
     const json = join(dir, 'out.json');

@@ -165,7 +165,9 @@ async function main() {
             { runs: HYPERFINE_RUNS, ...(TASKSET ? { cpus: TASKSET } : {}) },
           );
 
-    console.error(`command paths that start nothing: one hyperfine run of ${HYPERFINE_RUNS}, without NODE_EXTRA_CA_CERTS`);
+    console.error(
+      `command paths that start nothing: one hyperfine run of ${HYPERFINE_RUNS}, without NODE_EXTRA_CA_CERTS`,
+    );
     const jailBin = [cliBin('jail')];
     const codeCache = [process.execPath, cliBin('jail')];
     const paths = hyperfine(
@@ -246,6 +248,7 @@ async function main() {
       machine,
       start,
       command,
+      asIs,
       paths,
       sys,
       notify,
@@ -267,6 +270,7 @@ function format({
   machine,
   start,
   command,
+  asIs,
   paths,
   sys,
   notify,

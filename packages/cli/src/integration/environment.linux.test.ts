@@ -114,7 +114,8 @@ describe('the jailed command environment', () => {
       '127.0.13.31',
       '/bin/sh',
       '-c',
-      'pwd > /tmp/started-in',
+      // written under another name and renamed: the file appears only once it holds the line
+      'pwd > /tmp/started-in.part && mv /tmp/started-in.part /tmp/started-in',
     ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
