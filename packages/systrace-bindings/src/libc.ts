@@ -1,7 +1,9 @@
 // The one place that loads koffi and, through it, the C library. Everything else declares its prototypes
 // with libcFunction. koffi (a native addon) is loaded on the first call through it, not when the modules
 // load: a process that never calls through it (a usage error, --help) does not pay for it.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as Koffi from 'koffi';
 import type { LibraryHandle } from 'koffi';
 
@@ -11,9 +13,33 @@ if (process.platform !== 'linux') {
 
 let loaded: typeof Koffi | undefined;
 
+/**
+ * koffi's native module. koffi's entry finds it by probing (the C library of node's ELF interpreter, then
+ * its platform package; ~7 ms of a fresh process). On Linux x86_64 with glibc, the only platform this
+ * package runs on, the platform package's glibc build is loaded straight from where koffi's entry finds it
+ * (~1.4 ms), if it is koffi's own version; anything else goes through koffi's entry.
+ */
+function loadKoffi(): typeof Koffi {
+  const require = createRequire(import.meta.url);
+  try {
+    const entry = require.resolve('koffi');
+    const platform = createRequire(entry).resolve('@koromix/koffi-linux-x64/package.json');
+    const native = require(join(dirname(platform), 'linux_x64', 'koffi.node')) as typeof Koffi & {
+      version?: string;
+    };
+    const { version } = JSON.parse(readFileSync(join(dirname(platform), 'package.json'), 'utf8')) as {
+      version?: string;
+    };
+    if (native.version === version && typeof native.load === 'function') return native;
+  } catch {
+    // not that layout, or not glibc: koffi's entry decides
+  }
+  return require('koffi') as typeof Koffi;
+}
+
 /** koffi, loaded on first use (from this package's node_modules). */
 export function koffi(): typeof Koffi {
-  if (loaded === undefined) loaded = createRequire(import.meta.url)('koffi') as typeof Koffi;
+  if (loaded === undefined) loaded = loadKoffi();
   return loaded;
 }
 
