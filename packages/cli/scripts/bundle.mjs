@@ -212,17 +212,25 @@ function __sysjailRequireFrom(pkg, id) {
  * through a link itself (it runs the real path of its main module).
  *
  * Node starts without NODE_EXTRA_CA_CERTS: node 20 reads and parses those certificates as it starts
- * (about 38 ms of CPU for Debian's bundle of ~140, more than the rest of node's start), and no tool makes
- * a TLS connection; the variable is set again for the tool's children (SYSJAIL_NODE_EXTRA_CA_CERTS
- * carries it across the exec and is removed).
+ * (about 38 ms of CPU for Debian's bundle of ~140, more than the rest of node's start), and no tool but
+ * mkjail makes a TLS connection; the variable is set again for the tool's children
+ * (SYSJAIL_NODE_EXTRA_CA_CERTS carries it across the exec and is removed). mkjail keeps it: it asks the
+ * mirror it is given (https too) whether it answers before it runs debootstrap.
  *
  * The CommonJS part (`node NAME.js`, as the shell part, the tests and the service unit run it) compiles
  * the bundle with its code cache (V8 checks the cache against the source and its own version and flags,
  * and compiles from source when it does not fit) and runs it as node runs a CommonJS main module;
  * import() of a computed specifier in the bundle is the launcher's own.
  */
+/** The tools whose own node makes TLS connections: their node keeps NODE_EXTRA_CA_CERTS. */
+const TLS_TOOLS = new Set(['mkjail']);
+
 const launcher = (name) => {
-  const sh = `# ${name}: see packages/cli/scripts/bundle.mjs.
+  const sh = TLS_TOOLS.has(name)
+    ? `# ${name}: see packages/cli/scripts/bundle.mjs.
+exec node -- "$0" "$@"
+`
+    : `# ${name}: see packages/cli/scripts/bundle.mjs.
 if [ -n "\${NODE_EXTRA_CA_CERTS+x}" ]; then
   export SYSJAIL_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"
   unset NODE_EXTRA_CA_CERTS

@@ -97,6 +97,18 @@ describe('the bins', () => {
     });
   }, 60_000);
 
+  it("mkjail's node keeps NODE_EXTRA_CA_CERTS (it asks an https mirror); the others' node never reads it", () => {
+    // node warns at start when it cannot read the file the variable names: only a node that read it warns
+    const missing = { NODE_EXTRA_CA_CERTS: join(base, 'no-such-certs.pem') };
+    const warned = (tool: string) =>
+      run(['--version'], { file: join(binDir, `${tool}.js`), env: missing }).stderr.includes(
+        `Ignoring extra certs from \`${missing.NODE_EXTRA_CA_CERTS}\``,
+      );
+    expect(warned('mkjail')).toBe(true);
+    for (const tool of Object.keys(synopses).filter((t) => t !== 'mkjail'))
+      expect(warned(tool), tool).toBe(false);
+  }, 60_000);
+
   it("node starts without NODE_EXTRA_CA_CERTS; the tool's children get it back, and no variable of the bin's", async () => {
     const certs = { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
     const show = ['/bin/sh', '-c', 'echo "$NODE_EXTRA_CA_CERTS"; env | grep ^SYSJAIL_ | sort'];
