@@ -35,6 +35,22 @@ static void nap(long ms) {
 		;
 }
 
+static void write_pid(const char *file) {
+	FILE *f = fopen(file, "w");
+	fprintf(f, "%d\n", getpid());
+	fclose(f);
+}
+
+/* Makes DIR/0, DIR/1 ... every 5 ms, for ever. */
+static void make_dirs(const char *dir) {
+	char path[64];
+	for (unsigned k = 0;; k++) {
+		snprintf(path, sizeof path, "%s/%u", dir, k);
+		mkdir(path, 0755);
+		nap(5);
+	}
+}
+
 static void *maker(void *arg) {
 	int i = (int)(long)arg;
 	char path[64];
@@ -64,15 +80,8 @@ static void grandchild(void) {
 #define SHARED_SIZE (1 << 20)
 
 static void shared_child(void) {
-	FILE *f = fopen("/tmp/shared.pid", "w");
-	fprintf(f, "%d\n", getpid());
-	fclose(f);
-	char path[64];
-	for (unsigned k = 0;; k++) {
-		snprintf(path, sizeof path, "/tmp/sh/%u", k);
-		mkdir(path, 0755);
-		nap(5);
-	}
+	write_pid("/tmp/shared.pid");
+	make_dirs("/tmp/sh");
 }
 
 static int shared(void) {
@@ -104,15 +113,8 @@ static int traced(void) {
 	if (c == 0) {
 		ptrace(PTRACE_TRACEME, 0, 0, 0);
 		raise(SIGSTOP);
-		FILE *f = fopen("/tmp/traced.pid", "w");
-		fprintf(f, "%d\n", getpid());
-		fclose(f);
-		char path[64];
-		for (unsigned k = 0;; k++) {
-			snprintf(path, sizeof path, "/tmp/tr/%u", k);
-			mkdir(path, 0755);
-			nap(5);
-		}
+		write_pid("/tmp/traced.pid");
+		make_dirs("/tmp/tr");
 	}
 	/* The tracer: lets every stop of its child go on, passing signals along. */
 	int status;
@@ -140,9 +142,7 @@ int main(int argc, char **argv) {
 			pthread_create(&t, NULL, maker, (void *)(long)i);
 		}
 	}
-	FILE *f = fopen(pidfile, "w");
-	fprintf(f, "%d\n", getpid());
-	fclose(f);
+	write_pid(pidfile);
 	if (strcmp(argv[1], "threads") == 0)
 		for (;;)
 			pause();
