@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -23,6 +22,7 @@ import { encodeFilter } from '../filter/assemble.js';
 import { compileFilter } from '../filter/compile.js';
 import { allow, deny, notify, type Policy } from '../policy.js';
 import { defaultPrisonFlags, type Prison } from '../prison.js';
+import { runModuleScript } from '../testing/module-script.js';
 import { filterFor, pruneFilterCache } from './filter-cache.js';
 
 const x86_64: Architecture = { name: 'x86_64', auditArch: 0xc000003e, bits: 64, endian: 'little' };
@@ -355,22 +355,7 @@ describe('the disk cache is bounded', () => {
       }
       process.stdout.write(JSON.stringify({ wrong }));
     `;
-    const run = (i: number) =>
-      new Promise<{ wrong: number }>((resolve, reject) => {
-        const child = spawn(process.execPath, [
-          '--input-type=module',
-          '-e',
-          script,
-          dir,
-          String(i),
-          String(startAt),
-        ]);
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
-        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(err))));
-      });
+    const run = (i: number) => runModuleScript<{ wrong: number }>(script, [dir, String(i), String(startAt)]);
     const results = await Promise.all([0, 1, 2, 3].map(run));
     expect(results).toEqual([0, 1, 2, 3].map(() => ({ wrong: 0 })));
     expect(cacheFiles(dir).length).toBeGreaterThan(0);

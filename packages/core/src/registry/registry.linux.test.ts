@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultPrisonFlags } from '../prison.js';
+import { runModuleScript } from '../testing/module-script.js';
 import { JailNameInUseError, JailRecordNotFoundError } from './errors.js';
 import type { NewJailRecord } from './jail-record.js';
 import { withLockFile } from './lock-file.js';
@@ -165,22 +166,12 @@ describe('concurrent starts', () => {
       process.stdout.write(JSON.stringify({ mine: mine.jid, shared }));
     `;
     const run = (i: number) =>
-      new Promise<{ mine: number; shared: number | null }>((resolve, reject) => {
-        const child = spawn(process.execPath, [
-          '--input-type=module',
-          '-e',
-          script,
-          dir,
-          String(i),
-          String(startAt),
-          String(process.pid),
-        ]);
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
-        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(err))));
-      });
+      runModuleScript<{ mine: number; shared: number | null }>(script, [
+        dir,
+        String(i),
+        String(startAt),
+        String(process.pid),
+      ]);
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => run(i)));
     const mine = results.map((r) => r.mine);
     expect(new Set(mine).size).toBe(20);
