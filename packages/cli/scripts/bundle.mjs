@@ -96,23 +96,16 @@ const moduleUrls = {
   },
 };
 
-/** Native addons stay out of the bundle: each is required from the package that imports it, as node would. */
-const NATIVE = ['koffi'];
-const natives = {
-  name: 'natives',
+/**
+ * koffi (a native addon) is never in a bundle: systrace-bindings' libc.ts loads it at run time from its
+ * own package's directory (createRequire). A static import of it would be bundled: the build fails instead.
+ */
+const noNativeImports = {
+  name: 'no-native-imports',
   setup(b) {
-    const filter = new RegExp(`^(${NATIVE.join('|')})$`);
-    b.onResolve({ filter }, (args) => ({
-      path: `${packageOf(realpathSync(args.importer)).name}:${args.path}`,
-      namespace: 'native',
+    b.onResolve({ filter: /^koffi$/ }, (args) => ({
+      errors: [{ text: `${args.importer}: koffi is loaded by systrace-bindings' libc.ts at run time, not imported` }],
     }));
-    b.onLoad({ filter: /.*/, namespace: 'native' }, (args) => {
-      const [pkg, id] = args.path.split(/:(?=[^:]*$)/);
-      return {
-        contents: `module.exports = __sysjailRequireFrom(${JSON.stringify(pkg)}, ${JSON.stringify(id)});`,
-        loader: 'js',
-      };
-    });
   },
 };
 
@@ -200,9 +193,6 @@ function __sysjailFindPackage(pkg) {
 }
 function __sysjailModuleUrl(pkg, file) {
   return require('node:url').pathToFileURL(require('node:path').join(__sysjailPackageDir(pkg), file)).href;
-}
-function __sysjailRequireFrom(pkg, id) {
-  return require('node:module').createRequire(require('node:path').join(__sysjailPackageDir(pkg), 'package.json'))(id);
 }`;
 
 /**
@@ -339,7 +329,7 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  plugins: [moduleUrls, natives, lazyBuiltins],
+  plugins: [moduleUrls, noNativeImports, lazyBuiltins],
   banner: { js: banner },
   logLevel: 'warning',
   legalComments: 'none',
