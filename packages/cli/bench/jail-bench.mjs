@@ -23,6 +23,7 @@ import {
   bwrapArgs,
   bwrapSeccomp,
   chroot,
+  envWithoutCerts,
   JAIL_ADDRESS,
   jailCommand,
   jailStamp,
@@ -141,7 +142,7 @@ async function main() {
 
     // The goal's run: no NODE_EXTRA_CA_CERTS for any command. The bin's shell part starts node without it, so
     // with it set node -e 0 would pay for parsing certificates (~38 ms CPU here) that the jail command skips.
-    const { NODE_EXTRA_CA_CERTS: _certs, ...noCertsEnv } = process.env;
+    const noCertsEnv = envWithoutCerts();
     console.error(`command: one hyperfine run of ${HYPERFINE_RUNS}, without NODE_EXTRA_CA_CERTS`);
     const command = hyperfine(
       {

@@ -73,11 +73,13 @@ export function jailCommand(root, command) {
   const r = runStamped('jail', cliBin('jail'), args, { ...process.env, SYSJAIL_TRACE: '1' });
   return { running: r.running, exited: r.exited, phases: tracePhases(r.err) };
 }
-/** node -e 0 without NODE_EXTRA_CA_CERTS (which the jail bin's node does not get either). */
-export const nodeNothing = () => {
+/** This environment without NODE_EXTRA_CA_CERTS, which the jail bin's node does not get either. */
+export function envWithoutCerts() {
   const { NODE_EXTRA_CA_CERTS: _certs, ...env } = process.env;
-  return runExternal('node -e 0', process.execPath, ['-e', '0'], env);
-};
+  return env;
+}
+/** node -e 0 without NODE_EXTRA_CA_CERTS. */
+export const nodeNothing = () => runExternal('node -e 0', process.execPath, ['-e', '0'], envWithoutCerts());
 export const chroot = (root, command) => runExternal('chroot', 'chroot', [root, ...command]);
 
 /**
