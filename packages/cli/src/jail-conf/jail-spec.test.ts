@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { jailSpec } from './jail-spec.js';
 import { parseJailConf } from './parser.js';
 import { resolveJails } from './resolve.js';
 
 const root = mkdtempSync(join(tmpdir(), 'jail-spec-'));
 mkdirSync(join(root, 'proc'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const spec = (body: string, forCreate = true) =>
   jailSpec(resolveJails(parseJailConf(`j {\n  path = ${root};\n${body}\n}\n`, 'jail.conf'))[0], {
     forCreate,

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -142,6 +142,7 @@ describe('jail.conf(5) examples', () => {
     writeFileSync(join(dir, 'jail.conf.d', 'a.conf'), 'a { persist; }\n');
     writeFileSync(join(dir, 'jail.conf.d', 'a.conf.orig'), 'ignored { }\n');
     const list = resolveJails(readJailConf(join(dir, 'jail.conf')));
+    rmSync(dir, { recursive: true, force: true });
     expect(list.map((j) => [j.name, params(j).path[0]])).toEqual([
       ['a', '/jails/a'],
       ['b', '/jails/b'],
