@@ -6,9 +6,10 @@ import { jailSpec } from './jail-spec.js';
 import { parseJailConf } from './parser.js';
 import { resolveJails } from './resolve.js';
 
-const root = mkdtempSync(join(tmpdir(), 'jail-spec-'));
-mkdirSync(join(root, 'proc'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const base = mkdtempSync(join(tmpdir(), 'jail-spec-'));
+const root = join(base, 'root');
+mkdirSync(join(root, 'proc'), { recursive: true });
+afterAll(() => rmSync(base, { recursive: true, force: true }));
 const spec = (body: string, forCreate = true) =>
   jailSpec(resolveJails(parseJailConf(`j {\n  path = ${root};\n${body}\n}\n`, 'jail.conf'))[0], {
     forCreate,
@@ -87,7 +88,7 @@ describe('jail parameters', () => {
 
   it('mount.fstab and mount: fstab lines under the jail path become its mounts', async () => {
     const { writeFileSync } = await import('node:fs');
-    const fstab = join(root, '..', 'fstab.j');
+    const fstab = join(base, 'fstab.j');
     writeFileSync(fstab, `# www\n/srv ${root}/srv nullfs ro 0 0\n`);
     const s = spec(
       `  mount.fstab = ${fstab};\n  mount = "tmpfs ${root}/tmp tmpfs rw,size=1m 0 0";\n  persist;`,
