@@ -20,6 +20,7 @@
  *   int sysjail_describe(const uint8_t *program, uint32_t len, char *text, uint32_t size)
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -204,7 +205,7 @@ static const char *const shapes[OP_COUNT] = {
 	[OP_DROP_BOUNDING_SET] = "i",
 	[OP_SET_CAPABILITIES] = "iii",
 	[OP_NO_NEW_PRIVS] = "",
-	[OP_LANDLOCK] = "iiS",
+	[OP_LANDLOCK] = "iiSi",
 	[OP_SECCOMP] = "ib",
 };
 
@@ -426,6 +427,60 @@ static int attach_in_root(int mnt, const char *root, const char *target, struct 
 }
 
 /* mkdir -p with `mode` for what it makes, then chmod (no umask) of the last. */
+/*
+ * The landlock op's rules on the directories directly beneath `beneath` (at most `max`): a directory
+ * reached without a symlink and without crossing a mount (RESOLVE_NO_XDEV: not a mount point, nothing
+ * mounted over it) gets a rule with `access`, so Landlock's walk up from a file opened below it ends
+ * there instead of at `beneath`. Anything else is left to the rule on `beneath`.
+ */
+static int landlock_subdirectories(int rs, const char *beneath, uint64_t access, uint64_t max,
+				   struct failure *f) {
+	int d = open(beneath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d < 0) {
+		f->what = "openat";
+		f->err = errno;
+		return -1;
+	}
+	uint64_t added = 0;
+	char buf[4096] __attribute__((aligned(8)));
+	long n = 0;
+	while (added < max && (n = syscall(SYS_getdents64, d, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n && added < max;) {
+			struct dirent64 *e = (struct dirent64 *)(buf + off);
+			off += e->d_reclen;
+			if ((e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) || !strcmp(e->d_name, ".") ||
+			    !strcmp(e->d_name, ".."))
+				continue;
+			struct open_how how = {
+				.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+			};
+			int sub = (int)syscall(SYS_openat2, d, e->d_name, &how, sizeof how);
+			if (sub < 0)
+				continue;
+			struct landlock_path_beneath_attr rule = { .allowed_access = access, .parent_fd = sub };
+			long r = syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+			int err = errno;
+			close(sub);
+			if (r < 0) {
+				close(d);
+				f->what = "landlock_add_rule";
+				f->err = err;
+				return -1;
+			}
+			added++;
+		}
+	}
+	int err = errno;
+	close(d);
+	if (n < 0) {
+		f->what = "getdents64";
+		f->err = err;
+		return -1;
+	}
+	return 0;
+}
+
 static int make_dirs(const char *path, mode_t mode, struct failure *f) {
 	char buf[4096];
 	size_t n = strlen(path);
@@ -580,6 +635,8 @@ static int run_op(struct child *ch, const struct record *r, struct failure *f) {
 					rc = -1;
 				}
 				close(dir);
+				if (rc == 0 && a[3].num > 0)
+					rc = landlock_subdirectories((int)rs, a[2].str, a[0].num, a[3].num, f);
 			}
 		}
 		if (rc == 0 && syscall(SYS_landlock_restrict_self, (int)rs, 0) < 0) {

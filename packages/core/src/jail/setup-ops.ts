@@ -28,6 +28,8 @@ import { jailCapabilities } from './capabilities.js';
 import { mountOps } from './jail-mounts.js';
 
 const S_IFCHR = 0o020000;
+/** At most this many of the root's top-level directories get a Landlock rule of their own (see below). */
+const LANDLOCK_TOP_LEVEL_RULES = 64;
 
 const deviceName = /^[A-Za-z0-9][A-Za-z0-9_.+-]*(\/[A-Za-z0-9][A-Za-z0-9_.+-]*)?$/;
 
@@ -183,9 +185,12 @@ export function jailSetupOps(prison: Prison, filter: Uint8Array): SetupOp[] {
   // Its signal scope (ABI 6, Linux 6.12) keeps the jail from signalling out. Not its abstract-socket
   // scope: the jail's UNIX sockets are made by the supervisor (outside any Landlock domain) in the
   // jail's own network namespace, which keeps the host's abstract names out of reach instead.
+  // The rule is also put on the root's top-level directories (those on the root's own mount): Landlock
+  // walks up from every opened file to a directory with a rule, and each directory of the walk costs.
   const abi = landlockAbiVersion();
   const scoped = abi >= 6 ? LANDLOCK_SCOPE_SIGNAL : 0;
-  if (abi >= 1) ops.push({ op: 'landlock', scoped, beneath: '/' });
+  if (abi >= 1)
+    ops.push({ op: 'landlock', scoped, beneath: '/', subdirectoryRules: LANDLOCK_TOP_LEVEL_RULES });
   ops.push({ op: 'seccomp', filter, flags: SECCOMP_FILTER_FLAG_NEW_LISTENER });
   return ops;
 }

@@ -166,6 +166,16 @@ describe('SpawnerPool', () => {
     expect(/Seccomp:\s+(\d)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]).toBe('0');
   });
 
+  it("refuses Landlock subdirectory rules (the native launcher's); nothing is confined", async () => {
+    const err = await pool
+      .spawn({
+        setup: [{ op: 'noNewPrivs' }, { op: 'landlock', scoped: 0, beneath: '/', subdirectoryRules: 8 }],
+        command: '/bin/true',
+      })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SETUP_OP_FAILED', op: 'landlock', index: 1 });
+  });
+
   it('a missing command rejects with SpawnError', async () => {
     const err = await pool
       .spawn({ setup: [], command: '/nonexistent/cmd', stdio: 'ignore' })

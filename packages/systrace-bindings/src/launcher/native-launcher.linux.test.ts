@@ -127,7 +127,8 @@ describe('native launcher', () => {
       { op: 'mountProc', target: '/proc' },
       { op: 'dropBoundingSet', keep: [] },
       { op: 'noNewPrivs' },
-      { op: 'landlock', scoped: 0, beneath: '/' },
+      // a rule on each top-level directory on the root's mount (oldroot); bin, proc and tmp-link are mounts
+      { op: 'landlock', scoped: 0, beneath: '/', subdirectoryRules: 8 },
     ];
     // tmpfsInRoot needs its target: made by mkdir first (resolved in the root)
     setup.splice(7, 0, { op: 'mkdir', path: join(root, 'tmp-link') });

@@ -175,6 +175,8 @@ function runOne(op: SetupOp, ctx: SetupContext): typeof DEFERRED | undefined {
       landlockRestrictScopes(op.scoped);
       return;
     case 'landlock':
+      if (op.subdirectoryRules)
+        throw new Error('Landlock subdirectoryRules: only the native launcher has them');
       landlockRestrict(op);
       return;
     case 'noNewPrivs':

@@ -92,10 +92,14 @@ describe('setup program', () => {
         'setCapabilities 2 6 0',
       ],
       [{ op: 'noNewPrivs' }, 'noNewPrivs'],
-      [{ op: 'landlockScope', scoped: 2 }, 'landlock 0 2 null'],
+      [{ op: 'landlockScope', scoped: 2 }, 'landlock 0 2 null 0'],
       [
         { op: 'landlock', scoped: 2, beneath: '/' },
-        `landlock ${landlockFsAccess(landlockAbiVersion()).toString()} 2 "/"`,
+        `landlock ${landlockFsAccess(landlockAbiVersion()).toString()} 2 "/" 0`,
+      ],
+      [
+        { op: 'landlock', scoped: 0, beneath: '/', subdirectoryRules: 64 },
+        `landlock ${landlockFsAccess(landlockAbiVersion()).toString()} 0 "/" 64`,
       ],
       [{ op: 'seccomp', filter, flags: 8 }, `seccomp 8 bytes:8:${fnv1a(filter)}`],
     ];

@@ -124,9 +124,12 @@ export function opRecord(op: SetupOp): [RecordName, Field[]] {
     case 'noNewPrivs':
       return ['noNewPrivs', []];
     case 'landlockScope':
-      return ['landlock', [0, op.scoped, null]];
+      return ['landlock', [0, op.scoped, null, 0]];
     case 'landlock':
-      return ['landlock', [landlockFsAccess(landlockAbiVersion()), op.scoped, op.beneath]];
+      return [
+        'landlock',
+        [landlockFsAccess(landlockAbiVersion()), op.scoped, op.beneath, op.subdirectoryRules ?? 0],
+      ];
     case 'seccomp':
       return ['seccomp', [op.flags ?? 0, op.filter]];
     default: {
