@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ensureHyperfine, hyperfine } from './hyperfine.mjs';
-import { cliBin, makeBenchRoot } from './jail-root.mjs';
+import { cliBin, DEPTH_FILES, makeBenchRoot } from './jail-root.mjs';
 import { machineInfo } from './machine.mjs';
 import { median } from './median.mjs';
 import { notifyModes } from './notify-modes.mjs';
@@ -208,11 +208,32 @@ async function main() {
       jail: async () => Number((await runInJail(core, linux, root, dir, loop)).out) / SYSCALL_N,
       floor: async () => Number(chroot(root, [...loop, 'allow']).out) / SYSCALL_N,
       floorLandlock: async () => Number(chroot(root, [...loop, 'landlock']).out) / SYSCALL_N,
+      floorLandlockTop: async () => Number(chroot(root, [...loop, 'landlock-top']).out) / SYSCALL_N,
       chroot: async () => Number(chroot(root, loop).out) / SYSCALL_N,
       bwrap: async () => Number(runExternal('bwrap', 'bwrap', bwrapArgs(root, loop)).out) / SYSCALL_N,
       bwrapAllow: async () => Number(bwrapSeccomp(root, loop, allowAllFilter).out) / SYSCALL_N,
       bwrapJailFilter: async () => Number(bwrapSeccomp(root, loop, jailFilter).out) / SYSCALL_N,
     });
+
+    // The same calls one kind at a time (sj-syscalls' split: a loop of N getpid, then of N open+read+close,
+    // then of N stat), CPU ns per call: which calls are at the floor and which pay for Landlock.
+    console.error(`syscalls per call: ${SYSCALL_ROUNDS} rounds of ${SYSCALL_N} calls of each kind`);
+    const perKind = (out) => out.split(' ').map((ns) => Number(ns) / SYSCALL_N);
+    const split = await interleave(SYSCALL_ROUNDS, {
+      jail: async () => perKind((await runInJail(core, linux, root, dir, [...loop, 'none', 'split'])).out),
+      floor: async () => perKind(chroot(root, [...loop, 'allow', 'split']).out),
+      floorLandlock: async () => perKind(chroot(root, [...loop, 'landlock', 'split']).out),
+      floorLandlockTop: async () => perKind(chroot(root, [...loop, 'landlock-top', 'split']).out),
+    });
+    // open+read+close of files 1 to 8 directories below the root: Landlock walks up from the file to a
+    // directory with a rule (the root, or a top-level directory).
+    console.error(`Landlock by depth: ${SYSCALL_ROUNDS} rounds of ${SYSCALL_N} calls`);
+    const depthKinds = {};
+    for (const [depth, path] of Object.entries(DEPTH_FILES))
+      for (const mode of ['allow', 'landlock', 'landlock-top'])
+        depthKinds[`${mode} ${depth}`] = async () =>
+          perKind(chroot(root, ['/bin/sj-syscalls', String(SYSCALL_N), path, mode, 'split']).out)[1];
+    const depths = await interleave(SYSCALL_ROUNDS, depthKinds);
 
     console.error(`notify: ${ROUNDS} rounds of ${NOTIFY_N} calls`);
     const notifyArgs = [String(NOTIFY_N), JAIL_ADDRESS];
@@ -252,6 +273,8 @@ async function main() {
       asIs,
       paths,
       sys,
+      split,
+      depths,
       notify,
       modes,
       profiles,
@@ -274,6 +297,8 @@ function format({
   asIs,
   paths,
   sys,
+  split,
+  depths,
   notify,
   modes,
   profiles,
@@ -336,6 +361,15 @@ function format({
   p(
     `| 3 | same, fastest run of each (less sensitive to the others' load) | ${f1(jMin)} | floor ${f1(fMin)} | ${ratio(jMin, fMin)} | 1.03x | ${met(jMin / fMin, 1.03)} |`,
   );
+  const splitCol = (rows, i) => median(rows.map((r) => r[i]));
+  const perCall = ['getpid', 'open+read+close', 'stat'];
+  perCall.forEach((call, i) => {
+    const j = splitCol(split.jail, i);
+    const fl = splitCol(split.floor, i);
+    p(
+      `| 3 | per call: ${call}, CPU ns (a loop of that call alone) | ${f1(j)} | floor ${f1(fl)} | ${ratio(j, fl)} | 1.03x | ${met(j / fl, 1.03)} |`,
+    );
+  });
   p(
     `| 4 | notified listen(2) on a listening socket, µs per call | ${f2(nj[0])} | C supervisor ${f2(nf[0])} | ${ratio(nj[0], nf[0])} | (2x, as systrace-bindings) | ${met(nj[0] / nf[0], 2)} |`,
   );
@@ -396,9 +430,45 @@ function format({
   p(
     `  Plain chroot, no filter: ${f1(sysChroot)} (the jail ${ratio(sysJail, sysChroot)}, the floor ${ratio(sysFloor, sysChroot)}).`,
   );
+  const llTop = median(sys.floorLandlockTop);
   p(
-    `  The floor plus a Landlock domain like the jail's (every file system right handled, all allowed beneath the root): ${f1(median(sys.floorLandlock))} (${ratio(median(sys.floorLandlock), sysFloor)} of the floor; the jail ${ratio(sysJail, median(sys.floorLandlock))} of it): Landlock's check of the path on open(2).`,
+    `  The floor plus a Landlock domain like the jail's (every file system right handled, all allowed beneath the root, the rule on / and on each top-level directory on its mount): ${f1(llTop)} (${ratio(llTop, sysFloor)} of the floor; the jail ${ratio(sysJail, llTop)} of it); with the rule on / only: ${f1(median(sys.floorLandlock))} (${ratio(median(sys.floorLandlock), sysFloor)}): Landlock's check of the path on open(2).`,
   );
+  p('  Per call (a loop of each call alone, medians, CPU ns per call, ratio to the floor):');
+  p();
+  p(`  | | ${perCall.join(' | ')} |`);
+  p('  |---|---|---|---|');
+  const splitRows = {
+    'floor (chroot + allow filter)': split.floor,
+    jail: split.jail,
+    'floor + Landlock, rule on / and the top-level directories (as the jail)': split.floorLandlockTop,
+    'floor + Landlock, rule on / only': split.floorLandlock,
+  };
+  for (const [name, rows] of Object.entries(splitRows)) {
+    const cells = perCall.map((_, i) => {
+      const v = splitCol(rows, i);
+      return rows === split.floor ? f1(v) : `${f1(v)} (${ratio(v, splitCol(split.floor, i))})`;
+    });
+    p(`  | ${name} | ${cells.join(' | ')} |`);
+  }
+  p();
+  p(
+    '  Landlock by the depth of the opened file (open+read+close alone, CPU ns per call, medians): its hook walks up from the file to a directory with a rule, a step per directory.',
+  );
+  p();
+  p(
+    '  | file | path components | floor | + Landlock, rule on / and top-level directories | + Landlock, rule on / only |',
+  );
+  p('  |---|---|---|---|---|');
+  for (const [depth, path] of Object.entries(DEPTH_FILES)) {
+    const fl = median(depths[`allow ${depth}`]);
+    const top = median(depths[`landlock-top ${depth}`]);
+    const only = median(depths[`landlock ${depth}`]);
+    p(
+      `  | ${path} | ${depth} | ${f1(fl)} | ${f1(top)} (+${f1(top - fl)}) | ${f1(only)} (+${f1(only - fl)}) |`,
+    );
+  }
+  p();
   p(
     `  Fastest run: jail ${f1(Math.min(...sys.jail))}, floor ${f1(Math.min(...sys.floor))}, chroot ${f1(Math.min(...sys.chroot))}, bwrap ${f1(Math.min(...sys.bwrap))} (median bwrap ${f1(median(sys.bwrap))}).`,
   );
@@ -464,7 +534,10 @@ function format({
     `- hyperfine (ms): jail ${list(hf.jail.times)}; node -e 0 ${list(hf.node.times)}; bwrap ${list(hf.bwrap.times)}`,
   );
   p(
-    `- syscall loop ns/iteration, jail: ${list(sys.jail)}; floor: ${list(sys.floor)}; floor + Landlock: ${list(sys.floorLandlock)}; chroot: ${list(sys.chroot)}; bwrap: ${list(sys.bwrap)}`,
+    `- syscall loop ns/iteration, jail: ${list(sys.jail)}; floor: ${list(sys.floor)}; floor + Landlock: ${list(sys.floorLandlockTop)}; floor + Landlock, rule on / only: ${list(sys.floorLandlock)}; chroot: ${list(sys.chroot)}; bwrap: ${list(sys.bwrap)}`,
+  );
+  p(
+    `- open+read+close ns/call, jail: ${list(split.jail.map((r) => r[1]))}; floor: ${list(split.floor.map((r) => r[1]))}; floor + Landlock: ${list(split.floorLandlockTop.map((r) => r[1]))}; rule on / only: ${list(split.floorLandlock.map((r) => r[1]))}`,
   );
   p(`- listen µs, jail: ${list(col(notify.jail, 0), f2)}; floor: ${list(col(notify.floor, 0), f2)}`);
   p(`- setrlimit µs, jail: ${list(col(notify.jail, 1), f2)}; floor: ${list(col(notify.floor, 1), f2)}`);
