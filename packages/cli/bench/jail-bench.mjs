@@ -224,6 +224,8 @@ async function main() {
       floor: async () => perKind(chroot(root, [...loop, 'allow', 'split']).out),
       floorLandlock: async () => perKind(chroot(root, [...loop, 'landlock', 'split']).out),
       floorLandlockTop: async () => perKind(chroot(root, [...loop, 'landlock-top', 'split']).out),
+      floorLandlockFile: async () => perKind(chroot(root, [...loop, 'landlock-file', 'split']).out),
+      floorLandlockNoRead: async () => perKind(chroot(root, [...loop, 'landlock-noread', 'split']).out),
     });
     // open+read+close of files 1 to 8 directories below the root: Landlock walks up from the file to a
     // directory with a rule (the root, or a top-level directory).
@@ -443,6 +445,9 @@ function format({
     jail: split.jail,
     'floor + Landlock, rule on / and the top-level directories (as the jail)': split.floorLandlockTop,
     'floor + Landlock, rule on / only': split.floorLandlock,
+    'floor + Landlock, rule on / and on the file itself (no walk: the check alone)': split.floorLandlockFile,
+    "floor + Landlock handling none of the rights open(O_RDONLY) asks for (no check: the hook's entry)":
+      split.floorLandlockNoRead,
   };
   for (const [name, rows] of Object.entries(splitRows)) {
     const cells = perCall.map((_, i) => {
