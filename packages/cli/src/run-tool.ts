@@ -20,7 +20,15 @@ const helpShort = (tool: Tool) => tool !== 'jls' && tool !== 'rctl';
  * error exits 1.
  */
 export function runTool(tool: Tool, main: (argv: string[]) => Promise<number> | number): void {
-  const finish = (status: number) => process.stdout.write('', () => process.exit(status));
+  const made = watchStdio();
+  // Exits once what was written to stdout and stderr is out (a pipe's writes are asynchronous); a stream
+  // never made has nothing pending, and is not made only to be waited for (node:tty or node:net, 1-2 ms).
+  const finish = (status: number) => {
+    const streams = made();
+    let pending = streams.length;
+    if (pending === 0) process.exit(status);
+    for (const stream of streams) stream.write('', () => --pending === 0 && process.exit(status));
+  };
   const argv = process.argv.slice(2);
   if (argv[0] === '--help' || (argv[0] === '-h' && helpShort(tool))) {
     process.stdout.write(usageText(tool));
@@ -41,4 +49,29 @@ export function runTool(tool: Tool, main: (argv: string[]) => Promise<number> | 
       if (process.env.SYSJAIL_DEBUG && !(error instanceof CliError)) console.error(error);
       finish(exitStatusOf(error));
     });
+}
+
+/**
+ * process.stdout and process.stderr are made by their getters on first use; from now on, the ones that
+ * have been (their getters are wrapped; node defines them configurable).
+ */
+function watchStdio(): () => NodeJS.WriteStream[] {
+  const made = new Set<NodeJS.WriteStream>();
+  for (const name of ['stdout', 'stderr'] as const) {
+    const own = Object.getOwnPropertyDescriptor(process, name);
+    const get = own?.get;
+    if (!own?.configurable || !get) {
+      made.add(process[name]);
+      continue;
+    }
+    Object.defineProperty(process, name, {
+      ...own,
+      get() {
+        const stream = get.call(process) as NodeJS.WriteStream;
+        made.add(stream);
+        return stream;
+      },
+    });
+  }
+  return () => [...made];
 }
