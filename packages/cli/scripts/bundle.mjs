@@ -7,6 +7,7 @@
 // scripts, the BPF sources, package.json) stay where the packages install them, found at run time from
 // the package's directory as node resolves it from the bundle.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createRequire, isBuiltin } from 'node:module';
 import {
   chmodSync,
@@ -321,8 +322,19 @@ for (const d of [binDir, bundleDir]) {
   rmSync(d, { recursive: true, force: true });
   mkdirSync(d, { recursive: true });
 }
+/**
+ * The filter cache's name for the compiler the bundles carry (core's filter-cache.ts reads it instead of
+ * stat-ing the files): a SHA-256 of the files it is made from, as they are now.
+ */
+const bundledCompiler = await (async () => {
+  const { compilerSourceFiles } = await import('@sysjail/core/internals');
+  const hash = createHash('sha256');
+  for (const file of compilerSourceFiles()) hash.update(`${relative(cliDir, file)}\0`).update(readFileSync(file));
+  return hash.digest('hex');
+})();
 await build({
   entryPoints: entries.map((name) => ({ in: join(mainDir, `${name}.js`), out: name })),
+  define: { __sysjailBundledCompiler: JSON.stringify(bundledCompiler) },
   outdir: bundleDir,
   outExtension: { '.js': '.cjs' },
   bundle: true,

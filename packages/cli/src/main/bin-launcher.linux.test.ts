@@ -3,10 +3,12 @@
 // as a user other than root; the command's status passed through; NODE_EXTRA_CA_CERTS kept from node
 // and given back to the tool's children.
 import { type SpawnSyncOptions, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compilerSourceFiles } from '@sysjail/core/internals';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synopses } from '../config/usage.js';
 
@@ -96,6 +98,18 @@ describe('the bins', () => {
       stderr: '',
     });
   }, 60_000);
+
+  it('the bundles name the filter compiler they carry by a digest of its source files, as the build read them', () => {
+    const hash = createHash('sha256');
+    for (const file of compilerSourceFiles())
+      hash.update(`${relative(cliDir, file)}\0`).update(readFileSync(file));
+    const digest = hash.digest('hex');
+    const bundled = (name: string) => readFileSync(join(cliDir, 'dist', 'bundle', `${name}.cjs`), 'utf8');
+    for (const name of ['jail', 'sysjail']) {
+      expect(bundled(name)).toContain(JSON.stringify(digest));
+      expect(bundled(name)).not.toContain('__sysjailBundledCompiler');
+    }
+  });
 
   it("mkjail's node keeps NODE_EXTRA_CA_CERTS (it asks an https mirror); the others' node never reads it", () => {
     // node warns at start when it cannot read the file the variable names: only a node that read it warns
