@@ -1,6 +1,6 @@
 // Thin wrappers against the real kernel (as root, in this process only where harmless).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   AF_INET,
@@ -47,6 +47,7 @@ import {
   SOCK_STREAM,
   SOL_SOCKET,
   SyscallError,
+  sendfile,
   socket,
   uname,
   WEXITED,
@@ -82,6 +83,30 @@ describe('wrappers on the real kernel', () => {
     expect(write(m, Buffer.from('abc'))).toBe(3);
     closeRange(m, m);
     expect(() => read(m, Buffer.alloc(1))).toThrow(SyscallError);
+  });
+
+  it('sendfile copies a file into a memfd from the file offset on; 0 at its end; -EBADF for a bad fd', () => {
+    const file = openSync(process.execPath, 'r');
+    const m = memfdCreate('copy');
+    try {
+      const size = fstatSync(file).size;
+      expect(sendfile(m, file, 1000)).toBe(1000);
+      let left = size - 1000;
+      while (left > 0) {
+        const n = sendfile(m, file, left);
+        expect(n).toBeGreaterThan(0);
+        left -= n;
+      }
+      expect(sendfile(m, file, 10)).toBe(0);
+      expect(fstatSync(m).size).toBe(size);
+      const head = Buffer.alloc(64);
+      readSync(m, head, 0, 64, 0);
+      expect(head).toEqual(readFileSync(process.execPath).subarray(0, 64));
+      expect(sendfile(m, -1, 10)).toBe(-9);
+    } finally {
+      closeSync(file);
+      close(m);
+    }
   });
 
   it('sockets on loopback: bind, listen, getsockname, getsockopt, poll', () => {
