@@ -23,18 +23,7 @@ import { createJail, type JailOpOptions } from '../jail-ops/create-jail.js';
 import { creationOrder, removalOrder } from '../jail-ops/depend-order.js';
 import { modifyJail, modifyParams } from '../jail-ops/modify-jail.js';
 import { removeJail } from '../jail-ops/remove-jail.js';
-
-export const MANAGE_OPTIONS = 'cdf:hiJ:lmn:p:qRrs:u:U:v';
-
-/** Does this argv ask for jail(8)'s -c, -m, -r or -R (rather than the four-argument form)? */
-export function isManageCommand(argv: readonly string[]): boolean {
-  try {
-    const { options } = getopt(argv, { short: MANAGE_OPTIONS });
-    return options.some((o) => 'cmrR'.includes(o.name));
-  } catch {
-    return false;
-  }
-}
+import { MANAGE_OPTIONS } from './jail-manage-args.js';
 
 const cliPos = { file: '', line: 0, column: 0 };
 

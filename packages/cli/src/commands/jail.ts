@@ -17,24 +17,25 @@ import {
 } from '../config/index.js';
 import { consoleLogPath } from '../console-log.js';
 import { keepCountersFile } from '../counters-file.js';
-import { startBackgroundJail } from '../daemon/background-jail.js';
 import { commandEmulation, jailEmulation, MIXED } from '../emulation-choice.js';
 import { installedEmulations } from '../emulations.js';
 import { CliError, JailNameTakenError } from '../errors.js';
 import { exitStatusOfJail } from '../exit-status.js';
-import { explainText } from './explain.js';
-import { isManageCommand, jailManageMain } from './jail-manage.js';
-import { stopJail } from './stop-jail.js';
+import { isManageCommand } from './jail-manage-args.js';
+
+// The other forms' modules (jail -c/-m/-r/-R with jail.conf, --explain, -b's client, stopping a jail) are
+// imported by the form that uses them: a jail of a command (or a usage error) does not initialize them.
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** jail(8) and sysjail(1): start a jail and wait for its command, start one in the background (-b), or stop one (-r). */
 export async function jailMain(tool: JailTool, argv: readonly string[]): Promise<number> {
-  if (tool === 'jail' && isManageCommand(argv)) return jailManageMain(argv);
+  if (tool === 'jail' && isManageCommand(argv))
+    return (await import('./jail-manage.js')).jailManageMain(argv);
   const config = parseJailArgs(tool, argv, { euid: process.geteuid?.() ?? -1 });
   if (config.kind === 'remove') return removeJails(tool, config);
   if (config.kind === 'explain') {
-    process.stdout.write(await explainText(config));
+    process.stdout.write(await (await import('./explain.js')).explainText(config));
     return 0;
   }
   checkNameFree(openRegistry(), config.prison.name);
@@ -53,7 +54,7 @@ async function removeJails(tool: JailTool, config: RemoveJailConfig): Promise<nu
   for (const ref of refs) {
     const record = registry.find(ref);
     try {
-      await stopJail(registry, ref);
+      await (await import('./stop-jail.js')).stopJail(registry, ref);
       if (config.verbose) process.stdout.write(`${record?.name ?? record?.jid ?? ref}: removed\n`);
     } catch (e) {
       if (!(e instanceof CliError)) throw e;
@@ -108,6 +109,7 @@ function cwdOption(config: StartJailConfig): { cwd?: string } {
 
 /** -b: the shared supervisor starts and keeps the jail; print its JID once the command runs. */
 async function runInBackground(config: StartJailConfig): Promise<number> {
+  const { startBackgroundJail } = await import('../daemon/background-jail.js');
   const { jid } = await startBackgroundJail({
     prison: config.prison,
     command: config.command,
