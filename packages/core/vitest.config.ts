@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     pool: 'forks',
+    setupFiles: ['src/testing/exit-on-sigterm.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

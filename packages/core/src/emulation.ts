@@ -17,7 +17,10 @@ export interface Emulation {
   readonly refusedArchitectures: readonly Architecture[];
   /** errno name → number for this emulation. */
   readonly errno: Readonly<Record<string, number>>;
-  /** The jail policy for a prison; calls absent from a table get `unknownDecision`. */
+  /**
+   * The jail policy for a prison; calls absent from a table get `unknownDecision`. A function of the
+   * prison alone: a process keeps the filters it made for a prison (see jail/filter-cache.ts).
+   */
   policy(prison: Prison): Policy;
   /**
    * For --explain: the name of a constant an argument value of a rule stands for (`AF_UNIX` for

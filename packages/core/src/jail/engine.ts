@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { relaysSettled } from '@sysjail/systrace-bindings';
 import { hostControllerLayout } from '../limits/jail-limits.js';
 import { removeStaleLimitCgroups } from '../limits/limit-cgroups.js';
+import { keepAddressHooksOn } from '../net/confine-addresses.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
 import { InThreadSupervisor } from '../supervisor/in-thread-supervisor.js';
 import type { AuditRecord, FromSupervisor } from '../supervisor/protocol.js';
@@ -52,6 +53,7 @@ export function prewarm(options: { supervision?: SupervisionMode } = {}): void {
   if (supervisionMode(options.supervision) === 'worker') {
     cleanStaleCgroups();
     supervisor ??= startSupervisor(new WorkerSupervisor());
+    keepAddressHooksOn();
   }
 }
 
@@ -126,15 +128,18 @@ function unrefIfIdle(): void {
   inThread?.unref();
 }
 
-const CGROUP_NAME = /^jail-([0-9]+)-[0-9]+$/;
+/** A jail's cgroup (jail-<supervisor pid>-<jid>) or a process's warm one (warm-<pid>). */
+const CGROUP_NAME = /^(?:jail-([0-9]+)-[0-9]+|warm-([0-9]+))$/;
 
 /**
- * The cgroups of jails whose supervisor was killed (SIGKILL leaves no time to clean up): empty, named
- * after a supervisor pid that no longer runs. Their programs go with them.
+ * The cgroups of jails whose supervisor was killed (SIGKILL leaves no time to clean up), and the warm
+ * cgroups of killed processes (see keepAddressHooksOn): empty, named after a pid that no longer runs.
+ * Their programs go with them.
  */
 function removeStaleCgroups(): void {
   const isStale = (name: string) => {
-    const pid = Number(CGROUP_NAME.exec(name)?.[1]);
+    const m = CGROUP_NAME.exec(name);
+    const pid = Number(m?.[1] ?? m?.[2]);
     if (!pid || pid === process.pid) return false;
     try {
       // A supervisor that was killed may still be a zombie: as dead as gone.
@@ -144,9 +149,11 @@ function removeStaleCgroups(): void {
       return true;
     }
   };
-  try {
-    JailCgroup.cleanupStale('jail-', {}, isStale);
-  } catch {}
+  for (const prefix of ['jail-', 'warm-']) {
+    try {
+      JailCgroup.cleanupStale(prefix, {}, isStale);
+    } catch {}
+  }
   try {
     removeStaleLimitCgroups(hostControllerLayout(), isStale); // the v1 controller cgroups of rctl limits
   } catch {}

@@ -23,7 +23,7 @@ import { compileFilter } from '../filter/compile.js';
 import { allow, deny, notify, type Policy } from '../policy.js';
 import { defaultPrisonFlags, type Prison } from '../prison.js';
 import { runModuleScript } from '../testing/module-script.js';
-import { filterFor, pruneFilterCache } from './filter-cache.js';
+import { filterFor, jailFilters, pruneFilterCache } from './filter-cache.js';
 
 const x86_64: Architecture = { name: 'x86_64', auditArch: 0xc000003e, bits: 64, endian: 'little' };
 
@@ -371,5 +371,35 @@ describe('the disk cache is bounded', () => {
     for (const f of names) writeFileSync(f, 'x');
     pruneFilterCache(open, { entries: 0, bytes: 0 });
     expect(readdirSync(open).sort()).toEqual(names.map((f) => f.slice(open.length + 1)).sort());
+  });
+});
+
+describe('a plain jail’s filters are kept by prison', () => {
+  it('an equal prison gets the very filters; another prison, audit choice or cache directory its own', () => {
+    const runDir = process.env.SYSJAIL_RUN_DIR;
+    process.env.SYSJAIL_RUN_DIR = freshDir();
+    try {
+      const e = toy('toy-kept');
+      const first = jailFilters(e, prison(false), true);
+      expect(jailFilters(e, prison(false), true)).toBe(first);
+      const raw = jailFilters(e, prison(true), true);
+      expect(raw).not.toBe(first);
+      expect(Buffer.from(raw.filter.program).equals(compiled(e, prison(true)))).toBe(true);
+      expect(jailFilters(e, prison(false), false)).not.toBe(first);
+      process.env.SYSJAIL_RUN_DIR = freshDir();
+      expect(jailFilters(e, prison(false), true)).not.toBe(first);
+    } finally {
+      if (runDir === undefined) delete process.env.SYSJAIL_RUN_DIR;
+      else process.env.SYSJAIL_RUN_DIR = runDir;
+    }
+  });
+
+  it('a jail with a listener or a changeable flag is not kept (listeners are code)', () => {
+    const e = toy('toy-listened');
+    const listener = { syscall: 'read', handle: () => ({ action: 'allow' as const }) };
+    const a = jailFilters(e, prison(false), true, [listener]);
+    expect(jailFilters(e, prison(false), true, [listener])).not.toBe(a);
+    const f = jailFilters(e, prison(false), true, [], ['allowRawSockets']);
+    expect(jailFilters(e, prison(false), true, [], ['allowRawSockets'])).not.toBe(f);
   });
 });

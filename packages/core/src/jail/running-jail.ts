@@ -172,11 +172,12 @@ export class RunningJail extends EventEmitter implements Jail {
     this.exited = initExited.then((init) => this.finish(init));
   }
 
+  /**
+   * The init is reaped: every process of its PID namespace (the jail's) is gone with it, and anything
+   * else in the jail's cgroup is killed by the cgroup's removal (the teardown's `cgroup` stage).
+   */
   private async finish(init: InitExit): Promise<JailExit> {
     this.finished = true;
-    try {
-      this.parts.cgroup.kill();
-    } catch {}
     await this.parts.started.catch(() => {});
     await this.parts.teardown.run();
     this.torndown = true;

@@ -91,8 +91,8 @@ export class JailCgroup {
   }
 
   /**
-   * Kill what is left, then rmdir, retrying while the cgroup is still populated (dying processes) or
-   * busy; throws JailSetupError after `timeoutMs`. Attached programs go with the directory.
+   * rmdir; while the cgroup is still populated or busy, kill what is left and retry (dying processes);
+   * throws JailSetupError after `timeoutMs`. Attached programs go with the directory.
    */
   async destroy(timeoutMs = 5000): Promise<void> {
     await removeCgroup(this.path, timeoutMs);
@@ -155,12 +155,14 @@ function killCgroup(path: string): void {
   }
 }
 
+/**
+ * rmdir at once (a jail's end: its processes are gone, one syscall); while it is populated (EBUSY), its
+ * processes are killed and the rmdir tried again.
+ */
 async function removeCgroup(path: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    if (!existsSync(path)) return;
     try {
-      if (isPopulated(path)) killCgroup(path);
       rmdirSync(path);
       return;
     } catch (e) {
@@ -170,6 +172,9 @@ async function removeCgroup(path: string, timeoutMs: number): Promise<void> {
         throw new JailSetupError(`cannot remove cgroup ${path}: ${(e as Error).message}`, { cause: e });
       }
     }
+    try {
+      if (isPopulated(path)) killCgroup(path);
+    } catch {} // gone meanwhile: the next rmdir says so
     await sleep(delay);
   }
 }

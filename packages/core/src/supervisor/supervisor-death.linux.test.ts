@@ -5,7 +5,7 @@
  * got past a dead supervisor. The process is examples/template-emulation.mjs starting a jail with the
  * uapi emulation package (test-fixtures), its jail supervised by a worker thread and (SYSJAIL_SUPERVISION)
  * in its main thread's event loop. The jails' cgroups, which the killed processes could not remove, go
- * at the next engine's start.
+ * at the next engine's start, as does the warm cgroup the worker-supervised one kept.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from '../../test-fixtures/jail-fixture.js';
 import { prewarm } from '../jail/engine.js';
+import { warmCgroupName } from '../net/confine-addresses.js';
 import { alive, CGROUP_PARENT, cgroupProcs, cgroupsOf, eventually } from '../testing/host-state.js';
 
 const example = fileURLToPath(new URL('../../examples/template-emulation.mjs', import.meta.url));
@@ -26,7 +27,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => {
   // Whatever a failed run leaves.
-  for (const name of killed.flatMap(cgroupsOf)) {
+  for (const name of [...killed.flatMap(cgroupsOf), ...killed.map(warmCgroupName)]) {
     try {
       rmdirSync(join(CGROUP_PARENT, name));
     } catch {}
@@ -100,5 +101,7 @@ describe('after the supervisor’s process was killed', () => {
       if (forced !== undefined) process.env.SYSJAIL_SUPERVISION = forced;
     }
     expect(killed.flatMap(cgroupsOf)).toEqual([]);
+    // and the warm cgroup the worker-supervised one kept (see keepAddressHooksOn)
+    expect(killed.map(warmCgroupName).filter((n) => existsSync(join(CGROUP_PARENT, n)))).toEqual([]);
   });
 });
