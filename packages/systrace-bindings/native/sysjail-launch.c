@@ -426,7 +426,6 @@ static int attach_in_root(int mnt, const char *root, const char *target, struct 
 	return 0;
 }
 
-/* mkdir -p with `mode` for what it makes, then chmod (no umask) of the last. */
 /*
  * The landlock op's rules on the directories directly beneath `beneath` (at most `max`): a directory
  * reached without a symlink and without crossing a mount (RESOLVE_NO_XDEV: not a mount point, nothing
@@ -481,6 +480,7 @@ static int landlock_subdirectories(int rs, const char *beneath, uint64_t access,
 	return 0;
 }
 
+/* mkdir -p with `mode` for what it makes, then chmod (no umask) of the last. */
 static int make_dirs(const char *path, mode_t mode, struct failure *f) {
 	char buf[4096];
 	size_t n = strlen(path);
