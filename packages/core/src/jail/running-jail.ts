@@ -152,6 +152,8 @@ export class RunningJail extends EventEmitter implements Jail {
   private readonly reaped: (exit: InitExit) => void;
   /** Set once the jail has begun to end. */
   finished = false;
+  /** The init is reaped (by the supervisor, or by this thread without one). */
+  initReaped = false;
   /** Its stages are undone: the init's pidfd belongs to nobody any more. */
   private torndown = false;
 
@@ -195,6 +197,7 @@ export class RunningJail extends EventEmitter implements Jail {
     if (msg.type === 'exit' && msg.tag === 0) this.commandStatus = msg.status;
     else if (msg.type === 'shutdown') this.reason = 'shutdown';
     else if (msg.type === 'reaped') {
+      this.initReaped = true;
       this.reaped({ code: msg.code, signal: msg.signal === null ? null : signalName(msg.signal) });
     }
     this.emit('supervisor', msg);
@@ -268,6 +271,7 @@ export class RunningJail extends EventEmitter implements Jail {
       try {
         const r = waitid(P_PIDFD, this.parts.initPidfd, WEXITED | WNOHANG);
         if (r.pid === 0) return;
+        this.initReaped = true;
         this.reaped({ code: null, signal: 'SIGKILL' });
       } catch {
         this.reaped({ code: null, signal: 'SIGKILL' });

@@ -189,7 +189,8 @@ const launchInit: Stage = {
     s.control = control;
     s.initPid = child.pid;
     s.initPidfd = child.pidfd;
-    // Ours, whoever else holds the init's pidfd: the undo kills and reaps the init if nobody did.
+    // Ours, whoever else holds the init's pidfd: the undo kills and reaps the init if nobody did (a jail
+    // that ended had it reaped: only closed then, without the two failing calls and their exceptions).
     const pidfd = fcntl(child.pidfd, F_DUPFD_CLOEXEC, 0);
     const undo = () => {
       if (!s.supervised) {
@@ -197,7 +198,8 @@ const launchInit: Stage = {
         close(s.initPidfd);
         if (child.listenerFd !== undefined) close(child.listenerFd);
       }
-      reapInit(pidfd);
+      if (s.jail?.initReaped) close(pidfd);
+      else reapInit(pidfd);
     };
     if (child.listenerFd === undefined) {
       undo();

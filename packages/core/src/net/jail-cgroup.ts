@@ -16,6 +16,8 @@ export interface JailCgroupOptions {
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,200}$/;
+/** The parent the last cgroup of the default root and parent was made in. */
+let lastParent: string | undefined;
 
 export class JailCgroup {
   readonly name: string;
@@ -27,10 +29,27 @@ export class JailCgroup {
     this.path = path;
   }
 
-  /** Make <root>/<parent>/<name>; fails if it exists already. */
+  /**
+   * Make <root>/<parent>/<name>; fails if it exists already. With the default root and parent, where
+   * the last one was made is tried first (one mkdir; reading mountinfo and making the parent cost
+   * 0.2-0.3 ms of a start), and looked up again if it is gone.
+   */
   static create(name: string, opts: JailCgroupOptions = {}): JailCgroup {
     if (!NAME.test(name) || name === '.' || name === '..') {
       throw new JailSetupError(`bad cgroup name: ${JSON.stringify(name)}`);
+    }
+    const usual = opts.root === undefined && opts.parent === undefined;
+    if (usual && lastParent !== undefined) {
+      const path = join(lastParent, name);
+      try {
+        mkdirSync(path);
+        return new JailCgroup(name, path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+          throw new JailSetupError(`cannot create cgroup ${path}: ${(e as Error).message}`, { cause: e });
+        }
+        lastParent = undefined;
+      }
     }
     const parent = join(opts.root ?? findCgroup2Mount(), opts.parent ?? 'sysjail');
     const path = join(parent, name);
@@ -40,6 +59,7 @@ export class JailCgroup {
     } catch (e) {
       throw new JailSetupError(`cannot create cgroup ${path}: ${(e as Error).message}`, { cause: e });
     }
+    if (usual) lastParent = parent;
     return new JailCgroup(name, path);
   }
 
