@@ -99,6 +99,8 @@ describe('openRegistry', () => {
     expect(reg.allocate(entry()).jid).toBe(3);
     writeFileSync(join(dir, '.lastjid'), '999999\n');
     expect(reg.allocate(entry()).jid).toBe(1);
+    // Written in place, never truncated: nothing of the longer JID is left behind.
+    expect(readFileSync(join(dir, '.lastjid'), 'utf8').trim()).toBe('1');
     expect(reg.allocate(entry()).jid).toBe(4);
   });
 
