@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { removeStaleLimitCgroupsOf } from '../limits/jail-limits.js';
 import { removeStaleAliases } from '../net/interface-aliases.js';
 import { BadJailRecordError, JailNameInUseError, JailRecordNotFoundError, NoFreeJidError } from './errors.js';
+import { isoTime } from './iso-time.js';
 import type { JailRecord, JailRecordPatch, NewJailRecord } from './jail-record.js';
 import { withLockFile } from './lock-file.js';
 import { isSameProcess, processStartTime } from './process-start-time.js';
@@ -189,7 +190,7 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
           ...entry,
           jid,
           supervisorStartTime,
-          startedAt: entry.startedAt ?? new Date().toISOString(),
+          startedAt: entry.startedAt ?? isoTime(Date.now()),
         };
         write(record);
         writeLastJid(jid);
