@@ -175,11 +175,15 @@ export class RunningJail extends EventEmitter implements Jail {
   }
 
   /**
-   * The init is reaped: every process of its PID namespace (the jail's) is gone with it, and anything
-   * else in the jail's cgroup is killed by the cgroup's removal (the teardown's `cgroup` stage).
+   * The init is reaped: every process of its PID namespace (the jail's) is gone with it. Anything else
+   * in the jail's cgroup (a process host root moved there) is killed before the teardown, so that none
+   * holds up its stages (the relay's outputs to their end).
    */
   private async finish(init: InitExit): Promise<JailExit> {
     this.finished = true;
+    try {
+      this.parts.cgroup.kill();
+    } catch {}
     await this.parts.started.catch(() => {});
     await this.parts.teardown.run();
     this.torndown = true;

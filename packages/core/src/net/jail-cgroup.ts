@@ -160,9 +160,13 @@ function isPopulated(path: string): boolean {
   }
 }
 
+/** This kernel has cgroup.kill (Linux 5.14): seen once, not looked up again. */
+let hasCgroupKill = false;
+
 function killCgroup(path: string): void {
   const kill = join(path, 'cgroup.kill');
-  if (existsSync(kill)) {
+  if (hasCgroupKill || existsSync(kill)) {
+    hasCgroupKill = true;
     writeFileSync(kill, '1\n');
     return;
   }
