@@ -195,7 +195,8 @@ export function confineAddresses(
 /** The name of a process's cgroup that keeps the address hooks on (see keepAddressHooksOn). */
 export const warmCgroupName = (pid: number) => `warm-${pid}`;
 
-let warm: JailCgroup | undefined;
+/** keepAddressHooksOn was called (it tries once per process). */
+let warmTried = false;
 
 /**
  * The kernel runs a cgroup eBPF hook only while some cgroup has a program of its attach type: a switch
@@ -207,7 +208,8 @@ let warm: JailCgroup | undefined;
  * process's is removed with the stale jail cgroups. Best effort: without it starts are only slower.
  */
 export function keepAddressHooksOn(): void {
-  if (warm) return;
+  if (warmTried) return;
+  warmTried = true;
   let cgroup: JailCgroup;
   try {
     cgroup = JailCgroup.create(warmCgroupName(process.pid));
@@ -220,7 +222,6 @@ export function keepAddressHooksOn(): void {
     rmdirQuietly(cgroup.path);
     return;
   }
-  warm = cgroup;
   process.once('exit', () => rmdirQuietly(cgroup.path));
 }
 
