@@ -10,6 +10,18 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
+/** How the process ends once its status is known and its output written (see endProcessWith). */
+let end: (status: number) => never = (status) => process.exit(status);
+
+/**
+ * A command's module that loads the bindings sets their exitProcess here (which skips the C library's
+ * exit handlers once koffi is loaded: koffi's fsync stdout and stderr there); --help, --version and tools
+ * that never load them end by process.exit.
+ */
+export function endProcessWith(f: (status: number) => never): void {
+  end = f;
+}
+
 /** jls and rctl keep FreeBSD's -h (a header line; human units); every other tool takes -h as --help. */
 const helpShort = (tool: Tool) => tool !== 'jls' && tool !== 'rctl';
 
@@ -26,8 +38,8 @@ export function runTool(tool: Tool, main: (argv: string[]) => Promise<number> | 
   const finish = (status: number) => {
     const streams = made();
     let pending = streams.length;
-    if (pending === 0) process.exit(status);
-    for (const stream of streams) stream.write('', () => --pending === 0 && process.exit(status));
+    if (pending === 0) end(status);
+    for (const stream of streams) stream.write('', () => --pending === 0 && end(status));
   };
   const argv = process.argv.slice(2);
   if (argv[0] === '--help' || (argv[0] === '-h' && helpShort(tool))) {

@@ -13,7 +13,7 @@ export * from './filesystem-root.js';
 export * from './ip-address.js';
 export * from './landlock.js';
 export * from './launcher/index.js';
-export { addressOf, lastErrno, loadNative } from './libc.js';
+export { addressOf, exitProcess, lastErrno, loadNative } from './libc.js';
 export * from './mount.js';
 export * from './mount-api.js';
 export * from './mount-in-root.js';

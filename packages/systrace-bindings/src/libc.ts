@@ -100,3 +100,21 @@ export function lastErrno(): number {
 export function addressOf(buf: Uint8Array): bigint {
   return koffi().address(buf);
 }
+
+const exitFn = libcFunction<(status: number) => void>('void _exit(int)');
+
+/**
+ * process.exit(status); once koffi is loaded, the process then ends by _exit(2) from the last 'exit'
+ * listener (every other one has run), so the C library's exit handlers do not run. Among them are koffi's
+ * static writers of stdout and stderr, which fsync(2) fds 1 and 2: a disk flush of the caller's files
+ * when those are regular files (1-4 ms here), for output written long before. Call it with everything
+ * written. Not when node was given options or NODE_OPTIONS, nor under NODE_V8_COVERAGE: those may write
+ * their results (--cpu-prof, coverage) from node's own exit.
+ */
+export function exitProcess(status: number): never {
+  if (loaded !== undefined && process.execArgv.length === 0) {
+    const env = process.env;
+    if (!env.NODE_OPTIONS && !env.NODE_V8_COVERAGE) process.once('exit', (code) => exitFn()(code));
+  }
+  return process.exit(status);
+}

@@ -9,6 +9,7 @@ import {
   type Registry,
   startJail,
 } from '@sysjail/core';
+import { exitProcess } from '@sysjail/systrace-bindings';
 import {
   type JailTool,
   parseJailArgs,
@@ -21,10 +22,13 @@ import { commandEmulation, jailEmulation, MIXED } from '../emulation-choice.js';
 import { installedEmulations } from '../emulations.js';
 import { CliError, JailNameTakenError } from '../errors.js';
 import { exitStatusOfJail } from '../exit-status.js';
+import { endProcessWith } from '../run-tool.js';
 import { isManageCommand } from './jail-manage-args.js';
 
 // The other forms' modules (jail -c/-m/-r/-R with jail.conf, --explain, -b's client, stopping a jail) are
 // imported by the form that uses them: a jail of a command (or a usage error) does not initialize them.
+
+endProcessWith(exitProcess);
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
