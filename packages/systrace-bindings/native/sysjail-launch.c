@@ -427,14 +427,15 @@ static int attach_in_root(int mnt, const char *root, const char *target, struct 
 }
 
 /*
- * The landlock op's rules on the directories directly beneath `beneath` (at most `max`): a directory
- * reached without a symlink and without crossing a mount (RESOLVE_NO_XDEV: not a mount point, nothing
- * mounted over it) gets a rule with `access`, so Landlock's walk up from a file opened below it ends
- * there instead of at `beneath`. Anything else is left to the rule on `beneath`.
+ * The landlock op's rules on the directories directly beneath `beneath` (the descriptor the op's own
+ * rule was put on, not its path again; at most `max`): a directory reached without a symlink and
+ * without crossing a mount (RESOLVE_NO_XDEV: not a mount point, nothing mounted over it) gets a rule
+ * with `access`, so Landlock's walk up from a file opened below it ends there instead of at `beneath`.
+ * Anything else is left to the rule on `beneath`.
  */
-static int landlock_subdirectories(int rs, const char *beneath, uint64_t access, uint64_t max,
+static int landlock_subdirectories(int rs, int beneath, uint64_t access, uint64_t max,
 				   struct failure *f) {
-	int d = open(beneath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int d = openat(beneath, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d < 0) {
 		f->what = "openat";
 		f->err = errno;
@@ -634,9 +635,9 @@ static int run_op(struct child *ch, const struct record *r, struct failure *f) {
 					f->err = errno;
 					rc = -1;
 				}
-				close(dir);
 				if (rc == 0 && a[3].num > 0)
-					rc = landlock_subdirectories((int)rs, a[2].str, a[0].num, a[3].num, f);
+					rc = landlock_subdirectories((int)rs, dir, a[0].num, a[3].num, f);
+				close(dir);
 			}
 		}
 		if (rc == 0 && syscall(SYS_landlock_restrict_self, (int)rs, 0) < 0) {
