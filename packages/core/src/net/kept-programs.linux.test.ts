@@ -3,15 +3,17 @@
  * very programs, another address set its own, and a set's programs stay attached to its cgroups after
  * the process stops keeping them. The warm cgroup of a prewarmed process (keepAddressHooksOn): empty,
  * with a program of each of the jails' attach types, gone when the process exits, and a killed
- * process's removed by the next prewarm.
+ * process's removed by the next prewarm. No jail process holds a kept program's descriptor.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpfProgQuery } from '@sysjail/systrace-bindings';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeJailFixture } from '../../test-fixtures/jail-fixture.js';
 import { prewarm } from '../jail/engine.js';
-import { CGROUP_PARENT, eventually } from '../testing/host-state.js';
+import { startJail } from '../jail/start-jail.js';
+import { CGROUP_PARENT, cgroupProcs, cgroupsOf, eventually } from '../testing/host-state.js';
 import { addressPrograms, confineAddresses, warmCgroupName } from './confine-addresses.js';
 import { JailCgroup } from './jail-cgroup.js';
 
@@ -120,5 +122,43 @@ describe('the warm cgroup of a prewarmed process', () => {
       if (forced !== undefined) process.env.SYSJAIL_SUPERVISION = forced;
     }
     expect(existsSync(warm)).toBe(false);
+  });
+});
+
+// Last: a jail's start removes the stale cgroups once per process, which the test above needs to do itself.
+describe('a jail of kept addresses', () => {
+  it('no process of a jail holds a kept program (this process does)', async () => {
+    const bpfPrograms = (pid: number | 'self') =>
+      readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:bpf-prog';
+        } catch {
+          return false; // closed meanwhile (the listing's own)
+        }
+      });
+    const fx = await makeJailFixture('kept');
+    try {
+      const prison = fx.prison({ ipv4: ['127.0.41.200'] });
+      const first = await startJail({
+        prison,
+        command: ['/bin/victim', 'exit', '0'],
+        emulation: fx.emulation,
+      });
+      expect(await first.exited).toMatchObject({ code: 0 });
+      expect(bpfPrograms('self').length).toBeGreaterThanOrEqual(addressPrograms(prison).length);
+      // The next jail of the same addresses gets the kept programs attached.
+      const jail = await startJail({ prison, command: ['/bin/victim', 'sleep'], emulation: fx.emulation });
+      try {
+        const [name] = cgroupsOf(process.pid);
+        const procs = () => cgroupProcs(join(CGROUP_PARENT, name));
+        expect(await eventually(() => procs().length === 2, 10_000)).toBe(true); // the init and the command
+        expect(procs()).toContain(jail.initPid);
+        for (const pid of procs()) expect(bpfPrograms(pid)).toEqual([]);
+      } finally {
+        await jail.stop();
+      }
+    } finally {
+      fx.cleanup();
+    }
   });
 });
