@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { bpfProgQuery } from '@sysjail/systrace-bindings';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeJailFixture } from '../../test-fixtures/jail-fixture.js';
-import { prewarm } from '../jail/engine.js';
 import { startJail } from '../jail/start-jail.js';
 import { CGROUP_PARENT, cgroupProcs, cgroupsOf, eventually } from '../testing/host-state.js';
+import { prewarmWorker } from '../testing/prewarm-worker.js';
 import { addressPrograms, confineAddresses, warmCgroupName } from './confine-addresses.js';
 import { JailCgroup } from './jail-cgroup.js';
 
@@ -114,13 +114,7 @@ describe('the warm cgroup of a prewarmed process', () => {
       await p.closed;
     }
     expect(existsSync(warm)).toBe(true);
-    const forced = process.env.SYSJAIL_SUPERVISION;
-    delete process.env.SYSJAIL_SUPERVISION;
-    try {
-      prewarm({ supervision: 'worker' });
-    } finally {
-      if (forced !== undefined) process.env.SYSJAIL_SUPERVISION = forced;
-    }
+    prewarmWorker();
     expect(existsSync(warm)).toBe(false);
   });
 });

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from '../../test-fixtures/jail-fixture.js';
-import { prewarm } from '../jail/engine.js';
 import { warmCgroupName } from '../net/confine-addresses.js';
 import { alive, CGROUP_PARENT, cgroupProcs, cgroupsOf, eventually } from '../testing/host-state.js';
+import { prewarmWorker } from '../testing/prewarm-worker.js';
 
 const example = fileURLToPath(new URL('../../examples/template-emulation.mjs', import.meta.url));
 
@@ -93,13 +93,7 @@ describe('after the supervisor’s process was killed', () => {
     expect(killed).toHaveLength(2);
     // The worker prewarm, whatever SYSJAIL_SUPERVISION forces on the test run: it removes them at once (a
     // process without supervisor threads removes them after its first start, tested in the cli).
-    const forced = process.env.SYSJAIL_SUPERVISION;
-    delete process.env.SYSJAIL_SUPERVISION;
-    try {
-      prewarm({ supervision: 'worker' });
-    } finally {
-      if (forced !== undefined) process.env.SYSJAIL_SUPERVISION = forced;
-    }
+    prewarmWorker();
     expect(killed.flatMap(cgroupsOf)).toEqual([]);
     // and the warm cgroup the worker-supervised one kept (see keepAddressHooksOn)
     expect(killed.map(warmCgroupName).filter((n) => existsSync(join(CGROUP_PARENT, n)))).toEqual([]);
