@@ -167,6 +167,9 @@ const lazyBuiltins = {
 const WRAPPER_START = '(function (exports, require, module, __filename, __dirname, __sysjailHostImport) {';
 const WRAPPER_END = '})';
 
+/** An absolute path that pathToFileURL turns into 'file://' + itself (bin-launcher.linux.test.ts checks). */
+const PLAIN_PATH = /^\/[A-Za-z0-9/._@+-]*$/;
+
 // The bundle lives in <cli>/dist/bundle; another package's directory is where node resolves it from there.
 const banner = `var __sysjailBundledModules = new Map();
 var __sysjailHostImportOr = typeof __sysjailHostImport === 'function' ? __sysjailHostImport : (s) => import(s);
@@ -200,8 +203,12 @@ function __sysjailFindPackage(pkg) {
   }
   return path.dirname(require.resolve(pkg + '/package.json'));
 }
+// A module's URL. A path (path.join's: normalized) of these characters only is its own URL's path, as
+// pathToFileURL would make it (whose first calls cost a start ~0.5 ms: modules compute their files'
+// paths from their URLs as they initialize).
 function __sysjailModuleUrl(pkg, file) {
-  return require('node:url').pathToFileURL(require('node:path').join(__sysjailPackageDir(pkg), file)).href;
+  var path = require('node:path').join(__sysjailPackageDir(pkg), file);
+  return ${PLAIN_PATH}.test(path) ? 'file://' + path : require('node:url').pathToFileURL(path).href;
 }`;
 
 /**

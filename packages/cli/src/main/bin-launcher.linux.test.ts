@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compilerSourceFiles } from '@sysjail/core/internals';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synopses } from '../config/usage.js';
@@ -109,6 +109,24 @@ describe('the bins', () => {
       expect(bundled(name)).toContain(JSON.stringify(digest));
       expect(bundled(name)).not.toContain('__sysjailBundledCompiler');
     }
+  });
+
+  it("the bundles' module URLs: a (normalized) path the banner takes as its own URL's path is one pathToFileURL leaves as it is", () => {
+    const bundle = readFileSync(join(cliDir, 'dist', 'bundle', 'jail.cjs'), 'utf8');
+    const source = /function __sysjailModuleUrl[\s\S]*?return (\/.*\/)\.test\(path\)/.exec(bundle)?.[1];
+    expect(source).toBeDefined();
+    const plain = new RegExp((source as string).slice(1, -1));
+    const alphabet = 'abcXYZ019/._@+-%#? \\\n\t:~!$&\'()*,;=[]{}<>"`|^é';
+    for (let i = 0; i < 20_000; i++) {
+      let path = '/';
+      for (let n = Math.floor(Math.random() * 24); n > 0; n--)
+        path += alphabet[Math.floor(Math.random() * alphabet.length)];
+      path = join(path); // as the banner's path.join makes it: normalized
+      if (plain.test(path)) expect(pathToFileURL(path).href).toBe(`file://${path}`);
+    }
+    expect(plain.test(join(cliDir, 'dist', 'bundle', 'jail.cjs'))).toBe(true);
+    for (const odd of ['/a b', '/a%20', '/a#b', '/a?b', '/a\\b', '/é', 'rel/a'])
+      expect(plain.test(odd)).toBe(false);
   });
 
   it("mkjail's node keeps NODE_EXTRA_CA_CERTS (it asks an https mirror); the others' node never reads it", () => {
