@@ -28,6 +28,7 @@ import { isManageCommand } from './jail-manage-args.js';
 // The other forms' modules (jail -c/-m/-r/-R with jail.conf, --explain, -b's client, stopping a jail) are
 // imported by the form that uses them: a jail of a command (or a usage error) does not initialize them.
 
+// A jail loads koffi: its exit handlers fsync stdout and stderr (see exitProcess).
 endProcessWith(exitProcess);
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

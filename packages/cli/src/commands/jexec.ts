@@ -1,11 +1,16 @@
 import { constants } from 'node:os';
 import { type Emulation, execInJail, type JailExec, openRegistry, type Registry } from '@sysjail/core';
+import { exitProcess } from '@sysjail/systrace-bindings';
 import { getopt } from '../config/getopt.js';
 import { parseJailRef } from '../config/jail-name.js';
 import { chooseEmulation } from '../emulation-choice.js';
 import { installedEmulations } from '../emulations.js';
 import { JailNotFoundError, MissingArgumentError, NotRootError, RuntimeError } from '../errors.js';
 import { exitStatusOfJail } from '../exit-status.js';
+import { endProcessWith } from '../run-tool.js';
+
+// koffi is loaded by the emulation choice: its exit handlers fsync stdout and stderr (see exitProcess).
+endProcessWith(exitProcess);
 
 const FORWARDED: NodeJS.Signals[] = [
   'SIGINT',
