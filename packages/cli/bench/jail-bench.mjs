@@ -4,10 +4,11 @@
 //   3. a syscall-heavy loop jailed vs the seccomp floor      goal: within 1.03x (the program's own CPU clock)
 //      (chroot plus a one-instruction allow filter, which the kernel's action cache answers: issue 12)
 //   4. a notified call (listen, setrlimit) vs a C supervisor (RECV + SEND only)
-// then the start-path profile (start-profile.mjs). Writes <repo>/bench/results/jail.md.
+// then the start-path profile (start-profile.mjs: startJail's own stages). Writes <repo>/bench/results/jail.md.
 // Run with `pnpm bench` in packages/cli (after a build). Knobs: BENCH_ROUNDS, BENCH_SYSCALL_N,
 // BENCH_NOTIFY_N, BENCH_PROFILE_RUNS, BENCH_HYPERFINE_RUNS, BENCH_TASKSET (a CPU list: pins the
-// hyperfine commands, for when their times are bimodal).
+// hyperfine commands, for when their times are bimodal). `--profile` runs the profile alone (with
+// BENCH_ROUNDS runs of the jail command for its phases) and prints its section, writing nothing.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -39,16 +40,6 @@ const NOTIFY_N = Number(process.env.BENCH_NOTIFY_N ?? 20000);
 const PROFILE_RUNS = Number(process.env.BENCH_PROFILE_RUNS ?? 6);
 const HYPERFINE_RUNS = Number(process.env.BENCH_HYPERFINE_RUNS ?? 30);
 const TASKSET = process.env.BENCH_TASKSET;
-/** start-profile.mjs flags of the jail command's way (see its header), and the variants compared with it. */
-const COLD_FLAGS = ['--early', '--in-thread'];
-const COLD_VARIANTS = {
-  'supervisor worker thread, prewarmed after all imports (a library caller)': [],
-  'fork-style launcher child (--copy-memory: copies the page tables)': [
-    '--early',
-    '--in-thread',
-    '--copy-memory',
-  ],
-};
 const resultsFile = fileURLToPath(new URL('../../../bench/results/jail.md', import.meta.url));
 const bindingsResults = fileURLToPath(new URL('../../systrace-bindings/bench/results.md', import.meta.url));
 const profileScript = fileURLToPath(new URL('./start-profile.mjs', import.meta.url));
@@ -92,6 +83,17 @@ function profileRun(root, runs, flags = []) {
   };
 }
 
+/** The profile's processes: 3 cold as the jail command starts, 3 cold as a library caller, one prewarmed. */
+function profileRuns(root) {
+  const cold = [];
+  const coldLibrary = [];
+  for (let i = 0; i < 3; i++) {
+    cold.push(profileRun(root, 1));
+    coldLibrary.push(profileRun(root, 1, ['--library']));
+  }
+  return { cold, coldLibrary, warm: profileRun(root, PROFILE_RUNS, ['--library']) };
+}
+
 /** [step, ms for the step] from a run's marks; indented entries ("of which", "meanwhile") are already durations. */
 function steps(marks) {
   const out = [];
@@ -123,6 +125,13 @@ async function main() {
   const env = makeBenchRoot();
   const { root, dir } = env;
   try {
+    if (process.argv.includes('--profile')) {
+      jailCommand(root, ['/bin/sj-stamp']); // warm-up, not measured
+      const phases = [];
+      for (let i = 0; i < ROUNDS; i++) phases.push(jailCommand(root, ['/bin/sj-stamp']).phases);
+      console.log(profileSection(profileRuns(root), phases).join('\n'));
+      return;
+    }
     const core = await import('@sysjail/core');
     const { linux } = await import('@sysjail/emul-linux');
     core.prewarm();
@@ -259,14 +268,7 @@ async function main() {
     const modes = await notifyModes(core, linux, root, dir, ROUNDS, NOTIFY_N);
 
     console.error('profile');
-    const profiles = [];
-    const variants = Object.fromEntries(Object.keys(COLD_VARIANTS).map((name) => [name, []]));
-    for (let i = 0; i < 3; i++) {
-      profiles.push(profileRun(root, 1, COLD_FLAGS));
-      for (const [name, flags] of Object.entries(COLD_VARIANTS))
-        variants[name].push(profileRun(root, 1, flags));
-    }
-    const warmProfile = profileRun(root, PROFILE_RUNS);
+    const profiles = profileRuns(root);
 
     const report = format({
       machine,
@@ -280,8 +282,6 @@ async function main() {
       notify,
       modes,
       profiles,
-      variants,
-      warmProfile,
       bindingsFloor: floorFromBindings(),
     });
     mkdirSync(dirname(resultsFile), { recursive: true });
@@ -304,8 +304,6 @@ function format({
   notify,
   modes,
   profiles,
-  variants,
-  warmProfile,
   bindingsFloor,
 }) {
   const m = (rows, key) => median(pick(rows, key));
@@ -547,11 +545,11 @@ function format({
   p(`- listen µs, jail: ${list(col(notify.jail, 0), f2)}; floor: ${list(col(notify.floor, 0), f2)}`);
   p(`- setrlimit µs, jail: ${list(col(notify.jail, 1), f2)}; floor: ${list(col(notify.floor, 1), f2)}`);
   p();
-  out.push(...profileSection(profiles, variants, warmProfile, pick(start.cmd, 'phases')));
+  out.push(...profileSection(profiles, pick(start.cmd, 'phases')));
   return `${out.join('\n')}\n`;
 }
 
-function profileSection(profiles, variants, warmProfile, commandPhases) {
+function profileSection(profiles, commandPhases) {
   const out = [];
   const p = (s = '') => out.push(s);
   p('## Where the start-up milliseconds go');
@@ -571,52 +569,85 @@ function profileSection(profiles, variants, warmProfile, commandPhases) {
   p();
   p('### Step by step (packages/cli/bench/start-profile.mjs)');
   p();
-  p("A copy of startJail's flow built from the exported building blocks (without the registry and the");
-  p('jexec server), a performance.now() mark after each step, ms since the process started. It imports');
-  p("the packages' ES modules (tsc's output); the jail command runs its bundle instead (see (2)).");
-  p(`Cold = a fresh process prewarming as the jail command does (${COLD_FLAGS.join(' ')}), median of 3`);
-  p(`processes; prewarmed = later starts in one process (median of ${PROFILE_RUNS - 1}).`);
+  p(
+    "startJail itself: a stage's row is a mark taken as the stage ends, from the stages core publishes on its",
+  );
+  p(
+    '`sysjail:start` diagnostics channel (the ones SYSJAIL_TRACE=1 prints), ms since the mark before (the first',
+  );
+  p(
+    "stage's includes startJail's entry); the other rows are the script's marks around the call, node start-up",
+  );
+  p(
+    "ms since the process started. The script imports the packages' ES modules (tsc's output); the jail command",
+  );
+  p(
+    'runs its bundle instead (see (2) and its phases above). The command is /bin/sj-stamp, its stdout to a file.',
+  );
+  p("Cold = a fresh process's first start, median of 3 processes: as the jail command starts (supervised in");
+  p('its own thread, recorded in the registry, nothing prewarmed), and as a library caller (prewarm() after');
+  p(
+    'the imports: a supervisor worker thread, no registry). Prewarmed = the later starts of a library caller in',
+  );
+  p(`one process (median of ${PROFILE_RUNS - 1}).`);
   p();
-  const coldSteps = profiles.map((pr) => steps(pr.runs[0].marks));
-  const warmSteps = warmProfile.runs.slice(1).map((r) => steps(r.marks).slice(1));
-  const warmBy = new Map();
-  for (const s of warmSteps) for (const [name, v] of s) warmBy.set(name, [...(warmBy.get(name) ?? []), v]);
-  p('| step | cold, ms | prewarmed, ms |');
-  p('|---|---|---|');
-  for (let i = 0; i < coldSteps[0].length; i++) {
-    const name = coldSteps[0][i][0];
-    const cold = median(coldSteps.map((s) => s[i]?.[1] ?? Number.NaN));
-    const warm = warmBy.get(name);
-    p(`| ${name.trim()} | ${f1(cold)} | ${warm ? f1(median(warm)) : ''} |`);
+  const { cold, coldLibrary, warm } = profiles;
+  const byStep = (runs) => {
+    const by = new Map();
+    for (const run of runs)
+      for (const [name, v] of steps(run.marks)) by.set(name, [...(by.get(name) ?? []), v]);
+    return by;
+  };
+  const columns = [
+    byStep(cold.map((pr) => pr.runs[0])),
+    byStep(coldLibrary.map((pr) => pr.runs[0])),
+    byStep(warm.runs.slice(1)),
+  ];
+  // The rows in order: every step of each column, a new one after the step before it.
+  const rows = [];
+  for (const by of columns) {
+    let at = 0;
+    for (const name of by.keys()) {
+      const i = rows.indexOf(name);
+      if (i >= 0) at = i + 1;
+      else if (name !== '(prewarmed) begin') rows.splice(at++, 0, name);
+    }
   }
-  const lastMark = median(profiles.map((pr) => pr.runs[0].marks.at(-1)[1]));
-  const end = median(profiles.map((pr) => pr.end));
-  const wall = median(profiles.map((pr) => pr.wall));
-  p(`| process 'exit' event after the teardown | ${f1(end - lastMark)} | |`);
-  p(`| 'exit' event → process gone (spawnSync returns) | ${f1(wall - end)} | |`);
-  p(`| **total wall, spawn → process gone** | **${f1(wall)}** | |`);
+  p('| step | cold, as the jail command, ms | cold, a library caller, ms | prewarmed, ms |');
+  p('|---|---|---|---|');
+  for (const name of rows) {
+    const cells = columns.map((by) => (by.has(name) ? f1(median(by.get(name))) : ''));
+    p(`| ${name.trim()} | ${cells.join(' | ')} |`);
+  }
+  const lastMark = (prs) => median(prs.map((pr) => pr.runs[0].marks.at(-1)[1]));
+  const end = (prs) => median(prs.map((pr) => pr.end));
+  const wall = (prs) => median(prs.map((pr) => pr.wall));
+  p(
+    `| process 'exit' event after exited | ${f1(end(cold) - lastMark(cold))} | ${f1(end(coldLibrary) - lastMark(coldLibrary))} | |`,
+  );
+  p(
+    `| 'exit' event → process gone (spawnSync returns) | ${f1(wall(cold) - end(cold))} | ${f1(wall(coldLibrary) - end(coldLibrary))} | |`,
+  );
+  p(`| **total wall, spawn → process gone** | **${f1(wall(cold))}** | **${f1(wall(coldLibrary))}** | |`);
   p();
-  const online = profiles[0].runs[0].online.map(([k, v]) => `${k} ${f1(v)} ms`).join(', ');
-  if (online) {
-    p(`Background threads (cold, one process): ${online} after their creation.`);
-    p();
-  }
-  const running = (pr) => pr.runs[0].marks.find(([k]) => k.startsWith('command running'))[1];
-  const launchMs = warmProfile.launchMs ?? { vfork: [], fork: [] };
-  p('The launcher alone, from this ~100 MB Node process (launch() of /bin/true, no setup ops, until it has');
-  p(`exec'd): vfork-style child ${f2(median(launchMs.vfork))} ms (${list(launchMs.vfork, f2)}), fork-style`);
-  p(`(copies the page tables) ${f2(median(launchMs.fork))} ms (${list(launchMs.fork, f2)}).`);
+  const launchMs = warm.launchMs ?? { vfork: [], fork: [] };
+  p(
+    'The launcher alone, from the prewarmed ~100 MB Node process (launch() of /bin/true, no setup ops, until it',
+  );
+  p(
+    `has exec'd): vfork-style child (the jail's) ${f2(median(launchMs.vfork))} ms (${list(launchMs.vfork, f2)}),`,
+  );
+  p(`fork-style (copies the page tables) ${f2(median(launchMs.fork))} ms (${list(launchMs.fork, f2)}).`);
   p();
   p('### Variants (cold process, median of 3)');
   p();
-  p('| variant | command running, ms | spawn → process gone, ms |');
+  p('| start | command running, ms | spawn → process gone, ms |');
   p('|---|---|---|');
+  const running = (prs) => f1(median(prs.map((pr) => pr.runs[0].running)));
+  p(`| as the jail command (supervised in its thread, registry) | ${running(cold)} | ${f1(wall(cold))} |`);
   p(
-    `| as the jail command prewarms (${COLD_FLAGS.join(' ')}) | ${f1(median(profiles.map(running)))} | ${f1(wall)} |`,
+    `| a library caller (prewarm(), supervisor worker thread) | ${running(coldLibrary)} | ${f1(wall(coldLibrary))} |`,
   );
-  for (const [name, prs] of Object.entries(variants)) {
-    p(`| ${name} | ${f1(median(prs.map(running)))} | ${f1(median(prs.map((pr) => pr.wall)))} |`);
-  }
   p();
   return out;
 }

@@ -38,6 +38,7 @@ export { exposureMessage, jailPathExposure } from './jail/path-exposure.js';
 export type { Jail, JailChange, JailCounters, JailExit } from './jail/running-jail.js';
 export type { StackResult } from './jail/stack-filter.js';
 export { jailEnvironment, startJail } from './jail/start-jail.js';
+export { START_TRACE_CHANNEL, type StartStage } from './jail/start-trace.js';
 export {
   JexecError,
   JexecRefusedError,

@@ -5,6 +5,7 @@
  * zombie either), cgroup or mount; a process whose only work is its jails lives until they are done.
  */
 import { execFileSync } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +14,7 @@ import { type JailFixture, makeJailFixture } from '../../test-fixtures/jail-fixt
 import { JailSetupError, PrisonConfigError } from '../errors.js';
 import { cgroupsOf, mountsUnder } from '../testing/host-state.js';
 import { startJail } from './start-jail.js';
+import { START_TRACE_CHANNEL, type StartStage } from './start-trace.js';
 
 let fx: JailFixture;
 beforeAll(async () => {
@@ -101,6 +103,46 @@ describe('the start path', () => {
     expect(e).toBeInstanceOf(JailSetupError);
     expect(childrenOfUs().filter((p) => !before.includes(p))).toEqual([]);
     expect(cgroupsOf(process.pid)).toEqual([]);
+  });
+
+  it("publishes each stage of a start on the sysjail:start channel, in order, the jail's own start number", async () => {
+    const got: StartStage[] = [];
+    const onStage = (m: unknown) => got.push(m as StartStage);
+    subscribe(START_TRACE_CHANNEL, onStage);
+    try {
+      const jail = await startJail({
+        prison: fx.prison(),
+        command: ['/bin/victim', 'exit', '0'],
+        emulation: fx.emulation,
+      });
+      expect((await jail.exited).code).toBe(0);
+    } finally {
+      unsubscribe(START_TRACE_CHANNEL, onStage);
+    }
+    // startJail's stages (start-jail.ts), after the filter
+    expect(got.map((m) => m.stage)).toEqual([
+      'filter',
+      'registry',
+      'interface aliases',
+      'cgroup',
+      'address programs',
+      'binfmt',
+      'stdio',
+      'supervisor prepare',
+      'launch',
+      'limits',
+      'cputime watch',
+      'terminal',
+      'jail object',
+      'jexec',
+      'registry record',
+      'supervisor add',
+      'go',
+    ]);
+    expect(new Set(got.map((m) => m.start)).size).toBe(1);
+    for (const m of got) expect(m.ms).toBeGreaterThanOrEqual(0);
+    // the launch clones and execs the init: it takes time
+    expect(got.find((m) => m.stage === 'launch')?.ms).toBeGreaterThan(0);
   });
 
   it('a library process that starts jails one after another lives until the last has ended', () => {
