@@ -124,6 +124,20 @@ describe.skipIf(landlockAbiVersion() < 1)('the jail Landlock domain', () => {
     }
   });
 
+  it('more top-level directories than get a rule of their own (64): each is open all the same', async () => {
+    const names = Array.from({ length: 70 }, (_, i) => `top${String(i).padStart(2, '0')}`);
+    for (const name of names) {
+      mkdirSync(join(fx.root, name));
+      writeFileSync(join(fx.root, name, 'f'), `${name}\n`);
+    }
+    try {
+      const lines = await opens(names.flatMap((name) => ['r', `/${name}/f`, 'c', `/${name}/new`]));
+      expect(lines).toEqual(names.flatMap((name) => [`r /${name}/f ok: ${name}`, `c /${name}/new ok`]));
+    } finally {
+      for (const name of names) rmSync(join(fx.root, name), { recursive: true, force: true });
+    }
+  });
+
   it('a host directory descriptor leads nowhere, nor does a top-level symlink to /proc/self/fd/N', async () => {
     const outside = join(fx.base, 'outside');
     mkdirSync(outside);
