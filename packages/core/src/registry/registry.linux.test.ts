@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +120,23 @@ describe('openRegistry', () => {
       JSON.stringify({ ...reused, jid: 9, name: 'ghost', supervisorPid: deadPid() }),
     );
     expect(reg.allocate(entry({ name: 'ghost' })).name).toBe('ghost');
+  });
+
+  it("removes a stale record's counters file in the run dir, and no file elsewhere", () => {
+    const jails = join(dir, 'jails');
+    const counters = join(dir, 'counters');
+    mkdirSync(counters);
+    const reg = openRegistry(jails);
+    const own = reg.allocate(entry());
+    const other = reg.allocate(entry());
+    const ownFile = join(counters, `${own.jid}.json`);
+    const otherFile = join(dir, 'elsewhere.json');
+    for (const f of [ownFile, otherFile]) writeFileSync(f, '{"denied":0,"emulated":0}\n');
+    reg.update(own.jid, { countersPath: ownFile, supervisorPid: deadPid() });
+    reg.update(other.jid, { countersPath: otherFile, supervisorPid: deadPid() });
+    expect(reg.list()).toEqual([]);
+    expect(existsSync(ownFile)).toBe(false);
+    expect(existsSync(otherFile)).toBe(true);
   });
 
   it('refuses a supervisor that is not running', () => {

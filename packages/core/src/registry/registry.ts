@@ -10,7 +10,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { removeStaleLimitCgroupsOf } from '../limits/jail-limits.js';
 import { removeStaleAliases } from '../net/interface-aliases.js';
 import { BadJailRecordError, JailNameInUseError, JailRecordNotFoundError, NoFreeJidError } from './errors.js';
@@ -124,6 +124,8 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
         removeStaleLimitCgroupsOf(r);
         unlinkQuiet(fileOf(r.jid));
         unlinkQuiet(join(dir, `${r.jid}.sock`)); // the jexec socket of a supervisor that was killed
+        const counters = join(dirname(dir), 'counters', `${r.jid}.json`);
+        if (r.countersPath === counters) unlinkQuiet(counters); // only the run dir's own, never another path
       }
     }
     return live;
