@@ -12,13 +12,13 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const strace = ['/usr/bin/strace', '/bin/strace'].find((p) => existsSync(p));
 
 /** Runs `end` in a fresh node (koffi loaded, an 'exit' listener) with fds 1 and 2 on a file, under strace. */
-function run(end: string) {
-  const script = join(work, `${end.replace(/\W/g, '')}.mjs`);
+function run(end: string, listener = "process.stderr.write('listener ' + code + '\\n')") {
+  const script = join(work, `${(end + listener).replace(/\W/g, '')}.mjs`);
   writeFileSync(
     script,
     `import { exitProcess, loadNative } from ${JSON.stringify(index)};
 loadNative();
-process.on('exit', (code) => process.stderr.write('listener ' + code + '\\n'));
+process.on('exit', (code) => ${listener});
 process.stdout.write('out\\n');
 ${end}(7);
 `,
@@ -52,6 +52,12 @@ ${end}(7);
 describe.skipIf(!strace)('exitProcess', () => {
   it('ends with the status after the exit listeners, output written, without the C exit handlers', () => {
     expect(run('exitProcess')).toEqual({ status: 7, output: 'out\nlistener 7\n', fsyncs: 0 });
+  });
+
+  it('ends with the status an exit listener set in process.exitCode, as process.exit does', () => {
+    const listener = 'process.exitCode = 9';
+    expect(run('process.exit', listener).status).toBe(9);
+    expect(run('exitProcess', listener)).toEqual({ status: 9, output: 'out\n', fsyncs: 0 });
   });
 
   it("process.exit's end runs them: koffi fsyncs fds 1 and 2 (what the first test does not see)", () => {

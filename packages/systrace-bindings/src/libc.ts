@@ -114,7 +114,9 @@ const exitFn = libcFunction<(status: number) => void>('void _exit(int)');
 export function exitProcess(status: number): never {
   if (loaded !== undefined && process.execArgv.length === 0) {
     const env = process.env;
-    if (!env.NODE_OPTIONS && !env.NODE_V8_COVERAGE) process.once('exit', (code) => exitFn()(code));
+    // With the status node would end with: an earlier listener may have set process.exitCode.
+    const end = (code: number) => exitFn()(Number(process.exitCode ?? code));
+    if (!env.NODE_OPTIONS && !env.NODE_V8_COVERAGE) process.once('exit', end);
   }
   return process.exit(status);
 }
