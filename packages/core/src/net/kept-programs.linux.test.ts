@@ -14,8 +14,9 @@ import { makeJailFixture } from '../../test-fixtures/jail-fixture.js';
 import { startJail } from '../jail/start-jail.js';
 import { CGROUP_PARENT, cgroupProcs, cgroupsOf, eventually } from '../testing/host-state.js';
 import { prewarmWorker } from '../testing/prewarm-worker.js';
-import { addressPrograms, confineAddresses, warmCgroupName } from './confine-addresses.js';
+import { addressPrograms, confineAddresses } from './confine-addresses.js';
 import { JailCgroup } from './jail-cgroup.js';
+import { warmCgroupName } from './warm-cgroup.js';
 
 const PREFIX = `kept-${process.pid}-`;
 const made: JailCgroup[] = [];

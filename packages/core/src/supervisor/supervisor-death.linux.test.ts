@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from '../../test-fixtures/jail-fixture.js';
-import { warmCgroupName } from '../net/confine-addresses.js';
+import { warmCgroupName } from '../net/warm-cgroup.js';
 import { alive, CGROUP_PARENT, cgroupProcs, cgroupsOf, eventually } from '../testing/host-state.js';
 import { prewarmWorker } from '../testing/prewarm-worker.js';
 
