@@ -45,9 +45,10 @@ export function supervisionMode(
 }
 
 /**
- * Prewarms, for supervision 'worker' (the default), the supervisor threads, so that jail starts are fast.
- * A process that starts one jail (the jail command) asks for supervision 'thread' (no supervisor worker
- * at all).
+ * Prewarms, for supervision 'worker' (the default), the supervisor threads, so that jail starts are fast,
+ * and keeps an empty cgroup of the process's own while it lives, <cgroup2>/sysjail/warm-<pid> (see
+ * keepAddressHooksOn). A process that starts one jail (the jail command) asks for supervision 'thread'
+ * (no supervisor worker at all).
  */
 export function prewarm(options: { supervision?: SupervisionMode } = {}): void {
   if (supervisionMode(options.supervision) === 'worker') {
