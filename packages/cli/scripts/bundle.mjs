@@ -343,9 +343,20 @@ const bundledCompiler = await (async () => {
   for (const file of compilerSourceFiles()) hash.update(`${relative(cliDir, file)}\0`).update(readFileSync(file));
   return hash.digest('hex');
 })();
+/**
+ * Each bundled emulation's Emulation.tablesDigest (core's filter cache keys by it instead of hashing the
+ * tables' text): a SHA-256 of its tables' text as the modules the bundle is made of make them.
+ */
+const tablesDigests = await (async () => {
+  const { emulationTablesText } = await import('@sysjail/core/internals');
+  const { linux } = await import('@sysjail/emul-linux');
+  const { freebsd } = await import('@sysjail/emul-freebsd');
+  const digest = (e) => JSON.stringify(createHash('sha256').update(emulationTablesText(e)).digest('hex'));
+  return { __sysjailLinuxTablesDigest: digest(linux), __sysjailFreebsdTablesDigest: digest(freebsd) };
+})();
 await build({
   entryPoints: entries.map((name) => ({ in: join(mainDir, `${name}.js`), out: name })),
-  define: { __sysjailBundledCompiler: JSON.stringify(bundledCompiler) },
+  define: { __sysjailBundledCompiler: JSON.stringify(bundledCompiler), ...tablesDigests },
   outdir: bundleDir,
   outExtension: { '.js': '.cjs' },
   bundle: true,

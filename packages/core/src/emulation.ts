@@ -32,6 +32,13 @@ export interface Emulation {
    * and their names. Without it a policy may not notify.
    */
   readonly handlers?: EmulationHandlers;
+  /**
+   * A SHA-256 (hex) of `emulationTablesText(this)` (core's internals), which the filter cache's key then
+   * names the tables by instead of hashing their text (about 1 ms of a start). Only a digest made from
+   * this very object's tables (the cli's bundle build writes the one of its bundled copy in): another
+   * would let a cached filter of other tables be used.
+   */
+  readonly tablesDigest?: string;
   /** True when this emulation runs the given executable (its first bytes, ELF header). */
   detect(header: Uint8Array): boolean;
   /**

@@ -1,7 +1,7 @@
 // Mechanism behind @sysjail/core's API, for the repository's own tools and tests: no stability promise.
 export type { FilterOp } from './filter/index.js';
 export { assembleFilter, encodeFilter } from './filter/index.js';
-export { compilerSourceFiles } from './jail/filter-cache.js';
+export { compilerSourceFiles, emulationTablesText } from './jail/filter-cache.js';
 export { type StackOptions, stackFilter } from './jail/stack-filter.js';
 export * from './jexec/index.js';
 export { type JailPolicies, jailPolicies } from './listen/jail-policy.js';

@@ -16,6 +16,12 @@ export const freebsdVictimPath = fileURLToPath(new URL('../dist/native/freebsd-v
 /** The built handler module the supervisor thread imports (dist/, also from src/ in tests). */
 export const freebsdHandlersModule = new URL('../dist/handlers.js', import.meta.url).href;
 
+/**
+ * In the cli's bundles (esbuild's define): a SHA-256 of core's emulationTablesText of this emulation as the
+ * bundle's build imported it, from the files the bundle's copy is made of. Elsewhere not defined.
+ */
+declare const __sysjailFreebsdTablesDigest: string | undefined;
+
 export const freebsd: Emulation = {
   name: 'freebsd',
   description:
@@ -34,4 +40,5 @@ export const freebsd: Emulation = {
     magic: Uint8Array.of(0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, ELFOSABI_FREEBSD),
     mask: Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0xff),
   },
+  ...(typeof __sysjailFreebsdTablesDigest === 'string' ? { tablesDigest: __sysjailFreebsdTablesDigest } : {}),
 };

@@ -37,6 +37,12 @@ export function detectLinuxElf(header: Uint8Array): boolean {
  */
 export const linuxHandlersModule = new URL('../dist/handlers.js', import.meta.url).href;
 
+/**
+ * In the cli's bundles (esbuild's define): a SHA-256 of core's emulationTablesText of this emulation as the
+ * bundle's build imported it, from the files the bundle's copy is made of. Elsewhere not defined.
+ */
+declare const __sysjailLinuxTablesDigest: string | undefined;
+
 export const linux: Emulation = {
   name: 'linux',
   description: 'Linux x86_64 and i386 binaries on the Linux kernel (x32 refused)',
@@ -47,4 +53,5 @@ export const linux: Emulation = {
   handlers: { module: linuxHandlersModule, names: Object.keys(handlers) },
   detect: detectLinuxElf,
   argumentName: linuxArgumentName,
+  ...(typeof __sysjailLinuxTablesDigest === 'string' ? { tablesDigest: __sysjailLinuxTablesDigest } : {}),
 };

@@ -8,7 +8,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compilerSourceFiles } from '@sysjail/core/internals';
+import type { Emulation } from '@sysjail/core';
+import { compilerSourceFiles, emulationTablesText } from '@sysjail/core/internals';
+import { freebsd } from '@sysjail/emul-freebsd';
+import { linux } from '@sysjail/emul-linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synopses } from '../config/usage.js';
 
@@ -127,6 +130,16 @@ describe('the bins', () => {
     expect(plain.test(join(cliDir, 'dist', 'bundle', 'jail.cjs'))).toBe(true);
     for (const odd of ['/a b', '/a%20', '/a#b', '/a?b', '/a\\b', '/é', 'rel/a'])
       expect(plain.test(odd)).toBe(false);
+  });
+
+  it('the bundles name each emulation they carry by a digest of its tables as its package makes them', () => {
+    const digest = (e: Emulation) => createHash('sha256').update(emulationTablesText(e)).digest('hex');
+    const bundled = (name: string) => readFileSync(join(cliDir, 'dist', 'bundle', `${name}.cjs`), 'utf8');
+    for (const name of ['jail', 'jexec', 'sysjail']) {
+      const text = bundled(name);
+      for (const e of [linux, freebsd]) expect(text).toContain(`tablesDigest: ${JSON.stringify(digest(e))}`);
+      expect(text).not.toMatch(/__sysjail(Linux|Freebsd)TablesDigest/);
+    }
   });
 
   it("mkjail's node keeps NODE_EXTRA_CA_CERTS (it asks an https mirror); the others' node never reads it", () => {

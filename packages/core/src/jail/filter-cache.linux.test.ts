@@ -150,6 +150,28 @@ describe('filterFor on disk', () => {
     expect(cacheFiles(dir)).toHaveLength(2);
   });
 
+  it("an emulation's tables are keyed by their text, or by its tablesDigest when it has one", () => {
+    const dir = freshDir();
+    const e = toy('toy-g');
+    filterFor(e, prison(), true, dir);
+    // other tables (reboot's number), no digest: another entry, the program of those tables
+    const moved = toy('toy-g');
+    const table = moved.tables[0] as { entries: { name: string; nr: number }[] };
+    (table.entries[2] as { nr: number }).nr = 142;
+    const f = filterFor(moved, prison(), true, dir);
+    expect(Buffer.from(f.program).equals(compiled(moved, prison()))).toBe(true);
+    expect(cacheFiles(dir)).toHaveLength(2);
+    // with a digest: its own entry, read back by an equal digest, and another digest is another entry
+    const digested = (digest: string): Emulation => ({ ...toy('toy-g'), tablesDigest: digest });
+    filterFor(digested('a'.repeat(64)), prison(), true, dir);
+    expect(cacheFiles(dir)).toHaveLength(3);
+    const before = readdirSync(dir).map((n) => [n, statSync(join(dir, n)).ino]);
+    filterFor(digested('a'.repeat(64)), prison(), true, dir);
+    expect(readdirSync(dir).map((n) => [n, statSync(join(dir, n)).ino])).toEqual(before);
+    filterFor(digested('b'.repeat(64)), prison(), true, dir);
+    expect(cacheFiles(dir)).toHaveLength(4);
+  });
+
   it('a damaged or foreign entry is compiled again and replaced', () => {
     const dir = freshDir();
     filterFor(toy('toy-c'), prison(), true, dir);

@@ -112,25 +112,40 @@ export function filterFor(
 
 const emulationTexts = new WeakMap<Emulation, string>();
 
-/** What of an emulation the program depends on, as text (once per emulation object). */
+/**
+ * What of an emulation the program depends on, as text (once per emulation object): its tables by their
+ * `tablesDigest` when it has one, else by `emulationTablesText`; and its handler module.
+ */
 function emulationText(emulation: Emulation): string {
   let text = emulationTexts.get(emulation);
   if (text === undefined) {
-    const parts = [
-      emulation.name,
-      emulation.tables,
-      emulation.refusedArchitectures,
-      emulation.errno,
-      emulation.handlers ?? null,
-    ];
-    try {
-      text = JSON.stringify(parts); // tables are names and numbers: no replacer (several times faster)
-    } catch {
-      text = stringify(parts);
-    }
+    const tables =
+      emulation.tablesDigest === undefined
+        ? emulationTablesText(emulation)
+        : `digest ${emulation.tablesDigest}`;
+    text = `${tables}\0${emulation.handlers?.module ?? ''}`;
     emulationTexts.set(emulation, text);
   }
   return text;
+}
+
+/**
+ * An emulation's name, tables, refused architectures, errno names and handler names as JSON: what
+ * `Emulation.tablesDigest` is a SHA-256 of.
+ */
+export function emulationTablesText(emulation: Emulation): string {
+  const parts = [
+    emulation.name,
+    emulation.tables,
+    emulation.refusedArchitectures,
+    emulation.errno,
+    emulation.handlers?.names ?? null,
+  ];
+  try {
+    return JSON.stringify(parts); // tables are names and numbers: no replacer (several times faster)
+  } catch {
+    return stringify(parts);
+  }
 }
 
 /** JSON with bigints as {"$n": "..."}. */
