@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPrisonFlags, openRegistry, readJailCounters } from '@sysjail/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keepCountersFile } from './counters-file.js';
+import { countersFileOf, keepCountersFile } from './counters-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sysjail-counters-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +46,30 @@ describe('keepCountersFile', () => {
       emulated: 10,
       byCall: { mkdir: { denied: 5 } },
     });
+    stop();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('named: the start named the file in the record already (startJail countersPath); the record is left alone', () => {
+    const registry = openRegistry(join(dir, 'jails-named'));
+    const rec = registry.allocate({
+      path: '/j',
+      hostname: 'h',
+      ipv4: [],
+      ipv6: [],
+      flags: defaultPrisonFlags,
+      emulation: 'linux',
+      supervisorPid: process.pid,
+    });
+    const jail = {
+      jid: rec.jid,
+      counters: () => ({ notified: 0, denied: 3, emulated: 0, listenerFailures: 0, byCall: {} }),
+    };
+    const before = registry.find(rec.jid);
+    const stop = keepCountersFile(registry, jail, join(dir, 'counters-named'), 1000, true);
+    const path = countersFileOf(rec.jid, join(dir, 'counters-named'));
+    expect(readJailCounters(path)).toEqual({ denied: 3, emulated: 0, byCall: {} });
+    expect(registry.find(rec.jid)).toEqual(before);
     stop();
     expect(existsSync(path)).toBe(false);
   });

@@ -2,19 +2,30 @@ import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Jail, type Registry, sysjailRunDir, writeJailCounters } from '@sysjail/core';
 
+/** Where keepCountersFile keeps a jail's counters: <dir>/<jid>.json. */
+export function countersFileOf(jid: number, dir = defaultCountersDir()): string {
+  return join(dir, `${jid}.json`);
+}
+
+function defaultCountersDir(): string {
+  return join(sysjailRunDir(), 'counters');
+}
+
 /**
  * While the jail runs, the supervisor (this process) writes its counters every `periodMs` to
- * <run dir>/counters/<jid>.json and names that file in the jail's record, for sjls. Returns the stop
- * function, which removes the file.
+ * countersFileOf(jid, dir) and names that file in the jail's record, for sjls (unless `named`: the
+ * start named it there already, startJail's `countersPath`). Returns the stop function, which removes
+ * the file.
  */
 export function keepCountersFile(
   registry: Registry,
   jail: Pick<Jail, 'jid' | 'counters'>,
-  dir = join(sysjailRunDir(), 'counters'),
+  dir = defaultCountersDir(),
   periodMs = 1000,
+  named = false,
 ): () => void {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const path = join(dir, `${jail.jid}.json`);
+  const path = countersFileOf(jail.jid, dir);
   const write = () => {
     const c = jail.counters();
     try {
@@ -22,9 +33,11 @@ export function keepCountersFile(
     } catch {} // a full disk costs sjls its numbers, never the jail (or a shared supervisor's others)
   };
   write();
-  try {
-    registry.update(jail.jid, { countersPath: path });
-  } catch {}
+  if (!named) {
+    try {
+      registry.update(jail.jid, { countersPath: path });
+    } catch {}
+  }
   const timer = setInterval(write, periodMs);
   timer.unref();
   return () => {

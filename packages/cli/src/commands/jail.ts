@@ -17,7 +17,7 @@ import {
   type StartJailConfig,
 } from '../config/index.js';
 import { consoleLogPath } from '../console-log.js';
-import { keepCountersFile } from '../counters-file.js';
+import { countersFileOf, keepCountersFile } from '../counters-file.js';
 import { commandEmulation, jailEmulation, MIXED } from '../emulation-choice.js';
 import { installedEmulations } from '../emulations.js';
 import { CliError, JailNameTakenError } from '../errors.js';
@@ -151,6 +151,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
     ...(loader === undefined ? {} : { loader, underLoader }),
     ...(loaderBinfmt === undefined ? {} : { loaderBinfmt }),
     registry,
+    countersPath: (jid) => countersFileOf(jid),
     ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
     ...(config.limits === undefined ? {} : { limits: config.limits }),
     env: commandEnvironment(config),
@@ -160,7 +161,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
   }).catch((e: unknown) => {
     throw nameClashOf(e) ?? e;
   });
-  const stopCounters = keepCountersFile(registry, jail);
+  const stopCounters = keepCountersFile(registry, jail, undefined, undefined, true);
   if (config.printJid) process.stdout.write(`${jail.jid}\n`);
   forwarder.to(jail.initPid);
   const exit = await jail.exited;

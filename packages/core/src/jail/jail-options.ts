@@ -31,6 +31,12 @@ export interface JailOptions {
   /** Record the jail in this registry (JID, jls); without one the JID is local to this process. */
   readonly registry?: Registry;
   /**
+   * With `registry`: the file the caller keeps the jail's counters in (JailRecord.countersPath), named
+   * in the record by the start (its `registry record` stage), so that the caller does not update the
+   * record for it once started. The caller writes the file; sjls reads a missing one as no counters.
+   */
+  readonly countersPath?: (jid: number) => string;
+  /**
    * A program loader for the jail (an emulation's `loader`: a static executable of this emulation's ABI
    * that runs programs the kernel cannot). The init keeps it in a sealed memfd; commands marked for it
    * run as `loader argv[0] argv...`, under this jail's filter like any program.

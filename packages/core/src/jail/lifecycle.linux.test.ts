@@ -63,8 +63,11 @@ describe('a jail in a registry', () => {
         command: ['/bin/victim', 'family'],
         emulation: fx.emulation,
         registry,
+        countersPath: (jid) => join(fx.base, 'counters', `${jid}.json`),
         stdio: [stdinRead, out, 2],
       });
+      // named from the start (the caller writes the file; it updates no record)
+      expect(registry.find(jail.jid)?.countersPath).toBe(join(fx.base, 'counters', `${jail.jid}.json`));
       expect(await eventually(() => readFileSync(outPath, 'utf8') === 'up\n', 10_000)).toBe(true);
       const [record] = registry.list();
       expect(record).toMatchObject({

@@ -534,6 +534,7 @@ const record: Stage = {
       cgroupPath: s.cgroup.path,
       ...(s.ownRules.length > 0 ? { jailRules: s.ownRules } : {}),
       ...(s.limits ? { limits: s.limits.rules, limitCgroups: s.limits.cgroups } : {}),
+      ...(s.options.countersPath ? { countersPath: s.options.countersPath(s.jid) } : {}),
     });
     return undefined; // the record goes with the registry stage's undo
   },
