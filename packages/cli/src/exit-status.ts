@@ -11,3 +11,8 @@ export function exitStatusOfJail(
   if (exit.signal === null) return 0;
   return 128 + (signals[exit.signal] ?? 0);
 }
+
+/** One stderr line per stage the jail's end could not undo (`tool: STAGE not undone: ERROR`). */
+export function undoFailureLines(tool: string, exit: JailExit): string[] {
+  return (exit.undoFailures ?? []).map((f) => `${tool}: ${f.stage} not undone: ${f.error.split('\n')[0]}\n`);
+}

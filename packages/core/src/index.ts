@@ -39,6 +39,7 @@ export type { Jail, JailChange, JailCounters, JailExit } from './jail/running-ja
 export type { StackResult } from './jail/stack-filter.js';
 export { jailEnvironment, startJail } from './jail/start-jail.js';
 export { START_TRACE_CHANNEL, type StartStage } from './jail/start-trace.js';
+export type { UndoFailure } from './jail/teardown.js';
 export {
   JexecError,
   JexecRefusedError,

@@ -21,7 +21,7 @@ import { countersFileOf, keepCountersFile } from '../counters-file.js';
 import { commandEmulation, jailEmulation, MIXED } from '../emulation-choice.js';
 import { installedEmulations } from '../emulations.js';
 import { CliError, JailNameTakenError } from '../errors.js';
-import { exitStatusOfJail } from '../exit-status.js';
+import { exitStatusOfJail, undoFailureLines } from '../exit-status.js';
 import { endProcessWith } from '../run-tool.js';
 import { isManageCommand } from './jail-manage-args.js';
 
@@ -167,6 +167,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
   const exit = await jail.exited;
   forwarder.close();
   stopCounters();
+  for (const line of undoFailureLines('jail', exit)) process.stderr.write(line);
   return exitStatusOfJail(exit, constants.signals);
 }
 

@@ -23,7 +23,7 @@ import {
 } from '../supervisor/protocol.js';
 import { liveSupervisor } from './engine.js';
 import { type StackResult, stackFilter } from './stack-filter.js';
-import type { Teardown } from './teardown.js';
+import type { Teardown, UndoFailure } from './teardown.js';
 
 /**
  * A change to a running jail (jail -m). What can change, and how:
@@ -60,6 +60,8 @@ export interface JailExit {
   readonly signal: string | null;
   /** 'exited': the command ended; 'shutdown': reboot(2) inside; 'stopped': stop() was called. */
   readonly reason: 'exited' | 'shutdown' | 'stopped' | 'supervisor';
+  /** Stages whose undo failed at the end (what they made may be left on the host); absent when none. */
+  readonly undoFailures?: readonly UndoFailure[];
 }
 
 export interface JailCounters {
@@ -185,12 +187,13 @@ export class RunningJail extends EventEmitter implements Jail {
       this.parts.cgroup.kill();
     } catch {}
     await this.parts.started.catch(() => {});
-    await this.parts.teardown.run();
+    const failed = await this.parts.teardown.run();
     this.torndown = true;
+    const undoFailures = failed.length > 0 ? { undoFailures: failed } : {};
     const status = this.commandStatus;
     if (this.reason === 'exited' && status !== undefined)
-      return { ...decodeWaitStatus(status), reason: 'exited' };
-    return { code: init.code, signal: init.signal, reason: this.reason };
+      return { ...decodeWaitStatus(status), reason: 'exited', ...undoFailures };
+    return { code: init.code, signal: init.signal, reason: this.reason, ...undoFailures };
   }
 
   onSupervisor(msg: FromSupervisor): void {

@@ -15,19 +15,21 @@ describe('Teardown', () => {
       done.push('c');
     });
     expect(t.stages()).toEqual(['a', 'b', 'c']);
-    await Promise.all([t.run(), t.run()]);
-    await t.run();
+    const runs = await Promise.all([t.run(), t.run()]);
+    expect(await t.run()).toEqual([{ stage: 'b', error: 'b fails' }]);
+    expect(runs).toEqual([[{ stage: 'b', error: 'b fails' }], [{ stage: 'b', error: 'b fails' }]]);
     expect(done).toEqual(['c', 'a']);
   });
 
   it('runs at once an undo pushed after the run (a jail that ended while starting)', async () => {
     const done: string[] = [];
     const t = new Teardown();
-    await t.run();
+    expect(await t.run()).toEqual([]);
     t.push('late', () => {
       done.push('late');
     });
-    await t.run();
+    t.push('late failing', () => Promise.reject(new Error('still populated')));
+    expect(await t.run()).toEqual([{ stage: 'late failing', error: 'still populated' }]);
     expect(done).toEqual(['late']);
   });
 });
