@@ -1,14 +1,10 @@
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Jail, type Registry, sysjailRunDir, writeJailCounters } from '@sysjail/core';
+import { countersDir, type Jail, type Registry, writeJailCounters } from '@sysjail/core';
 
 /** Where keepCountersFile keeps a jail's counters: <dir>/<jid>.json. */
-export function countersFileOf(jid: number, dir = defaultCountersDir()): string {
+export function countersFileOf(jid: number, dir = countersDir()): string {
   return join(dir, `${jid}.json`);
-}
-
-function defaultCountersDir(): string {
-  return join(sysjailRunDir(), 'counters');
 }
 
 /**
@@ -20,7 +16,7 @@ function defaultCountersDir(): string {
 export function keepCountersFile(
   registry: Registry,
   jail: Pick<Jail, 'jid' | 'counters'>,
-  dir = defaultCountersDir(),
+  dir = countersDir(),
   periodMs = 1000,
   named = false,
 ): () => void {

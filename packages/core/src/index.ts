@@ -82,7 +82,7 @@ export type { JailRecord, JailRecordPatch, NewJailRecord } from './registry/jail
 export { isSameProcess, processStartTime } from './registry/process-start-time.js';
 export type { Registry } from './registry/registry.js';
 export { isLive, JID_MAX, openRegistry } from './registry/registry.js';
-export { defaultRegistryDir, sysjailRunDir } from './registry/run-dir.js';
+export { countersDir, defaultRegistryDir, sysjailRunDir } from './registry/run-dir.js';
 export { JailRoot } from './root/root-files.js';
 export type { TerminalMode } from './stdio/index.js';
 export type {

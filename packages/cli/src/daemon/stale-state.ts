@@ -1,9 +1,9 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Registry, sysjailRunDir } from '@sysjail/core';
+import { countersDir, type Registry } from '@sysjail/core';
 
 /** Counters files (<run dir>/counters/<jid>.json) of jails that are no longer live. */
-export function removeStaleCounters(registry: Registry, dir = join(sysjailRunDir(), 'counters')): void {
+export function removeStaleCounters(registry: Registry, dir = countersDir()): void {
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -13,4 +13,4 @@ export { withLockFile } from './lock-file.js';
 export { isSameProcess, processStartTime } from './process-start-time.js';
 export type { Registry } from './registry.js';
 export { isLive, JID_MAX, openRegistry } from './registry.js';
-export { defaultRegistryDir, sysjailRunDir } from './run-dir.js';
+export { countersDir, defaultRegistryDir, sysjailRunDir } from './run-dir.js';

@@ -10,7 +10,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { removeStaleLimitCgroupsOf } from '../limits/jail-limits.js';
 import { removeStaleAliases } from '../net/interface-aliases.js';
 import { BadJailRecordError, JailNameInUseError, JailRecordNotFoundError, NoFreeJidError } from './errors.js';
@@ -18,7 +18,7 @@ import { isoTime } from './iso-time.js';
 import type { JailRecord, JailRecordPatch, NewJailRecord } from './jail-record.js';
 import { withLockFile } from './lock-file.js';
 import { isSameProcess, processStartTime } from './process-start-time.js';
-import { defaultRegistryDir } from './run-dir.js';
+import { countersDir, defaultRegistryDir } from './run-dir.js';
 
 /** JIDs run 1 .. JID_MAX, then wrap (FreeBSD's JAIL_MAX). */
 export const JID_MAX = 999_999;
@@ -124,7 +124,7 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
         removeStaleLimitCgroupsOf(r);
         unlinkQuiet(fileOf(r.jid));
         unlinkQuiet(join(dir, `${r.jid}.sock`)); // the jexec socket of a supervisor that was killed
-        const counters = join(dirname(dir), 'counters', `${r.jid}.json`);
+        const counters = join(countersDir(dir), `${r.jid}.json`);
         if (r.countersPath === counters) unlinkQuiet(counters); // only the run dir's own, never another path
       }
     }
