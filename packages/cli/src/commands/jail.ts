@@ -167,7 +167,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
   const exit = await jail.exited;
   forwarder.close();
   stopCounters();
-  for (const line of undoFailureLines('jail', exit)) process.stderr.write(line);
+  for (const line of undoFailureLines(config.tool, exit)) process.stderr.write(line);
   return exitStatusOfJail(exit, constants.signals);
 }
 
