@@ -10,6 +10,7 @@ export * from './errors.js';
 export * from './fd-watch.js';
 export * from './file-descriptors.js';
 export * from './filesystem-root.js';
+export * from './ioprio.js';
 export * from './ip-address.js';
 export * from './landlock.js';
 export * from './launcher/index.js';

@@ -1,6 +1,6 @@
 // Thin wrappers against the real kernel (as root, in this process only where harmless).
-import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   AF_INET,
@@ -24,6 +24,10 @@ import {
   getsockname,
   getsockoptInt,
   gettid,
+  IOPRIO_CLASS_IDLE,
+  IOPRIO_CLASS_SHIFT,
+  IOPRIO_WHO_PROCESS,
+  ioprioGet,
   listen,
   memfdCreate,
   O_RDONLY,
@@ -46,7 +50,10 @@ import {
   SOCK_CLOEXEC,
   SOCK_STREAM,
   SOL_SOCKET,
+  STATX_INO,
+  STATX_MNT_ID_UNIQUE,
   SyscallError,
+  statx,
   sendfile,
   socket,
   uname,
@@ -156,6 +163,36 @@ describe('wrappers on the real kernel', () => {
       expect(() => waitid(P_PIDFD, pidfd, WEXITED)).toThrow(expect.objectContaining({ errnoName: 'ECHILD' }));
     } finally {
       close(pidfd);
+    }
+  });
+
+  it('statx: inode, device and the unique mount id', () => {
+    const root = statx(AT_FDCWD, '/', 0, STATX_INO | STATX_MNT_ID_UNIQUE);
+    const node = statSync('/', { bigint: true });
+    expect(root.mask & (STATX_INO | STATX_MNT_ID_UNIQUE)).toBe(STATX_INO | STATX_MNT_ID_UNIQUE);
+    expect(root.ino).toBe(node.ino);
+    expect(root.devMajor).toBe(Number(node.dev >> 8n) & 0xfff);
+    // /proc is another mount: another id; the same path twice: the same id
+    expect(statx(AT_FDCWD, '/proc', 0, STATX_MNT_ID_UNIQUE).mntId).not.toBe(root.mntId);
+    expect(statx(AT_FDCWD, '/proc/self/root', 0, STATX_MNT_ID_UNIQUE).mntId).toBe(root.mntId);
+    expect(() => statx(AT_FDCWD, '/nonexistent-statx', 0, STATX_INO)).toThrow(
+      expect.objectContaining({ syscall: 'statx', errnoName: 'ENOENT' }),
+    );
+  });
+
+  it('ioprio_get: of this thread and of a child started by ionice -c3', async () => {
+    const own = ioprioGet(IOPRIO_WHO_PROCESS, 0);
+    expect(ioprioGet(IOPRIO_WHO_PROCESS, process.pid)).toBe(own);
+    expect(own >> IOPRIO_CLASS_SHIFT).not.toBe(IOPRIO_CLASS_IDLE);
+    const child = spawn('ionice', ['-c3', 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => child.once('spawn', r));
+      const pid = child.pid as number;
+      while (readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'sleep\n') await new Promise((r) => setTimeout(r, 5));
+      expect(ioprioGet(IOPRIO_WHO_PROCESS, pid) >> IOPRIO_CLASS_SHIFT).toBe(IOPRIO_CLASS_IDLE);
+      expect(spawnSync('ionice', ['-p', String(pid)], { encoding: 'utf8' }).stdout.trim()).toBe('idle');
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 });
