@@ -53,9 +53,9 @@ import {
   STATX_INO,
   STATX_MNT_ID_UNIQUE,
   SyscallError,
-  statx,
   sendfile,
   socket,
+  statx,
   uname,
   WEXITED,
   waitid,
@@ -188,7 +188,8 @@ describe('wrappers on the real kernel', () => {
     try {
       await new Promise((r) => child.once('spawn', r));
       const pid = child.pid as number;
-      while (readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'sleep\n') await new Promise((r) => setTimeout(r, 5));
+      while (readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'sleep\n')
+        await new Promise((r) => setTimeout(r, 5));
       expect(ioprioGet(IOPRIO_WHO_PROCESS, pid) >> IOPRIO_CLASS_SHIFT).toBe(IOPRIO_CLASS_IDLE);
       expect(spawnSync('ionice', ['-p', String(pid)], { encoding: 'utf8' }).stdout.trim()).toBe('idle');
     } finally {
