@@ -121,4 +121,16 @@ describe('SupervisorProof', () => {
     const child = await childReading(p.fd, "b.landlockRestrict({ scoped: 0, beneath: '/' });");
     expect(child.token).toBeNull();
   });
+
+  it('it is read by the main thread: a libuv pool thread started before the domain would read it', async () => {
+    const p = proof();
+    const child = await childReading(
+      p.fd,
+      `await import('node:fs/promises').then((f) => f.readFile('/proc/self/status')); // starts the pool
+      b.landlockRestrictScopes(b.LANDLOCK_SCOPE_SIGNAL);
+      const fromPool = await import('node:fs/promises').then((f) => f.readlink('/proc/${process.pid}/fd/${p.fd}'));
+      if (!fromPool.includes('sysjail-proof-')) throw new Error('the pool thread read ' + fromPool);`,
+    );
+    expect(child.token).toBeNull();
+  });
 });
