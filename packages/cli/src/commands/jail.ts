@@ -1,14 +1,5 @@
 import { constants } from 'node:os';
-import {
-  JailNameInUseError,
-  jailEnvironment,
-  jailPasswdEntry,
-  loginEnvironment,
-  openRegistry,
-  prewarm,
-  type Registry,
-  startJail,
-} from '@sysjail/core';
+import { openRegistry, prewarm, startJail } from '@sysjail/core';
 import { exitProcess } from '@sysjail/systrace-bindings';
 import {
   type JailTool,
@@ -18,11 +9,17 @@ import {
 } from '../config/index.js';
 import { consoleLogPath } from '../console-log.js';
 import { countersFileOf, keepCountersFile } from '../counters-file.js';
-import { commandEmulation, jailEmulation, MIXED } from '../emulation-choice.js';
 import { installedEmulations } from '../emulations.js';
-import { CliError, JailNameTakenError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { exitStatusOfJail, undoFailureLines } from '../exit-status.js';
 import { endProcessWith } from '../run-tool.js';
+import {
+  checkNameFree,
+  commandEnvironment,
+  commandJailOptions,
+  cwdOption,
+  nameClashOf,
+} from './jail-command.js';
 import { isManageCommand } from './jail-manage-args.js';
 
 // The other forms' modules (jail -c/-m/-r/-R with jail.conf, --explain, -b's client, stopping a jail) are
@@ -70,48 +67,6 @@ async function removeJails(tool: JailTool, config: RemoveJailConfig): Promise<nu
   return status;
 }
 
-/** -n: fail before anything starts if a live jail has the name (the registry checks again, atomically). */
-function checkNameFree(registry: Registry, name: string | undefined): void {
-  if (name === undefined) return;
-  const other = registry.find(name);
-  if (other) throw new JailNameTakenError(name, other.jid);
-}
-
-/** The registry's name clash, wherever startJail wrapped it, as the cli's usage error. */
-function nameClashOf(e: unknown): JailNameTakenError | undefined {
-  for (let c: unknown = e; c instanceof Error; c = c.cause) {
-    if (c instanceof JailNameInUseError) return new JailNameTakenError(c.jailName, c.jid);
-  }
-  return undefined;
-}
-
-/**
- * The command's environment: the caller's with the jail's PATH, as FreeBSD's jail(8) passes it, or with
- * -l the clean login environment of the command's user (from the jail's passwd); then --unsetenv and
- * --setenv in order.
- */
-export function commandEnvironment(config: StartJailConfig): Record<string, string> {
-  const env = config.environment?.clean
-    ? loginEnvironment(config.prison.path, config.user?.uid ?? 0)
-    : jailEnvironment();
-  for (const [name, value] of config.environment?.changes ?? []) {
-    if (value === undefined) delete env[name];
-    else env[name] = value;
-  }
-  return env;
-}
-
-/** -l: the command starts in its user's home directory (from the jail's passwd), as FreeBSD's jail -l. */
-export function commandDirectory(config: StartJailConfig): string | undefined {
-  if (!config.environment?.clean) return undefined;
-  return jailPasswdEntry(config.prison.path, config.user?.uid ?? 0)?.home ?? '/';
-}
-
-function cwdOption(config: StartJailConfig): { cwd?: string } {
-  const cwd = commandDirectory(config);
-  return cwd === undefined ? {} : { cwd };
-}
-
 /** -b: the shared supervisor starts and keeps the jail; print its JID once the command runs. */
 async function runInBackground(config: StartJailConfig): Promise<number> {
   const { startBackgroundJail } = await import('../daemon/background-jail.js');
@@ -137,26 +92,11 @@ async function runJail(config: StartJailConfig): Promise<number> {
   const forwarder = forwardSignals();
   // One jail, served from this thread's event loop: no supervisor worker thread to boot.
   prewarm({ supervision: 'thread' });
-  const emulations = await installedEmulations();
-  const { emulation, loader, underLoader, loaderBinfmt } = jailEmulation(
-    emulations,
-    commandEmulation(emulations, config.emulation, config.prison.path, config.command[0]),
-    config.emulation === MIXED,
-  );
   const registry = openRegistry();
   const jail = await startJail({
-    prison: config.prison,
-    command: config.command,
-    emulation,
-    ...(loader === undefined ? {} : { loader, underLoader }),
-    ...(loaderBinfmt === undefined ? {} : { loaderBinfmt }),
+    ...commandJailOptions(config, await installedEmulations(), process.env),
     registry,
     countersPath: (jid) => countersFileOf(jid),
-    ...(config.user === undefined ? {} : { user: { uid: config.user.uid, gid: config.user.gid } }),
-    ...(config.limits === undefined ? {} : { limits: config.limits }),
-    env: commandEnvironment(config),
-    ...cwdOption(config),
-    terminal: config.terminal,
     supervision: 'thread',
   }).catch((e: unknown) => {
     throw nameClashOf(e) ?? e;

@@ -57,7 +57,35 @@ export type SupervisorRequest =
       /** jail -m sysjail.move: a running process (its pid in the jail) moved to a sub-policy. */
       readonly move?: { readonly pid: number; readonly subPolicy: string };
     }
-  | { readonly op: 'status' };
+  | { readonly op: 'status' }
+  | RunRequest;
+
+/**
+ * The hand-off of a jail of a command (jail(8), sysjail(1) without -b): the client's own argv and
+ * environment, and the token it read from the supervisor's proof link (see supervisor-proof.ts). Sent as
+ * one line; the connection stays open: the client then sends `{"signal":"SIGINT"}` lines (what it was
+ * sent, to pass on to the jail's init), and its end of the connection stops the jail.
+ */
+export interface RunRequest {
+  readonly op: 'run';
+  readonly tool: 'jail' | 'sysjail';
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly proof: string;
+}
+
+/**
+ * The supervisor's lines to a `run` client, in order. `back`: not taken (nothing was started): the
+ * client starts the jail itself. `accepted`: the start begins; from here on the client never starts it
+ * itself. Then `started` (with what jail(8) prints on stdout, -J's JID) or `failed` (one error line,
+ * the status), and at the end `exit` (the status jail(8) exits with, and its stderr lines).
+ */
+export type RunReply =
+  | { readonly back: string }
+  | { readonly accepted: true }
+  | { readonly started: number; readonly stdout?: string }
+  | { readonly failed: string; readonly status: number }
+  | { readonly exit: number; readonly stderr?: string };
 
 export interface SupervisedJailStatus {
   readonly jid: number;
