@@ -230,6 +230,11 @@ function __sysjailModuleUrl(pkg, file) {
  */
 /** The tools whose own node makes TLS connections: their node keeps NODE_EXTRA_CA_CERTS. */
 const TLS_TOOLS = new Set(['mkjail']);
+/**
+ * The tools that first offer a jail of a command to the running shared supervisor (dist/bundle/handoff.cjs,
+ * src/daemon/handoff-client.ts) and load their own bundle only when it is not taken.
+ */
+const HANDOFF_TOOLS = new Set(['jail', 'sysjail']);
 
 const launcher = (name) => {
   const sh = TLS_TOOLS.has(name)
@@ -254,23 +259,36 @@ if (process.env.SYSJAIL_NODE_EXTRA_CA_CERTS !== undefined) {
   process.env.NODE_EXTRA_CA_CERTS = process.env.SYSJAIL_NODE_EXTRA_CA_CERTS;
   delete process.env.SYSJAIL_NODE_EXTRA_CA_CERTS;
 }
-const { readFileSync } = require('node:fs');
-const { dirname, join } = require('node:path');
-const Module = require('node:module');
-const vm = require('node:vm');
-const file = join(__dirname, '..', 'bundle', '${name}.cjs');
-let cachedData;
-try {
-  cachedData = readFileSync(\`\${file}.cache\`);
-} catch {}
-const script = new vm.Script(readFileSync(file, 'utf8'), { filename: file, cachedData });
-const main = new Module(file, module);
-main.filename = file;
-main.paths = Module._nodeModulePaths(dirname(file));
-const run = script.runInThisContext();
-run.call(main.exports, main.exports, Module.createRequire(file), main, file, dirname(file), (s) => import(s));
+const { join } = require('node:path');
+${HANDOFF_TOOLS.has(name) ? handOff(name) : 'runBundle();'}
+
+function runBundle() {
+  const { readFileSync } = require('node:fs');
+  const { dirname } = require('node:path');
+  const Module = require('node:module');
+  const vm = require('node:vm');
+  const file = join(__dirname, '..', 'bundle', '${name}.cjs');
+  let cachedData;
+  try {
+    cachedData = readFileSync(\`\${file}.cache\`);
+  } catch {}
+  const script = new vm.Script(readFileSync(file, 'utf8'), { filename: file, cachedData });
+  const main = new Module(file, module);
+  main.filename = file;
+  main.paths = Module._nodeModulePaths(dirname(file));
+  const run = script.runInThisContext();
+  run.call(main.exports, main.exports, Module.createRequire(file), main, file, dirname(file), (s) => import(s));
+}
 `;
 };
+
+/** The launcher's hand-off: the supervisor script names the build (daemon/supervisor-files.ts). */
+const handOff = (name) => `require(join(__dirname, '..', 'bundle', 'handoff.cjs')).handOff(
+  '${name}',
+  process.argv.slice(2),
+  join(__dirname, '..', 'daemon', 'supervisor-main.js'),
+  runBundle,
+);`;
 
 /**
  * Arguments each bundle runs with once at build time, to put the functions they compile into its code
@@ -366,6 +384,28 @@ await build({
   plugins: [moduleUrls, noNativeImports, lazyBuiltins],
   banner: { js: `${WRAPPER_START}\n${banner}` },
   footer: { js: WRAPPER_END },
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+// The hand-off client, alone: node's own modules and its few files, nothing of core or koffi.
+await build({
+  entryPoints: [join(cliDir, 'dist', 'daemon', 'handoff-client.js')],
+  outfile: join(bundleDir, 'handoff.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  plugins: [
+    {
+      name: 'handoff-only-own-files',
+      setup(b) {
+        b.onResolve({ filter: /.*/ }, (args) => {
+          if (args.kind === 'entry-point' || args.path.startsWith('./') || isBuiltin(args.path)) return undefined;
+          return { errors: [{ text: `the hand-off client may not import ${args.path}` }] };
+        });
+      },
+    },
+  ],
   logLevel: 'warning',
   legalComments: 'none',
 });

@@ -103,7 +103,7 @@ async function runJail(config: StartJailConfig): Promise<number> {
   });
   const stopCounters = keepCountersFile(registry, jail, undefined, undefined, true);
   if (config.printJid) process.stdout.write(`${jail.jid}\n`);
-  forwarder.to(jail.initPid);
+  forwarder.to((sig) => jail.signalInit(constants.signals[sig]));
   const exit = await jail.exited;
   forwarder.close();
   stopCounters();
@@ -111,21 +111,16 @@ async function runJail(config: StartJailConfig): Promise<number> {
   return exitStatusOfJail(exit, constants.signals);
 }
 
-/** Catches FORWARDED signals at once; sends them to `to(pid)` once known (the ones held first too). */
-function forwardSignals(): { to(pid: number): void; close(): void } {
-  let target: number | undefined;
+/** Catches FORWARDED signals at once; passes them to `to(send)` once known (the ones held first too). */
+function forwardSignals(): { to(send: (sig: NodeJS.Signals) => void): void; close(): void } {
+  let send: ((sig: NodeJS.Signals) => void) | undefined;
   const held: NodeJS.Signals[] = [];
-  const send = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(target as number, sig);
-    } catch {}
-  };
-  const onSignal = (sig: NodeJS.Signals) => (target === undefined ? held.push(sig) : send(sig));
+  const onSignal = (sig: NodeJS.Signals) => (send === undefined ? held.push(sig) : send(sig));
   for (const sig of FORWARDED) process.on(sig, onSignal);
   return {
-    to(pid) {
-      target = pid;
-      for (const sig of held.splice(0)) send(sig);
+    to(f) {
+      send = f;
+      for (const sig of held.splice(0)) f(sig);
     },
     close() {
       for (const sig of FORWARDED) process.off(sig, onSignal);

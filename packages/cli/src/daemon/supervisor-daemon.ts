@@ -30,9 +30,13 @@ import {
   type JailChange,
   type JailEnd,
   MAX_MESSAGE,
+  type RunReply,
+  type RunRequest,
   type SupervisorReply,
   type SupervisorRequest,
 } from './protocol.js';
+import { type RunHost, serveRun } from './run-handoff.js';
+import type { SupervisorProof } from './supervisor-proof.js';
 
 /** FreeBSD's stop.timeout default. */
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
@@ -67,6 +71,16 @@ function failureOf(e: unknown): Failure {
   return failure('FAILED', (e as Error)?.message ?? String(e), 1);
 }
 
+/** The line as a `run` request, if it is one. */
+function parseRun(line: string): RunRequest | undefined {
+  try {
+    const r = JSON.parse(line) as RunRequest;
+    return r?.op === 'run' ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function kB(status: string, key: string): number | undefined {
   const m = new RegExp(`^${key}:\\s+([0-9]+) kB`, 'm').exec(status);
   return m ? Number(m[1]) : undefined;
@@ -76,6 +90,8 @@ export interface SupervisorDaemonOptions {
   readonly socket: string;
   readonly emulations: readonly Emulation[];
   readonly registry?: Registry;
+  /** The proof a hand-off client must read (see supervisor-proof.ts); without one, no hand-off is taken. */
+  readonly proof?: SupervisorProof;
   /** Called once the last jail is gone (and no request is in flight). */
   readonly onIdle: () => void;
 }
@@ -160,11 +176,22 @@ export class SupervisorDaemon {
     conn.setTimeout(REQUEST_MS, () => conn.destroy());
     let input = '';
     conn.setEncoding('utf8');
-    conn.on('data', (d: string) => {
+    const onData = (d: string) => {
       input += d;
-      if (input.length > MAX_MESSAGE) refuse(failure('BAD_REQUEST', 'request too large', 1));
-    });
-    conn.on('end', () => {
+      if (input.length > MAX_MESSAGE) {
+        refuse(failure('BAD_REQUEST', 'request too large', 1));
+        return;
+      }
+      // A hand-off (`run`) is one line, and the connection stays open: the rest is the client's.
+      const nl = input.indexOf('\n');
+      const line = nl < 0 ? undefined : parseRun(input.slice(0, nl));
+      if (line === undefined || fd === undefined) return;
+      conn.off('data', onData);
+      conn.off('end', onEnd);
+      conn.setTimeout(0);
+      this.serveRun(conn, fd, line, input.slice(nl + 1));
+    };
+    const onEnd = () => {
       conn.setTimeout(0);
       let request: SupervisorRequest;
       try {
@@ -188,7 +215,33 @@ export class SupervisorDaemon {
           conn.once('close', done);
           conn.end(`${JSON.stringify(reply)}\n`, done);
         });
-    });
+    };
+    conn.on('data', onData);
+    conn.on('end', onEnd);
+  }
+
+  /** A hand-off: counted as a request until its connection is done with (its jail ended). */
+  private serveRun(conn: Socket, fd: number, request: RunRequest, rest: string): void {
+    const { proof } = this.options;
+    if (!proof) {
+      conn.end(`${JSON.stringify({ back: 'no proof' } satisfies RunReply)}\n`);
+      return;
+    }
+    const host: RunHost = {
+      emulations: this.options.emulations,
+      registry: this.registry,
+      proof,
+      adopt: (jail, stopCounters) => this.adopt(jail, jail.prison.name, stopCounters, []),
+    };
+    this.pending++;
+    serveRun(host, conn, fd, request, rest)
+      .catch((e: unknown) => {
+        conn.end(`${JSON.stringify({ failed: (e as Error)?.message ?? String(e), status: 1 } satisfies RunReply)}\n`);
+      })
+      .finally(() => {
+        this.pending--;
+        this.exitIfIdle();
+      });
   }
 
   private handle(request: SupervisorRequest): Promise<SupervisorReply> {
@@ -259,23 +312,28 @@ export class SupervisorDaemon {
           : {}),
       };
       const jail = await startJail(jailOptions);
-      const hosted: Hosted = {
+      this.adopt(
         jail,
-        ...(prison.name === undefined ? {} : { name: prison.name }),
-        stopCounters: keepCountersFile(this.registry, jail),
-        changeable: Array.isArray(options.changeableFlags) ? [...options.changeableFlags] : [],
-      };
-      this.jails.set(jail.jid, hosted);
-      jail.exited.finally(() => {
-        hosted.stopCounters();
-        this.jails.delete(jail.jid);
-        this.exitIfIdle();
-      });
+        prison.name,
+        keepCountersFile(this.registry, jail),
+        Array.isArray(options.changeableFlags) ? [...options.changeableFlags] : [],
+      );
       return { ok: true, jid: jail.jid, initPid: jail.initPid };
     } finally {
       closeSync(devNull);
       if (out !== undefined) closeSync(out);
     }
+  }
+
+  /** Keeps a started jail until it ends. */
+  private adopt(jail: Jail, name: string | undefined, stopCounters: () => void, changeable: string[]): void {
+    const hosted: Hosted = { jail, ...(name === undefined ? {} : { name }), stopCounters, changeable };
+    this.jails.set(jail.jid, hosted);
+    jail.exited.finally(() => {
+      hosted.stopCounters();
+      this.jails.delete(jail.jid);
+      this.exitIfIdle();
+    });
   }
 
   private emulationFor(options: BackgroundJailOptions): Emulation {

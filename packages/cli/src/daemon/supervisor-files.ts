@@ -1,10 +1,10 @@
 // Where the shared supervisor is found: a socket and a pid file in sysjail's run directory, one pair
 // per installed build (two builds on one host run two supervisors; the registry is shared).
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isSameProcess, sysjailRunDir } from '@sysjail/core';
+import { supervisorBase } from './supervisor-name.js';
 
 /** The supervisor's entry script (dist/daemon/supervisor-main.js). */
 export const supervisorScript = fileURLToPath(new URL('./supervisor-main.js', import.meta.url));
@@ -19,8 +19,7 @@ export interface SupervisorFiles {
 }
 
 export function supervisorFiles(runDir = sysjailRunDir()): SupervisorFiles {
-  const build = createHash('sha256').update(supervisorScript).digest('hex').slice(0, 8);
-  const base = join(runDir, `supervisor-${build}`);
+  const base = supervisorBase(runDir, supervisorScript);
   return {
     runDir,
     socket: `${base}.sock`,
@@ -34,6 +33,8 @@ export interface SupervisorPid {
   readonly pid: number;
   readonly startTime: number;
   readonly socket: string;
+  /** The supervisor's proof fd (see supervisor-proof.ts), for the hand-off client. */
+  readonly proofFd?: number;
 }
 
 export function readSupervisorPid(path: string): SupervisorPid | undefined {

@@ -9,6 +9,7 @@ import { installedEmulations } from '../emulations.js';
 import { READY_FD_ENV } from './ready-fd.js';
 import { removeStaleCounters } from './stale-state.js';
 import { SupervisorDaemon } from './supervisor-daemon.js';
+import { SupervisorProof } from './supervisor-proof.js';
 import { liveSupervisor, supervisorFiles } from './supervisor-files.js';
 
 function report(fd: number | undefined, word: string): void {
@@ -25,12 +26,19 @@ async function main(): Promise<void> {
   delete process.env[READY_FD_ENV];
   const files = supervisorFiles();
   mkdirSync(files.runDir, { recursive: true, mode: 0o755 });
+  // What a hand-off client reads to show it is not confined apart from this process (its fd in the pid file).
+  const proof = SupervisorProof.create();
   const claimed = withLockFile(files.lock, () => {
     if (liveSupervisor(files)) return false;
     try {
       unlinkSync(files.socket); // a killed predecessor's
     } catch {}
-    const me = { pid: process.pid, startTime: processStartTime(process.pid), socket: files.socket };
+    const me = {
+      pid: process.pid,
+      startTime: processStartTime(process.pid),
+      socket: files.socket,
+      proofFd: proof.fd,
+    };
     writeFileSync(files.pidFile, `${JSON.stringify(me)}\n`, { mode: 0o644 });
     return true;
   });
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
     socket: files.socket,
     emulations: await installedEmulations(),
     registry,
+    proof,
     onIdle: done,
   });
   await daemon.listen();

@@ -89,6 +89,16 @@ function startProcess(
   return { child, stdout: () => out, waitFor, done };
 }
 
+/** Any program with the fixture's environment, running. */
+export function startProgram(
+  fixture: JailFixture,
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): ToolProcess {
+  return startProcess(file, args, fixture.env, options);
+}
+
 /** Any program with the fixture's environment, to its end (stdin /dev/null unless given). */
 export function runProcess(
   fixture: JailFixture,

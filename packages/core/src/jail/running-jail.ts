@@ -85,6 +85,11 @@ export interface Jail extends EventEmitter {
   counters(): JailCounters;
   /** Sends `signal` (a number) to every process of the jail but its init, as kill(-1) inside would. */
   signal(signal: number): Promise<void>;
+  /**
+   * Sends `signal` (a number) to the jail's init, through its pidfd: never to another process that got
+   * its pid once it was reaped. jail(8) passes its INT, TERM and HUP on this way.
+   */
+  signalInit(signal: number): void;
   /** Changes the running jail (see JailChange); applies to later calls of every process of the jail. */
   change(change: JailChange): Promise<void>;
   /**
@@ -285,6 +290,13 @@ export class RunningJail extends EventEmitter implements Jail {
       }
       clearInterval(timer);
     }, 10);
+  }
+
+  signalInit(signal: number): void {
+    if (this.torndown) return;
+    try {
+      pidfdSendSignal(this.parts.initPidfd, signal);
+    } catch {}
   }
 
   async signal(signal: number): Promise<void> {

@@ -1,0 +1,102 @@
+// The hand-off client: jail(8) and sysjail(1), started for a jail of a command, ask the running shared
+// supervisor to start and keep that jail for them instead of loading the jail code themselves. Bundled
+// alone (dist/bundle/handoff.cjs) and run by the tool's launcher before anything else: node:fs and
+// node:net only. The supervisor takes the jail only when this process could not have started it
+// differently itself (see run-handoff.ts); anything else, and no supervisor, is `startItself()`.
+import { readFileSync, writeSync } from 'node:fs';
+import { connect } from 'node:net';
+import { proofFromLink } from './proof-link.js';
+import { MAX_MESSAGE, type RunReply, type RunRequest } from './protocol.js';
+import { runDirOf, supervisorBase } from './supervisor-name.js';
+
+/** What jail(8) passes on to the jail's init (as it does when it started the jail itself). */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Arguments the tool answers without any jail: never worth a connection. */
+const OWN = new Set(['--help', '-h', '--version']);
+
+/** The running supervisor of this build, as its pid file names it. */
+function supervisorOf(env: NodeJS.ProcessEnv, script: string): { pid: number; socket: string; proofFd: number } | undefined {
+  try {
+    const p = JSON.parse(readFileSync(`${supervisorBase(runDirOf(env), script)}.pid`, 'utf8'));
+    return Number.isInteger(p?.pid) && typeof p.socket === 'string' && Number.isInteger(p.proofFd) ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Hands the jail of `argv` to the supervisor of the build whose supervisor script is `script`, and ends
+ * the process with the jail's status; or calls `startItself` when there is no supervisor or it gives the
+ * jail back (nothing was started).
+ */
+export function handOff(
+  tool: RunRequest['tool'],
+  argv: readonly string[],
+  script: string,
+  startItself: () => void,
+): void {
+  const env = process.env;
+  const supervisor = argv.length === 0 || OWN.has(argv[0]) ? undefined : supervisorOf(env, script);
+  const proof = supervisor && proofFromLink(supervisor.pid, supervisor.proofFd);
+  if (!supervisor || proof === undefined) {
+    startItself();
+    return;
+  }
+  let accepted = false;
+  let ended = false;
+  let input = '';
+  const conn = connect(supervisor.socket);
+  const held: string[] = [];
+  const onSignal = (signal: NodeJS.Signals) => {
+    const line = `${JSON.stringify({ signal })}\n`;
+    if (conn.connecting) held.push(line);
+    else conn.write(line);
+  };
+  for (const sig of FORWARDED) process.on(sig, onSignal);
+  const end = (status: number, err?: string) => {
+    ended = true;
+    if (err) writeSync(2, err);
+    process.exit(status);
+  };
+  const giveBack = () => {
+    if (ended) return;
+    ended = true;
+    for (const sig of FORWARDED) process.off(sig, onSignal);
+    conn.destroy();
+    startItself();
+  };
+  conn.on('connect', () => {
+    const request: RunRequest = { op: 'run', tool, argv, env: env as Record<string, string>, proof };
+    conn.write(`${JSON.stringify(request)}\n${held.splice(0).join('')}`);
+  });
+  conn.setEncoding('utf8');
+  conn.on('data', (d: string) => {
+    input += d;
+    if (input.length > MAX_MESSAGE) conn.destroy();
+    for (let nl = input.indexOf('\n'); nl >= 0 && !ended; nl = input.indexOf('\n')) {
+      let reply: RunReply;
+      try {
+        reply = JSON.parse(input.slice(0, nl)) as RunReply;
+      } catch {
+        reply = { failed: 'the sysjail supervisor gave a malformed reply', status: 1 };
+        if (!accepted) reply = { back: 'malformed' };
+      }
+      input = input.slice(nl + 1);
+      if ('back' in reply) giveBack();
+      else if ('accepted' in reply) accepted = true;
+      else if ('started' in reply) {
+        if (reply.stdout) writeSync(1, reply.stdout);
+      } else if ('failed' in reply) end(reply.status, `${tool}: ${reply.failed}\n`);
+      else if ('exit' in reply) end(reply.exit, reply.stderr);
+    }
+  });
+  conn.on('error', () => {});
+  conn.on('close', () => {
+    if (ended) return;
+    // Before `accepted` nothing was started: the jail is this process's to start. After, the
+    // supervisor's end ended the jail too.
+    if (!accepted) giveBack();
+    else end(1, `${tool}: the sysjail supervisor ended before the jail\n`);
+  });
+}

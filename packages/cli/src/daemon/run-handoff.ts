@@ -1,0 +1,173 @@
+// The supervisor's side of the hand-off (handoff-client.ts): it starts and keeps the jail of a command
+// that jail(8) or sysjail(1) would have started itself, relaying that process's stdio, passing on its
+// signals and sending back its status. Taken only when the result is the jail the client would have
+// made: a client confined or placed apart from this process (caller-context.ts, the proof), another
+// SYSJAIL_* setting, a form other than a jail of a command, a terminal, or anything the client would
+// refuse is given back before anything starts, and the client starts the jail itself.
+import { closeSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { constants } from 'node:os';
+import { type Emulation, type Jail, type Registry, startJail } from '@sysjail/core';
+import {
+  isTerminal,
+  peerCredentials,
+  peerPidfd,
+  pidfdGetfd,
+} from '@sysjail/systrace-bindings';
+import { type JailTool, parseJailArgs } from '../config/index.js';
+import { countersFileOf, keepCountersFile } from '../counters-file.js';
+import { exitStatusOfJail, undoFailureLines } from '../exit-status.js';
+import { checkNameFree, commandJailOptions } from '../commands/jail-command.js';
+import { isManageCommand } from '../commands/jail-manage-args.js';
+import { callerMismatch } from './caller-context.js';
+import type { RunReply, RunRequest } from './protocol.js';
+import type { SupervisorProof } from './supervisor-proof.js';
+
+/** The signals a client passes on (what jail(8) passes to the init when it keeps the jail itself). */
+const FORWARDED = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
+
+export interface RunHost {
+  readonly emulations: readonly Emulation[];
+  readonly registry: Registry;
+  readonly proof: SupervisorProof;
+  /** Keeps a started jail among the supervisor's until it ends. */
+  adopt(jail: Jail, stopCounters: () => void): void;
+}
+
+class GiveBack extends Error {}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The first SYSJAIL_* variable set otherwise in `env` than in this process's environment. */
+function settingApart(env: Readonly<Record<string, string>>): string | undefined {
+  const names = new Set([...Object.keys(env), ...Object.keys(process.env)]);
+  for (const name of names) {
+    if (name.startsWith('SYSJAIL_') && env[name] !== process.env[name]) return name;
+  }
+  return undefined;
+}
+
+/**
+ * Serves one `run` request on `conn` (whose fd is `fd`; its peer already checked to be uid 0), `rest`
+ * what the client sent after the request line. Resolves once the connection is done with.
+ */
+export async function serveRun(
+  host: RunHost,
+  conn: Socket,
+  fd: number,
+  request: RunRequest,
+  rest: string,
+): Promise<void> {
+  const send = (reply: RunReply) => conn.write(`${JSON.stringify(reply)}\n`);
+  const signals: string[] = [];
+  let jail: Jail | undefined;
+  let input = rest;
+  let gone = false;
+  const take = () => {
+    for (let nl = input.indexOf('\n'); nl >= 0; nl = input.indexOf('\n')) {
+      let line: { signal?: unknown };
+      try {
+        line = JSON.parse(input.slice(0, nl));
+      } catch {
+        line = {};
+      }
+      input = input.slice(nl + 1);
+      if (typeof line.signal === 'string' && FORWARDED.has(line.signal)) signals.push(line.signal);
+    }
+    if (input.length > 4096) input = '';
+    if (jail) for (const sig of signals.splice(0)) jail.signalInit(constants.signals[sig as NodeJS.Signals]);
+  };
+  conn.on('data', (d: string) => {
+    input += d;
+    take();
+  });
+  // The client's end is jail(8)'s death: the jail ends with it, as its init's parent-death signal would.
+  // (The server is half-open: a dead client's socket ends without closing.)
+  const clientGone = new Promise<void>((resolve) => {
+    conn.once('end', resolve);
+    conn.once('close', resolve);
+  });
+  void clientGone.then(() => {
+    gone = true;
+    void jail?.stop();
+  });
+  take();
+
+  const held: Held = { stdio: [] };
+  let printJid = false;
+  try {
+    let options: ReturnType<typeof commandJailOptions>;
+    try {
+      ({ options, printJid } = takeable(host, fd, request, held));
+    } catch (e) {
+      throw e instanceof GiveBack ? e : new GiveBack((e as Error)?.message ?? String(e));
+    }
+    if (gone) throw new GiveBack('client gone');
+    send({ accepted: true });
+    try {
+      jail = await startJail({
+        ...options,
+        registry: host.registry,
+        countersPath: (jid) => countersFileOf(jid),
+        stdio: held.stdio as [number, number, number],
+      });
+    } catch (e) {
+      // startJail undid every stage before the go: nothing ran, the client may start the jail itself.
+      throw new GiveBack((e as Error)?.message ?? String(e));
+    }
+  } catch (e) {
+    if (!(e instanceof GiveBack)) throw e;
+    send({ back: e.message });
+    conn.end();
+    return;
+  } finally {
+    for (const f of held.stdio) closeSync(f);
+    if (held.pidfd !== undefined) closeSync(held.pidfd);
+  }
+  const started = jail;
+  host.adopt(started, keepCountersFile(host.registry, started, undefined, undefined, true));
+  if (gone) void started.stop();
+  send({ started: started.jid, ...(printJid ? { stdout: `${started.jid}\n` } : {}) });
+  take();
+  const exit = await started.exited;
+  const stderr = undoFailureLines(request.tool, exit).join('');
+  const reply: RunReply = { exit: exitStatusOfJail(exit, constants.signals), ...(stderr ? { stderr } : {}) };
+  conn.end(`${JSON.stringify(reply)}\n`);
+}
+
+/** What takeable took from the client (closed by serveRun either way). */
+interface Held {
+  pidfd?: number;
+  readonly stdio: number[];
+}
+
+/**
+ * The startJail options of the request, when this supervisor may start the jail for its client; throws
+ * GiveBack (why) when not. The client's pidfd and stdio are put in `held`, for the caller to close.
+ */
+function takeable(
+  host: RunHost,
+  fd: number,
+  request: RunRequest,
+  held: Held,
+): { options: ReturnType<typeof commandJailOptions>; printJid: boolean } {
+  const { tool, argv, env } = request;
+  if ((tool !== 'jail' && tool !== 'sysjail') || !isStrings(argv) || typeof env !== 'object' || env === null)
+    throw new GiveBack('malformed request');
+  if (!isStrings(Object.values(env))) throw new GiveBack('malformed request');
+  if (!host.proof.matches(request.proof)) throw new GiveBack('proof');
+  const setting = settingApart(env);
+  if (setting !== undefined) throw new GiveBack(`environment: ${setting}`);
+  const pidfd = peerPidfd(fd);
+  held.pidfd = pidfd;
+  const apart = callerMismatch(peerCredentials(fd).pid, pidfd);
+  if (apart !== undefined) throw new GiveBack(`caller: ${apart}`);
+  if (tool === 'jail' && isManageCommand(argv)) throw new GiveBack('form');
+  const config = parseJailArgs(tool as JailTool, argv, { euid: 0 });
+  if (config.kind !== 'start' || config.background) throw new GiveBack('form');
+  checkNameFree(host.registry, config.prison.name);
+  for (const n of [0, 1, 2]) held.stdio.push(pidfdGetfd(pidfd, n));
+  // A terminal stays with jail(8): it sizes and restores the terminal, and is its job-control process.
+  if (config.terminal === 'force' || held.stdio.some((f) => isTerminal(f))) throw new GiveBack('terminal');
+  return { options: commandJailOptions(config, host.emulations, env), printJid: config.printJid };
+}
