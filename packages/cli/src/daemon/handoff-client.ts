@@ -16,10 +16,15 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const OWN = new Set(['--help', '-h', '--version']);
 
 /** The running supervisor of this build, as its pid file names it. */
-function supervisorOf(env: NodeJS.ProcessEnv, script: string): { pid: number; socket: string; proofFd: number } | undefined {
+function supervisorOf(
+  env: NodeJS.ProcessEnv,
+  script: string,
+): { pid: number; socket: string; proofFd: number } | undefined {
   try {
     const p = JSON.parse(readFileSync(`${supervisorBase(runDirOf(env), script)}.pid`, 'utf8'));
-    return Number.isInteger(p?.pid) && typeof p.socket === 'string' && Number.isInteger(p.proofFd) ? p : undefined;
+    return Number.isInteger(p?.pid) && typeof p.socket === 'string' && Number.isInteger(p.proofFd)
+      ? p
+      : undefined;
   } catch {
     return undefined;
   }

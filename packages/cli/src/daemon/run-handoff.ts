@@ -8,17 +8,12 @@ import { closeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { type Emulation, type Jail, type Registry, startJail } from '@sysjail/core';
-import {
-  isTerminal,
-  peerCredentials,
-  peerPidfd,
-  pidfdGetfd,
-} from '@sysjail/systrace-bindings';
+import { isTerminal, peerCredentials, peerPidfd, pidfdGetfd } from '@sysjail/systrace-bindings';
+import { checkNameFree, commandJailOptions } from '../commands/jail-command.js';
+import { isManageCommand } from '../commands/jail-manage-args.js';
 import { type JailTool, parseJailArgs } from '../config/index.js';
 import { countersFileOf, keepCountersFile } from '../counters-file.js';
 import { exitStatusOfJail, undoFailureLines } from '../exit-status.js';
-import { checkNameFree, commandJailOptions } from '../commands/jail-command.js';
-import { isManageCommand } from '../commands/jail-manage-args.js';
 import { callerMismatch } from './caller-context.js';
 import type { RunReply, RunRequest } from './protocol.js';
 import type { SupervisorProof } from './supervisor-proof.js';

@@ -236,7 +236,9 @@ export class SupervisorDaemon {
     this.pending++;
     serveRun(host, conn, fd, request, rest)
       .catch((e: unknown) => {
-        conn.end(`${JSON.stringify({ failed: (e as Error)?.message ?? String(e), status: 1 } satisfies RunReply)}\n`);
+        conn.end(
+          `${JSON.stringify({ failed: (e as Error)?.message ?? String(e), status: 1 } satisfies RunReply)}\n`,
+        );
       })
       .finally(() => {
         this.pending--;

@@ -9,8 +9,8 @@ import { installedEmulations } from '../emulations.js';
 import { READY_FD_ENV } from './ready-fd.js';
 import { removeStaleCounters } from './stale-state.js';
 import { SupervisorDaemon } from './supervisor-daemon.js';
-import { SupervisorProof } from './supervisor-proof.js';
 import { liveSupervisor, supervisorFiles } from './supervisor-files.js';
+import { SupervisorProof } from './supervisor-proof.js';
 
 function report(fd: number | undefined, word: string): void {
   if (fd === undefined) return;

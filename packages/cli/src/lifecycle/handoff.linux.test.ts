@@ -30,11 +30,17 @@ beforeAll(async () => {
 afterAll(() => fx?.cleanup());
 
 const recordOf = (hostname: string): JailRecord | undefined =>
-  fx.registry()
+  fx
+    .registry()
     .list()
     .find((r) => r.hostname === hostname);
 
-const parentOf = (pid: number) => Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+/** The jail's record once its init is in it. */
+const recorded = (host: string) =>
+  waitUntil(() => (recordOf(host)?.initPid ? recordOf(host) : undefined), 10_000, `the jail ${host}`);
+
+const parentOf = (pid: number) =>
+  Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 
 /** Starts `jail ... HOST 127.0.71.N /bin/sleep 100` (through `wrapper`, if given), and its record once up. */
 async function sleeper(host: string, n: number, wrapper: readonly string[] = []) {
@@ -45,12 +51,11 @@ async function sleeper(host: string, n: number, wrapper: readonly string[] = [])
       : startProgram(fx, wrapper[0], [...wrapper.slice(1), process.execPath, jailBin, ...args], {
           stdin: 'ignore',
         });
-  const record = await waitUntil(() => recordOf(host), 10_000, `the jail ${host}`);
-  return { p, record };
+  return { p, record: await recorded(host) };
 }
 
 describe('jail(8) with a shared supervisor running', () => {
-  it('hands the jail to it: the init is the supervisor\'s child, stdio and status pass through', async () => {
+  it("hands the jail to it: the init is the supervisor's child, stdio and status pass through", async () => {
     const p = startJailCommand(fx, [
       fx.root,
       'ho-taken',
@@ -59,7 +64,7 @@ describe('jail(8) with a shared supervisor running', () => {
       '-c',
       'read x; echo "got $x"; echo err >&2; exit 7',
     ]);
-    const record = await waitUntil(() => recordOf('ho-taken'), 10_000, 'the jail');
+    const record = await recorded('ho-taken');
     expect(record.supervisorPid).toBe(supervisor);
     expect(parentOf(record.initPid)).toBe(supervisor);
     expect(parentOf(record.initPid)).not.toBe(p.child.pid);
@@ -85,19 +90,23 @@ describe('jail(8) with a shared supervisor running', () => {
     expect(recordOf('ho-term')).toBeUndefined();
   });
 
-  it('ends the jail when jail(8) is killed, as the init\'s parent-death signal would', async () => {
+  it("ends the jail when jail(8) is killed, as the init's parent-death signal would", async () => {
     const { p, record } = await sleeper('ho-kill', 5);
     expect(record.supervisorPid).toBe(supervisor);
     p.child.kill('SIGKILL');
     await p.done;
-    await waitUntil(() => !existsSync(`/proc/${record.initPid}`) && recordOf('ho-kill') === undefined, 10_000, 'the jail to end');
+    await waitUntil(
+      () => !existsSync(`/proc/${record.initPid}`) && recordOf('ho-kill') === undefined,
+      10_000,
+      'the jail to end',
+    );
   });
 
   // Each of these would make a jail other than the one jail(8) makes itself: it starts it itself.
   for (const [what, wrapper, n] of [
     ['a nice value', ['/usr/bin/nice', '-n', '5'], 6],
     ['resource limits', ['/usr/bin/prlimit', '--nofile=512:1024'], 7],
-    ['a network namespace', ['/usr/bin/unshare', '-n'], 8],
+    ['a mount namespace', ['/usr/bin/unshare', '-m'], 8],
     ['no_new_privs', ['/usr/bin/setpriv', '--nnp'], 9],
     ['a CPU affinity', ['/usr/bin/taskset', '-c', '0'], 10],
   ] as const) {
@@ -120,7 +129,16 @@ describe('jail(8) with a shared supervisor running', () => {
   it('a caller in a Landlock domain cannot read the proof and is given nothing', async () => {
     // The client restricts itself (every file right still allowed beneath /: only the domain differs),
     // then offers the jail; its fallback reports instead of starting one.
-    const bindings = join(binDir, '..', '..', 'node_modules', '@sysjail', 'systrace-bindings', 'dist', 'index.js');
+    const bindings = join(
+      binDir,
+      '..',
+      '..',
+      'node_modules',
+      '@sysjail',
+      'systrace-bindings',
+      'dist',
+      'index.js',
+    );
     const script = `
       const { landlockRestrict } = await import(${JSON.stringify(bindings)});
       landlockRestrict({ scoped: 0, beneath: '/' });
@@ -135,30 +153,33 @@ describe('jail(8) with a shared supervisor running', () => {
     expect(r).toMatchObject({ status: 0, stdout: 'given back\n' });
     // The same client outside a domain is taken (the check is what refused it).
     const plain = script.replace("landlockRestrict({ scoped: 0, beneath: '/' });", '');
-    const q = await startProgram(fx, process.execPath, ['--input-type=module', '-e', plain], { stdin: 'ignore' }).done;
+    const q = await startProgram(fx, process.execPath, ['--input-type=module', '-e', plain], {
+      stdin: 'ignore',
+    }).done;
     expect(q).toMatchObject({ status: 0, stdout: 'handed\n' });
   });
 
   it('a terminal stays with jail(8): it starts the jail itself', async () => {
     // script(1) gives jail(8) a terminal as stdin, stdout and stderr.
-    const p = startProgram(fx, '/usr/bin/script', [
-      '-qec',
-      `${process.execPath} ${jailBin} ${fx.root} ho-tty 127.0.71.13 /bin/sleep 100`,
-      '/dev/null',
-    ], { stdin: 'pipe' });
-    const record = await waitUntil(() => recordOf('ho-tty'), 10_000, 'the jail');
+    const p = startProgram(
+      fx,
+      '/usr/bin/script',
+      ['-qec', `${process.execPath} ${jailBin} ${fx.root} ho-tty 127.0.71.13 /bin/sleep 100`, '/dev/null'],
+      { stdin: 'pipe' },
+    );
+    const record = await recorded('ho-tty');
     expect(record.supervisorPid).not.toBe(supervisor);
     process.kill(record.supervisorPid, 'SIGTERM');
     await p.done;
   });
 
-  it('a usage error is jail(8)\'s own: message and synopsis, 2', async () => {
+  it("a usage error is jail(8)'s own: message and synopsis, 2", async () => {
     const r = await runJail(fx, [fx.root, 'ho-usage']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^jail: .*\nusage: jail /);
   });
 
-  it('the supervisor\'s end ends a jail handed to it, and jail(8) says so (1)', async () => {
+  it("the supervisor's end ends a jail handed to it, and jail(8) says so (1)", async () => {
     const { p, record } = await sleeper('ho-sup', 14);
     expect(record.supervisorPid).toBe(supervisor);
     process.kill(supervisor, 'SIGKILL');
