@@ -119,6 +119,38 @@ function floorFromBindings() {
   }
 }
 
+/**
+ * Runs `f` while a background jail (sysjail -b ... /bin/sleep) keeps a shared supervisor running in run
+ * directory `runDir`, started as the measured commands are (pinned alike with BENCH_TASKSET: a client
+ * the supervisor differs from is given back its jail); removes it after.
+ */
+function withKeeper(root, runDir, f) {
+  const keeperEnv = { ...envWithoutCerts(), SYSJAIL_RUN_DIR: runDir };
+  const pin = TASKSET ? ['taskset', '-c', TASKSET] : [];
+  const started = spawnSync(
+    pin[0] ?? cliBin('sysjail'),
+    [
+      ...pin.slice(1),
+      ...(pin.length ? [cliBin('sysjail')] : []),
+      '-b',
+      '-n',
+      'sysjail-bench-keeper',
+      root,
+      'keeper',
+      '127.0.0.6',
+      '/bin/sleep',
+      '100000',
+    ],
+    { env: keeperEnv, encoding: 'utf8' },
+  );
+  if (started.status !== 0) throw new Error(`sysjail -b: ${started.stderr}`);
+  try {
+    return f(keeperEnv);
+  } finally {
+    spawnSync(cliBin('jail'), ['-r', 'sysjail-bench-keeper'], { env: keeperEnv, stdio: 'ignore' });
+  }
+}
+
 async function main() {
   ensureHyperfine();
   const machine = machineInfo();
@@ -151,7 +183,8 @@ async function main() {
 
     // The goal's run: no NODE_EXTRA_CA_CERTS for any command. The bin's shell part starts node without it, so
     // with it set node -e 0 would pay for parsing certificates (~38 ms CPU here) that the jail command skips.
-    const noCertsEnv = envWithoutCerts();
+    // A run directory of its own, where no shared supervisor runs: the jail command starts the jail itself.
+    const noCertsEnv = { ...envWithoutCerts(), SYSJAIL_RUN_DIR: join(dir, 'run-alone') };
     console.error(`command: one hyperfine run of ${HYPERFINE_RUNS}, without NODE_EXTRA_CA_CERTS`);
     const command = hyperfine(
       {
@@ -174,6 +207,18 @@ async function main() {
             },
             { runs: HYPERFINE_RUNS, ...(TASKSET ? { cpus: TASKSET } : {}) },
           );
+
+    console.error(`command handed to a running supervisor: one hyperfine run of ${HYPERFINE_RUNS}`);
+    const handedOff = withKeeper(root, join(dir, 'run-keeper'), (keeperEnv) =>
+      hyperfine(
+        {
+          jail: [cliBin('jail'), root, 'h', JAIL_ADDRESS, '/bin/true'],
+          node: [process.execPath, '-e', '0'],
+          bwrap: ['bwrap', ...bwrapArgs(root, ['/bin/true'])],
+        },
+        { runs: HYPERFINE_RUNS, env: keeperEnv, ...(TASKSET ? { cpus: TASKSET } : {}) },
+      ),
+    );
 
     console.error(
       `command paths that start nothing: one hyperfine run of ${HYPERFINE_RUNS}, without NODE_EXTRA_CA_CERTS`,
@@ -274,6 +319,7 @@ async function main() {
       machine,
       start,
       command,
+      handedOff,
       asIs,
       paths,
       sys,
@@ -296,6 +342,7 @@ function format({
   machine,
   start,
   command,
+  handedOff,
   asIs,
   paths,
   sys,
@@ -353,6 +400,11 @@ function format({
   p(
     `| 2 | \`jail ROOT h ${JAIL_ADDRESS} /bin/true\`, ms (hyperfine -N, median) | ${f1(hf.jail.median)} | node -e 0 + bwrap = ${f1(hf.node.median)} + ${f1(hf.bwrap.median)} (no NODE_EXTRA_CA_CERTS for any) | ${ratio(hf.jail.median, cmdReference)} | 1.4x | ${met(hf.jail.median / cmdReference, 1.4)} |`,
   );
+  const handed = handedOff;
+  const handedReference = handed.node.median + handed.bwrap.median;
+  p(
+    `| 2 | same, with a shared supervisor running (the jail handed to it), ms | ${f1(handed.jail.median)} | node -e 0 + bwrap = ${f1(handed.node.median)} + ${f1(handed.bwrap.median)} (another hyperfine run) | ${ratio(handed.jail.median, handedReference)} | 1.4x | ${met(handed.jail.median / handedReference, 1.4)} |`,
+  );
   p(
     `| 3 | syscall loop, CPU ns per iteration (getpid, open, read, close, stat) | ${f1(sysJail)} | floor (chroot + allow filter) ${f1(sysFloor)} | ${ratio(sysJail, sysFloor)} | 1.03x | ${met(sysJail / sysFloor, 1.03)} |`,
   );
@@ -400,6 +452,9 @@ function format({
   }
   p(
     `  Spawned from this Node process (spawnSync, interleaved with (1)): the jail command runs its command ${f1(cmd.running)} ms after spawn and is gone after ${f1(cmd.exited)} ms; node -e 0 takes ${f1(node)} ms.`,
+  );
+  p(
+    `- (2) with a shared supervisor running (a background jail keeps it, in a run directory of its own; the first row's run directory has none): the jail command hands the jail to it (docs/design.md, "Handing a jail to the supervisor"). One hyperfine run, as the first; fastest: jail ${f1(handed.jail.min)}, node -e 0 ${f1(handed.node.min)}, bwrap ${f1(handed.bwrap.min)} ms.`,
   );
   const pathRow = (name, what) =>
     `| ${what} | ${f1(paths[name].median)} | ${f1(paths[name].median - paths.node.median)} |`;
