@@ -77,13 +77,13 @@ export interface RunRequest {
 /**
  * The supervisor's lines to a `run` client, in order. `back`: not taken (nothing was started): the
  * client starts the jail itself. `accepted`: the start begins; from here on the client never starts it
- * itself. Then `started` (with what jail(8) prints on stdout, -J's JID) or `failed` (one error line,
- * the status), and at the end `exit` (the status jail(8) exits with, and its stderr lines).
+ * itself. Then `started` (with -i: the JID jail(8) prints on stdout, once the jail runs), or `failed`
+ * (one error line, the status), and at the end `exit` (the status jail(8) exits with, its stderr lines).
  */
 export type RunReply =
   | { readonly back: string }
   | { readonly accepted: true }
-  | { readonly started: number; readonly stdout?: string }
+  | { readonly started: number; readonly stdout: string }
   | { readonly failed: string; readonly status: number }
   | { readonly exit: number; readonly stderr?: string };
 

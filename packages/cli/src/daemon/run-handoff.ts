@@ -122,7 +122,8 @@ export async function serveRun(
   const started = jail;
   host.adopt(started, keepCountersFile(host.registry, started, undefined, undefined, true));
   if (gone) void started.stop();
-  send({ started: started.jid, ...(printJid ? { stdout: `${started.jid}\n` } : {}) });
+  // -i: the JID once the jail runs (a line the client needs only then).
+  if (printJid) send({ started: started.jid, stdout: `${started.jid}\n` });
   take();
   const exit = await started.exited;
   const stderr = undoFailureLines(request.tool, exit).join('');
