@@ -31,6 +31,40 @@ export interface RunHost {
 
 class GiveBack extends Error {}
 
+/**
+ * A connection's peer as the hand-off needs it: a pidfd of it (SO_PEERPIDFD: the process that connected,
+ * never another that got its pid) and the first attribute it differs from this process in. Read as it
+ * connects, while its request is on its way. Closed by whoever holds it last (close() is idempotent).
+ */
+export class RunCaller {
+  private constructor(
+    private pidfd: number | undefined,
+    readonly apart: string | undefined,
+  ) {}
+
+  static of(fd: number): RunCaller {
+    let pidfd: number | undefined;
+    try {
+      pidfd = peerPidfd(fd);
+      return new RunCaller(pidfd, callerMismatch(peerCredentials(fd).pid, pidfd));
+    } catch (e) {
+      if (pidfd !== undefined) closeSync(pidfd);
+      return new RunCaller(undefined, `peer: ${(e as Error)?.message ?? e}`);
+    }
+  }
+
+  /** A duplicate of the caller's descriptor `n` (pidfd_getfd). */
+  getfd(n: number): number {
+    if (this.pidfd === undefined) throw new Error('no pidfd');
+    return pidfdGetfd(this.pidfd, n);
+  }
+
+  close(): void {
+    if (this.pidfd !== undefined) closeSync(this.pidfd);
+    this.pidfd = undefined;
+  }
+}
+
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** The first SYSJAIL_* variable set otherwise in `env` than in this process's environment. */
@@ -43,13 +77,13 @@ function settingApart(env: Readonly<Record<string, string>>): string | undefined
 }
 
 /**
- * Serves one `run` request on `conn` (whose fd is `fd`; its peer already checked to be uid 0), `rest`
+ * Serves one `run` request on `conn` (its peer `caller`, already checked to be uid 0; closed here), `rest`
  * what the client sent after the request line. Resolves once the connection is done with.
  */
 export async function serveRun(
   host: RunHost,
   conn: Socket,
-  fd: number,
+  caller: RunCaller,
   request: RunRequest,
   rest: string,
 ): Promise<void> {
@@ -93,7 +127,7 @@ export async function serveRun(
   try {
     let options: ReturnType<typeof commandJailOptions>;
     try {
-      ({ options, printJid } = takeable(host, fd, request, held));
+      ({ options, printJid } = takeable(host, caller, request, held));
     } catch (e) {
       throw e instanceof GiveBack ? e : new GiveBack((e as Error)?.message ?? String(e));
     }
@@ -117,7 +151,7 @@ export async function serveRun(
     return;
   } finally {
     for (const f of held.stdio) closeSync(f);
-    if (held.pidfd !== undefined) closeSync(held.pidfd);
+    caller.close();
   }
   const started = jail;
   host.adopt(started, keepCountersFile(host.registry, started, undefined, undefined, true));
@@ -133,17 +167,16 @@ export async function serveRun(
 
 /** What takeable took from the client (closed by serveRun either way). */
 interface Held {
-  pidfd?: number;
   readonly stdio: number[];
 }
 
 /**
  * The startJail options of the request, when this supervisor may start the jail for its client; throws
- * GiveBack (why) when not. The client's pidfd and stdio are put in `held`, for the caller to close.
+ * GiveBack (why) when not. The client's stdio is put in `held`, for the caller to close.
  */
 function takeable(
   host: RunHost,
-  fd: number,
+  caller: RunCaller,
   request: RunRequest,
   held: Held,
 ): { options: ReturnType<typeof commandJailOptions>; printJid: boolean } {
@@ -154,15 +187,12 @@ function takeable(
   if (!host.proof.matches(request.proof)) throw new GiveBack('proof');
   const setting = settingApart(env);
   if (setting !== undefined) throw new GiveBack(`environment: ${setting}`);
-  const pidfd = peerPidfd(fd);
-  held.pidfd = pidfd;
-  const apart = callerMismatch(peerCredentials(fd).pid, pidfd);
-  if (apart !== undefined) throw new GiveBack(`caller: ${apart}`);
+  if (caller.apart !== undefined) throw new GiveBack(`caller: ${caller.apart}`);
   if (tool === 'jail' && isManageCommand(argv)) throw new GiveBack('form');
   const config = parseJailArgs(tool as JailTool, argv, { euid: 0 });
   if (config.kind !== 'start' || config.background) throw new GiveBack('form');
   checkNameFree(host.registry, config.prison.name);
-  for (const n of [0, 1, 2]) held.stdio.push(pidfdGetfd(pidfd, n));
+  for (const n of [0, 1, 2]) held.stdio.push(caller.getfd(n));
   // A terminal stays with jail(8): it sizes and restores the terminal, and is its job-control process.
   if (config.terminal === 'force' || held.stdio.some((f) => isTerminal(f))) throw new GiveBack('terminal');
   return { options: commandJailOptions(config, host.emulations, env), printJid: config.printJid };

@@ -35,7 +35,7 @@ import {
   type SupervisorReply,
   type SupervisorRequest,
 } from './protocol.js';
-import { type RunHost, serveRun } from './run-handoff.js';
+import { RunCaller, type RunHost, serveRun } from './run-handoff.js';
 import type { SupervisorProof } from './supervisor-proof.js';
 
 /** FreeBSD's stop.timeout default. */
@@ -172,6 +172,9 @@ export class SupervisorDaemon {
       refuse(failure('NOT_ROOT', 'the sysjail supervisor serves root only', 1));
       return;
     }
+    // A hand-off's checks of its caller are made now, while its request is on its way.
+    let caller = this.options.proof && fd !== undefined ? RunCaller.of(fd) : undefined;
+    conn.once('close', () => caller?.close());
     // The request must arrive whole within REQUEST_MS; handling it then takes what it takes.
     conn.setTimeout(REQUEST_MS, () => conn.destroy());
     let input = '';
@@ -185,11 +188,17 @@ export class SupervisorDaemon {
       // A hand-off (`run`) is one line, and the connection stays open: the rest is the client's.
       const nl = input.indexOf('\n');
       const line = nl < 0 ? undefined : parseRun(input.slice(0, nl));
-      if (line === undefined || fd === undefined) return;
+      if (line === undefined) return;
       conn.off('data', onData);
       conn.off('end', onEnd);
       conn.setTimeout(0);
-      this.serveRun(conn, fd, line, input.slice(nl + 1));
+      const taken = caller;
+      caller = undefined;
+      if (taken === undefined || this.options.proof === undefined) {
+        conn.end(`${JSON.stringify({ back: 'this supervisor takes no hand-off' } satisfies RunReply)}\n`);
+        return;
+      }
+      this.serveRun(conn, taken, this.options.proof, line, input.slice(nl + 1));
     };
     const onEnd = () => {
       conn.setTimeout(0);
@@ -221,12 +230,13 @@ export class SupervisorDaemon {
   }
 
   /** A hand-off: counted as a request until its connection is done with (its jail ended). */
-  private serveRun(conn: Socket, fd: number, request: RunRequest, rest: string): void {
-    const { proof } = this.options;
-    if (!proof) {
-      conn.end(`${JSON.stringify({ back: 'no proof' } satisfies RunReply)}\n`);
-      return;
-    }
+  private serveRun(
+    conn: Socket,
+    caller: RunCaller,
+    proof: SupervisorProof,
+    request: RunRequest,
+    rest: string,
+  ): void {
     const host: RunHost = {
       emulations: this.options.emulations,
       registry: this.registry,
@@ -234,7 +244,7 @@ export class SupervisorDaemon {
       adopt: (jail, stopCounters) => this.adopt(jail, jail.prison.name, stopCounters, []),
     };
     this.pending++;
-    serveRun(host, conn, fd, request, rest)
+    serveRun(host, conn, caller, request, rest)
       .catch((e: unknown) => {
         conn.end(
           `${JSON.stringify({ failed: (e as Error)?.message ?? String(e), status: 1 } satisfies RunReply)}\n`,
