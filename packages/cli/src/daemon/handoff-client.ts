@@ -45,6 +45,8 @@ export function handOff(
   const supervisor = argv.length === 0 || OWN.has(argv[0]) ? undefined : supervisorOf(env, script);
   const proof = supervisor && proofFromLink(supervisor.pid, supervisor.proofFd);
   if (!supervisor || proof === undefined) {
+    if (supervisor && env.SYSJAIL_DEBUG)
+      writeSync(2, `${tool}: starting the jail here: the supervisor's proof cannot be read\n`);
     startItself();
     return;
   }
@@ -64,9 +66,10 @@ export function handOff(
     if (err) writeSync(2, err);
     process.exit(status);
   };
-  const giveBack = () => {
+  const giveBack = (why: string) => {
     if (ended) return;
     ended = true;
+    if (env.SYSJAIL_DEBUG) writeSync(2, `${tool}: starting the jail here, not in the supervisor: ${why}\n`);
     for (const sig of FORWARDED) process.off(sig, onSignal);
     conn.destroy();
     startItself();
@@ -85,10 +88,10 @@ export function handOff(
         reply = JSON.parse(input.slice(0, nl)) as RunReply;
       } catch {
         reply = { failed: 'the sysjail supervisor gave a malformed reply', status: 1 };
-        if (!accepted) reply = { back: 'malformed' };
+        if (!accepted) reply = { back: 'a malformed reply' };
       }
       input = input.slice(nl + 1);
-      if ('back' in reply) giveBack();
+      if ('back' in reply) giveBack(reply.back);
       else if ('accepted' in reply) accepted = true;
       else if ('started' in reply) {
         if (reply.stdout) writeSync(1, reply.stdout);
@@ -101,7 +104,7 @@ export function handOff(
     if (ended) return;
     // Before `accepted` nothing was started: the jail is this process's to start. After, the
     // supervisor's end ended the jail too.
-    if (!accepted) giveBack();
+    if (!accepted) giveBack('the supervisor closed the connection');
     else end(1, `${tool}: the sysjail supervisor ended before the jail\n`);
   });
 }

@@ -67,10 +67,14 @@ export class RunCaller {
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
+/** SYSJAIL_DEBUG changes only what the tool prints (its client says why a jail was given back). */
+const PRINTING_ONLY = new Set(['SYSJAIL_DEBUG']);
+
 /** The first SYSJAIL_* variable set otherwise in `env` than in this process's environment. */
 function settingApart(env: Readonly<Record<string, string>>): string | undefined {
   const names = new Set([...Object.keys(env), ...Object.keys(process.env)]);
   for (const name of names) {
+    if (PRINTING_ONLY.has(name)) continue;
     if (name.startsWith('SYSJAIL_') && env[name] !== process.env[name]) return name;
   }
   return undefined;

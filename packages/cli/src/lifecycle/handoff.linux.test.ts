@@ -126,6 +126,25 @@ describe('jail(8) with a shared supervisor running', () => {
     expect((await p.done).status).toBe(143);
   });
 
+  it('SYSJAIL_DEBUG is no other setting, and says why a jail is not handed over', async () => {
+    const taken = await sleeper('ho-debug', 15, ['/usr/bin/env', 'SYSJAIL_DEBUG=1']);
+    expect(taken.record.supervisorPid).toBe(supervisor);
+    taken.p.child.kill('SIGTERM');
+    expect(await taken.p.done).toMatchObject({ status: 143, stderr: '' });
+    const back = await sleeper('ho-debug2', 16, [
+      '/usr/bin/env',
+      'SYSJAIL_DEBUG=1',
+      '/usr/bin/nice',
+      '-n',
+      '3',
+    ]);
+    expect(back.record.supervisorPid).not.toBe(supervisor);
+    back.p.child.kill('SIGTERM');
+    const r = await back.p.done;
+    expect(r.status).toBe(143);
+    expect(r.stderr).toBe('jail: starting the jail here, not in the supervisor: caller: nice\n');
+  });
+
   it('a caller in a Landlock domain cannot read the proof and is given nothing', async () => {
     // The client restricts itself (every file right still allowed beneath /: only the domain differs),
     // then offers the jail; its fallback reports instead of starting one.
