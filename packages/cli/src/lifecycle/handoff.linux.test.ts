@@ -75,6 +75,19 @@ describe('jail(8) with a shared supervisor running', () => {
     expect(existsSync(`/proc/${record.initPid}`)).toBe(false);
   });
 
+  it('sysjail(1) in the foreground hands its jail over too', async () => {
+    const p = startProgram(
+      fx,
+      process.execPath,
+      [join(binDir, 'sysjail.js'), fx.root, 'ho-sysjail', '127.0.71.17', '/bin/sh', '-c', 'read x; exit 3'],
+      { stdin: 'pipe' },
+    );
+    const record = await recorded('ho-sysjail');
+    expect(record.supervisorPid).toBe(supervisor);
+    p.child.stdin?.end('go\n');
+    expect((await p.done).status).toBe(3);
+  });
+
   it('-i prints the JID, as jail(8) does when it keeps the jail itself', async () => {
     const r = await runJail(fx, ['-i', fx.root, 'ho-jid', '127.0.71.3', '/bin/echo', 'ran']);
     expect(r.status).toBe(0);
