@@ -6,6 +6,12 @@
  */
 export type Victim = 'v64' | 'v32' | 'sh' | 'fbsd';
 
+/**
+ * A confinement the caller of the jail tool is under: no_new_privs, a seccomp filter (refusing getcpu
+ * with EPERM), a Landlock domain (no writing anywhere), a bounding set without CAP_FSETID.
+ */
+export type Confinement = 'no-new-privs' | 'seccomp' | 'landlock' | 'bounding-set';
+
 /** What keeps the promise. Anything the victim reports that is not listed breaks it. */
 export interface Expect {
   /** the call failed with one of these errno names */
@@ -18,7 +24,7 @@ export interface Expect {
   readonly value?: readonly string[];
   /** no report because the whole jail ended (reboot) */
   readonly ended?: boolean;
-  /** the jail tool refused to run the jail at all (see Case.reachableRoot) */
+  /** the jail tool refused to run the jail at all (see Case.reachableRoot, Case.caller) */
   readonly refused?: boolean;
   /** errno names or values that prove nothing either way */
   readonly inconclusive?: readonly string[];
@@ -50,6 +56,12 @@ export interface Case {
    * tool may be given it: the case checks what the tool makes of that.
    */
   readonly reachableRoot?: boolean;
+  /**
+   * Run (solo) from a caller under this confinement (the 64-bit victim's `confined` mode confines itself
+   * and execs the tool's command line), and once more from a plain caller: the control, what the jail
+   * gives without it (see caller.ts).
+   */
+  readonly caller?: Confinement;
 }
 
 /** What a victim reported for one probe. */

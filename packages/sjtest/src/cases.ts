@@ -1057,6 +1057,55 @@ const shell: Case[] = [
  * FreeBSD's numbers (AF_INET6 is 28); errnos are FreeBSD's, by name.
  */
 const FREEBSD_AF = { INET: 2, INET6: 28 };
+/**
+ * A jail never sheds its caller's confinement: the tool is run by a caller that confined itself (the
+ * victim's `confined` mode), and by a plain one for the control (see caller.ts). A tool that refuses to
+ * run for the confined caller keeps the promise; one that starts the command elsewhere (a daemon, a
+ * container engine) is where it breaks.
+ */
+const CALLER_KEPT: Expect = { value: ['confined', 'confined-anyway'], refused: true };
+const caller: Case[] = [
+  v64({
+    id: 'caller.no-new-privs',
+    tags: ['caller', 'escape'],
+    promise:
+      'a caller under no_new_privs gets a jailed command under no_new_privs (prctl(PR_GET_NO_NEW_PRIVS))',
+    probe: 'caller-no-new-privs',
+    caller: 'no-new-privs',
+    solo: true,
+    expect: CALLER_KEPT,
+  }),
+  v64({
+    id: 'caller.seccomp',
+    tags: ['caller', 'escape'],
+    promise: "a caller's seccomp filter (getcpu refused with EPERM) still holds for the jailed command",
+    probe: 'caller-seccomp',
+    caller: 'seccomp',
+    solo: true,
+    expect: CALLER_KEPT,
+  }),
+  v64({
+    id: 'caller.landlock',
+    tags: ['caller', 'escape'],
+    promise:
+      "a caller's Landlock domain (no writing anywhere) still holds: the jailed command cannot create a file in the root's /tmp",
+    probe: 'caller-landlock',
+    caller: 'landlock',
+    solo: true,
+    // a tool whose jails cannot write there anyway proves nothing of the caller's domain
+    expect: { value: ['confined'], refused: true, inconclusive: ['confined-anyway'] },
+  }),
+  v64({
+    id: 'caller.bounding-set',
+    tags: ['caller', 'caps', 'escape'],
+    promise: "a caller's bounding set without CAP_FSETID gives a jailed command whose bounding set lacks it",
+    probe: 'caller-bounding-set',
+    caller: 'bounding-set',
+    solo: true,
+    expect: CALLER_KEPT,
+  }),
+];
+
 const freebsdOf = (id: string, arg?: string): Case => {
   const row = [...filesystem, ...processes, ...hostname, ...network].find(
     (c) => c.id === id && c.victim === 'v64',
@@ -1107,6 +1156,7 @@ export const cases: readonly Case[] = [
   ...network,
   ...closed,
   ...entryPoints,
+  ...caller,
   ...functional,
   ...shell,
   ...freebsd,

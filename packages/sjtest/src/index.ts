@@ -1,4 +1,4 @@
-export type { Case, CaseResult, Expect, Outcome, Status, Victim } from './case.js';
+export type { Case, CaseResult, Confinement, Expect, Outcome, Status, Victim } from './case.js';
 export { cases } from './cases.js';
 export { main } from './cli.js';
 export { BuildError, SjtestError, UsageError } from './errors.js';

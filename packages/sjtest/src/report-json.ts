@@ -22,8 +22,9 @@ export function toJson(report: RunReport, baseline?: RunReport) {
       outcome: r.outcome,
       ...(baseline ? { baseline: none.get(r.case.id) } : {}),
     })),
-    runs: report.runs.map(({ victim, argv, exitCode, signal, timedOut, durationMs }) => ({
+    runs: report.runs.map(({ victim, argv, exitCode, signal, timedOut, durationMs, caller }) => ({
       victim,
+      ...(caller ? { caller } : {}),
       argv: argv.map((a) => (a.length > 200 ? `${a.slice(0, 200)}…` : a)),
       exitCode,
       signal,

@@ -8,7 +8,8 @@ import { chmodSync, closeSync, openSync, readFileSync, rmSync, statSync } from '
 import { connect, type Socket } from 'node:net';
 import { hostname as hostHostname, release } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Case, CaseResult, Outcome, Victim } from './case.js';
+import { callerOutcome } from './caller.js';
+import type { Case, CaseResult, Confinement, Outcome, Victim } from './case.js';
 import { evaluate } from './evaluate.js';
 import { buildJailRoot, type JailRoot } from './jail-root.js';
 import { type LoopbackService, startLoopbackService } from './loopback-service.js';
@@ -42,6 +43,8 @@ export interface JailRun {
   readonly timedOut: boolean;
   readonly durationMs: number;
   readonly stderr: string;
+  /** a caller case's run: from a caller under this confinement, or from a plain one (its control) */
+  readonly caller?: { readonly confinement: Confinement; readonly confined: boolean };
 }
 
 export interface RunReport {
@@ -58,6 +61,7 @@ interface Group {
   readonly victim: Victim;
   readonly cases: readonly Case[];
   readonly stdin?: Case['stdin'];
+  readonly caller?: Confinement;
 }
 
 /** Probes per victim run: some tools cap the argument count (firejail: fewer than 128 arguments). */
@@ -67,11 +71,12 @@ function groups(cases: readonly Case[]): Group[] {
   const out: Group[] = [];
   for (const victim of ['v64', 'v32', 'sh', 'fbsd'] as const) {
     const mine = cases.filter((c) => c.victim === victim);
-    const shared = mine.filter((c) => !c.solo && !c.stdin);
+    const shared = mine.filter((c) => !c.solo && !c.stdin && !c.caller);
     for (let i = 0; i < shared.length; i += GROUP_SIZE)
       out.push({ victim, cases: shared.slice(i, i + GROUP_SIZE) });
-    for (const c of mine.filter((c) => c.solo && !c.stdin)) out.push({ victim, cases: [c] });
+    for (const c of mine.filter((c) => c.solo && !c.stdin && !c.caller)) out.push({ victim, cases: [c] });
     for (const c of mine.filter((c) => c.stdin)) out.push({ victim, cases: [c], stdin: c.stdin });
+    for (const c of mine.filter((c) => c.caller)) out.push({ victim, cases: [c], caller: c.caller });
   }
   return out;
 }
@@ -211,6 +216,12 @@ function nsInode(which: string): number {
   }
 }
 
+/** Why a run reported nothing for a probe: its end, and the last lines of the tool's stderr. */
+function noReport(run: Omit<JailRun, 'victim'>, timeoutMs: number): string {
+  const end = run.timedOut ? `timed out after ${timeoutMs} ms` : `jail exited ${run.exitCode ?? run.signal}`;
+  return `no report: ${end}${run.stderr ? `: ${run.stderr.trim().split('\n').slice(-2).join(' ')}` : ''}`;
+}
+
 export async function runCases(options: RunOptions): Promise<RunReport> {
   const started = Date.now();
   const ip = options.ip ?? '127.0.0.5';
@@ -306,6 +317,25 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
         ];
       }
       let argv = expandTemplate(adapter.template, { root: root.root, hostname, ip, cmd });
+      // A caller case: the same jail from a plain caller first (the control), then from the confined one.
+      let control: Outcome | undefined;
+      if (group.caller && typeof victims.v64 === 'string') {
+        const plain = await runJail(argv, outsideFd, timeoutMs);
+        const { stdout, ...info } = plain;
+        const jailRun: JailRun = {
+          victim: group.victim,
+          ...info,
+          caller: { confinement: group.caller, confined: false },
+        };
+        runs.push(jailRun);
+        options.onRun?.(jailRun);
+        const id = group.cases[0]!.id;
+        control = parseVictimOutput(stdout).outcomes.get(id) ?? {
+          kind: 'missing',
+          detail: noReport(plain, timeoutMs),
+        };
+        argv = [victims.v64, 'confined', group.caller, id, '--', ...argv];
+      }
       // The stdio cases: what the caller hands the tool as its stdin.
       let stdin: number | Socket | 'ignore' = 'ignore';
       let socket: Socket | undefined;
@@ -343,7 +373,11 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
         }
       }
       const { stdout, ...info } = run;
-      const jailRun: JailRun = { victim: group.victim, ...info };
+      const jailRun: JailRun = {
+        victim: group.victim,
+        ...info,
+        ...(group.caller ? { caller: { confinement: group.caller, confined: true } } : {}),
+      };
       runs.push(jailRun);
       options.onRun?.(jailRun);
       const parsed = parseVictimOutput(stdout);
@@ -361,11 +395,10 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
       for (const c of group.cases) {
         let outcome: Outcome = parsed.outcomes.get(c.id) ?? {
           kind: 'missing',
-          detail: `no report: ${run.timedOut ? `timed out after ${timeoutMs} ms` : `jail exited ${run.exitCode ?? run.signal}`}${
-            run.stderr ? `: ${run.stderr.trim().split('\n').slice(-2).join(' ')}` : ''
-          }`,
+          detail: noReport(run, timeoutMs),
         };
-        if (outcome.kind === 'missing' && reachable && !started && !run.timedOut && run.exitCode !== 0) {
+        const mayRefuse = reachable || group.caller !== undefined;
+        if (outcome.kind === 'missing' && mayRefuse && !started && !run.timedOut && run.exitCode !== 0) {
           outcome = {
             ...outcome,
             kind: 'refused',
@@ -380,6 +413,7 @@ export async function runCases(options: RunOptions): Promise<RunReport> {
             detail: `the jail ended (exit ${run.exitCode ?? run.signal}) before the probe reported`,
           };
         }
+        if (control) outcome = callerOutcome(outcome, control);
         results.push({ case: c, status: evaluate(c, outcome, subs), outcome });
       }
       const hostAfter = hostHostname();

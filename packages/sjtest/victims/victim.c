@@ -2,7 +2,7 @@
  *   SJTEST<TAB>id<TAB>outcome<TAB>errno<TAB>detail
  * outcome: ok | err | value | killed | timeout | unproven | skip.
  * Modes: run KEY=VALUE... -- ID=PROBE[:ARG]... | sleeper TOKEN | handle PATH | exit N
- *        | ptyrun ID -- ARGV... (see probes-stdio.c) */
+ *        | ptyrun ID -- ARGV... (see probes-stdio.c) | confined KIND ID -- ARGV... (probes-caller.c) */
 #include "victim.h"
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -107,7 +107,8 @@ const char *sj_addr_str(const void *p) {
 
 static const struct sj_probe *find_probe(const char *name) {
   const struct sj_probe *tables[] = {sj_probes_fs, sj_probes_proc, sj_probes_host, sj_probes_net,
-                                     sj_probes_sys, sj_probes_func, sj_probes_arch, sj_probes_stdio};
+                                     sj_probes_sys, sj_probes_func, sj_probes_arch, sj_probes_stdio,
+                                     sj_probes_caller};
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
     for (const struct sj_probe *p = tables[t]; p->name; p++)
       if (strcmp(p->name, name) == 0) return p;
@@ -228,6 +229,7 @@ int main(int argc, char **argv) {
   }
   if (argc >= 3 && strcmp(argv[1], "exit") == 0) return atoi(argv[2]);
   if (argc >= 2 && strcmp(argv[1], "ptyrun") == 0) return sj_ptyrun(argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "confined") == 0) return sj_confined(argc, argv);
   if (argc < 2 || strcmp(argv[1], "run") != 0) {
     fprintf(stderr, "usage: %s run KEY=VALUE... -- ID=PROBE[:ARG]...\n", argv[0]);
     return 2;

@@ -53,8 +53,9 @@ int sj_parse_addr(const char *ip, void *sin_out, int port);
 const char *sj_addr_str(const void *sin);
 
 extern const struct sj_probe sj_probes_fs[], sj_probes_proc[], sj_probes_host[], sj_probes_net[],
-    sj_probes_sys[], sj_probes_func[], sj_probes_arch[], sj_probes_stdio[];
+    sj_probes_sys[], sj_probes_func[], sj_probes_arch[], sj_probes_stdio[], sj_probes_caller[];
 int sj_ptyrun(int argc, char **argv);
+int sj_confined(int argc, char **argv);
 extern char sj_token_buf[64];
 
 #define SJ_PROBE_END { NULL, NULL }
