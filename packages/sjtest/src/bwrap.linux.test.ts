@@ -32,6 +32,11 @@ describe('preset bwrap (as root, no user namespace)', () => {
       'sh.hostname',
       'sh.proc-pid',
       'reboot.reach',
+      // run from a confined caller, the command is as confined (Landlock: bwrap cannot mount, refuses)
+      'caller.no-new-privs',
+      'caller.seccomp',
+      'caller.landlock',
+      'caller.bounding-set',
     ])
       expect(status(id), id).toBe('kept');
     // bubblewrap keeps the caller's fds, the caps of root, and has no address confinement

@@ -46,7 +46,7 @@ describe('the caller cases', () => {
     }
   });
 
-  it("bubblewrap keeps them: it sets no_new_privs itself, and a Landlock domain's ban on mounting stops it", async () => {
+  it('bubblewrap keeps them: it sets no_new_privs itself, and cannot mount in a Landlock domain', async () => {
     try {
       execFileSync('sh', ['-c', 'command -v bwrap'], { stdio: 'ignore' });
     } catch {

@@ -88,6 +88,24 @@ describe('cases table', () => {
     expect(cases.filter((c) => c.functional).length).toBeGreaterThan(10);
   });
 
+  it('runs one caller case per confinement, solo in the 64-bit victim, as the README table says', () => {
+    const caller = cases.filter((c) => c.caller);
+    expect(caller.map((c) => c.caller)).toEqual(['no-new-privs', 'seccomp', 'landlock', 'bounding-set']);
+    for (const c of caller) {
+      expect([c.id, c.victim, c.solo, c.probe]).toEqual([
+        `caller.${c.caller}`,
+        'v64',
+        true,
+        `caller-${c.caller}`,
+      ]);
+      // the command unconfined never keeps it
+      expect(c.expect.value, c.id).not.toContain('unconfined');
+    }
+    const readme = readFileSync(join(victimSourceDir, '..', 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(caller\.[a-z-]+)` \|/gm)].map((m) => m[1]);
+    expect(rows).toEqual(caller.map((c) => c.id));
+  });
+
   it('never expects a broken promise to pass: closed calls do not accept success', () => {
     for (const c of cases.filter((c) => c.tags.includes('closed'))) expect(c.expect.ok, c.id).toBeFalsy();
   });

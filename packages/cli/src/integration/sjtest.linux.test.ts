@@ -44,7 +44,7 @@ describe("sjtest's caller cases, without and with a shared supervisor", () => {
   const supervisorFiles = () => readdirSync(fx.runDir).filter((f) => /^supervisor-.*\.pid$/.test(f));
   const control = (r: CaseResult) => /from a plain caller: (\w+(?:-\w+)?)/.exec(r.outcome.detail)?.[1];
 
-  /** What every run of them must show: sysjail sets no_new_privs on each jail; mounting ends in the domain. */
+  /** What every run of them must show: sysjail sets no_new_privs on each jail; in the Landlock domain jail(8) cannot write its registry. */
   function expectKept(report: RunReport) {
     const seen = Object.fromEntries(
       report.results.map((r) => [
