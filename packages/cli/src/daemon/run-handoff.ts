@@ -98,14 +98,13 @@ export async function serveRun(
   let gone = false;
   const take = () => {
     for (let nl = input.indexOf('\n'); nl >= 0; nl = input.indexOf('\n')) {
-      let line: { signal?: unknown };
+      let signal: unknown;
       try {
-        line = JSON.parse(input.slice(0, nl));
-      } catch {
-        line = {};
-      }
+        // any JSON value may come: null, a number, an array (a line that is no object names no signal)
+        signal = (JSON.parse(input.slice(0, nl)) as { signal?: unknown } | null)?.signal;
+      } catch {}
       input = input.slice(nl + 1);
-      if (typeof line.signal === 'string' && FORWARDED.has(line.signal)) signals.push(line.signal);
+      if (typeof signal === 'string' && FORWARDED.has(signal)) signals.push(signal);
     }
     if (input.length > 4096) input = '';
     if (jail) for (const sig of signals.splice(0)) jail.signalInit(constants.signals[sig as NodeJS.Signals]);
