@@ -31,6 +31,24 @@ export interface RunHost {
 
 class GiveBack extends Error {}
 
+/** How long a peer may hold a connection after its last reply (to read it, and end its side). */
+export const LINGER_MS = 10_000;
+
+/**
+ * Sends the last line of a connection and ends it: what the peer still sends is read and dropped (a
+ * peer that is still writing gets no EPIPE before it has read the line), and the connection is cut off
+ * after LINGER_MS whether or not the peer ends its side, so a peer that never does holds nothing.
+ */
+export function endConnection(conn: Socket, line: string, written?: () => void): void {
+  conn.removeAllListeners('data');
+  conn.resume();
+  conn.setTimeout(0);
+  conn.end(line, written);
+  const cut = setTimeout(() => conn.destroy(), LINGER_MS);
+  cut.unref();
+  conn.once('close', () => clearTimeout(cut));
+}
+
 /**
  * A connection's peer as the hand-off needs it: a pidfd of it (SO_PEERPIDFD: the process that connected,
  * never another that got its pid) and the first attribute it differs from this process in. Read as it
@@ -149,8 +167,7 @@ export async function serveRun(
     }
   } catch (e) {
     if (!(e instanceof GiveBack)) throw e;
-    send({ back: e.message });
-    conn.end();
+    endConnection(conn, `${JSON.stringify({ back: e.message } satisfies RunReply)}\n`);
     return;
   } finally {
     for (const f of held.stdio) closeSync(f);
@@ -165,7 +182,7 @@ export async function serveRun(
   const exit = await started.exited;
   const stderr = undoFailureLines(request.tool, exit).join('');
   const reply: RunReply = { exit: exitStatusOfJail(exit, constants.signals), ...(stderr ? { stderr } : {}) };
-  conn.end(`${JSON.stringify(reply)}\n`);
+  endConnection(conn, `${JSON.stringify(reply)}\n`);
 }
 
 /** What takeable took from the client (closed by serveRun either way). */

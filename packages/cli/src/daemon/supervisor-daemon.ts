@@ -35,7 +35,7 @@ import {
   type SupervisorReply,
   type SupervisorRequest,
 } from './protocol.js';
-import { RunCaller, type RunHost, serveRun } from './run-handoff.js';
+import { endConnection, RunCaller, type RunHost, serveRun } from './run-handoff.js';
 import type { SupervisorProof } from './supervisor-proof.js';
 
 /** FreeBSD's stop.timeout default. */
@@ -155,14 +155,7 @@ export class SupervisorDaemon {
   private accept(conn: Socket): void {
     clearTimeout(this.idleTimer);
     conn.on('error', () => {});
-    // Answers and closes; what the peer still sends is read and dropped, and a peer that never ends its
-    // side is cut off after REQUEST_MS: it holds nothing.
-    const refuse = (f: Failure) => {
-      conn.end(`${JSON.stringify(f)}\n`);
-      conn.removeAllListeners('data');
-      conn.resume();
-      conn.setTimeout(REQUEST_MS, () => conn.destroy());
-    };
+    const refuse = (f: Failure) => endConnection(conn, `${JSON.stringify(f)}\n`);
     const fd = (conn as unknown as { _handle?: { fd?: number } })._handle?.fd;
     let uid = -1;
     try {
@@ -175,33 +168,45 @@ export class SupervisorDaemon {
     // A hand-off's checks of its caller are made now, while its request is on its way.
     let caller = this.options.proof && fd !== undefined ? RunCaller.of(fd) : undefined;
     conn.once('close', () => caller?.close());
-    // The request must arrive whole within REQUEST_MS; handling it then takes what it takes.
-    conn.setTimeout(REQUEST_MS, () => conn.destroy());
+    // The request must arrive whole within REQUEST_MS (however slowly it trickles in); handling it then
+    // takes what it takes.
+    const deadline = setTimeout(() => conn.destroy(), REQUEST_MS);
+    conn.once('close', () => clearTimeout(deadline));
     let input = '';
+    /** Where the first line ends, once it has come (judged once, never parsed again). */
+    let firstLine = -1;
     conn.setEncoding('utf8');
     const onData = (d: string) => {
       input += d;
       if (input.length > MAX_MESSAGE) {
+        clearTimeout(deadline);
         refuse(failure('BAD_REQUEST', 'request too large', 1));
         return;
       }
       // A hand-off (`run`) is one line, and the connection stays open: the rest is the client's.
-      const nl = input.indexOf('\n');
-      const line = nl < 0 ? undefined : parseRun(input.slice(0, nl));
+      if (firstLine >= 0) return;
+      const nl = d.indexOf('\n'); // in the new piece only
+      if (nl < 0) return;
+      firstLine = input.length - d.length + nl;
+      const line = parseRun(input.slice(0, firstLine));
       if (line === undefined) return;
+      const nlAt = firstLine;
       conn.off('data', onData);
       conn.off('end', onEnd);
-      conn.setTimeout(0);
+      clearTimeout(deadline);
       const taken = caller;
       caller = undefined;
       if (taken === undefined || this.options.proof === undefined) {
-        conn.end(`${JSON.stringify({ back: 'this supervisor takes no hand-off' } satisfies RunReply)}\n`);
+        endConnection(
+          conn,
+          `${JSON.stringify({ back: 'this supervisor takes no hand-off' } satisfies RunReply)}\n`,
+        );
         return;
       }
-      this.serveRun(conn, taken, this.options.proof, line, input.slice(nl + 1));
+      this.serveRun(conn, taken, this.options.proof, line, input.slice(nlAt + 1));
     };
     const onEnd = () => {
-      conn.setTimeout(0);
+      clearTimeout(deadline);
       let request: SupervisorRequest;
       try {
         request = JSON.parse(input) as SupervisorRequest;
@@ -222,7 +227,7 @@ export class SupervisorDaemon {
         .then((reply) => {
           // Counted until the answer is out (or the client gone): exiting must not cut it off.
           conn.once('close', done);
-          conn.end(`${JSON.stringify(reply)}\n`, done);
+          endConnection(conn, `${JSON.stringify(reply)}\n`, done);
         });
     };
     conn.on('data', onData);
@@ -246,7 +251,8 @@ export class SupervisorDaemon {
     this.pending++;
     serveRun(host, conn, caller, request, rest)
       .catch((e: unknown) => {
-        conn.end(
+        endConnection(
+          conn,
           `${JSON.stringify({ failed: (e as Error)?.message ?? String(e), status: 1 } satisfies RunReply)}\n`,
         );
       })
