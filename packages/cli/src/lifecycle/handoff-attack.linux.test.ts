@@ -108,6 +108,25 @@ const supervisorFdList = () =>
   });
 const supervisorFds = () => supervisorFdList().length;
 
+const wchan = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/wchan`, 'utf8');
+  } catch {
+    return '';
+  }
+};
+/** `init` and its children. */
+const jailProcesses = (init: number): number[] => {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${init}/task/${init}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {}
+  return [init, ...children];
+};
+
 beforeAll(async () => {
   fx = makeJailFixture('handoff-attack');
   rawClientScript = join(fx.base, 'raw-client.cjs');
@@ -275,5 +294,38 @@ describe('connections the supervisor keeps no longer than it must', () => {
       `the supervisor's ${before} fds: ${JSON.stringify(supervisorFdList().filter((f) => !beforeList.includes(f)))}`,
     );
     expect(recordOf('ha-fdk')).toBeUndefined();
+  });
+});
+
+describe("one client's stdio does not hold up the supervisor", () => {
+  it('a client whose stdout is a socket nobody reads: the other jails still start and end', async () => {
+    const c = rawClient([], 'pipe'); // its stdout: a socket whose other end this test never reads
+    c.child.stdout?.pause();
+    c.send(
+      runLine([
+        fx.root,
+        'ha-flood',
+        '127.0.72.80',
+        '/bin/sh',
+        '-c',
+        'while :; do echo flood flood flood flood flood flood flood; done',
+      ]),
+    );
+    const record = await recorded('ha-flood');
+    expect(record.supervisorPid).toBe(supervisor.pid);
+    // the socket is full and so is the jail's stdout pipe behind it: the shell waits to write
+    await waitUntil(
+      () => jailProcesses(record.initPid).some((pid) => /pipe_write|pipe_wait/.test(wchan(pid))),
+      15_000,
+      'the flood to fill the socket and the pipe',
+    );
+    const r = await runJail(fx, [fx.root, 'ha-other', '127.0.72.81', '/bin/echo', 'served'], {
+      timeoutMs: 20_000,
+    });
+    expect(r).toMatchObject({ status: 0, stdout: 'served\n', timedOut: false });
+    c.child.kill('SIGKILL');
+    await c.exited;
+    await waitUntil(() => recordOf('ha-flood') === undefined || undefined, 15_000, 'the flood jail to end');
+    expect(record.initPid).toBeGreaterThan(0);
   });
 });

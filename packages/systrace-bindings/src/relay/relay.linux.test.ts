@@ -1,10 +1,14 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, read, write } from '../file-descriptors.js';
-import { pipe2 } from '../pipe.js';
+import { close, fcntl, read, write } from '../file-descriptors.js';
+import { pipe2, pipeBytes, socketpair } from '../pipe.js';
 import { POLLIN, POLLOUT, poll } from '../poll.js';
+import { AF_UNIX } from '../sockaddr.js';
+import { SOCK_CLOEXEC, SOCK_STREAM } from '../socket.js';
+import { F_SETPIPE_SZ } from '../splice.js';
 import { startRelay } from './relay.js';
 
 const base = mkdtempSync(join(tmpdir(), 'sysjail-relay-'));
@@ -25,6 +29,34 @@ async function readWhenReady(fd: number, buf: Buffer): Promise<number> {
 }
 
 describe('startRelay', () => {
+  it("a caller's socket that nobody reads holds up no other session (send, MSG_DONTWAIT; never a splice that waits)", async () => {
+    const [sock, peer] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC); // blocking, as a caller's may be
+    const [r, w] = pipe2();
+    fcntl(r, F_SETPIPE_SZ, 1 << 20);
+    const relay = startRelay({ inputs: [], outputs: [{ from: r, to: sock }] });
+    close(sock); // the relay has its own duplicate
+    // Its reader starts 3 s late: a relay that blocked on the socket would turn no session until then.
+    const late = spawn('/bin/sh', ['-c', 'sleep 3; exec cat >/dev/null'], {
+      stdio: [peer, 'ignore', 'ignore'],
+    });
+    close(peer);
+    await writeAll(w, Buffer.alloc(600 << 10, 'f')); // more than the socket holds; the pipe keeps the rest
+    const [a, aw] = pipe2();
+    const [b, bw] = pipe2();
+    const other = startRelay({ inputs: [], outputs: [{ from: a, to: bw }] });
+    write(aw, Buffer.from('x'));
+    const buf = Buffer.alloc(4);
+    expect(buf.subarray(0, await readWhenReady(b, buf)).toString()).toBe('x');
+    // ... while the first still waits for its reader
+    expect(pipeBytes(w)).toBeGreaterThan(0);
+    close(aw);
+    await other.finish(true);
+    close(w);
+    await relay.finish(true);
+    await new Promise((resolve) => late.on('close', resolve));
+    for (const fd of [b, bw]) close(fd);
+  });
+
   it('moves an output to a file to its end (splice), then closes its source', async () => {
     const [r, w] = pipe2();
     const file = join(base, 'out');

@@ -3,7 +3,8 @@
 // the event loop of the thread that starts it: on the main thread the loop itself waits (libuv poll
 // handles of the descriptors, made for each wait that finds nothing ready), on another thread poll(2)
 // waits on libuv's thread pool (a koffi async call, one pool thread while any session lives); the
-// transfers (splice(2); read/write where splice cannot: terminals) run in the loop when poll says a
+// transfers (splice(2); read/write where splice cannot: terminals; read/send(MSG_DONTWAIT) to a caller's
+// socket, which splice would block on) run in the loop when poll says a
 // descriptor is ready. No thread of its own, so a jail's start does not pay for one (nor, on the main
 // thread, for the thread pool: its first use starts four threads and waits for them, 3 ms). A session's inputs (caller → program) stop when it finishes;
 // outputs are read to their end.
@@ -25,6 +26,8 @@ import { libcFunction } from '../libc.js';
 import { pipe2, pipeBytes } from '../pipe.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, pollRaw } from '../poll.js';
 import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, splice } from '../splice.js';
+import { fstat, S_IFMT, S_IFSOCK } from '../stat.js';
+import { MSG_DONTWAIT, MSG_NOSIGNAL, sendWithFds } from '../unix-rights.js';
 
 export interface RelayPair {
   readonly from: number;
@@ -69,6 +72,12 @@ interface Channel {
   readonly input: boolean;
   /** splice() refused this pair: copy through a buffer. */
   copy: boolean;
+  /**
+   * The destination is a caller's socket: copied and sent with MSG_DONTWAIT. The caller's description
+   * may be blocking (and is never changed), and splice(2) to a socket blocks until all is taken: a
+   * socket nobody reads would stop this thread's loop, and every session in it.
+   */
+  readonly send: boolean;
   /** Bytes read but not yet written (copy mode). */
   pending?: Uint8Array;
   /** The destination took nothing: wait until it can take more. */
@@ -194,7 +203,7 @@ function flush(l: RelayLoop, c: Channel): boolean {
   while (c.pending && c.pending.length > 0) {
     let n: number;
     try {
-      n = write(c.to, c.pending);
+      n = c.send ? sendWithFds(c.to, c.pending, [], MSG_DONTWAIT | MSG_NOSIGNAL) : write(c.to, c.pending);
     } catch (e) {
       const errno = (e as { errno?: number }).errno;
       if (errno === EAGAIN) return false;
@@ -419,6 +428,14 @@ export async function relaysSettled(): Promise<void> {
   while (unsettled.size > 0) await Promise.all([...unsettled].map((p) => p.catch(() => {})));
 }
 
+function isSocket(fd: number): boolean {
+  try {
+    return (fstat(fd).mode & S_IFMT) === S_IFSOCK;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts relaying. Inputs' `to` and outputs' `from` are the relay's from now on (made non-blocking,
  * closed when their channels end). The caller's descriptors are duplicated (the caller may close its
@@ -461,15 +478,19 @@ export function startRelay(spec: {
     quietSince: 0,
     resolve,
   };
-  const channel = (p: RelayPair, input: boolean): Channel => ({
-    session: s,
-    from: p.from,
-    to: p.to,
-    input,
-    copy: !!p.copy,
-    full: false,
-    ended: false,
-  });
+  const channel = (p: RelayPair, input: boolean): Channel => {
+    const send = !input && isSocket(p.to);
+    return {
+      session: s,
+      from: p.from,
+      to: p.to,
+      input,
+      copy: !!p.copy || send,
+      send,
+      full: false,
+      ended: false,
+    };
+  };
   s.channels.push(...inputs.map((p) => channel(p, true)), ...outputs.map((p) => channel(p, false)));
   l.added.push(s);
   wake(l);
