@@ -55,7 +55,10 @@ export function handOff(
   let input = '';
   const conn = connect(supervisor.socket);
   const held: string[] = [];
+  /** The signals passed on: this process's own if the supervisor gives the jail back (nothing started). */
+  const passedOn = new Set<NodeJS.Signals>();
   const onSignal = (signal: NodeJS.Signals) => {
+    passedOn.add(signal);
     const line = `${JSON.stringify({ signal })}\n`;
     if (conn.connecting) held.push(line);
     else conn.write(line);
@@ -72,6 +75,9 @@ export function handOff(
     if (env.SYSJAIL_DEBUG) writeSync(2, `${tool}: starting the jail here, not in the supervisor: ${why}\n`);
     for (const sig of FORWARDED) process.off(sig, onSignal);
     conn.destroy();
+    // Nothing was started: a signal that came meanwhile is this process's, as if it had come before
+    // any supervisor was asked (their default action ends it before it starts the jail).
+    for (const sig of passedOn) process.kill(process.pid, sig);
     startItself();
   };
   conn.on('connect', () => {

@@ -14,7 +14,7 @@ import { proofFromLink } from '../daemon/proof-link.js';
 import { supervisorBase } from '../daemon/supervisor-name.js';
 import { binDir, type JailFixture, jailBin, makeJailFixture } from '../integration/jail-fixture.js';
 import { waitUntil } from '../integration/jail-traces.js';
-import { runJail, runProcess, startBackground } from '../integration/run-tool.js';
+import { runJail, runProcess, startBackground, startProgram } from '../integration/run-tool.js';
 
 const SUPERVISOR_SCRIPT = join(binDir, '..', 'daemon', 'supervisor-main.js');
 
@@ -106,7 +106,6 @@ const supervisorFdList = () =>
       return fd;
     }
   });
-const supervisorFds = () => supervisorFdList().length;
 
 const wchan = (pid: number) => {
   try {
@@ -288,8 +287,12 @@ describe('connections the supervisor keeps no longer than it must', () => {
     const results = await Promise.all(clients);
     for (const r of results) expect(r).toMatchObject({ status: 5, stderr: '' });
     await Promise.all([killed.exited, holder.exited, silent.exited]);
+    // nothing new (a descriptor is its number and what it names), and no more of them
     await waitUntil(
-      () => supervisorFds() === before || undefined,
+      () => {
+        const now = supervisorFdList();
+        return (now.length <= before && now.every((f) => beforeList.includes(f))) || undefined;
+      },
       30_000,
       `the supervisor's ${before} fds: ${JSON.stringify(supervisorFdList().filter((f) => !beforeList.includes(f)))}`,
     );
@@ -327,5 +330,49 @@ describe("one client's stdio does not hold up the supervisor", () => {
     await c.exited;
     await waitUntil(() => recordOf('ha-flood') === undefined || undefined, 15_000, 'the flood jail to end');
     expect(record.initPid).toBeGreaterThan(0);
+  });
+});
+
+describe('jail(8) and its signals around a hand-off', () => {
+  it('a SIGTERM that comes before the supervisor gives the jail back ends jail(8): the command never runs', async () => {
+    process.kill(supervisor.pid, 'SIGSTOP'); // it takes the connection only once continued
+    let p: ReturnType<typeof startProgram> | undefined;
+    try {
+      await waitUntil(
+        () => /^State:\s+T/m.test(readFileSync(`/proc/${supervisor.pid}/status`, 'utf8')) || undefined,
+        5000,
+        'the supervisor to stop',
+      );
+      // given back for another SYSJAIL_* setting, once the supervisor reads the request
+      p = startProgram(
+        fx,
+        '/usr/bin/env',
+        [
+          'SYSJAIL_SUPERVISION=thread',
+          process.execPath,
+          jailBin,
+          ...[fx.root, 'ha-early', '127.0.72.90', '/bin/echo', 'ran'],
+        ],
+        { stdin: 'ignore' },
+      );
+      const pid = p.child.pid!;
+      // jail(8) has sent its request and waits in its event loop
+      await waitUntil(
+        () => /epoll/.test(wchan(pid)) || undefined,
+        15_000,
+        'jail(8) to wait for the supervisor',
+      );
+      p.child.kill('SIGTERM');
+      await waitUntil(
+        () => /^SigPnd:\s+0+$/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')) || undefined,
+        5000,
+        'the signal taken',
+      );
+    } finally {
+      process.kill(supervisor.pid, 'SIGCONT');
+    }
+    const r = await p!.done;
+    expect(r).toMatchObject({ status: null, signal: 'SIGTERM', stdout: '' });
+    expect(recordOf('ha-early')).toBeUndefined();
   });
 });
