@@ -5,8 +5,19 @@
  * it keeps itself. The supervisor must start no jail it should not, keep serving the others, and keep
  * nothing (descriptors, records) once its clients are gone.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -375,4 +386,135 @@ describe('jail(8) and its signals around a hand-off', () => {
     expect(r).toMatchObject({ status: null, signal: 'SIGTERM', stdout: '' });
     expect(recordOf('ha-early')).toBeUndefined();
   });
+});
+
+describe("the caller's stdio, handed over, never reaches the jail", () => {
+  /** jail(8) with `stdio`, SYSJAIL_DEBUG set: it says so if it starts the jail itself. */
+  const handed = (host: string, n: number, command: string[], stdio: StdioOptions) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [jailBin, fx.root, host, `127.0.72.${n}`, ...command], {
+        env: { ...fx.env, SYSJAIL_DEBUG: '1' },
+        stdio,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+
+  it('a host file as stdout keeps its mode (fchmod(1, 04755) changes the pipe)', async () => {
+    const out = join(fx.base, 'handed-out');
+    writeFileSync(out, '');
+    chmodSync(out, 0o644);
+    const fd = openSync(out, 'w');
+    const r = await handed(
+      'ha-fchmod',
+      100,
+      ['/bin/stdio-attack', 'fchmod', '1', '4755'],
+      ['ignore', fd, 'pipe'],
+    );
+    closeSync(fd);
+    expect(r).toMatchObject({ status: 0, stderr: '' }); // handed over (no "starting the jail here")
+    expect(statSync(out).mode & 0o7777).toBe(0o644);
+    expect(readFileSync(out, 'utf8')).toBe('fchmod ok\n');
+  });
+
+  it('a host null device as stdout: the jail gets its own /dev/null, the host node is untouched', async () => {
+    const node = join(fx.base, 'handed-null');
+    expect(spawnSync('mknod', ['-m', '0666', node, 'c', '1', '3']).status).toBe(0);
+    const before = statSync(node);
+    const fd = openSync(node, 'w');
+    const r = await handed('ha-null-dev', 101, ['/bin/stdio-attack', 'null', '1'], ['ignore', fd, 'pipe']);
+    closeSync(fd);
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/starting the jail here/);
+    const m = /^null (\w+) (\d+):(\d+) (\d+):(\d+)$/m.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(`${m?.[4]}:${m?.[5]}`).not.toBe(`${before.dev}:${before.ino}`);
+    const after = statSync(node);
+    expect([after.mode, after.uid, after.gid]).toEqual([before.mode, before.uid, before.gid]);
+  });
+
+  it('a host directory as stdin does not open the host', async () => {
+    const hostfs = join(fx.base, 'handed-hostfs');
+    mkdirSync(join(hostfs, 'etc'), { recursive: true });
+    mkdirSync(join(hostfs, 'tmp'));
+    writeFileSync(join(hostfs, 'etc/shadow'), 'root:HOST-SHADOW:\n');
+    const dir = openSync(hostfs, 'r');
+    const r = await handed('ha-dir', 102, ['/bin/stdio-attack', 'dir'], [dir, 'pipe', 'pipe']);
+    closeSync(dir);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout).not.toContain('HOST-SHADOW');
+    expect(r.stdout).toMatch(/^openat-shadow E[A-Z]+$/m);
+    expect(r.stdout).toMatch(/^proc-escape E[A-Z]+$/m);
+    expect(existsSync(join(hostfs, 'tmp/escape'))).toBe(false);
+  });
+});
+
+describe('statuses and signals: jail(8) handed over and jail(8) keeping the jail agree', () => {
+  // given back for another SYSJAIL_* setting: the same jail, started by jail(8) itself
+  const itself = ['/usr/bin/env', 'SYSJAIL_SUPERVISION=thread'];
+  const handedOver = ['/usr/bin/env', 'SYSJAIL_DEBUG=1'];
+  const run = (wrapper: string[], host: string, n: number, command: string[]) =>
+    startProgram(
+      fx,
+      wrapper[0] ?? process.execPath,
+      [
+        ...wrapper.slice(1),
+        ...(wrapper.length > 0 ? [process.execPath] : []),
+        jailBin,
+        fx.root,
+        host,
+        `127.0.72.${n}`,
+        ...command,
+      ],
+      { stdin: 'ignore' },
+    );
+
+  const commands: [string, string[]][] = [
+    ['exit 0', ['/bin/sh', '-c', 'echo out; exit 0']],
+    ['exit 7', ['/bin/sh', '-c', 'echo err >&2; exit 7']],
+    ['exit 255', ['/bin/sh', '-c', 'exit 255']],
+    ['killed by SIGKILL inside', ['/bin/sh', '-c', 'kill -9 $$']],
+    ['no such command', ['/bin/no-such-command']],
+  ];
+  commands.forEach(([what, command], i) => {
+    it(what, async () => {
+      const n = 110 + 2 * i;
+      // SYSJAIL_DEBUG: a jail(8) that starts the jail itself says so on stderr, and the two would differ
+      const a = await run(handedOver, `ha-st${n}`, n, command).done;
+      const b = await run(itself, `ha-st${n + 1}`, n + 1, command).done;
+      if (what === 'no such command') {
+        // a start that fails is given back (nothing ran), and jail(8) reports it as it always does
+        const debug = /^jail: starting the jail here, not in the supervisor: .*\n/m;
+        expect(a.stderr).toMatch(debug);
+        expect({ ...a, stderr: a.stderr.replace(debug, '') }).toEqual(b);
+      } else expect(a).toEqual(b);
+    });
+  });
+
+  for (const [sig, status] of [
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`${sig} to jail(8) while its command runs: ${status}, as when it keeps the jail`, async () => {
+      const n = 130 + (status - 129) * 2;
+      const results = [];
+      for (const [wrapper, host] of [
+        [[], `ha-sig${n}`],
+        [itself, `ha-sig${n + 1}`],
+      ] as const) {
+        const p = run([...wrapper], host, wrapper.length === 0 ? n : n + 1, ['/bin/sleep', '100']);
+        const record = await recorded(host);
+        expect(record.supervisorPid === supervisor.pid).toBe(wrapper.length === 0);
+        p.child.kill(sig);
+        results.push(await p.done);
+        expect(recordOf(host)).toBeUndefined();
+      }
+      expect(results[0]).toMatchObject({ status, signal: null });
+      expect(results[0]).toEqual(results[1]);
+    });
+  }
 });
