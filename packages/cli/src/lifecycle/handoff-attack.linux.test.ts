@@ -518,3 +518,87 @@ describe('statuses and signals: jail(8) handed over and jail(8) keeping the jail
     });
   }
 });
+
+describe('a jail handed over ends whichever way it ends, and leaves nothing', () => {
+  const itself = ['/usr/bin/env', 'SYSJAIL_SUPERVISION=thread'];
+  const handedOver = ['/usr/bin/env', 'SYSJAIL_DEBUG=1'];
+  const named = (wrapper: readonly string[], name: string, n: number) =>
+    startProgram(
+      fx,
+      wrapper[0]!,
+      [
+        ...wrapper.slice(1),
+        process.execPath,
+        jailBin,
+        '-n',
+        name,
+        fx.root,
+        name,
+        `127.0.72.${n}`,
+        '/bin/sleep',
+        '100',
+      ],
+      { stdin: 'ignore' },
+    );
+
+  it('jail -r NAME from elsewhere: jail(8) and jail -r end as when jail(8) keeps the jail', async () => {
+    const results = [];
+    for (const [wrapper, name, n] of [
+      [handedOver, 'ha-rm', 150],
+      [itself, 'ha-rm2', 151],
+    ] as const) {
+      const p = named(wrapper, name, n);
+      const record = await recorded(name);
+      expect(record.supervisorPid === supervisor.pid).toBe(wrapper === handedOver);
+      const cgroups = readFileSync(`/proc/${record.initPid}/cgroup`, 'utf8');
+      const rm = await runJail(fx, ['-r', name]);
+      const r = await p.done;
+      results.push({
+        rm: { status: rm.status, stderr: rm.stderr },
+        jail: { status: r.status, stderr: r.stderr },
+      });
+      expect(recordOf(name)).toBeUndefined();
+      expect(existsSync(`/proc/${record.initPid}`)).toBe(false);
+      // the jail's own cgroups are gone
+      let own = 0;
+      for (const line of cgroups.split('\n')) {
+        const path = line.split(':')[2];
+        if (path?.includes(`-${record.jid}`)) {
+          own++;
+          const [, controllers] = line.split(':');
+          const dir =
+            controllers === '' ? '/sys/fs/cgroup/unified' : `/sys/fs/cgroup/${controllers!.split(',')[0]}`;
+          await waitUntil(
+            () => !existsSync(join(dir, path)) || undefined,
+            10_000,
+            `cgroup ${dir}${path} removed`,
+          );
+        }
+      }
+      expect(own).toBeGreaterThan(0);
+    }
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0]?.rm.status).toBe(0);
+  });
+
+  it('jail(8) killed (SIGKILL) while the supervisor starts its jail: no jail is left', async () => {
+    const children = () =>
+      readFileSync(`/proc/${supervisor.pid}/task/${supervisor.pid}/children`, 'utf8').trim();
+    const before = children();
+    const p = named(handedOver, 'ha-early-kill', 152);
+    // as soon as the request is in: kill the client while the supervisor starts the jail
+    await waitUntil(() => /epoll/.test(wchan(p.child.pid!)) || undefined, 15_000, 'jail(8) to wait');
+    p.child.kill('SIGKILL');
+    await p.done;
+    // a jail handed over after it, to its end: the supervisor is done with the killed client's request
+    expect(await runJail(fx, [fx.root, 'ha-after-kill', '127.0.72.153', '/bin/echo', 'ok'])).toMatchObject({
+      status: 0,
+      stdout: 'ok\n',
+    });
+    await waitUntil(
+      () => (recordOf('ha-early-kill') === undefined && children() === before) || undefined,
+      15_000,
+      'no record and no init left',
+    );
+  });
+});
