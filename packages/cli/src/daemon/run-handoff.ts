@@ -174,7 +174,13 @@ export async function serveRun(
     caller.close();
   }
   const started = jail;
-  host.adopt(started, keepCountersFile(host.registry, started, undefined, undefined, true));
+  try {
+    host.adopt(started, keepCountersFile(host.registry, started, undefined, undefined, true));
+  } catch (e) {
+    // The command may have run: the jail ends before its client is told it failed (never given back).
+    await started.stop();
+    throw e;
+  }
   if (gone) void started.stop();
   // -i: the JID once the jail runs (a line the client needs only then).
   if (printJid) send({ started: started.jid, stdout: `${started.jid}\n` });

@@ -15,6 +15,8 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -600,5 +602,27 @@ describe('a jail handed over ends whichever way it ends, and leaves nothing', ()
       15_000,
       'no record and no init left',
     );
+  });
+});
+
+describe('a failure after the jail started', () => {
+  it('ends the jail before jail(8) is told (1), though its client keeps the connection', async () => {
+    // the counters directory a file: keeping the jail's counters file fails once the jail runs
+    const counters = join(fx.runDir, 'counters');
+    renameSync(counters, `${counters}.away`);
+    writeFileSync(counters, '');
+    try {
+      const c = rawClient();
+      c.send(runLine([fx.root, 'ha-adopt', '127.0.72.160', '/bin/sleep', '100']));
+      const failed = await c.line((l) => l.startsWith('{"failed"'), 'the failure');
+      expect(JSON.parse(failed)).toMatchObject({ status: 1 });
+      // told only once the jail is gone: no record, no init among the supervisor's children
+      expect(recordOf('ha-adopt')).toBeUndefined();
+      c.child.kill();
+      await c.exited;
+    } finally {
+      rmSync(counters);
+      renameSync(`${counters}.away`, counters);
+    }
   });
 });
