@@ -175,6 +175,33 @@ describe('a hand-made hand-off client', () => {
   });
 });
 
+describe('what follows a run request', () => {
+  it('junk, and signals other than INT, TERM and HUP, in the same write: ignored', async () => {
+    const c = rawClient();
+    c.send(
+      `${runLine([fx.root, 'ha-junk', '127.0.72.4', '/bin/sh', '-c', 'sleep 1; exit 3'])}garbage\n[1,2]\n"s"\n` +
+        '{"signal":"SIGKILL"}\n{"signal":"SIGSTOP"}\n{"signal":9}\n{"signal":"constructor"}\n' +
+        `${'x'.repeat(100_000)}\n`,
+    );
+    expect(await c.line((l) => l.startsWith('{"exit"'), 'the exit')).toBe('{"exit":3}');
+    c.child.kill();
+    await c.exited;
+  });
+
+  it('a request larger than the supervisor takes (1 MiB of environment): jail(8) starts the jail itself', async () => {
+    const big = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`BIG${i}`, 'b'.repeat(120_000)]));
+    const r = await runProcess(fx, '/usr/bin/env', [
+      ...Object.entries(big).map(([k, v]) => `${k}=${v}`),
+      'SYSJAIL_DEBUG=1',
+      process.execPath,
+      jailBin,
+      ...[fx.root, 'ha-big', '127.0.72.5', '/bin/sh', '-c', `echo $${'{'}#BIG9}`],
+    ]);
+    expect(r).toMatchObject({ status: 0, stdout: '120000\n' });
+    expect(r.stderr).toMatch(/^jail: starting the jail here, not in the supervisor: /);
+  });
+});
+
 describe('what the supervisor gives back', () => {
   // Each request is one the supervisor must not take; none may leave a jail behind.
   const refusals: [string, (n: number) => string, (readonly string[])?][] = [
