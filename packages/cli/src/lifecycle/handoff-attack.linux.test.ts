@@ -653,3 +653,28 @@ describe('a failure after the jail started', () => {
     }
   });
 });
+
+// Last: it kills this file's supervisor.
+describe('the supervisor killed while it starts a jail', () => {
+  it('every process of its jails dies, and the client hears it after accepted', async () => {
+    const inJails = () =>
+      readdirSync('/proc')
+        .filter((p) => /^[0-9]+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(`/jail-${supervisor.pid}-`);
+          } catch {
+            return false;
+          }
+        });
+    expect(inJails().length).toBeGreaterThan(0); // the keeper
+    const c = rawClient();
+    c.send(runLine([fx.root, 'ha-midstart', '127.0.72.170', '/bin/sleep', '100']));
+    await c.line((l) => l === '{"accepted":true}', 'accepted');
+    process.kill(supervisor.pid, 'SIGKILL');
+    await waitUntil(() => c.lines().includes('CLOSE') || undefined, 15_000, 'the connection to close');
+    expect(c.lines().some((l) => l.startsWith('{"exit"'))).toBe(false);
+    await waitUntil(() => inJails().length === 0 || undefined, 15_000, 'no process left in its jails');
+    await c.exited;
+  });
+});
