@@ -9,6 +9,7 @@ import {
 } from '../config/index.js';
 import { consoleLogPath } from '../console-log.js';
 import { countersFileOf, keepCountersFile } from '../counters-file.js';
+import { FORWARDED_SIGNALS } from '../daemon/protocol.js';
 import { installedEmulations } from '../emulations.js';
 import { CliError } from '../errors.js';
 import { exitStatusOfJail, undoFailureLines } from '../exit-status.js';
@@ -27,8 +28,6 @@ import { isManageCommand } from './jail-manage-args.js';
 
 // A jail loads koffi: its exit handlers fsync stdout and stderr (see exitProcess).
 endProcessWith(exitProcess);
-
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** jail(8) and sysjail(1): start a jail and wait for its command, start one in the background (-b), or stop one (-r). */
 export async function jailMain(tool: JailTool, argv: readonly string[]): Promise<number> {
@@ -111,19 +110,19 @@ async function runJail(config: StartJailConfig): Promise<number> {
   return exitStatusOfJail(exit, constants.signals);
 }
 
-/** Catches FORWARDED signals at once; passes them to `to(send)` once known (the ones held first too). */
+/** Catches FORWARDED_SIGNALS at once; passes them to `to(send)` once known (the ones held first too). */
 function forwardSignals(): { to(send: (sig: NodeJS.Signals) => void): void; close(): void } {
   let send: ((sig: NodeJS.Signals) => void) | undefined;
   const held: NodeJS.Signals[] = [];
   const onSignal = (sig: NodeJS.Signals) => (send === undefined ? held.push(sig) : send(sig));
-  for (const sig of FORWARDED) process.on(sig, onSignal);
+  for (const sig of FORWARDED_SIGNALS) process.on(sig, onSignal);
   return {
     to(f) {
       send = f;
       for (const sig of held.splice(0)) f(sig);
     },
     close() {
-      for (const sig of FORWARDED) process.off(sig, onSignal);
+      for (const sig of FORWARDED_SIGNALS) process.off(sig, onSignal);
     },
   };
 }

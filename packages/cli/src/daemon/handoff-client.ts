@@ -6,11 +6,8 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { proofFromLink } from './proof-link.js';
-import { MAX_MESSAGE, type RunReply, type RunRequest } from './protocol.js';
+import { FORWARDED_SIGNALS, MAX_MESSAGE, type RunReply, type RunRequest } from './protocol.js';
 import { runDirOf, supervisorBase } from './supervisor-name.js';
-
-/** What jail(8) passes on to the jail's init (as it does when it started the jail itself). */
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Arguments the tool answers without any jail: never worth a connection. */
 const OWN = new Set(['--help', '-h', '--version']);
@@ -63,7 +60,7 @@ export function handOff(
     if (conn.connecting) held.push(line);
     else conn.write(line);
   };
-  for (const sig of FORWARDED) process.on(sig, onSignal);
+  for (const sig of FORWARDED_SIGNALS) process.on(sig, onSignal);
   const end = (status: number, err?: string) => {
     ended = true;
     if (err) writeSync(2, err);
@@ -73,7 +70,7 @@ export function handOff(
     if (ended) return;
     ended = true;
     if (env.SYSJAIL_DEBUG) writeSync(2, `${tool}: starting the jail here, not in the supervisor: ${why}\n`);
-    for (const sig of FORWARDED) process.off(sig, onSignal);
+    for (const sig of FORWARDED_SIGNALS) process.off(sig, onSignal);
     conn.destroy();
     // Nothing was started: a signal that came meanwhile is this process's, as if it had come before
     // any supervisor was asked (their default action ends it before it starts the jail).

@@ -128,5 +128,11 @@ export type SupervisorReply =
       readonly jailName?: string;
     };
 
+/**
+ * The signals jail(8) passes on to the jail's init, which passes them to the command: whether it keeps
+ * the jail itself or a supervisor keeps it for it (the client sends them as `run` lines).
+ */
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** Largest request or reply line. */
 export const MAX_MESSAGE = 1 << 20;

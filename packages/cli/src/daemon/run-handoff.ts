@@ -15,11 +15,11 @@ import { type JailTool, parseJailArgs } from '../config/index.js';
 import { countersFileOf, keepCountersFile } from '../counters-file.js';
 import { exitStatusOfJail, undoFailureLines } from '../exit-status.js';
 import { callerMismatch } from './caller-context.js';
-import type { RunReply, RunRequest } from './protocol.js';
+import { FORWARDED_SIGNALS, type RunReply, type RunRequest } from './protocol.js';
 import type { SupervisorProof } from './supervisor-proof.js';
 
-/** The signals a client passes on (what jail(8) passes to the init when it keeps the jail itself). */
-const FORWARDED = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
+/** The signals a client may pass on. */
+const FORWARDED: ReadonlySet<string> = new Set(FORWARDED_SIGNALS);
 
 export interface RunHost {
   readonly emulations: readonly Emulation[];
