@@ -3,28 +3,24 @@
 // alone (dist/bundle/handoff.cjs) and run by the tool's launcher before anything else: node:fs and
 // node:net only. The supervisor takes the jail only when this process could not have started it
 // differently itself (see run-handoff.ts); anything else, and no supervisor, is `startItself()`.
-import { readFileSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { proofFromLink } from './proof-link.js';
 import { FORWARDED_SIGNALS, MAX_MESSAGE, type RunReply, type RunRequest } from './protocol.js';
-import { runDirOf, supervisorBase } from './supervisor-name.js';
+import { readSupervisorPid, runDirOf, type SupervisorPid, supervisorBase } from './supervisor-name.js';
 
 /** Arguments the tool answers without any jail: never worth a connection. */
 const OWN = new Set(['--help', '-h', '--version']);
 
-/** The running supervisor of this build, as its pid file names it. */
+/** The running supervisor of this build, as its pid file names it (with its proof's fd). */
 function supervisorOf(
   env: NodeJS.ProcessEnv,
   script: string,
-): { pid: number; socket: string; proofFd: number } | undefined {
-  try {
-    const p = JSON.parse(readFileSync(`${supervisorBase(runDirOf(env), script)}.pid`, 'utf8'));
-    return Number.isInteger(p?.pid) && typeof p.socket === 'string' && Number.isInteger(p.proofFd)
-      ? p
-      : undefined;
-  } catch {
-    return undefined;
-  }
+): (SupervisorPid & { readonly proofFd: number }) | undefined {
+  const p = readSupervisorPid(`${supervisorBase(runDirOf(env), script)}.pid`);
+  return p !== undefined && Number.isInteger(p.proofFd)
+    ? (p as SupervisorPid & { proofFd: number })
+    : undefined;
 }
 
 /**

@@ -1,10 +1,10 @@
 // Where the shared supervisor is found: a socket and a pid file in sysjail's run directory, one pair
 // per installed build (two builds on one host run two supervisors; the registry is shared).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isSameProcess, sysjailRunDir } from '@sysjail/core';
-import { supervisorBase } from './supervisor-name.js';
+import { readSupervisorPid, type SupervisorPid, supervisorBase } from './supervisor-name.js';
 
 /** The supervisor's entry script (dist/daemon/supervisor-main.js). */
 export const supervisorScript = fileURLToPath(new URL('./supervisor-main.js', import.meta.url));
@@ -27,23 +27,6 @@ export function supervisorFiles(runDir = sysjailRunDir()): SupervisorFiles {
     lock: `${base}.lock`,
     log: join(runDir, 'supervisor.log'),
   };
-}
-
-export interface SupervisorPid {
-  readonly pid: number;
-  readonly startTime: number;
-  readonly socket: string;
-  /** The supervisor's proof fd (see supervisor-proof.ts), for the hand-off client. */
-  readonly proofFd?: number;
-}
-
-export function readSupervisorPid(path: string): SupervisorPid | undefined {
-  try {
-    const p = JSON.parse(readFileSync(path, 'utf8')) as SupervisorPid;
-    return Number.isInteger(p.pid) && typeof p.socket === 'string' ? p : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The pid file's supervisor, if it still runs. */

@@ -1,5 +1,6 @@
-// How a supervisor's files are named, without imports: the hand-off client (bundled alone, see
-// handoff-client.ts) finds the supervisor by these names too.
+// How a supervisor's files are named and its pid file read, with node:fs only: the hand-off client
+// (bundled alone, see handoff-client.ts) finds the supervisor by these too.
+import { readFileSync } from 'node:fs';
 
 /** <run dir>/supervisor-<build>: <build> is a hash of the path of the build's supervisor script. */
 export function supervisorBase(runDir: string, script: string): string {
@@ -15,4 +16,21 @@ export function supervisorBase(runDir: string, script: string): string {
 /** core's sysjailRunDir, spelt here for the client that loads no core (a test checks they agree). */
 export function runDirOf(env: NodeJS.ProcessEnv): string {
   return env.SYSJAIL_RUN_DIR || '/run/sysjail';
+}
+
+export interface SupervisorPid {
+  readonly pid: number;
+  readonly startTime: number;
+  readonly socket: string;
+  /** The supervisor's proof fd (see supervisor-proof.ts), for the hand-off client. */
+  readonly proofFd?: number;
+}
+
+export function readSupervisorPid(path: string): SupervisorPid | undefined {
+  try {
+    const p = JSON.parse(readFileSync(path, 'utf8')) as SupervisorPid;
+    return Number.isInteger(p.pid) && typeof p.socket === 'string' ? p : undefined;
+  } catch {
+    return undefined;
+  }
 }
