@@ -190,7 +190,6 @@ export class SupervisorDaemon {
       firstLine = input.length - d.length + nl;
       const line = parseRun(input.slice(0, firstLine));
       if (line === undefined) return;
-      const nlAt = firstLine;
       conn.off('data', onData);
       conn.off('end', onEnd);
       clearTimeout(deadline);
@@ -203,7 +202,7 @@ export class SupervisorDaemon {
         );
         return;
       }
-      this.serveRun(conn, taken, this.options.proof, line, input.slice(nlAt + 1));
+      this.serveRun(conn, taken, this.options.proof, line, input.slice(firstLine + 1));
     };
     const onEnd = () => {
       clearTimeout(deadline);
