@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { close, pidfdOpen } from '@sysjail/systrace-bindings';
 import { afterEach, describe, expect, it } from 'vitest';
+import { firstLine, killChildren } from '../integration/children.js';
 import { CALLER_ATTRIBUTES, callerMismatch, callerMismatches } from './caller-context.js';
 
 const bindings = pathToFileURL(createRequire(import.meta.url).resolve('@sysjail/systrace-bindings')).href;
@@ -28,16 +29,7 @@ const fds: number[] = [];
 const dirs: string[] = [];
 
 afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGKILL');
-        }),
-    ),
-  );
+  await killChildren(children);
   for (const fd of fds.splice(0)) close(fd);
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -69,14 +61,7 @@ async function sleeper(...argv: string[]): Promise<{ pid: number; pidfd: number 
 async function nodeChild(setup: string): Promise<{ pid: number; pidfd: number }> {
   const script = `import * as b from '${bindings}';\n${setup}\nprocess.stdout.write('ready\\n');\nsetInterval(() => {}, 1e6);`;
   const child = await started(process.execPath, ['--input-type=module', '-e', script]);
-  const out = await new Promise<string>((resolve) => {
-    let text = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      if (text.includes('\n')) resolve(text);
-    });
-    child.once('exit', () => resolve(text));
-  });
+  const out = await firstLine(child);
   expect(out).toBe('ready\n');
   const pidfd = pidfdOpen(child.pid as number);
   fds.push(pidfd);

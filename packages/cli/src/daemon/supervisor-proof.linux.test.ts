@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { close, F_GETFD, FD_CLOEXEC, fcntl, memfdCreate, pidfdOpen } from '@sysjail/systrace-bindings';
 import { afterEach, describe, expect, it } from 'vitest';
+import { firstLine, killChildren } from '../integration/children.js';
 import { callerMismatch } from './caller-context.js';
 import { proofFromLink } from './proof-link.js';
 import { SupervisorProof } from './supervisor-proof.js';
@@ -18,16 +19,7 @@ const proofs: SupervisorProof[] = [];
 const fds: number[] = [];
 
 afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGKILL');
-        }),
-    ),
-  );
+  await killChildren(children);
   for (const p of proofs.splice(0)) p.close();
   for (const fd of fds.splice(0)) close(fd);
 });
@@ -55,14 +47,7 @@ setInterval(() => {}, 1e6);`;
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
-  const line = await new Promise<string>((resolve) => {
-    let text = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      if (text.includes('\n')) resolve(text);
-    });
-    child.once('exit', () => resolve(text));
-  });
+  const line = await firstLine(child);
   const pidfd = pidfdOpen(child.pid as number);
   fds.push(pidfd);
   return { ...(JSON.parse(line) as { token: string | null }), pid: child.pid as number, pidfd };
