@@ -1,19 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBwrap } from './bwrap-installed.js';
 import { cases } from './cases.js';
 import { findPreset } from './preset.js';
 import { runCases } from './runner.js';
 
 beforeAll(() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v bwrap'], { stdio: 'ignore' });
-  } catch {
-    execFileSync(
-      'sh',
-      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap'],
-      { stdio: 'ignore' },
-    );
-  }
+  ensureBwrap();
 }, 300_000);
 
 describe('preset bwrap (as root, no user namespace)', () => {

@@ -3,11 +3,12 @@
  * against a tool that does shed it: a daemon started before the caller confined itself, which runs the
  * command it is sent (as a daemon-backed jail tool may). Every check must break there.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBwrap } from './bwrap-installed.js';
 import type { CaseResult } from './case.js';
 import { cases } from './cases.js';
 import { findPreset } from './preset.js';
@@ -47,15 +48,7 @@ describe('the caller cases', () => {
   });
 
   it('bubblewrap keeps them: it sets no_new_privs itself, and cannot mount in a Landlock domain', async () => {
-    try {
-      execFileSync('sh', ['-c', 'command -v bwrap'], { stdio: 'ignore' });
-    } catch {
-      execFileSync(
-        'sh',
-        ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap'],
-        { stdio: 'ignore' },
-      );
-    }
+    ensureBwrap();
     const report = await runCases({ adapter: findPreset('bwrap'), cases: callerCases, ip: '127.0.73.3' });
     expect(byId(report.results)).toEqual({
       'caller.no-new-privs': ['kept', 'confined-anyway'],
