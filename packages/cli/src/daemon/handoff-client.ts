@@ -1,10 +1,10 @@
 // The hand-off client: jail(8) and sysjail(1), started for a jail of a command, ask the running shared
 // supervisor to start and keep that jail for them instead of loading the jail code themselves. Bundled
-// alone (dist/bundle/handoff.cjs) and run by the tool's launcher before anything else: node:fs and
-// node:net only. The supervisor takes the jail only when this process could not have started it
-// differently itself (see run-handoff.ts); anything else, and no supervisor, is `startItself()`.
+// alone (dist/bundle/handoff.cjs) and run by the tool's launcher before anything else: node's own modules
+// only (line-connection.ts). The supervisor takes the jail only when this process could not have started
+// it differently itself (see run-handoff.ts); anything else, and no supervisor, is `startItself()`.
 import { writeSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connectLines } from './line-connection.js';
 import { proofFromLink } from './proof-link.js';
 import { FORWARDED_SIGNALS, MAX_MESSAGE, type RunReply, type RunRequest } from './protocol.js';
 import { readSupervisorPid, runDirOf, type SupervisorPid, supervisorBase } from './supervisor-name.js';
@@ -45,18 +45,8 @@ export function handOff(
   }
   let accepted = false;
   let ended = false;
-  let input = '';
-  const conn = connect(supervisor.socket);
-  const held: string[] = [];
   /** The signals passed on: this process's own if the supervisor gives the jail back (nothing started). */
   const passedOn = new Set<NodeJS.Signals>();
-  const onSignal = (signal: NodeJS.Signals) => {
-    passedOn.add(signal);
-    const line = `${JSON.stringify({ signal })}\n`;
-    if (conn.connecting) held.push(line);
-    else conn.write(line);
-  };
-  for (const sig of FORWARDED_SIGNALS) process.on(sig, onSignal);
   const end = (status: number, err?: string) => {
     ended = true;
     if (err) writeSync(2, err);
@@ -73,37 +63,36 @@ export function handOff(
     for (const sig of passedOn) process.kill(process.pid, sig);
     startItself();
   };
-  conn.on('connect', () => {
-    const request: RunRequest = { op: 'run', tool, argv, env: env as Record<string, string>, proof };
-    conn.write(`${JSON.stringify(request)}\n${held.splice(0).join('')}`);
-  });
-  conn.setEncoding('utf8');
-  conn.on('data', (d: string) => {
-    input += d;
-    if (input.length > MAX_MESSAGE) conn.destroy();
-    for (let nl = input.indexOf('\n'); nl >= 0 && !ended; nl = input.indexOf('\n')) {
+  const request: RunRequest = { op: 'run', tool, argv, env: env as Record<string, string>, proof };
+  const conn = connectLines(supervisor.socket, MAX_MESSAGE, `${JSON.stringify(request)}\n`, {
+    line(text) {
+      if (ended) return;
       let reply: RunReply;
       try {
-        reply = JSON.parse(input.slice(0, nl)) as RunReply;
+        reply = JSON.parse(text) as RunReply;
       } catch {
-        reply = { failed: 'the sysjail supervisor gave a malformed reply', status: 1 };
-        if (!accepted) reply = { back: 'a malformed reply' };
+        reply = accepted
+          ? { failed: 'the sysjail supervisor gave a malformed reply', status: 1 }
+          : { back: 'a malformed reply' };
       }
-      input = input.slice(nl + 1);
       if ('back' in reply) giveBack(reply.back);
       else if ('accepted' in reply) accepted = true;
       else if ('started' in reply) {
         if (reply.stdout) writeSync(1, reply.stdout);
       } else if ('failed' in reply) end(reply.status, `${tool}: ${reply.failed}\n`);
       else if ('exit' in reply) end(reply.exit, reply.stderr);
-    }
+    },
+    close() {
+      if (ended) return;
+      // Before `accepted` nothing was started: the jail is this process's to start. After, the
+      // supervisor's end ended the jail too.
+      if (!accepted) giveBack('the supervisor closed the connection');
+      else end(1, `${tool}: the sysjail supervisor ended before the jail\n`);
+    },
   });
-  conn.on('error', () => {});
-  conn.on('close', () => {
-    if (ended) return;
-    // Before `accepted` nothing was started: the jail is this process's to start. After, the
-    // supervisor's end ended the jail too.
-    if (!accepted) giveBack('the supervisor closed the connection');
-    else end(1, `${tool}: the sysjail supervisor ended before the jail\n`);
-  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    passedOn.add(signal);
+    conn.write(`${JSON.stringify({ signal })}\n`);
+  };
+  for (const sig of FORWARDED_SIGNALS) process.on(sig, onSignal);
 }

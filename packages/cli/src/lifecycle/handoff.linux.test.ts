@@ -4,7 +4,7 @@
  * starts the jail itself whenever the supervisor could not make the same jail: a caller placed or
  * confined apart from it, another SYSJAIL_* setting, a terminal, a usage error.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JailRecord } from '@sysjail/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,70 @@ async function sleeper(host: string, n: number, wrapper: readonly string[] = [])
         });
   return { p, record: await recorded(host) };
 }
+
+describe("the client's connection: node's pipe handle, or node:net where process.binding would warn", () => {
+  /** Preloaded into jail(8)'s node: at its exit, writes whether node:net was ever loaded. */
+  function netProbe(name: string): { file: string; options: string } {
+    const file = join(fx.base, `${name}.loaded`);
+    const script = join(fx.base, `${name}.cjs`);
+    writeFileSync(
+      script,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(file)}, ` +
+        "String(process.moduleLoadList.includes('NativeModule net'))));\n",
+    );
+    return { file, options: `--require=${script}` };
+  }
+
+  for (const [how, env, net, n] of [
+    ["node's pipe handle, without node:net", {}, 'false', 20],
+    ['node:net, with NODE_PENDING_DEPRECATION=1', { NODE_PENDING_DEPRECATION: '1' }, 'true', 21],
+    [
+      'node:net, with --pending-deprecation in NODE_OPTIONS',
+      { NODE_OPTIONS: '--pending-deprecation' },
+      'true',
+      22,
+    ],
+  ] as const) {
+    it(`through ${how}: taken, stdio, status and signals pass, no warning`, async () => {
+      const probe = netProbe(`net-${n}`);
+      const options = [(env as { NODE_OPTIONS?: string }).NODE_OPTIONS, probe.options]
+        .filter(Boolean)
+        .join(' ');
+      const wrapper = [
+        '/usr/bin/env',
+        ...Object.entries({ ...env, NODE_OPTIONS: options }).map(([k, v]) => `${k}=${v}`),
+      ];
+      const host = `ho-conn-${n}`;
+      const p = startProgram(
+        fx,
+        wrapper[0],
+        [
+          ...wrapper.slice(1),
+          process.execPath,
+          jailBin,
+          fx.root,
+          host,
+          `127.0.71.${n}`,
+          '/bin/sh',
+          '-c',
+          'read x; echo "got $x"; exit 5',
+        ],
+        { stdin: 'pipe' },
+      );
+      const record = await recorded(host);
+      expect(record.supervisorPid).toBe(supervisor);
+      p.child.stdin?.end('hi\n');
+      expect(await p.done).toMatchObject({ status: 5, stdout: 'got hi\n', stderr: '' });
+      expect(readFileSync(probe.file, 'utf8')).toBe(net);
+
+      const s = await sleeper(`${host}-term`, n + 10, wrapper);
+      expect(s.record.supervisorPid).toBe(supervisor);
+      s.p.child.kill('SIGTERM');
+      expect(await s.p.done).toMatchObject({ status: 143, stderr: '' });
+      expect(recordOf(`${host}-term`)).toBeUndefined();
+    });
+  }
+});
 
 describe('jail(8) with a shared supervisor running', () => {
   it("hands the jail to it: the init is the supervisor's child, stdio and status pass through", async () => {
