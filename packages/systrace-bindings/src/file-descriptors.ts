@@ -1,4 +1,4 @@
-// File descriptors: open/openat, close, close_range, ioctl, memfd_create, read/write, dup3, fcntl.
+// File descriptors: open/openat, close, close_range, ioctl, memfd_create, read/write, dup3, fcntl, flock.
 import { cString } from './c-string.js';
 import { type SyscallArg, syscall1, syscall2, syscall3, syscall4 } from './syscall.js';
 import { sysno } from './sysno.js';
@@ -27,6 +27,11 @@ export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const F_DUPFD_CLOEXEC = 1030;
 export const FD_CLOEXEC = 1;
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
 
 export const MFD_CLOEXEC = 0x1;
 export const MFD_ALLOW_SEALING = 0x2;
@@ -75,4 +80,12 @@ export function dup3(oldfd: number, newfd: number, flags = 0): number {
 
 export function fcntl(fd: number, cmd: number, arg: number = 0): number {
   return syscall3(sysno.fcntl, fd, cmd, arg);
+}
+
+/**
+ * flock(2): a lock of the open file description (any fd of it, in any process, holds it; another
+ * description of the same file conflicts, in this process too). Released when its last fd closes.
+ */
+export function flock(fd: number, operation: number): void {
+  syscall2(sysno.flock, fd, operation);
 }

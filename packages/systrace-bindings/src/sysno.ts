@@ -21,6 +21,7 @@ export const sysno = {
   kill: 62,
   uname: 63,
   fcntl: 72,
+  flock: 73,
   chdir: 80,
   fchdir: 81,
   getuid: 102,

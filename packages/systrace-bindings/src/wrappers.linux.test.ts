@@ -1,6 +1,6 @@
 // Thin wrappers against the real kernel (as root, in this process only where harmless).
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   AF_INET,
@@ -15,9 +15,11 @@ import {
   capList,
   close,
   closeRange,
+  F_DUPFD_CLOEXEC,
   F_GETFD,
   FD_CLOEXEC,
   fcntl,
+  flock,
   getNoNewPrivs,
   getpid,
   getSeccompMode,
@@ -28,9 +30,16 @@ import {
   IOPRIO_CLASS_SHIFT,
   IOPRIO_WHO_PROCESS,
   ioprioGet,
+  LOCK_EX,
+  LOCK_NB,
+  LOCK_SH,
+  LOCK_UN,
   listen,
   memfdCreate,
+  O_CLOEXEC,
+  O_CREAT,
   O_RDONLY,
+  O_RDWR,
   openat,
   P_PIDFD,
   PAGE_SIZE,
@@ -90,6 +99,27 @@ describe('wrappers on the real kernel', () => {
     expect(write(m, Buffer.from('abc'))).toBe(3);
     closeRange(m, m);
     expect(() => read(m, Buffer.alloc(1))).toThrow(SyscallError);
+  });
+
+  it('flock: two open descriptions of one file conflict, a duplicate shares the lock, close releases it', () => {
+    const path = `/tmp/sysjail-flock-${process.pid}`;
+    const a = openat(AT_FDCWD, path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600);
+    const b = openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC);
+    try {
+      flock(a, LOCK_EX | LOCK_NB);
+      expect(() => flock(b, LOCK_EX | LOCK_NB)).toThrow(expect.objectContaining({ errnoName: 'EAGAIN' }));
+      expect(() => flock(b, LOCK_SH | LOCK_NB)).toThrow(expect.objectContaining({ errnoName: 'EAGAIN' }));
+      const dup = fcntl(a, F_DUPFD_CLOEXEC, 0);
+      flock(dup, LOCK_EX | LOCK_NB); // the same description: already its lock
+      close(a);
+      expect(() => flock(b, LOCK_EX | LOCK_NB)).toThrow(expect.objectContaining({ errnoName: 'EAGAIN' }));
+      close(dup);
+      flock(b, LOCK_EX | LOCK_NB);
+      flock(b, LOCK_UN);
+    } finally {
+      close(b);
+      unlinkSync(path);
+    }
   });
 
   it('sendfile copies a file into a memfd from the file offset on; 0 at its end; -EBADF for a bad fd', () => {

@@ -1,6 +1,6 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { flock, LOCK_EX, LOCK_NB, SyscallError } from '@sysjail/systrace-bindings';
 import { RegistryLockTimeoutError } from './errors.js';
-import { isSameProcess, processStartTime } from './process-start-time.js';
 
 // Made on first use: most runs never wait.
 let sleeper: Int32Array | undefined;
@@ -9,96 +9,43 @@ function sleepMs(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-/** A holder that has created the file but not yet written itself in gets this long. */
-const EMPTY_GRACE_MS = 5_000;
-/** Breaking a stale lock takes microseconds; a break marker older than this is itself stale. */
-const BREAK_GRACE_MS = 5_000;
-
-function readOrUndefined(path: string): string | undefined {
+/** The pid holding a flock(2) lock on the file open at `fd`, from /proc/locks (for the timeout's message). */
+function holderOf(fd: number): string {
   try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function ageMs(path: string): number {
-  try {
-    return Date.now() - statSync(path).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-/** `"<pid> <starttime>"` of a live holder → false; of a dead or reused pid → true. */
-function isStale(path: string, content: string): boolean {
-  if (content === '') return ageMs(path) > EMPTY_GRACE_MS;
-  const [pid, start] = content.trim().split(' ').map(Number);
-  return !isSameProcess(pid, Number.isFinite(start) ? start : undefined);
-}
-
-/**
- * Removes the lock at `path` if it still holds `seen`. Breakers serialize on `<path>.break` (O_EXCL), so
- * one breaker cannot remove the lock another process has just taken after an earlier break.
- */
-function breakStale(path: string, seen: string): void {
-  const marker = `${path}.break`;
-  let fd: number;
-  try {
-    fd = openSync(marker, 'wx', 0o644);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    if (ageMs(marker) > BREAK_GRACE_MS) {
-      try {
-        unlinkSync(marker);
-      } catch {}
+    const ino = fstatSync(fd).ino;
+    for (const line of readFileSync('/proc/locks', 'latin1').split('\n')) {
+      const f = line.trim().split(/\s+/);
+      // "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"
+      if (f[1] === 'FLOCK' && f[5]?.endsWith(`:${ino}`)) return `pid ${f[4]}`;
     }
-    return;
-  }
-  try {
-    if (readOrUndefined(path) === seen) unlinkSync(path);
-  } finally {
-    closeSync(fd);
-    unlinkSync(marker);
-  }
+  } catch {}
+  return '';
 }
 
 /**
- * Runs `fn` holding an exclusive lock: the file `path` created with O_EXCL, holding `"<pid> <starttime>"`.
- * A lock left by a dead process (or a reused pid) is detected and broken. Synchronous: waits by sleeping.
+ * Runs `fn` holding an exclusive lock on the file `path` (created if missing, and left in place):
+ * flock(2) on an open description of its own, which the kernel releases when that description's last
+ * fd closes, so a holder that was killed holds nothing. Synchronous: waits by sleeping, at most
+ * `timeoutMs`.
  */
 export function withLockFile<T>(path: string, fn: () => T, timeoutMs = 10_000): T {
-  const me = `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim();
-  const deadline = Date.now() + timeoutMs;
-  let wait = 1;
-  for (;;) {
-    let fd: number | undefined;
-    try {
-      fd = openSync(path, 'wx', 0o644);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    if (fd !== undefined) {
-      try {
-        writeSync(fd, me);
-      } finally {
-        closeSync(fd);
-      }
-      break;
-    }
-    const holder = readOrUndefined(path);
-    if (holder === undefined) continue;
-    if (isStale(path, holder)) {
-      breakStale(path, holder);
-      continue;
-    }
-    if (Date.now() > deadline) throw new RegistryLockTimeoutError(path, holder);
-    sleepMs(wait + Math.floor(Math.random() * wait));
-    wait = Math.min(wait * 2, 20);
-  }
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   try {
+    const deadline = Date.now() + timeoutMs;
+    let wait = 1;
+    for (;;) {
+      try {
+        flock(fd, LOCK_EX | LOCK_NB);
+        break;
+      } catch (e) {
+        if (!(e instanceof SyscallError) || e.errnoName !== 'EAGAIN') throw e;
+      }
+      if (Date.now() > deadline) throw new RegistryLockTimeoutError(path, holderOf(fd));
+      sleepMs(wait + Math.floor(Math.random() * wait));
+      wait = Math.min(wait * 2, 20);
+    }
     return fn();
   } finally {
-    if (readOrUndefined(path) === me) unlinkSync(path);
+    closeSync(fd);
   }
 }

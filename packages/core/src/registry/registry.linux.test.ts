@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -69,7 +69,7 @@ describe('openRegistry', () => {
     expect(Date.parse(a.startedAt)).not.toBeNaN();
     expect(JSON.parse(readFileSync(join(dir, '1.json'), 'utf8'))).toEqual(a);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect(existsSync(join(dir, '.lock'))).toBe(false);
+    expect(lockIsFree(join(dir, '.lock'))).toBe(true);
     expect(reg.list().map((r) => r.jid)).toEqual([1, 2]);
   });
 
@@ -152,26 +152,65 @@ describe('openRegistry', () => {
   });
 });
 
+/** Whether a lock on `path` can be taken at once (flock(1) with -n, as another process). */
+const lockIsFree = (path: string) => spawnSync('/usr/bin/flock', ['-n', path, '/bin/true']).status === 0;
+
+/** flock(1) holding `path` until killed, once it has it (-o: its command does not hold it too). */
+async function holder(path: string) {
+  const child = spawn('/usr/bin/flock', ['-o', path, '/bin/sh', '-c', 'echo held; exec sleep 100'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    detached: true, // a process group of its own: its sleep is killed with it
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', () => reject(new Error('flock(1) ended')));
+  });
+  const kill = () => {
+    try {
+      process.kill(-(child.pid ?? 0), 'SIGKILL');
+    } catch {}
+  };
+  return { child, kill };
+}
+
 describe('the lock', () => {
-  it('breaks a lock left by a dead process', () => {
+  it('a holder killed while it holds the lock holds nothing: the next allocate takes it at once', async () => {
     const lock = join(dir, '.lock');
-    writeFileSync(lock, `${deadPid()} 12345`);
+    const { child, kill } = await holder(lock);
+    expect(lockIsFree(lock)).toBe(false);
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    kill();
+    await gone;
     const t0 = Date.now();
     expect(openRegistry(dir).allocate(entry()).jid).toBe(1);
     expect(Date.now() - t0).toBeLessThan(2000);
-    expect(existsSync(lock)).toBe(false);
+    expect(lockIsFree(lock)).toBe(true);
   });
 
-  it('breaks a lock whose pid was reused (start time differs)', () => {
-    writeFileSync(join(dir, '.lock'), `${process.pid} 1`);
-    expect(openRegistry(dir).allocate(entry()).jid).toBe(1);
+  it('waits for a live holder, then times out, naming it', async () => {
+    const lock = join(dir, '.lock');
+    const { child, kill } = await holder(lock);
+    try {
+      const t0 = Date.now();
+      expect(() => withLockFile(lock, () => 1, 300)).toThrow(
+        new RegExp(`timed out .* \\(held by pid ${child.pid}\\)`),
+      );
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    } finally {
+      kill();
+    }
   });
 
-  it('waits for a live holder, then times out', () => {
-    writeFileSync(join(dir, '.lock'), `${process.pid} ${processStartTime(process.pid)}`);
-    const t0 = Date.now();
-    expect(() => withLockFile(join(dir, '.lock'), () => 1, 300)).toThrow(/timed out/);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+  it('is released when fn throws, and a lock file of an earlier kind (pid text, O_EXCL) blocks nothing', () => {
+    const lock = join(dir, '.lock');
+    writeFileSync(lock, `${process.pid} ${processStartTime(process.pid)}`);
+    expect(() =>
+      withLockFile(lock, () => {
+        expect(lockIsFree(lock)).toBe(false);
+        throw new Error('inside');
+      }),
+    ).toThrow('inside');
+    expect(lockIsFree(lock)).toBe(true);
   });
 });
 
