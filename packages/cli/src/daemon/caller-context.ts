@@ -18,11 +18,13 @@ import {
 /** An attribute of one process: its value, or the error that kept it from being read. */
 export type Reading = { readonly value: string } | { readonly error: string };
 
-/** A process's view: /proc/<pid> or /proc/self, each file read once; `pid` for calls that take one. */
+/** A process's view: /proc/<pid> or /proc/self, each file read and parsed once; `pid` for calls that take one. */
 interface ProcessView {
   readonly dir: string;
   readonly pid: number;
   readonly files: Map<string, Reading>;
+  status?: ReadonlyMap<string, string>;
+  stat?: readonly string[];
 }
 
 interface Attribute {
@@ -80,24 +82,36 @@ function map(r: Reading, f: (text: string) => string | undefined): Reading {
   return v === undefined ? { error: 'absent' } : { value: v };
 }
 
-/** The value of a `Name:\tvalue` line of /proc/<pid>/status. */
-export function statusField(status: string, name: string): string | undefined {
-  for (const line of status.split('\n'))
-    if (line.startsWith(`${name}:`)) return line.slice(name.length + 1).trim();
-  return undefined;
+/** The `Name:\tvalue` lines of /proc/<pid>/status (or fdinfo), by name. */
+function statusFields(status: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of status.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !fields.has(line.slice(0, colon)))
+      fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return fields;
 }
 
-/**
- * Field `n` (1-based, as proc(5) numbers them) of /proc/<pid>/stat, for n >= 3: counted after the last ')',
- * since the command name (field 2) may hold spaces and parentheses.
- */
-export function statField(stat: string, n: number): string | undefined {
+/** The value of a `Name:\tvalue` line of /proc/<pid>/status. */
+export function statusField(status: string, name: string): string | undefined {
+  return statusFields(status).get(name);
+}
+
+/** The fields of /proc/<pid>/stat from field 3 on: after the last ')', as the command name may hold any. */
+function statFields(stat: string): string[] {
   const close = stat.lastIndexOf(')');
-  if (close < 0 || n < 3) return undefined;
-  return stat
-    .slice(close + 1)
-    .trim()
-    .split(/\s+/)[n - 3];
+  return close < 0
+    ? []
+    : stat
+        .slice(close + 1)
+        .trim()
+        .split(/\s+/);
+}
+
+/** Field `n` (1-based, as proc(5) numbers them) of /proc/<pid>/stat, for n >= 3. */
+export function statField(stat: string, n: number): string | undefined {
+  return n < 3 ? undefined : statFields(stat)[n - 3];
 }
 
 const trimmed = (text: string): string => text.trim();
@@ -106,12 +120,22 @@ function wholeFile(name: string, path = name): Attribute {
   return { name, read: (p) => map(file(p, path), trimmed) };
 }
 
+function parsedStatus(p: ProcessView, text: string): ReadonlyMap<string, string> {
+  p.status ??= statusFields(text);
+  return p.status;
+}
+
+function parsedStat(p: ProcessView, text: string): readonly string[] {
+  p.stat ??= statFields(text);
+  return p.stat;
+}
+
 function status(name: string, field = name): Attribute {
-  return { name, read: (p) => map(file(p, 'status'), (s) => statusField(s, field)) };
+  return { name, read: (p) => map(file(p, 'status'), (s) => parsedStatus(p, s).get(field)) };
 }
 
 function stat(name: string, n: number): Attribute {
-  return { name, read: (p) => map(file(p, 'stat'), (s) => statField(s, n)) };
+  return { name, read: (p) => map(file(p, 'stat'), (s) => parsedStat(p, s)[n - 3]) };
 }
 
 function attempt(f: () => string): Reading {
@@ -121,6 +145,23 @@ function attempt(f: () => string): Reading {
     return failed(e);
   }
 }
+
+/**
+ * Whether this kernel has an LSM that labels processes (read once: the LSMs are chosen at boot). Without
+ * one, /proc/<pid>/attr/current fails with EINVAL for every process, and each failed read costs an
+ * exception (~0.1 ms).
+ */
+let labels: boolean | undefined;
+const lsmLabel: Attribute = {
+  name: 'lsm',
+  read: (p) => {
+    labels ??= (() => {
+      const own = readProcFile('/proc/self/attr/current');
+      return !('error' in own && own.error === 'EINVAL');
+    })();
+    return labels ? map(file(p, 'attr/current'), trimmed) : { error: 'EINVAL' };
+  },
+};
 
 /** Namespaces are the same when their nsfs inodes are. */
 function namespace(ns: string): Attribute {
@@ -186,7 +227,7 @@ const ATTRIBUTES: readonly Attribute[] = [
   wholeFile('coredump_filter'),
   wholeFile('cgroup'),
   // the LSM label; EINVAL on both when no LSM has one
-  wholeFile('lsm', 'attr/current'),
+  lsmLabel,
   { name: 'ioprio', read: (p) => attempt(() => String(ioprioGet(IOPRIO_WHO_PROCESS, p.pid))) },
 ];
 
