@@ -147,6 +147,25 @@ describe('openRegistry', () => {
     expect(existsSync(otherFile)).toBe(true);
   });
 
+  it('finds by JID from that record alone: a stale, unreadable or misnamed one is no jail; list() heals', () => {
+    const reg = openRegistry(dir);
+    const a = reg.allocate(entry({ name: 'a' }));
+    writeFileSync(
+      join(dir, '7.json'),
+      JSON.stringify({ ...a, jid: 7, name: 'dead', supervisorPid: deadPid() }),
+    );
+    writeFileSync(join(dir, '8.json'), '{');
+    writeFileSync(join(dir, '9.json'), JSON.stringify(a));
+    expect(reg.find(a.jid)?.name).toBe('a');
+    expect(reg.find(7)).toBeUndefined();
+    expect(reg.find('8')).toBeUndefined();
+    expect(reg.find(9)).toBeUndefined();
+    expect(reg.find(0)).toBeUndefined();
+    expect(existsSync(join(dir, '7.json'))).toBe(true);
+    expect(reg.list().map((r) => r.jid)).toEqual([a.jid]);
+    expect(existsSync(join(dir, '7.json'))).toBe(false);
+  });
+
   it('refuses a supervisor that is not running', () => {
     expect(() => openRegistry(dir).allocate(entry({ supervisorPid: deadPid() }))).toThrow(/not running/);
   });

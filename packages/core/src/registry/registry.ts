@@ -33,7 +33,7 @@ export interface Registry {
   remove(jid: number): void;
   /** Live jails by JID; stale records (supervisor dead or its pid reused) are removed on the way. */
   list(): JailRecord[];
-  /** A live jail by JID (number or all-digit string) or name. */
+  /** A live jail by JID (number or all-digit string: its record alone is read) or name. */
   find(jidOrName: number | string): JailRecord | undefined;
 }
 
@@ -103,10 +103,11 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
       throw e;
     }
     for (const f of files) {
-      if (!recordFile.test(f)) continue;
+      const named = recordFile.exec(f);
+      if (!named) continue;
       try {
         const r = readRecord(join(dir, f));
-        if (r) out.push(r);
+        if (r && r.jid === Number(named[1])) out.push(r); // a record under another JID's name is none
       } catch (e) {
         if (!(e instanceof BadJailRecordError)) throw e;
       }
@@ -214,12 +215,19 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
     },
     list,
     find(jidOrName) {
-      const live = list();
       if (typeof jidOrName === 'number' || /^[0-9]+$/.test(jidOrName)) {
+        // Its own record only: a start's end looks its jail up (O(1), not every record read).
         const jid = Number(jidOrName);
-        return live.find((r) => r.jid === jid);
+        if (!Number.isInteger(jid) || jid < 1 || jid > JID_MAX) return undefined;
+        try {
+          const r = readRecord(fileOf(jid));
+          return r && r.jid === jid && isLive(r) ? r : undefined;
+        } catch (e) {
+          if (e instanceof BadJailRecordError) return undefined;
+          throw e;
+        }
       }
-      return live.find((r) => r.name === jidOrName);
+      return list().find((r) => r.name === jidOrName);
     },
   };
 }
