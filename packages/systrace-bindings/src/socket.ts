@@ -6,7 +6,7 @@ import {
   type SockaddrInet,
   type SockaddrUnix,
 } from './sockaddr.js';
-import { syscall2, syscall3, syscall5 } from './syscall.js';
+import { syscall2, syscall3, syscall4, syscall5, syscall6 } from './syscall.js';
 import { sysno } from './sysno.js';
 
 export const SOCK_STREAM = 1;
@@ -37,6 +37,21 @@ export function bind(fd: number, addr: SockaddrInet | SockaddrUnix | Uint8Array)
 
 export function listen(fd: number, backlog = 128): void {
   syscall2(sysno.listen, fd, backlog);
+}
+
+export function connect(fd: number, addr: SockaddrInet | SockaddrUnix | Uint8Array): void {
+  const b = addr instanceof Uint8Array ? addr : encodeSockaddr(addr);
+  syscall3(sysno.connect, fd, b, b.byteLength);
+}
+
+/** accept4(2), without the peer's address. */
+export function accept4(fd: number, flags = 0): number {
+  return syscall4(sysno.accept4, fd, 0, 0, flags);
+}
+
+/** recv(2) (recvfrom without an address): the bytes read; 0 at the stream's end. */
+export function recv(fd: number, into: Uint8Array, flags = 0): number {
+  return syscall6(sysno.recvfrom, fd, into, into.byteLength, flags, 0, 0);
 }
 
 export function getsockname(fd: number): Sockaddr {

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cString } from './c-string.js';
 import { errnoName, errnoNumber, SyscallError, SysjailBindingsError } from './errors.js';
@@ -68,5 +69,21 @@ describe('syscall', () => {
     expect(sysnoName(317)).toBe('seccomp');
     expect(sysnoName(100000)).toBe('syscall_100000');
     expect(() => syscall(sysno.getpid, 0, 0, 0, 0, 0, 0, 0)).toThrow(RangeError);
+  });
+});
+
+describe('sysno', () => {
+  const header = ['/usr/include/x86_64-linux-gnu/asm/unistd_64.h', '/usr/include/asm/unistd_64.h'].find(
+    existsSync,
+  );
+  it.runIf(header !== undefined)("every number is the kernel header's (its source of truth)", () => {
+    const numbers = new Map(
+      [...readFileSync(header as string, 'utf8').matchAll(/^#define __NR_(\w+) (\d+)$/gm)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
+    expect(numbers.size).toBeGreaterThan(300);
+    for (const [name, n] of Object.entries(sysno)) expect([name, numbers.get(name)]).toEqual([name, n]);
   });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,48 @@ describe('startRelay', () => {
     await relay.finish(true);
     await new Promise((resolve) => late.on('close', resolve));
     for (const fd of [b, bw]) close(fd);
+  });
+
+  it("a caller's TCP socket as an input that another reader drains holds up no other session (recv, MSG_DONTWAIT)", () => {
+    // In a process of its own: a relay that waited in a read would stop that process's loop (and the
+    // test's, were it here). cat waits in read(2) on the same socket, so it takes most bytes first; the
+    // relay, woken by the same byte, must then find nothing and go on. splice(2) from a TCP socket waits
+    // on its blocking description whatever its flags: the next byte would never be sent.
+    const script = `
+      const b = await import(${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)});
+      const { spawn } = await import('node:child_process');
+      const l = b.socket(b.AF_INET, b.SOCK_STREAM | b.SOCK_CLOEXEC);
+      b.bind(l, { family: b.AF_INET, address: '127.0.0.1', port: 0 });
+      b.listen(l);
+      const c = b.socket(b.AF_INET, b.SOCK_STREAM | b.SOCK_CLOEXEC);
+      b.connect(c, { family: b.AF_INET, address: '127.0.0.1', port: b.getsockname(l).port });
+      const s = b.accept4(l, b.SOCK_CLOEXEC); // blocking, as a caller's may be
+      const cat = spawn('/bin/cat', [], { stdio: [s, 'ignore', 'ignore'] });
+      const [jailIn, ours] = b.pipe2();
+      b.startRelay({ inputs: [{ from: s, to: ours }], outputs: [] });
+      const [a, aw] = b.pipe2();
+      const [o, ow] = b.pipe2();
+      b.startRelay({ inputs: [], outputs: [{ from: a, to: ow }] });
+      const tick = (ms) => new Promise((r) => setTimeout(r, ms));
+      let relayed = 0;
+      for (let i = 0; i < 50; i++) {
+        b.write(c, Buffer.from('x'));
+        await tick(10);
+        b.write(aw, Buffer.from('y'));
+        while (b.poll([{ fd: o, events: b.POLLIN }], 0)[0] === 0) await tick(1);
+        b.read(o, Buffer.alloc(1));
+        while (b.poll([{ fd: jailIn, events: b.POLLIN }], 0)[0] !== 0) relayed += b.read(jailIn, Buffer.alloc(64));
+      }
+      cat.kill('SIGKILL');
+      process.stdout.write(JSON.stringify({ turned: true, relayed }));
+      process.exit(0);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.signal).toBeNull();
+    expect(JSON.parse(r.stdout)).toMatchObject({ turned: true });
   });
 
   it('moves an output to a file to its end (splice), then closes its source', async () => {

@@ -4,7 +4,7 @@
 // handles of the descriptors, made for each wait that finds nothing ready), on another thread poll(2)
 // waits on libuv's thread pool (a koffi async call, one pool thread while any session lives); the
 // transfers (splice(2); read/write where splice cannot: terminals; read/send(MSG_DONTWAIT) to a caller's
-// socket, which splice would block on) run in the loop when poll says a
+// socket and recv(MSG_DONTWAIT)/write from one, which splice would block on) run in the loop when poll says a
 // descriptor is ready. No thread of its own, so a jail's start does not pay for one (nor, on the main
 // thread, for the thread pool: its first use starts four threads and waits for them, 3 ms). A session's inputs (caller → program) stop when it finishes;
 // outputs are read to their end.
@@ -25,6 +25,7 @@ import {
 import { libcFunction } from '../libc.js';
 import { pipe2, pipeBytes } from '../pipe.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, pollRaw } from '../poll.js';
+import { recv } from '../socket.js';
 import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, splice } from '../splice.js';
 import { fstat, S_IFMT, S_IFSOCK } from '../stat.js';
 import { MSG_DONTWAIT, MSG_NOSIGNAL, sendWithFds } from '../unix-rights.js';
@@ -78,6 +79,12 @@ interface Channel {
    * socket nobody reads would stop this thread's loop, and every session in it.
    */
   readonly send: boolean;
+  /**
+   * The source is a caller's socket: copied, received with MSG_DONTWAIT. tcp_splice_read waits on a
+   * blocking description whatever splice's flags, so a socket another reader drained between the poll
+   * and the transfer would stop this thread's loop until more came.
+   */
+  readonly recv: boolean;
   /** Bytes read but not yet written (copy mode). */
   pending?: Uint8Array;
   /** The destination took nothing: wait until it can take more. */
@@ -247,7 +254,7 @@ function transfer(l: RelayLoop, c: Channel, roomKnown = false): boolean {
   }
   let n: number;
   try {
-    n = read(c.from, buf);
+    n = c.recv ? recv(c.from, buf, MSG_DONTWAIT) : read(c.from, buf);
   } catch (e) {
     const errno = (e as { errno?: number }).errno;
     if (errno === EAGAIN || errno === EINTR) return false;
@@ -480,13 +487,15 @@ export function startRelay(spec: {
   };
   const channel = (p: RelayPair, input: boolean): Channel => {
     const send = !input && isSocket(p.to);
+    const recv = input && isSocket(p.from);
     return {
       session: s,
       from: p.from,
       to: p.to,
       input,
-      copy: !!p.copy || send,
+      copy: !!p.copy || send || recv,
       send,
+      recv,
       full: false,
       ended: false,
     };
