@@ -28,20 +28,25 @@ async function main(): Promise<void> {
   mkdirSync(files.runDir, { recursive: true, mode: 0o755 });
   // What a hand-off client reads to show it is not confined apart from this process (its fd in the pid file).
   const proof = SupervisorProof.create();
-  const claimed = withLockFile(files.lock, () => {
-    if (liveSupervisor(files)) return false;
-    try {
-      unlinkSync(files.socket); // a killed predecessor's
-    } catch {}
-    const me = {
-      pid: process.pid,
-      startTime: processStartTime(process.pid),
-      socket: files.socket,
-      proofFd: proof.fd,
-    };
-    writeFileSync(files.pidFile, `${JSON.stringify(me)}\n`, { mode: 0o644 });
-    return true;
-  });
+  // Its lock file is there only while held: nothing of the supervisor is left once it has exited.
+  const claimed = withLockFile(
+    files.lock,
+    () => {
+      if (liveSupervisor(files)) return false;
+      try {
+        unlinkSync(files.socket); // a killed predecessor's
+      } catch {}
+      const me = {
+        pid: process.pid,
+        startTime: processStartTime(process.pid),
+        socket: files.socket,
+        proofFd: proof.fd,
+      };
+      writeFileSync(files.pidFile, `${JSON.stringify(me)}\n`, { mode: 0o644 });
+      return true;
+    },
+    { remove: true },
+  );
   if (!claimed) {
     report(readyFd, 'running');
     return;
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
   const done = () => {
     try {
       daemon.close();
-      withLockFile(files.lock, () => unlinkSync(files.pidFile));
+      withLockFile(files.lock, () => unlinkSync(files.pidFile), { remove: true });
     } catch {} // the run directory is gone: nothing to tidy
     process.exit(0);
   };

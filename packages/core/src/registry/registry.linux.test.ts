@@ -211,13 +211,32 @@ describe('the lock', () => {
     const { child, kill } = await holder(lock);
     try {
       const t0 = Date.now();
-      expect(() => withLockFile(lock, () => 1, 300)).toThrow(
+      expect(() => withLockFile(lock, () => 1, { timeoutMs: 300 })).toThrow(
         new RegExp(`timed out .* \\(held by pid ${child.pid}\\)`),
       );
       expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     } finally {
       kill();
     }
+  });
+
+  it('remove: the file is gone once released; a waiter on a file removed meanwhile locks the new one', async () => {
+    const lock = join(dir, '.lock');
+    expect(withLockFile(lock, () => existsSync(lock), { remove: true })).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+    // flock(1) holds the file, then removes it and releases it 0.3 s later, while this process waits.
+    const child = spawn(
+      '/usr/bin/flock',
+      ['-o', lock, '/bin/sh', '-c', `echo old > ${lock}; echo held; sleep 0.3; rm ${lock}`],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    const seen: string[] = [];
+    withLockFile(lock, () => {
+      seen.push(existsSync(lock) ? readFileSync(lock, 'utf8') : 'no file at the path');
+    });
+    expect(seen).toEqual(['']); // once, holding the path's new file, not the one removed under the wait
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(0)));
   });
 
   it('is released when fn throws, and a lock file of an earlier kind (pid text, O_EXCL) blocks nothing', () => {
