@@ -110,7 +110,8 @@ export async function serveRun(
   rest: string,
 ): Promise<void> {
   const send = (reply: RunReply) => conn.write(`${JSON.stringify(reply)}\n`);
-  const signals: string[] = [];
+  /** Signals not yet passed on (before the jail runs): each once, as the kernel keeps a pending one. */
+  const signals = new Set<string>();
   let jail: Jail | undefined;
   let input = rest;
   let gone = false;
@@ -122,10 +123,12 @@ export async function serveRun(
         signal = (JSON.parse(input.slice(0, nl)) as { signal?: unknown } | null)?.signal;
       } catch {}
       input = input.slice(nl + 1);
-      if (typeof signal === 'string' && FORWARDED.has(signal)) signals.push(signal);
+      if (typeof signal === 'string' && FORWARDED.has(signal)) signals.add(signal);
     }
     if (input.length > 4096) input = '';
-    if (jail) for (const sig of signals.splice(0)) jail.signalInit(constants.signals[sig as NodeJS.Signals]);
+    if (!jail) return;
+    for (const sig of signals) jail.signalInit(constants.signals[sig as NodeJS.Signals]);
+    signals.clear();
   };
   conn.on('data', (d: string) => {
     input += d;
