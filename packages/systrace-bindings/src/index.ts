@@ -27,6 +27,7 @@ export * from './pidfd.js';
 export * from './pipe.js';
 export * from './poll.js';
 export * from './prctl.js';
+export * from './proc-stat.js';
 export * from './process-ids.js';
 export * from './process-memory.js';
 export * from './ptrace.js';

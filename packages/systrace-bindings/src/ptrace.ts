@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { SyscallError } from './errors.js';
+import { readProcStat } from './proc-stat.js';
 import { syscallNoThrow } from './syscall.js';
 import {
   __WALL,
@@ -202,9 +203,7 @@ export function waitTracee(tid: number, deadline: number): TraceeState | undefin
 /** A process (not a thread) whose parent is this process: its parent reaps it, not the tracer. */
 function ownChild(tid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${tid}/stat`, 'utf8');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return ppid === process.pid && isLeader(tid);
+    return readProcStat(tid)?.ppid === process.pid && isLeader(tid);
   } catch {
     return false;
   }

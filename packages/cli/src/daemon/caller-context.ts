@@ -12,6 +12,7 @@ import {
   pidfdSendSignal,
   STATX_INO,
   STATX_MNT_ID_UNIQUE,
+  statFieldsOf,
   statx,
 } from '@sysjail/systrace-bindings';
 
@@ -98,20 +99,9 @@ export function statusField(status: string, name: string): string | undefined {
   return statusFields(status).get(name);
 }
 
-/** The fields of /proc/<pid>/stat from field 3 on: after the last ')', as the command name may hold any. */
-function statFields(stat: string): string[] {
-  const close = stat.lastIndexOf(')');
-  return close < 0
-    ? []
-    : stat
-        .slice(close + 1)
-        .trim()
-        .split(/\s+/);
-}
-
 /** Field `n` (1-based, as proc(5) numbers them) of /proc/<pid>/stat, for n >= 3. */
 export function statField(stat: string, n: number): string | undefined {
-  return n < 3 ? undefined : statFields(stat)[n - 3];
+  return n < 3 ? undefined : statFieldsOf(stat)[n - 3];
 }
 
 const trimmed = (text: string): string => text.trim();
@@ -126,7 +116,7 @@ function parsedStatus(p: ProcessView, text: string): ReadonlyMap<string, string>
 }
 
 function parsedStat(p: ProcessView, text: string): readonly string[] {
-  p.stat ??= statFields(text);
+  p.stat ??= statFieldsOf(text);
   return p.stat;
 }
 

@@ -1,8 +1,7 @@
 // The engine of this process: the supervisors (the worker threads', and this thread's event loop's), and
 // the jails running here (which the supervisors' messages are routed to). Jails are launched from the
 // calling thread (start-jail.ts).
-import { readFileSync } from 'node:fs';
-import { relaysSettled } from '@sysjail/systrace-bindings';
+import { readProcStat, relaysSettled } from '@sysjail/systrace-bindings';
 import { hostControllerLayout } from '../limits/jail-limits.js';
 import { removeStaleLimitCgroups } from '../limits/limit-cgroups.js';
 import { JailCgroup } from '../net/jail-cgroup.js';
@@ -142,13 +141,9 @@ function removeStaleCgroups(): void {
     const m = CGROUP_NAME.exec(name);
     const pid = Number(m?.[1] ?? m?.[2]);
     if (!pid || pid === process.pid) return false;
-    try {
-      // A supervisor that was killed may still be a zombie: as dead as gone.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-    } catch {
-      return true;
-    }
+    // A supervisor that was killed may still be a zombie: as dead as gone.
+    const state = readProcStat(pid)?.state;
+    return state === undefined || state === 'Z';
   };
   for (const prefix of ['jail-', 'warm-']) {
     try {

@@ -9,6 +9,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readProcStat } from '@sysjail/systrace-bindings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JailFixture, makeJailFixture } from '../../test-fixtures/jail-fixture.js';
 import { JailSetupError, PrisonConfigError } from '../errors.js';
@@ -27,11 +28,7 @@ function childrenOfUs(): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) pids.push(Number(name));
-    } catch {}
+    if (readProcStat(Number(name))?.ppid === process.pid) pids.push(Number(name));
   }
   return pids;
 }

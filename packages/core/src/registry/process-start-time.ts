@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readProcStat } from '@sysjail/systrace-bindings';
 
 /**
  * A process's start time, in clock ticks since boot (/proc/<pid>/stat field 22), or undefined if there
@@ -6,16 +6,9 @@ import { readFileSync } from 'node:fs';
  */
 export function processStartTime(pid: number): number | undefined {
   if (pid === process.pid && ownStartTime !== undefined) return ownStartTime;
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  // comm (field 2) may hold spaces and parentheses: the fields resume after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-  const start = Number(fields[19]);
+  const stat = readProcStat(pid);
+  if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return undefined;
+  const start = stat.startTime;
   if (!Number.isFinite(start)) return undefined;
   if (pid === process.pid) ownStartTime = start;
   return start;

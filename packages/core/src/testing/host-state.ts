@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readProcStat } from '@sysjail/systrace-bindings';
 
 /** Where jail cgroups are made on this machine's cgroup2 mount (JailCgroup's default parent). */
 export const CGROUP_PARENT = '/sys/fs/cgroup/unified/sysjail';
@@ -30,12 +31,8 @@ export function allJailCgroups(): string[] {
 
 /** Is `pid` a live (not zombie) process? */
 export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const state = readProcStat(pid)?.state;
+  return state !== undefined && state !== 'Z';
 }
 
 /** The host pids in a cgroup directory. */
