@@ -23,8 +23,8 @@ export interface LineConnection {
 class LineSplitter {
   private pending: Buffer = Buffer.alloc(0);
   constructor(private readonly limit: number) {}
-  /** The complete lines of `chunk`; undefined once more than `limit` bytes wait without a newline. */
-  push(chunk: Buffer): string[] | undefined {
+  /** The complete lines so far, and whether more than `limit` bytes now wait without a newline. */
+  push(chunk: Buffer): { lines: string[]; over: boolean } {
     const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const lines: string[] = [];
     let start = 0;
@@ -33,7 +33,7 @@ class LineSplitter {
       start = nl + 1;
     }
     this.pending = data.subarray(start);
-    return this.pending.length > this.limit ? undefined : lines;
+    return { lines, over: this.pending.length > this.limit };
   }
 }
 
@@ -132,8 +132,8 @@ function connectUv(
     if (n < 0 || buf === undefined) return destroy();
     if (n === 0 || state !== 'open') return;
     const got = lines.push(Buffer.from(buf, uv.state[uv.kArrayBufferOffset], n));
-    if (got === undefined) return destroy();
-    for (const line of got) if (state === 'open') on.line(line);
+    for (const line of got.lines) if (state === 'open') on.line(line);
+    if (got.over) destroy();
   };
   const req = new uv.PipeConnectWrap();
   req.oncomplete = (status) => {
@@ -158,8 +158,8 @@ function connectNet(path: string, limit: number, first: string, on: LineEvents):
   conn.write(first);
   conn.on('data', (chunk: Buffer) => {
     const got = lines.push(chunk);
-    if (got === undefined) return conn.destroy();
-    for (const line of got) if (!conn.destroyed) on.line(line);
+    for (const line of got.lines) if (!conn.destroyed) on.line(line);
+    if (got.over) conn.destroy();
   });
   conn.on('error', () => {});
   conn.on('close', () => on.close());
