@@ -53,7 +53,7 @@ export interface RctlStore {
 
 export function openRctlStore(registryDir: string): RctlStore {
   const file = join(registryDir, 'rctl.rules');
-  const lock = join(registryDir, '.rctl.lock');
+  const lock = join(registryDir, '.rctl.flock');
   const read = (): RctlRule[] => {
     try {
       return parseRctlConf(readFileSync(file, 'utf8'), file);

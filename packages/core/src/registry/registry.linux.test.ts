@@ -69,7 +69,7 @@ describe('openRegistry', () => {
     expect(Date.parse(a.startedAt)).not.toBeNaN();
     expect(JSON.parse(readFileSync(join(dir, '1.json'), 'utf8'))).toEqual(a);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect(lockIsFree(join(dir, '.lock'))).toBe(true);
+    expect(lockIsFree(join(dir, '.flock'))).toBe(true);
     expect(reg.list().map((r) => r.jid)).toEqual([1, 2]);
   });
 
@@ -194,7 +194,7 @@ async function holder(path: string) {
 
 describe('the lock', () => {
   it('a holder killed while it holds the lock holds nothing: the next allocate takes it at once', async () => {
-    const lock = join(dir, '.lock');
+    const lock = join(dir, '.flock');
     const { child, kill } = await holder(lock);
     expect(lockIsFree(lock)).toBe(false);
     const gone = new Promise((resolve) => child.once('exit', resolve));
@@ -207,7 +207,7 @@ describe('the lock', () => {
   });
 
   it('waits for a live holder, then times out, naming it', async () => {
-    const lock = join(dir, '.lock');
+    const lock = join(dir, '.flock');
     const { child, kill } = await holder(lock);
     try {
       const t0 = Date.now();
@@ -221,7 +221,7 @@ describe('the lock', () => {
   });
 
   it('remove: the file is gone once released; a waiter on a file removed meanwhile locks the new one', async () => {
-    const lock = join(dir, '.lock');
+    const lock = join(dir, '.flock');
     expect(withLockFile(lock, () => existsSync(lock), { remove: true })).toBe(true);
     expect(existsSync(lock)).toBe(false);
     // flock(1) holds the file, then removes it and releases it 0.3 s later, while this process waits.
@@ -240,7 +240,7 @@ describe('the lock', () => {
   });
 
   it('is released when fn throws, and a lock file of an earlier kind (pid text, O_EXCL) blocks nothing', () => {
-    const lock = join(dir, '.lock');
+    const lock = join(dir, '.flock');
     writeFileSync(lock, `${process.pid} ${processStartTime(process.pid)}`);
     expect(() =>
       withLockFile(lock, () => {

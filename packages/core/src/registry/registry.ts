@@ -74,7 +74,9 @@ export function openRegistry(dir: string = defaultRegistryDir()): Registry {
     // A reader without rights (jls as a user) still lists; writers fail on their first write.
     if (!['EACCES', 'EPERM', 'EROFS'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
   }
-  const lockPath = join(dir, '.lock');
+  // flock(2)'s file (not `.lock`, the O_EXCL lock file of builds before it, which would take this one
+  // for a stale lock of theirs and remove it).
+  const lockPath = join(dir, '.flock');
   const fileOf = (jid: number) => join(dir, `${jid}.json`);
   const locked = <T>(fn: () => T): T => withLockFile(lockPath, fn);
 
