@@ -37,9 +37,6 @@ class LineSplitter {
   }
 }
 
-interface UvStatus {
-  readonly [index: number]: number;
-}
 interface UvPipe {
   connect(req: object, path: string): number;
   readStart(): number;
@@ -52,7 +49,8 @@ interface UvBindings {
   readonly PipeConnectWrap: new () => { oncomplete?: (status: number) => void };
   readonly WriteWrap: new () => { handle?: UvPipe; oncomplete?: (status: number) => void };
   readonly socketType: number;
-  readonly state: UvStatus;
+  /** node's streamBaseState: a read's byte count or error, a write's sync-or-async, by index. */
+  readonly state: Int32Array;
   readonly kReadBytesOrError: number;
   readonly kArrayBufferOffset: number;
   readonly kLastWriteWasAsync: number;
